@@ -1,0 +1,87 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
+import { ZONES } from '../libs/config/index.ts';
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is a whole number 0-65535');
+  return n;
+};
+
+/** The `yitong` command. Later capabilities add their own subcommands here. */
+export const buildCli = (): Command => {
+  const program = new Command('yitong')
+    .description(
+      'yitong (一通): one login, signed licences, zone policies and a tamper-evident audit trail for government',
+    )
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description(
+      'Run the whole system on this machine: the embedded DynamoDB-compatible store, the three zones ' +
+        '(public, extranet, intranet) on loopback, and dev keys. Data is kept in --data-dir between runs.',
+    )
+    .option('--data-dir <dir>', 'folder for the store, dev keys and secrets', '.yitong')
+    .option('--memory', 'throwaway run: nothing is kept after it stops', false)
+    .option('--public-port <port>', 'public zone port', port, DEFAULT_PORTS.public)
+    .option('--extranet-port <port>', 'extranet zone port', port, DEFAULT_PORTS.extranet)
+    .option('--intranet-port <port>', 'intranet zone port', port, DEFAULT_PORTS.intranet)
+    .addHelpText(
+      'after',
+      '\nSet DYNAMODB_ENDPOINT to use another DynamoDB-compatible endpoint instead of the embedded store.',
+    )
+    .action(
+      async (opts: {
+        dataDir: string;
+        memory: boolean;
+        publicPort: number;
+        extranetPort: number;
+        intranetPort: number;
+      }) => {
+        const stack = await startLocalStack({
+          dataDir: opts.dataDir,
+          memory: opts.memory,
+          ports: { public: opts.publicPort, extranet: opts.extranetPort, intranet: opts.intranetPort },
+        });
+        const lines = [
+          '',
+          'yitong is running (local mode: dev keys, plain HTTP on loopback)',
+          '',
+          ...ZONES.flatMap((zone) => [
+            `  ${zone.padEnd(9)} ${stack.urls[zone]}`,
+            `            ${stack.urls[zone]}/.well-known/openid-configuration`,
+          ]),
+          '',
+          `  store     ${stack.dynamodbEndpoint} (${stack.dataDir ? `data in ${stack.dataDir}` : 'in memory'})`,
+          '',
+          'Press Ctrl-C to stop.',
+          '',
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+        let stopping = false;
+        const shutdown = async () => {
+          if (stopping) return;
+          stopping = true;
+          process.stdout.write('\nstopping…\n');
+          await stack.stop();
+          process.stdout.write('stopped\n');
+          process.exit(0);
+        };
+        process.on('SIGINT', shutdown);
+        process.on('SIGTERM', shutdown);
+      },
+    );
+
+  return program;
+};
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/main.ts')) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`yitong: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import type { AppConfig, Zone } from '../../libs/config/index.ts';
+import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
+import { createRuntime } from '../../libs/runtime/index.ts';
+import { createDynamoClient, ensureTables, type TableName } from '../../libs/store/index.ts';
+import { type FUNCTIONS, routesOf } from '../routes.ts';
+import { startEmbeddedStore } from './embedded-store.ts';
+import { createZoneGateway, type GatewayTarget } from './gateway.ts';
+
+export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
+const ZONE_ORDER: readonly Zone[] = ['public', 'extranet', 'intranet'];
+
+export interface LocalStackOptions {
+  /** Where the store, keys and secrets live. @default '.yitong' */
+  readonly dataDir?: string;
+  /** Throwaway run: store in memory, keys in a temporary folder removed on stop. @default false */
+  readonly memory?: boolean;
+  /** Ports per zone; 0 picks a free one. @default 3000, 3001, 3002 */
+  readonly ports?: Partial<Record<Zone, number>>;
+  /** Another DynamoDB-compatible endpoint instead of the embedded store. @default process.env.DYNAMODB_ENDPOINT */
+  readonly dynamodbEndpoint?: string;
+  /** Table name prefix, so several stacks can share one endpoint. @default 'yitong' */
+  readonly tablePrefix?: string;
+}
+
+export interface LocalStack {
+  readonly urls: Readonly<Record<Zone, string>>;
+  readonly dynamodbEndpoint: string;
+  readonly dataDir: string | undefined;
+  readonly tables: Readonly<Record<TableName, string>>;
+  stop(): Promise<void>;
+}
+
+const listen = (server: Server, port: number, host: string): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+
+/**
+ * Serves one zone on loopback, on IPv4 and (where the machine has it) IPv6, so that
+ * `http://localhost:<port>` works whichever address a client resolves first.
+ */
+const serveZone = async (
+  listener: RequestListener,
+  port: number,
+): Promise<{ port: number; servers: Server[] }> => {
+  const v4 = createServer(listener);
+  const bound = await listen(v4, port, '127.0.0.1');
+  const servers = [v4];
+  const v6 = createServer(listener);
+  try {
+    await listen(v6, bound, '::1');
+    servers.push(v6);
+  } catch {
+    // No IPv6 loopback here: IPv4 alone serves localhost.
+  }
+  return { port: bound, servers };
+};
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((done) => {
+    server.closeAllConnections();
+    server.close(() => done());
+  });
+
+/**
+ * Starts the whole system on one machine: the embedded store, tables from the stack's own
+ * definitions, dev keys, and the three zones' gateways serving the deployed handlers.
+ */
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const memory = options.memory ?? false;
+  const dataDir = memory ? await mkdtemp(join(tmpdir(), 'yitong-')) : resolve(options.dataDir ?? '.yitong');
+  const keysDir = join(dataDir, 'keys');
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  };
+  if (memory) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+
+  try {
+    let dynamodbEndpoint = options.dynamodbEndpoint ?? process.env.DYNAMODB_ENDPOINT;
+    if (!dynamodbEndpoint) {
+      const store = await startEmbeddedStore({ path: memory ? undefined : join(dataDir, 'dynamodb') });
+      cleanups.push(() => store.close());
+      dynamodbEndpoint = store.endpoint;
+    }
+    const prefix = options.tablePrefix ?? 'yitong';
+    const tables: Record<TableName, string> = {
+      identity: `${prefix}-identity`,
+      licences: `${prefix}-licences`,
+      audit: `${prefix}-audit`,
+    };
+    const doc = createDynamoClient({ endpoint: dynamodbEndpoint });
+    cleanups.push(async () => doc.destroy());
+    await ensureTables(doc, tables);
+
+    // Shared by every zone, as on AWS where all zones use the same keys and tables.
+    const keyring = new LocalKeyring(keysDir);
+    const cookieKeys = await loadCookieKeys({ kind: 'local', dir: dataDir });
+    const audit = new DynamoAuditLog(doc, tables.audit);
+
+    const urls = {} as Record<Zone, string>;
+    for (const zone of ZONE_ORDER) {
+      const targets = new Map<string, Promise<GatewayTarget>>();
+      let ready: (issuer: string) => void = () => undefined;
+      const issuerKnown = new Promise<string>((r) => {
+        ready = r;
+      });
+      const targetFor = (fn: (typeof FUNCTIONS)[number]): Promise<GatewayTarget> => {
+        let target = targets.get(fn.name);
+        if (!target) {
+          target = issuerKnown.then(async (issuer) => {
+            const config: AppConfig = {
+              zone,
+              issuer,
+              tables,
+              keys: { kind: 'local', dir: keysDir },
+              cookieSecrets: { kind: 'local', dir: dataDir },
+              dynamodbEndpoint,
+              localMode: true,
+            };
+            const runtime = await createRuntime(config, { doc, keyring, cookieKeys, audit });
+            return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
+          });
+          targets.set(fn.name, target);
+        }
+        return target;
+      };
+      const gateway = createZoneGateway(
+        zone,
+        routesOf(zone).map(({ fn, route }) => ({ target: targetFor(fn), route })),
+      );
+      const { port, servers } = await serveZone(gateway, options.ports?.[zone] ?? DEFAULT_PORTS[zone]);
+      for (const server of servers) cleanups.push(() => closeServer(server));
+      urls[zone] = `http://localhost:${port}`;
+      ready(urls[zone]);
+      // Build handlers now, so a broken one fails the start rather than the first request.
+      await Promise.all([...targets.values()]);
+    }
+    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, tables, stop };
+  } catch (err: unknown) {
+    await stop();
+    throw err;
+  }
+};

@@ -1,0 +1,89 @@
+/**
+ * The one route table: every function, the routes it serves and the zones that expose
+ * each route. The CDK stack builds the three APIs from it and the local gateway serves
+ * the three ports from it, so nothing is routed twice.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { KeyPurpose, Zone } from '../libs/config/index.ts';
+import type { Runtime } from '../libs/runtime/index.ts';
+import type { TableName } from '../libs/store/index.ts';
+
+export type HttpMethod = 'ANY' | 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path syntax: `/licences/{id}`, greedy `/{proxy+}`. */
+  readonly path: string;
+  readonly zones: readonly Zone[];
+}
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface FunctionDefinition {
+  readonly name: string;
+  /** The Lambda entry, relative to the repository root; bundled on its own. */
+  readonly entry: string;
+  /** The same handler factory the entry uses, for the local gateway. */
+  readonly load: () => Promise<(runtime: Runtime) => Promise<ProxyHandler>>;
+  readonly routes: readonly RouteDefinition[];
+  /** Least privilege: what the function may do to each table. */
+  readonly tables: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
+  /** Whether the function appends to the audit trail (append-only: put, no update or delete). */
+  readonly auditWriter: boolean;
+  /** Keys the function signs with; only these get kms:Sign. */
+  readonly signs: readonly KeyPurpose[];
+  /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
+  readonly reads: readonly KeyPurpose[];
+  /** Whether it needs the cookie-signing secret. */
+  readonly cookieSecret: boolean;
+}
+
+const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
+
+export const FUNCTIONS: readonly FunctionDefinition[] = [
+  {
+    name: 'oidc',
+    entry: 'functions/oidc/handler.ts',
+    load: async () => (await import('../functions/oidc/app.ts')).makeHandler,
+    // The provider owns everything no other function claims: discovery, /auth, /token,
+    // /jwks, /session/end, /interaction/… . More specific routes of other functions win.
+    routes: [
+      { method: 'ANY', path: '/', zones: ALL_ZONES },
+      { method: 'ANY', path: '/{proxy+}', zones: ALL_ZONES },
+    ],
+    tables: { identity: 'readWrite' },
+    auditWriter: true,
+    signs: ['id-token'],
+    reads: ['id-token'],
+    cookieSecret: true,
+  },
+];
+
+/** The zones a function is deployed to: every zone one of its routes is exposed in. */
+export const zonesOf = (fn: FunctionDefinition): Zone[] =>
+  ALL_ZONES.filter((zone) => fn.routes.some((route) => route.zones.includes(zone)));
+
+/** Routes a zone exposes, with the function serving each. */
+export const routesOf = (
+  zone: Zone,
+): Array<{ readonly fn: FunctionDefinition; readonly route: RouteDefinition }> =>
+  FUNCTIONS.flatMap((fn) =>
+    fn.routes.filter((route) => route.zones.includes(zone)).map((route) => ({ fn, route })),
+  );
+
+/**
+ * Media types API Gateway passes to functions base64-encoded (its `binaryMediaTypes`);
+ * everything else arrives as text. The stack and the local gateway share this list.
+ */
+export const BINARY_MEDIA_TYPES: readonly string[] = [
+  'application/octet-stream',
+  'image/*',
+  'multipart/form-data',
+];
+
+export const isBinaryMediaType = (contentType: string): boolean => {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  return BINARY_MEDIA_TYPES.some((pattern) =>
+    pattern.endsWith('/*') ? type.startsWith(pattern.slice(0, -1)) : type === pattern,
+  );
+};

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** The three government network zones; a request's zone is the entry point it arrived through. */
+export const Zone = z.enum(['public', 'extranet', 'intranet']);
+export type Zone = z.infer<typeof Zone>;
+export const ZONES: readonly Zone[] = Zone.options;
+
+/** Signing purposes: each has its own key so one can be rotated or revoked without the others. */
+export const KeyPurpose = z.enum(['id-token', 'licence', 'status-list', 'audit-checkpoint']);
+export type KeyPurpose = z.infer<typeof KeyPurpose>;
+export const KEY_PURPOSES: readonly KeyPurpose[] = KeyPurpose.options;
+
+export interface TableNames {
+  readonly identity: string;
+  readonly licences: string;
+  readonly audit: string;
+}
+
+export type KeySource =
+  | { readonly kind: 'local'; readonly dir: string | undefined }
+  | { readonly kind: 'kms'; readonly keyIds: Partial<Record<KeyPurpose, string>> };
+
+export type SecretSource =
+  | { readonly kind: 'local'; readonly dir: string | undefined }
+  | { readonly kind: 'secrets-manager'; readonly secretId: string };
+
+/** Everything a function needs to know about where it runs, parsed once at cold start. */
+export interface AppConfig {
+  readonly zone: Zone;
+  /** The zone's OIDC issuer: its public base URL, including any path prefix (e.g. an API stage). */
+  readonly issuer: string;
+  readonly tables: TableNames;
+  readonly keys: KeySource;
+  readonly cookieSecrets: SecretSource;
+  readonly dynamodbEndpoint: string | undefined;
+  /** True only in `yitong start`: demo data and plain-HTTP loopback URLs are allowed. */
+  readonly localMode: boolean;
+}
+
+const nonEmpty = z.string().min(1);
+
+/** The environment a deployed function gets from the stack. */
+export const FunctionEnv = z.object({
+  ZONE: Zone,
+  ISSUER: z.url({ protocol: /^https?$/ }),
+  TABLE_IDENTITY: nonEmpty,
+  TABLE_LICENCES: nonEmpty,
+  TABLE_AUDIT: nonEmpty,
+  KMS_KEY_ID_TOKEN: nonEmpty.optional(),
+  KMS_KEY_LICENCE: nonEmpty.optional(),
+  KMS_KEY_STATUS_LIST: nonEmpty.optional(),
+  KMS_KEY_AUDIT_CHECKPOINT: nonEmpty.optional(),
+  COOKIE_SECRET_ID: nonEmpty,
+  DYNAMODB_ENDPOINT: z.url().optional(),
+});
+export type FunctionEnv = z.infer<typeof FunctionEnv>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses a deployed function's environment, failing fast with every problem named. */
+export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
+  const parsed = FunctionEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid function environment: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    zone: e.ZONE,
+    issuer: e.ISSUER.replace(/\/$/, ''),
+    tables: { identity: e.TABLE_IDENTITY, licences: e.TABLE_LICENCES, audit: e.TABLE_AUDIT },
+    keys: {
+      kind: 'kms',
+      keyIds: {
+        'id-token': e.KMS_KEY_ID_TOKEN,
+        licence: e.KMS_KEY_LICENCE,
+        'status-list': e.KMS_KEY_STATUS_LIST,
+        'audit-checkpoint': e.KMS_KEY_AUDIT_CHECKPOINT,
+      },
+    },
+    cookieSecrets: { kind: 'secrets-manager', secretId: e.COOKIE_SECRET_ID },
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    localMode: false,
+  };
+};
+
+/** The env variable that carries each purpose's KMS key id; the stack sets exactly these. */
+export const KMS_KEY_ENV: Record<KeyPurpose, keyof FunctionEnv> = {
+  'id-token': 'KMS_KEY_ID_TOKEN',
+  licence: 'KMS_KEY_LICENCE',
+  'status-list': 'KMS_KEY_STATUS_LIST',
+  'audit-checkpoint': 'KMS_KEY_AUDIT_CHECKPOINT',
+};

@@ -1,0 +1,57 @@
+/** A failure the caller can understand and act on; carries a stable machine-readable code. */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  /** HTTP status the error maps to at the edge. */
+  abstract readonly status: number;
+  /** Short, stable, human-readable summary (RFC 9457 `title`). */
+  abstract readonly title: string;
+  constructor(
+    message: string,
+    readonly details?: Readonly<Record<string, unknown>>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface InvalidParam {
+  readonly name: string;
+  readonly reason: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'INVALID_REQUEST';
+  readonly status = 400;
+  readonly title = 'The request is not valid';
+  constructor(
+    message: string,
+    readonly invalidParams: readonly InvalidParam[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
+  readonly title = 'Unsupported content type';
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly status = 413;
+  readonly title = 'The request body is too large';
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class ServiceUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  readonly status = 503;
+  readonly title = 'The service is busy; try again shortly';
+}

@@ -1,0 +1,18 @@
+export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
+export {
+  DomainError,
+  type InvalidParam,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors.ts';
+export {
+  problemErrors,
+  SECURITY_HEADERS,
+  securityHeaders,
+  type ZonedContext,
+  zoneContext,
+} from './middleware.ts';
+export { invalidParamsOf, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';

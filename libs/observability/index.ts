@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/** One structured logger per process. Never log secrets, tokens, passwords or whole events. */
+export const logger = new Logger({
+  serviceName: 'yitong',
+  // Powertools reads POWERTOOLS_LOG_LEVEL itself; tests stay quiet unless that is set.
+  ...(process.env.VITEST && !process.env.POWERTOOLS_LOG_LEVEL ? { logLevel: 'SILENT' as const } : {}),
+});
+
+/** The catalogue of log messages: each says one thing, and is searchable as written. */
+export const LogMessage = {
+  coldStart: 'function initialised',
+  unhandledError: 'unhandled error answered with 500',
+  oidcServerError: 'oidc-provider reported a server error',
+  localStackStarted: 'local stack started',
+  localGatewayError: 'local gateway failed to invoke a handler',
+} as const;

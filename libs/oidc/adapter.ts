@@ -1,0 +1,186 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import { epochSeconds, IDENTITY_INDEXES, isConditionalCheckFailed, isExpired } from '../store/index.ts';
+
+/** Models oidc-provider revokes by grant id; only these carry the `grantKey` index attribute. */
+export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
+
+export interface OidcAdapterDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly now?: () => number;
+}
+
+interface StoredModel {
+  readonly pk: string;
+  readonly payload: string;
+  readonly expiresAt?: number;
+  readonly consumed?: number;
+}
+
+const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * oidc-provider's storage in the identity table, one item per model instance. Index
+ * attributes are namespaced by model so each sparse index only answers for its own model.
+ */
+export class DynamoOidcAdapter implements Adapter {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly model: string,
+    private readonly deps: OidcAdapterDeps,
+  ) {
+    this.now = deps.now ?? (() => epochSeconds());
+  }
+
+  private key(id: string) {
+    return { pk: `oidc#${this.model}#${id}`, sk: 'oidc' };
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const grantable = GRANTABLE_MODELS.has(this.model);
+    await this.deps.doc.send(
+      new PutCommand({
+        TableName: this.deps.tableName,
+        Item: {
+          ...this.key(id),
+          model: this.model,
+          payload: JSON.stringify(payload),
+          expiresAt: expiresIn ? this.now() + expiresIn : undefined,
+          uid: payload.uid ? `${this.model}#${payload.uid}` : undefined,
+          userCode: payload.userCode ? `${this.model}#${payload.userCode}` : undefined,
+          grantKey: grantable && payload.grantId ? `${this.model}#${payload.grantId}` : undefined,
+        },
+      }),
+    );
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    // Strongly consistent: a code or refresh token consumed a moment ago must read as consumed.
+    const { Item } = await this.deps.doc.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: this.key(id), ConsistentRead: true }),
+    );
+    return this.toPayload(Item);
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findByIndex(IDENTITY_INDEXES.byUid, 'uid', uid);
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findByIndex(IDENTITY_INDEXES.byUserCode, 'userCode', userCode);
+  }
+
+  /**
+   * Marks the item consumed only if nobody has yet, so two concurrent redemptions of one
+   * code or refresh token cannot both succeed. The loser is a replay: its grant is revoked.
+   */
+  async consume(id: string): Promise<void> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: this.key(id),
+          UpdateExpression: 'SET consumed = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumed)',
+          ExpressionAttributeValues: { ':now': this.now() },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const replayed = await this.find(id);
+      if (typeof replayed?.grantId === 'string') await revokeGrant(this.deps, replayed.grantId);
+      throw new errors.InvalidGrant(`${this.model} was already used; its grant has been revoked`);
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.deps.doc.send(new DeleteCommand({ TableName: this.deps.tableName, Key: this.key(id) }));
+  }
+
+  /** Deletes every item of this model issued under the grant, page by page. */
+  async revokeByGrantId(grantId: string): Promise<void> {
+    if (!GRANTABLE_MODELS.has(this.model)) return;
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.doc.send(
+        new QueryCommand({
+          TableName: this.deps.tableName,
+          IndexName: IDENTITY_INDEXES.byGrantKey,
+          KeyConditionExpression: 'grantKey = :g',
+          ExpressionAttributeValues: { ':g': `${this.model}#${grantId}` },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      const keys = (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+      for (let i = 0; i < keys.length; i += BATCH_WRITE_LIMIT) {
+        await this.deleteBatch(keys.slice(i, i + BATCH_WRITE_LIMIT));
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+  }
+
+  private async deleteBatch(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<void> {
+    let pending = keys.map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === 8) throw new Error(`could not delete ${pending.length} ${this.model} items`);
+      const { UnprocessedItems } = await this.deps.doc.send(
+        new BatchWriteCommand({ RequestItems: { [this.deps.tableName]: pending } }),
+      );
+      pending = (UnprocessedItems?.[this.deps.tableName] ?? []) as typeof pending;
+      if (pending.length) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+    }
+  }
+
+  private async findByIndex(
+    indexName: string,
+    attribute: 'uid' | 'userCode',
+    value: string,
+  ): Promise<AdapterPayload | undefined> {
+    const { Items } = await this.deps.doc.send(
+      new QueryCommand({
+        TableName: this.deps.tableName,
+        IndexName: indexName,
+        KeyConditionExpression: '#a = :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': `${this.model}#${value}` },
+      }),
+    );
+    return this.toPayload(Items?.find((item) => !isExpired(item, this.now())));
+  }
+
+  private toPayload(item: Record<string, unknown> | undefined): AdapterPayload | undefined {
+    if (!item || isExpired(item, this.now())) return undefined;
+    const stored = item as unknown as StoredModel;
+    const payload = JSON.parse(stored.payload) as AdapterPayload;
+    return stored.consumed === undefined ? payload : { ...payload, consumed: stored.consumed };
+  }
+}
+
+/** Revokes everything issued under a grant, across all grantable models. */
+export const revokeGrant = async (deps: OidcAdapterDeps, grantId: string): Promise<void> => {
+  await Promise.all(
+    [...GRANTABLE_MODELS].map((model) => new DynamoOidcAdapter(model, deps).revokeByGrantId(grantId)),
+  );
+};
+
+/** The adapter factory oidc-provider's `adapter` option takes. */
+export const dynamoAdapterFactory =
+  (deps: OidcAdapterDeps) =>
+  (model: string): Adapter =>
+    new DynamoOidcAdapter(model, deps);

@@ -1,0 +1,40 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AuditLog, DynamoAuditLog } from '../audit/index.ts';
+import type { AppConfig } from '../config/index.ts';
+import { type Keyring, KmsKeyring, LocalKeyring, loadCookieKeys } from '../keys/index.ts';
+import { createDynamoClient } from '../store/index.ts';
+
+/** What every function is built from: config plus the clients and keys it implies. */
+export interface Runtime {
+  readonly config: AppConfig;
+  readonly doc: DynamoDBDocumentClient;
+  readonly keyring: Keyring;
+  readonly cookieKeys: readonly string[];
+  readonly audit: AuditLog;
+}
+
+/** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
+export type RuntimeOverrides = Partial<Omit<Runtime, 'config'>>;
+
+/** Builds the runtime once per cold start (or once per zone in the local stack). */
+export const createRuntime = async (
+  config: AppConfig,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> => {
+  const doc = overrides.doc ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
+  const keyring =
+    overrides.keyring ??
+    (config.keys.kind === 'local'
+      ? new LocalKeyring(config.keys.dir)
+      : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
+  const cookieKeys =
+    overrides.cookieKeys ??
+    (await loadCookieKeys(
+      config.cookieSecrets,
+      config.cookieSecrets.kind === 'secrets-manager' ? new SecretsManagerClient({}) : undefined,
+    ));
+  const audit = overrides.audit ?? new DynamoAuditLog(doc, config.tables.audit);
+  return { config, doc, keyring, cookieKeys, audit };
+};

@@ -1,0 +1,41 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface DynamoClientOptions {
+  /** A DynamoDB-compatible endpoint (the embedded store, or another); AWS's own when absent. */
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  /** Extra SDK middleware, e.g. a call counter for benchmarks or a fault injector for tests. */
+  readonly configure?: (client: DynamoDBClient) => void;
+}
+
+/** Builds the document client every store uses; honours DYNAMODB_ENDPOINT via `endpoint`. */
+export const createDynamoClient = (options: DynamoClientOptions = {}): DynamoDBDocumentClient => {
+  const config: DynamoDBClientConfig = {
+    region: options.region ?? process.env.AWS_REGION ?? 'local',
+    maxAttempts: 4,
+  };
+  if (options.endpoint) {
+    config.endpoint = options.endpoint;
+    // A local or third-party endpoint takes any credentials; don't make developers configure AWS.
+    if (!process.env.AWS_ACCESS_KEY_ID) {
+      config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    }
+  }
+  const client = new DynamoDBClient(config);
+  options.configure?.(client);
+  return DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+};
+
+/** True when a conditional write lost: the item was not in the state the write required. */
+export const isConditionalCheckFailed = (err: unknown): boolean =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException';
+
+/** Epoch seconds, the unit of the TTL attribute. */
+export const epochSeconds = (date: Date = new Date()): number => Math.floor(date.getTime() / 1000);
+
+/** DynamoDB deletes expired items late (the embedded store never does): reads must hide them. */
+export const isExpired = (item: { expiresAt?: unknown }, now: number = epochSeconds()): boolean =>
+  typeof item.expiresAt === 'number' && item.expiresAt <= now;

@@ -1,0 +1,17 @@
+export {
+  createDynamoClient,
+  type DynamoClientOptions,
+  epochSeconds,
+  isConditionalCheckFailed,
+  isExpired,
+} from './client.ts';
+export { createTableInput, ensureTables } from './provision.ts';
+export {
+  IDENTITY_INDEXES,
+  type IndexDefinition,
+  TABLE_LIST,
+  TABLES,
+  type TableDefinition,
+  type TableName,
+  TTL_ATTRIBUTE,
+} from './tables.ts';

@@ -1,0 +1,69 @@
+/**
+ * Table definitions shared by the CDK stack and the local store, so both create
+ * exactly the same key schema, indexes and TTL attribute.
+ */
+export type TableName = 'identity' | 'licences' | 'audit';
+export type AttributeType = 'S' | 'N';
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** KEYS_ONLY where the caller only needs keys (e.g. to delete), ALL where it reads the item. */
+  readonly projection: 'KEYS_ONLY' | 'ALL';
+}
+
+export interface TableDefinition {
+  readonly name: TableName;
+  readonly partitionKey: 'pk';
+  readonly sortKey: 'sk';
+  /** Types of every attribute used in a key or index key. */
+  readonly attributes: Readonly<Record<string, AttributeType>>;
+  readonly indexes: readonly IndexDefinition[];
+  /** Epoch seconds; DynamoDB deletes late, so every read also treats a past value as absent. */
+  readonly ttlAttribute: 'expiresAt';
+}
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const IDENTITY_INDEXES = {
+  /** oidc-provider Session.findByUid. Sparse: only items with `uid`. */
+  byUid: 'byUid',
+  /** oidc-provider DeviceCode.findByUserCode. Sparse: only items with `userCode`. */
+  byUserCode: 'byUserCode',
+  /** revokeByGrantId: `grantKey` is `<model>#<grantId>`, set only on grantable models. */
+  byGrantKey: 'byGrantKey',
+} as const;
+
+export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
+  identity: {
+    name: 'identity',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    attributes: { pk: 'S', sk: 'S', uid: 'S', userCode: 'S', grantKey: 'S' },
+    indexes: [
+      { name: IDENTITY_INDEXES.byUid, partitionKey: 'uid', projection: 'ALL' },
+      { name: IDENTITY_INDEXES.byUserCode, partitionKey: 'userCode', projection: 'ALL' },
+      { name: IDENTITY_INDEXES.byGrantKey, partitionKey: 'grantKey', sortKey: 'pk', projection: 'KEYS_ONLY' },
+    ],
+    ttlAttribute: TTL_ATTRIBUTE,
+  },
+  licences: {
+    name: 'licences',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    attributes: { pk: 'S', sk: 'S' },
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+  },
+  audit: {
+    name: 'audit',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    attributes: { pk: 'S', sk: 'S' },
+    indexes: [],
+    ttlAttribute: TTL_ATTRIBUTE,
+  },
+};
+
+export const TABLE_LIST: readonly TableDefinition[] = Object.values(TABLES);
