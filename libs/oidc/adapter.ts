@@ -23,6 +23,8 @@ export interface OidcAdapterDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly now?: () => number;
+  /** Items per page when revoking by grant; DynamoDB's 1 MB pages when absent. */
+  readonly pageSize?: number;
 }
 
 interface StoredModel {
@@ -96,8 +98,9 @@ export class DynamoOidcAdapter implements Adapter {
         new UpdateCommand({
           TableName: this.deps.tableName,
           Key: this.key(id),
-          UpdateExpression: 'SET consumed = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumed)',
+          UpdateExpression: 'SET #consumed = :now',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#consumed)',
+          ExpressionAttributeNames: { '#consumed': 'consumed' },
           ExpressionAttributeValues: { ':now': this.now() },
         }),
       );
@@ -125,6 +128,7 @@ export class DynamoOidcAdapter implements Adapter {
           KeyConditionExpression: 'grantKey = :g',
           ExpressionAttributeValues: { ':g': `${this.model}#${grantId}` },
           ExclusiveStartKey: cursor,
+          Limit: this.deps.pageSize,
         }),
       );
       const keys = (page.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
