@@ -42,6 +42,15 @@ export interface ProviderDeps {
   readonly cookieKeys: readonly string[];
 }
 
+const escapeHtml = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Plain, self-contained error page; the login capability replaces it with the styled one. */
+const errorPage = (out: { error?: unknown; error_description?: unknown }): string =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><main>` +
+  `<h1>Sign-in could not continue</h1><p><strong>${escapeHtml(out.error)}</strong>: ${escapeHtml(out.error_description)}</p>` +
+  `</main></body></html>`;
+
 const SIGNING_ALGS = ['ES256'] as const;
 
 /**
@@ -89,6 +98,10 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     clients: [],
     findAccount: async () => undefined,
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = errorPage(out);
+    },
     acrValues: ['urn:yitong:loa:1', 'urn:yitong:loa:2', 'urn:yitong:loa:3'],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], acr: ['acr'] },
   };

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEventInput, type ChainedEvent, DynamoAuditLog, eventHash } from '../../libs/audit/index.ts';
+import {
+  type AuditEventInput,
+  type ChainedEvent,
+  DynamoAuditLog,
+  eventHash,
+} from '../../libs/audit/index.ts';
 import { freshTables } from '../support/tables.ts';
 
 let doc: DynamoDBDocumentClient;
@@ -55,7 +66,9 @@ describe('audit hash chain', () => {
   });
 
   it('rejects an event that does not match the schema, writing nothing', async () => {
-    await expect(log.append({ ...event(0), type: 'Not A Type' })).rejects.toThrow(/dotted lower-case event type/);
+    await expect(log.append({ ...event(0), type: 'Not A Type' })).rejects.toThrow(
+      /dotted lower-case event type/,
+    );
     const results = await log.verifyAll();
     expect(results.every((r) => r.ok && r.verified === 0)).toBe(true);
   });
@@ -81,7 +94,10 @@ describe('audit hash chain', () => {
     const forged = { ...events[2]!, actor: 'someone-else' };
     const { hash: _old, ...content } = forged;
     await doc.send(
-      new PutCommand({ TableName: tableName, Item: { ...key(forged), ...content, hash: eventHash(content) } }),
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...key(forged), ...content, hash: eventHash(content) },
+      }),
     );
     const result = await log.verifyShard(events[0]!.shard);
     expect(result.problem).toMatchObject({ kind: 'altered', seq: 3, eventId: events[2]!.eventId });
@@ -123,7 +139,10 @@ describe('audit hash chain', () => {
     // Shift events 3 and 4 up by one key, keeping their content, and put a forgery at 3.
     for (const e of [events[3]!, events[2]!]) {
       await doc.send(
-        new PutCommand({ TableName: tableName, Item: { ...e, pk: `chain#${shard}`, sk: (e.seq + 1).toString().padStart(12, '0') } }),
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...e, pk: `chain#${shard}`, sk: (e.seq + 1).toString().padStart(12, '0') },
+        }),
       );
     }
     const { hash: _h, ...content } = { ...events[2]!, eventId: randomUUID(), actor: 'intruder' };

@@ -162,7 +162,13 @@ describe('oidc-provider DynamoDB adapter', () => {
     expect(await session.find(id)).toBeDefined();
     expect(GRANTABLE_MODELS.has('Session')).toBe(false);
     expect([...GRANTABLE_MODELS].sort()).toEqual(
-      ['AccessToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'DeviceCode', 'RefreshToken'].sort(),
+      [
+        'AccessToken',
+        'AuthorizationCode',
+        'BackchannelAuthenticationRequest',
+        'DeviceCode',
+        'RefreshToken',
+      ].sort(),
     );
   });
 });

@@ -11,8 +11,16 @@ import {
   zoneContext,
 } from '../../libs/http/index.ts';
 
-const event = (body: string | null, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-  ({ body, headers, isBase64Encoded: false, requestContext: { requestId: 'req-1' } }) as unknown as APIGatewayProxyEvent;
+const event = (
+  body: string | null,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) =>
+  ({
+    body,
+    headers,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'req-1' },
+  }) as unknown as APIGatewayProxyEvent;
 
 const Body = z.strictObject({ name: z.string().min(1), count: z.number().int().positive() });
 
@@ -32,14 +40,26 @@ describe('request bodies', () => {
   });
 
   it('refuses a body that is not JSON with a 415 naming the content type', async () => {
-    const handler = handlerOf(async (e) => ({ statusCode: 200, body: JSON.stringify(parseJsonBody(e, Body)) }));
-    const res = await invoke(handler, event('name=a', { 'content-type': 'application/x-www-form-urlencoded' }));
+    const handler = handlerOf(async (e) => ({
+      statusCode: 200,
+      body: JSON.stringify(parseJsonBody(e, Body)),
+    }));
+    const res = await invoke(
+      handler,
+      event('name=a', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
     expect(res.statusCode).toBe(415);
-    expect(JSON.parse(res.body)).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: expect.stringContaining('application/json') });
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: expect.stringContaining('application/json'),
+    });
   });
 
   it('refuses malformed JSON with a 400', async () => {
-    const handler = handlerOf(async (e) => ({ statusCode: 200, body: JSON.stringify(parseJsonBody(e, Body)) }));
+    const handler = handlerOf(async (e) => ({
+      statusCode: 200,
+      body: JSON.stringify(parseJsonBody(e, Body)),
+    }));
     const res = await invoke(handler, event('{"name":'));
     expect(res.statusCode).toBe(400);
     expect(res.headers?.['content-type']).toBe('application/problem+json');
@@ -47,15 +67,25 @@ describe('request bodies', () => {
   });
 
   it('names every invalid field', async () => {
-    const handler = handlerOf(async (e) => ({ statusCode: 200, body: JSON.stringify(parseJsonBody(e, Body)) }));
+    const handler = handlerOf(async (e) => ({
+      statusCode: 200,
+      body: JSON.stringify(parseJsonBody(e, Body)),
+    }));
     const res = await invoke(handler, event('{"name":"","count":-1,"extra":true}'));
     const problem = JSON.parse(res.body);
     expect(res.statusCode).toBe(400);
-    expect(problem['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual(['(body)', 'count', 'name']);
+    expect(problem['invalid-params'].map((p: { name: string }) => p.name).sort()).toEqual([
+      '(body)',
+      'count',
+      'name',
+    ]);
   });
 
   it('refuses an oversized body with a 413', async () => {
-    const handler = handlerOf(async (e) => ({ statusCode: 200, body: JSON.stringify(parseJsonBody(e, Body)) }));
+    const handler = handlerOf(async (e) => ({
+      statusCode: 200,
+      body: JSON.stringify(parseJsonBody(e, Body)),
+    }));
     const res = await invoke(handler, event(JSON.stringify({ name: 'x'.repeat(70_000), count: 1 })));
     expect(res.statusCode).toBe(413);
   });
@@ -109,7 +139,10 @@ describe('security headers and zone', () => {
   });
 
   it('puts the deployed zone on the context, whatever headers claim', async () => {
-    const handler = handlerOf(async (_e, context) => ({ statusCode: 200, body: (context as ZonedContext).zone }));
+    const handler = handlerOf(async (_e, context) => ({
+      statusCode: 200,
+      body: (context as ZonedContext).zone,
+    }));
     const res = await invoke(handler, event(null, { 'x-yitong-zone': 'intranet', 'x-zone': 'intranet' }));
     expect(res.body).toBe('extranet');
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { calculateJwkThumbprint, CompactSign, compactVerify, importJWK } from 'jose';
+import { CompactSign, calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { derToJose, jwks, KmsKeyring, LocalKeyring, type Signer } from '../../libs/keys/index.ts';
 
@@ -48,7 +48,9 @@ describe('local keyring', () => {
   it('gives each purpose its own key', async () => {
     const keyring = new LocalKeyring(dir);
     const kids = await Promise.all(
-      (['id-token', 'licence', 'status-list', 'audit-checkpoint'] as const).map(async (p) => (await keyring.signer(p)).kid),
+      (['id-token', 'licence', 'status-list', 'audit-checkpoint'] as const).map(
+        async (p) => (await keyring.signer(p)).kid,
+      ),
     );
     expect(new Set(kids).size).toBe(4);
   });
@@ -59,7 +61,9 @@ describe('local keyring', () => {
     const file = JSON.parse(await readFile(join(dir, 'licence.json'), 'utf8'));
     const retired = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     file.retired = [retired];
-    await import('node:fs/promises').then((fs) => fs.writeFile(join(dir, 'licence.json'), JSON.stringify(file)));
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(join(dir, 'licence.json'), JSON.stringify(file)),
+    );
     const set = await jwks(new LocalKeyring(dir), ['licence']);
     expect(set.keys.map((k) => k.kid)[0]).toBe(current.kid);
     expect(set.keys).toHaveLength(2);
@@ -103,14 +107,16 @@ describe('KMS keyring', () => {
 
   it('signs through KMS and converts the DER signature to JOSE so it verifies', async () => {
     const publicKey = withRealKey();
-    const keyring = new KmsKeyring(new KMSClient({ region: 'eu-west-1' }), { licence: 'alias/yitong-licence' });
+    const keyring = new KmsKeyring(new KMSClient({ region: 'eu-west-1' }), {
+      licence: 'alias/yitong-licence',
+    });
     const signer = await keyring.signer('licence');
     const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: signer.kid })).toString('base64url');
     expectSigning(`${header}.${Buffer.from('{"licence":"yes"}').toString('base64url')}`);
     const jws = await signJws(signer, '{"licence":"yes"}');
     const { payload } = await compactVerify(jws, publicKey);
     expect(Buffer.from(payload).toString()).toBe('{"licence":"yes"}');
-    expect(signer.publicJwk.x).toBe(publicKey.export({ format: "jwk" }).x);
+    expect(signer.publicJwk.x).toBe(publicKey.export({ format: 'jwk' }).x);
     expect(kmsMock.commandCalls(SignCommand)[0]!.args[0].input.KeyId).toBe('alias/yitong-licence');
   });
 

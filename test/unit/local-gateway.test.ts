@@ -6,7 +6,11 @@ import { createZoneGateway, type GatewayTarget } from '../../infra/local/gateway
 import { RouteMatcher } from '../../infra/local/route-match.ts';
 import { FUNCTIONS, isBinaryMediaType, type RouteDefinition, routesOf } from '../../infra/routes.ts';
 
-const route = (method: RouteDefinition['method'], path: string): RouteDefinition => ({ method, path, zones: ['public'] });
+const route = (method: RouteDefinition['method'], path: string): RouteDefinition => ({
+  method,
+  path,
+  zones: ['public'],
+});
 
 describe('route matching', () => {
   const matcher = new RouteMatcher([
@@ -19,8 +23,14 @@ describe('route matching', () => {
 
   it('prefers a literal resource over a parameter and a parameter over a greedy one', () => {
     expect(matcher.match('POST', '/licences/verify')).toMatchObject({ target: 'verify' });
-    expect(matcher.match('GET', '/licences/abc')).toMatchObject({ target: 'one', pathParameters: { id: 'abc' } });
-    expect(matcher.match('GET', '/licences/status/7')).toMatchObject({ target: 'status', pathParameters: { list: '7' } });
+    expect(matcher.match('GET', '/licences/abc')).toMatchObject({
+      target: 'one',
+      pathParameters: { id: 'abc' },
+    });
+    expect(matcher.match('GET', '/licences/status/7')).toMatchObject({
+      target: 'status',
+      pathParameters: { list: '7' },
+    });
     expect(matcher.match('GET', '/token/introspection')).toMatchObject({
       target: 'oidc',
       pathParameters: { proxy: 'token/introspection' },
@@ -73,31 +83,58 @@ describe('local gateway', () => {
         return respond(event, context);
       },
     };
-    server = createServer(createZoneGateway('public', [{ target: Promise.resolve(target), route: route('ANY', '/echo/{proxy+}') }]));
+    server = createServer(
+      createZoneGateway('public', [
+        { target: Promise.resolve(target), route: route('ANY', '/echo/{proxy+}') },
+      ]),
+    );
     await new Promise<void>((done) => server!.listen(0, '127.0.0.1', () => done()));
     return { port: (server.address() as AddressInfo).port, seen };
   };
 
   const send = (
     port: number,
-    options: { method?: string; path: string; headers?: Record<string, string | string[]>; body?: Buffer | string },
+    options: {
+      method?: string;
+      path: string;
+      headers?: Record<string, string | string[]>;
+      body?: Buffer | string;
+    },
   ) =>
-    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((done, fail) => {
-      const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
-      req.on('error', fail);
-      req.end(options.body);
-    });
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
+      (done, fail) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method: options.method ?? 'GET',
+            path: options.path,
+            headers: options.headers,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            );
+          },
+        );
+        req.on('error', fail);
+        req.end(options.body);
+      },
+    );
 
   it('builds the REST v1 proxy event a deployed function gets', async () => {
     const { port, seen } = await serve(async () => ({ statusCode: 204, body: '' }));
     await send(port, {
       method: 'POST',
       path: '/echo/a/b?x=1&x=2&y=3',
-      headers: { 'content-type': 'application/json', 'x-custom': ['one', 'two'], 'x-forwarded-proto': 'https', 'x-forwarded-for': '6.6.6.6' },
+      headers: {
+        'content-type': 'application/json',
+        'x-custom': ['one', 'two'],
+        'x-forwarded-proto': 'https',
+        'x-forwarded-for': '6.6.6.6',
+      },
       body: '{"hello":"世界"}',
     });
     const event = seen[0]!;
@@ -127,7 +164,12 @@ describe('local gateway', () => {
       body: event.body ?? '',
       isBase64Encoded: true,
     }));
-    const res = await send(port, { method: 'PUT', path: '/echo/bin', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const res = await send(port, {
+      method: 'PUT',
+      path: '/echo/bin',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
     expect(seen[0]!.isBase64Encoded).toBe(true);
     expect(res.body.equals(bytes)).toBe(true);
   });
