@@ -1,0 +1,24 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { YitongStack } from './stack.ts';
+
+/** Context values, all optional: see docs/operations.md. */
+const app = new App();
+const list = (value: unknown): string[] =>
+  Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string' && value
+      ? value.split(',').map((s) => s.trim())
+      : [];
+const issuerUrls = app.node.tryGetContext('issuerUrls');
+
+new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
+  extranetCidrs: list(app.node.tryGetContext('extranetCidrs')),
+  issuerUrls: typeof issuerUrls === 'string' ? JSON.parse(issuerUrls) : issuerUrls,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app, { verbose: true }),
+  new ServerlessChecks(app, { verbose: true }),
+);

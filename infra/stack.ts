@@ -1,0 +1,354 @@
+import {
+  Aws,
+  type CfnElement,
+  CfnOutput,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
+import { TABLE_LIST, type TableName } from '../libs/store/index.ts';
+import { bundleFunction } from './bundle.ts';
+import { AppFunction } from './constructs/app-function.ts';
+import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionDefinition, routesOf, zonesOf } from './routes.ts';
+
+export interface YitongStackProps extends StackProps {
+  /** Source CIDRs admitted to the extranet API. @default none: the extranet admits nobody until configured */
+  readonly extranetCidrs?: readonly string[];
+  /** Public base URL per zone when a custom domain maps it. @default the API's execute-api URL and stage */
+  readonly issuerUrls?: Partial<Record<Zone, string>>;
+  /** Requests per 5 minutes per source address before the WAF blocks it. @default 1000 */
+  readonly rateLimitPer5Min?: number;
+  /** Where function bundles are written. @default dist/functions */
+  readonly bundleDir?: string;
+}
+
+const STAGE = 'prod';
+const ZONE_LIST: readonly Zone[] = ['public', 'extranet', 'intranet'];
+
+/**
+ * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
+ * route table deployed once per zone, and one REST API per zone.
+ */
+export class YitongStack extends Stack {
+  readonly tables: Record<TableName, dynamodb.Table>;
+  readonly apis: Record<Zone, apigateway.RestApi>;
+  readonly signingKeys: Record<KeyPurpose, kms.Key>;
+  readonly functions: Map<string, AppFunction> = new Map();
+
+  constructor(scope: Construct, id: string, props: YitongStackProps = {}) {
+    super(scope, id, props);
+
+    const dataKey = new kms.Key(this, 'DataKey', {
+      description: 'yitong: encrypts the identity, licences and audit tables',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.tables = Object.fromEntries(
+      TABLE_LIST.map((def) => {
+        const table = new dynamodb.Table(this, `${def.name[0]!.toUpperCase()}${def.name.slice(1)}Table`, {
+          partitionKey: { name: def.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: def.sortKey, type: dynamodb.AttributeType.STRING },
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+          encryptionKey: dataKey,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          deletionProtection: true,
+          timeToLiveAttribute: def.ttlAttribute,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        for (const index of def.indexes) {
+          const attributeType = (name: string) =>
+            def.attributes[name] === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING;
+          table.addGlobalSecondaryIndex({
+            indexName: index.name,
+            partitionKey: { name: index.partitionKey, type: attributeType(index.partitionKey) },
+            sortKey: index.sortKey ? { name: index.sortKey, type: attributeType(index.sortKey) } : undefined,
+            projectionType:
+              index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+          });
+        }
+        return [def.name, table];
+      }),
+    ) as Record<TableName, dynamodb.Table>;
+
+    this.signingKeys = Object.fromEntries(
+      KEY_PURPOSES.map((purpose) => [
+        purpose,
+        new kms.Key(this, `SigningKey-${purpose}`, {
+          description: `yitong: signs ${purpose} artefacts (ES256)`,
+          keySpec: kms.KeySpec.ECC_NIST_P256,
+          keyUsage: kms.KeyUsage.SIGN_VERIFY,
+          alias: `alias/yitong-${purpose}`,
+          removalPolicy: RemovalPolicy.RETAIN,
+        }),
+      ]),
+    ) as Record<KeyPurpose, kms.Key>;
+
+    const cookieSecret = new secretsmanager.Secret(this, 'CookieKeys', {
+      description: 'yitong: keys that sign the OIDC provider cookies',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(cookieSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'Cookie keys rotate by prepending a new key to the JSON array (docs/operations.md); a rotation Lambda would invalidate every session at once.',
+    });
+
+    const { vpc, endpoint } = this.intranetNetwork();
+    const webAcl = this.webAcl(props.rateLimitPer5Min ?? 1000);
+
+    this.apis = Object.fromEntries(
+      ZONE_LIST.map((zone) => [zone, this.zoneApi(zone, props.extranetCidrs ?? [], endpoint)]),
+    ) as Record<Zone, apigateway.RestApi>;
+
+    for (const zone of ZONE_LIST) {
+      new wafv2.CfnWebACLAssociation(this, `WebAclAssociation-${zone}`, {
+        resourceArn: this.apis[zone].deploymentStage.stageArn,
+        webAclArn: webAcl.attrArn,
+      });
+    }
+
+    for (const fn of FUNCTIONS) {
+      for (const zone of zonesOf(fn)) {
+        // Built from the API id alone: the stage URL would make the function depend on its own deployment.
+        const issuer =
+          props.issuerUrls?.[zone] ??
+          `https://${this.apis[zone].restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${STAGE}`;
+        this.functions.set(
+          `${fn.name}-${zone}`,
+          this.zoneFunction(fn, zone, issuer, cookieSecret, dataKey, props.bundleDir),
+        );
+      }
+    }
+
+    for (const zone of ZONE_LIST) {
+      const api = this.apis[zone];
+      for (const { fn, route } of routesOf(zone)) {
+        const integration = new apigateway.LambdaIntegration(this.functions.get(`${fn.name}-${zone}`)!.fn);
+        api.root.resourceForPath(route.path).addMethod(route.method, integration);
+      }
+      new CfnOutput(this, `Issuer-${zone}`, { value: props.issuerUrls?.[zone] ?? api.url });
+    }
+    new CfnOutput(this, 'IntranetVpcId', { value: vpc.vpcId });
+  }
+
+  private zoneFunction(
+    def: FunctionDefinition,
+    zone: Zone,
+    issuer: string,
+    cookieSecret: secretsmanager.Secret,
+    dataKey: kms.Key,
+    bundleDir: string | undefined,
+  ): AppFunction {
+    const keyPurposes = [...new Set([...def.signs, ...def.reads])];
+    const environment: Record<string, string> = {
+      ZONE: zone,
+      ISSUER: issuer,
+      TABLE_IDENTITY: this.tables.identity.tableName,
+      TABLE_LICENCES: this.tables.licences.tableName,
+      TABLE_AUDIT: this.tables.audit.tableName,
+      COOKIE_SECRET_ID: def.cookieSecret ? cookieSecret.secretArn : 'none',
+    };
+    for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
+
+    const fn = new AppFunction(this, `Fn-${def.name}-${zone}`, {
+      codeDir: bundleFunction(def, bundleDir).dir,
+      description: `yitong ${def.name} (${zone} zone)`,
+      environment,
+    });
+
+    // Least privilege from the route table: only the tables, keys and secret it names.
+    for (const [table, access] of Object.entries(def.tables) as Array<[TableName, 'read' | 'readWrite']>) {
+      if (access === 'readWrite') this.tables[table].grantReadWriteData(fn.fn);
+      else this.tables[table].grantReadData(fn.fn);
+    }
+    if (def.auditWriter) {
+      // Append-only: it may add events and read the chain tip, never update or delete.
+      this.tables.audit.grant(fn.fn, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem');
+      dataKey.grantEncryptDecrypt(fn.fn);
+    }
+    for (const purpose of def.signs) this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
+    for (const purpose of keyPurposes) this.signingKeys[purpose].grant(fn.fn, 'kms:GetPublicKey');
+    if (def.cookieSecret) cookieSecret.grantRead(fn.fn);
+    const role = fn.fn.role!;
+    for (const ack of [
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tables.identity.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason: "Queries the identity table's own sparse indexes (uid, user code, grant); no other table.",
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason:
+          'DynamoDB encryption with the customer-managed data key needs the ReEncrypt family on that one key.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'DynamoDB encryption with the customer-managed data key needs the GenerateDataKey family on that one key.',
+      },
+    ]) {
+      Validations.of(role).acknowledge(ack);
+    }
+    return fn;
+  }
+
+  private zoneApi(
+    zone: Zone,
+    extranetCidrs: readonly string[],
+    endpoint: ec2.InterfaceVpcEndpoint,
+  ): apigateway.RestApi {
+    const accessLogs = new logs.LogGroup(this, `AccessLogs-${zone}`, {
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const invoke = (effect: iam.Effect, conditions?: Record<string, unknown>) =>
+      new iam.PolicyStatement({
+        effect,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions,
+      });
+    let policy: iam.PolicyDocument | undefined;
+    if (zone === 'extranet') {
+      policy = new iam.PolicyDocument({
+        statements: extranetCidrs.length
+          ? [
+              invoke(iam.Effect.ALLOW),
+              invoke(iam.Effect.DENY, { NotIpAddress: { 'aws:SourceIp': [...extranetCidrs] } }),
+            ]
+          : [invoke(iam.Effect.DENY)],
+      });
+    } else if (zone === 'intranet') {
+      policy = new iam.PolicyDocument({
+        statements: [
+          invoke(iam.Effect.ALLOW),
+          invoke(iam.Effect.DENY, { StringNotEquals: { 'aws:SourceVpce': endpoint.vpcEndpointId } }),
+        ],
+      });
+    }
+    const api = new apigateway.RestApi(this, `Api-${zone}`, {
+      restApiName: `yitong-${zone}`,
+      description: `yitong ${zone} zone entry point`,
+      endpointConfiguration:
+        zone === 'intranet'
+          ? { types: [apigateway.EndpointType.PRIVATE], vpcEndpoints: [endpoint] }
+          : { types: [apigateway.EndpointType.REGIONAL] },
+      policy,
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: STAGE,
+        tracingEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
+        throttlingBurstLimit: 500,
+        throttlingRateLimit: 1000,
+      },
+    });
+    for (const ack of [
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          'OIDC endpoints authenticate callers by protocol (client authentication, PKCE, DPoP); department APIs use the yitong authorizer.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason: 'yitong is itself the identity provider; Cognito is not used.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG2',
+        reason:
+          'Every function validates its input with zod and answers problem+json; request validators would duplicate that.',
+      },
+    ]) {
+      Validations.of(api).acknowledge(ack);
+    }
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        'API Gateway writes its execution logs through the one account-level role AWS defines for that.',
+    });
+    return api;
+  }
+
+  private intranetNetwork(): { vpc: ec2.Vpc; endpoint: ec2.InterfaceVpcEndpoint } {
+    const vpc = new ec2.Vpc(this, 'IntranetVpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      flowLogs: { all: { trafficType: ec2.FlowLogTrafficType.ALL } },
+    });
+    const endpoint = vpc.addInterfaceEndpoint('ExecuteApi', {
+      service: ec2.InterfaceVpcEndpointAwsService.APIGATEWAY,
+      privateDnsEnabled: true,
+      open: false,
+    });
+    // HTTPS from inside the VPC only; the intranet reaches the VPC through the agency's own links.
+    endpoint.connections.allowFrom(
+      ec2.Peer.ipv4(vpc.vpcCidrBlock),
+      ec2.Port.tcp(443),
+      'HTTPS from the intranet VPC',
+    );
+    Validations.of(endpoint).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-EC23',
+      reason:
+        "The only ingress is HTTPS from the VPC's own CIDR (a token cdk-nag cannot resolve), never 0.0.0.0/0.",
+    });
+    return { vpc, endpoint };
+  }
+
+  private webAcl(limit: number): wafv2.CfnWebACL {
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    return new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility('yitong'),
+      rules: [
+        {
+          name: 'rate-per-source',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP' } },
+          visibilityConfig: visibility('yitong-rate'),
+        },
+        {
+          name: 'aws-common',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' },
+          },
+          visibilityConfig: visibility('yitong-common'),
+        },
+        {
+          name: 'aws-known-bad-inputs',
+          priority: 2,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+          },
+          visibilityConfig: visibility('yitong-bad-inputs'),
+        },
+      ],
+    });
+  }
+}

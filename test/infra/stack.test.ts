@@ -1,0 +1,143 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { YitongStack } from '../../infra/stack.ts';
+
+let stack: YitongStack;
+let template: Template;
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+const statementsOf = (t: Template): Statement[] =>
+  Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const DATA_ACTION = /^(dynamodb|kms|secretsmanager|s3):/;
+
+beforeAll(() => {
+  const app = new App();
+  stack = new YitongStack(app, 'Test', {
+    extranetCidrs: ['203.0.113.0/24'],
+    env: { account: '111122223333', region: 'eu-west-1' },
+    bundleDir: mkdtempSync(join(tmpdir(), 'yitong-bundles-')),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  // Synthesis fails if cdk-nag reports any finding that carries no acknowledgement.
+  app.synth();
+  template = Template.fromStack(stack);
+});
+
+describe('CDK stack', () => {
+  it('synthesizes offline with cdk-nag clean', () => {
+    expect(template.toJSON().Resources).toBeDefined();
+  });
+
+  it('has three tables, each encrypted with a customer key, with PITR, TTL and deletion protection', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 3);
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('builds the identity table indexes from the shared definitions', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'byUid' }),
+        Match.objectLike({ IndexName: 'byUserCode' }),
+        Match.objectLike({ IndexName: 'byGrantKey', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ]),
+    });
+  });
+
+  it('has three REST APIs, the intranet one PRIVATE behind a VPC endpoint', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 3);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'yitong-intranet',
+      EndpointConfiguration: { Types: ['PRIVATE'], VpcEndpointIds: [Match.anyValue()] },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'yitong-public',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+  });
+
+  it('admits only the configured CIDRs to the extranet API', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      Name: 'yitong-extranet',
+      Policy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('puts a WAF with a per-source rate rule in front of every zone', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.anyValue() } })]),
+    });
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 3);
+  });
+
+  it('has no IAM statement granting a data action on every resource', () => {
+    const offending = statementsOf(template).filter(
+      (s) => s.Effect === 'Allow' && s.Resource === '*' && actionsOf(s).some((a) => DATA_ACTION.test(a)),
+    );
+    expect(offending).toEqual([]);
+    expect(statementsOf(template).length).toBeGreaterThan(0);
+  });
+
+  it('lets nothing update or delete audit events', () => {
+    const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
+    const touchesAudit = (s: Statement) => JSON.stringify(s.Resource).includes(auditTable);
+    const destructive = statementsOf(template)
+      .filter(touchesAudit)
+      .flatMap(actionsOf)
+      .filter((a) => /dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|\*)/.test(a));
+    expect(destructive).toEqual([]);
+    expect(statementsOf(template).filter(touchesAudit).flatMap(actionsOf)).toContain('dynamodb:PutItem');
+  });
+
+  it('creates an ES256 signing key for each purpose in KMS', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::KMS::Key',
+      { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      4,
+    );
+  });
+
+  it('deploys the oidc function once per zone on Node 24, ARM64, with tracing', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: Match.objectLike({ ZONE: Match.anyValue(), ISSUER: Match.anyValue() }) },
+      },
+      3,
+    );
+    for (const zone of ['public', 'extranet', 'intranet']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ ZONE: zone }) },
+      });
+    }
+  });
+
+  it('routes every zone’s API to its own oidc function', () => {
+    template.resourceCountIs('AWS::ApiGateway::Method', 6);
+  });
+});
