@@ -34,8 +34,6 @@ export interface FunctionDefinition {
   readonly signs: readonly KeyPurpose[];
   /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
   readonly reads: readonly KeyPurpose[];
-  /** Whether it needs the cookie-signing secret. */
-  readonly cookieSecret: boolean;
 }
 
 const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -55,7 +53,6 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: ['id-token'],
     reads: ['id-token'],
-    cookieSecret: true,
   },
 ];
 

@@ -13,7 +13,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
@@ -96,16 +95,6 @@ export class YitongStack extends Stack {
       ]),
     ) as Record<KeyPurpose, kms.Key>;
 
-    const cookieSecret = new secretsmanager.Secret(this, 'CookieKeys', {
-      description: 'yitong: keys that sign the OIDC provider cookies',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(cookieSecret).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason:
-        'Cookie keys rotate by prepending a new key to the JSON array (docs/operations.md); a rotation Lambda would invalidate every session at once.',
-    });
-
     const { vpc, endpoint } = this.intranetNetwork();
     const webAcl = this.webAcl(props.rateLimitPer5Min ?? 1000);
 
@@ -128,7 +117,7 @@ export class YitongStack extends Stack {
           `https://${this.apis[zone].restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${STAGE}`;
         this.functions.set(
           `${fn.name}-${zone}`,
-          this.zoneFunction(fn, zone, issuer, cookieSecret, dataKey, props.bundleDir),
+          this.zoneFunction(fn, zone, issuer, dataKey, props.bundleDir),
         );
       }
     }
@@ -148,7 +137,6 @@ export class YitongStack extends Stack {
     def: FunctionDefinition,
     zone: Zone,
     issuer: string,
-    cookieSecret: secretsmanager.Secret,
     dataKey: kms.Key,
     bundleDir: string | undefined,
   ): AppFunction {
@@ -159,7 +147,6 @@ export class YitongStack extends Stack {
       TABLE_IDENTITY: this.tables.identity.tableName,
       TABLE_LICENCES: this.tables.licences.tableName,
       TABLE_AUDIT: this.tables.audit.tableName,
-      COOKIE_SECRET_ID: def.cookieSecret ? cookieSecret.secretArn : 'none',
     };
     for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
 
@@ -181,7 +168,6 @@ export class YitongStack extends Stack {
     }
     for (const purpose of def.signs) this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
     for (const purpose of keyPurposes) this.signingKeys[purpose].grant(fn.fn, 'kms:GetPublicKey');
-    if (def.cookieSecret) cookieSecret.grantRead(fn.fn);
     const role = fn.fn.role!;
     for (const ack of [
       {

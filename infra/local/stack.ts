@@ -106,7 +106,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     // Shared by every zone, as on AWS where all zones use the same keys and tables.
     const keyring = new LocalKeyring(keysDir);
-    const cookieKeys = await loadCookieKeys({ kind: 'local', dir: dataDir });
+    const cookieKeys = await loadCookieKeys(doc, tables.identity);
     const audit = new DynamoAuditLog(doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
@@ -125,7 +125,6 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               issuer,
               tables,
               keys: { kind: 'local', dir: keysDir },
-              cookieSecrets: { kind: 'local', dir: dataDir },
               dynamodbEndpoint,
               localMode: true,
             };

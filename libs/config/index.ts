@@ -20,10 +20,6 @@ export type KeySource =
   | { readonly kind: 'local'; readonly dir: string | undefined }
   | { readonly kind: 'kms'; readonly keyIds: Partial<Record<KeyPurpose, string>> };
 
-export type SecretSource =
-  | { readonly kind: 'local'; readonly dir: string | undefined }
-  | { readonly kind: 'secrets-manager'; readonly secretId: string };
-
 /** Everything a function needs to know about where it runs, parsed once at cold start. */
 export interface AppConfig {
   readonly zone: Zone;
@@ -31,7 +27,6 @@ export interface AppConfig {
   readonly issuer: string;
   readonly tables: TableNames;
   readonly keys: KeySource;
-  readonly cookieSecrets: SecretSource;
   readonly dynamodbEndpoint: string | undefined;
   /** True only in `yitong start`: demo data and plain-HTTP loopback URLs are allowed. */
   readonly localMode: boolean;
@@ -50,7 +45,6 @@ export const FunctionEnv = z.object({
   KMS_KEY_LICENCE: nonEmpty.optional(),
   KMS_KEY_STATUS_LIST: nonEmpty.optional(),
   KMS_KEY_AUDIT_CHECKPOINT: nonEmpty.optional(),
-  COOKIE_SECRET_ID: nonEmpty,
   DYNAMODB_ENDPOINT: z.url().optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
@@ -80,7 +74,6 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
         'audit-checkpoint': e.KMS_KEY_AUDIT_CHECKPOINT,
       },
     },
-    cookieSecrets: { kind: 'secrets-manager', secretId: e.COOKIE_SECRET_ID },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     localMode: false,
   };

@@ -1,5 +1,4 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AuditLog, DynamoAuditLog } from '../audit/index.ts';
 import type { AppConfig } from '../config/index.ts';
@@ -29,12 +28,7 @@ export const createRuntime = async (
     (config.keys.kind === 'local'
       ? new LocalKeyring(config.keys.dir)
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
-  const cookieKeys =
-    overrides.cookieKeys ??
-    (await loadCookieKeys(
-      config.cookieSecrets,
-      config.cookieSecrets.kind === 'secrets-manager' ? new SecretsManagerClient({}) : undefined,
-    ));
+  const cookieKeys = overrides.cookieKeys ?? (await loadCookieKeys(doc, config.tables.identity));
   const audit = overrides.audit ?? new DynamoAuditLog(doc, config.tables.audit);
   return { config, doc, keyring, cookieKeys, audit };
 };

@@ -8,7 +8,6 @@ const valid = {
   TABLE_LICENCES: 'yitong-licences',
   TABLE_AUDIT: 'yitong-audit',
   KMS_KEY_ID_TOKEN: 'arn:aws:kms:eu-west-1:111122223333:key/abc',
-  COOKIE_SECRET_ID: 'yitong/cookie-keys',
 };
 
 describe('function configuration', () => {
@@ -19,7 +18,6 @@ describe('function configuration', () => {
       issuer: 'https://id.intranet.gov.example',
       tables: { identity: 'yitong-identity', licences: 'yitong-licences', audit: 'yitong-audit' },
       keys: { kind: 'kms', keyIds: { 'id-token': valid.KMS_KEY_ID_TOKEN } },
-      cookieSecrets: { kind: 'secrets-manager', secretId: 'yitong/cookie-keys' },
       localMode: false,
     });
   });

@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: measures yitong side by side with its baselines in one run and writes
+ * BENCHMARKS.md. Figures are ratios against a baseline measured in the same run, because
+ * these machines are shared and noisy. `--runs N` sets repetitions (default 9);
+ * `--no-write` prints without touching BENCHMARKS.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { bundleEntry } from '../infra/bundle.ts';
+import { startEmbeddedStore } from '../infra/local/embedded-store.ts';
+import { createDynamoClient, ensureTables } from '../libs/store/index.ts';
+import { startFakeAws } from '../test/support/fake-aws.ts';
+import { coldStart } from './lib/cold-start.ts';
+import { restEvent } from './lib/events.ts';
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1]) || (args.includes('--runs') ? 1 : 9);
+const write = !args.includes('--no-write');
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+
+const main = async () => {
+  const out = join(process.cwd(), 'dist', 'bench');
+  const ours = bundleEntry('functions/oidc/handler.ts', join(out, 'oidc'));
+  const bare = bundleEntry('bench/fixtures/bare-oidc-provider.ts', join(out, 'bare-oidc-provider'));
+
+  const store = await startEmbeddedStore();
+  const tables = { identity: 'bench-identity', licences: 'bench-licences', audit: 'bench-audit' };
+  await ensureTables(createDynamoClient({ endpoint: store.endpoint }), tables);
+  const aws = await startFakeAws({ keyIds: ['id-token'] });
+  const host = 'bench.execute-api.eu-west-1.amazonaws.com';
+  const env = {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_ENDPOINT_URL_KMS: aws.endpoint,
+    ZONE: 'public',
+    ISSUER: `https://${host}/prod`,
+    TABLE_IDENTITY: tables.identity,
+    TABLE_LICENCES: tables.licences,
+    TABLE_AUDIT: tables.audit,
+    KMS_KEY_ID_TOKEN: 'id-token',
+    DYNAMODB_ENDPOINT: store.endpoint,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+  const event = restEvent({ path: '/.well-known/openid-configuration', host });
+
+  const samples = {
+    ours: [] as number[],
+    bare: [] as number[],
+    oursImport: [] as number[],
+    bareImport: [] as number[],
+  };
+  try {
+    // Alternate the two so drift in machine load falls on both alike.
+    for (let i = 0; i < runs; i++) {
+      const a = await coldStart(join(ours.dir, 'index.mjs'), event, env);
+      const b = await coldStart(join(bare.dir, 'index.mjs'), event, env);
+      if (a.result.statusCode !== 200 || b.result.statusCode !== 200) {
+        throw new Error(
+          `discovery failed during the benchmark: ${a.result.statusCode} / ${b.result.statusCode}`,
+        );
+      }
+      samples.ours.push(a.totalMs);
+      samples.oursImport.push(a.importMs);
+      samples.bare.push(b.totalMs);
+      samples.bareImport.push(b.importMs);
+    }
+  } finally {
+    await aws.close();
+    await store.close();
+  }
+
+  const ratio = median(samples.ours) / median(samples.bare);
+  const rows = [
+    ['measure', 'yitong', 'bare oidc-provider', 'ratio (goal)'],
+    ['oidc bundle size', kb(ours.bytes), kb(bare.bytes), `${(ours.bytes / bare.bytes).toFixed(2)}x`],
+    [
+      'oidc cold start: import',
+      ms(median(samples.oursImport)),
+      ms(median(samples.bareImport)),
+      `${(median(samples.oursImport) / median(samples.bareImport)).toFixed(2)}x`,
+    ],
+    [
+      'oidc cold start: import + first invocation (discovery)',
+      ms(median(samples.ours)),
+      ms(median(samples.bare)),
+      `${ratio.toFixed(2)}x (<= 1.25x)`,
+    ],
+  ];
+  const table = [
+    `| ${rows[0]!.join(' | ')} |`,
+    `|${rows[0]!.map(() => '---').join('|')}|`,
+    ...rows.slice(1).map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+
+  if (write) {
+    const doc = `# Benchmarks
+
+Measured by \`npm run bench\` (${runs} runs each, medians; yitong and its baseline alternate
+within one run, so the ratio is the figure to read). Cold start is a fresh Node process
+importing the bundle and answering one discovery request, as a new Lambda container would.
+yitong's cold start includes fetching its signing key's public half from KMS (a local
+stand-in here; the real call adds network time) and its cookie keys from DynamoDB.
+
+- date: ${new Date().toISOString()}
+- node: ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB
+- command: \`npm run bench\`
+
+${table}
+`;
+    writeFileSync('BENCHMARKS.md', doc);
+  }
+};
+
+await main();

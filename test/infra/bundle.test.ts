@@ -1,0 +1,92 @@
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coldStart } from '../../bench/lib/cold-start.ts';
+import { restEvent } from '../../bench/lib/events.ts';
+import { type Bundle, bundleEntry } from '../../infra/bundle.ts';
+import { type EmbeddedStore, startEmbeddedStore } from '../../infra/local/embedded-store.ts';
+import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
+import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
+
+/** Bundles must stay small enough for a quick cold start; raise only with a measured reason. */
+const OIDC_BUNDLE_BUDGET_BYTES = 2.5 * 1024 * 1024;
+const HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
+
+let bundle: Bundle;
+let store: EmbeddedStore | undefined;
+let aws: FakeAws;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  bundle = bundleEntry('functions/oidc/handler.ts', mkdtempSync(join(tmpdir(), 'yitong-oidc-bundle-')));
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    store = await startEmbeddedStore();
+    endpoint = store.endpoint;
+  }
+  const tables = { identity: 'bundle-identity', licences: 'bundle-licences', audit: 'bundle-audit' };
+  await ensureTables(createDynamoClient({ endpoint }), tables);
+  aws = await startFakeAws({ keyIds: ['id-token-key'] });
+  env = {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_KMS: aws.endpoint,
+    ZONE: 'public',
+    ISSUER: `https://${HOST}/prod`,
+    TABLE_IDENTITY: tables.identity,
+    TABLE_LICENCES: tables.licences,
+    TABLE_AUDIT: tables.audit,
+    KMS_KEY_ID_TOKEN: 'id-token-key',
+    DYNAMODB_ENDPOINT: endpoint,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  };
+});
+
+afterAll(async () => {
+  await aws?.close();
+  await store?.close();
+});
+
+describe('the deployed oidc bundle', () => {
+  it('stays within its size budget', () => {
+    expect(bundle.bytes).toBeLessThan(OIDC_BUNDLE_BUDGET_BYTES);
+  });
+
+  it('serves discovery behind an API stage with https endpoints under the stage path', async () => {
+    const { result } = await coldStart(
+      join(bundle.dir, 'index.mjs'),
+      restEvent({ path: '/.well-known/openid-configuration', host: HOST }),
+      env,
+    );
+    expect(result.statusCode).toBe(200);
+    const metadata = JSON.parse(result.body);
+    expect(metadata.issuer).toBe(`https://${HOST}/prod`);
+    expect(metadata.token_endpoint).toBe(`https://${HOST}/prod/token`);
+    expect(metadata.jwks_uri).toBe(`https://${HOST}/prod/jwks`);
+    expect(aws.calls).toEqual(['TrentService.GetPublicKey']);
+  });
+
+  it('publishes the KMS key, and only its public half', async () => {
+    const { result } = await coldStart(
+      join(bundle.dir, 'index.mjs'),
+      restEvent({ path: '/jwks', host: HOST }),
+      env,
+    );
+    const { keys } = JSON.parse(result.body);
+    const expected = createPublicKey(aws.keys.get('id-token-key')!).export({ format: 'jwk' });
+    expect(keys).toEqual([
+      expect.objectContaining({ kty: 'EC', crv: 'P-256', x: expected.x, y: expected.y }),
+    ]);
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+
+  it('refuses to start with an incomplete environment, naming what is missing', async () => {
+    const { TABLE_AUDIT: _missing, ...incomplete } = env;
+    await expect(
+      coldStart(join(bundle.dir, 'index.mjs'), restEvent({ path: '/jwks', host: HOST }), incomplete),
+    ).rejects.toThrow(/TABLE_AUDIT/);
+  });
+});
