@@ -56,6 +56,15 @@ export const buildCli = (): Command => {
           '',
           `  store     ${stack.dynamodbEndpoint} (${stack.dataDir ? `data in ${stack.dataDir}` : 'in memory'})`,
           '',
+          'Demo department sites (public zone: single sign-on and single logout):',
+          ...Object.values(stack.demo.sites).map((s) => `  ${s.clientId.padEnd(13)} ${s.url}`),
+          '',
+          'Demo accounts (local mode only):',
+          ...stack.demo.accounts.map(
+            (a) =>
+              `  ${a.loginName.padEnd(10)} ${a.password.padEnd(19)} ${a.description}${a.totpSecret ? `  TOTP secret ${a.totpSecret}` : ''}`,
+          ),
+          '',
           'Press Ctrl-C to stop.',
           '',
         ];

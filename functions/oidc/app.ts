@@ -2,13 +2,32 @@ import type { IncomingMessage } from 'node:http';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
+import { AccountStore, LoginLockout, SourceThrottle } from '../../libs/accounts/index.ts';
 import { problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
+import { Html, html, messageBody, page, pickLang, t } from '../../libs/login/index.ts';
 import { logger } from '../../libs/observability/index.ts';
-import { createProvider } from '../../libs/oidc/index.ts';
+import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
+import { auditProtocolEvents } from './audit-events.ts';
+import { interactionRoutes } from './interactions.ts';
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
+
+const langOf = (ctx: KoaContextWithOIDC) =>
+  pickLang(typeof ctx.query?.lang === 'string' ? ctx.query.lang : undefined, ctx.cookies.get('yitong_lang'), ctx.get('accept-language'));
+
+/** Pages oidc-provider renders itself (errors, logout), in our frame and language. */
+const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
+  const lang = langOf(ctx);
+  const nonce = 'provider';
+  ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'");
+  return page({ lang, title, body, nonce, switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}` }).replace(
+    /<style nonce="provider">/,
+    '<style>',
+  );
+};
 
 /**
  * The zone's OpenID provider as an API Gateway REST (v1) proxy handler. serverless-http
@@ -17,15 +36,74 @@ type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encryp
  * When the issuer has a path (an API stage such as /prod), it is the mount path.
  */
 export const makeHandler = async (runtime: Runtime) => {
-  const { config } = runtime;
+  const { config, doc, audit } = runtime;
+  const table = config.tables.identity;
+  const accounts = new AccountStore(doc, table);
+  const registry = new OidcRegistry(doc, table);
+  const [idTokenSigner, pairwiseSalt] = await Promise.all([
+    runtime.keyring.signer('id-token'),
+    registry.stableSecret('pairwise-salt'),
+  ]);
   const provider = createProvider({
     zone: config.zone,
     issuer: config.issuer,
-    doc: runtime.doc,
-    identityTable: config.tables.identity,
-    idTokenSigner: await runtime.keyring.signer('id-token'),
+    doc,
+    identityTable: table,
+    idTokenSigner,
     cookieKeys: runtime.cookieKeys,
+    accounts,
+    registry,
+    pairwiseSalt,
+    pages: {
+      error: (ctx, out) => {
+        const lang = langOf(ctx);
+        return providerPage(
+          ctx,
+          t(lang, 'errorTitle'),
+          messageBody(
+            t(lang, 'errorTitle'),
+            t(lang, 'errorLead'),
+            html`<p><strong>${String(out.error ?? '')}</strong>: ${String(out.error_description ?? '')}</p>`,
+          ),
+        );
+      },
+      logout: (ctx, form) => {
+        const lang = langOf(ctx);
+        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.logoutForm';
+        return providerPage(
+          ctx,
+          t(lang, 'logoutTitle'),
+          messageBody(
+            t(lang, 'logoutTitle'),
+            t(lang, 'logoutLead'),
+            html`${new Html(form)}<button type="submit" form="${formId}" name="logout" value="yes">${t(lang, 'signOut')}</button>
+<button type="submit" form="${formId}" class="secondary">${t(lang, 'stay')}</button>`,
+          ),
+        );
+      },
+      loggedOut: (ctx) => {
+        const lang = langOf(ctx);
+        return providerPage(ctx, t(lang, 'loggedOutTitle'), messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')));
+      },
+    },
   });
+  provider.use(auditProtocolEvents(audit, config.zone));
+  provider.use(
+    interactionRoutes({
+      provider,
+      zone: config.zone,
+      issuer: config.issuer,
+      doc,
+      identityTable: table,
+      registry,
+      cookieKeys: runtime.cookieKeys,
+      accounts,
+      audit,
+      lockout: new LoginLockout(doc, table),
+      throttle: new SourceThrottle(doc, table),
+    }),
+  );
+
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const app = serverless(provider.callback(), {
     request: (request: ProxiedRequest) => {

@@ -9,7 +9,9 @@ import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient, ensureTables, type TableName } from '../../libs/store/index.ts';
 import { type FUNCTIONS, routesOf } from '../routes.ts';
+import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
+import { type DemoAccount, seedDemoAccounts, seedDemoClient, seedDemoResourceServers } from './seed.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
 
 export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
@@ -26,6 +28,13 @@ export interface LocalStackOptions {
   readonly dynamodbEndpoint?: string;
   /** Table name prefix, so several stacks can share one endpoint. @default 'yitong' */
   readonly tablePrefix?: string;
+  /** Ports of the two demo department sites; 0 picks free ones; false starts none. @default { tax: 3100, housing: 3101 } */
+  readonly demoSites?: { readonly tax: number; readonly housing: number } | false;
+}
+
+export interface LocalDemo {
+  readonly accounts: readonly DemoAccount[];
+  readonly sites: Readonly<Record<'tax' | 'housing', { readonly url: string; readonly clientId: string; readonly site: DepartmentSite }>>;
 }
 
 export interface LocalStack {
@@ -33,6 +42,8 @@ export interface LocalStack {
   readonly dynamodbEndpoint: string;
   readonly dataDir: string | undefined;
   readonly tables: Readonly<Record<TableName, string>>;
+  /** Demo accounts and department sites (local mode only). */
+  readonly demo: LocalDemo;
   stop(): Promise<void>;
 }
 
@@ -146,9 +157,49 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       // Build handlers now, so a broken one fails the start rather than the first request.
       await Promise.all([...targets.values()]);
     }
-    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, tables, stop };
+    const demo = await startDemo(doc, tables.identity, urls.public, options.demoSites ?? { tax: 3100, housing: 3101 });
+    for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
+    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, tables, demo, stop };
   } catch (err: unknown) {
     await stop();
     throw err;
   }
+};
+
+/** Demo accounts, a resource server and two department sites registered as public-zone clients. */
+const startDemo = async (
+  doc: ReturnType<typeof createDynamoClient>,
+  table: string,
+  issuer: string,
+  ports: { readonly tax: number; readonly housing: number } | false,
+): Promise<LocalDemo> => {
+  const accounts = await seedDemoAccounts(doc, table);
+  if (!ports) return { accounts, sites: {} as LocalDemo['sites'] };
+  const specs = [
+    { key: 'tax', clientId: 'tax-bureau', name: 'Tax Bureau 税务局', department: 'tax', port: ports.tax },
+    { key: 'housing', clientId: 'housing-fund', name: 'Housing Fund 住房公积金', department: 'housing', port: ports.housing },
+  ] as const;
+  const sites = {} as Record<'tax' | 'housing', { url: string; clientId: string; site: DepartmentSite }>;
+  for (const spec of specs) {
+    let secret = '';
+    const site = await startDepartmentSite({
+      name: spec.name,
+      issuer,
+      clientId: spec.clientId,
+      port: spec.port,
+      get clientSecret() {
+        return secret;
+      },
+    });
+    secret = await seedDemoClient(doc, table, {
+      clientId: spec.clientId,
+      name: spec.name,
+      zone: 'public',
+      department: spec.department,
+      siteUrl: site.url,
+    });
+    sites[spec.key] = { url: site.url, clientId: spec.clientId, site };
+  }
+  await seedDemoResourceServers(doc, table, sites.tax.url);
+  return { accounts, sites };
 };

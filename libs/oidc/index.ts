@@ -5,4 +5,6 @@ export {
   type OidcAdapterDeps,
   revokeGrant,
 } from './adapter.ts';
-export { createProvider, type ProviderDeps, SignerSigningKey } from './provider.ts';
+export { ACR, ACR_VALUES, type Loa, loaOf, requiredLoa } from './assurance.ts';
+export { CLIENT_EXTRA_METADATA, createProvider, type ProviderDeps, SignerSigningKey } from './provider.ts';
+export { type ClientMetadata, getClient, OidcRegistry, putClient, ResourceServer } from './registry.ts';

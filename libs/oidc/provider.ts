@@ -1,9 +1,19 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import Provider, { type Configuration, ExternalSigningKey } from 'oidc-provider';
+import Provider, {
+  type Account as OidcAccount,
+  type Configuration,
+  errors,
+  ExternalSigningKey,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import type { Signer } from '../keys/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
+import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
+import type { OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
 export class SignerSigningKey extends ExternalSigningKey {
@@ -33,6 +43,9 @@ export class SignerSigningKey extends ExternalSigningKey {
   }
 }
 
+/** Client metadata yitong adds to OIDC's: the zone a client is pinned to, its department, its minimum level. */
+export const CLIENT_EXTRA_METADATA = ['yitong_zone', 'yitong_department', 'yitong_required_acr'] as const;
+
 export interface ProviderDeps {
   readonly zone: Zone;
   readonly issuer: string;
@@ -40,26 +53,41 @@ export interface ProviderDeps {
   readonly identityTable: string;
   readonly idTokenSigner: Signer;
   readonly cookieKeys: readonly string[];
+  readonly accounts: AccountStore;
+  readonly registry: OidcRegistry;
+  /** Secret salt of pairwise subject identifiers; stable for the life of the system. */
+  readonly pairwiseSalt: string;
+  /** Pages for errors and logout, in the caller's language. */
+  readonly pages: {
+    error(ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }): string;
+    logout(ctx: KoaContextWithOIDC, form: string): string;
+    loggedOut(ctx: KoaContextWithOIDC): string;
+  };
+  /** Delays between back-channel logout attempts to one client. @default [250, 1000] */
+  readonly backchannelRetryDelaysMs?: readonly number[];
 }
 
-const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** Plain, self-contained error page; the login capability replaces it with the styled one. */
-const errorPage = (out: { error?: unknown; error_description?: unknown }): string =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><main>` +
-  `<h1>Sign-in could not continue</h1><p><strong>${escapeHtml(out.error)}</strong>: ${escapeHtml(out.error_description)}</p>` +
-  `</main></body></html>`;
-
 const SIGNING_ALGS = ['ES256'] as const;
+type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
+  Record<(typeof CLIENT_EXTRA_METADATA)[number], string>
+>;
 
 /**
  * The zone's OpenID provider. Every zone is its own issuer (its base URL); all zones share
- * the identity table. Login and consent pages arrive with the login capability: until then
- * an authorization request ends at an interaction URL that this provider does not serve.
+ * the identity table; a client is pinned to one zone and invalid in the others.
  */
 export const createProvider = (deps: ProviderDeps): Provider => {
   const secure = new URL(deps.issuer).protocol === 'https:';
+
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('yitong_acr', 'a higher level of assurance is required', (ctx) => {
+      const client = ctx.oidc.client as unknown as ClientWithExtras | undefined;
+      const required = requiredLoa(client?.yitong_required_acr, ctx.oidc.params?.acr_values);
+      return Boolean(ctx.oidc.session?.accountId) && loaOf(ctx.oidc.session?.acr) < required;
+    }),
+  );
+
   const configuration: Configuration = {
     adapter: dynamoAdapterFactory({ doc: deps.doc, tableName: deps.identityTable }),
     jwks: { keys: [new SignerSigningKey(deps.idTokenSigner)] },
@@ -76,7 +104,33 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true },
       backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = deps.pages.logout(ctx, form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = deps.pages.loggedOut(ctx);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined as unknown as string,
+        useGrantedResource: () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          const server = await deps.registry.findResourceServer(resource);
+          if (!server) throw new errors.InvalidTarget(`${resource} is not a registered resource server`);
+          return {
+            scope: server.scopes.join(' '),
+            audience: server.audience,
+            accessTokenTTL: server.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
     },
     pkce: { required: () => true },
     // Code flow only: no implicit or hybrid responses put tokens in the front channel.
@@ -88,25 +142,115 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       introspectionSigningAlgValues: [...SIGNING_ALGS],
       authorizationSigningAlgValues: [...SIGNING_ALGS],
       clientAuthSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
+      dPoPSigningAlgValues: ['ES256', 'EdDSA'],
     },
     clientDefaults: {
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'private_key_jwt',
       id_token_signed_response_alg: 'ES256',
+      subject_type: 'pairwise',
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    clients: [],
-    findAccount: async () => undefined,
+    subjectTypes: ['public', 'pairwise'],
+    // One identifier per department: two sites of one department see the same sub, two departments never do.
+    pairwiseIdentifier: async (_ctx, accountId, client) => {
+      const sector = (client as unknown as ClientWithExtras).yitong_department ?? client.sectorIdentifier ?? client.clientId;
+      return createHmac('sha256', deps.pairwiseSalt).update(`${sector}|${accountId}`).digest('base64url');
+    },
+    extraClientMetadata: {
+      properties: [...CLIENT_EXTRA_METADATA],
+      validator: (_ctx, key, value) => {
+        if (key === 'yitong_zone' && value !== deps.zone) {
+          throw new errors.InvalidClientMetadata(`this client belongs to the ${String(value)} zone, not ${deps.zone}`);
+        }
+        if (key === 'yitong_required_acr' && value !== undefined && !ACR_VALUES.includes(String(value))) {
+          throw new errors.InvalidClientMetadata(`yitong_required_acr must be one of ${ACR_VALUES.join(', ')}`);
+        }
+      },
+    },
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 600,
+      Interaction: 1800,
+      Session: 8 * 3600,
+      Grant: 14 * 86_400,
+      RefreshToken: 14 * 86_400,
+      PushedAuthorizationRequest: 60,
+      ClientCredentials: 600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
+    loadExistingGrant: async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const client = ctx.oidc.client;
+      if (!accountId || !client) return undefined;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      // Consent is remembered per client across sessions.
+      const scopes = await deps.registry.consentedScopes(accountId, client.clientId);
+      if (!scopes.length) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ accountId, clientId: client.clientId });
+      grant.addOIDCScope(scopes.join(' '));
+      await grant.save();
+      return grant;
+    },
+    findAccount: async (ctx, sub) => {
+      const cache = ((ctx as unknown as { yitongAccounts?: Map<string, unknown> }).yitongAccounts ??= new Map());
+      let account = cache.get(sub) as Awaited<ReturnType<AccountStore['findById']>>;
+      if (!cache.has(sub)) {
+        account = await deps.accounts.findById(sub);
+        cache.set(sub, account);
+      }
+      if (!account || account.status !== 'active') return undefined;
+      const found = account;
+      const result: OidcAccount = {
+        accountId: sub,
+        claims: async () => ({
+          sub,
+          name: found.displayName,
+          preferred_username: found.loginName,
+          ...(found.email ? { email: found.email } : {}),
+        }),
+      };
+      return result;
+    },
+    acrValues: [...ACR_VALUES],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+      acr: null,
+      amr: null,
+      auth_time: null,
+    },
+    // Sites read who signed in from the ID token; they need not call userinfo for the granted claims.
+    conformIdTokenClaims: false,
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
     renderError: (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = errorPage(out);
+      ctx.body = deps.pages.error(ctx, out);
     },
-    acrValues: ['urn:yitong:loa:1', 'urn:yitong:loa:2', 'urn:yitong:loa:3'],
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], acr: ['acr'] },
   };
   const provider = new Provider(deps.issuer, configuration);
   // API Gateway (and locally the gateway) terminates TLS and forwards X-Forwarded-* headers.
   provider.proxy = true;
+
+  // Back-channel logout is the only way other sites learn of a logout: retry a failed delivery.
+  const delays = deps.backchannelRetryDelaysMs ?? [250, 1000];
+  const prototype = provider.Client.prototype as unknown as {
+    backchannelLogout: (sub: string, sid: string) => Promise<void>;
+  };
+  const deliver = prototype.backchannelLogout;
+  prototype.backchannelLogout = async function retrying(this: unknown, ...args: [string, string]) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await deliver.apply(this, args);
+      } catch (err: unknown) {
+        if (attempt >= delays.length) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+      }
+    }
+  };
   return provider;
 };

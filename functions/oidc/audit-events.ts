@@ -1,0 +1,41 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditLog } from '../../libs/audit/index.ts';
+import type { Zone } from '../../libs/config/index.ts';
+
+type Ctx = KoaContextWithOIDC;
+type Next = () => Promise<void>;
+
+const ROUTES = new Set(['token', 'revocation', 'end_session_confirm']);
+
+/**
+ * Audits what the provider does on its own endpoints — token issuance, refresh, revocation,
+ * logout — once each, after the response is decided and before it is sent.
+ */
+export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: Ctx, next: Next) => {
+  await next();
+  const route = ctx.oidc?.route;
+  if (!route || !ROUTES.has(route)) return;
+  const ok = ctx.status < 400;
+  const body = (ctx.body ?? {}) as { error?: string; error_description?: string };
+  const entities = ctx.oidc.entities as Record<string, { accountId?: string } | undefined>;
+  const accountId = entities.Account?.accountId ?? entities.Grant?.accountId ?? entities.Session?.accountId;
+  const base = {
+    zone,
+    sourceIp: ctx.ip,
+    userAgent: ctx.get('user-agent')?.slice(0, 512),
+    client: ctx.oidc.client?.clientId,
+    actor: accountId,
+    subject: accountId,
+    outcome: ok ? ('success' as const) : ('failure' as const),
+    reason: ok ? undefined : `${body.error ?? 'error'}: ${body.error_description ?? ''}`.slice(0, 1024),
+  };
+  if (route === 'token') {
+    const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
+    const type = grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued';
+    await audit.append({ ...base, type: ok ? type : 'token.failure', details: { grantType } });
+  } else if (route === 'revocation') {
+    await audit.append({ ...base, type: 'token.revoked' });
+  } else if (route === 'end_session_confirm' && ok) {
+    await audit.append({ ...base, type: 'logout', outcome: 'success', reason: undefined });
+  }
+};

@@ -1,0 +1,638 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import {
+  type Account,
+  type AccountStore,
+  type Authenticator,
+  authenticatePassword,
+  DisplayName,
+  LoginName,
+  LoginNameTakenError,
+  NewPassword,
+  newRecoveryCodes,
+  newTotpSecret,
+  recoveryCodeHash,
+  totpStep,
+  totpUri,
+} from '../../libs/accounts/index.ts';
+import type { AuditLog } from '../../libs/audit/index.ts';
+import type { Zone } from '../../libs/config/index.ts';
+import {
+  consentBody,
+  enrolBody,
+  type FieldError,
+  type Html,
+  type Lang,
+  loginBody,
+  messageBody,
+  otpBody,
+  type PageContext,
+  page,
+  pickLang,
+  protectBody,
+  recoveryBody,
+  registerBody,
+  t,
+} from '../../libs/login/index.ts';
+import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
+import { epochSeconds } from '../../libs/store/index.ts';
+import { webauthnScript } from './webauthn-script.ts';
+
+export interface InteractionDeps extends Authenticator {
+  readonly provider: Provider;
+  readonly zone: Zone;
+  readonly issuer: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly identityTable: string;
+  readonly registry: OidcRegistry;
+  readonly cookieKeys: readonly string[];
+  readonly accounts: AccountStore;
+  readonly audit: AuditLog;
+}
+
+const MAX_FORM_BYTES = 8 * 1024;
+const PENDING_TTL = 600;
+const LANG_COOKIE = 'yitong_lang';
+
+/** What we remember between the steps of one sign-in, keyed by the interaction. */
+const Pending = z.object({
+  accountId: z.string(),
+  amr: z.array(z.string()),
+  totpSecret: z.string().optional(),
+  challenge: z.string().optional(),
+});
+type Pending = z.infer<typeof Pending>;
+
+class PageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Ctx = KoaContextWithOIDC;
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * The sign-in journey oidc-provider hands over to us at /interaction/:uid — login,
+ * second factor, enrolment, passkeys, consent — plus self-registration. Server-rendered,
+ * usable without JavaScript, in Chinese and English, every POST CSRF-checked.
+ */
+export const interactionRoutes = (deps: InteractionDeps) => {
+  const { provider } = deps;
+  const rp = { id: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, name: 'yitong 一通' };
+
+  const csrfFor = (uid: string) =>
+    createHmac('sha256', deps.cookieKeys[0]!).update(`csrf|${uid}`).digest('base64url');
+  const csrfValid = (uid: string, token: unknown) =>
+    typeof token === 'string' &&
+    deps.cookieKeys.some((key) => {
+      const expected = Buffer.from(createHmac('sha256', key).update(`csrf|${uid}`).digest('base64url'));
+      const actual = Buffer.from(token);
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+
+  const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
+    const query = typeof ctx.query.lang === 'string' ? ctx.query.lang : typeof fromForm === 'string' ? fromForm : undefined;
+    const lang = pickLang(query, ctx.cookies.get(LANG_COOKIE) ?? undefined, ctx.get('accept-language'));
+    if (query === lang) {
+      ctx.cookies.set(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, overwrite: true, signed: false, secure: ctx.secure });
+    }
+    return lang;
+  };
+
+  const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
+    const nonce = randomBytes(16).toString('base64');
+    const url = new URL(ctx.originalUrl ?? ctx.url, 'http://x');
+    url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('cache-control', 'no-store');
+    ctx.set(
+      'content-security-policy',
+      `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    );
+    ctx.body = page({ lang, title, body, nonce, switchHref: ctx.method === 'GET' ? `${url.pathname}${url.search}` : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`, script });
+  };
+
+  const readForm = (ctx: Ctx): Record<string, string> => {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) {
+      throw new PageError(415, 'send the form as application/x-www-form-urlencoded');
+    }
+    const body = (ctx.req as { body?: Buffer | string }).body ?? '';
+    const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    if (raw.length > MAX_FORM_BYTES) throw new PageError(413, 'the form is too large');
+    const form: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
+      if (key in form) throw new PageError(400, `the form field ${key} was sent twice`);
+      form[key] = value;
+    }
+    return form;
+  };
+
+  const readJson = (ctx: Ctx): unknown => {
+    if (!/^application\/json\b/i.test(ctx.get('content-type'))) throw new PageError(415, 'send application/json');
+    const body = (ctx.req as { body?: Buffer | string }).body ?? '';
+    const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    if (raw.length > 64 * 1024) throw new PageError(413, 'the request is too large');
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new PageError(400, 'the body is not valid JSON');
+    }
+  };
+
+  const pendingKey = (uid: string) => ({ pk: `pending#${uid}`, sk: 'pending' });
+  const savePending = (uid: string, pending: Pending) =>
+    deps.doc.send(
+      new PutCommand({
+        TableName: deps.identityTable,
+        Item: { ...pendingKey(uid), ...pending, expiresAt: epochSeconds() + PENDING_TTL },
+      }),
+    );
+  const loadPending = async (uid: string): Promise<Pending | undefined> => {
+    const { Item } = await deps.doc.send(
+      new GetCommand({ TableName: deps.identityTable, Key: pendingKey(uid), ConsistentRead: true }),
+    );
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= epochSeconds())) return undefined;
+    return Pending.parse(Item);
+  };
+
+  const details = async (ctx: Ctx, uid: string): Promise<Details> => {
+    try {
+      const d = await provider.interactionDetails(ctx.req, ctx.res);
+      if (d.uid !== uid) throw new PageError(400, 'this sign-in does not match your browser session');
+      return d;
+    } catch (err: unknown) {
+      if (err instanceof PageError) throw err;
+      throw new PageError(400, 'this sign-in has expired or was started in another browser');
+    }
+  };
+
+  const clientOf = async (d: Details) => {
+    const client = await provider.Client.find(String(d.params.client_id));
+    if (!client) throw new PageError(400, 'the service you came from is not registered');
+    const extras = client as unknown as { yitong_required_acr?: string; clientName?: string };
+    return { client, name: client.clientName ?? client.clientId, requiredAcr: extras.yitong_required_acr };
+  };
+
+  const context = async (_ctx: Ctx, d: Details, lang: Lang): Promise<PageContext> => ({
+    lang,
+    uid: d.uid,
+    csrf: csrfFor(d.uid),
+    clientName: (await clientOf(d)).name,
+  });
+
+  const attempt = (ctx: Ctx, d: Details) => ({
+    zone: deps.zone,
+    sourceIp: ctx.ip,
+    userAgent: ctx.get('user-agent'),
+    client: String(d.params.client_id),
+    correlationId: d.uid,
+  });
+
+  /** Completes the login prompt; audited once here whatever the route to it. */
+  const finishLogin = async (ctx: Ctx, d: Details, account: Account, loa: 1 | 2 | 3, amr: string[]) => {
+    await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(d.uid) }));
+    const redirectTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: account.id, acr: ACR[loa], amr, remember: true } },
+      { mergeWithLastSubmission: false },
+    );
+    await deps.audit.append({
+      ...attempt(ctx, d),
+      type: 'login.success',
+      outcome: 'success',
+      actor: account.id,
+      subject: account.id,
+      details: { acr: ACR[loa], amr },
+    });
+    return redirectTo;
+  };
+
+  const redirect = (ctx: Ctx, to: string) => {
+    ctx.redirect(to);
+    ctx.status = 303;
+  };
+
+  const required = async (d: Details) => requiredLoa((await clientOf(d)).requiredAcr, d.params.acr_values);
+
+  /** After the password: a second factor if the account has one or the service needs one, else done. */
+  const afterPassword = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[]) => {
+    const c = await context(ctx, d, lang);
+    if (account.totp) {
+      await savePending(d.uid, { accountId: account.id, amr });
+      return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: false }));
+    }
+    if ((await required(d)) >= 2) return showEnrolment(ctx, d, account, lang, amr);
+    if (account.passkeyIds.length === 0 && ctx.cookies.get('yitong_protect_later') !== '1') {
+      await savePending(d.uid, { accountId: account.id, amr });
+      return render(ctx, 200, lang, t(lang, 'protectTitle'), protectBody(c), webauthnScript(d.uid, 'register'));
+    }
+    return redirect(ctx, await finishLogin(ctx, d, account, 1, amr));
+  };
+
+  const showEnrolment = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[], error?: string) => {
+    const existing = await loadPending(d.uid);
+    const secret = existing?.totpSecret ?? newTotpSecret();
+    await savePending(d.uid, { accountId: account.id, amr, totpSecret: secret });
+    const qr = await QRCode.toDataURL(totpUri(secret, account.loginName), { margin: 1, width: 200 });
+    render(ctx, error ? 400 : 200, lang, t(lang, 'enrolTitle'), enrolBody(await context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error }));
+  };
+
+  const accountOfPending = async (pending: Pending | undefined): Promise<Account> => {
+    const account = pending && (await deps.accounts.findById(pending.accountId));
+    if (!account || account.status !== 'active') throw new PageError(400, 'this sign-in has expired; start again');
+    return account;
+  };
+
+  // ---- routes ----
+
+  const show = async (ctx: Ctx, uid: string) => {
+    const d = await details(ctx, uid);
+    const lang = langOf(ctx);
+    const c = await context(ctx, d, lang);
+    if (d.prompt.name === 'login') {
+      const sessionAccount = d.session?.accountId ? await deps.accounts.findById(d.session.accountId) : undefined;
+      if (sessionAccount && d.prompt.reasons.includes('yitong_acr')) {
+        // Step-up: the person is known; ask only for what raises the level.
+        const amr = ['pwd'];
+        if (sessionAccount.totp) {
+          await savePending(uid, { accountId: sessionAccount.id, amr });
+          return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: true }));
+        }
+        return showEnrolment(ctx, d, sessionAccount, lang, amr);
+      }
+      const notice = ctx.query.registered === '1' ? t(lang, 'accountCreated') : undefined;
+      return render(ctx, 200, lang, t(lang, 'signInTitle'), loginBody(c, { passkeys: true, notice }), webauthnScript(uid, 'login'));
+    }
+    if (d.prompt.name === 'consent') {
+      const requested = String(d.params.scope ?? 'openid').split(' ').filter(Boolean);
+      return render(ctx, 200, lang, t(lang, 'consentTitle', { client: c.clientName }), consentBody(c, requested));
+    }
+    throw new PageError(400, `unsupported prompt ${d.prompt.name}`);
+  };
+
+  const login = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    const lang = langOf(ctx);
+    const c = await context(ctx, d, lang);
+    const errors: FieldError[] = [];
+    const username = (form.username ?? '').trim();
+    const password = form.password ?? '';
+    if (!username) errors.push({ field: 'username', message: t(lang, 'required', { field: t(lang, 'username') }) });
+    else if (username.length > 64) errors.push({ field: 'username', message: t(lang, 'tooLong', { field: t(lang, 'username') }) });
+    if (!password) errors.push({ field: 'password', message: t(lang, 'required', { field: t(lang, 'password') }) });
+    else if (password.length > 256) errors.push({ field: 'password', message: t(lang, 'tooLong', { field: t(lang, 'password') }) });
+    if (errors.length) {
+      return render(ctx, 400, lang, t(lang, 'signInTitle'), loginBody(c, { username, errors, passkeys: true }), webauthnScript(uid, 'login'));
+    }
+    const result = await authenticatePassword(deps, username, password, attempt(ctx, d));
+    if (result.outcome !== 'ok') {
+      const message =
+        result.outcome === 'locked'
+          ? t(lang, 'locked', { time: new Date(result.until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }) })
+          : result.outcome === 'throttled'
+            ? t(lang, 'throttled')
+            : t(lang, 'invalidCredentials');
+      const status = result.outcome === 'throttled' ? 429 : result.outcome === 'locked' ? 423 : 401;
+      return render(
+        ctx,
+        status,
+        lang,
+        t(lang, 'signInTitle'),
+        loginBody(c, { username, errors: [{ field: 'password', message }], passkeys: true }),
+        webauthnScript(uid, 'login'),
+      );
+    }
+    return afterPassword(ctx, d, result.account, lang, ['pwd']);
+  };
+
+  const otp = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    const lang = langOf(ctx);
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    const code = (form.otp ?? '').replace(/\s+/g, '');
+    let ok = false;
+    if (account.totp && /^\d{6}$/.test(code)) {
+      const step = totpStep(account.totp.secret, code);
+      ok = step !== undefined && (await deps.accounts.useTotpStep(account.id, step));
+    } else if (account.totp && code.length <= 16) {
+      ok = await deps.accounts.useRecoveryCode(account, recoveryCodeHash(code));
+    }
+    await deps.audit.append({
+      ...attempt(ctx, d),
+      type: ok ? 'mfa.success' : 'mfa.failure',
+      outcome: ok ? 'success' : 'failure',
+      actor: account.id,
+      subject: account.id,
+      details: { method: /^\d{6}$/.test(code) ? 'totp' : 'recovery-code' },
+    });
+    if (!ok) {
+      const locked = await deps.lockout.recordFailure(account.loginName);
+      if (locked.locked) throw new PageError(423, t(lang, 'locked', { time: new Date(locked.lockedUntil * 1000).toISOString() }));
+      return render(ctx, 400, lang, t(lang, 'otpTitle'), otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }));
+    }
+    return redirect(ctx, await finishLogin(ctx, d, account, 2, [...new Set([...pending!.amr, 'otp', 'mfa'])]));
+  };
+
+  const enrol = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    const lang = langOf(ctx);
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    const secret = pending?.totpSecret;
+    const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
+    if (!secret || step === undefined) {
+      return showEnrolment(ctx, d, account, lang, pending?.amr ?? ['pwd'], t(lang, 'otpInvalid'));
+    }
+    const codes = newRecoveryCodes();
+    await deps.accounts.update(account, {
+      totp: { secret, enabledAt: new Date().toISOString(), lastStep: step, recoveryCodes: codes.map(recoveryCodeHash) },
+    });
+    await deps.audit.append({ ...attempt(ctx, d), type: 'mfa.enrolled', outcome: 'success', actor: account.id, subject: account.id, details: { method: 'totp' } });
+    await savePending(uid, { accountId: account.id, amr: [...new Set([...pending!.amr, 'otp', 'mfa'])] });
+    return render(ctx, 200, lang, t(lang, 'recoveryTitle'), recoveryBody(await context(ctx, d, lang), codes));
+  };
+
+  /** After recovery codes were shown: the second factor was proven during enrolment. */
+  const finish = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    if (!account.totp || !pending!.amr.includes('otp')) throw new PageError(400, 'finish the security code step first');
+    return redirect(ctx, await finishLogin(ctx, d, account, 2, pending!.amr));
+  };
+
+  const protect = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    const lang = langOf(ctx);
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    if (form.choice === 'totp') return showEnrolment(ctx, d, account, lang, pending!.amr);
+    ctx.cookies.set('yitong_protect_later', '1', { httpOnly: true, sameSite: 'lax', maxAge: 30 * 86_400_000, signed: false, secure: ctx.secure });
+    return redirect(ctx, await finishLogin(ctx, d, account, 1, pending!.amr));
+  };
+
+  const consent = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (d.prompt.name !== 'consent' || !d.session?.accountId) throw new PageError(400, 'there is nothing to consent to');
+    const accountId = d.session.accountId;
+    const clientId = String(d.params.client_id);
+    const base = { ...attempt(ctx, d), actor: accountId, subject: accountId };
+    if (form.decision !== 'allow') {
+      await deps.audit.append({ ...base, type: 'consent.denied', outcome: 'denied', reason: 'the person did not allow access' });
+      return redirect(
+        ctx,
+        await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'the person did not allow access' }, { mergeWithLastSubmission: false }),
+      );
+    }
+    const missing = d.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const grant = d.grantId ? await provider.Grant.find(d.grantId) : new provider.Grant({ accountId, clientId });
+    if (!grant) throw new PageError(400, 'this sign-in has expired; start again');
+    if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    const scopes = String(grant.getOIDCScope() ?? '').split(' ').filter(Boolean);
+    await deps.registry.rememberConsent(accountId, clientId, scopes);
+    await deps.audit.append({ ...base, type: 'consent.granted', outcome: 'success', details: { scopes } });
+    return redirect(
+      ctx,
+      await provider.interactionResult(ctx.req, ctx.res, { consent: d.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true }),
+    );
+  };
+
+  const abort = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    await deps.audit.append({ ...attempt(ctx, d), type: 'login.cancelled', outcome: 'failure', reason: 'cancelled by the person' });
+    return redirect(
+      ctx,
+      await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'sign-in was cancelled' }, { mergeWithLastSubmission: false }),
+    );
+  };
+
+  // ---- passkeys (JSON, called by the page script) ----
+
+  const json = (ctx: Ctx, status: number, body: unknown) => {
+    ctx.status = status;
+    ctx.type = 'json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = body;
+  };
+
+  const passkey = async (ctx: Ctx, uid: string, action: string) => {
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, ctx.get('x-csrf-token'))) throw new PageError(403, 'the page expired; reload it and try again');
+    const body = readJson(ctx);
+    if (action === 'login-options') {
+      const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: [] });
+      await savePending(uid, { accountId: '', amr: [], challenge: options.challenge });
+      return json(ctx, 200, options);
+    }
+    if (action === 'login') {
+      const pending = await loadPending(uid);
+      const response = z.object({ id: z.string().max(1024) }).passthrough().safeParse(body);
+      if (!pending?.challenge || !response.success) throw new PageError(400, 'start the passkey sign-in again');
+      const stored = await deps.accounts.findPasskey(response.data.id);
+      let verified = false;
+      let newCounter = 0;
+      if (stored) {
+        try {
+          const result = await verifyAuthenticationResponse({
+            response: body as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
+            expectedChallenge: pending.challenge,
+            expectedOrigin: rp.origin,
+            expectedRPID: rp.id,
+            requireUserVerification: true,
+            credential: {
+              id: stored.credentialId,
+              publicKey: Buffer.from(stored.publicKey, 'base64url'),
+              counter: stored.counter,
+              transports: stored.transports as never,
+            },
+          });
+          verified = result.verified;
+          newCounter = result.authenticationInfo.newCounter;
+        } catch {
+          verified = false;
+        }
+      }
+      const account = verified && stored ? await deps.accounts.findById(stored.accountId) : undefined;
+      await deps.audit.append({
+        ...attempt(ctx, d),
+        type: account ? 'mfa.success' : 'login.failure',
+        outcome: account ? 'success' : 'failure',
+        actor: account?.id,
+        subject: account?.id,
+        reason: account ? undefined : 'passkey not recognised',
+        details: { method: 'passkey' },
+      });
+      if (!account || account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
+      await deps.accounts.updatePasskeyCounter(stored!.credentialId, newCounter);
+      return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
+    }
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    if (action === 'register-options') {
+      const options = await generateRegistrationOptions({
+        rpName: rp.name,
+        rpID: rp.id,
+        userName: account.loginName,
+        userDisplayName: account.displayName,
+        userID: new TextEncoder().encode(account.id),
+        attestationType: 'none',
+        excludeCredentials: account.passkeyIds.map((id) => ({ id })),
+        authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      });
+      await savePending(uid, { ...pending!, challenge: options.challenge });
+      return json(ctx, 200, options);
+    }
+    if (action === 'register') {
+      if (!pending?.challenge) throw new PageError(400, 'start adding the passkey again');
+      let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+      try {
+        const result = await verifyRegistrationResponse({
+          response: body as Parameters<typeof verifyRegistrationResponse>[0]['response'],
+          expectedChallenge: pending.challenge,
+          expectedOrigin: rp.origin,
+          expectedRPID: rp.id,
+          requireUserVerification: true,
+        });
+        info = result.verified ? result.registrationInfo : undefined;
+      } catch {
+        info = undefined;
+      }
+      if (!info) throw new PageError(400, 'the passkey could not be verified; try again');
+      const updated = await deps.accounts.addPasskey(account, {
+        credentialId: info.credential.id,
+        publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+        counter: info.credential.counter,
+        transports: info.credential.transports ?? [],
+      });
+      await deps.audit.append({ ...attempt(ctx, d), type: 'mfa.enrolled', outcome: 'success', actor: account.id, subject: account.id, details: { method: 'passkey' } });
+      // Registering a passkey needs user verification on the device: it proves possession now.
+      return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']) });
+    }
+    throw new PageError(404, 'no such passkey action');
+  };
+
+  // ---- registration ----
+
+  const RegisterForm = z.object({
+    kind: z.enum(['citizen', 'company']),
+    displayName: DisplayName,
+    username: LoginName,
+    password: NewPassword,
+    interaction: z.string().max(64).regex(/^[\w-]*$/).optional(),
+  });
+
+  const register = async (ctx: Ctx) => {
+    const interaction = typeof ctx.query.interaction === 'string' ? ctx.query.interaction : '';
+    if (ctx.method === 'GET') {
+      const lang = langOf(ctx);
+      return render(ctx, 200, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction, csrf: csrfFor(`register|${interaction}`) }));
+    }
+    const form = readForm(ctx);
+    const lang = langOf(ctx, form.lang);
+    if (!csrfValid(`register|${form.interaction ?? ''}`, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
+    const parsed = RegisterForm.safeParse(form);
+    const values = { kind: form.kind ?? '', displayName: form.displayName ?? '', username: form.username ?? '' };
+    const csrf = csrfFor(`register|${form.interaction ?? ''}`);
+    if (!parsed.success) {
+      const labels: Record<string, string> = { displayName: t(lang, 'displayName'), username: t(lang, 'username'), password: t(lang, 'newPassword'), kind: t(lang, 'accountType') };
+      const errors = parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? 'username');
+        return { field: name === 'kind' ? 'kind-citizen' : name, message: `${labels[name] ?? name}: ${i.message}` };
+      });
+      return render(ctx, 400, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction: form.interaction ?? '', csrf, values, errors }));
+    }
+    try {
+      const account = await deps.accounts.create({
+        kind: parsed.data.kind,
+        loginName: parsed.data.username,
+        displayName: parsed.data.displayName,
+        password: parsed.data.password,
+        roles: [parsed.data.kind],
+      });
+      await deps.audit.append({
+        zone: deps.zone,
+        type: 'account.registered',
+        outcome: 'success',
+        actor: account.id,
+        subject: account.id,
+        sourceIp: ctx.ip,
+        userAgent: ctx.get('user-agent'),
+        details: { kind: account.kind, identityAssurance: account.identityAssurance },
+      });
+    } catch (err: unknown) {
+      if (!(err instanceof LoginNameTakenError)) throw err;
+      return render(ctx, 409, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction: form.interaction ?? '', csrf, values, errors: [{ field: 'username', message: t(lang, 'nameTaken') }] }));
+    }
+    if (parsed.data.interaction) return redirect(ctx, `/interaction/${parsed.data.interaction}?registered=1&lang=${lang}`);
+    return render(ctx, 201, lang, t(lang, 'registerTitle'), messageBody(t(lang, 'registerTitle'), t(lang, 'accountCreated')));
+  };
+
+  const ROUTE = /^\/interaction\/([\w-]{1,64})(?:\/(login|otp|enrol|finish|protect|consent|abort|passkey\/(login-options|login|register-options|register)))?$/;
+
+  return async (ctx: Ctx, next: () => Promise<void>) => {
+    const path = ctx.path;
+    if (path !== '/register' && !path.startsWith('/interaction/')) return next();
+    try {
+      if (path === '/register') {
+        if (ctx.method !== 'GET' && ctx.method !== 'POST') throw new PageError(405, 'use GET or POST');
+        return await register(ctx);
+      }
+      const match = ROUTE.exec(path);
+      if (!match) throw new PageError(404, 'there is no such page');
+      const [, uid, step, passkeyAction] = match as unknown as [string, string, string | undefined, string | undefined];
+      if (!step) {
+        if (ctx.method !== 'GET') throw new PageError(405, 'use GET');
+        return await show(ctx, uid);
+      }
+      if (ctx.method !== 'POST') throw new PageError(405, 'use POST');
+      if (passkeyAction) return await passkey(ctx, uid, passkeyAction);
+      const handlers = { login, otp, enrol, finish, protect, consent, abort } as const;
+      return await handlers[step as keyof typeof handlers](ctx, uid);
+    } catch (err: unknown) {
+      const status = err instanceof PageError ? err.status : typeof (err as { statusCode?: number })?.statusCode === 'number' && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : undefined;
+      if (status === undefined) throw err;
+      const message = err instanceof Error ? err.message : String(err);
+      if (path.includes('/passkey/')) return json(ctx, status, { error: 'invalid_request', detail: message });
+      const lang = langOf(ctx);
+      return render(ctx, status, lang, t(lang, 'errorTitle'), messageBody(t(lang, 'errorTitle'), message, undefined));
+    }
+  };
+};
+

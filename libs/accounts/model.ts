@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { PasswordHash } from './password.ts';
+
+export const AccountKind = z.enum(['citizen', 'company', 'staff']);
+export type AccountKind = z.infer<typeof AccountKind>;
+
+export const Role = z.enum(['citizen', 'company', 'staff', 'department-officer', 'auditor', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+/** Login names: 3-64 characters, letters, digits, dot, dash, underscore or @; compared case-insensitively. */
+export const LoginName = z
+  .string()
+  .trim()
+  .min(3, 'at least 3 characters')
+  .max(64, 'at most 64 characters')
+  .regex(/^[\p{L}\p{N}._@-]+$/u, 'letters, digits, dot, dash, underscore or @ only');
+
+/** NIST SP 800-63B: length, not composition rules. */
+export const NewPassword = z.string().min(10, 'at least 10 characters').max(256, 'at most 256 characters');
+export const DisplayName = z.string().trim().min(1, 'required').max(100, 'at most 100 characters');
+
+export const TotpState = z.object({
+  secret: z.string(),
+  enabledAt: z.string(),
+  /** The last time step accepted: a code is never accepted twice. */
+  lastStep: z.number().int().default(0),
+  /** SHA-256 of each unused recovery code. */
+  recoveryCodes: z.array(z.string()).default([]),
+});
+export type TotpState = z.infer<typeof TotpState>;
+
+export const Account = z.object({
+  id: z.string(),
+  kind: AccountKind,
+  loginName: z.string(),
+  displayName: z.string(),
+  email: z.string().optional(),
+  /** How sure we are of who the person is: registration alone is self-asserted. */
+  identityAssurance: z.enum(['self-asserted', 'verified']),
+  roles: z.array(Role),
+  department: z.string().optional(),
+  password: PasswordHash,
+  totp: TotpState.optional(),
+  passkeyIds: z.array(z.string()).default([]),
+  status: z.enum(['active', 'disabled']),
+  failedLogins: z.number().int().default(0),
+  failureWindowStart: z.number().int().default(0),
+  lockedUntil: z.number().int().default(0),
+  createdAt: z.string(),
+  version: z.number().int(),
+});
+export type Account = z.infer<typeof Account>;
+
+export const Passkey = z.object({
+  credentialId: z.string(),
+  accountId: z.string(),
+  publicKey: z.string(),
+  counter: z.number().int(),
+  transports: z.array(z.string()).default([]),
+  createdAt: z.string(),
+});
+export type Passkey = z.infer<typeof Passkey>;
+
+/** Case and width folded, so Zhang.San and ｚｈａｎｇ.ｓａｎ are one name. */
+export const normaliseLoginName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
+
+export const accountKey = (id: string) => ({ pk: `account#${id}`, sk: 'account' });
+export const loginNameKey = (name: string) => ({ pk: `login#${normaliseLoginName(name)}`, sk: 'login' });
+export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credentialId}`, sk: 'passkey' });

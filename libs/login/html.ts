@@ -1,0 +1,136 @@
+import { type Lang, t } from './i18n.ts';
+
+/** Escapes text for HTML content and attribute values. */
+export const esc = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Marks a string as already-safe HTML, so templates can nest without double escaping. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** Tagged template: interpolated values are escaped unless they are Html (or arrays of it). */
+export const html = (strings: TemplateStringsArray, ...values: unknown[]): Html =>
+  new Html(
+    strings.reduce((out, s, i) => {
+      const value = values[i - 1];
+      const rendered = Array.isArray(value)
+        ? value.map((v) => (v instanceof Html ? v.value : esc(v))).join('')
+        : value instanceof Html
+          ? value.value
+          : value === undefined || value === false || value === null
+            ? ''
+            : esc(value);
+      return out + rendered + s;
+    }),
+  );
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+const STYLES = `
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#0b0c0c;background:#f3f2f1}
+a{color:#1d4e89}a:focus,button:focus,input:focus{outline:3px solid #ffbf47;outline-offset:0}
+.skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:2}
+header{background:#8b0000;color:#fff;border-bottom:6px solid #c8a951}
+header .bar{max-width:720px;margin:0 auto;padding:12px 16px;display:flex;justify-content:space-between;align-items:center;gap:16px}
+header .brand{font-weight:700;font-size:1.125rem}header a{color:#fff}
+main{max-width:720px;margin:24px auto;padding:0 16px}
+.card{background:#fff;padding:24px;border:1px solid #b1b4b6}
+h1{font-size:1.75rem;line-height:1.25;margin:0 0 8px}
+.lead{font-size:1.125rem;margin:0 0 24px}
+.field{margin:0 0 20px}
+label,.label{display:block;font-weight:700;margin-bottom:4px}
+.hint{color:#505a5f;margin:0 0 4px}
+input[type=text],input[type=password],input[type=email]{width:100%;max-width:24em;font:inherit;padding:8px;border:2px solid #0b0c0c}
+.field.error{border-left:5px solid #d4351c;padding-left:12px}
+.field.error input{border-color:#d4351c}
+.message{color:#d4351c;font-weight:700;margin:0 0 4px}
+.error-summary{border:5px solid #d4351c;padding:16px;margin-bottom:24px}
+.error-summary h2{margin:0 0 8px;font-size:1.25rem}
+.error-summary a{color:#d4351c;font-weight:700}
+.notice{border-left:5px solid #1d70b8;padding:8px 16px;margin-bottom:24px;background:#f0f4f8}
+button,.button{display:inline-block;font:inherit;font-weight:700;padding:10px 16px;border:0;background:#00703c;color:#fff;cursor:pointer;text-decoration:none;box-shadow:0 2px 0 #002d18;margin:0 12px 12px 0}
+button.secondary,.button.secondary{background:#f3f2f1;color:#0b0c0c;box-shadow:0 2px 0 #929191}
+.link-button{background:none;box-shadow:none;color:#1d4e89;text-decoration:underline;padding:0;font-weight:400}
+ul.scopes{padding-left:20px}
+.codes{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:1.125rem;columns:2}
+.secret{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700;margin-bottom:4px}
+.radios label{display:inline;font-weight:400;margin-right:16px}
+footer{max-width:720px;margin:0 auto 32px;padding:0 16px;color:#505a5f;font-size:.875rem}
+.js-only{display:none}
+`;
+
+export interface PageOptions {
+  readonly lang: Lang;
+  readonly title: string;
+  readonly body: Html;
+  /** CSP nonce for the page's own style and script. */
+  readonly nonce: string;
+  /** Where the language switch points: the same page in the other language. */
+  readonly switchHref: string;
+  readonly script?: string;
+}
+
+/** The page frame: one accessible layout for every sign-in page, in either language. */
+export const page = (o: PageOptions): string =>
+  `<!doctype html>${html`<html lang="${o.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${o.title} – ${t(o.lang, 'service')}</title>
+<style nonce="${o.nonce}">${new Html(STYLES)}</style>
+</head>
+<body>
+<a class="skip" href="#main">${t(o.lang, 'skip')}</a>
+<header><div class="bar"><span class="brand">${t(o.lang, 'service')}</span>
+<a href="${o.switchHref}" lang="${o.lang === 'en' ? 'zh-CN' : 'en'}" hreflang="${o.lang === 'en' ? 'zh-CN' : 'en'}">${t(o.lang, 'switchTo')}</a></div></header>
+<main id="main" tabindex="-1"><div class="card">${o.body}</div></main>
+<footer><p>${t(o.lang, 'footer')}</p></footer>
+${o.script ? html`<script nonce="${o.nonce}">${new Html(o.script)}</script>` : ''}
+</body>
+</html>`.value}`;
+
+/** The GOV.UK-style error summary: focusable, announced, each error linking to its field. */
+export const errorSummary = (lang: Lang, errors: readonly FieldError[]): Html =>
+  errors.length
+    ? html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1" id="error-summary">
+<h2 id="error-summary-title">${t(lang, 'errorSummary')}</h2>
+<ul>${errors.map((e) => html`<li><a href="#${e.field}">${e.message}</a></li>`)}</ul></div>`
+    : html``;
+
+export interface FieldOptions {
+  readonly name: string;
+  readonly label: string;
+  readonly type?: 'text' | 'password' | 'email';
+  readonly autocomplete: string;
+  readonly value?: string;
+  readonly hint?: string;
+  readonly error?: string;
+  readonly inputmode?: 'numeric' | 'text';
+  readonly maxlength: number;
+  readonly autofocus?: boolean;
+}
+
+/** A labelled input with its hint and error wired up for screen readers. */
+export const field = (o: FieldOptions): Html => {
+  const described = [o.hint ? `${o.name}-hint` : '', o.error ? `${o.name}-error` : ''].filter(Boolean).join(' ');
+  return html`<div class="field${o.error ? ' error' : ''}">
+<label for="${o.name}">${o.label}</label>
+${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}
+${o.error ? html`<p class="message" id="${o.name}-error">${o.error}</p>` : ''}
+<input id="${o.name}" name="${o.name}" type="${o.type ?? 'text'}" autocomplete="${o.autocomplete}"
+ maxlength="${o.maxlength}" spellcheck="false" autocapitalize="none"${new Html(o.inputmode ? ` inputmode="${o.inputmode}"` : '')}
+ value="${o.value ?? ''}"${new Html(described ? ` aria-describedby="${described}"` : '')}${new Html(o.error ? ' aria-invalid="true"' : '')}${new Html(o.autofocus ? ' autofocus' : '')}>
+</div>`;
+};
+
+export const hidden = (name: string, value: string): Html => html`<input type="hidden" name="${name}" value="${value}">`;

@@ -1,0 +1,13 @@
+export { esc, type FieldError, Html, html, page } from './html.ts';
+export { LANGS, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
+export {
+  consentBody,
+  enrolBody,
+  loginBody,
+  messageBody,
+  otpBody,
+  type PageContext,
+  protectBody,
+  recoveryBody,
+  registerBody,
+} from './pages.ts';

@@ -1,0 +1,124 @@
+import { errorSummary, type FieldError, field, Html, hidden, html } from './html.ts';
+import { type Lang, t } from './i18n.ts';
+
+/** What every sign-in page needs to know about where it is. */
+export interface PageContext {
+  readonly lang: Lang;
+  readonly uid: string;
+  readonly csrf: string;
+  readonly clientName: string;
+}
+
+const cancelForm = (c: PageContext): Html =>
+  html`<form method="post" action="/interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
+<button type="submit" class="secondary">${t(c.lang, 'cancel')}</button></form>`;
+
+export const loginBody = (
+  c: PageContext,
+  o: { username?: string; errors?: readonly FieldError[]; notice?: string; passkeys: boolean },
+): Html => {
+  const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
+  return html`${errorSummary(c.lang, o.errors ?? [])}
+${o.notice ? html`<div class="notice" role="status">${o.notice}</div>` : ''}
+<h1>${t(c.lang, 'signInTitle')}</h1>
+<p class="lead">${t(c.lang, 'signInLead')} ${t(c.lang, 'signInTo', { client: c.clientName })}</p>
+<form method="post" action="/interaction/${c.uid}/login" novalidate>
+${hidden('csrf', c.csrf)}
+${field({ name: 'username', label: t(c.lang, 'username'), autocomplete: 'username', value: o.username, error: error('username'), maxlength: 64, autofocus: !o.errors?.length })}
+${field({ name: 'password', label: t(c.lang, 'password'), type: 'password', autocomplete: 'current-password', error: error('password'), maxlength: 256 })}
+<button type="submit">${t(c.lang, 'signIn')}</button>
+</form>
+${
+  o.passkeys
+    ? html`<div class="js-only" id="passkey-block"><p>${t(c.lang, 'orPasskey')}</p>
+<button type="button" class="secondary" id="passkey-login">${t(c.lang, 'passkeySignIn')}</button>
+<p class="message" id="passkey-error" role="alert"></p></div>`
+    : ''
+}
+<p>${t(c.lang, 'noAccount')} <a href="/register?interaction=${c.uid}&amp;lang=${c.lang}">${t(c.lang, 'register')}</a></p>
+${cancelForm(c)}`;
+};
+
+export const otpBody = (c: PageContext, o: { error?: string; stepUp: boolean }): Html =>
+  html`${errorSummary(c.lang, o.error ? [{ field: 'otp', message: o.error }] : [])}
+<h1>${t(c.lang, 'otpTitle')}</h1>
+<p class="lead">${o.stepUp ? t(c.lang, 'stepUpLead', { client: c.clientName }) : t(c.lang, 'otpLead')}</p>
+<form method="post" action="/interaction/${c.uid}/otp" novalidate>
+${hidden('csrf', c.csrf)}
+${field({ name: 'otp', label: t(c.lang, 'otp'), hint: t(c.lang, 'otpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 16, autofocus: true })}
+<button type="submit">${t(c.lang, 'continue')}</button>
+</form>
+${cancelForm(c)}`;
+
+export const enrolBody = (
+  c: PageContext,
+  o: { qrSvgDataUrl: string; secret: string; error?: string },
+): Html =>
+  html`${errorSummary(c.lang, o.error ? [{ field: 'otp', message: o.error }] : [])}
+<h1>${t(c.lang, 'enrolTitle')}</h1>
+<p class="lead">${t(c.lang, 'enrolLead', { client: c.clientName })}</p>
+<p><img src="${o.qrSvgDataUrl}" width="200" height="200" alt="${t(c.lang, 'enrolTitle')}"></p>
+<p>${t(c.lang, 'enrolSecret')} <span class="secret" id="totp-secret">${o.secret}</span></p>
+<form method="post" action="/interaction/${c.uid}/enrol" novalidate>
+${hidden('csrf', c.csrf)}
+${field({ name: 'otp', label: t(c.lang, 'otp'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 6 })}
+<button type="submit">${t(c.lang, 'continue')}</button>
+</form>
+${cancelForm(c)}`;
+
+export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
+  html`<h1>${t(c.lang, 'recoveryTitle')}</h1>
+<p class="lead">${t(c.lang, 'recoveryLead')}</p>
+<ul class="codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ul>
+<form method="post" action="/interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
+<button type="submit">${t(c.lang, 'recoverySaved')}</button></form>`;
+
+export const consentBody = (c: PageContext, scopes: readonly string[]): Html => {
+  const describe = (scope: string) => {
+    const key = `scope_${scope}` as const;
+    return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
+      ? t(c.lang, key as 'scope_openid')
+      : t(c.lang, 'scope_other', { scope });
+  };
+  return html`<h1>${t(c.lang, 'consentTitle', { client: c.clientName })}</h1>
+<p class="lead">${t(c.lang, 'consentLead', { client: c.clientName })}</p>
+<ul class="scopes">${scopes.map((s) => html`<li>${describe(s)}</li>`)}</ul>
+<p>${t(c.lang, 'consentRemember')}</p>
+<form method="post" action="/interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}
+<button type="submit" name="decision" value="allow">${t(c.lang, 'allow')}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${t(c.lang, 'deny')}</button></form>`;
+};
+
+export const protectBody = (c: PageContext): Html =>
+  html`<h1>${t(c.lang, 'protectTitle')}</h1>
+<p class="lead">${t(c.lang, 'protectLead')}</p>
+<div class="js-only" id="passkey-block"><button type="button" id="passkey-register">${t(c.lang, 'addPasskey')}</button>
+<p class="message" id="passkey-error" role="alert"></p></div>
+<form method="post" action="/interaction/${c.uid}/protect">${hidden('csrf', c.csrf)}
+<button type="submit" name="choice" value="totp" class="secondary">${t(c.lang, 'addTotp')}</button>
+<button type="submit" name="choice" value="skip" class="secondary" id="not-now">${t(c.lang, 'notNow')}</button></form>`;
+
+export const registerBody = (
+  lang: Lang,
+  o: { interaction: string; csrf: string; values?: Record<string, string>; errors?: readonly FieldError[] },
+): Html => {
+  const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
+  const kind = o.values?.kind === 'company' ? 'company' : 'citizen';
+  return html`${errorSummary(lang, o.errors ?? [])}
+<h1>${t(lang, 'registerTitle')}</h1>
+<p class="lead">${t(lang, 'registerLead')}</p>
+<form method="post" action="/register" novalidate>
+${hidden('csrf', o.csrf)}${hidden('interaction', o.interaction)}${hidden('lang', lang)}
+<fieldset class="radios"><legend>${t(lang, 'accountType')}</legend>
+<input type="radio" id="kind-citizen" name="kind" value="citizen"${new Html(kind === 'citizen' ? ' checked' : '')}><label for="kind-citizen">${t(lang, 'citizen')}</label>
+<input type="radio" id="kind-company" name="kind" value="company"${new Html(kind === 'company' ? ' checked' : '')}><label for="kind-company">${t(lang, 'company')}</label>
+</fieldset>
+${field({ name: 'displayName', label: t(lang, 'displayName'), autocomplete: 'name', value: o.values?.displayName, error: error('displayName'), maxlength: 100 })}
+${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: error('username'), maxlength: 64 })}
+${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: error('password'), maxlength: 256 })}
+<button type="submit">${t(lang, 'createAccount')}</button>
+</form>`;
+};
+
+export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
+  html`<h1>${heading}</h1><p class="lead">${lead}</p>${extra ?? ''}`;

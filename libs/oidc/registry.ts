@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { isConditionalCheckFailed } from '../store/index.ts';
+
+/** A resource server (department API) that receives JWT access tokens for its audience. */
+export const ResourceServer = z.object({
+  audience: z.url(),
+  name: z.string().min(1),
+  department: z.string().min(1),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).min(1),
+  accessTokenTtl: z.number().int().min(60).max(3600).default(600),
+});
+export type ResourceServer = z.infer<typeof ResourceServer>;
+
+/** Resource servers, consents and stable secrets of the OIDC layer, in the identity table. */
+export class OidcRegistry {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async putResourceServer(server: ResourceServer): Promise<void> {
+    const item = ResourceServer.parse(server);
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: `resource-server#${item.audience}`, sk: 'resource-server', ...item } }),
+    );
+  }
+
+  async findResourceServer(audience: string): Promise<ResourceServer | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `resource-server#${audience}`, sk: 'resource-server' } }),
+    );
+    return Item ? ResourceServer.parse(Item) : undefined;
+  }
+
+  /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
+  async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `consent#${accountId}`, sk: `client#${clientId}`, scopes: [...new Set(scopes)], at: new Date().toISOString() },
+      }),
+    );
+  }
+
+  async consentedScopes(accountId: string, clientId: string): Promise<string[]> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `consent#${accountId}`, sk: `client#${clientId}` } }),
+    );
+    return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
+  }
+
+  /**
+   * A random secret created once and never changed (e.g. the pairwise subject salt: changing
+   * it would change every department's identifier for every person).
+   */
+  async stableSecret(name: string): Promise<string> {
+    const key = { pk: `config#${name}`, sk: 'config' };
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    if (typeof Item?.value === 'string') return Item.value;
+    const value = randomBytes(32).toString('base64url');
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.table, Item: { ...key, value }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return value;
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return this.stableSecret(name);
+    }
+  }
+}
+
+/** Client metadata as oidc-provider reads it (RFC 7591 names plus yitong's own). */
+export type ClientMetadata = Record<string, unknown> & {
+  readonly client_id: string;
+  readonly yitong_zone: string;
+};
+
+/** Stores a client where oidc-provider's Client model finds it; the provider validates it on every load. */
+export const putClient = async (doc: DynamoDBDocumentClient, table: string, metadata: ClientMetadata): Promise<void> => {
+  await doc.send(
+    new PutCommand({
+      TableName: table,
+      Item: { pk: `oidc#Client#${metadata.client_id}`, sk: 'oidc', model: 'Client', payload: JSON.stringify(metadata) },
+    }),
+  );
+};
+
+export const getClient = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  clientId: string,
+): Promise<ClientMetadata | undefined> => {
+  const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { pk: `oidc#Client#${clientId}`, sk: 'oidc' } }));
+  return Item ? (JSON.parse(String(Item.payload)) as ClientMetadata) : undefined;
+};
