@@ -4,10 +4,10 @@
  * department guide walks through, and the local stack starts two of them.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import { serveLoopback } from '../../infra/local/loopback.ts';
 
 export interface DepartmentSiteOptions {
   /** Shown on the page, e.g. "Tax Bureau 税务局". */
@@ -37,7 +37,7 @@ interface SiteSession {
   idToken: string;
 }
 
-const escape = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export const startDepartmentSite = async (options: DepartmentSiteOptions): Promise<DepartmentSite> => {
   const cookieName = `${options.clientId.replace(/[^\w]/g, '_')}_session`;
@@ -66,8 +66,17 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
       }),
     )[cookieName];
 
-  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string | string[]> = {},
+  ) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(body);
   };
 
@@ -78,15 +87,15 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
 
     if (requestUrl.pathname === '/' && req.method === 'GET') {
       const body = session
-        ? `<p id="who">Signed in as <strong>${escape(session.name ?? session.sub)}</strong></p>
-<p>Subject at this department: <code id="sub">${escape(session.sub)}</code>; assurance <code id="acr">${escape(session.acr)}</code></p>
+        ? `<p id="who">Signed in as <strong>${escapeHtml(session.name ?? session.sub)}</strong></p>
+<p>Subject at this department: <code id="sub">${escapeHtml(session.sub)}</code>; assurance <code id="acr">${escapeHtml(session.acr)}</code></p>
 <form method="post" action="/logout"><button type="submit" id="logout">Sign out</button></form>`
         : `<p id="who">Not signed in.</p><p><a id="login" href="/login">Sign in with yitong 一通</a></p>`;
       return send(
         res,
         200,
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(options.name)}</title></head>
-<body><main><h1>${escape(options.name)}</h1>${body}</main></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(options.name)}</title></head>
+<body><main><h1>${escapeHtml(options.name)}</h1>${body}</main></body></html>`,
       );
     }
     if (requestUrl.pathname === '/login' && req.method === 'GET') {
@@ -109,9 +118,14 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
       const state = requestUrl.searchParams.get('state') ?? '';
       const started = pending.get(state);
       pending.delete(state);
-      if (!started) return send(res, 400, '<p>This sign-in was not started here, or has already finished.</p>');
+      if (!started)
+        return send(res, 400, '<p>This sign-in was not started here, or has already finished.</p>');
       if (requestUrl.searchParams.get('error')) {
-        return send(res, 403, `<p id="error">${escape(requestUrl.searchParams.get('error'))}: ${escape(requestUrl.searchParams.get('error_description'))}</p>`);
+        return send(
+          res,
+          403,
+          `<p id="error">${escapeHtml(requestUrl.searchParams.get('error'))}: ${escapeHtml(requestUrl.searchParams.get('error_description'))}</p>`,
+        );
       }
       const tokens = await oidc.authorizationCodeGrant(await configuration(), requestUrl, {
         pkceCodeVerifier: started.verifier,
@@ -127,7 +141,10 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
         acr: typeof claims.acr === 'string' ? claims.acr : undefined,
         idToken: tokens.id_token!,
       });
-      return send(res, 303, '', { location: '/', 'set-cookie': `${cookieName}=${id}; Path=/; HttpOnly; SameSite=Lax` });
+      return send(res, 303, '', {
+        location: '/',
+        'set-cookie': `${cookieName}=${id}; Path=/; HttpOnly; SameSite=Lax`,
+      });
     }
     if (requestUrl.pathname === '/logout' && req.method === 'POST') {
       if (sessionId) sessions.delete(sessionId);
@@ -156,14 +173,21 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
           throw new Error('not a logout token');
         }
         for (const [id, s] of sessions) {
-          if ((payload.sid && s.sid === payload.sid) || (!payload.sid && s.sub === payload.sub)) sessions.delete(id);
+          if ((payload.sid && s.sid === payload.sid) || (!payload.sid && s.sub === payload.sub))
+            sessions.delete(id);
         }
-        logouts.push({ sub: payload.sub, sid: payload.sid as string | undefined, at: new Date().toISOString() });
+        logouts.push({
+          sub: payload.sub,
+          sid: payload.sid as string | undefined,
+          at: new Date().toISOString(),
+        });
         res.writeHead(200, { 'cache-control': 'no-store' });
         return res.end();
       } catch {
         res.writeHead(400, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ error: 'invalid_request', error_description: 'the logout token did not verify' }));
+        return res.end(
+          JSON.stringify({ error: 'invalid_request', error_description: 'the logout token did not verify' }),
+        );
       }
     }
     if (requestUrl.pathname === '/logouts' && req.method === 'GET') {
@@ -173,20 +197,16 @@ export const startDepartmentSite = async (options: DepartmentSiteOptions): Promi
     return send(res, 404, '<p>Not found</p>');
   };
 
-  const server: Server = createServer((req, res) => {
+  const { port, close } = await serveLoopback((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, `<p>The department site failed: ${escape(err instanceof Error ? err.message : err)}</p>`);
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          `<p>The department site failed: ${escapeHtml(err instanceof Error ? err.message : err)}</p>`,
+        );
     });
-  });
-  await new Promise<void>((done) => server.listen(options.port, '127.0.0.1', () => done()));
-  url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    logouts,
-    close: () =>
-      new Promise((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
-  };
+  }, options.port);
+  url = `http://localhost:${port}`;
+  return { url, logouts, close };
 };

@@ -16,13 +16,20 @@ import { interactionRoutes } from './interactions.ts';
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
 const langOf = (ctx: KoaContextWithOIDC) =>
-  pickLang(typeof ctx.query?.lang === 'string' ? ctx.query.lang : undefined, ctx.cookies.get('yitong_lang'), ctx.get('accept-language'));
+  pickLang(
+    typeof ctx.query?.lang === 'string' ? ctx.query.lang : undefined,
+    ctx.cookies.get('yitong_lang'),
+    ctx.get('accept-language'),
+  );
 
 /** Pages oidc-provider renders itself (errors, logout), in our frame and language. */
 const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
   const lang = langOf(ctx);
   const nonce = 'provider';
-  ctx.set('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'");
+  ctx.set(
+    'content-security-policy',
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+  );
   return page({ lang, title, body, nonce, switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}` }).replace(
     /<style nonce="provider">/,
     '<style>',
@@ -54,6 +61,7 @@ export const makeHandler = async (runtime: Runtime) => {
     accounts,
     registry,
     pairwiseSalt,
+    allowLoopbackRequests: config.localMode,
     pages: {
       error: (ctx, out) => {
         const lang = langOf(ctx);
@@ -83,7 +91,11 @@ export const makeHandler = async (runtime: Runtime) => {
       },
       loggedOut: (ctx) => {
         const lang = langOf(ctx);
-        return providerPage(ctx, t(lang, 'loggedOutTitle'), messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')));
+        return providerPage(
+          ctx,
+          t(lang, 'loggedOutTitle'),
+          messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')),
+        );
       },
     },
   });

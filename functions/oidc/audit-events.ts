@@ -36,6 +36,6 @@ export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: 
   } else if (route === 'revocation') {
     await audit.append({ ...base, type: 'token.revoked' });
   } else if (route === 'end_session_confirm' && ok) {
-    await audit.append({ ...base, type: 'logout', outcome: 'success', reason: undefined });
+    await audit.append({ ...base, type: 'session.logout', outcome: 'success', reason: undefined });
   }
 };

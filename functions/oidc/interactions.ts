@@ -105,10 +105,22 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     });
 
   const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
-    const query = typeof ctx.query.lang === 'string' ? ctx.query.lang : typeof fromForm === 'string' ? fromForm : undefined;
+    const query =
+      typeof ctx.query.lang === 'string'
+        ? ctx.query.lang
+        : typeof fromForm === 'string'
+          ? fromForm
+          : undefined;
     const lang = pickLang(query, ctx.cookies.get(LANG_COOKIE) ?? undefined, ctx.get('accept-language'));
     if (query === lang) {
-      ctx.cookies.set(LANG_COOKIE, lang, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000, overwrite: true, signed: false, secure: ctx.secure });
+      ctx.cookies.set(LANG_COOKIE, lang, {
+        httpOnly: true,
+        sameSite: 'lax',
+        maxAge: 365 * 86_400_000,
+        overwrite: true,
+        signed: false,
+        secure: ctx.secure,
+      });
     }
     return lang;
   };
@@ -124,7 +136,17 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       'content-security-policy',
       `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
     );
-    ctx.body = page({ lang, title, body, nonce, switchHref: ctx.method === 'GET' ? `${url.pathname}${url.search}` : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`, script });
+    ctx.body = page({
+      lang,
+      title,
+      body,
+      nonce,
+      switchHref:
+        ctx.method === 'GET'
+          ? `${url.pathname}${url.search}`
+          : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
+      script,
+    });
   };
 
   const readForm = (ctx: Ctx): Record<string, string> => {
@@ -143,7 +165,8 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   const readJson = (ctx: Ctx): unknown => {
-    if (!/^application\/json\b/i.test(ctx.get('content-type'))) throw new PageError(415, 'send application/json');
+    if (!/^application\/json\b/i.test(ctx.get('content-type')))
+      throw new PageError(415, 'send application/json');
     const body = (ctx.req as { body?: Buffer | string }).body ?? '';
     const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
     if (raw.length > 64 * 1024) throw new PageError(413, 'the request is too large');
@@ -240,22 +263,43 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     if ((await required(d)) >= 2) return showEnrolment(ctx, d, account, lang, amr);
     if (account.passkeyIds.length === 0 && ctx.cookies.get('yitong_protect_later') !== '1') {
       await savePending(d.uid, { accountId: account.id, amr });
-      return render(ctx, 200, lang, t(lang, 'protectTitle'), protectBody(c), webauthnScript(d.uid, 'register'));
+      return render(
+        ctx,
+        200,
+        lang,
+        t(lang, 'protectTitle'),
+        protectBody(c),
+        webauthnScript(d.uid, 'register'),
+      );
     }
     return redirect(ctx, await finishLogin(ctx, d, account, 1, amr));
   };
 
-  const showEnrolment = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[], error?: string) => {
+  const showEnrolment = async (
+    ctx: Ctx,
+    d: Details,
+    account: Account,
+    lang: Lang,
+    amr: string[],
+    error?: string,
+  ) => {
     const existing = await loadPending(d.uid);
     const secret = existing?.totpSecret ?? newTotpSecret();
     await savePending(d.uid, { accountId: account.id, amr, totpSecret: secret });
     const qr = await QRCode.toDataURL(totpUri(secret, account.loginName), { margin: 1, width: 200 });
-    render(ctx, error ? 400 : 200, lang, t(lang, 'enrolTitle'), enrolBody(await context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error }));
+    render(
+      ctx,
+      error ? 400 : 200,
+      lang,
+      t(lang, 'enrolTitle'),
+      enrolBody(await context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error }),
+    );
   };
 
   const accountOfPending = async (pending: Pending | undefined): Promise<Account> => {
     const account = pending && (await deps.accounts.findById(pending.accountId));
-    if (!account || account.status !== 'active') throw new PageError(400, 'this sign-in has expired; start again');
+    if (!account || account.status !== 'active')
+      throw new PageError(400, 'this sign-in has expired; start again');
     return account;
   };
 
@@ -266,7 +310,9 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const lang = langOf(ctx);
     const c = await context(ctx, d, lang);
     if (d.prompt.name === 'login') {
-      const sessionAccount = d.session?.accountId ? await deps.accounts.findById(d.session.accountId) : undefined;
+      const sessionAccount = d.session?.accountId
+        ? await deps.accounts.findById(d.session.accountId)
+        : undefined;
       if (sessionAccount && d.prompt.reasons.includes('yitong_acr')) {
         // Step-up: the person is known; ask only for what raises the level.
         const amr = ['pwd'];
@@ -277,11 +323,26 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         return showEnrolment(ctx, d, sessionAccount, lang, amr);
       }
       const notice = ctx.query.registered === '1' ? t(lang, 'accountCreated') : undefined;
-      return render(ctx, 200, lang, t(lang, 'signInTitle'), loginBody(c, { passkeys: true, notice }), webauthnScript(uid, 'login'));
+      return render(
+        ctx,
+        200,
+        lang,
+        t(lang, 'signInTitle'),
+        loginBody(c, { passkeys: true, notice }),
+        webauthnScript(uid, 'login'),
+      );
     }
     if (d.prompt.name === 'consent') {
-      const requested = String(d.params.scope ?? 'openid').split(' ').filter(Boolean);
-      return render(ctx, 200, lang, t(lang, 'consentTitle', { client: c.clientName }), consentBody(c, requested));
+      const requested = String(d.params.scope ?? 'openid')
+        .split(' ')
+        .filter(Boolean);
+      return render(
+        ctx,
+        200,
+        lang,
+        t(lang, 'consentTitle', { client: c.clientName }),
+        consentBody(c, requested),
+      );
     }
     throw new PageError(400, `unsupported prompt ${d.prompt.name}`);
   };
@@ -289,24 +350,38 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const login = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     const lang = langOf(ctx);
     const c = await context(ctx, d, lang);
     const errors: FieldError[] = [];
     const username = (form.username ?? '').trim();
     const password = form.password ?? '';
-    if (!username) errors.push({ field: 'username', message: t(lang, 'required', { field: t(lang, 'username') }) });
-    else if (username.length > 64) errors.push({ field: 'username', message: t(lang, 'tooLong', { field: t(lang, 'username') }) });
-    if (!password) errors.push({ field: 'password', message: t(lang, 'required', { field: t(lang, 'password') }) });
-    else if (password.length > 256) errors.push({ field: 'password', message: t(lang, 'tooLong', { field: t(lang, 'password') }) });
+    if (!username)
+      errors.push({ field: 'username', message: t(lang, 'required', { field: t(lang, 'username') }) });
+    else if (username.length > 64)
+      errors.push({ field: 'username', message: t(lang, 'tooLong', { field: t(lang, 'username') }) });
+    if (!password)
+      errors.push({ field: 'password', message: t(lang, 'required', { field: t(lang, 'password') }) });
+    else if (password.length > 256)
+      errors.push({ field: 'password', message: t(lang, 'tooLong', { field: t(lang, 'password') }) });
     if (errors.length) {
-      return render(ctx, 400, lang, t(lang, 'signInTitle'), loginBody(c, { username, errors, passkeys: true }), webauthnScript(uid, 'login'));
+      return render(
+        ctx,
+        400,
+        lang,
+        t(lang, 'signInTitle'),
+        loginBody(c, { username, errors, passkeys: true }),
+        webauthnScript(uid, 'login'),
+      );
     }
     const result = await authenticatePassword(deps, username, password, attempt(ctx, d));
     if (result.outcome !== 'ok') {
       const message =
         result.outcome === 'locked'
-          ? t(lang, 'locked', { time: new Date(result.until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }) })
+          ? t(lang, 'locked', {
+              time: new Date(result.until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }),
+            })
           : result.outcome === 'throttled'
             ? t(lang, 'throttled')
             : t(lang, 'invalidCredentials');
@@ -326,7 +401,8 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const otp = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     const lang = langOf(ctx);
     const pending = await loadPending(uid);
     const account = await accountOfPending(pending);
@@ -348,16 +424,30 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     });
     if (!ok) {
       const locked = await deps.lockout.recordFailure(account.loginName);
-      if (locked.locked) throw new PageError(423, t(lang, 'locked', { time: new Date(locked.lockedUntil * 1000).toISOString() }));
-      return render(ctx, 400, lang, t(lang, 'otpTitle'), otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }));
+      if (locked.locked)
+        throw new PageError(
+          423,
+          t(lang, 'locked', { time: new Date(locked.lockedUntil * 1000).toISOString() }),
+        );
+      return render(
+        ctx,
+        400,
+        lang,
+        t(lang, 'otpTitle'),
+        otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }),
+      );
     }
-    return redirect(ctx, await finishLogin(ctx, d, account, 2, [...new Set([...pending!.amr, 'otp', 'mfa'])]));
+    return redirect(
+      ctx,
+      await finishLogin(ctx, d, account, 2, [...new Set([...pending!.amr, 'otp', 'mfa'])]),
+    );
   };
 
   const enrol = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     const lang = langOf(ctx);
     const pending = await loadPending(uid);
     const account = await accountOfPending(pending);
@@ -368,9 +458,21 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     }
     const codes = newRecoveryCodes();
     await deps.accounts.update(account, {
-      totp: { secret, enabledAt: new Date().toISOString(), lastStep: step, recoveryCodes: codes.map(recoveryCodeHash) },
+      totp: {
+        secret,
+        enabledAt: new Date().toISOString(),
+        lastStep: step,
+        recoveryCodes: codes.map(recoveryCodeHash),
+      },
     });
-    await deps.audit.append({ ...attempt(ctx, d), type: 'mfa.enrolled', outcome: 'success', actor: account.id, subject: account.id, details: { method: 'totp' } });
+    await deps.audit.append({
+      ...attempt(ctx, d),
+      type: 'mfa.enrolled',
+      outcome: 'success',
+      actor: account.id,
+      subject: account.id,
+      details: { method: 'totp' },
+    });
     await savePending(uid, { accountId: account.id, amr: [...new Set([...pending!.amr, 'otp', 'mfa'])] });
     return render(ctx, 200, lang, t(lang, 'recoveryTitle'), recoveryBody(await context(ctx, d, lang), codes));
   };
@@ -379,42 +481,69 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const finish = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     const pending = await loadPending(uid);
     const account = await accountOfPending(pending);
-    if (!account.totp || !pending!.amr.includes('otp')) throw new PageError(400, 'finish the security code step first');
+    if (!account.totp || !pending!.amr.includes('otp'))
+      throw new PageError(400, 'finish the security code step first');
     return redirect(ctx, await finishLogin(ctx, d, account, 2, pending!.amr));
   };
 
   const protect = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     const lang = langOf(ctx);
     const pending = await loadPending(uid);
     const account = await accountOfPending(pending);
     if (form.choice === 'totp') return showEnrolment(ctx, d, account, lang, pending!.amr);
-    ctx.cookies.set('yitong_protect_later', '1', { httpOnly: true, sameSite: 'lax', maxAge: 30 * 86_400_000, signed: false, secure: ctx.secure });
+    ctx.cookies.set('yitong_protect_later', '1', {
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 30 * 86_400_000,
+      signed: false,
+      secure: ctx.secure,
+    });
     return redirect(ctx, await finishLogin(ctx, d, account, 1, pending!.amr));
   };
 
   const consent = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
-    if (d.prompt.name !== 'consent' || !d.session?.accountId) throw new PageError(400, 'there is nothing to consent to');
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
+    if (d.prompt.name !== 'consent' || !d.session?.accountId)
+      throw new PageError(400, 'there is nothing to consent to');
     const accountId = d.session.accountId;
     const clientId = String(d.params.client_id);
     const base = { ...attempt(ctx, d), actor: accountId, subject: accountId };
     if (form.decision !== 'allow') {
-      await deps.audit.append({ ...base, type: 'consent.denied', outcome: 'denied', reason: 'the person did not allow access' });
+      await deps.audit.append({
+        ...base,
+        type: 'consent.denied',
+        outcome: 'denied',
+        reason: 'the person did not allow access',
+      });
       return redirect(
         ctx,
-        await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'the person did not allow access' }, { mergeWithLastSubmission: false }),
+        await provider.interactionResult(
+          ctx.req,
+          ctx.res,
+          { error: 'access_denied', error_description: 'the person did not allow access' },
+          { mergeWithLastSubmission: false },
+        ),
       );
     }
-    const missing = d.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    const grant = d.grantId ? await provider.Grant.find(d.grantId) : new provider.Grant({ accountId, clientId });
+    const missing = d.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    const grant = d.grantId
+      ? await provider.Grant.find(d.grantId)
+      : new provider.Grant({ accountId, clientId });
     if (!grant) throw new PageError(400, 'this sign-in has expired; start again');
     if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
@@ -422,23 +551,41 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    const scopes = String(grant.getOIDCScope() ?? '').split(' ').filter(Boolean);
+    const scopes = String(grant.getOIDCScope() ?? '')
+      .split(' ')
+      .filter(Boolean);
     await deps.registry.rememberConsent(accountId, clientId, scopes);
     await deps.audit.append({ ...base, type: 'consent.granted', outcome: 'success', details: { scopes } });
     return redirect(
       ctx,
-      await provider.interactionResult(ctx.req, ctx.res, { consent: d.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true }),
+      await provider.interactionResult(
+        ctx.req,
+        ctx.res,
+        { consent: d.grantId ? {} : { grantId } },
+        { mergeWithLastSubmission: true },
+      ),
     );
   };
 
   const abort = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
-    await deps.audit.append({ ...attempt(ctx, d), type: 'login.cancelled', outcome: 'failure', reason: 'cancelled by the person' });
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
+    await deps.audit.append({
+      ...attempt(ctx, d),
+      type: 'login.cancelled',
+      outcome: 'failure',
+      reason: 'cancelled by the person',
+    });
     return redirect(
       ctx,
-      await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'sign-in was cancelled' }, { mergeWithLastSubmission: false }),
+      await provider.interactionResult(
+        ctx.req,
+        ctx.res,
+        { error: 'access_denied', error_description: 'sign-in was cancelled' },
+        { mergeWithLastSubmission: false },
+      ),
     );
   };
 
@@ -453,17 +600,26 @@ export const interactionRoutes = (deps: InteractionDeps) => {
 
   const passkey = async (ctx: Ctx, uid: string, action: string) => {
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, ctx.get('x-csrf-token'))) throw new PageError(403, 'the page expired; reload it and try again');
+    if (!csrfValid(uid, ctx.get('x-csrf-token')))
+      throw new PageError(403, 'the page expired; reload it and try again');
     const body = readJson(ctx);
     if (action === 'login-options') {
-      const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: [] });
+      const options = await generateAuthenticationOptions({
+        rpID: rp.id,
+        userVerification: 'required',
+        allowCredentials: [],
+      });
       await savePending(uid, { accountId: '', amr: [], challenge: options.challenge });
       return json(ctx, 200, options);
     }
     if (action === 'login') {
       const pending = await loadPending(uid);
-      const response = z.object({ id: z.string().max(1024) }).passthrough().safeParse(body);
-      if (!pending?.challenge || !response.success) throw new PageError(400, 'start the passkey sign-in again');
+      const response = z
+        .object({ id: z.string().max(1024) })
+        .passthrough()
+        .safeParse(body);
+      if (!pending?.challenge || !response.success)
+        throw new PageError(400, 'start the passkey sign-in again');
       const stored = await deps.accounts.findPasskey(response.data.id);
       let verified = false;
       let newCounter = 0;
@@ -540,9 +696,18 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         counter: info.credential.counter,
         transports: info.credential.transports ?? [],
       });
-      await deps.audit.append({ ...attempt(ctx, d), type: 'mfa.enrolled', outcome: 'success', actor: account.id, subject: account.id, details: { method: 'passkey' } });
+      await deps.audit.append({
+        ...attempt(ctx, d),
+        type: 'mfa.enrolled',
+        outcome: 'success',
+        actor: account.id,
+        subject: account.id,
+        details: { method: 'passkey' },
+      });
       // Registering a passkey needs user verification on the device: it proves possession now.
-      return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']) });
+      return json(ctx, 200, {
+        redirectTo: await finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']),
+      });
     }
     throw new PageError(404, 'no such passkey action');
   };
@@ -554,29 +719,58 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     displayName: DisplayName,
     username: LoginName,
     password: NewPassword,
-    interaction: z.string().max(64).regex(/^[\w-]*$/).optional(),
+    interaction: z
+      .string()
+      .max(64)
+      .regex(/^[\w-]*$/)
+      .optional(),
   });
 
   const register = async (ctx: Ctx) => {
     const interaction = typeof ctx.query.interaction === 'string' ? ctx.query.interaction : '';
     if (ctx.method === 'GET') {
       const lang = langOf(ctx);
-      return render(ctx, 200, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction, csrf: csrfFor(`register|${interaction}`) }));
+      return render(
+        ctx,
+        200,
+        lang,
+        t(lang, 'registerTitle'),
+        registerBody(lang, { interaction, csrf: csrfFor(`register|${interaction}`) }),
+      );
     }
     const form = readForm(ctx);
     const lang = langOf(ctx, form.lang);
-    if (!csrfValid(`register|${form.interaction ?? ''}`, form.csrf)) throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(`register|${form.interaction ?? ''}`, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
     const parsed = RegisterForm.safeParse(form);
-    const values = { kind: form.kind ?? '', displayName: form.displayName ?? '', username: form.username ?? '' };
+    const values = {
+      kind: form.kind ?? '',
+      displayName: form.displayName ?? '',
+      username: form.username ?? '',
+    };
     const csrf = csrfFor(`register|${form.interaction ?? ''}`);
     if (!parsed.success) {
-      const labels: Record<string, string> = { displayName: t(lang, 'displayName'), username: t(lang, 'username'), password: t(lang, 'newPassword'), kind: t(lang, 'accountType') };
+      const labels: Record<string, string> = {
+        displayName: t(lang, 'displayName'),
+        username: t(lang, 'username'),
+        password: t(lang, 'newPassword'),
+        kind: t(lang, 'accountType'),
+      };
       const errors = parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? 'username');
-        return { field: name === 'kind' ? 'kind-citizen' : name, message: `${labels[name] ?? name}: ${i.message}` };
+        return {
+          field: name === 'kind' ? 'kind-citizen' : name,
+          message: `${labels[name] ?? name}: ${i.message}`,
+        };
       });
-      return render(ctx, 400, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction: form.interaction ?? '', csrf, values, errors }));
+      return render(
+        ctx,
+        400,
+        lang,
+        t(lang, 'registerTitle'),
+        registerBody(lang, { interaction: form.interaction ?? '', csrf, values, errors }),
+      );
     }
     try {
       const account = await deps.accounts.create({
@@ -598,13 +792,32 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       });
     } catch (err: unknown) {
       if (!(err instanceof LoginNameTakenError)) throw err;
-      return render(ctx, 409, lang, t(lang, 'registerTitle'), registerBody(lang, { interaction: form.interaction ?? '', csrf, values, errors: [{ field: 'username', message: t(lang, 'nameTaken') }] }));
+      return render(
+        ctx,
+        409,
+        lang,
+        t(lang, 'registerTitle'),
+        registerBody(lang, {
+          interaction: form.interaction ?? '',
+          csrf,
+          values,
+          errors: [{ field: 'username', message: t(lang, 'nameTaken') }],
+        }),
+      );
     }
-    if (parsed.data.interaction) return redirect(ctx, `/interaction/${parsed.data.interaction}?registered=1&lang=${lang}`);
-    return render(ctx, 201, lang, t(lang, 'registerTitle'), messageBody(t(lang, 'registerTitle'), t(lang, 'accountCreated')));
+    if (parsed.data.interaction)
+      return redirect(ctx, `/interaction/${parsed.data.interaction}?registered=1&lang=${lang}`);
+    return render(
+      ctx,
+      201,
+      lang,
+      t(lang, 'registerTitle'),
+      messageBody(t(lang, 'registerTitle'), t(lang, 'accountCreated')),
+    );
   };
 
-  const ROUTE = /^\/interaction\/([\w-]{1,64})(?:\/(login|otp|enrol|finish|protect|consent|abort|passkey\/(login-options|login|register-options|register)))?$/;
+  const ROUTE =
+    /^\/interaction\/([\w-]{1,64})(?:\/(login|otp|enrol|finish|protect|consent|abort|passkey\/(login-options|login|register-options|register)))?$/;
 
   return async (ctx: Ctx, next: () => Promise<void>) => {
     const path = ctx.path;
@@ -616,7 +829,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       }
       const match = ROUTE.exec(path);
       if (!match) throw new PageError(404, 'there is no such page');
-      const [, uid, step, passkeyAction] = match as unknown as [string, string, string | undefined, string | undefined];
+      const [, uid, step, passkeyAction] = match as unknown as [
+        string,
+        string,
+        string | undefined,
+        string | undefined,
+      ];
       if (!step) {
         if (ctx.method !== 'GET') throw new PageError(405, 'use GET');
         return await show(ctx, uid);
@@ -626,13 +844,24 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       const handlers = { login, otp, enrol, finish, protect, consent, abort } as const;
       return await handlers[step as keyof typeof handlers](ctx, uid);
     } catch (err: unknown) {
-      const status = err instanceof PageError ? err.status : typeof (err as { statusCode?: number })?.statusCode === 'number' && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : undefined;
+      const status =
+        err instanceof PageError
+          ? err.status
+          : typeof (err as { statusCode?: number })?.statusCode === 'number' &&
+              (err as { statusCode: number }).statusCode < 500
+            ? (err as { statusCode: number }).statusCode
+            : undefined;
       if (status === undefined) throw err;
       const message = err instanceof Error ? err.message : String(err);
       if (path.includes('/passkey/')) return json(ctx, status, { error: 'invalid_request', detail: message });
       const lang = langOf(ctx);
-      return render(ctx, status, lang, t(lang, 'errorTitle'), messageBody(t(lang, 'errorTitle'), message, undefined));
+      return render(
+        ctx,
+        status,
+        lang,
+        t(lang, 'errorTitle'),
+        messageBody(t(lang, 'errorTitle'), message, undefined),
+      );
     }
   };
 };
-

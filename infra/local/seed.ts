@@ -29,10 +29,43 @@ interface DemoAccountSpec {
 
 /** Demo logins, listed in the README. Local mode only. */
 export const DEMO_ACCOUNTS: readonly DemoAccountSpec[] = [
-  { loginName: 'zhang.san', password: 'demo-citizen-2026', displayName: '张三 Zhang San', description: 'citizen', kind: 'citizen', roles: ['citizen'], totp: false },
-  { loginName: 'li.si', password: 'demo-staff-2026', displayName: '李四 Li Si', description: 'civil servant (TOTP)', kind: 'staff', roles: ['staff', 'department-officer'], department: 'tax', totp: true },
-  { loginName: 'wang.wu', password: 'demo-auditor-2026', displayName: '王五 Wang Wu', description: 'auditor (TOTP)', kind: 'staff', roles: ['staff', 'auditor'], totp: true },
-  { loginName: 'zhao.liu', password: 'demo-admin-2026', displayName: '赵六 Zhao Liu', description: 'administrator (TOTP)', kind: 'staff', roles: ['staff', 'admin'], totp: true },
+  {
+    loginName: 'zhang.san',
+    password: 'demo-citizen-2026',
+    displayName: '张三 Zhang San',
+    description: 'citizen',
+    kind: 'citizen',
+    roles: ['citizen'],
+    totp: false,
+  },
+  {
+    loginName: 'li.si',
+    password: 'demo-staff-2026',
+    displayName: '李四 Li Si',
+    description: 'civil servant (TOTP)',
+    kind: 'staff',
+    roles: ['staff', 'department-officer'],
+    department: 'tax',
+    totp: true,
+  },
+  {
+    loginName: 'wang.wu',
+    password: 'demo-auditor-2026',
+    displayName: '王五 Wang Wu',
+    description: 'auditor (TOTP)',
+    kind: 'staff',
+    roles: ['staff', 'auditor'],
+    totp: true,
+  },
+  {
+    loginName: 'zhao.liu',
+    password: 'demo-admin-2026',
+    displayName: '赵六 Zhao Liu',
+    description: 'administrator (TOTP)',
+    kind: 'staff',
+    roles: ['staff', 'admin'],
+    totp: true,
+  },
 ];
 
 export interface DemoClientSpec {
@@ -45,7 +78,10 @@ export interface DemoClientSpec {
 }
 
 /** Creates the demo accounts that do not exist yet; returns every demo login with its TOTP secret. */
-export const seedDemoAccounts = async (doc: DynamoDBDocumentClient, table: string): Promise<DemoAccount[]> => {
+export const seedDemoAccounts = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+): Promise<DemoAccount[]> => {
   const store = new AccountStore(doc, table);
   const out: DemoAccount[] = [];
   for (const spec of DEMO_ACCOUNTS) {
@@ -54,7 +90,12 @@ export const seedDemoAccounts = async (doc: DynamoDBDocumentClient, table: strin
       account = await store.create({ ...spec, identityAssurance: 'verified' });
       if (spec.totp) {
         account = await store.update(account, {
-          totp: { secret: newTotpSecret(), enabledAt: new Date().toISOString(), lastStep: 0, recoveryCodes: [] },
+          totp: {
+            secret: newTotpSecret(),
+            enabledAt: new Date().toISOString(),
+            lastStep: 0,
+            recoveryCodes: [],
+          },
         });
       }
     }
@@ -67,9 +108,16 @@ export const seedDemoAccounts = async (doc: DynamoDBDocumentClient, table: strin
  * Registers a demo department site as a confidential client (client_secret_basic), keeping
  * its secret across restarts; redirect URIs follow the site's current URL.
  */
-export const seedDemoClient = async (doc: DynamoDBDocumentClient, table: string, spec: DemoClientSpec): Promise<string> => {
+export const seedDemoClient = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  spec: DemoClientSpec,
+): Promise<string> => {
   const existing = await getClient(doc, table, spec.clientId);
-  const secret = typeof existing?.client_secret === 'string' ? existing.client_secret : randomBytes(32).toString('base64url');
+  const secret =
+    typeof existing?.client_secret === 'string'
+      ? existing.client_secret
+      : randomBytes(32).toString('base64url');
   await putClient(doc, table, {
     client_id: spec.clientId,
     client_secret: secret,
@@ -89,7 +137,11 @@ export const seedDemoClient = async (doc: DynamoDBDocumentClient, table: string,
   return secret;
 };
 
-export const seedDemoResourceServers = async (doc: DynamoDBDocumentClient, table: string, taxSiteUrl: string) => {
+export const seedDemoResourceServers = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  taxSiteUrl: string,
+) => {
   await new OidcRegistry(doc, table).putResourceServer({
     audience: `${taxSiteUrl}/api`,
     name: 'Tax Bureau filing API',

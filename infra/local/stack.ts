@@ -1,18 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient, ensureTables, type TableName } from '../../libs/store/index.ts';
 import { type FUNCTIONS, routesOf } from '../routes.ts';
-import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
-import { type DemoAccount, seedDemoAccounts, seedDemoClient, seedDemoResourceServers } from './seed.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
+import { serveLoopback } from './loopback.ts';
+import { type DemoAccount, seedDemoAccounts, seedDemoClient, seedDemoResourceServers } from './seed.ts';
 
 export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
 const ZONE_ORDER: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -34,7 +33,12 @@ export interface LocalStackOptions {
 
 export interface LocalDemo {
   readonly accounts: readonly DemoAccount[];
-  readonly sites: Readonly<Record<'tax' | 'housing', { readonly url: string; readonly clientId: string; readonly site: DepartmentSite }>>;
+  readonly sites: Readonly<
+    Record<
+      'tax' | 'housing',
+      { readonly url: string; readonly clientId: string; readonly site: DepartmentSite }
+    >
+  >;
 }
 
 export interface LocalStack {
@@ -46,42 +50,6 @@ export interface LocalStack {
   readonly demo: LocalDemo;
   stop(): Promise<void>;
 }
-
-const listen = (server: Server, port: number, host: string): Promise<number> =>
-  new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolvePort((server.address() as AddressInfo).port);
-    });
-  });
-
-/**
- * Serves one zone on loopback, on IPv4 and (where the machine has it) IPv6, so that
- * `http://localhost:<port>` works whichever address a client resolves first.
- */
-const serveZone = async (
-  listener: RequestListener,
-  port: number,
-): Promise<{ port: number; servers: Server[] }> => {
-  const v4 = createServer(listener);
-  const bound = await listen(v4, port, '127.0.0.1');
-  const servers = [v4];
-  const v6 = createServer(listener);
-  try {
-    await listen(v6, bound, '::1');
-    servers.push(v6);
-  } catch {
-    // No IPv6 loopback here: IPv4 alone serves localhost.
-  }
-  return { port: bound, servers };
-};
-
-const closeServer = (server: Server): Promise<void> =>
-  new Promise((done) => {
-    server.closeAllConnections();
-    server.close(() => done());
-  });
 
 /**
  * Starts the whole system on one machine: the embedded store, tables from the stack's own
@@ -150,14 +118,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         zone,
         routesOf(zone).map(({ fn, route }) => ({ target: targetFor(fn), route })),
       );
-      const { port, servers } = await serveZone(gateway, options.ports?.[zone] ?? DEFAULT_PORTS[zone]);
-      for (const server of servers) cleanups.push(() => closeServer(server));
+      const { port, close } = await serveLoopback(gateway, options.ports?.[zone] ?? DEFAULT_PORTS[zone]);
+      cleanups.push(close);
       urls[zone] = `http://localhost:${port}`;
       ready(urls[zone]);
       // Build handlers now, so a broken one fails the start rather than the first request.
       await Promise.all([...targets.values()]);
     }
-    const demo = await startDemo(doc, tables.identity, urls.public, options.demoSites ?? { tax: 3100, housing: 3101 });
+    const demo = await startDemo(
+      doc,
+      tables.identity,
+      urls.public,
+      options.demoSites ?? { tax: 3100, housing: 3101 },
+    );
     for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
     return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, tables, demo, stop };
   } catch (err: unknown) {
@@ -177,7 +150,13 @@ const startDemo = async (
   if (!ports) return { accounts, sites: {} as LocalDemo['sites'] };
   const specs = [
     { key: 'tax', clientId: 'tax-bureau', name: 'Tax Bureau 税务局', department: 'tax', port: ports.tax },
-    { key: 'housing', clientId: 'housing-fund', name: 'Housing Fund 住房公积金', department: 'housing', port: ports.housing },
+    {
+      key: 'housing',
+      clientId: 'housing-fund',
+      name: 'Housing Fund 住房公积金',
+      department: 'housing',
+      port: ports.housing,
+    },
   ] as const;
   const sites = {} as Record<'tax' | 'housing', { url: string; clientId: string; site: DepartmentSite }>;
   for (const spec of specs) {

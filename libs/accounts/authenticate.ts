@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit/index.ts';
+import type { LoginLockout, SourceThrottle } from './lockout.ts';
 import { type Account, normaliseLoginName } from './model.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { AccountStore } from './store.ts';
-import type { LoginLockout, SourceThrottle } from './lockout.ts';
 
 /** Where an attempt came from, for throttling and the audit trail. */
 export interface AttemptContext {
@@ -46,7 +46,12 @@ export const authenticatePassword = async (
   ctx: AttemptContext,
 ): Promise<PasswordOutcome> => {
   if (!(await deps.throttle.allow(ctx.sourceIp))) {
-    await deps.audit.append({ ...eventBase(ctx), type: 'login.throttled', outcome: 'denied', reason: 'too many attempts from this source' });
+    await deps.audit.append({
+      ...eventBase(ctx),
+      type: 'login.throttled',
+      outcome: 'denied',
+      reason: 'too many attempts from this source',
+    });
     return { outcome: 'throttled' };
   }
   const lock = await deps.lockout.state(loginName);
@@ -69,7 +74,11 @@ export const authenticatePassword = async (
       type: 'login.failure',
       outcome: 'failure',
       subject: account?.id,
-      reason: !account ? 'unknown login name' : account.status !== 'active' ? 'account disabled' : 'wrong password',
+      reason: !account
+        ? 'unknown login name'
+        : account.status !== 'active'
+          ? 'account disabled'
+          : 'wrong password',
       details: { loginNameHashPrefix: hashPrefix(loginName), failures: after.failures },
     });
     if (after.locked) {

@@ -1,5 +1,17 @@
+export {
+  type AttemptContext,
+  type Authenticator,
+  authenticatePassword,
+  type PasswordOutcome,
+} from './authenticate.ts';
 export { AccountConflictError, LoginNameTakenError, TooManyRequestsError } from './errors.ts';
-export { DEFAULT_LOCKOUT, type LockoutPolicy, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
+export {
+  DEFAULT_LOCKOUT,
+  type LockoutPolicy,
+  type LockoutState,
+  LoginLockout,
+  SourceThrottle,
+} from './lockout.ts';
 export {
   Account,
   AccountKind,
@@ -11,7 +23,21 @@ export {
   Role,
   type TotpState,
 } from './model.ts';
-export { ARGON2_PARAMETERS, decoyHash, hashPassword, needsRehash, PasswordHash, verifyPassword } from './password.ts';
+export {
+  ARGON2_PARAMETERS,
+  decoyHash,
+  hashPassword,
+  needsRehash,
+  PasswordHash,
+  verifyPassword,
+} from './password.ts';
 export { AccountStore, type NewAccount } from './store.ts';
-export { type AttemptContext, type Authenticator, authenticatePassword, type PasswordOutcome } from './authenticate.ts';
-export { newRecoveryCodes, newTotpSecret, recoveryCodeHash, TOTP_ISSUER, totpCode, totpStep, totpUri } from './totp.ts';
+export {
+  newRecoveryCodes,
+  newTotpSecret,
+  recoveryCodeHash,
+  TOTP_ISSUER,
+  totpCode,
+  totpStep,
+  totpUri,
+} from './totp.ts';

@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../store/index.ts';
 import { normaliseLoginName } from './model.ts';
 
@@ -88,7 +94,10 @@ export class LoginLockout {
         TableName: this.table,
         Key: this.key(name),
         UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
-        ExpressionAttributeValues: { ':until': lockedUntil, ':expires': lockedUntil + this.policy.windowSeconds },
+        ExpressionAttributeValues: {
+          ':until': lockedUntil,
+          ':expires': lockedUntil + this.policy.windowSeconds,
+        },
       }),
     );
     return { locked: true, lockedUntil, failures };

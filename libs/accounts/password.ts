@@ -17,7 +17,12 @@ export const PasswordHash = z.object({
 });
 export type PasswordHash = z.infer<typeof PasswordHash>;
 
-const derive = (password: string, salt: Buffer, p: Pick<PasswordHash, 'memory' | 'passes' | 'parallelism'>, length: number) =>
+const derive = (
+  password: string,
+  salt: Buffer,
+  p: Pick<PasswordHash, 'memory' | 'passes' | 'parallelism'>,
+  length: number,
+) =>
   argon2Async('argon2id', {
     message: Buffer.from(password.normalize('NFKC'), 'utf8'),
     nonce: salt,

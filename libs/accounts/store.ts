@@ -78,7 +78,9 @@ export class AccountStore {
     } catch (err: unknown) {
       await this.doc.send(new DeleteCommand({ TableName: this.table, Key: accountKey(account.id) }));
       if (isConditionalCheckFailed(err)) {
-        throw new LoginNameTakenError(`the login name “${account.loginName}” is already registered; choose another`);
+        throw new LoginNameTakenError(
+          `the login name “${account.loginName}” is already registered; choose another`,
+        );
       }
       throw err;
     }
@@ -99,7 +101,10 @@ export class AccountStore {
   }
 
   /** Writes changed fields if nobody else changed the account meanwhile (optimistic, by version). */
-  async update(account: Account, changes: Partial<Omit<Account, 'id' | 'version' | 'loginName'>>): Promise<Account> {
+  async update(
+    account: Account,
+    changes: Partial<Omit<Account, 'id' | 'version' | 'loginName'>>,
+  ): Promise<Account> {
     const next = Account.parse({ ...account, ...changes, version: account.version + 1 });
     try {
       await this.doc.send(
@@ -111,7 +116,8 @@ export class AccountStore {
         }),
       );
     } catch (err: unknown) {
-      if (isConditionalCheckFailed(err)) throw new AccountConflictError(`account ${account.id} changed concurrently`);
+      if (isConditionalCheckFailed(err))
+        throw new AccountConflictError(`account ${account.id} changed concurrently`);
       throw err;
     }
     return next;
@@ -144,7 +150,9 @@ export class AccountStore {
     const codes = account.totp?.recoveryCodes ?? [];
     if (!codes.includes(codeHash) || !account.totp) return false;
     try {
-      await this.update(account, { totp: { ...account.totp, recoveryCodes: codes.filter((c) => c !== codeHash) } });
+      await this.update(account, {
+        totp: { ...account.totp, recoveryCodes: codes.filter((c) => c !== codeHash) },
+      });
       return true;
     } catch (err: unknown) {
       if (err instanceof AccountConflictError) return false;

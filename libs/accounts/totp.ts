@@ -5,7 +5,14 @@ const PERIOD = 30;
 export const TOTP_ISSUER = 'yitong';
 
 const totp = (secret: string, label = 'account') =>
-  new TOTP({ issuer: TOTP_ISSUER, label, algorithm: 'SHA1', digits: 6, period: PERIOD, secret: Secret.fromBase32(secret) });
+  new TOTP({
+    issuer: TOTP_ISSUER,
+    label,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: PERIOD,
+    secret: Secret.fromBase32(secret),
+  });
 
 /** A new 160-bit TOTP secret, base32 as authenticator apps expect. */
 export const newTotpSecret = (): string => new Secret({ size: 20 }).base32;
@@ -14,7 +21,8 @@ export const newTotpSecret = (): string => new Secret({ size: 20 }).base32;
 export const totpUri = (secret: string, label: string): string => totp(secret, label).toString();
 
 /** The current code (tests and the local demo print it). */
-export const totpCode = (secret: string, at: number = Date.now()): string => totp(secret).generate({ timestamp: at });
+export const totpCode = (secret: string, at: number = Date.now()): string =>
+  totp(secret).generate({ timestamp: at });
 
 /**
  * Checks a code allowing one step of clock drift either way; returns the time step it

@@ -81,7 +81,8 @@ export interface PageOptions {
 
 /** The page frame: one accessible layout for every sign-in page, in either language. */
 export const page = (o: PageOptions): string =>
-  `<!doctype html>${html`<html lang="${o.lang}">
+  `<!doctype html>${
+    html`<html lang="${o.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -97,7 +98,8 @@ export const page = (o: PageOptions): string =>
 <footer><p>${t(o.lang, 'footer')}</p></footer>
 ${o.script ? html`<script nonce="${o.nonce}">${new Html(o.script)}</script>` : ''}
 </body>
-</html>`.value}`;
+</html>`.value
+  }`;
 
 /** The GOV.UK-style error summary: focusable, announced, each error linking to its field. */
 export const errorSummary = (lang: Lang, errors: readonly FieldError[]): Html =>
@@ -122,7 +124,9 @@ export interface FieldOptions {
 
 /** A labelled input with its hint and error wired up for screen readers. */
 export const field = (o: FieldOptions): Html => {
-  const described = [o.hint ? `${o.name}-hint` : '', o.error ? `${o.name}-error` : ''].filter(Boolean).join(' ');
+  const described = [o.hint ? `${o.name}-hint` : '', o.error ? `${o.name}-error` : '']
+    .filter(Boolean)
+    .join(' ');
   return html`<div class="field${o.error ? ' error' : ''}">
 <label for="${o.name}">${o.label}</label>
 ${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}
@@ -133,4 +137,5 @@ ${o.error ? html`<p class="message" id="${o.name}-error">${o.error}</p>` : ''}
 </div>`;
 };
 
-export const hidden = (name: string, value: string): Html => html`<input type="hidden" name="${name}" value="${value}">`;
+export const hidden = (name: string, value: string): Html =>
+  html`<input type="hidden" name="${name}" value="${value}">`;

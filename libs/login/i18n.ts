@@ -32,10 +32,12 @@ const en = {
   otpInvalid: 'That code is not right or has already been used.',
   continue: 'Continue',
   enrolTitle: 'Set up an authenticator app',
-  enrolLead: '{client} requires two-step sign-in. Scan this code with an authenticator app, then enter the 6-digit code it shows.',
+  enrolLead:
+    '{client} requires two-step sign-in. Scan this code with an authenticator app, then enter the 6-digit code it shows.',
   enrolSecret: 'Or enter this key by hand:',
   recoveryTitle: 'Save your recovery codes',
-  recoveryLead: 'Each code works once if you lose your device. Keep them somewhere safe; they will not be shown again.',
+  recoveryLead:
+    'Each code works once if you lose your device. Keep them somewhere safe; they will not be shown again.',
   recoverySaved: 'I have saved them — continue',
   consentTitle: 'Share your details with {client}?',
   consentLead: '{client} is asking to:',
@@ -48,7 +50,8 @@ const en = {
   scope_offline_access: 'Keep you signed in to the service',
   scope_other: 'Use: {scope}',
   protectTitle: 'Protect your account',
-  protectLead: 'Add a second way to prove it is you. A passkey uses this device’s screen lock; an authenticator app gives you codes.',
+  protectLead:
+    'Add a second way to prove it is you. A passkey uses this device’s screen lock; an authenticator app gives you codes.',
   addPasskey: 'Add a passkey',
   addTotp: 'Set up an authenticator app',
   notNow: 'Not now',
@@ -159,7 +162,11 @@ export const t = (lang: Lang, key: MessageKey, vars: Record<string, string> = {}
   catalogue[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => vars[name] ?? '');
 
 /** ?lang= wins, then the lang cookie, then Accept-Language; Chinese by default, as the service's first language. */
-export const pickLang = (query: string | undefined, cookie: string | undefined, acceptLanguage: string | undefined): Lang => {
+export const pickLang = (
+  query: string | undefined,
+  cookie: string | undefined,
+  acceptLanguage: string | undefined,
+): Lang => {
   for (const candidate of [query, cookie]) {
     if (candidate === 'en' || candidate === 'zh-CN') return candidate;
   }

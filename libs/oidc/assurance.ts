@@ -17,7 +17,13 @@ export const loaOf = (acr: unknown): number => {
 export const requiredLoa = (clientMinimum: unknown, acrValues: unknown): number => {
   const requested =
     typeof acrValues === 'string' && acrValues.trim()
-      ? Math.min(...acrValues.split(/\s+/).map(loaOf).filter((n) => n > 0), 3)
+      ? Math.min(
+          ...acrValues
+            .split(/\s+/)
+            .map(loaOf)
+            .filter((n) => n > 0),
+          3,
+        )
       : 0;
   return Math.max(loaOf(clientMinimum), Number.isFinite(requested) ? requested : 0, 1);
 };

@@ -1,12 +1,12 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Provider, {
-  type Account as OidcAccount,
   type Configuration,
-  errors,
   ExternalSigningKey,
+  errors,
   interactionPolicy,
   type KoaContextWithOIDC,
+  type Account as OidcAccount,
 } from 'oidc-provider';
 import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
@@ -63,6 +63,11 @@ export interface ProviderDeps {
     logout(ctx: KoaContextWithOIDC, form: string): string;
     loggedOut(ctx: KoaContextWithOIDC): string;
   };
+  /**
+   * Local mode only: lets the provider's own requests (back-channel logout, jwks_uri) reach
+   * sites on loopback, which its SSRF protection otherwise refuses. Never set on AWS.
+   */
+  readonly allowLoopbackRequests?: boolean;
   /** Delays between back-channel logout attempts to one client. @default [250, 1000] */
   readonly backchannelRetryDelaysMs?: readonly number[];
 }
@@ -154,17 +159,24 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     subjectTypes: ['public', 'pairwise'],
     // One identifier per department: two sites of one department see the same sub, two departments never do.
     pairwiseIdentifier: async (_ctx, accountId, client) => {
-      const sector = (client as unknown as ClientWithExtras).yitong_department ?? client.sectorIdentifier ?? client.clientId;
+      const sector =
+        (client as unknown as ClientWithExtras).yitong_department ??
+        client.sectorIdentifier ??
+        client.clientId;
       return createHmac('sha256', deps.pairwiseSalt).update(`${sector}|${accountId}`).digest('base64url');
     },
     extraClientMetadata: {
       properties: [...CLIENT_EXTRA_METADATA],
       validator: (_ctx, key, value) => {
         if (key === 'yitong_zone' && value !== deps.zone) {
-          throw new errors.InvalidClientMetadata(`this client belongs to the ${String(value)} zone, not ${deps.zone}`);
+          throw new errors.InvalidClientMetadata(
+            `this client belongs to the ${String(value)} zone, not ${deps.zone}`,
+          );
         }
         if (key === 'yitong_required_acr' && value !== undefined && !ACR_VALUES.includes(String(value))) {
-          throw new errors.InvalidClientMetadata(`yitong_required_acr must be one of ${ACR_VALUES.join(', ')}`);
+          throw new errors.InvalidClientMetadata(
+            `yitong_required_acr must be one of ${ACR_VALUES.join(', ')}`,
+          );
         }
       },
     },
@@ -196,12 +208,14 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       return grant;
     },
     findAccount: async (ctx, sub) => {
-      const cache = ((ctx as unknown as { yitongAccounts?: Map<string, unknown> }).yitongAccounts ??= new Map());
-      let account = cache.get(sub) as Awaited<ReturnType<AccountStore['findById']>>;
-      if (!cache.has(sub)) {
-        account = await deps.accounts.findById(sub);
-        cache.set(sub, account);
-      }
+      // oidc-provider may ask for one account several times in a request: read it once.
+      const holder = ctx as unknown as {
+        yitongAccounts?: Map<string, Awaited<ReturnType<AccountStore['findById']>>>;
+      };
+      holder.yitongAccounts = holder.yitongAccounts ?? new Map();
+      const cache = holder.yitongAccounts;
+      if (!cache.has(sub)) cache.set(sub, await deps.accounts.findById(sub));
+      const account = cache.get(sub);
       if (!account || account.status !== 'active') return undefined;
       const found = account;
       const result: OidcAccount = {
@@ -217,16 +231,24 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     acrValues: [...ACR_VALUES],
     claims: {
-      openid: ['sub'],
+      // Every site learns how strongly the person signed in, not only those that asked.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
-      acr: null,
-      amr: null,
-      auth_time: null,
     },
     // Sites read who signed in from the ID token; they need not call userinfo for the granted claims.
     conformIdTokenClaims: false,
     scopes: ['openid', 'offline_access', 'profile', 'email'],
+    ...(deps.allowLoopbackRequests
+      ? {
+          fetch: (url: string | URL | Request, options?: RequestInit) => {
+            const { dispatcher: _ssrfGuard, ...rest } = (options ?? {}) as RequestInit & {
+              dispatcher?: unknown;
+            };
+            return globalThis.fetch(url, rest);
+          },
+        }
+      : {}),
     renderError: (ctx, out) => {
       ctx.type = 'html';
       ctx.body = deps.pages.error(ctx, out);

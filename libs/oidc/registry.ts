@@ -23,13 +23,19 @@ export class OidcRegistry {
   async putResourceServer(server: ResourceServer): Promise<void> {
     const item = ResourceServer.parse(server);
     await this.doc.send(
-      new PutCommand({ TableName: this.table, Item: { pk: `resource-server#${item.audience}`, sk: 'resource-server', ...item } }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `resource-server#${item.audience}`, sk: 'resource-server', ...item },
+      }),
     );
   }
 
   async findResourceServer(audience: string): Promise<ResourceServer | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `resource-server#${audience}`, sk: 'resource-server' } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `resource-server#${audience}`, sk: 'resource-server' },
+      }),
     );
     return Item ? ResourceServer.parse(Item) : undefined;
   }
@@ -39,14 +45,22 @@ export class OidcRegistry {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: `consent#${accountId}`, sk: `client#${clientId}`, scopes: [...new Set(scopes)], at: new Date().toISOString() },
+        Item: {
+          pk: `consent#${accountId}`,
+          sk: `client#${clientId}`,
+          scopes: [...new Set(scopes)],
+          at: new Date().toISOString(),
+        },
       }),
     );
   }
 
   async consentedScopes(accountId: string, clientId: string): Promise<string[]> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `consent#${accountId}`, sk: `client#${clientId}` } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `consent#${accountId}`, sk: `client#${clientId}` },
+      }),
     );
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
   }
@@ -57,12 +71,18 @@ export class OidcRegistry {
    */
   async stableSecret(name: string): Promise<string> {
     const key = { pk: `config#${name}`, sk: 'config' };
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
     if (typeof Item?.value === 'string') return Item.value;
     const value = randomBytes(32).toString('base64url');
     try {
       await this.doc.send(
-        new PutCommand({ TableName: this.table, Item: { ...key, value }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key, value },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return value;
     } catch (err: unknown) {
@@ -79,11 +99,20 @@ export type ClientMetadata = Record<string, unknown> & {
 };
 
 /** Stores a client where oidc-provider's Client model finds it; the provider validates it on every load. */
-export const putClient = async (doc: DynamoDBDocumentClient, table: string, metadata: ClientMetadata): Promise<void> => {
+export const putClient = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  metadata: ClientMetadata,
+): Promise<void> => {
   await doc.send(
     new PutCommand({
       TableName: table,
-      Item: { pk: `oidc#Client#${metadata.client_id}`, sk: 'oidc', model: 'Client', payload: JSON.stringify(metadata) },
+      Item: {
+        pk: `oidc#Client#${metadata.client_id}`,
+        sk: 'oidc',
+        model: 'Client',
+        payload: JSON.stringify(metadata),
+      },
     }),
   );
 };
@@ -93,6 +122,8 @@ export const getClient = async (
   table: string,
   clientId: string,
 ): Promise<ClientMetadata | undefined> => {
-  const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { pk: `oidc#Client#${clientId}`, sk: 'oidc' } }));
+  const { Item } = await doc.send(
+    new GetCommand({ TableName: table, Key: { pk: `oidc#Client#${clientId}`, sk: 'oidc' } }),
+  );
   return Item ? (JSON.parse(String(Item.payload)) as ClientMetadata) : undefined;
 };

@@ -8,7 +8,11 @@ import { createDynamoClient } from '../../libs/store/index.ts';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ memory: true, ports: { public: 0, extranet: 0, intranet: 0 } });
+  stack = await startLocalStack({
+    memory: true,
+    ports: { public: 0, extranet: 0, intranet: 0 },
+    demoSites: { tax: 0, housing: 0 },
+  });
 });
 afterAll(() => stack?.stop());
 
@@ -67,7 +71,8 @@ describe('local stack restart', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'yitong-restart-'));
     try {
       const ports = { public: 0, extranet: 0, intranet: 0 };
-      const first = await startLocalStack({ dataDir, ports });
+      const demoSites = { tax: 0, housing: 0 };
+      const first = await startLocalStack({ dataDir, ports, demoSites });
       const before = await (await fetch(`${first.urls.public}/jwks`)).json();
       const written = await new DynamoAuditLog(
         createDynamoClient({ endpoint: first.dynamodbEndpoint }),
@@ -75,7 +80,7 @@ describe('local stack restart', () => {
       ).append({ type: 'test.restart', outcome: 'success', zone: 'public' });
       await first.stop();
 
-      const second = await startLocalStack({ dataDir, ports });
+      const second = await startLocalStack({ dataDir, ports, demoSites });
       const after = await (await fetch(`${second.urls.public}/jwks`)).json();
       const chains = await new DynamoAuditLog(
         createDynamoClient({ endpoint: second.dynamodbEndpoint }),

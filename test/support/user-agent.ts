@@ -1,0 +1,156 @@
+import { totpCode } from '../../libs/accounts/index.ts';
+
+interface StoredCookie {
+  readonly value: string;
+  readonly path: string;
+}
+
+export interface Page {
+  readonly status: number;
+  readonly url: string;
+  readonly html: string;
+  readonly headers: Headers;
+}
+
+/**
+ * A scripted browser without JavaScript: a cookie jar, manual redirects, and HTML forms
+ * filled in and posted as a person would. It drives the real sign-in pages.
+ */
+export class UserAgent {
+  private readonly jar = new Map<string, StoredCookie>();
+
+  private cookieHeader(url: URL): string {
+    return [...this.jar.entries()]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([key, c]) => `${key.split('|')[0]}=${c.value}`)
+      .join('; ');
+  }
+
+  private store(res: Response, url: URL): void {
+    for (const header of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(';').map((s) => s.trim());
+      const [name, ...rest] = pair!.split('=');
+      const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? url.pathname;
+      const expired = attributes.some((a) => /^max-age=0$/i.test(a) || /^expires=Thu, 01 Jan 1970/i.test(a));
+      const key = `${name}|${path}`;
+      if (expired || rest.join('=') === '') this.jar.delete(key);
+      else this.jar.set(key, { value: rest.join('='), path });
+    }
+  }
+
+  /** One request, no redirects followed. */
+  async request(
+    url: string,
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      headers?: Record<string, string>;
+      body?: string;
+    } = {},
+  ): Promise<Page> {
+    const target = new URL(url);
+    const headers: Record<string, string> = { 'accept-language': 'en', ...init.headers };
+    const cookie = this.cookieHeader(target);
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined = init.body;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const res = await fetch(target, {
+      method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
+    this.store(res, target);
+    return { status: res.status, url: target.href, html: await res.text(), headers: res.headers };
+  }
+
+  /** Follows redirects until a page, or until `stopAt` matches the next location (not requested). */
+  async follow(url: string, stopAt?: (location: URL) => boolean, first?: Page): Promise<Page> {
+    let page = first ?? (await this.request(url));
+    for (let hops = 0; hops < 20 && page.status >= 300 && page.status < 400; hops++) {
+      const location = new URL(page.headers.get('location')!, page.url);
+      if (stopAt?.(location)) return { ...page, url: location.href };
+      page = await this.request(location.href);
+    }
+    return page;
+  }
+
+  /** Submits the form whose action ends with `actionSuffix`, with its hidden fields and `fields`. */
+  async submit(
+    page: Page,
+    actionSuffix: string,
+    fields: Record<string, string>,
+    stopAt?: (location: URL) => boolean,
+  ): Promise<Page> {
+    const forms = [...page.html.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
+    const form = forms.find((f) => f[1]!.replaceAll('&amp;', '&').endsWith(actionSuffix));
+    if (!form)
+      throw new Error(
+        `no form ending ${actionSuffix} on ${page.url} (status ${page.status}): ${page.html.slice(0, 400)}`,
+      );
+    const hidden = Object.fromEntries(
+      [...form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\s*\/?>/g)].map((m) => [
+        m[1]!,
+        decode(m[2]!),
+      ]),
+    );
+    const action = new URL(decode(form[1]!), page.url).href;
+    const res = await this.request(action, { form: { ...hidden, ...fields } });
+    return this.follow(action, stopAt, res);
+  }
+}
+
+const decode = (s: string) =>
+  s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replaceAll('&amp;', '&');
+
+export interface SignInOptions {
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret?: string;
+  /** What to do on the "protect your account" page. @default 'skip' */
+  readonly consent?: boolean;
+}
+
+/**
+ * Runs the sign-in journey from an authorization URL to the client's redirect: login form,
+ * second factor when asked, the protect-your-account page, consent. Returns the callback URL.
+ */
+export const signIn = async (
+  ua: UserAgent,
+  authorizationUrl: string,
+  isCallback: (location: URL) => boolean,
+  options: SignInOptions,
+): Promise<URL> => {
+  let page = await ua.follow(authorizationUrl, isCallback);
+  for (let step = 0; step < 8; step++) {
+    if (isCallback(new URL(page.url))) return new URL(page.url);
+    if (page.html.includes('/login" novalidate')) {
+      page = await ua.submit(
+        page,
+        '/login',
+        { username: options.username, password: options.password },
+        isCallback,
+      );
+    } else if (page.html.includes('/otp" novalidate')) {
+      if (!options.totpSecret) throw new Error('a security code was asked for but no TOTP secret given');
+      page = await ua.submit(page, '/otp', { otp: totpCode(options.totpSecret) }, isCallback);
+    } else if (page.html.includes('/protect"')) {
+      page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
+    } else if (page.html.includes('/consent"')) {
+      page = await ua.submit(
+        page,
+        '/consent',
+        { decision: options.consent === false ? 'deny' : 'allow' },
+        isCallback,
+      );
+    } else {
+      throw new Error(
+        `unexpected page ${page.url} (${page.status}): ${page.html.replace(/<style[\s\S]*?<\/style>/, '').slice(0, 600)}`,
+      );
+    }
+  }
+  throw new Error('sign-in did not finish');
+};
