@@ -4,7 +4,15 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
-import { AccountStore, LoginLockout, SourceThrottle } from '../../libs/accounts/index.ts';
+import {
+  AccountStore,
+  LoginLockout,
+  type Notifier,
+  OutboxNotifier,
+  PasswordReset,
+  SesNotifier,
+  SourceThrottle,
+} from '../../libs/accounts/index.ts';
 import { problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, pickLang, t } from '../../libs/login/index.ts';
 import { logger } from '../../libs/observability/index.ts';
@@ -12,6 +20,7 @@ import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
+import { passwordRoutes } from './password-pages.ts';
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
@@ -99,7 +108,22 @@ export const makeHandler = async (runtime: Runtime) => {
       },
     },
   });
+  const lockout = new LoginLockout(doc, table);
+  const throttle = new SourceThrottle(doc, table);
+  const outbox = config.localMode ? new OutboxNotifier() : undefined;
+  const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
   provider.use(auditProtocolEvents(audit, config.zone));
+  provider.use(
+    passwordRoutes({
+      zone: config.zone,
+      accounts,
+      audit,
+      lockout,
+      throttle,
+      reset: new PasswordReset(doc, table, accounts, notifier),
+      outbox,
+    }),
+  );
   provider.use(
     interactionRoutes({
       provider,
@@ -111,8 +135,8 @@ export const makeHandler = async (runtime: Runtime) => {
       cookieKeys: runtime.cookieKeys,
       accounts,
       audit,
-      lockout: new LoginLockout(doc, table),
-      throttle: new SourceThrottle(doc, table),
+      lockout,
+      throttle,
     }),
   );
 

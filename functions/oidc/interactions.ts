@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   generateAuthenticationOptions,
@@ -31,14 +31,11 @@ import {
   consentBody,
   enrolBody,
   type FieldError,
-  type Html,
   type Lang,
   loginBody,
   messageBody,
   otpBody,
   type PageContext,
-  page,
-  pickLang,
   protectBody,
   recoveryBody,
   registerBody,
@@ -46,6 +43,16 @@ import {
 } from '../../libs/login/index.ts';
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import {
+  csrfCookie,
+  csrfCookieValid,
+  langOf,
+  PageError,
+  readForm,
+  readJson,
+  redirect,
+  render,
+} from './page-kit.ts';
 import { webauthnScript } from './webauthn-script.ts';
 
 export interface InteractionDeps extends Authenticator {
@@ -60,9 +67,7 @@ export interface InteractionDeps extends Authenticator {
   readonly audit: AuditLog;
 }
 
-const MAX_FORM_BYTES = 8 * 1024;
 const PENDING_TTL = 600;
-const LANG_COOKIE = 'yitong_lang';
 
 /** What we remember between the steps of one sign-in, keyed by the interaction. */
 const Pending = z.object({
@@ -72,15 +77,6 @@ const Pending = z.object({
   challenge: z.string().optional(),
 });
 type Pending = z.infer<typeof Pending>;
-
-class PageError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 type Ctx = KoaContextWithOIDC;
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -103,79 +99,6 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       const actual = Buffer.from(token);
       return expected.length === actual.length && timingSafeEqual(expected, actual);
     });
-
-  const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
-    const query =
-      typeof ctx.query.lang === 'string'
-        ? ctx.query.lang
-        : typeof fromForm === 'string'
-          ? fromForm
-          : undefined;
-    const lang = pickLang(query, ctx.cookies.get(LANG_COOKIE) ?? undefined, ctx.get('accept-language'));
-    if (query === lang) {
-      ctx.cookies.set(LANG_COOKIE, lang, {
-        httpOnly: true,
-        sameSite: 'lax',
-        maxAge: 365 * 86_400_000,
-        overwrite: true,
-        signed: false,
-        secure: ctx.secure,
-      });
-    }
-    return lang;
-  };
-
-  const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
-    const nonce = randomBytes(16).toString('base64');
-    const url = new URL(ctx.originalUrl ?? ctx.url, 'http://x');
-    url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.set('cache-control', 'no-store');
-    ctx.set(
-      'content-security-policy',
-      `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
-    );
-    ctx.body = page({
-      lang,
-      title,
-      body,
-      nonce,
-      switchHref:
-        ctx.method === 'GET'
-          ? `${url.pathname}${url.search}`
-          : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
-      script,
-    });
-  };
-
-  const readForm = (ctx: Ctx): Record<string, string> => {
-    if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) {
-      throw new PageError(415, 'send the form as application/x-www-form-urlencoded');
-    }
-    const body = (ctx.req as { body?: Buffer | string }).body ?? '';
-    const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    if (raw.length > MAX_FORM_BYTES) throw new PageError(413, 'the form is too large');
-    const form: Record<string, string> = {};
-    for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
-      if (key in form) throw new PageError(400, `the form field ${key} was sent twice`);
-      form[key] = value;
-    }
-    return form;
-  };
-
-  const readJson = (ctx: Ctx): unknown => {
-    if (!/^application\/json\b/i.test(ctx.get('content-type')))
-      throw new PageError(415, 'send application/json');
-    const body = (ctx.req as { body?: Buffer | string }).body ?? '';
-    const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    if (raw.length > 64 * 1024) throw new PageError(413, 'the request is too large');
-    try {
-      return JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new PageError(400, 'the body is not valid JSON');
-    }
-  };
 
   const pendingKey = (uid: string) => ({ pk: `pending#${uid}`, sk: 'pending' });
   const savePending = (uid: string, pending: Pending) =>
@@ -244,11 +167,6 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       details: { acr: ACR[loa], amr },
     });
     return redirectTo;
-  };
-
-  const redirect = (ctx: Ctx, to: string) => {
-    ctx.redirect(to);
-    ctx.status = 303;
   };
 
   const required = async (d: Details) => requiredLoa((await clientOf(d)).requiredAcr, d.params.acr_values);
@@ -719,6 +637,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     displayName: DisplayName,
     username: LoginName,
     password: NewPassword,
+    email: z.union([z.literal(''), z.email('a valid email address, or leave it empty').max(254)]).optional(),
     interaction: z
       .string()
       .max(64)
@@ -735,12 +654,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         200,
         lang,
         t(lang, 'registerTitle'),
-        registerBody(lang, { interaction, csrf: csrfFor(`register|${interaction}`) }),
+        registerBody(lang, { interaction, csrf: csrfCookie(ctx) }),
       );
     }
     const form = readForm(ctx);
     const lang = langOf(ctx, form.lang);
-    if (!csrfValid(`register|${form.interaction ?? ''}`, form.csrf))
+    if (!csrfCookieValid(ctx, form.csrf))
       throw new PageError(403, 'the form expired; reload the page and try again');
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
     const parsed = RegisterForm.safeParse(form);
@@ -749,9 +668,10 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       displayName: form.displayName ?? '',
       username: form.username ?? '',
     };
-    const csrf = csrfFor(`register|${form.interaction ?? ''}`);
+    const csrf = csrfCookie(ctx);
     if (!parsed.success) {
       const labels: Record<string, string> = {
+        email: t(lang, 'email'),
         displayName: t(lang, 'displayName'),
         username: t(lang, 'username'),
         password: t(lang, 'newPassword'),
@@ -778,6 +698,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         loginName: parsed.data.username,
         displayName: parsed.data.displayName,
         password: parsed.data.password,
+        email: parsed.data.email || undefined,
         roles: [parsed.data.kind],
       });
       await deps.audit.append({

@@ -23,6 +23,7 @@ export {
   Role,
   type TotpState,
 } from './model.ts';
+export { type AccountMessage, messageText, type Notifier, OutboxNotifier, SesNotifier } from './notifier.ts';
 export {
   ARGON2_PARAMETERS,
   decoyHash,
@@ -31,6 +32,7 @@ export {
   PasswordHash,
   verifyPassword,
 } from './password.ts';
+export { PasswordReset } from './reset.ts';
 export { AccountStore, type NewAccount } from './store.ts';
 export {
   newRecoveryCodes,

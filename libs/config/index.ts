@@ -28,6 +28,8 @@ export interface AppConfig {
   readonly tables: TableNames;
   readonly keys: KeySource;
   readonly dynamodbEndpoint: string | undefined;
+  /** Sender address of account emails (password reset codes) on AWS. */
+  readonly mailFrom?: string;
   /** True only in `yitong start`: demo data and plain-HTTP loopback URLs are allowed. */
   readonly localMode: boolean;
 }
@@ -46,6 +48,7 @@ export const FunctionEnv = z.object({
   KMS_KEY_STATUS_LIST: nonEmpty.optional(),
   KMS_KEY_AUDIT_CHECKPOINT: nonEmpty.optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
+  MAIL_FROM: z.email().optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -75,6 +78,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
       },
     },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    mailFrom: e.MAIL_FROM,
     localMode: false,
   };
 };

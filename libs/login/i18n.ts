@@ -77,6 +77,23 @@ const en = {
   signOut: 'Sign out',
   stay: 'Stay signed in',
   footer: 'Official service. Your use is recorded in your activity history.',
+  forgotPassword: 'Forgotten your password?',
+  changePassword: 'Change your password',
+  resetTitle: 'Reset your password',
+  resetLead: 'Enter your login name. If the account has an email address, we will send it a code.',
+  sendCode: 'Send code',
+  resetSent:
+    'If that account exists and can receive messages, a code is on its way. It works for 15 minutes.',
+  resetConfirmTitle: 'Choose a new password',
+  resetCode: 'Code from the message',
+  resetDone: 'Your password has been changed. Sign in with the new one.',
+  resetInvalid: 'That code is not right, has expired or has been used.',
+  currentPassword: 'Current password',
+  changeTitle: 'Change your password',
+  changeDone: 'Your password has been changed.',
+  email: 'Email address (optional)',
+  emailHint: 'Used only to send you account messages, such as password reset codes.',
+  outboxTitle: 'Outbox (local mode)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -153,6 +170,22 @@ const zh: Record<MessageKey, string> = {
   signOut: '退出登录',
   stay: '保持登录',
   footer: '官方服务。您的使用情况会记录在您的活动记录中。',
+  forgotPassword: '忘记密码？',
+  changePassword: '修改密码',
+  resetTitle: '重置密码',
+  resetLead: '请输入登录名。如该账号登记了电子邮箱，我们会向其发送验证码。',
+  sendCode: '发送验证码',
+  resetSent: '如该账号存在且可接收消息，验证码已发出，15 分钟内有效。',
+  resetConfirmTitle: '设置新密码',
+  resetCode: '消息中的验证码',
+  resetDone: '密码已修改，请使用新密码登录。',
+  resetInvalid: '验证码不正确、已过期或已被使用。',
+  currentPassword: '当前密码',
+  changeTitle: '修改密码',
+  changeDone: '密码已修改。',
+  email: '电子邮箱（选填）',
+  emailHint: '仅用于发送账号消息，例如密码重置验证码。',
+  outboxTitle: '发件箱（本地模式）',
 };
 
 const catalogue: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -1,6 +1,7 @@
 export { esc, type FieldError, Html, html, page } from './html.ts';
 export { LANGS, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
 export {
+  changePasswordBody,
   consentBody,
   enrolBody,
   loginBody,
@@ -10,4 +11,7 @@ export {
   protectBody,
   recoveryBody,
   registerBody,
+  resetConfirmBody,
+  resetRequestBody,
+  type SimpleFormOptions,
 } from './pages.ts';

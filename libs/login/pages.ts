@@ -36,6 +36,7 @@ ${
     : ''
 }
 <p>${t(c.lang, 'noAccount')} <a href="/register?interaction=${c.uid}&amp;lang=${c.lang}">${t(c.lang, 'register')}</a></p>
+<p><a href="/password/reset?lang=${c.lang}">${t(c.lang, 'forgotPassword')}</a> · <a href="/password/change?lang=${c.lang}">${t(c.lang, 'changePassword')}</a></p>
 ${cancelForm(c)}`;
 };
 
@@ -115,6 +116,7 @@ ${hidden('csrf', o.csrf)}${hidden('interaction', o.interaction)}${hidden('lang',
 </fieldset>
 ${field({ name: 'displayName', label: t(lang, 'displayName'), autocomplete: 'name', value: o.values?.displayName, error: error('displayName'), maxlength: 100 })}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: error('username'), maxlength: 64 })}
+${field({ name: 'email', label: t(lang, 'email'), type: 'email', autocomplete: 'email', hint: t(lang, 'emailHint'), value: o.values?.email, error: error('email'), maxlength: 254 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: error('password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'createAccount')}</button>
 </form>`;
@@ -122,3 +124,41 @@ ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', aut
 
 export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
   html`<h1>${heading}</h1><p class="lead">${lead}</p>${extra ?? ''}`;
+
+export interface SimpleFormOptions {
+  readonly csrf: string;
+  readonly values?: Record<string, string>;
+  readonly errors?: readonly FieldError[];
+  readonly notice?: string;
+}
+
+const errorOf = (o: SimpleFormOptions, name: string) => o.errors?.find((e) => e.field === name)?.message;
+const noticeOf = (o: SimpleFormOptions) =>
+  o.notice ? html`<div class="notice" role="status">${o.notice}</div>` : '';
+
+export const resetRequestBody = (lang: Lang, o: SimpleFormOptions): Html =>
+  html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
+<h1>${t(lang, 'resetTitle')}</h1>
+<p class="lead">${t(lang, 'resetLead')}</p>
+<form method="post" action="/password/reset" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
+<button type="submit">${t(lang, 'sendCode')}</button></form>
+<p><a href="/password/reset/confirm?lang=${lang}">${t(lang, 'resetConfirmTitle')}</a></p>`;
+
+export const resetConfirmBody = (lang: Lang, o: SimpleFormOptions): Html =>
+  html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
+<h1>${t(lang, 'resetConfirmTitle')}</h1>
+<form method="post" action="/password/reset/confirm" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
+${field({ name: 'code', label: t(lang, 'resetCode'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'code'), maxlength: 8 })}
+${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
+<button type="submit">${t(lang, 'continue')}</button></form>`;
+
+export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
+  html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
+<h1>${t(lang, 'changeTitle')}</h1>
+<form method="post" action="/password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
+${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
+${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
+<button type="submit">${t(lang, 'continue')}</button></form>`;

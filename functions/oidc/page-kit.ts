@@ -1,0 +1,122 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { type Html, type Lang, page, pickLang } from '../../libs/login/index.ts';
+
+/** Helpers every server-rendered page of the oidc function shares. */
+type Ctx = KoaContextWithOIDC;
+
+const MAX_FORM_BYTES = 8 * 1024;
+const LANG_COOKIE = 'yitong_lang';
+const CSRF_COOKIE = 'yitong_csrf';
+
+/** A 4xx the person sees as a page (or, on JSON routes, as a problem). */
+export class PageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The page language: ?lang= (remembered in a cookie), then the cookie, then Accept-Language. */
+export const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
+  const query =
+    typeof ctx.query.lang === 'string' ? ctx.query.lang : typeof fromForm === 'string' ? fromForm : undefined;
+  const lang = pickLang(query, ctx.cookies.get(LANG_COOKIE) ?? undefined, ctx.get('accept-language'));
+  if (query === lang) {
+    ctx.cookies.set(LANG_COOKIE, lang, {
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 365 * 86_400_000,
+      overwrite: true,
+      signed: false,
+      secure: ctx.secure,
+    });
+  }
+  return lang;
+};
+
+/** Renders a page with a fresh CSP nonce for its own style and script, never cached. */
+export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
+  const nonce = randomBytes(16).toString('base64');
+  const url = new URL(ctx.originalUrl ?? ctx.url, 'http://x');
+  url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('cache-control', 'no-store');
+  ctx.set(
+    'content-security-policy',
+    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  );
+  ctx.body = page({
+    lang,
+    title,
+    body,
+    nonce,
+    switchHref:
+      ctx.method === 'GET'
+        ? `${url.pathname}${url.search}`
+        : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
+    script,
+  });
+};
+
+/** Reads an urlencoded form: right content type, at most 8 KiB, no field twice. */
+export const readForm = (ctx: Ctx): Record<string, string> => {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) {
+    throw new PageError(415, 'send the form as application/x-www-form-urlencoded');
+  }
+  const body = (ctx.req as { body?: Buffer | string }).body ?? '';
+  const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  if (raw.length > MAX_FORM_BYTES) throw new PageError(413, 'the form is too large');
+  const form: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
+    if (key in form) throw new PageError(400, `the form field ${key} was sent twice`);
+    form[key] = value;
+  }
+  return form;
+};
+
+export const readJson = (ctx: Ctx): unknown => {
+  if (!/^application\/json\b/i.test(ctx.get('content-type')))
+    throw new PageError(415, 'send application/json');
+  const body = (ctx.req as { body?: Buffer | string }).body ?? '';
+  const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  if (raw.length > 64 * 1024) throw new PageError(413, 'the request is too large');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new PageError(400, 'the body is not valid JSON');
+  }
+};
+
+/** 303: after a POST the browser follows with a GET. */
+export const redirect = (ctx: Ctx, to: string) => {
+  ctx.redirect(to);
+  ctx.status = 303;
+};
+
+/**
+ * Double-submit CSRF token for pages outside an interaction (registration, passwords): a
+ * random value in a SameSite cookie that the form must echo.
+ */
+export const csrfCookie = (ctx: Ctx): string => {
+  const existing = ctx.cookies.get(CSRF_COOKIE);
+  if (existing && /^[\w-]{22,64}$/.test(existing)) return existing;
+  const token = randomBytes(24).toString('base64url');
+  ctx.cookies.set(CSRF_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    signed: false,
+    secure: ctx.secure,
+    overwrite: true,
+  });
+  return token;
+};
+
+export const csrfCookieValid = (ctx: Ctx, token: unknown): boolean => {
+  const expected = ctx.cookies.get(CSRF_COOKIE);
+  if (!expected || typeof token !== 'string' || token.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(token));
+};

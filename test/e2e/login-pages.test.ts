@@ -1,0 +1,313 @@
+import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
+import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
+
+let stack: LocalStack;
+let tax: string;
+const isTaxCallback = (url: URL) => url.pathname === '/callback' && url.origin === new URL(tax).origin;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    memory: true,
+    ports: { public: 0, extranet: 0, intranet: 0 },
+    demoSites: { tax: 0, housing: 0 },
+  });
+  tax = stack.demo.sites.tax.url;
+});
+afterAll(() => stack?.stop());
+
+/** Opens the sign-in page of the demo tax site in a fresh agent. */
+const loginPage = async () => {
+  const ua = new UserAgent();
+  const page = await ua.follow(`${tax}/login`);
+  const uid = /\/interaction\/([\w-]+)\/login/.exec(page.html)![1]!;
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+  return { ua, page, uid, csrf, base: stack.urls.public };
+};
+
+const signsIn = async (username: string, password: string) => {
+  const ua = new UserAgent();
+  const callback = await signIn(ua, `${tax}/login`, isTaxCallback, { username, password });
+  const home = await ua.follow(callback.href);
+  return home.html.includes('Signed in as');
+};
+
+describe('registration and passwords', () => {
+  it('registers a citizen who can then sign in', async () => {
+    const { ua, page } = await loginPage();
+    const register = await ua.follow(
+      new URL(/href="(\/register[^"]+)"/.exec(page.html)![1]!.replaceAll('&amp;', '&'), page.url).href,
+    );
+    const back = await ua.submit(register, '/register', {
+      kind: 'citizen',
+      displayName: 'Chen Jing',
+      username: 'chen.jing',
+      email: 'chen.jing@example.gov',
+      password: 'chen jing password',
+    });
+    expect(back.html).toContain('Your account is ready');
+    expect(await signsIn('chen.jing', 'chen jing password')).toBe(true);
+  });
+
+  it('explains what to fix when registration details are not acceptable', async () => {
+    const ua = new UserAgent();
+    const form = await ua.follow(`${stack.urls.public}/register?lang=en`);
+    const page = await ua.submit(form, '/register', {
+      kind: 'citizen',
+      displayName: '',
+      username: 'x',
+      email: 'nope',
+      password: 'short',
+    });
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('at least 3 characters');
+    expect(page.html).toContain('at least 10 characters');
+    expect(page.html).toContain('valid email address');
+    const taken = await ua.submit(await ua.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Z',
+      username: 'ZHANG.SAN',
+      password: 'long enough password',
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.html).toContain('That login name is taken');
+  });
+
+  it('resets a forgotten password with a code from the outbox', async () => {
+    const ua = new UserAgent();
+    const registered = await ua.submit(
+      await ua.follow(`${stack.urls.public}/register?lang=en`),
+      '/register',
+      {
+        kind: 'company',
+        displayName: 'Acme Ltd',
+        username: 'acme.ltd',
+        email: 'it@acme.example',
+        password: 'acme original password',
+      },
+    );
+    expect(registered.status).toBe(201);
+    const request = await ua.follow(`${stack.urls.public}/password/reset?lang=en`);
+    const confirm = await ua.submit(request, '/password/reset', { username: 'acme.ltd' });
+    expect(confirm.html).toContain('a code is on its way');
+    const outbox = await ua.follow(`${stack.urls.public}/outbox`);
+    const code = [
+      ...outbox.html.matchAll(
+        /<span class="to">acme\.ltd<\/span>[^<]*<span class="kind">password-reset<\/span>[^<]*<code class="code">(\d{8})<\/code>/g,
+      ),
+    ].at(-1)![1]!;
+    const wrong = await ua.submit(confirm, '/password/reset/confirm', {
+      username: 'acme.ltd',
+      code: '12345678',
+      password: 'acme brand new password',
+    });
+    expect(wrong.status).toBe(400);
+    const done = await ua.submit(confirm, '/password/reset/confirm', {
+      username: 'acme.ltd',
+      code,
+      password: 'acme brand new password',
+    });
+    expect(done.html).toContain('Your password has been changed');
+    expect(await signsIn('acme.ltd', 'acme brand new password')).toBe(true);
+    const { ua: other, page } = await loginPage();
+    const old = await other.submit(page, '/login', {
+      username: 'acme.ltd',
+      password: 'acme original password',
+    });
+    expect(old.status).toBe(401);
+  });
+
+  it('changes a password given the current one', async () => {
+    const ua = new UserAgent();
+    await ua.submit(await ua.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Liu Yang',
+      username: 'liu.yang',
+      password: 'liu yang first password',
+    });
+    const form = await ua.follow(`${stack.urls.public}/password/change?lang=en`);
+    const refused = await ua.submit(form, '/password/change', {
+      username: 'liu.yang',
+      current: 'not it at all',
+      password: 'liu yang second password',
+    });
+    expect(refused.status).toBe(401);
+    const changed = await ua.submit(form, '/password/change', {
+      username: 'liu.yang',
+      current: 'liu yang first password',
+      password: 'liu yang second password',
+    });
+    expect(changed.html).toContain('Your password has been changed');
+    expect(await signsIn('liu.yang', 'liu yang second password')).toBe(true);
+  });
+});
+
+describe('bad input gets a clear 4xx, never a 500', () => {
+  const expectClear = (page: Page, status: number, text: RegExp) => {
+    expect(page.status).toBe(status);
+    expect(page.html).toMatch(text);
+  };
+
+  it('refuses a form sent as JSON, an oversized form and a field sent twice', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        body: JSON.stringify({ csrf, username: 'a', password: 'b' }),
+        headers: { 'content-type': 'application/json' },
+      }),
+      415,
+      /x-www-form-urlencoded/,
+    );
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        form: { csrf, username: 'a'.repeat(9000), password: 'b' },
+      }),
+      413,
+      /too large/,
+    );
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        body: `csrf=${csrf}&username=a&username=b&password=c`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      400,
+      /sent twice/,
+    );
+  });
+
+  it('names an overlong or missing field', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    const page = await ua.request(`${base}/interaction/${uid}/login`, {
+      form: { csrf, username: 'u'.repeat(65), password: '' },
+    });
+    expectClear(page, 400, /Login name is too long/);
+    expect(page.html).toMatch(/Enter your Password|Enter your password/i);
+  });
+
+  it('refuses a post without the CSRF token, and one from another browser', async () => {
+    const { ua, uid, base } = await loginPage();
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        form: { username: 'zhang.san', password: 'demo-citizen-2026' },
+      }),
+      403,
+      /form expired/,
+    );
+    const { csrf } = await loginPage();
+    const stranger = new UserAgent();
+    expectClear(
+      await stranger.request(`${base}/interaction/${uid}/login`, {
+        form: { csrf, username: 'zhang.san', password: 'demo-citizen-2026' },
+      }),
+      400,
+      /expired or was started in another browser/,
+    );
+  });
+
+  it('answers unknown interactions, unknown steps and wrong methods', async () => {
+    const { ua, uid, base } = await loginPage();
+    expectClear(
+      await ua.request(`${base}/interaction/not-a-real-one`),
+      400,
+      /expired or was started in another browser/,
+    );
+    expectClear(await ua.request(`${base}/interaction/${uid}/teleport`, { form: {} }), 404, /no such page/);
+    expectClear(await ua.request(`${base}/interaction/${uid}/login`), 405, /use POST/);
+    expectClear(await ua.request(`${base}/interaction/${'x'.repeat(200)}`), 404, /no such page/);
+  });
+
+  it('treats an expired interaction as expired', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.tables.identity,
+        Key: { pk: `oidc#Interaction#${uid}`, sk: 'oidc' },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': 1 },
+      }),
+    );
+    expectClear(await ua.request(`${base}/interaction/${uid}`), 400, /expired/);
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        form: { csrf, username: 'zhang.san', password: 'demo-citizen-2026' },
+      }),
+      400,
+      /expired/,
+    );
+  });
+
+  it('answers malformed passkey requests with a JSON error', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    const res = await ua.request(`${base}/interaction/${uid}/passkey/login`, {
+      body: '{not json',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.html)).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers malformed token requests with an OAuth error', async () => {
+    const res = await fetch(`${stack.urls.public}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=%E0%A4%A&code=',
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await res.json()).toHaveProperty('error');
+  });
+
+  it('leaves no account behind when registration is refused', async () => {
+    const ua = new UserAgent();
+    await ua.submit(await ua.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Q',
+      username: 'q'.repeat(80),
+      password: 'long enough password',
+    });
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    const { Items } = await doc.send(
+      new ScanCommand({
+        TableName: stack.tables.identity,
+        FilterExpression: 'begins_with(pk, :p) AND displayName = :n',
+        ExpressionAttributeValues: { ':p': 'account#', ':n': 'Q' },
+      }),
+    );
+    expect(Items ?? []).toHaveLength(0);
+  });
+});
+
+describe('audit of sign-in', () => {
+  it('records a completed sign-in once, with acr and client', async () => {
+    const { ua, page } = await loginPage();
+    const callback = await signIn(ua, page.url, isTaxCallback, {
+      username: 'zhang.san',
+      password: 'demo-citizen-2026',
+    });
+    await ua.follow(callback.href);
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    const events = [];
+    for (let shard = 0; shard < 4; shard++) {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: stack.tables.audit,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': `chain#${shard}` },
+        }),
+      );
+      events.push(...(Items ?? []));
+    }
+    const uid = new URL(page.url).pathname.split('/').pop();
+    const mine = events.filter((e) => e.correlationId === uid && e.type === 'login.success');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      client: 'tax-bureau',
+      zone: 'public',
+      details: { acr: 'urn:yitong:loa:1' },
+    });
+    expect(events.some((e) => e.type === 'token.issued' && e.client === 'tax-bureau')).toBe(true);
+  });
+});

@@ -1,0 +1,166 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  AccountStore,
+  ARGON2_PARAMETERS,
+  authenticatePassword,
+  hashPassword,
+  LoginLockout,
+  LoginNameTakenError,
+  needsRehash,
+  OutboxNotifier,
+  PasswordReset,
+  SourceThrottle,
+  totpCode,
+  totpStep,
+  verifyPassword,
+} from '../../libs/accounts/index.ts';
+import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { freshTables } from '../support/tables.ts';
+
+let doc: DynamoDBDocumentClient;
+let table: string;
+let accounts: AccountStore;
+let audit: DynamoAuditLog;
+
+beforeEach(async () => {
+  const fresh = await freshTables();
+  doc = fresh.doc;
+  table = fresh.tables.identity;
+  accounts = new AccountStore(doc, table);
+  audit = new DynamoAuditLog(doc, fresh.tables.audit, { shards: 1 });
+});
+
+const newCitizen = (loginName = 'li.lei', password = 'a long enough password') =>
+  accounts.create({ kind: 'citizen', loginName, displayName: 'Li Lei', password, roles: ['citizen'] });
+
+describe('passwords', () => {
+  it('are hashed with argon2id at OWASP parameters, stored with the hash, and verified', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    expect(hash).toMatchObject({ alg: 'argon2id', memory: 19_456, passes: 2, parallelism: 1 });
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapler', hash)).toBe(false);
+    expect(needsRehash(hash)).toBe(false);
+    expect(needsRehash({ ...hash, memory: ARGON2_PARAMETERS.memory / 2 })).toBe(true);
+  });
+
+  it('give the same hash for the same password typed in full-width or decomposed form', async () => {
+    const hash = await hashPassword('Café２０２６');
+    expect(await verifyPassword('Cafe\u03012026', hash)).toBe(true);
+  });
+});
+
+describe('accounts', () => {
+  it('keep login names unique, case-insensitively, even when registered at the same moment', async () => {
+    const results = await Promise.allSettled([
+      newCitizen('Wang.Fang'),
+      newCitizen('wang.fang'),
+      newCitizen('WANG.FANG'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(LoginNameTakenError);
+    }
+    expect((await accounts.findByLoginName('wang.FANG'))?.loginName).toMatch(/wang\.fang/i);
+  });
+
+  it('refuse an update based on a stale copy', async () => {
+    const account = await newCitizen();
+    await accounts.update(account, { displayName: 'First' });
+    await expect(accounts.update(account, { displayName: 'Second' })).rejects.toMatchObject({
+      code: 'ACCOUNT_CHANGED',
+    });
+  });
+
+  it('accept each TOTP time step once', async () => {
+    const account = await newCitizen();
+    const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await accounts.update(account, {
+      totp: { secret, enabledAt: new Date().toISOString(), lastStep: 0, recoveryCodes: [] },
+    });
+    const step = totpStep(secret, totpCode(secret))!;
+    expect(await accounts.useTotpStep(account.id, step)).toBe(true);
+    expect(await accounts.useTotpStep(account.id, step)).toBe(false);
+    expect(totpStep(secret, '000000x')).toBeUndefined();
+  });
+});
+
+describe('lockout and throttling', () => {
+  it('locks a name after six failures in the window, and lets it go after the cool-off', async () => {
+    let now = 1_900_000_000;
+    const lockout = new LoginLockout(
+      doc,
+      table,
+      { maxFailures: 6, windowSeconds: 900, lockSeconds: 900 },
+      () => now,
+    );
+    for (let i = 0; i < 5; i++) expect((await lockout.recordFailure('someone')).locked).toBe(false);
+    expect((await lockout.recordFailure('someone')).locked).toBe(true);
+    expect((await lockout.state('SOMEONE')).locked).toBe(true);
+    now += 901;
+    expect((await lockout.state('someone')).locked).toBe(false);
+  });
+
+  it('starts counting afresh when the window has passed', async () => {
+    let now = 1_900_000_000;
+    const lockout = new LoginLockout(
+      doc,
+      table,
+      { maxFailures: 3, windowSeconds: 60, lockSeconds: 60 },
+      () => now,
+    );
+    await lockout.recordFailure('n');
+    await lockout.recordFailure('n');
+    now += 61;
+    expect(await lockout.recordFailure('n')).toMatchObject({ locked: false, failures: 1 });
+  });
+
+  it('throttles a source over its limit within a window', async () => {
+    let now = 1_900_000_000;
+    const throttle = new SourceThrottle(doc, table, 3, 60, () => now);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await throttle.allow('203.0.113.9'));
+    expect(results).toEqual([true, true, true, false]);
+    expect(await throttle.allow('203.0.113.10')).toBe(true);
+    now += 120;
+    expect(await throttle.allow('203.0.113.9')).toBe(true);
+  });
+
+  it('audits each failed attempt once and the lock once', async () => {
+    await newCitizen('target.person', 'the right password!');
+    const deps = {
+      accounts,
+      audit,
+      lockout: new LoginLockout(doc, table, { maxFailures: 2, windowSeconds: 900, lockSeconds: 900 }),
+      throttle: new SourceThrottle(doc, table),
+    };
+    const ctx = { zone: 'public' as const, sourceIp: '198.51.100.1' };
+    expect((await authenticatePassword(deps, 'target.person', 'wrong', ctx)).outcome).toBe('invalid');
+    expect((await authenticatePassword(deps, 'target.person', 'wrong', ctx)).outcome).toBe('locked');
+    expect((await authenticatePassword(deps, 'target.person', 'the right password!', ctx)).outcome).toBe(
+      'locked',
+    );
+    const [chain] = await audit.verifyAll();
+    expect(chain).toMatchObject({ ok: true, verified: 4 });
+  });
+});
+
+describe('password reset', () => {
+  it('sends a code that sets a new password once, and refuses wrong or reused codes', async () => {
+    const account = await newCitizen('reset.me', 'old password 123');
+    await accounts.update(account, { email: 'reset.me@example.gov' });
+    const outbox = new OutboxNotifier(() => undefined);
+    const reset = new PasswordReset(doc, table, accounts, outbox);
+    await reset.request('reset.me', 'en');
+    expect(await reset.request('nobody', 'en')).toBeUndefined();
+    expect(outbox.messages).toHaveLength(1);
+    const { code, to } = outbox.messages[0]!;
+    expect(to.email).toBe('reset.me@example.gov');
+    expect(
+      await reset.confirm('reset.me', code === '00000000' ? '00000001' : '00000000', 'new password 456'),
+    ).toBeUndefined();
+    const changed = await reset.confirm('reset.me', code, 'new password 456');
+    expect(changed && (await verifyPassword('new password 456', changed.password))).toBe(true);
+    expect(await reset.confirm('reset.me', code, 'another password 789')).toBeUndefined();
+  });
+});
