@@ -4,4 +4,9 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { buildCli } = await import('../cli/main.ts');
-await buildCli().parseAsync(process.argv);
+try {
+  await buildCli().parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`yitong: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
+import { accountsCommand } from './accounts.ts';
 
 const port = (value: string): number => {
   const n = Number(value);
@@ -83,6 +84,7 @@ export const buildCli = (): Command => {
       },
     );
 
+  accountsCommand(program);
   return program;
 };
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
@@ -124,6 +124,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ready(urls[zone]);
       // Build handlers now, so a broken one fails the start rather than the first request.
       await Promise.all([...targets.values()]);
+    }
+    // Lets `yitong accounts …` find this running stack's store.
+    if (!memory) {
+      const file = join(dataDir, 'endpoint.json');
+      await writeFile(file, JSON.stringify({ dynamodbEndpoint, tables }, null, 2));
+      cleanups.push(() => rm(file, { force: true }));
     }
     const demo = await startDemo(
       doc,

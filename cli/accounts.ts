@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { AccountStore, DisplayName, LoginName, Role } from '../libs/accounts/index.ts';
+import { DynamoAuditLog } from '../libs/audit/index.ts';
+import { createDynamoClient } from '../libs/store/index.ts';
+
+const Target = z.object({
+  dynamodbEndpoint: z.string().optional(),
+  tables: z.object({ identity: z.string(), licences: z.string(), audit: z.string() }),
+});
+
+/** The store to act on: a running local stack (its endpoint file), or explicit flags for a deployed one. */
+const target = async (opts: { dataDir: string; endpoint?: string; tablePrefix?: string }) => {
+  if (opts.tablePrefix) {
+    const p = opts.tablePrefix;
+    return {
+      dynamodbEndpoint: opts.endpoint,
+      tables: { identity: `${p}-identity`, licences: `${p}-licences`, audit: `${p}-audit` },
+    };
+  }
+  const file = join(resolve(opts.dataDir), 'endpoint.json');
+  try {
+    return Target.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    throw new Error(
+      `no running local stack found (${file}); start one with \`npm start\`, or pass --table-prefix for a deployed stack`,
+    );
+  }
+};
+
+const parseWith =
+  <T>(schema: z.ZodType<T>, what: string) =>
+  (value: string): T => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new InvalidArgumentError(`${what}: ${parsed.error.issues[0]!.message}`);
+    return parsed.data;
+  };
+
+/** `yitong accounts …`: what an administrator does from a terminal. */
+export const accountsCommand = (program: Command): void => {
+  const accounts = program
+    .command('accounts')
+    .description('Manage accounts (staff accounts are created by administrators)');
+  accounts
+    .command('create')
+    .description(
+      'Create an account with a one-time password (printed once). Staff accounts are only ever created this way ' +
+        'or through the admin API; citizens and companies register themselves.',
+    )
+    .requiredOption('--login-name <name>', 'login name', parseWith(LoginName, 'login name'))
+    .requiredOption('--display-name <name>', 'full name', parseWith(DisplayName, 'display name'))
+    .option(
+      '--kind <kind>',
+      'staff, citizen or company',
+      parseWith(z.enum(['staff', 'citizen', 'company']), 'kind'),
+      'staff',
+    )
+    .option(
+      '--roles <roles>',
+      'comma-separated roles',
+      parseWith(
+        z
+          .string()
+          .transform((s) => s.split(',').map((r) => r.trim()))
+          .pipe(z.array(Role).min(1)),
+        'roles',
+      ),
+      ['staff'],
+    )
+    .option('--department <id>', "the staff member's department")
+    .option('--email <address>', 'where account messages go', parseWith(z.email(), 'email'))
+    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
+    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
+    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
+    .action(async (opts) => {
+      const where = await target(opts);
+      const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+      const password = randomBytes(12).toString('base64url');
+      const account = await new AccountStore(doc, where.tables.identity).create({
+        kind: opts.kind,
+        loginName: opts.loginName,
+        displayName: opts.displayName,
+        password,
+        roles: opts.roles,
+        department: opts.department,
+        email: opts.email,
+        identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
+      });
+      await new DynamoAuditLog(doc, where.tables.audit).append({
+        type: 'account.created',
+        outcome: 'success',
+        zone: 'intranet',
+        actor: `cli:${userInfo().username}`,
+        subject: account.id,
+        details: { kind: account.kind, roles: account.roles },
+      });
+      process.stdout.write(
+        `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
+          'Give it to the person through a separate channel; they should change it at /password/change.\n',
+      );
+      doc.destroy();
+    });
+};
