@@ -6,7 +6,12 @@ import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
-import { createDynamoClient, ensureTables, type TableName } from '../../libs/store/index.ts';
+import {
+  createDynamoClient,
+  type DynamoClientOptions,
+  ensureTables,
+  type TableName,
+} from '../../libs/store/index.ts';
 import { type FUNCTIONS, routesOf } from '../routes.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
@@ -29,6 +34,8 @@ export interface LocalStackOptions {
   readonly tablePrefix?: string;
   /** Ports of the two demo department sites; 0 picks free ones; false starts none. @default { tax: 3100, housing: 3101 } */
   readonly demoSites?: { readonly tax: number; readonly housing: number } | false;
+  /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
+  readonly configureDynamo?: DynamoClientOptions['configure'];
 }
 
 export interface LocalDemo {
@@ -79,7 +86,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       licences: `${prefix}-licences`,
       audit: `${prefix}-audit`,
     };
-    const doc = createDynamoClient({ endpoint: dynamodbEndpoint });
+    const doc = createDynamoClient({ endpoint: dynamodbEndpoint, configure: options.configureDynamo });
     cleanups.push(async () => doc.destroy());
     await ensureTables(doc, tables);
 

@@ -37,6 +37,22 @@ interface StoredModel {
 const BATCH_WRITE_LIMIT = 25;
 
 /**
+ * Clients are read on almost every request and change rarely: each container keeps a copy
+ * for CLIENT_CACHE_SECONDS. A disabled or changed client takes effect everywhere within that.
+ */
+export const CLIENT_CACHE_SECONDS = 30;
+type CachedClient = { readonly payload: AdapterPayload | undefined; readonly until: number };
+const clientCaches = new WeakMap<DynamoDBDocumentClient, Map<string, CachedClient>>();
+const clientCacheOf = (doc: DynamoDBDocumentClient): Map<string, CachedClient> => {
+  let cache = clientCaches.get(doc);
+  if (!cache) {
+    cache = new Map();
+    clientCaches.set(doc, cache);
+  }
+  return cache;
+};
+
+/**
  * oidc-provider's storage in the identity table, one item per model instance. Index
  * attributes are namespaced by model so each sparse index only answers for its own model.
  */
@@ -55,6 +71,7 @@ export class DynamoOidcAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    if (this.model === 'Client') clientCacheOf(this.deps.doc).delete(`${this.deps.tableName}#${id}`);
     const grantable = GRANTABLE_MODELS.has(this.model);
     await this.deps.doc.send(
       new PutCommand({
@@ -73,11 +90,19 @@ export class DynamoOidcAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const cacheKey = `${this.deps.tableName}#${id}`;
+    if (this.model === 'Client') {
+      const cached = clientCacheOf(this.deps.doc).get(cacheKey);
+      if (cached && cached.until > this.now()) return cached.payload;
+    }
     // Strongly consistent: a code or refresh token consumed a moment ago must read as consumed.
     const { Item } = await this.deps.doc.send(
       new GetCommand({ TableName: this.deps.tableName, Key: this.key(id), ConsistentRead: true }),
     );
-    return this.toPayload(Item);
+    const payload = this.toPayload(Item);
+    if (this.model === 'Client')
+      clientCacheOf(this.deps.doc).set(cacheKey, { payload, until: this.now() + CLIENT_CACHE_SECONDS });
+    return payload;
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -113,6 +138,7 @@ export class DynamoOidcAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    if (this.model === 'Client') clientCacheOf(this.deps.doc).delete(`${this.deps.tableName}#${id}`);
     await this.deps.doc.send(new DeleteCommand({ TableName: this.deps.tableName, Key: this.key(id) }));
   }
 

@@ -1,4 +1,5 @@
 export {
+  CLIENT_CACHE_SECONDS,
   DynamoOidcAdapter,
   dynamoAdapterFactory,
   GRANTABLE_MODELS,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { isConditionalCheckFailed } from '../store/index.ts';
+import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
 export const ResourceServer = z.object({
@@ -104,17 +105,7 @@ export const putClient = async (
   table: string,
   metadata: ClientMetadata,
 ): Promise<void> => {
-  await doc.send(
-    new PutCommand({
-      TableName: table,
-      Item: {
-        pk: `oidc#Client#${metadata.client_id}`,
-        sk: 'oidc',
-        model: 'Client',
-        payload: JSON.stringify(metadata),
-      },
-    }),
-  );
+  await new DynamoOidcAdapter('Client', { doc, tableName: table }).upsert(metadata.client_id, metadata);
 };
 
 export const getClient = async (
