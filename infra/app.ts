@@ -15,6 +15,7 @@ const issuerUrls = app.node.tryGetContext('issuerUrls');
 new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   extranetCidrs: list(app.node.tryGetContext('extranetCidrs')),
   issuerUrls: typeof issuerUrls === 'string' ? JSON.parse(issuerUrls) : issuerUrls,
+  mailFrom: app.node.tryGetContext('mailFrom'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

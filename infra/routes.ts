@@ -34,6 +34,8 @@ export interface FunctionDefinition {
   readonly signs: readonly KeyPurpose[];
   /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
   readonly reads: readonly KeyPurpose[];
+  /** Whether it sends account email (password reset codes) through SES. */
+  readonly sendsMail: boolean;
 }
 
 const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -53,6 +55,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: ['id-token'],
     reads: ['id-token'],
+    sendsMail: true,
   },
 ];
 

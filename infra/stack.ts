@@ -30,6 +30,11 @@ export interface YitongStackProps extends StackProps {
   readonly rateLimitPer5Min?: number;
   /** Where function bundles are written. @default dist/functions */
   readonly bundleDir?: string;
+  /**
+   * Sender of account emails (password reset codes), a verified SES identity. The oidc
+   * functions may send only from its domain. @default none: no account email is sent
+   */
+  readonly mailFrom?: string;
 }
 
 const STAGE = 'prod';
@@ -117,7 +122,7 @@ export class YitongStack extends Stack {
           `https://${this.apis[zone].restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${STAGE}`;
         this.functions.set(
           `${fn.name}-${zone}`,
-          this.zoneFunction(fn, zone, issuer, dataKey, props.bundleDir),
+          this.zoneFunction(fn, zone, issuer, dataKey, props.bundleDir, props.mailFrom),
         );
       }
     }
@@ -139,6 +144,7 @@ export class YitongStack extends Stack {
     issuer: string,
     dataKey: kms.Key,
     bundleDir: string | undefined,
+    mailFrom: string | undefined,
   ): AppFunction {
     const keyPurposes = [...new Set([...def.signs, ...def.reads])];
     const environment: Record<string, string> = {
@@ -149,6 +155,7 @@ export class YitongStack extends Stack {
       TABLE_AUDIT: this.tables.audit.tableName,
     };
     for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
+    if (def.sendsMail && mailFrom) environment.MAIL_FROM = mailFrom;
 
     const fn = new AppFunction(this, `Fn-${def.name}-${zone}`, {
       codeDir: bundleFunction(def, bundleDir).dir,
@@ -167,6 +174,17 @@ export class YitongStack extends Stack {
       dataKey.grantEncryptDecrypt(fn.fn);
     }
     for (const purpose of def.signs) this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
+    if (def.sendsMail && mailFrom) {
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({ service: 'ses', resource: 'identity', resourceName: mailFrom.split('@')[1]! }),
+          ],
+          conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
+        }),
+      );
+    }
     for (const purpose of keyPurposes) this.signingKeys[purpose].grant(fn.fn, 'kms:GetPublicKey');
     const role = fn.fn.role!;
     for (const ack of [

@@ -24,6 +24,7 @@ beforeAll(() => {
   const app = new App();
   stack = new YitongStack(app, 'Test', {
     extranetCidrs: ['203.0.113.0/24'],
+    mailFrom: 'no-reply@id.gov.example',
     env: { account: '111122223333', region: 'eu-west-1' },
     bundleDir: mkdtempSync(join(tmpdir(), 'yitong-bundles-')),
   });
@@ -135,6 +136,12 @@ describe('CDK stack', () => {
         Environment: { Variables: Match.objectLike({ ZONE: zone }) },
       });
     }
+  });
+
+  it('lets the oidc functions send mail only from the configured address', () => {
+    const ses = statementsOf(template).filter((s) => actionsOf(s).includes('ses:SendEmail'));
+    expect(ses).toHaveLength(3);
+    for (const s of ses) expect(JSON.stringify(s)).toContain('no-reply@id.gov.example');
   });
 
   it('routes every zone’s API to its own oidc function', () => {
