@@ -11,12 +11,14 @@ const port = (value: string): number => {
 };
 
 /** The `yitong` command. Later capabilities add their own subcommands here. */
-export const buildCli = (): Command => {
+export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Command => {
   const program = new Command('yitong')
     .description(
       'yitong (一通): one login, signed licences, zone policies and a tamper-evident audit trail for government',
     )
     .showHelpAfterError();
+  // Tests (and embedders) get errors thrown rather than the process exiting.
+  if (options.throwOnError) program.exitOverride().configureOutput({ writeErr: () => undefined });
 
   program
     .command('start')

@@ -144,6 +144,15 @@ describe('sign-in in a real browser', () => {
 });
 
 describe('accessibility', () => {
+  it('has a scanner that does report violations (so a clean scan means something)', async () => {
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.setContent('<!doctype html><html><body><img src="x.png"><input type="text"></body></html>');
+    const ids = (await seriousViolations(page)).map((v) => v.id);
+    expect(ids).toEqual(expect.arrayContaining(['image-alt', 'label']));
+    await context.close();
+  });
+
   it('finds no serious or critical axe violations on the sign-in pages, in both languages', async () => {
     const context = await newContext(browser, 'en', { bypassCSP: true });
     const page = await context.newPage();
@@ -181,6 +190,46 @@ describe('accessibility', () => {
       'security code with error': [],
       consent: [],
       error: [],
+    });
+    await context.close();
+  });
+
+  it('finds none on the set-up, recovery, password and sign-out pages either', async () => {
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    const scanned: Record<string, unknown> = {};
+    const scan = async (name: string) => {
+      scanned[name] = await seriousViolations(page);
+    };
+    await registerAccount(page, tax, 'axe.person', 'axe-person-password');
+    await signInWithPassword(page, 'axe.person', 'axe-person-password');
+    await see(page.locator('h1'), 'Protect your account');
+    await scan('protect');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await see(page.locator('h1'), 'Set up an authenticator app');
+    await scan('enrol');
+    const secret = (await page.locator('#totp-secret').textContent())!.trim();
+    await page.getByLabel('Security code').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await see(page.locator('h1'), 'Save your recovery codes');
+    await scan('recovery codes');
+    await page.getByRole('button', { name: /I have saved them/ }).click();
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await see(page.locator('h1'), 'Sign out of all services?');
+    await scan('sign out');
+    for (const path of ['/password/reset', '/password/change', '/register']) {
+      await page.goto(`${stack.urls.public}${path}?lang=zh-CN`);
+      await scan(`${path} (zh-CN)`);
+    }
+    expect(scanned).toEqual({
+      protect: [],
+      enrol: [],
+      'recovery codes': [],
+      'sign out': [],
+      '/password/reset (zh-CN)': [],
+      '/password/change (zh-CN)': [],
+      '/register (zh-CN)': [],
     });
     await context.close();
   });

@@ -278,6 +278,54 @@ describe('single sign-on', () => {
   });
 });
 
+describe('re-authentication and logout redirects', () => {
+  it('asks for the password again when a site sends prompt=login, despite the session', async () => {
+    const ua = new UserAgent();
+    const config = await configFor('tax-portal');
+    await authorize(config, ua);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      prompt: 'login',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const page = await ua.follow(url.href, isCallback);
+    expect(page.html).toContain('autocomplete="current-password"');
+  });
+
+  it('asks again once the session is older than max_age', async () => {
+    const ua = new UserAgent();
+    const config = await configFor('tax-portal');
+    await authorize(config, ua);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      max_age: '0',
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'S256',
+    });
+    const page = await ua.follow(url.href, isCallback);
+    expect(page.html).toContain('autocomplete="current-password"');
+  });
+
+  it('refuses a post-logout redirect that was not registered', async () => {
+    const ua = new UserAgent();
+    const config = await configFor('tax-portal');
+    const { callback, checks } = await authorize(config, ua);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+    const url = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'https://attacker.example/after',
+    });
+    const page = await ua.request(url.href);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('location')).toBeNull();
+    expect(page.html).toMatch(/post_logout_redirect_uri/);
+  });
+});
+
 describe('assurance', () => {
   it('asks a person with an authenticator for their code and reports level 2', async () => {
     const staff = stack.demo.accounts.find((a) => a.loginName === 'li.si')!;
