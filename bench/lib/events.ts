@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { requestIdentity } from '../../infra/local/gateway.ts';
 
 /** A REST (v1) proxy event as API Gateway sends it for a request through a stage URL. */
 export const restEvent = (options: {
@@ -43,23 +44,7 @@ export const restEvent = (options: {
       resourceId: 'abc123',
       resourcePath: '/{proxy+}',
       stage,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '198.51.100.7',
-        user: null,
-        userAgent: 'yitong-bench',
-        userArn: null,
-      },
+      identity: requestIdentity('198.51.100.7', 'yitong-bench'),
     },
   };
 };

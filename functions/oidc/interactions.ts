@@ -45,9 +45,9 @@ import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import {
   csrfCookie,
-  csrfCookieValid,
   langOf,
   PageError,
+  readCookieForm,
   readForm,
   readJson,
   redirect,
@@ -216,9 +216,24 @@ export const interactionRoutes = (deps: InteractionDeps) => {
 
   const accountOfPending = async (pending: Pending | undefined): Promise<Account> => {
     const account = pending && (await deps.accounts.findById(pending.accountId));
-    if (!account || account.status !== 'active')
-      throw new PageError(400, 'this sign-in has expired; start again');
+    if (account?.status !== 'active') throw new PageError(400, 'this sign-in has expired; start again');
     return account;
+  };
+
+  /** Every POST step: the form, CSRF-checked, and the interaction it belongs to. */
+  const postedStep = async (ctx: Ctx, uid: string) => {
+    const form = readForm(ctx);
+    const d = await details(ctx, uid);
+    if (!csrfValid(uid, form.csrf))
+      throw new PageError(403, 'the form expired; reload the page and try again');
+    return { form, d };
+  };
+
+  /** The person part-way through signing in, from the pending state of this interaction. */
+  const pendingAccount = async (uid: string) => {
+    const pending = await loadPending(uid);
+    const account = await accountOfPending(pending);
+    return { pending: pending!, account };
   };
 
   // ---- routes ----
@@ -266,10 +281,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   const login = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const c = await context(ctx, d, lang);
     const errors: FieldError[] = [];
@@ -317,13 +329,9 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   const otp = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
-    const pending = await loadPending(uid);
-    const account = await accountOfPending(pending);
+    const { pending, account } = await pendingAccount(uid);
     const code = (form.otp ?? '').replace(/\s+/g, '');
     let ok = false;
     if (account.totp && /^\d{6}$/.test(code)) {
@@ -355,20 +363,13 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }),
       );
     }
-    return redirect(
-      ctx,
-      await finishLogin(ctx, d, account, 2, [...new Set([...pending!.amr, 'otp', 'mfa'])]),
-    );
+    return redirect(ctx, await finishLogin(ctx, d, account, 2, [...new Set([...pending.amr, 'otp', 'mfa'])]));
   };
 
   const enrol = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
-    const pending = await loadPending(uid);
-    const account = await accountOfPending(pending);
+    const { pending, account } = await pendingAccount(uid);
     const secret = pending?.totpSecret;
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
@@ -391,32 +392,24 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       subject: account.id,
       details: { method: 'totp' },
     });
-    await savePending(uid, { accountId: account.id, amr: [...new Set([...pending!.amr, 'otp', 'mfa'])] });
+    await savePending(uid, { accountId: account.id, amr: [...new Set([...pending.amr, 'otp', 'mfa'])] });
     return render(ctx, 200, lang, t(lang, 'recoveryTitle'), recoveryBody(await context(ctx, d, lang), codes));
   };
 
   /** After recovery codes were shown: the second factor was proven during enrolment. */
   const finish = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
-    const pending = await loadPending(uid);
-    const account = await accountOfPending(pending);
-    if (!account.totp || !pending!.amr.includes('otp'))
+    const { d } = await postedStep(ctx, uid);
+    const { pending, account } = await pendingAccount(uid);
+    if (!account.totp || !pending.amr.includes('otp'))
       throw new PageError(400, 'finish the security code step first');
-    return redirect(ctx, await finishLogin(ctx, d, account, 2, pending!.amr));
+    return redirect(ctx, await finishLogin(ctx, d, account, 2, pending.amr));
   };
 
   const protect = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
-    const pending = await loadPending(uid);
-    const account = await accountOfPending(pending);
-    if (form.choice === 'totp') return showEnrolment(ctx, d, account, lang, pending!.amr);
+    const { pending, account } = await pendingAccount(uid);
+    if (form.choice === 'totp') return showEnrolment(ctx, d, account, lang, pending.amr);
     ctx.cookies.set('yitong_protect_later', '1', {
       httpOnly: true,
       sameSite: 'lax',
@@ -424,14 +417,11 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       signed: false,
       secure: ctx.secure,
     });
-    return redirect(ctx, await finishLogin(ctx, d, account, 1, pending!.amr));
+    return redirect(ctx, await finishLogin(ctx, d, account, 1, pending.amr));
   };
 
   const consent = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, d } = await postedStep(ctx, uid);
     if (d.prompt.name !== 'consent' || !d.session?.accountId)
       throw new PageError(400, 'there is nothing to consent to');
     const accountId = d.session.accountId;
@@ -486,10 +476,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   const abort = async (ctx: Ctx, uid: string) => {
-    const form = readForm(ctx);
-    const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { d } = await postedStep(ctx, uid);
     await deps.audit.append({
       ...attempt(ctx, d),
       type: 'login.cancelled',
@@ -572,12 +559,11 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         reason: account ? undefined : 'passkey not recognised',
         details: { method: 'passkey' },
       });
-      if (!account || account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
+      if (account?.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
       await deps.accounts.updatePasskeyCounter(stored!.credentialId, newCounter);
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
-    const pending = await loadPending(uid);
-    const account = await accountOfPending(pending);
+    const { pending, account } = await pendingAccount(uid);
     if (action === 'register-options') {
       const options = await generateRegistrationOptions({
         rpName: rp.name,
@@ -657,10 +643,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         registerBody(lang, { interaction, csrf: csrfCookie(ctx) }),
       );
     }
-    const form = readForm(ctx);
-    const lang = langOf(ctx, form.lang);
-    if (!csrfCookieValid(ctx, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, lang } = readCookieForm(ctx);
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
     const parsed = RegisterForm.safeParse(form);
     const values = {

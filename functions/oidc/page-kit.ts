@@ -120,3 +120,12 @@ export const csrfCookieValid = (ctx: Ctx, token: unknown): boolean => {
   if (!expected || typeof token !== 'string' || token.length !== expected.length) return false;
   return timingSafeEqual(Buffer.from(expected), Buffer.from(token));
 };
+
+/** A form posted to a page outside an interaction: parsed, its language, CSRF-checked. */
+export const readCookieForm = (ctx: Ctx): { form: Record<string, string>; lang: Lang } => {
+  const form = readForm(ctx);
+  const lang = langOf(ctx, form.lang);
+  if (!csrfCookieValid(ctx, form.csrf))
+    throw new PageError(403, 'the form expired; reload the page and try again');
+  return { form, lang };
+};

@@ -17,7 +17,7 @@ import {
   resetRequestBody,
   t,
 } from '../../libs/login/index.ts';
-import { csrfCookie, csrfCookieValid, langOf, PageError, readForm, render } from './page-kit.ts';
+import { csrfCookie, langOf, PageError, readCookieForm, render } from './page-kit.ts';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -47,10 +47,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       const lang = langOf(ctx);
       return render(ctx, 200, lang, t(lang, 'resetTitle'), resetRequestBody(lang, { csrf: csrfCookie(ctx) }));
     }
-    const form = readForm(ctx);
-    const lang = langOf(ctx, form.lang);
-    if (!csrfCookieValid(ctx, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, lang } = readCookieForm(ctx);
     const username = (form.username ?? '').trim();
     if (!username || username.length > 64) {
       const message = t(lang, username ? 'tooLong' : 'required', { field: t(lang, 'username') });
@@ -92,10 +89,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         resetConfirmBody(lang, { csrf: csrfCookie(ctx) }),
       );
     }
-    const form = readForm(ctx);
-    const lang = langOf(ctx, form.lang);
-    if (!csrfCookieValid(ctx, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, lang } = readCookieForm(ctx);
     const username = (form.username ?? '').trim();
     const weak = newPasswordError(lang, form.password ?? '');
     const again = (status: number, errors: FieldError[]) =>
@@ -147,10 +141,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         changePasswordBody(lang, { csrf: csrfCookie(ctx) }),
       );
     }
-    const form = readForm(ctx);
-    const lang = langOf(ctx, form.lang);
-    if (!csrfCookieValid(ctx, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    const { form, lang } = readCookieForm(ctx);
     const username = (form.username ?? '').trim();
     const again = (status: number, errors: FieldError[]) =>
       render(

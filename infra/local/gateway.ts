@@ -18,6 +18,28 @@ export interface GatewayTarget {
 const clientIp = (req: IncomingMessage): string =>
   (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 
+/** The caller identity API Gateway puts on a proxy event: only the source address and user agent are set. */
+export const requestIdentity = (
+  sourceIp: string,
+  userAgent: string | null,
+): APIGatewayProxyEvent['requestContext']['identity'] => ({
+  accessKey: null,
+  accountId: null,
+  apiKey: null,
+  apiKeyId: null,
+  caller: null,
+  clientCert: null,
+  cognitoAuthenticationProvider: null,
+  cognitoAuthenticationType: null,
+  cognitoIdentityId: null,
+  cognitoIdentityPoolId: null,
+  principalOrgId: null,
+  sourceIp,
+  user: null,
+  userAgent,
+  userArn: null,
+});
+
 /**
  * Turns a Node request into the API Gateway REST (v1) proxy event a deployed function gets.
  * Like API Gateway, it sets X-Forwarded-For/-Proto/-Port itself; the client's values for
@@ -81,23 +103,7 @@ export const toProxyEvent = (
       resourceId: 'local',
       resourcePath: route.path,
       stage: 'local',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp,
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: null,
-      },
+      identity: requestIdentity(sourceIp, req.headers['user-agent'] ?? null),
     },
   };
 };

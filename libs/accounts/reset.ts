@@ -32,7 +32,7 @@ export class PasswordReset {
   /** Sends a code when the account exists and can receive it; says nothing either way. */
   async request(loginName: string, lang: 'zh-CN' | 'en'): Promise<Account | undefined> {
     const account = await this.accounts.findByLoginName(loginName);
-    if (!account || account.status !== 'active') return undefined;
+    if (account?.status !== 'active') return undefined;
     const code = String(randomInt(0, 100_000_000)).padStart(8, '0');
     const expiresAt = epochSeconds() + CODE_TTL;
     await this.doc.send(

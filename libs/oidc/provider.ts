@@ -216,7 +216,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       const cache = holder.yitongAccounts;
       if (!cache.has(sub)) cache.set(sub, await deps.accounts.findById(sub));
       const account = cache.get(sub);
-      if (!account || account.status !== 'active') return undefined;
+      if (account?.status !== 'active') return undefined;
       const found = account;
       const result: OidcAccount = {
         accountId: sub,

@@ -1,7 +1,8 @@
-import { QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { auditEvents } from '../support/audit.ts';
 import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -288,18 +289,7 @@ describe('audit of sign-in', () => {
       password: 'demo-citizen-2026',
     });
     await ua.follow(callback.href);
-    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-    const events = [];
-    for (let shard = 0; shard < 4; shard++) {
-      const { Items } = await doc.send(
-        new QueryCommand({
-          TableName: stack.tables.audit,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': `chain#${shard}` },
-        }),
-      );
-      events.push(...(Items ?? []));
-    }
+    const events = await auditEvents(stack);
     const uid = new URL(page.url).pathname.split('/').pop();
     const mine = events.filter((e) => e.correlationId === uid && e.type === 'login.success');
     expect(mine).toHaveLength(1);

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { auditEvents } from '../support/audit.ts';
 import { type SignInOptions, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -407,18 +407,7 @@ describe('abuse resistance', () => {
     const withRightPassword = await tryLogin('wang.wu', 'demo-auditor-2026');
     expect(withRightPassword.status).toBe(423);
 
-    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-    const events = [];
-    for (let shard = 0; shard < 4; shard++) {
-      const { Items } = await doc.send(
-        new QueryCommand({
-          TableName: stack.tables.audit,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': `chain#${shard}` },
-        }),
-      );
-      events.push(...(Items ?? []));
-    }
+    const events = await auditEvents(stack);
     expect(events.filter((e) => e.type === 'account.locked')).toHaveLength(1);
   });
 });
