@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -14,35 +15,26 @@ import {
   SourceThrottle,
 } from '../../libs/accounts/index.ts';
 import { problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
-import { Html, html, messageBody, page, pickLang, t } from '../../libs/login/index.ts';
+import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { logger } from '../../libs/observability/index.ts';
 import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
+import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
-const langOf = (ctx: KoaContextWithOIDC) =>
-  pickLang(
-    typeof ctx.query?.lang === 'string' ? ctx.query.lang : undefined,
-    ctx.cookies.get('yitong_lang'),
-    ctx.get('accept-language'),
-  );
-
-/** Pages oidc-provider renders itself (errors, logout), in our frame and language. */
+/** Pages oidc-provider renders itself (errors, logout), in our frame, language and CSP. */
 const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
   const lang = langOf(ctx);
-  const nonce = 'provider';
+  const nonce = randomBytes(16).toString('base64');
   ctx.set(
     'content-security-policy',
-    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
   );
-  return page({ lang, title, body, nonce, switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}` }).replace(
-    /<style nonce="provider">/,
-    '<style>',
-  );
+  return page({ lang, title, body, nonce, switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}` });
 };
 
 /**

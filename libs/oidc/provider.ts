@@ -122,7 +122,6 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => undefined as unknown as string,
         useGrantedResource: () => true,
         getResourceServerInfo: async (_ctx, resource) => {
           const server = await deps.registry.findResourceServer(resource);
