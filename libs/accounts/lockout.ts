@@ -112,12 +112,13 @@ export class LoginLockout {
 /**
  * Per-source throttling: a fixed-window counter per address, one atomic update per attempt.
  * It slows password spraying from one place; the per-name lockout stops guessing one account.
+ * The default is generous because a whole agency often reaches us through one NAT address.
  */
 export class SourceThrottle {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly limit = 30,
+    private readonly limit = 300,
     private readonly windowSeconds = 300,
     private readonly now: () => number = () => epochSeconds(),
   ) {}
