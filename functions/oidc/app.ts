@@ -104,6 +104,15 @@ export const makeHandler = async (runtime: Runtime) => {
   const throttle = new SourceThrottle(doc, table);
   const outbox = config.localMode ? new OutboxNotifier() : undefined;
   const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
+  // A strict default CSP on every provider response; oidc-provider adds the hash of its own
+  // inline script (form_post) to script-src, and our pages replace it with their nonce CSP.
+  provider.use(async (ctx, next) => {
+    ctx.set(
+      'content-security-policy',
+      "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    await next();
+  });
   provider.use(auditProtocolEvents(audit, config.zone));
   provider.use(
     passwordRoutes({

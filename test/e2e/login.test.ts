@@ -243,6 +243,26 @@ describe('sign-in with code and PKCE', () => {
   });
 });
 
+describe('response modes', () => {
+  it('answers form_post with a page whose only script is allowed by its hash', async () => {
+    const ua = new UserAgent();
+    const config = await configFor('tax-portal');
+    await authorize(config, ua);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      response_mode: 'form_post',
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'S256',
+    });
+    const page = await ua.follow(url.href, isCallback);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`action="${CALLBACK}"`);
+    expect(page.html).toMatch(/name="code"/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[\w+/=]+'/);
+  });
+});
+
 describe('single sign-on', () => {
   it('signs a person into a second site without asking for credentials again', async () => {
     const ua = new UserAgent();
