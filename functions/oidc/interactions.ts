@@ -36,6 +36,7 @@ import {
   messageBody,
   otpBody,
   type PageContext,
+  passkeyRequiredBody,
   protectBody,
   recoveryBody,
   registerBody,
@@ -174,6 +175,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   /** After the password: a second factor if the account has one or the service needs one, else done. */
   const afterPassword = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[]) => {
     const c = await context(ctx, d, lang);
+    if ((await required(d)) >= 3) return showPasskeyRequired(ctx, d, account, lang, amr);
     if (account.totp) {
       await savePending(d.uid, { accountId: account.id, amr });
       return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: false }));
@@ -191,6 +193,20 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       );
     }
     return redirect(ctx, await finishLogin(ctx, d, account, 1, amr));
+  };
+
+  /** The service needs level 3: only a passkey will do (a second factor would only loop back here). */
+  const showPasskeyRequired = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[]) => {
+    await savePending(d.uid, { accountId: account.id, amr });
+    const hasPasskey = account.passkeyIds.length > 0;
+    return render(
+      ctx,
+      200,
+      lang,
+      t(lang, 'passkeyRequiredTitle'),
+      passkeyRequiredBody(await context(ctx, d, lang), hasPasskey),
+      webauthnScript(d.uid, hasPasskey ? 'login' : 'register'),
+    );
   };
 
   const showEnrolment = async (
@@ -249,6 +265,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       if (sessionAccount && d.prompt.reasons.includes('yitong_acr')) {
         // Step-up: the person is known; ask only for what raises the level.
         const amr = ['pwd'];
+        if ((await required(d)) >= 3) return showPasskeyRequired(ctx, d, sessionAccount, lang, amr);
         if (sessionAccount.totp) {
           await savePending(uid, { accountId: sessionAccount.id, amr });
           return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: true }));

@@ -8,6 +8,7 @@ export {
   messageBody,
   otpBody,
   type PageContext,
+  passkeyRequiredBody,
   protectBody,
   recoveryBody,
   registerBody,

@@ -99,6 +99,16 @@ export const protectBody = (c: PageContext): Html =>
 <button type="submit" name="choice" value="totp" class="secondary">${t(c.lang, 'addTotp')}</button>
 <button type="submit" name="choice" value="skip" class="secondary" id="not-now">${t(c.lang, 'notNow')}</button></form>`;
 
+/** Level 3: a passkey, used if the person has one, registered here if not. */
+export const passkeyRequiredBody = (c: PageContext, hasPasskey: boolean): Html =>
+  html`<h1>${t(c.lang, 'passkeyRequiredTitle')}</h1>
+<p class="lead">${t(c.lang, 'passkeyRequiredLead', { client: c.clientName })}</p>
+<noscript><p>${t(c.lang, 'passkeyRequiredNoJs')}</p></noscript>
+<div class="js-only" id="passkey-block">
+<button type="button" id="${hasPasskey ? 'passkey-login' : 'passkey-register'}">${t(c.lang, hasPasskey ? 'passkeySignIn' : 'addPasskey')}</button>
+<p class="message" id="passkey-error" role="alert"></p></div>
+${cancelForm(c)}`;
+
 export const registerBody = (
   lang: Lang,
   o: { interaction: string; csrf: string; values?: Record<string, string>; errors?: readonly FieldError[] },

@@ -143,6 +143,46 @@ describe('sign-in in a real browser', () => {
   });
 });
 
+describe('a service that requires level 3', () => {
+  it('asks for a passkey after the password, sets one up, and reports level 3', async () => {
+    const { startDepartmentSite } = await import('../../examples/department-site/site.ts');
+    const { seedDemoClient } = await import('../../infra/local/seed.ts');
+    const { createDynamoClient } = await import('../../libs/store/index.ts');
+    let secret = '';
+    const site = await startDepartmentSite({
+      name: 'Border Control',
+      issuer: stack.urls.public,
+      clientId: 'border-control',
+      port: 0,
+      acrValues: 'urn:yitong:loa:3',
+      get clientSecret() {
+        return secret;
+      },
+    });
+    try {
+      secret = await seedDemoClient(createDynamoClient({ endpoint: stack.dynamodbEndpoint }), stack.tables.identity, {
+        clientId: 'border-control',
+        name: 'Border Control',
+        zone: 'public',
+        department: 'border',
+        siteUrl: site.url,
+      });
+      const context = await newContext(browser, 'en');
+      const page = await context.newPage();
+      await addVirtualAuthenticator(context, page);
+      await registerAccount(page, site.url, 'border.person', 'border-person-password');
+      await signInWithPassword(page, 'border.person', 'border-person-password');
+      await see(page.locator('h1'), 'This service needs a passkey');
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await page.getByRole('button', { name: 'Allow', exact: true }).click();
+      await see(page.locator('#acr'), 'urn:yitong:loa:3');
+      await context.close();
+    } finally {
+      await site.close();
+    }
+  });
+});
+
 describe('accessibility', () => {
   it('has a scanner that does report violations (so a clean scan means something)', async () => {
     const context = await newContext(browser, 'en', { bypassCSP: true });
