@@ -160,13 +160,17 @@ describe('a service that requires level 3', () => {
       },
     });
     try {
-      secret = await seedDemoClient(createDynamoClient({ endpoint: stack.dynamodbEndpoint }), stack.tables.identity, {
-        clientId: 'border-control',
-        name: 'Border Control',
-        zone: 'public',
-        department: 'border',
-        siteUrl: site.url,
-      });
+      secret = await seedDemoClient(
+        createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+        stack.tables.identity,
+        {
+          clientId: 'border-control',
+          name: 'Border Control',
+          zone: 'public',
+          department: 'border',
+          siteUrl: site.url,
+        },
+      );
       const context = await newContext(browser, 'en');
       const page = await context.newPage();
       await addVirtualAuthenticator(context, page);
