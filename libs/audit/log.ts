@@ -36,6 +36,8 @@ export class DynamoAuditLog implements AuditLog {
   readonly shards: number;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
+  /** The last link this container wrote per shard. */
+  private readonly tips = new Map<number, { seq: number; hash: string }>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -57,11 +59,17 @@ export class DynamoAuditLog implements AuditLog {
     const eventId = options.eventId ?? randomUUID();
     const shard = this.shardOf(eventId);
     const time = this.now().toISOString();
+    // A fresh event (no caller-supplied id) cannot already be stored, so the tip this container
+    // last wrote is a safe first guess: no read at all when nobody else wrote since.
+    const guess = options.eventId === undefined ? this.tips.get(shard) : undefined;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const recent = await this.tail(shard, attempt === 0 ? 1 : 16);
-      const mine = recent.find((item) => item.eventId === eventId);
-      if (mine) return stripKey(mine);
-      const tip = recent[0];
+      let tip: { seq: number; hash: string } | undefined = attempt === 0 ? guess : undefined;
+      if (!tip) {
+        const recent = await this.tail(shard, attempt === 0 ? 1 : 16);
+        const mine = recent.find((item) => item.eventId === eventId);
+        if (mine) return stripKey(mine);
+        tip = recent[0];
+      }
       const content: Omit<ChainedEvent, 'hash'> = {
         ...event,
         v: AUDIT_SCHEMA_VERSION,
@@ -80,6 +88,7 @@ export class DynamoAuditLog implements AuditLog {
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
+        this.tips.set(shard, { seq: chained.seq, hash: chained.hash });
         return chained;
       } catch (err: unknown) {
         if (!isConditionalCheckFailed(err)) throw err;

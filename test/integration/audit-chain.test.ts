@@ -173,3 +173,16 @@ describe('audit hash chain', () => {
     expect(stored.Item?.eventId).toBe(eventId);
   });
 });
+
+describe('audit appends from several containers', () => {
+  it('keep one chain when writers with stale views of the tip interleave', async () => {
+    const a = new DynamoAuditLog(doc, tableName, { shards: 1 });
+    const b = new DynamoAuditLog(doc, tableName, { shards: 1 });
+    for (let i = 0; i < 6; i++) {
+      await a.append(event(i));
+      await b.append(event(i));
+    }
+    await Promise.all([a.append(event(100)), b.append(event(101)), a.append(event(102))]);
+    expect(await a.verifyShard(0)).toMatchObject({ ok: true, verified: 15 });
+  });
+});
