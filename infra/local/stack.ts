@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import { createRuntime } from '../../libs/runtime/index.ts';
 import {
   createDynamoClient,
   type DynamoClientOptions,
+  dropTables,
   ensureTables,
   type TableName,
 } from '../../libs/store/index.ts';
@@ -75,12 +77,16 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
   try {
     let dynamodbEndpoint = options.dynamodbEndpoint ?? process.env.DYNAMODB_ENDPOINT;
+    const sharedEndpoint = Boolean(dynamodbEndpoint);
     if (!dynamodbEndpoint) {
       const store = await startEmbeddedStore({ path: memory ? undefined : join(dataDir, 'dynamodb') });
       cleanups.push(() => store.close());
       dynamodbEndpoint = store.endpoint;
     }
-    const prefix = options.tablePrefix ?? 'yitong';
+    // A throwaway run on a shared endpoint gets tables of its own, dropped when it stops.
+    const throwawayTables = memory && sharedEndpoint && !options.tablePrefix;
+    const prefix =
+      options.tablePrefix ?? (throwawayTables ? `yitong-tmp-${randomBytes(4).toString('hex')}` : 'yitong');
     const tables: Record<TableName, string> = {
       identity: `${prefix}-identity`,
       licences: `${prefix}-licences`,
@@ -89,6 +95,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const doc = createDynamoClient({ endpoint: dynamodbEndpoint, configure: options.configureDynamo });
     cleanups.push(async () => doc.destroy());
     await ensureTables(doc, tables);
+    if (throwawayTables) cleanups.push(() => dropTables(doc, tables));
 
     // Shared by every zone, as on AWS where all zones use the same keys and tables.
     const keyring = new LocalKeyring(keysDir);

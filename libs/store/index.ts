@@ -5,7 +5,7 @@ export {
   isConditionalCheckFailed,
   isExpired,
 } from './client.ts';
-export { createTableInput, ensureTables } from './provision.ts';
+export { createTableInput, dropTables, ensureTables } from './provision.ts';
 export {
   IDENTITY_INDEXES,
   type IndexDefinition,

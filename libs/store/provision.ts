@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -96,6 +97,21 @@ export const ensureTables = async (
       ) {
         throw err;
       }
+    }
+  }
+};
+
+/** Deletes tables (throwaway local runs on a shared endpoint). Missing ones are fine. */
+export const dropTables = async (
+  doc: DynamoDBDocumentClient,
+  names: Readonly<Record<TableName, string>>,
+): Promise<void> => {
+  const client = doc as unknown as DynamoDBClient;
+  for (const tableName of Object.values(names)) {
+    try {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+    } catch (err: unknown) {
+      if (!(err instanceof ResourceNotFoundException)) throw err;
     }
   }
 };

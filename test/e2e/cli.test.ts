@@ -13,6 +13,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'yitong-cli-'));
   stack = await startLocalStack({
     dataDir,
+    tablePrefix: `cli-${Date.now().toString(36)}`,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0 },
   });

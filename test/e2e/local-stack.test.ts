@@ -72,7 +72,9 @@ describe('local stack restart', () => {
     try {
       const ports = { public: 0, extranet: 0, intranet: 0 };
       const demoSites = { tax: 0, housing: 0 };
-      const first = await startLocalStack({ dataDir, ports, demoSites });
+      // Own tables, in case DYNAMODB_ENDPOINT points every test at one shared store.
+      const tablePrefix = `restart-${Date.now().toString(36)}`;
+      const first = await startLocalStack({ dataDir, ports, demoSites, tablePrefix });
       const before = await (await fetch(`${first.urls.public}/jwks`)).json();
       const written = await new DynamoAuditLog(
         createDynamoClient({ endpoint: first.dynamodbEndpoint }),
@@ -80,7 +82,7 @@ describe('local stack restart', () => {
       ).append({ type: 'test.restart', outcome: 'success', zone: 'public' });
       await first.stop();
 
-      const second = await startLocalStack({ dataDir, ports, demoSites });
+      const second = await startLocalStack({ dataDir, ports, demoSites, tablePrefix });
       const after = await (await fetch(`${second.urls.public}/jwks`)).json();
       const chains = await new DynamoAuditLog(
         createDynamoClient({ endpoint: second.dynamodbEndpoint }),
