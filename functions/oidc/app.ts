@@ -21,7 +21,7 @@ import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
-import { langOf } from './page-kit.ts';
+import { basePathOf, langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
@@ -32,9 +32,16 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
   const nonce = randomBytes(16).toString('base64');
   ctx.set(
     'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'none'; frame-ancestors 'none'`,
+    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'self'; frame-ancestors 'none'`,
   );
-  return page({ lang, title, body, nonce, switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}` });
+  return page({
+    lang,
+    title,
+    body,
+    nonce,
+    basePath: basePathOf(ctx),
+    switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
+  });
 };
 
 /**
@@ -46,6 +53,7 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
 export const makeHandler = async (runtime: Runtime) => {
   const { config, doc, audit } = runtime;
   const table = config.tables.identity;
+  const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
   const [idTokenSigner, pairwiseSalt] = await Promise.all([
@@ -107,6 +115,7 @@ export const makeHandler = async (runtime: Runtime) => {
   // A strict default CSP on every provider response; oidc-provider adds the hash of its own
   // inline script (form_post) to script-src, and our pages replace it with their nonce CSP.
   provider.use(async (ctx, next) => {
+    ctx.state.basePath = mountPath;
     ctx.set(
       'content-security-policy',
       "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -141,7 +150,6 @@ export const makeHandler = async (runtime: Runtime) => {
     }),
   );
 
-  const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const app = serverless(provider.callback(), {
     request: (request: ProxiedRequest) => {
       request.socket.encrypted = false;

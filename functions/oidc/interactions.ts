@@ -45,6 +45,7 @@ import {
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import {
+  basePathOf,
   csrfCookie,
   langOf,
   PageError,
@@ -727,7 +728,10 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       );
     }
     if (parsed.data.interaction)
-      return redirect(ctx, `/interaction/${parsed.data.interaction}?registered=1&lang=${lang}`);
+      return redirect(
+        ctx,
+        `${basePathOf(ctx)}/interaction/${parsed.data.interaction}?registered=1&lang=${lang}`,
+      );
     return render(
       ctx,
       201,

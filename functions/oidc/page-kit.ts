@@ -37,27 +37,31 @@ export const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
   return lang;
 };
 
+/** The issuer's path prefix ('' or an API stage such as '/prod'), set on each request by the app. */
+export const basePathOf = (ctx: Ctx): string => String((ctx.state as { basePath?: string }).basePath ?? '');
+
 /** Renders a page with a fresh CSP nonce for its own style and script, never cached. */
 export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
   const nonce = randomBytes(16).toString('base64');
-  const url = new URL(ctx.originalUrl ?? ctx.url, 'http://x');
+  const url = new URL(ctx.url, 'http://x');
   url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
   ctx.set(
     'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; frame-ancestors 'none'`,
   );
   ctx.body = page({
     lang,
     title,
     body,
     nonce,
-    switchHref:
-      ctx.method === 'GET'
-        ? `${url.pathname}${url.search}`
-        : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
+    basePath: basePathOf(ctx),
+    switchHref: (ctx.method === 'GET'
+      ? `${url.pathname}${url.search}`
+      : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`
+    ).replace(/^\//, ''),
     script,
   });
 };

@@ -13,7 +13,7 @@ export const webauthnScript = (uid: string, mode: 'login' | 'register'): string 
   const b64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\\+/g, '-').replace(/\\//g, '_').replace(/=+$/, '');
   const unb64 = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4)), (c) => c.charCodeAt(0));
   const post = async (path, body) => {
-    const res = await fetch('/interaction/${uid}/passkey/' + path, {
+    const res = await fetch('interaction/${uid}/passkey/' + path, {
       method: 'POST', credentials: 'same-origin',
       headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify(body || {}),

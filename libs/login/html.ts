@@ -74,8 +74,13 @@ export interface PageOptions {
   readonly body: Html;
   /** CSP nonce for the page's own style and script. */
   readonly nonce: string;
-  /** Where the language switch points: the same page in the other language. */
+  /** Where the language switch points: the same page in the other language (relative to basePath). */
   readonly switchHref: string;
+  /**
+   * The issuer's path ('' on a custom domain, '/prod' behind an API stage). Every link and
+   * form on the pages is relative, resolved against it through <base>.
+   */
+  readonly basePath: string;
   readonly script?: string;
 }
 
@@ -87,6 +92,7 @@ export const page = (o: PageOptions): string =>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<base href="${o.basePath}/">
 <title>${o.title} – ${t(o.lang, 'service')}</title>
 <style nonce="${o.nonce}">${new Html(STYLES)}</style>
 </head>

@@ -10,7 +10,7 @@ export interface PageContext {
 }
 
 const cancelForm = (c: PageContext): Html =>
-  html`<form method="post" action="/interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
+  html`<form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
 <button type="submit" class="secondary">${t(c.lang, 'cancel')}</button></form>`;
 
 export const loginBody = (
@@ -22,7 +22,7 @@ export const loginBody = (
 ${o.notice ? html`<div class="notice" role="status">${o.notice}</div>` : ''}
 <h1>${t(c.lang, 'signInTitle')}</h1>
 <p class="lead">${t(c.lang, 'signInLead')} ${t(c.lang, 'signInTo', { client: c.clientName })}</p>
-<form method="post" action="/interaction/${c.uid}/login" novalidate>
+<form method="post" action="interaction/${c.uid}/login" novalidate>
 ${hidden('csrf', c.csrf)}
 ${field({ name: 'username', label: t(c.lang, 'username'), autocomplete: 'username', value: o.username, error: error('username'), maxlength: 64, autofocus: !o.errors?.length })}
 ${field({ name: 'password', label: t(c.lang, 'password'), type: 'password', autocomplete: 'current-password', error: error('password'), maxlength: 256 })}
@@ -35,8 +35,8 @@ ${
 <p class="message" id="passkey-error" role="alert"></p></div>`
     : ''
 }
-<p>${t(c.lang, 'noAccount')} <a href="/register?interaction=${c.uid}&amp;lang=${c.lang}">${t(c.lang, 'register')}</a></p>
-<p><a href="/password/reset?lang=${c.lang}">${t(c.lang, 'forgotPassword')}</a> · <a href="/password/change?lang=${c.lang}">${t(c.lang, 'changePassword')}</a></p>
+<p>${t(c.lang, 'noAccount')} <a href="register?interaction=${c.uid}&amp;lang=${c.lang}">${t(c.lang, 'register')}</a></p>
+<p><a href="password/reset?lang=${c.lang}">${t(c.lang, 'forgotPassword')}</a> · <a href="password/change?lang=${c.lang}">${t(c.lang, 'changePassword')}</a></p>
 ${cancelForm(c)}`;
 };
 
@@ -44,7 +44,7 @@ export const otpBody = (c: PageContext, o: { error?: string; stepUp: boolean }):
   html`${errorSummary(c.lang, o.error ? [{ field: 'otp', message: o.error }] : [])}
 <h1>${t(c.lang, 'otpTitle')}</h1>
 <p class="lead">${o.stepUp ? t(c.lang, 'stepUpLead', { client: c.clientName }) : t(c.lang, 'otpLead')}</p>
-<form method="post" action="/interaction/${c.uid}/otp" novalidate>
+<form method="post" action="interaction/${c.uid}/otp" novalidate>
 ${hidden('csrf', c.csrf)}
 ${field({ name: 'otp', label: t(c.lang, 'otp'), hint: t(c.lang, 'otpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 16, autofocus: true })}
 <button type="submit">${t(c.lang, 'continue')}</button>
@@ -60,7 +60,7 @@ export const enrolBody = (
 <p class="lead">${t(c.lang, 'enrolLead', { client: c.clientName })}</p>
 <p><img src="${o.qrSvgDataUrl}" width="200" height="200" alt="${t(c.lang, 'enrolTitle')}"></p>
 <p>${t(c.lang, 'enrolSecret')} <span class="secret" id="totp-secret">${o.secret}</span></p>
-<form method="post" action="/interaction/${c.uid}/enrol" novalidate>
+<form method="post" action="interaction/${c.uid}/enrol" novalidate>
 ${hidden('csrf', c.csrf)}
 ${field({ name: 'otp', label: t(c.lang, 'otp'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 6 })}
 <button type="submit">${t(c.lang, 'continue')}</button>
@@ -71,7 +71,7 @@ export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
   html`<h1>${t(c.lang, 'recoveryTitle')}</h1>
 <p class="lead">${t(c.lang, 'recoveryLead')}</p>
 <ul class="codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ul>
-<form method="post" action="/interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
+<form method="post" action="interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
 <button type="submit">${t(c.lang, 'recoverySaved')}</button></form>`;
 
 export const consentBody = (c: PageContext, scopes: readonly string[]): Html => {
@@ -85,7 +85,7 @@ export const consentBody = (c: PageContext, scopes: readonly string[]): Html => 
 <p class="lead">${t(c.lang, 'consentLead', { client: c.clientName })}</p>
 <ul class="scopes">${scopes.map((s) => html`<li>${describe(s)}</li>`)}</ul>
 <p>${t(c.lang, 'consentRemember')}</p>
-<form method="post" action="/interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}
+<form method="post" action="interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}
 <button type="submit" name="decision" value="allow">${t(c.lang, 'allow')}</button>
 <button type="submit" name="decision" value="deny" class="secondary">${t(c.lang, 'deny')}</button></form>`;
 };
@@ -95,7 +95,7 @@ export const protectBody = (c: PageContext): Html =>
 <p class="lead">${t(c.lang, 'protectLead')}</p>
 <div class="js-only" id="passkey-block"><button type="button" id="passkey-register">${t(c.lang, 'addPasskey')}</button>
 <p class="message" id="passkey-error" role="alert"></p></div>
-<form method="post" action="/interaction/${c.uid}/protect">${hidden('csrf', c.csrf)}
+<form method="post" action="interaction/${c.uid}/protect">${hidden('csrf', c.csrf)}
 <button type="submit" name="choice" value="totp" class="secondary">${t(c.lang, 'addTotp')}</button>
 <button type="submit" name="choice" value="skip" class="secondary" id="not-now">${t(c.lang, 'notNow')}</button></form>`;
 
@@ -118,7 +118,7 @@ export const registerBody = (
   return html`${errorSummary(lang, o.errors ?? [])}
 <h1>${t(lang, 'registerTitle')}</h1>
 <p class="lead">${t(lang, 'registerLead')}</p>
-<form method="post" action="/register" novalidate>
+<form method="post" action="register" novalidate>
 ${hidden('csrf', o.csrf)}${hidden('interaction', o.interaction)}${hidden('lang', lang)}
 <fieldset class="radios"><legend>${t(lang, 'accountType')}</legend>
 <input type="radio" id="kind-citizen" name="kind" value="citizen"${new Html(kind === 'citizen' ? ' checked' : '')}><label for="kind-citizen">${t(lang, 'citizen')}</label>
@@ -150,15 +150,15 @@ export const resetRequestBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'resetTitle')}</h1>
 <p class="lead">${t(lang, 'resetLead')}</p>
-<form method="post" action="/password/reset" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/reset" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 <button type="submit">${t(lang, 'sendCode')}</button></form>
-<p><a href="/password/reset/confirm?lang=${lang}">${t(lang, 'resetConfirmTitle')}</a></p>`;
+<p><a href="password/reset/confirm?lang=${lang}">${t(lang, 'resetConfirmTitle')}</a></p>`;
 
 export const resetConfirmBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'resetConfirmTitle')}</h1>
-<form method="post" action="/password/reset/confirm" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/reset/confirm" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'code', label: t(lang, 'resetCode'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'code'), maxlength: 8 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
@@ -167,7 +167,7 @@ ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', aut
 export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'changeTitle')}</h1>
-<form method="post" action="/password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}

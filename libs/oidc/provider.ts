@@ -83,6 +83,8 @@ type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partia
  */
 export const createProvider = (deps: ProviderDeps): Provider => {
   const secure = new URL(deps.issuer).protocol === 'https:';
+  // Behind an API stage without a custom domain the issuer has a path; our pages live under it.
+  const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
 
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(
@@ -191,7 +193,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       PushedAuthorizationRequest: 60,
       ClientCredentials: 600,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
+    interactions: { url: (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}`, policy },
     loadExistingGrant: async (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       const client = ctx.oidc.client;

@@ -78,6 +78,12 @@ export class UserAgent {
     return page;
   }
 
+  /** Resolves a link or form action as the browser would: against the page's <base href>, if any. */
+  resolve(page: Page, href: string): string {
+    const base = /<base href="([^"]+)">/.exec(page.html)?.[1];
+    return new URL(decode(href), base ? new URL(decode(base), page.url) : page.url).href;
+  }
+
   /** Submits the form whose action ends with `actionSuffix`, with its hidden fields and `fields`. */
   async submit(
     page: Page,
@@ -86,7 +92,7 @@ export class UserAgent {
     stopAt?: (location: URL) => boolean,
   ): Promise<Page> {
     const forms = [...page.html.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
-    const form = forms.find((f) => f[1]!.replaceAll('&amp;', '&').endsWith(actionSuffix));
+    const form = forms.find((f) => new URL(this.resolve(page, f[1]!)).pathname.endsWith(actionSuffix));
     if (!form)
       throw new Error(
         `no form ending ${actionSuffix} on ${page.url} (status ${page.status}): ${page.html.slice(0, 400)}`,
@@ -97,7 +103,7 @@ export class UserAgent {
         decode(m[2]!),
       ]),
     );
-    const action = new URL(decode(form[1]!), page.url).href;
+    const action = this.resolve(page, form[1]!);
     const res = await this.request(action, { form: { ...hidden, ...fields } });
     return this.follow(action, stopAt, res);
   }
