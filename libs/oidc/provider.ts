@@ -258,6 +258,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
   const provider = new Provider(deps.issuer, configuration);
   // API Gateway (and locally the gateway) terminates TLS and forwards X-Forwarded-* headers.
   provider.proxy = true;
+  // API Gateway appends the caller's address to any X-Forwarded-For the caller sent: trust only the last.
+  provider.maxIpsCount = 1;
 
   // Back-channel logout is the only way other sites learn of a logout: retry a failed delivery.
   const delays = deps.backchannelRetryDelaysMs ?? [250, 1000];

@@ -12,10 +12,16 @@ import { freshTables } from '../support/tables.ts';
 const HOST = 'abc123.execute-api.eu-west-1.amazonaws.com';
 const ISSUER = `https://${HOST}/prod`;
 let handler: Awaited<ReturnType<typeof makeHandler>>;
+let auditEvents: () => Promise<Array<Record<string, unknown>>>;
 const jar = new Map<string, string>();
 
 /** One request through the deployed handler as API Gateway would send it through the stage URL. */
-const send = async (method: string, pathAndQuery: string, form?: Record<string, string>) => {
+const send = async (
+  method: string,
+  pathAndQuery: string,
+  form?: Record<string, string>,
+  extraHeaders: Record<string, string> = {},
+) => {
   const url = new URL(pathAndQuery, `https://${HOST}`);
   const event = restEvent({
     method,
@@ -24,6 +30,7 @@ const send = async (method: string, pathAndQuery: string, form?: Record<string, 
     headers: {
       cookie: [...jar.entries()].map(([k, v]) => `${k}=${v}`).join('; '),
       ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      ...extraHeaders,
     },
     body: form ? new URLSearchParams(form).toString() : undefined,
   });
@@ -56,6 +63,21 @@ beforeAll(async () => {
     keys: { kind: 'local', dir: undefined },
     dynamodbEndpoint: undefined,
     localMode: false,
+  };
+  auditEvents = async () => {
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const events: Array<Record<string, unknown>> = [];
+    for (let shard = 0; shard < 4; shard++) {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: tables.audit,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': `chain#${shard}` },
+        }),
+      );
+      events.push(...(Items ?? []));
+    }
+    return events;
   };
   handler = await makeHandler(await createRuntime(config, { doc, keyring: new LocalKeyring(undefined) }));
   await putClient(doc, tables.identity, {
@@ -102,5 +124,28 @@ describe('sign-in behind an API stage (no custom domain)', () => {
     const done = await send('POST', `/interaction/${uid}/protect`, { csrf, choice: 'skip' });
     expect(done.status).toBe(303);
     expect(done.location).toBe(`${ISSUER}/auth/${uid}`);
+  });
+
+  it('records the address API Gateway saw, not one the caller claims', async () => {
+    const auth = await send(
+      'GET',
+      `/auth?client_id=stage-client&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://site.example/cb')}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+    );
+    const uid = auth.location!.split('/').pop()!;
+    const login = await send('GET', `/interaction/${uid}`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(login.body)![1]!;
+    // What API Gateway forwards when the caller sends its own X-Forwarded-For: theirs first, the real one last.
+    const refused = await send(
+      'POST',
+      `/interaction/${uid}/login`,
+      { csrf, username: 'spoof.check', password: 'wrong password' },
+      { 'X-Forwarded-For': '6.6.6.6, 198.51.100.23' },
+    );
+    expect(refused.status).toBe(401);
+    const failures = (await auditEvents()).filter(
+      (e) => e.type === 'login.failure' && e.correlationId === uid,
+    );
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.sourceIp).toBe('198.51.100.23');
   });
 });
