@@ -14,9 +14,9 @@ import {
   SesNotifier,
   SourceThrottle,
 } from '../../libs/accounts/index.ts';
-import { problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
+import { isTransient, problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
-import { logger } from '../../libs/observability/index.ts';
+import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
@@ -112,6 +112,51 @@ export const makeHandler = async (runtime: Runtime) => {
   const throttle = new SourceThrottle(doc, table);
   const outbox = config.localMode ? new OutboxNotifier() : undefined;
   const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
+  // A store that throttles or times out is a reason to retry, not a server fault: answer 503
+  // with Retry-After (a page for people, JSON for machines) — whether the error reached us or
+  // oidc-provider caught it on its own endpoints and was about to answer server_error.
+  const busy = (ctx: KoaContextWithOIDC, err: unknown) => {
+    logger.warn(LogMessage.dependencyBusy, {
+      path: ctx.path,
+      error: err instanceof Error ? err.name : String(err),
+    });
+    ctx.status = 503;
+    ctx.set('retry-after', '1');
+    if (ctx.accepts('html', 'json') === 'json' || ctx.path === '/token' || ctx.path.startsWith('/token/')) {
+      ctx.type = 'json';
+      ctx.body = {
+        error: 'temporarily_unavailable',
+        error_description: 'the service is busy; retry in a second',
+      };
+    } else {
+      const lang = langOf(ctx);
+      ctx.type = 'html';
+      ctx.body = providerPage(
+        ctx,
+        t(lang, 'busyTitle'),
+        messageBody(t(lang, 'busyTitle'), t(lang, 'busyLead')),
+      );
+    }
+  };
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    try {
+      await next();
+    } catch (err: unknown) {
+      if (!isTransient(err)) throw err;
+      return busy(ctx, err);
+    }
+    const transient = (ctx.state as { transientError?: unknown }).transientError;
+    if (transient) busy(ctx, transient);
+  });
+  provider.silent = true;
+  // Koa's own error event (the typings list only oidc-provider's events).
+  (provider as unknown as NodeJS.EventEmitter).on('error', (err: unknown) =>
+    logger.error(LogMessage.unhandledError, { error: err instanceof Error ? err : String(err) }),
+  );
+  provider.on('server_error', (ctx, err) => {
+    if (isTransient(err)) (ctx.state as { transientError?: unknown }).transientError = err;
+    else logger.error(LogMessage.oidcServerError, { error: err });
+  });
   // A strict default CSP on every provider response; oidc-provider adds the hash of its own
   // inline script (form_post) to script-src, and our pages replace it with their nonce CSP.
   provider.use(async (ctx, next) => {

@@ -15,4 +15,4 @@ export {
   type ZonedContext,
   zoneContext,
 } from './middleware.ts';
-export { invalidParamsOf, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
+export { invalidParamsOf, isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';

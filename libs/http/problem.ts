@@ -10,7 +10,7 @@ export const invalidParamsOf = (err: ZodError): InvalidParam[] =>
   err.issues.map((issue) => ({ name: issue.path.join('.') || '(body)', reason: issue.message }));
 
 /** Throttling and timeouts from AWS are the caller's cue to retry, not a server fault. */
-const isTransient = (err: unknown): boolean =>
+export const isTransient = (err: unknown): boolean =>
   err instanceof Error &&
   /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError|ServiceUnavailable/.test(err.name);
 

@@ -94,6 +94,8 @@ const en = {
   email: 'Email address (optional)',
   emailHint: 'Used only to send you account messages, such as password reset codes.',
   outboxTitle: 'Outbox (local mode)',
+  busyTitle: 'The service is busy',
+  busyLead: 'Nothing was lost. Wait a moment, then go back and try again.',
   passkeyRequiredTitle: 'This service needs a passkey',
   passkeyRequiredLead:
     '{client} requires the highest level of assurance: confirm with a passkey on this device.',
@@ -190,6 +192,8 @@ const zh: Record<MessageKey, string> = {
   email: '电子邮箱（选填）',
   emailHint: '仅用于发送账号消息，例如密码重置验证码。',
   outboxTitle: '发件箱（本地模式）',
+  busyTitle: '服务繁忙',
+  busyLead: '您的数据没有丢失。请稍候，然后返回重试。',
   passkeyRequiredTitle: '此服务需要通行密钥',
   passkeyRequiredLead: '{client}要求最高认证等级：请使用本设备上的通行密钥确认身份。',
   passkeyRequiredNoJs: '通行密钥需要浏览器启用 JavaScript。请启用，或换用其他设备。',

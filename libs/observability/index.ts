@@ -12,6 +12,7 @@ export const LogMessage = {
   coldStart: 'function initialised',
   unhandledError: 'unhandled error answered with 500',
   oidcServerError: 'oidc-provider reported a server error',
+  dependencyBusy: 'a dependency throttled or timed out; answered 503',
   localStackStarted: 'local stack started',
   localGatewayError: 'local gateway failed to invoke a handler',
 } as const;
