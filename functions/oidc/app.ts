@@ -21,7 +21,7 @@ import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
-import { basePathOf, langOf } from './page-kit.ts';
+import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
@@ -40,7 +40,7 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
     body,
     nonce,
     basePath: basePathOf(ctx),
-    switchHref: `?lang=${lang === 'en' ? 'zh-CN' : 'en'}`,
+    switchHref: switchHrefFor(ctx, lang),
   });
 };
 

@@ -40,11 +40,24 @@ export const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
 /** The issuer's path prefix ('' or an API stage such as '/prod'), set on each request by the app. */
 export const basePathOf = (ctx: Ctx): string => String((ctx.state as { basePath?: string }).basePath ?? '');
 
+/**
+ * The same page in the other language, relative to the base path. A POST result links to
+ * the GET page it came from (the interaction, not the step).
+ */
+export const switchHrefFor = (ctx: Ctx, lang: Lang): string => {
+  const url = new URL(ctx.url, 'http://x');
+  url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
+  const path =
+    ctx.method === 'GET'
+      ? url.pathname
+      : url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '');
+  const search = ctx.method === 'GET' ? url.search : `?lang=${url.searchParams.get('lang')}`;
+  return `${path}${search}`.replace(/^\//, '');
+};
+
 /** Renders a page with a fresh CSP nonce for its own style and script, never cached. */
 export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
   const nonce = randomBytes(16).toString('base64');
-  const url = new URL(ctx.url, 'http://x');
-  url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
@@ -58,10 +71,7 @@ export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body
     body,
     nonce,
     basePath: basePathOf(ctx),
-    switchHref: (ctx.method === 'GET'
-      ? `${url.pathname}${url.search}`
-      : `${url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '')}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`
-    ).replace(/^\//, ''),
+    switchHref: switchHrefFor(ctx, lang),
     script,
   });
 };
