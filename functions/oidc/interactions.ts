@@ -31,6 +31,7 @@ import {
   consentBody,
   enrolBody,
   type FieldError,
+  fieldName,
   type Lang,
   loginBody,
   messageBody,
@@ -306,13 +307,19 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const username = (form.username ?? '').trim();
     const password = form.password ?? '';
     if (!username)
-      errors.push({ field: 'username', message: t(lang, 'required', { field: t(lang, 'username') }) });
+      errors.push({
+        field: 'username',
+        message: t(lang, 'required', { field: fieldName(lang, 'username') }),
+      });
     else if (username.length > 64)
-      errors.push({ field: 'username', message: t(lang, 'tooLong', { field: t(lang, 'username') }) });
+      errors.push({ field: 'username', message: t(lang, 'tooLong', { field: fieldName(lang, 'username') }) });
     if (!password)
-      errors.push({ field: 'password', message: t(lang, 'required', { field: t(lang, 'password') }) });
+      errors.push({
+        field: 'password',
+        message: t(lang, 'required', { field: fieldName(lang, 'password') }),
+      });
     else if (password.length > 256)
-      errors.push({ field: 'password', message: t(lang, 'tooLong', { field: t(lang, 'password') }) });
+      errors.push({ field: 'password', message: t(lang, 'tooLong', { field: fieldName(lang, 'password') }) });
     if (errors.length) {
       return render(
         ctx,

@@ -11,6 +11,7 @@ import type { Zone } from '../../libs/config/index.ts';
 import {
   changePasswordBody,
   type FieldError,
+  fieldName,
   html,
   messageBody,
   resetConfirmBody,
@@ -50,7 +51,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     const { form, lang } = readCookieForm(ctx);
     const username = (form.username ?? '').trim();
     if (!username || username.length > 64) {
-      const message = t(lang, username ? 'tooLong' : 'required', { field: t(lang, 'username') });
+      const message = t(lang, username ? 'tooLong' : 'required', { field: fieldName(lang, 'username') });
       return render(
         ctx,
         400,
@@ -153,9 +154,15 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       );
     const errors: FieldError[] = [];
     if (!username)
-      errors.push({ field: 'username', message: t(lang, 'required', { field: t(lang, 'username') }) });
+      errors.push({
+        field: 'username',
+        message: t(lang, 'required', { field: fieldName(lang, 'username') }),
+      });
     if (!form.current)
-      errors.push({ field: 'current', message: t(lang, 'required', { field: t(lang, 'currentPassword') }) });
+      errors.push({
+        field: 'current',
+        message: t(lang, 'required', { field: fieldName(lang, 'currentPassword') }),
+      });
     const weak = newPasswordError(lang, form.password ?? '');
     if (weak) errors.push(weak);
     if (errors.length) return again(400, errors);

@@ -9,7 +9,7 @@ const en = {
   skip: 'Skip to main content',
   signInTitle: 'Sign in',
   signInLead: 'One account for every government service.',
-  signInTo: 'to continue to {client}',
+  signInTo: 'Sign in to continue to {client}.',
   username: 'Login name',
   password: 'Password',
   signIn: 'Sign in',
@@ -23,7 +23,7 @@ const en = {
   locked: 'Too many failed attempts. Sign-in for this login name is paused until {time}.',
   throttled: 'Too many attempts from your network. Wait a few minutes and try again.',
   required: 'Enter your {field}.',
-  tooLong: '{field} is too long.',
+  tooLong: 'Your {field} is too long.',
   otpTitle: 'Enter your security code',
   otpLead: 'Open your authenticator app and enter the 6-digit code for yitong.',
   stepUpLead: '{client} needs a higher level of assurance: confirm with your second factor.',
@@ -111,7 +111,7 @@ const zh: Record<MessageKey, string> = {
   skip: '跳到主要内容',
   signInTitle: '登录',
   signInLead: '一个账号，办理所有政务服务。',
-  signInTo: '以继续使用{client}',
+  signInTo: '登录后继续使用{client}。',
   username: '登录名',
   password: '密码',
   signIn: '登录',
@@ -200,6 +200,12 @@ const zh: Record<MessageKey, string> = {
 };
 
 const catalogue: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };
+
+/** A field's name inside a sentence ("Enter your login name."): lower case in English. */
+export const fieldName = (lang: Lang, key: MessageKey): string => {
+  const label = catalogue[lang][key];
+  return lang === 'en' ? label.toLowerCase() : label;
+};
 
 /** A message in the page's language, with `{name}` placeholders filled. Values are escaped by the page. */
 export const t = (lang: Lang, key: MessageKey, vars: Record<string, string> = {}): string =>

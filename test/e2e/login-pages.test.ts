@@ -181,8 +181,8 @@ describe('bad input gets a clear 4xx, never a 500', () => {
     const page = await ua.request(`${base}/interaction/${uid}/login`, {
       form: { csrf, username: 'u'.repeat(65), password: '' },
     });
-    expectClear(page, 400, /Login name is too long/);
-    expect(page.html).toMatch(/Enter your Password|Enter your password/i);
+    expectClear(page, 400, /Your login name is too long/);
+    expect(page.html).toContain('Enter your password.');
   });
 
   it('refuses a post without the CSRF token, and one from another browser', async () => {
