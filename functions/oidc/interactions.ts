@@ -81,6 +81,18 @@ const Pending = z.object({
 });
 type Pending = z.infer<typeof Pending>;
 
+/** A second factor proven in this sign-in: a TOTP or recovery code, or a passkey. */
+const hasSecondFactor = (amr: readonly string[]): boolean => amr.includes('otp') || amr.includes('hwk');
+
+/**
+ * A new factor may be added during sign-in only by someone who proved every kind of factor
+ * the account already has — otherwise a stolen password would be enough to add one's own.
+ */
+const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
+  (!account.totp && account.passkeyIds.length === 0) || hasSecondFactor(amr);
+
+const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
+
 type Ctx = KoaContextWithOIDC;
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -175,26 +187,47 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const required = async (d: Details) => requiredLoa((await clientOf(d)).requiredAcr, d.params.acr_values);
 
   /** After the password: a second factor if the account has one or the service needs one, else done. */
-  const afterPassword = async (ctx: Ctx, d: Details, account: Account, lang: Lang, amr: string[]) => {
-    const c = await context(ctx, d, lang);
-    if ((await required(d)) >= 3) return showPasskeyRequired(ctx, d, account, lang, amr);
-    if (account.totp) {
-      await savePending(d.uid, { accountId: account.id, amr });
-      return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: false }));
+  /**
+   * The one place that decides what a person proves next, given what the account has, what
+   * they have proven in this sign-in (`amr`) and the level the service needs.
+   */
+  const nextStep = async (
+    ctx: Ctx,
+    d: Details,
+    account: Account,
+    lang: Lang,
+    amr: string[],
+    stepUp = false,
+  ) => {
+    const need = await required(d);
+    const proven = hasSecondFactor(amr);
+    const passkeys = account.passkeyIds.length > 0;
+    if (need >= 3 && !amr.includes('hwk')) {
+      // Only a passkey reaches level 3. Adding one needs the factor the account already has.
+      if (passkeys || !account.totp || proven) return showPasskeyRequired(ctx, d, account, lang, amr);
     }
-    if ((await required(d)) >= 2) return showEnrolment(ctx, d, account, lang, amr);
-    if (account.passkeyIds.length === 0 && ctx.cookies.get('yitong_protect_later') !== '1') {
+    if (!proven && account.totp) {
+      await savePending(d.uid, { accountId: account.id, amr });
+      return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(await context(ctx, d, lang), { stepUp }));
+    }
+    if (!proven && need >= 2) {
+      return passkeys
+        ? showPasskeyRequired(ctx, d, account, lang, amr)
+        : showEnrolment(ctx, d, account, lang, amr);
+    }
+    if (!proven && !passkeys && ctx.cookies.get('yitong_protect_later') !== '1') {
       await savePending(d.uid, { accountId: account.id, amr });
       return render(
         ctx,
         200,
         lang,
         t(lang, 'protectTitle'),
-        protectBody(c),
+        protectBody(await context(ctx, d, lang)),
         webauthnScript(d.uid, 'register'),
       );
     }
-    return redirect(ctx, await finishLogin(ctx, d, account, 1, amr));
+    const loa = amr.includes('hwk') ? 3 : proven ? 2 : 1;
+    return redirect(ctx, await finishLogin(ctx, d, account, loa, amr));
   };
 
   /** The service needs level 3: only a passkey will do (a second factor would only loop back here). */
@@ -219,6 +252,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     amr: string[],
     error?: string,
   ) => {
+    if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
     const existing = await loadPending(d.uid);
     const secret = existing?.totpSecret ?? newTotpSecret();
     await savePending(d.uid, { accountId: account.id, amr, totpSecret: secret });
@@ -266,13 +300,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         : undefined;
       if (sessionAccount && d.prompt.reasons.includes('yitong_acr')) {
         // Step-up: the person is known; ask only for what raises the level.
-        const amr = ['pwd'];
-        if ((await required(d)) >= 3) return showPasskeyRequired(ctx, d, sessionAccount, lang, amr);
-        if (sessionAccount.totp) {
-          await savePending(uid, { accountId: sessionAccount.id, amr });
-          return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(c, { stepUp: true }));
-        }
-        return showEnrolment(ctx, d, sessionAccount, lang, amr);
+        return nextStep(ctx, d, sessionAccount, lang, ['pwd'], true);
       }
       const notice = ctx.query.registered === '1' ? t(lang, 'accountCreated') : undefined;
       return render(
@@ -350,7 +378,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         webauthnScript(uid, 'login'),
       );
     }
-    return afterPassword(ctx, d, result.account, lang, ['pwd']);
+    return nextStep(ctx, d, result.account, lang, ['pwd']);
   };
 
   const otp = async (ctx: Ctx, uid: string) => {
@@ -388,13 +416,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }),
       );
     }
-    return redirect(ctx, await finishLogin(ctx, d, account, 2, [...new Set([...pending.amr, 'otp', 'mfa'])]));
+    return nextStep(ctx, d, account, langOf(ctx), [...new Set([...pending.amr, 'otp', 'mfa'])]);
   };
 
   const enrol = async (ctx: Ctx, uid: string) => {
     const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
+    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
     const secret = pending?.totpSecret;
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
@@ -427,7 +456,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const { pending, account } = await pendingAccount(uid);
     if (!account.totp || !pending.amr.includes('otp'))
       throw new PageError(400, 'finish the security code step first');
-    return redirect(ctx, await finishLogin(ctx, d, account, 2, pending.amr));
+    return nextStep(ctx, d, account, langOf(ctx), pending.amr);
   };
 
   const protect = async (ctx: Ctx, uid: string) => {
@@ -435,6 +464,8 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
     if (form.choice === 'totp') return showEnrolment(ctx, d, account, lang, pending.amr);
+    // "Not now" is only for accounts with no second factor; anyone else must use theirs.
+    if (account.totp || account.passkeyIds.length > 0) throw new PageError(403, ADD_FACTOR_REFUSED);
     ctx.cookies.set('yitong_protect_later', '1', {
       httpOnly: true,
       sameSite: 'lax',
@@ -442,6 +473,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       signed: false,
       secure: ctx.secure,
     });
+    // The account has no second factor (checked above): this sign-in is level 1.
     return redirect(ctx, await finishLogin(ctx, d, account, 1, pending.amr));
   };
 
@@ -589,6 +621,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
     const { pending, account } = await pendingAccount(uid);
+    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
     if (action === 'register-options') {
       const options = await generateRegistrationOptions({
         rpName: rp.name,

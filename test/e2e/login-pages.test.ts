@@ -143,6 +143,30 @@ describe('registration and passwords', () => {
   });
 });
 
+describe('second factors', () => {
+  it('cannot be replaced by someone who knows only the password', async () => {
+    const { ua, page, uid, base } = await loginPage();
+    const otpPage = await ua.submit(page, '/login', { username: 'li.si', password: 'demo-staff-2026' });
+    expect(otpPage.html).toContain('/otp" novalidate');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(otpPage.html)![1]!;
+    const enrol = await ua.request(`${base}/interaction/${uid}/enrol`, { form: { csrf, otp: '123456' } });
+    expect(enrol.status).toBe(403);
+    expect(enrol.html).toContain('second factor this account already has');
+    const passkey = await ua.request(`${base}/interaction/${uid}/passkey/register-options`, {
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    });
+    expect(passkey.status).toBe(403);
+    for (const choice of ['totp', 'skip']) {
+      const protect = await ua.request(`${base}/interaction/${uid}/protect`, { form: { csrf, choice } });
+      expect(protect.status).toBe(403);
+    }
+    // Nothing above signed them in: the security code is still what is asked for.
+    const again = await ua.request(`${base}/interaction/${uid}/otp`, { form: { csrf, otp: '000000' } });
+    expect(again.html).toContain('/otp" novalidate');
+  });
+});
+
 describe('bad input gets a clear 4xx, never a 500', () => {
   const expectClear = (page: Page, status: number, text: RegExp) => {
     expect(page.status).toBe(status);
