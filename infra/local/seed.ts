@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Account, AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { ACR, getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
+import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
   readonly loginName: string;
@@ -150,5 +150,3 @@ export const seedDemoResourceServers = async (
     accessTokenTtl: 600,
   });
 };
-
-export { ACR };

@@ -1,6 +1,5 @@
 /** The two languages of the sign-in pages. */
 export type Lang = 'zh-CN' | 'en';
-export const LANGS: readonly Lang[] = ['zh-CN', 'en'];
 
 const en = {
   service: 'yitong · Government sign-in',

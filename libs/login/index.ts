@@ -1,5 +1,5 @@
 export { esc, type FieldError, Html, html, page } from './html.ts';
-export { fieldName, LANGS, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
+export { fieldName, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
 export {
   changePasswordBody,
   consentBody,
