@@ -18,6 +18,7 @@ import {
   resetRequestBody,
   t,
 } from '../../libs/login/index.ts';
+import { epochSeconds } from '../../libs/store/index.ts';
 import { csrfCookie, langOf, PageError, readCookieForm, render } from './page-kit.ts';
 
 type Ctx = KoaContextWithOIDC;
@@ -176,7 +177,10 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       return again(result.outcome === 'throttled' ? 429 : 401, [
         { field: 'current', message: t(lang, 'invalidCredentials') },
       ]);
-    await deps.accounts.update(result.account, { password: await hashPassword(form.password!) });
+    await deps.accounts.update(result.account, {
+      password: await hashPassword(form.password!),
+      sessionsValidAfter: epochSeconds(),
+    });
     await deps.audit.append({
       ...attempt(ctx),
       type: 'password.changed',

@@ -46,6 +46,8 @@ export const Account = z.object({
   failedLogins: z.number().int().default(0),
   failureWindowStart: z.number().int().default(0),
   lockedUntil: z.number().int().default(0),
+  /** Epoch seconds: sessions and tokens from before this (a password change or reset) are no longer valid. */
+  sessionsValidAfter: z.number().int().default(0),
   createdAt: z.string(),
   version: z.number().int(),
 });

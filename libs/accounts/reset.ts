@@ -85,6 +85,9 @@ export class PasswordReset {
     } catch {
       return undefined;
     }
-    return this.accounts.update(account, { password: await hashPassword(newPassword) });
+    return this.accounts.update(account, {
+      password: await hashPassword(newPassword),
+      sessionsValidAfter: epochSeconds(),
+    });
   }
 }

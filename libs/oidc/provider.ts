@@ -208,7 +208,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       await grant.save();
       return grant;
     },
-    findAccount: async (ctx, sub) => {
+    findAccount: async (ctx, sub, token) => {
       // oidc-provider may ask for one account several times in a request: read it once.
       const holder = ctx as unknown as {
         yitongAccounts?: Map<string, Awaited<ReturnType<AccountStore['findById']>>>;
@@ -217,8 +217,18 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       const cache = holder.yitongAccounts;
       if (!cache.has(sub)) cache.set(sub, await deps.accounts.findById(sub));
       const account = cache.get(sub);
-      if (account?.status !== 'active') return undefined;
-      const found = account;
+      // A disabled account, or a password change or reset, ends every session and token from before it.
+      const since = token?.iat ?? ctx.oidc?.session?.loginTs;
+      const stale = typeof since === 'number' && account !== undefined && since < account.sessionsValidAfter;
+      if (account?.status !== 'active' || stale) {
+        // For a browser session, forget who was signed in so the person is asked to sign in again.
+        // (The session proxy refuses an empty accountId but allows removing it: the login
+        // prompt then sees no session, and the next sign-in sets it afresh.)
+        const session = ctx.oidc?.session as { accountId?: string } | undefined;
+        if (!token && session?.accountId === sub) delete session.accountId;
+        return undefined;
+      }
+      const found = account!;
       const result: OidcAccount = {
         accountId: sub,
         claims: async () => ({

@@ -346,6 +346,63 @@ describe('re-authentication and logout redirects', () => {
   });
 });
 
+describe('after a password change', () => {
+  it('ends sessions and tokens from before it', async () => {
+    const { AccountStore } = await import('../../libs/accounts/index.ts');
+    const accounts = new AccountStore(
+      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      stack.tables.identity,
+    );
+    await accounts.create({
+      kind: 'citizen',
+      loginName: 'changes.mind',
+      displayName: 'C',
+      password: 'first password 123',
+      roles: ['citizen'],
+    });
+    const ua = new UserAgent();
+    const config = await configFor('tax-portal');
+    const { callback, checks } = await authorize(
+      config,
+      ua,
+      {},
+      { username: 'changes.mind', password: 'first password 123' },
+    );
+    const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+    const iat = tokens.claims()!.iat;
+
+    const form = await ua.follow(`${issuer}/password/change?lang=en`);
+    const changed = await ua.submit(form, '/password/change', {
+      username: 'changes.mind',
+      current: 'first password 123',
+      password: 'second password 456',
+    });
+    expect(changed.html).toContain('Your password has been changed');
+    const account = (await accounts.findByLoginName('changes.mind'))!;
+    expect(account.sessionsValidAfter).toBeGreaterThanOrEqual(iat);
+    // Tokens issued in the very second of the change stay valid; make the change a second later.
+    await accounts.update(account, { sessionsValidAfter: iat + 1 });
+
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    const userinfo = await fetch(`${issuer}/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(userinfo.status).toBe(401);
+    const again = await ua.follow(
+      oidc.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
+      }).href,
+      isCallback,
+    );
+    expect(again.html).toContain('autocomplete="current-password"');
+  });
+});
+
 describe('assurance', () => {
   it('asks a person with an authenticator for their code and reports level 2', async () => {
     const staff = stack.demo.accounts.find((a) => a.loginName === 'li.si')!;
