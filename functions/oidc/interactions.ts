@@ -30,8 +30,6 @@ import type { Zone } from '../../libs/config/index.ts';
 import {
   consentBody,
   enrolBody,
-  type FieldError,
-  fieldName,
   type Lang,
   loginBody,
   messageBody,
@@ -48,6 +46,8 @@ import { epochSeconds } from '../../libs/store/index.ts';
 import {
   basePathOf,
   csrfCookie,
+  fieldProblem,
+  fieldProblems,
   langOf,
   PageError,
   readCookieForm,
@@ -331,23 +331,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const c = await context(ctx, d, lang);
-    const errors: FieldError[] = [];
     const username = (form.username ?? '').trim();
     const password = form.password ?? '';
-    if (!username)
-      errors.push({
-        field: 'username',
-        message: t(lang, 'required', { field: fieldName(lang, 'username') }),
-      });
-    else if (username.length > 64)
-      errors.push({ field: 'username', message: t(lang, 'tooLong', { field: fieldName(lang, 'username') }) });
-    if (!password)
-      errors.push({
-        field: 'password',
-        message: t(lang, 'required', { field: fieldName(lang, 'password') }),
-      });
-    else if (password.length > 256)
-      errors.push({ field: 'password', message: t(lang, 'tooLong', { field: fieldName(lang, 'password') }) });
+    const errors = fieldProblems(
+      fieldProblem(lang, 'username', 'username', username, 64),
+      fieldProblem(lang, 'password', 'password', password, 256),
+    );
     if (errors.length) {
       return render(
         ctx,

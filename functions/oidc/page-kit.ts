@@ -1,6 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { type Html, type Lang, page, pickLang } from '../../libs/login/index.ts';
+import {
+  type FieldError,
+  fieldName,
+  type Html,
+  type Lang,
+  type MessageKey,
+  page,
+  pickLang,
+  t,
+} from '../../libs/login/index.ts';
 
 /** Helpers every server-rendered page of the oidc function shares. */
 type Ctx = KoaContextWithOIDC;
@@ -143,3 +152,20 @@ export const readCookieForm = (ctx: Ctx): { form: Record<string, string>; lang: 
     throw new PageError(403, 'the form expired; reload the page and try again');
   return { form, lang };
 };
+
+/** The problem with a required text field, if any: missing, or longer than `max`. */
+export const fieldProblem = (
+  lang: Lang,
+  field: string,
+  label: MessageKey,
+  value: string,
+  max: number,
+): FieldError | undefined => {
+  if (!value) return { field, message: t(lang, 'required', { field: fieldName(lang, label) }) };
+  if (value.length > max) return { field, message: t(lang, 'tooLong', { field: fieldName(lang, label) }) };
+  return undefined;
+};
+
+/** The problems of several fields, in order. */
+export const fieldProblems = (...problems: Array<FieldError | undefined>): FieldError[] =>
+  problems.filter((p): p is FieldError => p !== undefined);

@@ -11,7 +11,6 @@ import type { Zone } from '../../libs/config/index.ts';
 import {
   changePasswordBody,
   type FieldError,
-  fieldName,
   html,
   messageBody,
   resetConfirmBody,
@@ -19,7 +18,15 @@ import {
   t,
 } from '../../libs/login/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
-import { csrfCookie, langOf, PageError, readCookieForm, render } from './page-kit.ts';
+import {
+  csrfCookie,
+  fieldProblem,
+  fieldProblems,
+  langOf,
+  PageError,
+  readCookieForm,
+  render,
+} from './page-kit.ts';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -51,14 +58,14 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     }
     const { form, lang } = readCookieForm(ctx);
     const username = (form.username ?? '').trim();
-    if (!username || username.length > 64) {
-      const message = t(lang, username ? 'tooLong' : 'required', { field: fieldName(lang, 'username') });
+    const problem = fieldProblem(lang, 'username', 'username', username, 64);
+    if (problem) {
       return render(
         ctx,
         400,
         lang,
         t(lang, 'resetTitle'),
-        resetRequestBody(lang, { csrf: csrfCookie(ctx), errors: [{ field: 'username', message }] }),
+        resetRequestBody(lang, { csrf: csrfCookie(ctx), errors: [problem] }),
       );
     }
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
@@ -153,26 +160,14 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         t(lang, 'changeTitle'),
         changePasswordBody(lang, { csrf: csrfCookie(ctx), values: { username }, errors }),
       );
-    const errors: FieldError[] = [];
-    if (!username)
-      errors.push({
-        field: 'username',
-        message: t(lang, 'required', { field: fieldName(lang, 'username') }),
-      });
-    if (!form.current)
-      errors.push({
-        field: 'current',
-        message: t(lang, 'required', { field: fieldName(lang, 'currentPassword') }),
-      });
+    const errors = fieldProblems(
+      fieldProblem(lang, 'username', 'username', username, 64),
+      fieldProblem(lang, 'current', 'currentPassword', form.current ?? '', 256),
+    );
     const weak = newPasswordError(lang, form.password ?? '');
     if (weak) errors.push(weak);
     if (errors.length) return again(400, errors);
-    const result = await authenticatePassword(
-      deps,
-      username.slice(0, 64),
-      form.current!.slice(0, 256),
-      attempt(ctx),
-    );
+    const result = await authenticatePassword(deps, username, form.current!, attempt(ctx));
     if (result.outcome !== 'ok')
       return again(result.outcome === 'throttled' ? 429 : 401, [
         { field: 'current', message: t(lang, 'invalidCredentials') },
