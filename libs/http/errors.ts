@@ -55,3 +55,23 @@ export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
   readonly title = 'The service is busy; try again shortly';
 }
+
+/** No valid credentials: the caller may retry with some (RFC 6750 WWW-Authenticate says how). */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'UNAUTHORIZED';
+  readonly status = 401;
+  readonly title = 'Authentication required';
+  constructor(
+    message: string,
+    readonly wwwAuthenticate: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller is known (or the request can never be allowed from here): credentials will not help. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN';
+  readonly status = 403;
+  readonly title = 'Not allowed';
+}

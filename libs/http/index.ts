@@ -1,10 +1,12 @@
 export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
 export {
   DomainError,
+  ForbiddenError,
   type InvalidParam,
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.ts';

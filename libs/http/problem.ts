@@ -1,7 +1,13 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ZodError } from 'zod';
 import { LogMessage, logger } from '../observability/index.ts';
-import { DomainError, type InvalidParam, ServiceUnavailableError, ValidationError } from './errors.ts';
+import {
+  DomainError,
+  type InvalidParam,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  ValidationError,
+} from './errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -45,6 +51,7 @@ export const problemResponse = (err: unknown, instance?: string): APIGatewayProx
     };
   }
   if (domain.status === 503) headers['retry-after'] = '1';
+  if (domain instanceof UnauthorizedError) headers['www-authenticate'] = domain.wwwAuthenticate;
   return {
     statusCode: domain.status,
     headers,

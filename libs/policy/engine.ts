@@ -1,0 +1,198 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as CedarModule from '@cedar-policy/cedar-wasm/nodejs';
+
+type Cedar = typeof CedarModule;
+export type CedarEntity = CedarModule.EntityJson;
+export type CedarValue = CedarModule.CedarValueJson;
+export type CedarUid = { readonly type: string; readonly id: string };
+
+/** The actions of `policies/schema.cedarschema`. */
+export type Action = 'login' | 'callApi' | 'issueLicence' | 'changeLicenceStatus';
+
+/** What every request carries: the entry zone, the session's assurance, token scopes and the time. */
+export interface RequestContext {
+  readonly zone: string;
+  readonly loa: number;
+  readonly acr: string;
+  readonly amr: readonly string[];
+  readonly scopes: readonly string[];
+  /** Epoch seconds. */
+  readonly now: number;
+}
+
+export interface AccessRequest {
+  readonly principal: CedarUid;
+  readonly action: Action;
+  readonly resource: CedarUid;
+  readonly context: RequestContext;
+  /** The principal, the resource and everything they are members of. */
+  readonly entities: readonly CedarEntity[];
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  /** Ids of the policies that decided: the permits that allowed, or the forbids that denied. */
+  readonly policyIds: readonly string[];
+  /** True when a forbid decided the denial (final whoever asks); false for the default deny. */
+  readonly forbidden: boolean;
+  /** Policies that failed to evaluate (treated as not applying: Cedar is deny-safe). */
+  readonly errors: readonly string[];
+}
+
+export const NAMESPACE = 'Yitong';
+export const uid = (type: string, id: string): CedarUid => ({ type: `${NAMESPACE}::${type}`, id });
+
+/**
+ * The policy folder: next to a bundle (the bundler copies it there) or the repository's own.
+ */
+export const defaultPolicyDir = (): string => {
+  const bundled = fileURLToPath(new URL('./policies/', import.meta.url));
+  return existsSync(join(bundled, 'schema.cedarschema'))
+    ? bundled
+    : fileURLToPath(new URL('../../policies/', import.meta.url));
+};
+
+export interface PolicySources {
+  readonly schema: string;
+  /** File name → policy text. Every policy carries an `@id` annotation. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export const readPolicySources = (dir = defaultPolicyDir()): PolicySources => ({
+  schema: readFileSync(join(dir, 'schema.cedarschema'), 'utf8'),
+  files: Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.cedar'))
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), 'utf8')]),
+  ),
+});
+
+export class PolicyLoadError extends Error {}
+
+const messages = (errors: readonly { message: string; help?: string | null }[]) =>
+  errors.map((e) => (e.help ? `${e.message} (${e.help})` : e.message)).join('; ');
+
+/**
+ * Splits the policy files into policies keyed by their `@id`, so a decision names
+ * `zone-intranet-login` rather than `policy3`. Ids must be unique across files.
+ */
+const policiesById = (cedar: Cedar, sources: PolicySources): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [file, text] of Object.entries(sources.files)) {
+    const parts = cedar.policySetTextToParts(text);
+    if (parts.type === 'failure') throw new PolicyLoadError(`${file}: ${messages(parts.errors)}`);
+    if (parts.policy_templates.length) throw new PolicyLoadError(`${file}: templates are not used`);
+    for (const policy of parts.policies) {
+      const id = /@id\(\s*"([^"]+)"\s*\)/.exec(policy)?.[1];
+      if (!id) throw new PolicyLoadError(`${file}: every policy needs an @id("…") annotation`);
+      if (out[id]) throw new PolicyLoadError(`${file}: policy id ${id} is used twice`);
+      out[id] = policy;
+    }
+  }
+  return out;
+};
+
+let cedarModule: Promise<Cedar> | undefined;
+/** The wasm engine loads on first use only: functions that never decide never pay for it. */
+const loadCedar = (): Promise<Cedar> => {
+  cedarModule ??= import('@cedar-policy/cedar-wasm/nodejs');
+  return cedarModule;
+};
+
+let engines = 0;
+
+/**
+ * Cedar with the policy set and schema parsed once (the stateful API) and validated in
+ * strict mode. Default deny; every decision names the policies that made it.
+ */
+export class PolicyEngine {
+  private constructor(
+    private readonly cedar: Cedar,
+    private readonly setId: string,
+    private readonly schemaId: string,
+    readonly policies: Readonly<Record<string, string>>,
+  ) {}
+
+  static async load(sources: PolicySources = readPolicySources()): Promise<PolicyEngine> {
+    const cedar = await loadCedar();
+    const policies = policiesById(cedar, sources);
+    const validation = cedar.validate({
+      schema: sources.schema,
+      policies: { staticPolicies: policies },
+      validationSettings: { mode: 'strict' },
+    });
+    if (validation.type === 'failure') throw new PolicyLoadError(messages(validation.errors));
+    if (validation.validationErrors.length) {
+      throw new PolicyLoadError(
+        validation.validationErrors.map((e) => `${e.policyId}: ${e.error.message}`).join('; '),
+      );
+    }
+    engines += 1;
+    const setId = `yitong-policies-${engines}`;
+    const schemaId = `yitong-schema-${engines}`;
+    const schema = cedar.preparseSchema(schemaId, sources.schema);
+    if (schema.type === 'failure') throw new PolicyLoadError(messages(schema.errors));
+    const set = cedar.preparsePolicySet(setId, { staticPolicies: policies });
+    if (set.type === 'failure') throw new PolicyLoadError(messages(set.errors));
+    return new PolicyEngine(cedar, setId, schemaId, policies);
+  }
+
+  decide(request: AccessRequest): Decision {
+    const answer = this.cedar.statefulIsAuthorized({
+      principal: request.principal,
+      action: uid('Action', request.action),
+      resource: request.resource,
+      context: contextJson(request.context),
+      entities: [...request.entities],
+      preparsedPolicySetId: this.setId,
+      preparsedSchemaName: this.schemaId,
+      validateRequest: true,
+    });
+    if (answer.type === 'failure') {
+      // A request the schema refuses is a bug in the caller's entities: deny, and say why.
+      throw new PolicyLoadError(`policy request refused: ${messages(answer.errors)}`);
+    }
+    const { decision, diagnostics } = answer.response;
+    const allowed = decision === 'allow';
+    return {
+      allowed,
+      policyIds: [...diagnostics.reason].sort(),
+      forbidden: !allowed && diagnostics.reason.length > 0,
+      errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+    };
+  }
+
+  /**
+   * The lowest level of assurance (from the session's own up to 3) at which the request
+   * would be allowed, or undefined when no level would: tells step-up from denial.
+   */
+  lowestAllowingLoa(request: AccessRequest): number | undefined {
+    for (let loa = Math.max(request.context.loa, 1); loa <= 3; loa++) {
+      if (this.decide({ ...request, context: { ...request.context, loa } }).allowed) return loa;
+    }
+    return undefined;
+  }
+}
+
+const contextJson = (context: RequestContext): Record<string, CedarValue> => ({
+  zone: context.zone,
+  loa: context.loa,
+  acr: context.acr,
+  amr: [...context.amr],
+  scopes: [...context.scopes],
+  now: context.now,
+});
+
+/** One line a person can read: the decision and the policies that made it. */
+export const explain = (request: AccessRequest, decision: Decision): string => {
+  const who = `${request.principal.type}::"${request.principal.id}"`;
+  const what = `${request.resource.type}::"${request.resource.id}"`;
+  const verdict = decision.allowed ? 'ALLOW' : 'DENY';
+  const by = decision.policyIds.length
+    ? `${decision.allowed ? 'permitted' : 'forbidden'} by ${decision.policyIds.join(', ')}`
+    : 'no policy permits it (default deny)';
+  return `${verdict} ${who} ${request.action} ${what} in zone ${request.context.zone} at loa ${request.context.loa}: ${by}`;
+};

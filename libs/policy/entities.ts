@@ -1,0 +1,146 @@
+import type { CedarEntity, CedarUid, CedarValue, RequestContext } from './engine.ts';
+import { uid } from './engine.ts';
+
+/** Entity builders: the only place our stored shapes become Cedar entities. */
+
+const ref = (u: CedarUid): CedarValue => ({ __entity: { type: u.type, id: u.id } });
+
+export const departmentUid = (id: string) => uid('Department', id);
+export const roleUid = (id: string) => uid('Role', id);
+
+export const departmentEntity = (id: string, name = id): CedarEntity => ({
+  uid: departmentUid(id),
+  attrs: { name },
+  parents: [],
+});
+
+const roleEntities = (roles: readonly string[]): CedarEntity[] =>
+  roles.map((role) => ({ uid: roleUid(role), attrs: {}, parents: [] }));
+
+/** The account fields a decision needs (a subset of libs/accounts' Account). */
+export interface PolicyAccount {
+  readonly id: string;
+  readonly kind: string;
+  readonly status: string;
+  readonly roles: readonly string[];
+  readonly department?: string;
+  readonly identityAssurance: string;
+  /** Epoch seconds until which the account is locked (0: not locked). */
+  readonly lockedUntil?: number;
+}
+
+/** A person: their roles and department are parents, so `principal in Role::"staff"` works. */
+export const userEntities = (account: PolicyAccount, nowMs = Date.now()): CedarEntity[] => {
+  const self = uid('User', account.id);
+  const parents = [
+    ...account.roles.map(roleUid),
+    ...(account.department ? [departmentUid(account.department)] : []),
+  ];
+  return [
+    {
+      uid: self,
+      attrs: {
+        kind: account.kind,
+        status: account.status,
+        locked: (account.lockedUntil ?? 0) * 1000 > nowMs,
+        identityAssurance: account.identityAssurance,
+        ...(account.department ? { department: ref(departmentUid(account.department)) } : {}),
+      },
+      parents,
+    },
+    ...roleEntities(account.roles),
+    ...(account.department ? [departmentEntity(account.department)] : []),
+  ];
+};
+
+/** Client metadata as stored (RFC 7591 names plus yitong's own). */
+export interface PolicyClient {
+  readonly client_id: string;
+  readonly yitong_zone?: string;
+  readonly yitong_department?: string;
+  readonly yitong_required_acr?: string;
+  readonly yitong_disabled?: boolean;
+}
+
+const loaOfAcr = (acr: unknown): number => {
+  const match = typeof acr === 'string' ? /^urn:yitong:loa:([123])$/.exec(acr) : null;
+  return match ? Number(match[1]) : 0;
+};
+
+export const clientEntities = (client: PolicyClient): CedarEntity[] => {
+  const department = client.yitong_department;
+  return [
+    {
+      uid: uid('Client', client.client_id),
+      attrs: {
+        zone: client.yitong_zone ?? 'unknown',
+        requiredLoa: Math.max(1, loaOfAcr(client.yitong_required_acr)),
+        disabled: client.yitong_disabled === true,
+        ...(department ? { department: ref(departmentUid(department)) } : {}),
+      },
+      parents: department ? [departmentUid(department)] : [],
+    },
+    ...(department ? [departmentEntity(department)] : []),
+  ];
+};
+
+export const anonymousEntities = (): CedarEntity[] => [
+  { uid: uid('Anonymous', 'anonymous'), attrs: {}, parents: [] },
+];
+
+export const licenceTypeEntities = (vct: string, department: string): CedarEntity[] => [
+  {
+    uid: uid('LicenceType', vct),
+    attrs: { department: ref(departmentUid(department)) },
+    parents: [departmentUid(department)],
+  },
+  departmentEntity(department),
+];
+
+export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api';
+
+export interface PolicyRoute {
+  /** `METHOD /path` as API Gateway names the resource, e.g. `GET /audit/verify`. */
+  readonly id: string;
+  readonly area: RouteArea;
+  readonly zones: readonly string[];
+  readonly minLoa?: number;
+  readonly scope?: string;
+}
+
+export const routeEntities = (route: PolicyRoute): CedarEntity[] => [
+  {
+    uid: uid('Route', route.id),
+    attrs: {
+      area: route.area,
+      zones: [...route.zones],
+      minLoa: route.minLoa ?? 1,
+      ...(route.scope ? { scope: route.scope } : {}),
+    },
+    parents: [],
+  },
+];
+
+/** Entities can repeat (a department is parent of both principal and resource): keep one of each. */
+export const uniqueEntities = (...groups: readonly CedarEntity[][]): CedarEntity[] => {
+  const seen = new Map<string, CedarEntity>();
+  for (const entity of groups.flat()) {
+    const u = entity.uid as CedarUid;
+    const key = `${u.type}::${u.id}`;
+    if (!seen.has(key)) seen.set(key, entity);
+  }
+  return [...seen.values()];
+};
+
+export const requestContext = (
+  zone: string,
+  session: { readonly acr?: string; readonly amr?: readonly string[]; readonly scopes?: readonly string[] },
+  nowMs = Date.now(),
+): RequestContext => ({
+  zone,
+  loa: loaOfAcr(session.acr),
+  acr: session.acr ?? '',
+  amr: session.amr ?? [],
+  scopes: session.scopes ?? [],
+  now: Math.floor(nowMs / 1000),
+});

@@ -1,0 +1,44 @@
+export { AccessControl, type CheckedDecision, type DecisionOrigin, type LoginVerdict } from './access.ts';
+export { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+export {
+  type AccessRequest,
+  type Action,
+  type CedarEntity,
+  type CedarUid,
+  type Decision,
+  defaultPolicyDir,
+  explain,
+  PolicyEngine,
+  PolicyLoadError,
+  type PolicySources,
+  type RequestContext,
+  readPolicySources,
+  uid,
+} from './engine.ts';
+export {
+  anonymousEntities,
+  clientEntities,
+  departmentEntity,
+  licenceTypeEntities,
+  type PolicyAccount,
+  type PolicyClient,
+  type PolicyRoute,
+  type RouteArea,
+  requestContext,
+  routeEntities,
+  uniqueEntities,
+  userEntities,
+} from './entities.ts';
+export { type Allowed, json, type OwnRoute, ownApiHandler } from './own-api.ts';
+export {
+  type AccessContext,
+  type ApiAccess,
+  type ApiAccessOptions,
+  type ApiPrincipal,
+  type ApiRequest,
+  apiRequestOf,
+  assertAllowed,
+  decideApiAccess,
+  requestUrlOf,
+  requireAccess,
+} from './require-access.ts';

@@ -1,0 +1,88 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createLocalJWKSet } from 'jose';
+import { AccountStore } from '../accounts/store.ts';
+import type { Zone } from '../config/index.ts';
+import { NotFoundError, problemErrors, securityHeaders, zoneContext } from '../http/index.ts';
+import { jwks } from '../keys/index.ts';
+import { logger } from '../observability/index.ts';
+import { getClient } from '../oidc/registry.ts';
+import type { Runtime } from '../runtime/index.ts';
+import { AccessControl } from './access.ts';
+import type { RouteArea } from './entities.ts';
+import {
+  type ApiAccess,
+  type ApiAccessOptions,
+  apiRequestOf,
+  assertAllowed,
+  decideApiAccess,
+} from './require-access.ts';
+
+export type Allowed = Extract<ApiAccess, { allowed: true }>;
+
+/** One route of one of yitong's own APIs, as the policies see it and as the handler serves it. */
+export interface OwnRoute {
+  /** The zones the route belongs to (the Route entity's `zones`). @default the API's home zones */
+  readonly zones?: readonly Zone[];
+  readonly minLoa?: number;
+  /** Audit allows too: reading the audit trail, administrative changes. */
+  readonly privileged: boolean;
+  readonly handle: (event: APIGatewayProxyEvent, access: Allowed) => Promise<APIGatewayProxyResult>;
+}
+
+export const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+/**
+ * A yitong API function (audit, admin): every request meets the policies first. Routes are
+ * keyed `METHOD /resource/{param}` as API Gateway names them; the token must be one of this
+ * zone's issuer for `<issuer>/<api>`, and the account it names is loaded afresh.
+ */
+export const ownApiHandler = async (
+  runtime: Runtime,
+  area: Extract<RouteArea, 'audit' | 'admin'>,
+  /** The zones the API belongs to, whatever entry exposes it. */
+  homeZones: readonly Zone[],
+  routes: Readonly<Record<string, OwnRoute>>,
+) => {
+  const { config, doc } = runtime;
+  const accounts = new AccountStore(doc, config.tables.identity);
+  const access = new AccessControl(config.zone, runtime.audit);
+  const keys = createLocalJWKSet(await jwks(runtime.keyring, ['id-token']));
+  const base: ApiAccessOptions = {
+    access,
+    issuer: config.issuer,
+    audience: `${config.issuer.replace(/\/$/, '')}/${area}`,
+    keys,
+    account: (id) => accounts.findById(id),
+    client: async (id) => {
+      const client = await getClient(doc, config.tables.identity, id);
+      return client && { ...client, yitong_disabled: client.yitong_disabled === true };
+    },
+  };
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(zoneContext(config.zone))
+    .use(problemErrors())
+    .use(securityHeaders())
+    .handler(async (event) => {
+      const id = `${event.httpMethod} ${event.resource}`;
+      // A path the API does not have still meets the zone policy first: 403 from the wrong
+      // entry, 404 only for a caller who may use the API.
+      const route = routes[id] ?? {
+        privileged: false,
+        handle: async () => {
+          throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the ${area} API`);
+        },
+      };
+      const result = await decideApiAccess(
+        { ...base, privileged: route.privileged },
+        apiRequestOf(event, { id, area, zones: route.zones ?? homeZones, minLoa: route.minLoa }),
+      );
+      return route.handle(event, assertAllowed(result));
+    });
+};

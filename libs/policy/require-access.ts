@@ -1,0 +1,227 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { JWTVerifyGetKey } from 'jose';
+import { ForbiddenError, UnauthorizedError } from '../http/index.ts';
+import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
+import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+import type { AccessRequest, CedarEntity, CedarUid } from './engine.ts';
+import {
+  anonymousEntities,
+  clientEntities,
+  type PolicyAccount,
+  type PolicyClient,
+  type PolicyRoute,
+  requestContext,
+  routeEntities,
+  uniqueEntities,
+  userEntities,
+} from './entities.ts';
+
+export interface ApiAccessOptions {
+  readonly access: AccessControl;
+  /** The zone's issuer: tokens from another zone's issuer are refused. */
+  readonly issuer: string;
+  /** The API's audience (its resource indicator). */
+  readonly audience: string;
+  readonly keys: JWTVerifyGetKey;
+  /**
+   * Loads the person a token of yitong's own APIs names, so roles and status are today's,
+   * not those at issuance. Department APIs leave it out and decide on the token alone.
+   */
+  readonly account?: (id: string) => Promise<PolicyAccount | undefined>;
+  /** Loads a machine client's registration (its department and whether it is disabled). */
+  readonly client?: (id: string) => Promise<PolicyClient | undefined>;
+  /** Audit allows too (admin, audit, licence status changes). */
+  readonly privileged?: boolean;
+  /** The clock tokens are judged by. @default the system clock */
+  readonly now?: () => Date;
+}
+
+export interface ApiRequest {
+  readonly method: string;
+  /** The URL as the client addressed it (for DPoP's htu). */
+  readonly url: string;
+  readonly authorization: string | undefined;
+  readonly dpop: string | undefined;
+  readonly route: PolicyRoute;
+  readonly origin: DecisionOrigin;
+}
+
+export type ApiPrincipal =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'user'; readonly id: string; readonly account?: PolicyAccount }
+  | { readonly kind: 'client'; readonly id: string; readonly client?: PolicyClient };
+
+export type ApiAccess =
+  | {
+      readonly allowed: true;
+      readonly principal: ApiPrincipal;
+      readonly claims: AccessTokenClaims;
+      readonly decision: CheckedDecision;
+    }
+  | {
+      readonly allowed: false;
+      readonly status: 401 | 403;
+      readonly message: string;
+      readonly wwwAuthenticate?: string;
+      readonly decision: CheckedDecision;
+    };
+
+const challenge = (error?: AccessTokenError) =>
+  error && error.code !== 'invalid_request'
+    ? `Bearer error="${error.code}", error_description="${error.message.replaceAll('"', "'")}", DPoP algs="ES256 EdDSA"`
+    : 'Bearer, DPoP algs="ES256 EdDSA"';
+
+/**
+ * The decision for one API request: verifies the access token, builds the principal, and
+ * evaluates `callApi` on the route. A denial decided by a forbid (the wrong zone, a disabled
+ * account) is 403 whoever asks; a default deny for a caller without valid credentials is 401.
+ * Every denial is audited with the deciding policies (by AccessControl.check).
+ */
+export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest): Promise<ApiAccess> => {
+  let claims: AccessTokenClaims | undefined;
+  let tokenError: AccessTokenError | undefined;
+  if (req.authorization) {
+    try {
+      claims = await verifyAccessToken({
+        issuer: options.issuer,
+        audience: options.audience,
+        keys: options.keys,
+        authorization: req.authorization,
+        dpop: req.dpop,
+        method: req.method,
+        url: req.url,
+        now: options.now,
+      });
+    } catch (err: unknown) {
+      if (!(err instanceof AccessTokenError)) throw err;
+      tokenError = err;
+    }
+  }
+  const { principal, uid, entities } = await principalOf(options, claims);
+  const route = routeEntities(req.route);
+  const request: AccessRequest = {
+    principal: uid,
+    action: 'callApi',
+    resource: route[0]!.uid as CedarUid,
+    context: requestContext(options.access.zone, claims ?? {}),
+    entities: uniqueEntities(entities, route),
+  };
+  const decision = await options.access.check(
+    request,
+    {
+      ...req.origin,
+      ...(principal.kind === 'user' ? { actor: principal.account ? principal.id : undefined } : {}),
+      ...(principal.kind === 'client' ? { client: principal.id } : {}),
+    },
+    { privileged: options.privileged },
+  );
+  if (decision.allowed && claims) return { allowed: true, principal, claims, decision };
+  if (principal.kind === 'anonymous' && !decision.forbidden) {
+    return {
+      allowed: false,
+      status: 401,
+      message: tokenError?.message ?? 'this API needs an access token',
+      wwwAuthenticate: challenge(tokenError),
+      decision,
+    };
+  }
+  return {
+    allowed: false,
+    status: 403,
+    message: decision.forbidden
+      ? `refused by policy ${decision.policyIds.join(', ')}`
+      : 'no policy allows this caller to use this API',
+    decision,
+  };
+};
+
+const principalOf = async (
+  options: ApiAccessOptions,
+  claims: AccessTokenClaims | undefined,
+): Promise<{ principal: ApiPrincipal; uid: CedarUid; entities: CedarEntity[] }> => {
+  const anonymous = () => {
+    const entities = anonymousEntities();
+    return { principal: { kind: 'anonymous' } as const, uid: entities[0]!.uid as CedarUid, entities };
+  };
+  if (!claims) return anonymous();
+  if (claims.machine) {
+    const client = (await options.client?.(claims.clientId)) ?? { client_id: claims.clientId };
+    const entities = clientEntities({ ...client, client_id: claims.clientId });
+    return {
+      principal: { kind: 'client', id: claims.clientId, client },
+      uid: entities[0]!.uid as CedarUid,
+      entities,
+    };
+  }
+  if (claims.account && options.account) {
+    const account = await options.account(claims.account);
+    if (!account) return anonymous();
+    const entities = userEntities(account);
+    return {
+      principal: { kind: 'user', id: account.id, account },
+      uid: entities[0]!.uid as CedarUid,
+      entities,
+    };
+  }
+  // A department API sees the department's pairwise subject: the token is all it knows.
+  const entities = userEntities({
+    id: claims.sub,
+    kind: 'person',
+    status: 'active',
+    roles: [],
+    identityAssurance: 'unknown',
+  });
+  return { principal: { kind: 'user', id: claims.sub }, uid: entities[0]!.uid as CedarUid, entities };
+};
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const found = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return found?.[1] ?? undefined;
+};
+
+/** The URL the client addressed, as API Gateway saw it (stage included when there is no custom domain). */
+export const requestUrlOf = (event: APIGatewayProxyEvent): string => {
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  const host = event.requestContext?.domainName ?? header(event, 'host') ?? 'localhost';
+  return `${proto}://${host}${event.requestContext?.path ?? event.path}`;
+};
+
+export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): ApiRequest => ({
+  method: event.httpMethod,
+  url: requestUrlOf(event),
+  authorization: header(event, 'authorization'),
+  dpop: header(event, 'dpop'),
+  route,
+  origin: {
+    sourceIp: event.requestContext?.identity?.sourceIp,
+    userAgent: header(event, 'user-agent')?.slice(0, 512),
+    correlationId: event.requestContext?.requestId,
+  },
+});
+
+/** A refusal becomes the right problem response: 401 with a challenge, or 403. */
+export const assertAllowed = (result: ApiAccess): Extract<ApiAccess, { allowed: true }> => {
+  if (result.allowed) return result;
+  if (result.status === 401) throw new UnauthorizedError(result.message, result.wwwAuthenticate ?? 'Bearer');
+  throw new ForbiddenError(result.message, { policyIds: result.decision.policyIds });
+};
+
+/** What a handler behind requireAccess knows about its caller. */
+export interface AccessContext extends Context {
+  access: Extract<ApiAccess, { allowed: true }>;
+}
+
+/**
+ * A middy middleware that puts the policies in front of a Lambda: yitong's own admin and
+ * audit functions use it, and departments can put it on theirs. `route` names the Route
+ * entity of the request (its area, zones, level and scope); undefined means 404.
+ */
+export const requireAccess = (
+  options: ApiAccessOptions & { readonly route: (event: APIGatewayProxyEvent) => PolicyRoute },
+): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> => ({
+  before: async (request) => {
+    const result = await decideApiAccess(options, apiRequestOf(request.event, options.route(request.event)));
+    (request.context as AccessContext).access = assertAllowed(result);
+  },
+});
