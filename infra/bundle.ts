@@ -1,10 +1,12 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
 import type { FunctionDefinition } from './routes.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The Cedar engine's wasm, copied next to the bundles of functions that decide. */
+export const CEDAR_WASM = 'cedar_wasm_bg.wasm';
 
 /**
  * ESM bundles need `require`, `__dirname` and `__filename` for the CommonJS dependencies
@@ -32,7 +34,9 @@ export interface Bundle {
 export const bundleEntry = (entry: string, outDir: string): Bundle => {
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, 'index.mjs');
-  buildSync({
+  const { metafile } = buildSync({
+    metafile: true,
+    absWorkingDir: REPO_ROOT,
     entryPoints: [resolve(REPO_ROOT, entry)],
     outfile,
     bundle: true,
@@ -48,6 +52,18 @@ export const bundleEntry = (entry: string, outDir: string): Bundle => {
     banner: { js: ESM_BANNER },
     logLevel: 'error',
   });
+  // A function that decides (imports the Cedar engine) gets the wasm next to the bundle,
+  // where the engine loads it from `__dirname`, and the policy files it parses at cold start.
+  const cedar = Object.keys(metafile.inputs).find((input) =>
+    input.includes('@cedar-policy/cedar-wasm/nodejs/'),
+  );
+  if (cedar) {
+    copyFileSync(join(REPO_ROOT, dirname(cedar), CEDAR_WASM), join(outDir, CEDAR_WASM));
+    cpSync(join(REPO_ROOT, 'policies'), join(outDir, 'policies'), {
+      recursive: true,
+      filter: (source) => !source.includes(`${join('policies', 'tests')}`),
+    });
+  }
   return { dir: outDir, bytes: statSync(outfile).size };
 };
 

@@ -23,8 +23,8 @@ export interface FunctionDefinition {
   readonly name: string;
   /** The Lambda entry, relative to the repository root; bundled on its own. */
   readonly entry: string;
-  /** The same handler factory the entry uses, for the local gateway. */
-  readonly load: () => Promise<(runtime: Runtime) => Promise<ProxyHandler>>;
+  /** The same handler factory the entry uses, for the local gateway (functions with routes). */
+  readonly load?: () => Promise<(runtime: Runtime) => Promise<ProxyHandler>>;
   readonly routes: readonly RouteDefinition[];
   /** Least privilege: what the function may do to each table. */
   readonly tables: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
@@ -36,6 +36,11 @@ export interface FunctionDefinition {
   readonly reads: readonly KeyPurpose[];
   /** Whether it sends account email (password reset codes) through SES. */
   readonly sendsMail: boolean;
+  /**
+   * Zones it is deployed to without routes of ours: the authorizer, which departments
+   * attach to their own APIs (the stack outputs its ARN per zone).
+   */
+  readonly attachable?: readonly Zone[];
 }
 
 const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -57,11 +62,58 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     reads: ['id-token'],
     sendsMail: true,
   },
+  {
+    name: 'audit',
+    entry: 'functions/audit/handler.ts',
+    load: async () => (await import('../functions/audit/app.ts')).makeHandler,
+    // The audit API belongs to the intranet. It is reachable at every entry so that a request
+    // from the wrong zone meets the zone policy — refused with 403 and audited — instead of
+    // vanishing into a 404; the policy, not the routing, is the rule (see docs/policies.md).
+    routes: [
+      { method: 'GET', path: '/audit/verify', zones: ALL_ZONES },
+      { method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES },
+    ],
+    tables: { identity: 'read', audit: 'read' },
+    auditWriter: true,
+    signs: [],
+    reads: ['id-token'],
+    sendsMail: false,
+  },
+  {
+    name: 'admin',
+    entry: 'functions/admin/handler.ts',
+    load: async () => (await import('../functions/admin/app.ts')).makeHandler,
+    // Intranet only by policy, reachable at every entry for the same reason as audit.
+    routes: [
+      { method: 'GET', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
+      { method: 'PATCH', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
+      { method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES },
+    ],
+    tables: { identity: 'readWrite' },
+    auditWriter: true,
+    signs: [],
+    reads: ['id-token'],
+    sendsMail: false,
+  },
+  {
+    name: 'authorizer',
+    entry: 'functions/authorizer/handler.ts',
+    // A REQUEST authorizer for department APIs, one per zone: it accepts only that zone's tokens.
+    routes: [],
+    attachable: ALL_ZONES,
+    tables: { identity: 'read' },
+    auditWriter: true,
+    signs: [],
+    reads: ['id-token'],
+    sendsMail: false,
+  },
 ];
 
 /** The zones a function is deployed to: every zone one of its routes is exposed in. */
 export const zonesOf = (fn: FunctionDefinition): Zone[] =>
-  ALL_ZONES.filter((zone) => fn.routes.some((route) => route.zones.includes(zone)));
+  ALL_ZONES.filter(
+    (zone) => fn.routes.some((route) => route.zones.includes(zone)) || fn.attachable?.includes(zone),
+  );
 
 /** Routes a zone exposes, with the function serving each. */
 export const routesOf = (

@@ -135,6 +135,14 @@ export class YitongStack extends Stack {
       }
       new CfnOutput(this, `Issuer-${zone}`, { value: props.issuerUrls?.[zone] ?? api.url });
     }
+    for (const fn of FUNCTIONS.filter((f) => f.attachable)) {
+      for (const zone of fn.attachable!) {
+        new CfnOutput(this, `Attachable-${fn.name}-${zone}`, {
+          value: this.functions.get(`${fn.name}-${zone}`)!.fn.functionArn,
+          description: `Attach to a department API of the ${zone} zone as a REQUEST authorizer (see docs/departments.md)`,
+        });
+      }
+    }
     new CfnOutput(this, 'IntranetVpcId', { value: vpc.vpcId });
   }
 

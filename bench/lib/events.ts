@@ -6,6 +6,8 @@ import { requestIdentity } from '../../infra/local/gateway.ts';
 export const restEvent = (options: {
   readonly method?: string;
   readonly path: string;
+  /** The API Gateway resource the path matched. @default '/{proxy+}' */
+  readonly resource?: string;
   readonly host: string;
   readonly stage?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -20,7 +22,7 @@ export const restEvent = (options: {
   };
   const stage = options.stage ?? 'prod';
   return {
-    resource: '/{proxy+}',
+    resource: options.resource ?? '/{proxy+}',
     path: options.path,
     httpMethod: options.method ?? 'GET',
     headers,

@@ -18,6 +18,7 @@ import { isTransient, problemErrors, securityHeaders, zoneContext } from '../../
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
+import { AccessControl } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
@@ -56,6 +57,7 @@ export const makeHandler = async (runtime: Runtime) => {
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
+  const access = new AccessControl(config.zone, audit);
   const [idTokenSigner, pairwiseSalt] = await Promise.all([
     runtime.keyring.signer('id-token'),
     registry.stableSecret('pairwise-salt'),
@@ -69,6 +71,7 @@ export const makeHandler = async (runtime: Runtime) => {
     cookieKeys: runtime.cookieKeys,
     accounts,
     registry,
+    access,
     pairwiseSalt,
     allowLoopbackRequests: config.localMode,
     pages: {
@@ -190,6 +193,7 @@ export const makeHandler = async (runtime: Runtime) => {
       cookieKeys: runtime.cookieKeys,
       accounts,
       audit,
+      access,
       lockout,
       throttle,
     }),

@@ -29,6 +29,8 @@ import type { AuditLog } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import {
   consentBody,
+  type DeniedReason,
+  deniedBody,
   enrolBody,
   type Lang,
   loginBody,
@@ -42,6 +44,7 @@ import {
   t,
 } from '../../libs/login/index.ts';
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
+import type { AccessControl, LoginVerdict } from '../../libs/policy/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import {
   basePathOf,
@@ -68,6 +71,7 @@ export interface InteractionDeps extends Authenticator {
   readonly cookieKeys: readonly string[];
   readonly accounts: AccountStore;
   readonly audit: AuditLog;
+  readonly access: AccessControl;
 }
 
 const PENDING_TTL = 600;
@@ -78,11 +82,27 @@ const Pending = z.object({
   amr: z.array(z.string()),
   totpSecret: z.string().optional(),
   challenge: z.string().optional(),
+  /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
+  denied: z.object({ policyIds: z.array(z.string()), eventRef: z.string() }).optional(),
 });
 type Pending = z.infer<typeof Pending>;
 
 /** A second factor proven in this sign-in: a TOTP or recovery code, or a passkey. */
 const hasSecondFactor = (amr: readonly string[]): boolean => amr.includes('otp') || amr.includes('hwk');
+
+/** The level what was proven reaches: a passkey 3, another second factor 2, a password 1. */
+const loaOfAmr = (amr: readonly string[]): 1 | 2 | 3 =>
+  amr.includes('hwk') ? 3 : hasSecondFactor(amr) ? 2 : 1;
+
+type PolicyClientMetadata = Parameters<AccessControl['login']>[1];
+
+/** The plain-words reason for a refused sign-in, from the policies that refused it. */
+const deniedReasonOf = (policyIds: readonly string[]): DeniedReason => {
+  if (policyIds.includes('forbid-inactive-account')) return 'deniedReasonInactive';
+  if (policyIds.includes('forbid-disabled-client-login')) return 'deniedReasonClient';
+  if (policyIds.includes('zone-client-pinned')) return 'deniedReasonZone';
+  return 'deniedReasonRole';
+};
 
 /**
  * A new factor may be added during sign-in only by someone who proved every kind of factor
@@ -164,8 +184,56 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     correlationId: d.uid,
   });
 
+  /**
+   * The zone and role policies for this person and service, at the level proven so far:
+   * the verdict, and the lowest level that would be allowed (undefined: none would).
+   */
+  const policyVerdict = async (d: Details, account: Account, loa: number, amr: readonly string[]) => {
+    const { client } = await clientOf(d);
+    return deps.access.login(account, client.metadata() as PolicyClientMetadata, {
+      acr: ACR[Math.min(Math.max(loa, 1), 3) as 1 | 2 | 3],
+      amr,
+    });
+  };
+
+  /**
+   * A policy refused the sign-in: audited once, remembered on the interaction, and the
+   * person sent to the interaction page, which explains and hands access_denied back.
+   */
+  const refuse = async (ctx: Ctx, d: Details, account: Account, amr: string[], verdict: LoginVerdict) => {
+    const eventRef = await deps.access.record(verdict.request, verdict.decision, {
+      ...attempt(ctx, d),
+      actor: account.id,
+    });
+    const denied = { policyIds: [...verdict.decision.policyIds], eventRef };
+    await savePending(d.uid, { accountId: account.id, amr, denied });
+    return `${basePathOf(ctx)}/interaction/${d.uid}`;
+  };
+
+  const showDenied = async (ctx: Ctx, d: Details, lang: Lang, denied: NonNullable<Pending['denied']>) => {
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      {
+        error: 'access_denied',
+        error_description: 'the zone and role policies do not allow this account to use this service',
+      },
+      { mergeWithLastSubmission: false },
+    );
+    return render(
+      ctx,
+      403,
+      lang,
+      t(lang, 'deniedTitle'),
+      deniedBody(await context(ctx, d, lang), deniedReasonOf(denied.policyIds), denied.eventRef, returnTo),
+    );
+  };
+
   /** Completes the login prompt; audited once here whatever the route to it. */
   const finishLogin = async (ctx: Ctx, d: Details, account: Account, loa: 1 | 2 | 3, amr: string[]) => {
+    // The last gate before a code can be issued, whichever way the person signed in.
+    const verdict = await policyVerdict(d, account, loa, amr);
+    if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
     await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(d.uid) }));
     const redirectTo = await provider.interactionResult(
       ctx.req,
@@ -199,7 +267,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     amr: string[],
     stepUp = false,
   ) => {
-    const need = await required(d);
+    // The policies say who may use the service at all, and the level they need for it.
+    const verdict = await policyVerdict(d, account, 1, amr);
+    if (verdict.lowestLoa === undefined) {
+      return redirect(ctx, await refuse(ctx, d, account, amr, verdict));
+    }
+    const need = Math.max(await required(d), verdict.lowestLoa);
     const proven = hasSecondFactor(amr);
     const passkeys = account.passkeyIds.length > 0;
     if (need >= 3 && !amr.includes('hwk')) {
@@ -226,8 +299,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         webauthnScript(d.uid, 'register'),
       );
     }
-    const loa = amr.includes('hwk') ? 3 : proven ? 2 : 1;
-    return redirect(ctx, await finishLogin(ctx, d, account, loa, amr));
+    return redirect(ctx, await finishLogin(ctx, d, account, loaOfAmr(amr), amr));
   };
 
   /** The service needs level 3: only a passkey will do (a second factor would only loop back here). */
@@ -293,12 +365,17 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const show = async (ctx: Ctx, uid: string) => {
     const d = await details(ctx, uid);
     const lang = langOf(ctx);
+    const denied = (await loadPending(uid))?.denied;
+    if (denied) return showDenied(ctx, d, lang, denied);
     const c = await context(ctx, d, lang);
     if (d.prompt.name === 'login') {
       const sessionAccount = d.session?.accountId
         ? await deps.accounts.findById(d.session.accountId)
         : undefined;
-      if (sessionAccount && d.prompt.reasons.includes('yitong_acr')) {
+      if (
+        sessionAccount &&
+        (d.prompt.reasons.includes('yitong_acr') || d.prompt.reasons.includes('yitong_policy'))
+      ) {
         // Step-up: the person is known; ask only for what raises the level.
         return nextStep(ctx, d, sessionAccount, lang, ['pwd'], true);
       }

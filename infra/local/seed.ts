@@ -148,5 +148,9 @@ export const seedDemoResourceServers = async (
     department: 'tax',
     scopes: ['tax:read', 'tax:file'],
     accessTokenTtl: 600,
+    routes: {
+      'GET /filings': { scope: 'tax:read' },
+      'POST /filings': { scope: 'tax:file', minLoa: 2 },
+    },
   });
 };

@@ -34,18 +34,29 @@ export interface LocalStackOptions {
   readonly dynamodbEndpoint?: string;
   /** Table name prefix, so several stacks can share one endpoint. @default 'yitong' */
   readonly tablePrefix?: string;
-  /** Ports of the two demo department sites; 0 picks free ones; false starts none. @default { tax: 3100, housing: 3101 } */
-  readonly demoSites?: { readonly tax: number; readonly housing: number } | false;
+  /**
+   * Ports of the demo department sites (two public, one intranet); 0 picks a free one, an
+   * omitted `staff` too; false starts none. @default { tax: 3100, housing: 3101, staff: 3102 }
+   */
+  readonly demoSites?: DemoSitePorts | false;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
 }
+
+export interface DemoSitePorts {
+  readonly tax: number;
+  readonly housing: number;
+  readonly staff?: number;
+}
+
+type DemoSiteKey = 'tax' | 'housing' | 'staff';
 
 export interface LocalDemo {
   readonly accounts: readonly DemoAccount[];
   readonly sites: Readonly<
     Record<
-      'tax' | 'housing',
-      { readonly url: string; readonly clientId: string; readonly site: DepartmentSite }
+      DemoSiteKey,
+      { readonly url: string; readonly clientId: string; readonly zone: Zone; readonly site: DepartmentSite }
     >
   >;
 }
@@ -54,6 +65,8 @@ export interface LocalStack {
   readonly urls: Readonly<Record<Zone, string>>;
   readonly dynamodbEndpoint: string;
   readonly dataDir: string | undefined;
+  /** Where the dev signing keys live (inside the data folder, or a throwaway one). */
+  readonly keysDir: string;
   readonly tables: Readonly<Record<TableName, string>>;
   /** Demo accounts and department sites (local mode only). */
   readonly demo: LocalDemo;
@@ -122,6 +135,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               localMode: true,
             };
             const runtime = await createRuntime(config, { doc, keyring, cookieKeys, audit });
+            if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
             return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
           });
           targets.set(fn.name, target);
@@ -148,42 +162,64 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const demo = await startDemo(
       doc,
       tables.identity,
-      urls.public,
-      options.demoSites ?? { tax: 3100, housing: 3101 },
+      urls,
+      options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
     for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
-    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, tables, demo, stop };
+    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, keysDir, tables, demo, stop };
   } catch (err: unknown) {
     await stop();
     throw err;
   }
 };
 
-/** Demo accounts, a resource server and two department sites registered as public-zone clients. */
+/**
+ * Demo accounts, a resource server, two department sites registered as public-zone clients
+ * and a staff portal registered as an intranet client (signed in to through :3002 only).
+ */
 const startDemo = async (
   doc: ReturnType<typeof createDynamoClient>,
   table: string,
-  issuer: string,
-  ports: { readonly tax: number; readonly housing: number } | false,
+  issuers: Readonly<Record<Zone, string>>,
+  ports: DemoSitePorts | false,
 ): Promise<LocalDemo> => {
   const accounts = await seedDemoAccounts(doc, table);
   if (!ports) return { accounts, sites: {} as LocalDemo['sites'] };
   const specs = [
-    { key: 'tax', clientId: 'tax-bureau', name: 'Tax Bureau 税务局', department: 'tax', port: ports.tax },
+    {
+      key: 'tax',
+      clientId: 'tax-bureau',
+      name: 'Tax Bureau 税务局',
+      department: 'tax',
+      zone: 'public',
+      port: ports.tax,
+    },
     {
       key: 'housing',
       clientId: 'housing-fund',
       name: 'Housing Fund 住房公积金',
       department: 'housing',
+      zone: 'public',
       port: ports.housing,
     },
+    {
+      key: 'staff',
+      clientId: 'staff-portal',
+      name: 'Staff Portal 内部办公平台',
+      department: 'general-office',
+      zone: 'intranet',
+      port: ports.staff ?? 0,
+    },
   ] as const;
-  const sites = {} as Record<'tax' | 'housing', { url: string; clientId: string; site: DepartmentSite }>;
+  const sites = {} as Record<
+    DemoSiteKey,
+    { url: string; clientId: string; zone: Zone; site: DepartmentSite }
+  >;
   for (const spec of specs) {
     let secret = '';
     const site = await startDepartmentSite({
       name: spec.name,
-      issuer,
+      issuer: issuers[spec.zone],
       clientId: spec.clientId,
       port: spec.port,
       get clientSecret() {
@@ -193,11 +229,11 @@ const startDemo = async (
     secret = await seedDemoClient(doc, table, {
       clientId: spec.clientId,
       name: spec.name,
-      zone: 'public',
+      zone: spec.zone,
       department: spec.department,
       siteUrl: site.url,
     });
-    sites[spec.key] = { url: site.url, clientId: spec.clientId, site };
+    sites[spec.key] = { url: site.url, clientId: spec.clientId, zone: spec.zone, site };
   }
   await seedDemoResourceServers(doc, table, sites.tax.url);
   return { accounts, sites };

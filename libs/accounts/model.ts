@@ -4,7 +4,16 @@ import { PasswordHash } from './password.ts';
 export const AccountKind = z.enum(['citizen', 'company', 'staff']);
 export type AccountKind = z.infer<typeof AccountKind>;
 
-export const Role = z.enum(['citizen', 'company', 'staff', 'department-officer', 'auditor', 'admin']);
+/** `partner`: a company registered by an administrator to use extranet services. */
+export const Role = z.enum([
+  'citizen',
+  'company',
+  'partner',
+  'staff',
+  'department-officer',
+  'auditor',
+  'admin',
+]);
 export type Role = z.infer<typeof Role>;
 
 /** Login names: 3-64 characters, letters, digits, dot, dash, underscore or @; compared case-insensitively. */

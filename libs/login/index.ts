@@ -3,6 +3,8 @@ export { fieldName, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
 export {
   changePasswordBody,
   consentBody,
+  type DeniedReason,
+  deniedBody,
   enrolBody,
   loginBody,
   messageBody,

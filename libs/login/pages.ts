@@ -90,6 +90,20 @@ export const consentBody = (c: PageContext, scopes: readonly string[]): Html => 
 <button type="submit" name="decision" value="deny" class="secondary">${t(c.lang, 'deny')}</button></form>`;
 };
 
+export type DeniedReason =
+  | 'deniedReasonZone'
+  | 'deniedReasonInactive'
+  | 'deniedReasonClient'
+  | 'deniedReasonRole';
+
+/** A policy refused this sign-in: say why in plain words, and hand the refusal back to the service. */
+export const deniedBody = (c: PageContext, reason: DeniedReason, reference: string, returnTo: string): Html =>
+  html`<h1>${t(c.lang, 'deniedTitle')}</h1>
+<p class="lead">${t(c.lang, 'deniedLead', { client: c.clientName })}</p>
+<div class="error-summary" role="alert"><p>${t(c.lang, reason)}</p></div>
+<p>${t(c.lang, 'deniedReference', { ref: reference })}</p>
+<p><a class="button" href="${returnTo}">${t(c.lang, 'deniedReturn')}</a></p>`;
+
 export const protectBody = (c: PageContext): Html =>
   html`<h1>${t(c.lang, 'protectTitle')}</h1>
 <p class="lead">${t(c.lang, 'protectLead')}</p>

@@ -11,6 +11,7 @@ import Provider, {
 import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import type { Signer } from '../keys/index.ts';
+import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 import type { OidcRegistry } from './registry.ts';
@@ -44,7 +45,12 @@ export class SignerSigningKey extends ExternalSigningKey {
 }
 
 /** Client metadata yitong adds to OIDC's: the zone a client is pinned to, its department, its minimum level. */
-export const CLIENT_EXTRA_METADATA = ['yitong_zone', 'yitong_department', 'yitong_required_acr'] as const;
+export const CLIENT_EXTRA_METADATA = [
+  'yitong_zone',
+  'yitong_department',
+  'yitong_required_acr',
+  'yitong_disabled',
+] as const;
 
 export interface ProviderDeps {
   readonly zone: Zone;
@@ -55,6 +61,8 @@ export interface ProviderDeps {
   readonly cookieKeys: readonly string[];
   readonly accounts: AccountStore;
   readonly registry: OidcRegistry;
+  /** The zone and role policies every sign-in passes before a code is issued. */
+  readonly access: AccessControl;
   /** Secret salt of pairwise subject identifiers; stable for the life of the system. */
   readonly pairwiseSalt: string;
   /** Pages for errors and logout, in the caller's language. */
@@ -73,6 +81,12 @@ export interface ProviderDeps {
 }
 
 const SIGNING_ALGS = ['ES256'] as const;
+
+/** yitong's own APIs: their resource indicator is `<issuer>/<path>`. */
+export const OWN_APIS = [
+  { path: 'audit', scope: 'audit:read' },
+  { path: 'admin', scope: 'admin' },
+] as const;
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
   Record<(typeof CLIENT_EXTRA_METADATA)[number], string>
 >;
@@ -93,6 +107,33 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       const required = requiredLoa(client?.yitong_required_acr, ctx.oidc.params?.acr_values);
       return Boolean(ctx.oidc.session?.accountId) && loaOf(ctx.oidc.session?.acr) < required;
     }),
+  );
+  // Single sign-on skips the login pages, so the zone and role policies are a check of their
+  // own: a session that may not use this client (or only at a higher level) is sent back to
+  // the interaction, which steps up or explains the refusal. No code is issued before it passes.
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check(
+      'yitong_policy',
+      'the zone and role policies refuse this sign-in',
+      async (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        const client = ctx.oidc.client;
+        if (!accountId || !client) return false;
+        const account = await deps.accounts.findById(accountId);
+        if (!account) return true;
+        const verdict = await deps.access.login(account, client.metadata() as PolicyClient, {
+          acr: ctx.oidc.session?.acr,
+          amr: ctx.oidc.session?.amr,
+        });
+        return !verdict.decision.allowed;
+      },
+    ),
+  );
+
+  // yitong's own APIs under this issuer: their tokens name the account, so the API can load
+  // today's roles and status; department APIs only ever see the pairwise subject.
+  const ownApis = new Map<string, (typeof OWN_APIS)[number]>(
+    OWN_APIS.map((api) => [`${deps.issuer.replace(/\/$/, '')}/${api.path}`, api]),
   );
 
   const configuration: Configuration = {
@@ -126,6 +167,16 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         enabled: true,
         useGrantedResource: () => true,
         getResourceServerInfo: async (_ctx, resource) => {
+          const own = ownApis.get(resource);
+          if (own) {
+            return {
+              scope: own.scope,
+              audience: resource,
+              accessTokenTTL: 600,
+              accessTokenFormat: 'jwt',
+              jwt: { sign: { alg: 'ES256' } },
+            };
+          }
           const server = await deps.registry.findResourceServer(resource);
           if (!server) throw new errors.InvalidTarget(`${resource} is not a registered resource server`);
           return {
@@ -180,6 +231,17 @@ export const createProvider = (deps: ProviderDeps): Provider => {
           );
         }
       },
+    },
+    // The level and methods of the sign-in travel with every access token, so APIs decide on them.
+    extraTokenClaims: async (ctx, token) => {
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      const claims: Record<string, unknown> = {};
+      if (source?.acr) claims.acr = source.acr;
+      if (source?.amr?.length) claims.amr = source.amr;
+      const audience = (token as { resourceServer?: { audience?: string } }).resourceServer?.audience;
+      const accountId = (token as { accountId?: string }).accountId;
+      if (audience && ownApis.has(audience) && accountId) claims.yitong_account = accountId;
+      return claims;
     },
     rotateRefreshToken: () => true,
     ttl: {

@@ -11,6 +11,19 @@ export const ResourceServer = z.object({
   department: z.string().min(1),
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).min(1),
   accessTokenTtl: z.number().int().min(60).max(3600).default(600),
+  /**
+   * What the API's authorizer asks per route (`METHOD /resource/{param}` as API Gateway names
+   * it): a scope the token must hold and a minimum level. Routes not listed need a valid token.
+   */
+  routes: z
+    .record(
+      z.string().regex(/^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) \/\S*$/, 'METHOD /path'),
+      z.strictObject({
+        scope: z.string().optional(),
+        minLoa: z.number().int().min(1).max(3).optional(),
+      }),
+    )
+    .default({}),
 });
 export type ResourceServer = z.infer<typeof ResourceServer>;
 

@@ -1,11 +1,11 @@
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coldStart } from '../../bench/lib/cold-start.ts';
 import { restEvent } from '../../bench/lib/events.ts';
-import { type Bundle, bundleEntry } from '../../infra/bundle.ts';
+import { type Bundle, bundleEntry, CEDAR_WASM } from '../../infra/bundle.ts';
 import { type EmbeddedStore, startEmbeddedStore } from '../../infra/local/embedded-store.ts';
 import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
 import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
@@ -88,5 +88,29 @@ describe('the deployed oidc bundle', () => {
     await expect(
       coldStart(join(bundle.dir, 'index.mjs'), restEvent({ path: '/jwks', host: HOST }), incomplete),
     ).rejects.toThrow(/TABLE_AUDIT/);
+  });
+});
+
+describe('the deployed audit bundle (a function that decides)', () => {
+  let audit: Bundle;
+  beforeAll(() => {
+    audit = bundleEntry('functions/audit/handler.ts', mkdtempSync(join(tmpdir(), 'yitong-audit-bundle-')));
+  });
+
+  it('carries the Cedar wasm and the policy files, but not the policy tests', () => {
+    const files = readdirSync(audit.dir);
+    expect(files).toEqual(expect.arrayContaining(['index.mjs', CEDAR_WASM, 'policies']));
+    const policies = readdirSync(join(audit.dir, 'policies'));
+    expect(policies).toEqual(expect.arrayContaining(['schema.cedarschema', 'zones.cedar', 'roles.cedar']));
+    expect(policies).not.toContain('tests');
+  });
+
+  it('decides in a fresh process: 401 for no token on the intranet, 403 from the public entry', async () => {
+    const event = restEvent({ path: '/audit/verify', resource: '/audit/verify', host: HOST });
+    const intranet = await coldStart(join(audit.dir, 'index.mjs'), event, { ...env, ZONE: 'intranet' });
+    expect(intranet.result.statusCode).toBe(401);
+    const outside = await coldStart(join(audit.dir, 'index.mjs'), event, { ...env, ZONE: 'public' });
+    expect(outside.result.statusCode).toBe(403);
+    expect(JSON.parse(outside.result.body).detail).toMatch(/zone-api-entry/);
   });
 });

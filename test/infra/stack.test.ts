@@ -5,7 +5,9 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, routesOf, zonesOf } from '../../infra/routes.ts';
 import { YitongStack } from '../../infra/stack.ts';
+import { ZONES } from '../../libs/config/index.ts';
 
 let stack: YitongStack;
 let template: Template;
@@ -120,7 +122,7 @@ describe('CDK stack', () => {
     );
   });
 
-  it('deploys the oidc function once per zone on Node 24, ARM64, with tracing', () => {
+  it('deploys each function once per zone it serves on Node 24, ARM64, with tracing', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       {
@@ -129,7 +131,7 @@ describe('CDK stack', () => {
         TracingConfig: { Mode: 'Active' },
         Environment: { Variables: Match.objectLike({ ZONE: Match.anyValue(), ISSUER: Match.anyValue() }) },
       },
-      3,
+      FUNCTIONS.reduce((n, fn) => n + zonesOf(fn).length, 0),
     );
     for (const zone of ['public', 'extranet', 'intranet']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
@@ -144,7 +146,16 @@ describe('CDK stack', () => {
     for (const s of ses) expect(JSON.stringify(s)).toContain('no-reply@id.gov.example');
   });
 
-  it('routes every zone’s API to its own oidc function', () => {
-    template.resourceCountIs('AWS::ApiGateway::Method', 6);
+  it('routes every route of the route table in each zone it lists, and nothing else', () => {
+    const routes = ZONES.reduce((n, zone) => n + routesOf(zone).length, 0);
+    template.resourceCountIs('AWS::ApiGateway::Method', routes);
+  });
+
+  it('deploys the authorizer in every zone without routes, and outputs its ARN for departments', () => {
+    const outputs = Object.entries(template.findOutputs('*')).filter(([id]) =>
+      id.startsWith('Attachableauthorizer'),
+    );
+    expect(outputs.map(([id]) => id).sort()).toEqual(ZONES.map((z) => `Attachableauthorizer${z}`).sort());
+    for (const [, output] of outputs) expect(JSON.stringify(output.Value)).toContain('Fnauthorizer');
   });
 });

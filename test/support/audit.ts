@@ -2,7 +2,10 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 
-/** Every audit event a local stack has recorded, across its chains (tests only; the audit API comes later). */
+/**
+ * Every audit event a local stack has recorded, across its chains, oldest first (tests only;
+ * the audit API comes later).
+ */
 export const auditEvents = async (stack: LocalStack, shards = 4): Promise<Array<Record<string, unknown>>> => {
   const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
   const events: Array<Record<string, unknown>> = [];
@@ -21,5 +24,5 @@ export const auditEvents = async (stack: LocalStack, shards = 4): Promise<Array<
       cursor = page.LastEvaluatedKey;
     } while (cursor);
   }
-  return events;
+  return events.sort((a, b) => String(a.time).localeCompare(String(b.time)));
 };

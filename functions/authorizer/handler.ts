@@ -1,0 +1,8 @@
+import { configFromEnv } from '../../libs/config/index.ts';
+import { createRuntime } from '../../libs/runtime/index.ts';
+import { makeHandler } from './app.ts';
+
+/** Lambda entry: config from the environment; AUDIENCE is the default API audience. */
+export const handler = await makeHandler(await createRuntime(configFromEnv(process.env)), {
+  audience: process.env.AUDIENCE,
+});
