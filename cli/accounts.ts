@@ -14,7 +14,7 @@ const Target = z.object({
 });
 
 /** The store to act on: a running local stack (its endpoint file), or explicit flags for a deployed one. */
-const target = async (opts: { dataDir: string; endpoint?: string; tablePrefix?: string }) => {
+export const target = async (opts: { dataDir: string; endpoint?: string; tablePrefix?: string }) => {
   if (opts.tablePrefix) {
     const p = opts.tablePrefix;
     return {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
+import { policyCommand } from './policy.ts';
 
 const port = (value: string): number => {
   const n = Number(value);
@@ -59,8 +60,10 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
           '',
           `  store     ${stack.dynamodbEndpoint} (${stack.dataDir ? `data in ${stack.dataDir}` : 'in memory'})`,
           '',
-          'Demo department sites (public zone: single sign-on and single logout):',
-          ...Object.values(stack.demo.sites).map((s) => `  ${s.clientId.padEnd(13)} ${s.url}`),
+          'Demo department sites (single sign-on and single logout):',
+          ...Object.values(stack.demo.sites).map(
+            (s) => `  ${s.clientId.padEnd(13)} ${s.url}  (${s.zone} zone)`,
+          ),
           '',
           'Demo accounts (local mode only):',
           ...stack.demo.accounts.map(
@@ -87,6 +90,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
     );
 
   accountsCommand(program);
+  policyCommand(program);
   return program;
 };
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
     dataDir,
     tablePrefix: `cli-${Date.now().toString(36)}`,
     ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: { tax: 0, housing: 0 },
+    demoSites: { tax: 0, housing: 0, staff: 0 },
   });
 });
 afterAll(async () => {
@@ -77,5 +77,104 @@ describe('yitong accounts create', () => {
         dataDir,
       ),
     ).rejects.toThrow(/roles/);
+  });
+});
+
+describe('yitong policy', () => {
+  it('explains a decision about real accounts and clients of the running stack, naming the deciding policy', async () => {
+    const allowed = await run(
+      'policy',
+      'explain',
+      '--principal',
+      'user:li.si',
+      '--action',
+      'login',
+      '--resource',
+      'client:staff-portal',
+      '--zone',
+      'intranet',
+      '--loa',
+      '2',
+      '--data-dir',
+      dataDir,
+    );
+    expect(allowed).toMatch(/^ALLOW Yitong::User::"[0-9a-f-]{36}" login Yitong::Client::"staff-portal"/);
+    expect(allowed).toContain('permitted by zone-intranet-login');
+
+    const stepUp = await run(
+      'policy',
+      'explain',
+      '--principal',
+      'user:li.si',
+      '--action',
+      'login',
+      '--resource',
+      'client:staff-portal',
+      '--zone',
+      'intranet',
+      '--data-dir',
+      dataDir,
+    );
+    expect(stepUp).toMatch(/^DENY .*\(default deny\)\n {2}would be allowed at loa 2 \(step-up\)/);
+
+    const wrongZone = await run(
+      'policy',
+      'explain',
+      '--principal',
+      'user:wang.wu',
+      '--action',
+      'callApi',
+      '--resource',
+      'route:GET /audit/verify',
+      '--zone',
+      'extranet',
+      '--loa',
+      '3',
+      '--data-dir',
+      dataDir,
+    );
+    expect(wrongZone).toContain('forbidden by zone-api-entry');
+    expect(wrongZone).toContain('@id("zone-api-entry")');
+  });
+
+  it('refuses an unknown principal with a message that says what is accepted', async () => {
+    await expect(
+      run(
+        'policy',
+        'explain',
+        '--principal',
+        'user:nobody',
+        '--action',
+        'login',
+        '--resource',
+        'client:tax-bureau',
+        '--zone',
+        'public',
+        '--data-dir',
+        dataDir,
+      ),
+    ).rejects.toThrow(/there is no account nobody/);
+    await expect(
+      run(
+        'policy',
+        'explain',
+        '--principal',
+        'who?',
+        '--action',
+        'login',
+        '--resource',
+        'client:tax-bureau',
+        '--zone',
+        'public',
+        '--data-dir',
+        dataDir,
+      ),
+    ).rejects.toThrow(/use user:<login>, client:<id>/);
+  });
+
+  it('runs the policy tests from the data files', async () => {
+    const out = await run('policy', 'test');
+    expect(out).toMatch(/\n(\d+) passed, 0 failed\n$/);
+    expect(out).toContain('ok   a tax officer cannot issue another department');
   });
 });
