@@ -1,7 +1,14 @@
-import { copyFileSync, cpSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import {
+  policyDigest,
+  readPolicySources,
+  VALIDATED_DIGEST_FILE,
+  validatePolicySources,
+} from '../libs/policy/engine.ts';
 import type { FunctionDefinition } from './routes.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,10 +66,16 @@ export const bundleEntry = (entry: string, outDir: string): Bundle => {
   );
   if (cedar) {
     copyFileSync(join(REPO_ROOT, dirname(cedar), CEDAR_WASM), join(outDir, CEDAR_WASM));
-    cpSync(join(REPO_ROOT, 'policies'), join(outDir, 'policies'), {
+    const policies = join(outDir, 'policies');
+    cpSync(join(REPO_ROOT, 'policies'), policies, {
       recursive: true,
       filter: (source) => !source.includes(`${join('policies', 'tests')}`),
     });
+    // Validated here, once, so a policy the schema refuses fails the synth, and cold starts
+    // skip the validator for exactly these files.
+    const sources = readPolicySources(policies);
+    validatePolicySources(createRequire(import.meta.url)('@cedar-policy/cedar-wasm/nodejs'), sources);
+    writeFileSync(join(policies, VALIDATED_DIGEST_FILE), `${policyDigest(sources)}\n`);
   }
   return { dir: outDir, bytes: statSync(outfile).size };
 };

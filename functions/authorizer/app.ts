@@ -29,7 +29,9 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
   const { config, doc } = runtime;
   const registry = new OidcRegistry(doc, config.tables.identity);
   const access = new AccessControl(config.zone, runtime.audit);
-  const keys = createLocalJWKSet(await jwks(runtime.keyring, ['id-token']));
+  // Every request decides: load the engine during init, alongside the token keys.
+  const [publicKeys] = await Promise.all([jwks(runtime.keyring, ['id-token']), access.engine()]);
+  const keys = createLocalJWKSet(publicKeys);
   const servers = new Map<string, { at: number; server: ResourceServer | undefined }>();
   const serverFor = async (audience: string) => {
     const cached = servers.get(audience);

@@ -52,7 +52,9 @@ export const ownApiHandler = async (
   const { config, doc } = runtime;
   const accounts = new AccountStore(doc, config.tables.identity);
   const access = new AccessControl(config.zone, runtime.audit);
-  const keys = createLocalJWKSet(await jwks(runtime.keyring, ['id-token']));
+  // Every request decides: load the engine during init, alongside the token keys.
+  const [publicKeys] = await Promise.all([jwks(runtime.keyring, ['id-token']), access.engine()]);
+  const keys = createLocalJWKSet(publicKeys);
   const base: ApiAccessOptions = {
     access,
     issuer: config.issuer,

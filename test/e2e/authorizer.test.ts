@@ -1,12 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import middy from '@middy/core';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/authorizer/app.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
+import { problemErrors } from '../../libs/http/index.ts';
+import { jwks } from '../../libs/keys/index.ts';
 import { OidcRegistry } from '../../libs/oidc/index.ts';
+import { type AccessContext, AccessControl, requireAccess } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -198,5 +208,52 @@ describe('the department API authorizer', () => {
     expect(effectOf(spoofed)).toBe('Deny');
     const denials = (await auditEvents(stack)).filter((e) => e.type === 'policy.denied');
     expect(denials.every((e) => e.zone === 'public')).toBe(true);
+  });
+});
+
+describe('requireAccess on a department Lambda', () => {
+  it('lets a valid token through with the principal, and refuses others with 401 or 403', async () => {
+    const config: AppConfig = {
+      zone: 'public',
+      issuer: stack.urls.public,
+      tables: stack.tables,
+      keys: { kind: 'local', dir: stack.keysDir },
+      dynamodbEndpoint: stack.dynamodbEndpoint,
+      localMode: true,
+    };
+    const runtime = await createRuntime(config);
+    const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+      .use(problemErrors())
+      .use(
+        requireAccess({
+          access: new AccessControl('public', runtime.audit),
+          issuer: stack.urls.public,
+          audience,
+          keys: createLocalJWKSet(await jwks(runtime.keyring, ['id-token'])),
+          route: (e) => ({
+            id: `${e.httpMethod} ${e.resource}`,
+            area: 'department-api',
+            zones: ['public'],
+            scope: e.httpMethod === 'GET' ? 'tax:read' : 'tax:file',
+          }),
+        }),
+      )
+      .handler(async (_event, context) => {
+        const { principal, claims } = (context as AccessContext).access;
+        return { statusCode: 200, body: JSON.stringify({ principal, scope: claims.scopes }) };
+      });
+    const call = (method: string, headers: Record<string, string>) =>
+      handler(
+        { ...event(method, '/filings', headers), body: null } as unknown as APIGatewayProxyEvent,
+        {} as Context,
+      );
+    const ok = await call('GET', bearer(citizenToken));
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ principal: { kind: 'user' }, scope: ['tax:read'] });
+    const noScope = await call('POST', bearer(citizenToken));
+    expect(noScope.statusCode).toBe(403);
+    const none = await call('GET', {});
+    expect(none.statusCode).toBe(401);
+    expect(none.headers?.['www-authenticate']).toMatch(/^Bearer/);
   });
 });

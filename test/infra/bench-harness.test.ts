@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchPolicy, policyLoadCost } from '../../bench/policy.ts';
 import { benchBareProvider, benchYitong } from '../../bench/token.ts';
 
 describe('benchmark harness', () => {
@@ -10,5 +11,15 @@ describe('benchmark harness', () => {
     expect(bare.codeExchangePerSecond).toBeGreaterThan(0);
     expect(ours.calls?.refresh).toMatch(/^\d+ \(/);
     expect(Number.parseInt(ours.calls!.codeExchange, 10)).toBeGreaterThan(0);
+  });
+
+  it('measures policy decisions against raw Cedar and the policy load cost at a tiny size', async () => {
+    const policy = await benchPolicy(20);
+    expect(policy.oursPerSecond).toBeGreaterThan(0);
+    expect(policy.rawPerSecond).toBeGreaterThan(0);
+    expect(policy.oursP99Us).toBeGreaterThan(0);
+    const load = policyLoadCost('bundled');
+    expect(load.wasmMs).toBeGreaterThan(0);
+    expect(load.policiesMs).toBeGreaterThan(0);
   });
 });
