@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Account, AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
 import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
@@ -153,4 +154,129 @@ export const seedDemoResourceServers = async (
       'POST /filings': { scope: 'tax:file', minLoa: 2 },
     },
   });
+};
+
+/** Unified social credit codes of the demo departments (valid check characters; fictitious). */
+export const DEMO_DEPARTMENTS = {
+  market: { name: 'Market Regulation Bureau 市场监督管理局', uscc: '11100000000013127D' },
+  transport: { name: 'Traffic Administration 交通管理局', uscc: '11100000000019713D' },
+  hr: { name: 'Human Resources Bureau 人力资源和社会保障局', uscc: '11100000000014071H' },
+  tax: { name: 'Tax Bureau 税务局', uscc: '111000000000184210' },
+  housing: { name: 'Housing Fund 住房公积金', uscc: '111000000000177546' },
+} as const;
+
+const label = (en: string, zh: string) => ({ en, 'zh-CN': zh });
+
+/** The three licence types local mode starts with, one per issuing department. */
+export const DEMO_LICENCE_TYPES: readonly LicenceTypeInput[] = [
+  {
+    typeId: 'business-licence',
+    name: label('Business licence', '营业执照'),
+    description: label(
+      'Licence to trade, issued on registration of a business',
+      '企业登记注册后核发的营业执照',
+    ),
+    department: 'market',
+    issuerCode: DEMO_DEPARTMENTS.market.uscc,
+    typeCode: `${DEMO_DEPARTMENTS.market.uscc}001`,
+    validityDays: 3650,
+    claims: [
+      { name: 'company_name', label: label('Company name', '名称'), type: 'string', disclosable: false },
+      {
+        name: 'company_uscc',
+        label: label('Unified social credit code', '统一社会信用代码'),
+        type: 'string',
+        pattern: '[0-9A-HJ-NPQRTUWXY]{18}',
+        disclosable: false,
+      },
+      {
+        name: 'legal_representative',
+        label: label('Legal representative', '法定代表人'),
+        type: 'string',
+        disclosable: true,
+      },
+      {
+        name: 'registered_address',
+        label: label('Registered address', '住所'),
+        type: 'string',
+        disclosable: true,
+      },
+      {
+        name: 'business_scope',
+        label: label('Business scope', '经营范围'),
+        type: 'string',
+        maxLength: 500,
+        disclosable: false,
+      },
+      {
+        name: 'established',
+        label: label('Date of establishment', '成立日期'),
+        type: 'date',
+        disclosable: false,
+      },
+    ],
+    ageOver: [],
+  },
+  {
+    typeId: 'driving-permit',
+    name: label('Driving permit', '机动车驾驶证'),
+    department: 'transport',
+    issuerCode: DEMO_DEPARTMENTS.transport.uscc,
+    typeCode: `${DEMO_DEPARTMENTS.transport.uscc}002`,
+    validityDays: 2190,
+    claims: [
+      { name: 'family_name', label: label('Family name', '姓'), type: 'string', disclosable: true },
+      { name: 'given_name', label: label('Given name', '名'), type: 'string', disclosable: true },
+      { name: 'birth_date', label: label('Date of birth', '出生日期'), type: 'date', disclosable: true },
+      {
+        name: 'id_number',
+        label: label('ID card number', '身份证号码'),
+        type: 'string',
+        pattern: '\\d{17}[\\dX]',
+        disclosable: true,
+      },
+      { name: 'address', label: label('Address', '住址'), type: 'string', disclosable: true },
+      {
+        name: 'vehicle_classes',
+        label: label('Vehicle classes', '准驾车型'),
+        type: 'string',
+        maxLength: 20,
+        disclosable: false,
+      },
+    ],
+    ageOver: [18],
+  },
+  {
+    typeId: 'professional-qualification',
+    name: label('Professional qualification certificate', '专业技术人员职业资格证书'),
+    department: 'hr',
+    issuerCode: DEMO_DEPARTMENTS.hr.uscc,
+    typeCode: `${DEMO_DEPARTMENTS.hr.uscc}003`,
+    validityDays: 36_500,
+    claims: [
+      { name: 'holder_name', label: label('Name', '姓名'), type: 'string', disclosable: true },
+      {
+        name: 'id_number',
+        label: label('ID card number', '身份证号码'),
+        type: 'string',
+        pattern: '\\d{17}[\\dX]',
+        disclosable: true,
+      },
+      {
+        name: 'qualification',
+        label: label('Qualification', '资格名称'),
+        type: 'string',
+        disclosable: false,
+      },
+      { name: 'level', label: label('Level', '级别'), type: 'string', disclosable: false },
+      { name: 'awarded', label: label('Date awarded', '批准日期'), type: 'date', disclosable: false },
+    ],
+    ageOver: [],
+  },
+];
+
+/** Registers the demo licence types (a no-op when unchanged). */
+export const seedDemoLicenceTypes = async (doc: DynamoDBDocumentClient, table: string, issuer: string) => {
+  const store = new LicenceTypeStore(doc, table, issuer);
+  for (const type of DEMO_LICENCE_TYPES) await store.put(type);
 };

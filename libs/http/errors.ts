@@ -75,3 +75,10 @@ export class ForbiddenError extends DomainError {
   readonly status = 403;
   readonly title = 'Not allowed';
 }
+
+/** The request conflicts with the current state (a reused idempotency key, a final status). */
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+  readonly status = 409;
+  readonly title = 'Conflict with the current state';
+}

@@ -1,5 +1,6 @@
 export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
 export {
+  ConflictError,
   DomainError,
   ForbiddenError,
   type InvalidParam,

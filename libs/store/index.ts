@@ -9,6 +9,7 @@ export { createTableInput, dropTables, ensureTables } from './provision.ts';
 export {
   IDENTITY_INDEXES,
   type IndexDefinition,
+  LICENCE_INDEXES,
   TABLE_LIST,
   TABLES,
   type TableDefinition,

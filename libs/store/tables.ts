@@ -35,6 +35,11 @@ export const IDENTITY_INDEXES = {
   byGrantKey: 'byGrantKey',
 } as const;
 
+export const LICENCE_INDEXES = {
+  /** A holder's licences, shares and verification receipts: `holderSort` is `<kind>#…`. Sparse. */
+  byHolder: 'byHolder',
+} as const;
+
 export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
   identity: {
     name: 'identity',
@@ -52,8 +57,10 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
     name: 'licences',
     partitionKey: 'pk',
     sortKey: 'sk',
-    attributes: { pk: 'S', sk: 'S' },
-    indexes: [],
+    attributes: { pk: 'S', sk: 'S', holder: 'S', holderSort: 'S' },
+    indexes: [
+      { name: LICENCE_INDEXES.byHolder, partitionKey: 'holder', sortKey: 'holderSort', projection: 'ALL' },
+    ],
     ttlAttribute: TTL_ATTRIBUTE,
   },
   audit: {

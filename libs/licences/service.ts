@@ -1,0 +1,598 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+import { base64url, type JWK } from 'jose';
+import { z } from 'zod';
+import { canonicalJson } from '../audit/index.ts';
+import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../http/index.ts';
+import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
+import { isConditionalCheckFailed, LICENCE_INDEXES } from '../store/index.ts';
+import { licenceId as buildLicenceId } from './licence-id.ts';
+import { STATUS, StatusListStore, type StatusName } from './status-list.ts';
+import {
+  claimsSchema,
+  derivedClaims,
+  disclosableNames,
+  type LicenceType,
+  LicenceTypeStore,
+} from './types.ts';
+import { disclosureNames, presentLicence, type VerificationResult, verifyLicence } from './verify.ts';
+
+export const Licence = z.object({
+  licenceId: z.string(),
+  typeId: z.string(),
+  typeVersion: z.number().int(),
+  vct: z.string(),
+  department: z.string(),
+  holder: z.string(),
+  issuedBy: z.string(),
+  sdJwt: z.string(),
+  statusList: z.number().int(),
+  statusIndex: z.number().int(),
+  iat: z.number().int(),
+  nbf: z.number().int(),
+  exp: z.number().int(),
+  status: z.enum(['valid', 'revoked', 'suspended']),
+  statusReason: z.string().optional(),
+  version: z.number().int(),
+});
+export type Licence = z.infer<typeof Licence>;
+
+export const IssueRequest = z.strictObject({
+  type: z.string().min(1).max(64),
+  holder: z.strictObject({ loginName: z.string().trim().min(1).max(64) }),
+  claims: z.record(z.string(), z.unknown()),
+  /** First day of validity (YYYY-MM-DD); today when omitted. */
+  validFrom: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+    .optional(),
+});
+export type IssueRequest = z.infer<typeof IssueRequest>;
+
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{8,128}$/, '8-128 letters, digits, dot, dash, colon or underscore');
+
+export const StatusChange = z.strictObject({
+  action: z.enum(['revoke', 'suspend', 'reinstate']),
+  reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
+});
+export type StatusChange = z.infer<typeof StatusChange>;
+
+export const ShareRequest = z.strictObject({
+  fields: z.array(z.string().min(1).max(40)).max(40),
+  purpose: z.string().trim().min(3, 'say what it is for, in at least 3 characters').max(200),
+  /** Minutes the link works. */
+  expiresInMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(30 * 24 * 60)
+    .default(24 * 60),
+});
+export type ShareRequest = z.infer<typeof ShareRequest>;
+
+export const Share = z.object({
+  shareId: z.string(),
+  licenceId: z.string(),
+  holder: z.string(),
+  fields: z.array(z.string()),
+  purpose: z.string(),
+  presentation: z.string(),
+  createdAt: z.string(),
+  /** Epoch seconds after which the link no longer works. */
+  linkExpiresAt: z.number().int(),
+  withdrawnAt: z.string().optional(),
+});
+export type Share = z.infer<typeof Share>;
+
+export const Receipt = z.object({
+  receiptId: z.string(),
+  licenceId: z.string(),
+  holder: z.string(),
+  verifier: z.string(),
+  purpose: z.string(),
+  verdict: z.string(),
+  channel: z.enum(['api', 'link']),
+  shareId: z.string().optional(),
+  zone: z.string(),
+  at: z.string(),
+});
+export type Receipt = z.infer<typeof Receipt>;
+
+/** Who asks: for the licence's `issuedBy`, audit and idempotency scoping. */
+export interface Caller {
+  readonly id: string;
+  readonly department: string;
+}
+
+/** Looks up a holder's account id from a login name (the identity table's business). */
+export type HolderLookup = (loginName: string) => Promise<string | undefined>;
+
+const licenceKey = (id: string) => ({ pk: `licence#${id}`, sk: 'licence' });
+const idemKey = (caller: string, key: string) => ({ pk: `idem#${caller}#${key}`, sk: 'idem' });
+const shareKey = (id: string) => ({ pk: `share#${id}`, sk: 'share' });
+const SIGNING_KEYS = 'signing-keys';
+const keyKey = (kid: string) => ({ pk: SIGNING_KEYS, sk: kid });
+const IDEMPOTENCY_TTL = 7 * 86_400;
+const pad = (n: number) => String(n).padStart(12, '0');
+
+const SD_JWT = (signer: Signer) =>
+  new SDJwtVcInstance({
+    signer: async (data: string) => base64url.encode(await signer.sign(new TextEncoder().encode(data))),
+    signAlg: 'ES256',
+    hasher: digest,
+    hashAlg: 'sha-256',
+    saltGenerator: generateSalt,
+  });
+
+export interface LicenceServiceDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly table: string;
+  /** The public base URL licences name as `iss` (whatever zone issued them). */
+  readonly issuer: string;
+  readonly keyring: Keyring;
+  readonly holders: HolderLookup;
+  readonly now?: () => Date;
+}
+
+export interface IssueOutcome {
+  readonly licence: Licence;
+  /** True when the Idempotency-Key had already issued this licence. */
+  readonly replayed: boolean;
+  readonly type: LicenceType;
+}
+
+/** Issuance, status, verification, sharing and receipts over the licences table. */
+export class LicenceService {
+  readonly types: LicenceTypeStore;
+  readonly statusLists: StatusListStore;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: LicenceServiceDeps) {
+    this.types = new LicenceTypeStore(deps.doc, deps.table, deps.issuer);
+    this.statusLists = new StatusListStore(deps.doc, deps.table);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get issuer(): string {
+    return this.deps.issuer;
+  }
+
+  async get(licenceId: string): Promise<Licence | undefined> {
+    const { Item } = await this.deps.doc.send(
+      new GetCommand({ TableName: this.deps.table, Key: licenceKey(licenceId), ConsistentRead: true }),
+    );
+    return Item ? Licence.parse(Item) : undefined;
+  }
+
+  /** The type a request names, for the policy check that comes before issuance. */
+  async typeFor(typeId: string): Promise<LicenceType> {
+    const type = await this.types.get(typeId);
+    if (type?.status !== 'active') throw new NotFoundError(`there is no active licence type ${typeId}`);
+    return type;
+  }
+
+  /**
+   * Issues a licence once per Idempotency-Key: a retry (even after a crash half-way) returns
+   * the same licence; the same key with a different request is a 409. Every step is a
+   * single-item conditional write that a retry can repeat.
+   */
+  async issue(
+    request: IssueRequest,
+    idempotencyKey: string,
+    caller: Caller,
+    type: LicenceType,
+  ): Promise<IssueOutcome> {
+    const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    const key = idemKey(caller.id, idempotencyKey);
+    let idem = await this.readIdem(key);
+    if (idem && idem.requestHash !== requestHash) {
+      throw new ConflictError('this Idempotency-Key was used for a different request; use a new key');
+    }
+    if (idem?.state === 'done') {
+      const done = await this.get(idem.licenceId);
+      if (done) return { licence: done, replayed: true, type };
+    }
+    const claims = claimsSchema(type).safeParse(request.claims);
+    if (!claims.success)
+      throw new ValidationError(
+        'the claims do not match the licence type',
+        invalidParamsOf(claims.error).map((p) => ({
+          ...p,
+          name: p.name === '(body)' ? 'claims' : `claims.${p.name}`,
+        })),
+      );
+    const holder = await this.deps.holders(request.holder.loginName);
+    if (!holder)
+      throw new ValidationError('the holder has no account', [
+        { name: 'holder.loginName', reason: 'no account has this login name' },
+      ]);
+
+    if (!idem) {
+      const serial = `${Date.now().toString().slice(-8)}${String(randomInt(10_000)).padStart(4, '0')}`;
+      const licenceId = buildLicenceId({
+        typeCode: type.typeCode,
+        issuerCode: type.issuerCode,
+        serial,
+        version: '001',
+      });
+      try {
+        await this.deps.doc.send(
+          new PutCommand({
+            TableName: this.deps.table,
+            Item: {
+              ...key,
+              requestHash,
+              licenceId,
+              state: 'pending',
+              expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_TTL,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err: unknown) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        // A concurrent retry with the same key got there first: follow it.
+        return this.issue(request, idempotencyKey, caller, type);
+      }
+      idem = { requestHash, licenceId, state: 'pending', list: undefined, index: undefined };
+    }
+    const licenceId = idem.licenceId;
+    const existing = await this.get(licenceId);
+    const licence =
+      existing ?? (await this.create(licenceId, key, idem, type, request, claims.data, holder, caller));
+    await this.deps.doc.send(
+      new UpdateCommand({
+        TableName: this.deps.table,
+        Key: key,
+        UpdateExpression: 'SET #state = :done',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':done': 'done' },
+      }),
+    );
+    return { licence, replayed: false, type };
+  }
+
+  private async readIdem(key: { pk: string; sk: string }) {
+    const { Item } = await this.deps.doc.send(
+      new GetCommand({ TableName: this.deps.table, Key: key, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      requestHash: String(Item.requestHash),
+      licenceId: String(Item.licenceId),
+      state: String(Item.state),
+      list: typeof Item.list === 'number' ? Item.list : undefined,
+      index: typeof Item.idx === 'number' ? Item.idx : undefined,
+    };
+  }
+
+  private async create(
+    licenceId: string,
+    key: { pk: string; sk: string },
+    idem: { list?: number; index?: number },
+    type: LicenceType,
+    request: IssueRequest,
+    claims: Record<string, unknown>,
+    holder: string,
+    caller: Caller,
+  ): Promise<Licence> {
+    let allocation =
+      idem.list !== undefined && idem.index !== undefined
+        ? { list: idem.list, index: idem.index }
+        : undefined;
+    if (!allocation) {
+      const fresh = await this.statusLists.allocate(licenceId);
+      try {
+        await this.deps.doc.send(
+          new UpdateCommand({
+            TableName: this.deps.table,
+            Key: key,
+            UpdateExpression: 'SET #list = :list, idx = :idx',
+            ConditionExpression: 'attribute_not_exists(#list)',
+            ExpressionAttributeNames: { '#list': 'list' },
+            ExpressionAttributeValues: { ':list': fresh.list, ':idx': fresh.index },
+          }),
+        );
+        allocation = fresh;
+      } catch (err: unknown) {
+        if (!isConditionalCheckFailed(err)) throw err;
+        const again = await this.readIdem(key);
+        allocation = { list: again!.list!, index: again!.index! };
+      }
+    }
+    const now = this.now();
+    const iat = Math.floor(now.getTime() / 1000);
+    const nbf = request.validFrom
+      ? Math.floor(Date.parse(`${request.validFrom}T00:00:00+08:00`) / 1000)
+      : iat;
+    const exp = nbf + type.validityDays * 86_400;
+    const signer = await this.deps.keyring.signer('licence');
+    const payload = {
+      iss: this.deps.issuer,
+      vct: type.vct,
+      iat,
+      nbf,
+      exp,
+      licence_id: licenceId,
+      issuing_authority: { department: type.department, code: type.issuerCode },
+      status: {
+        status_list: { idx: allocation.index, uri: StatusListStore.uri(this.deps.issuer, allocation.list) },
+      },
+      ...claims,
+      ...derivedClaims(type, claims, now),
+    };
+    const sd = disclosableNames(type).filter((name) => name in payload);
+    const sdJwt = await SD_JWT(signer).issue(payload, { _sd: sd } as never, {
+      header: { kid: signer.kid, typ: 'dc+sd-jwt' },
+    });
+    const licence: Licence = {
+      licenceId,
+      typeId: type.typeId,
+      typeVersion: type.version,
+      vct: type.vct,
+      department: type.department,
+      holder,
+      issuedBy: caller.id,
+      sdJwt,
+      statusList: allocation.list,
+      statusIndex: allocation.index,
+      iat,
+      nbf,
+      exp,
+      status: 'valid',
+      version: 1,
+    };
+    try {
+      await this.deps.doc.send(
+        new PutCommand({
+          TableName: this.deps.table,
+          Item: {
+            ...licenceKey(licenceId),
+            ...licence,
+            holderSort: `licence#${pad(iat)}#${licenceId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      return (await this.get(licenceId))!;
+    }
+    await this.rememberKey(signer, exp);
+    return licence;
+  }
+
+  /** Keeps a signing key published until the last licence it signed expires. */
+  private async rememberKey(signer: Signer, exp: number): Promise<void> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.deps.table,
+          Key: keyKey(signer.kid),
+          UpdateExpression: 'SET jwk = :jwk, lastExpiry = :exp',
+          ConditionExpression: 'attribute_not_exists(lastExpiry) OR lastExpiry < :exp',
+          ExpressionAttributeValues: { ':jwk': signer.publicJwk, ':exp': exp },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  /**
+   * The licence JWKS: the current licence and status-list keys, plus every key that signed a
+   * licence not yet expired (after a rotation, retired keys stay until their last licence ends).
+   */
+  async jwks(): Promise<{ keys: PublicJwk[] }> {
+    const [licenceKeys, statusKeys] = await Promise.all([
+      this.deps.keyring.publicKeys('licence'),
+      this.deps.keyring.publicKeys('status-list'),
+    ]);
+    const keys = new Map<string, PublicJwk>();
+    for (const key of [...licenceKeys, ...statusKeys]) keys.set(key.kid, key);
+    const now = Math.floor(this.now().getTime() / 1000);
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.doc.send(
+        new QueryCommand({
+          TableName: this.deps.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SIGNING_KEYS },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const jwk = item.jwk as PublicJwk | undefined;
+        if (jwk && Number(item.lastExpiry) > now && !keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return { keys: [...keys.values()] };
+  }
+
+  /**
+   * Revokes, suspends or reinstates. The status list (what verifiers read) changes first,
+   * then the licence item; a retry after a failure between the two repeats both harmlessly.
+   */
+  async changeStatus(
+    licence: Licence,
+    change: StatusChange,
+  ): Promise<{ licence: Licence; changed: boolean }> {
+    const target: StatusName =
+      change.action === 'revoke' ? 'revoked' : change.action === 'suspend' ? 'suspended' : 'valid';
+    if (licence.status === target) return { licence, changed: false };
+    if (licence.status === 'revoked') throw new ConflictError('a revoked licence cannot change status');
+    if (change.action === 'reinstate' && licence.status !== 'suspended')
+      throw new ConflictError('only a suspended licence can be reinstated');
+    await this.statusLists.setStatus(licence.statusList, licence.statusIndex, STATUS[target]);
+    const updated: Licence = {
+      ...licence,
+      status: target,
+      statusReason: change.reason,
+      version: licence.version + 1,
+    };
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.deps.table,
+          Key: licenceKey(licence.licenceId),
+          UpdateExpression: 'SET #status = :status, statusReason = :reason, #version = :next',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':status': target,
+            ':reason': change.reason,
+            ':next': updated.version,
+            ':version': licence.version,
+          },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      throw new ConflictError('the licence changed meanwhile; read it again and retry');
+    }
+    return { licence: updated, changed: true };
+  }
+
+  /** Verifies a licence or presentation against our own keys and live status lists. */
+  async verify(token: string): Promise<VerificationResult> {
+    const jwks = await this.jwks();
+    const prefix = `${this.deps.issuer}/licences/status/`;
+    const signer = await this.deps.keyring.signer('status-list');
+    return verifyLicence(token, {
+      now: Math.floor(this.now().getTime() / 1000),
+      issuerKeys: (iss) => (iss === this.deps.issuer ? (jwks.keys as unknown as JWK[]) : undefined),
+      statusList: async (uri) => {
+        if (!uri.startsWith(prefix)) return undefined;
+        const list = Number(uri.slice(prefix.length));
+        const token = await this.statusLists.token(this.deps.issuer, list, signer);
+        return token ? { token, fetchedAt: Math.floor(this.now().getTime() / 1000) } : undefined;
+      },
+    });
+  }
+
+  /** Records who verified a holder's licence and why, for the holder to see. */
+  async recordReceipt(receipt: Omit<Receipt, 'receiptId' | 'at'>): Promise<Receipt> {
+    const at = this.now().toISOString();
+    const full: Receipt = { ...receipt, receiptId: randomBytes(12).toString('base64url'), at };
+    await this.deps.doc.send(
+      new PutCommand({
+        TableName: this.deps.table,
+        Item: {
+          pk: `receipt#${full.receiptId}`,
+          sk: 'receipt',
+          ...full,
+          holderSort: `receipt#${at}#${full.receiptId}`,
+        },
+      }),
+    );
+    return full;
+  }
+
+  private async byHolder(holder: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.doc.send(
+        new QueryCommand({
+          TableName: this.deps.table,
+          IndexName: LICENCE_INDEXES.byHolder,
+          KeyConditionExpression: 'holder = :holder AND begins_with(holderSort, :prefix)',
+          ExpressionAttributeValues: { ':holder': holder, ':prefix': prefix },
+          ScanIndexForward: false,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  }
+
+  async licencesOf(holder: string): Promise<Licence[]> {
+    return (await this.byHolder(holder, 'licence#')).map((item) => Licence.parse(item));
+  }
+
+  async receiptsOf(holder: string): Promise<Receipt[]> {
+    return (await this.byHolder(holder, 'receipt#')).map((item) => Receipt.parse(item));
+  }
+
+  async sharesOf(holder: string, licenceId: string): Promise<Share[]> {
+    return (await this.byHolder(holder, `share#${licenceId}#`)).map((item) => Share.parse(item));
+  }
+
+  /** A link that presents only the fields the holder chose, for a stated purpose, until it expires. */
+  async share(licence: Licence, request: ShareRequest): Promise<Share> {
+    const available = new Set(disclosureNames(licence.sdJwt));
+    const unknown = request.fields.filter((f) => !available.has(f));
+    if (unknown.length)
+      throw new ValidationError(
+        'these fields cannot be shared',
+        unknown.map((name) => ({ name: `fields.${name}`, reason: 'not a field of this licence' })),
+      );
+    const createdAt = this.now().toISOString();
+    const share: Share = {
+      shareId: randomBytes(18).toString('base64url'),
+      licenceId: licence.licenceId,
+      holder: licence.holder,
+      fields: [...new Set(request.fields)],
+      purpose: request.purpose,
+      presentation: presentLicence(licence.sdJwt, request.fields),
+      createdAt,
+      linkExpiresAt: Math.floor(this.now().getTime() / 1000) + request.expiresInMinutes * 60,
+    };
+    await this.deps.doc.send(
+      new PutCommand({
+        TableName: this.deps.table,
+        Item: {
+          ...shareKey(share.shareId),
+          ...share,
+          holderSort: `share#${licence.licenceId}#${createdAt}`,
+          // The item outlives the link by 90 days, so the holder's history still shows it.
+          expiresAt: share.linkExpiresAt + 90 * 86_400,
+        },
+      }),
+    );
+    return share;
+  }
+
+  /** A share that still works (not expired, not withdrawn), or undefined. */
+  async activeShare(shareId: string): Promise<Share | undefined> {
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(shareId)) return undefined;
+    const { Item } = await this.deps.doc.send(
+      new GetCommand({ TableName: this.deps.table, Key: shareKey(shareId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const share = Share.parse(Item);
+    if (share.withdrawnAt || share.linkExpiresAt <= Math.floor(this.now().getTime() / 1000)) return undefined;
+    return share;
+  }
+
+  async withdrawShare(holder: string, shareId: string): Promise<boolean> {
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.deps.table,
+          Key: shareKey(shareId),
+          UpdateExpression: 'SET withdrawnAt = :at',
+          ConditionExpression: 'holder = :holder AND attribute_not_exists(withdrawnAt)',
+          ExpressionAttributeValues: { ':at': this.now().toISOString(), ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import { base64url, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { licenceIdProblem } from './licence-id.ts';
+import { decodeList, getStatusBits, statusName } from './status-list.ts';
+
+/**
+ * The licence verifier: small, dependency-light (jose and node:crypto), and the same online
+ * (the licences function) and offline (the CLI, with cached keys and status lists). It
+ * refuses what RFC 9901 and the SD-JWT VC draft say a verifier must refuse, and names why.
+ */
+
+export type Verdict = 'valid' | 'invalid' | 'revoked' | 'suspended' | 'expired' | 'not_yet_valid';
+
+/** Machine-readable reasons for `invalid`. */
+export type InvalidReason =
+  | 'malformed'
+  | 'alg_not_allowed'
+  | 'wrong_typ'
+  | 'unknown_issuer'
+  | 'unknown_kid'
+  | 'bad_signature'
+  | 'unsupported_sd_alg'
+  | 'disclosure_mismatch'
+  | 'duplicate_disclosure'
+  | 'malformed_disclosure'
+  | 'missing_claim'
+  | 'bad_licence_id'
+  | 'status_unavailable'
+  | 'bad_status_list';
+
+export interface StatusEvidence {
+  /** The status list token (statuslist+jwt) covering the licence's list. */
+  readonly token: string;
+  /** When this copy of it was fetched (epoch seconds): the age reported offline. */
+  readonly fetchedAt: number;
+}
+
+export interface VerifyOptions {
+  /** Public keys of each trusted issuer (licence and status-list keys), by `iss`. */
+  readonly issuerKeys: (iss: string) => Promise<readonly JWK[] | undefined> | readonly JWK[] | undefined;
+  /** The status list token for a list URI (online: fresh; offline: from the cache). */
+  readonly statusList: (uri: string) => Promise<StatusEvidence | undefined> | StatusEvidence | undefined;
+  /** Epoch seconds. @default now */
+  readonly now?: number;
+  /** Seconds of clock skew tolerated for nbf, iat and exp. @default 60 */
+  readonly leeway?: number;
+}
+
+export interface VerificationResult {
+  readonly verdict: Verdict;
+  readonly reason?: InvalidReason;
+  readonly message: string;
+  readonly issuer?: string;
+  readonly vct?: string;
+  readonly licenceId?: string;
+  readonly issuingAuthority?: unknown;
+  readonly issuedAt?: number;
+  readonly notBefore?: number;
+  readonly expiresAt?: number;
+  /** Claims the presentation discloses (always-visible claims included). */
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** The names of the selectively disclosed claims that were presented. */
+  readonly disclosed: readonly string[];
+  readonly status?: {
+    readonly uri: string;
+    readonly index: number;
+    readonly value: number;
+    /** Seconds since the status list was fetched. */
+    readonly ageSeconds: number;
+    /** The status list token's own expiry passed: the status is older than its issuer vouches for. */
+    readonly stale: boolean;
+  };
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly reason: InvalidReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ENVELOPE = [
+  'iss',
+  'vct',
+  'iat',
+  'nbf',
+  'exp',
+  'status',
+  'licence_id',
+  'issuing_authority',
+  'cnf',
+  'sub',
+];
+const NOT_CLAIMS = new Set(['_sd', '_sd_alg']);
+const json = (text: string): unknown => JSON.parse(text);
+const decodeJson = (part: string): unknown => json(new TextDecoder().decode(base64url.decode(part)));
+
+export interface ParsedSdJwt {
+  readonly jwt: string;
+  readonly disclosures: readonly string[];
+  readonly keyBinding: string;
+}
+
+/** `<jwt>~<disclosure>~…~[kb-jwt]`; a licence without key binding ends with `~`. */
+export const splitSdJwt = (token: string): ParsedSdJwt => {
+  const parts = token.trim().split('~');
+  if (parts.length < 2) throw new Refusal('malformed', 'not an SD-JWT: it has no ~ separator');
+  return { jwt: parts[0]!, disclosures: parts.slice(1, -1), keyBinding: parts.at(-1)! };
+};
+
+/** A disclosure's name and value, and its digest as the issuer would have listed it. */
+export const readDisclosure = (disclosure: string) => {
+  let decoded: unknown;
+  try {
+    decoded = decodeJson(disclosure);
+  } catch {
+    throw new Refusal('malformed_disclosure', 'a disclosure is not base64url JSON');
+  }
+  if (
+    !Array.isArray(decoded) ||
+    decoded.length !== 3 ||
+    typeof decoded[0] !== 'string' ||
+    typeof decoded[1] !== 'string'
+  ) {
+    throw new Refusal('malformed_disclosure', 'a disclosure is not [salt, name, value]');
+  }
+  const name = decoded[1];
+  if (name === '_sd' || name === '...' || name === '_sd_alg')
+    throw new Refusal('malformed_disclosure', `a disclosure may not be named ${name}`);
+  return {
+    name,
+    value: decoded[2] as unknown,
+    digest: createHash('sha256').update(disclosure, 'ascii').digest('base64url'),
+  };
+};
+
+export const verifyLicence = async (token: string, options: VerifyOptions): Promise<VerificationResult> => {
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const leeway = options.leeway ?? 60;
+  let partial: Partial<VerificationResult> = {};
+  try {
+    const { jwt, disclosures, keyBinding } = splitSdJwt(token);
+    if (keyBinding !== '') throw new Refusal('malformed', 'yitong licences carry no key binding JWT');
+    let header: Record<string, unknown>;
+    let payload: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(jwt) as Record<string, unknown>;
+      const body = jwt.split('.')[1];
+      if (!body || jwt.split('.').length !== 3) throw new Error('parts');
+      payload = decodeJson(body) as Record<string, unknown>;
+      if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('payload');
+    } catch {
+      throw new Refusal('malformed', 'the issuer-signed JWT cannot be read');
+    }
+    // Decide on the algorithm before touching keys: no `none`, no HMAC keyed with a public key.
+    if (header.alg !== 'ES256')
+      throw new Refusal('alg_not_allowed', `algorithm ${String(header.alg)} is not accepted (ES256 only)`);
+    if (header.typ !== 'dc+sd-jwt')
+      throw new Refusal('wrong_typ', `typ ${String(header.typ)} is not dc+sd-jwt`);
+    const iss = typeof payload.iss === 'string' ? payload.iss : undefined;
+    if (!iss) throw new Refusal('missing_claim', 'the licence names no issuer (iss)');
+    partial = { issuer: iss };
+    const keys = await options.issuerKeys(iss);
+    if (!keys) throw new Refusal('unknown_issuer', `${iss} is not a trusted licence issuer`);
+    const jwk = keys.find((k) => k.kid === header.kid);
+    if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk)
+      throw new Refusal('unknown_kid', `the issuer publishes no key ${String(header.kid)}`);
+    try {
+      await compactVerify(jwt, await importJWK({ ...jwk, alg: 'ES256' }, 'ES256'), { algorithms: ['ES256'] });
+    } catch {
+      throw new Refusal('bad_signature', 'the issuer signature does not verify: the licence was altered');
+    }
+    // From here the payload is the issuer's own.
+    const sdAlg = payload._sd_alg ?? 'sha-256';
+    if (sdAlg !== 'sha-256')
+      throw new Refusal('unsupported_sd_alg', `_sd_alg ${String(sdAlg)} is not supported`);
+    const vct = typeof payload.vct === 'string' ? payload.vct : undefined;
+    const licenceId = typeof payload.licence_id === 'string' ? payload.licence_id : undefined;
+    const iat = typeof payload.iat === 'number' ? payload.iat : undefined;
+    const nbf = typeof payload.nbf === 'number' ? payload.nbf : iat;
+    const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
+    partial = {
+      ...partial,
+      vct,
+      licenceId,
+      issuingAuthority: payload.issuing_authority,
+      issuedAt: iat,
+      notBefore: nbf,
+      expiresAt: exp,
+    };
+    if (!vct || iat === undefined || exp === undefined)
+      throw new Refusal('missing_claim', 'the licence lacks vct, iat or exp');
+
+    // Disclosures: each must be listed by the issuer, once; none may collide with a claim.
+    const listed = new Set<string>();
+    const sd = payload._sd;
+    if (sd !== undefined) {
+      if (!Array.isArray(sd) || sd.some((d) => typeof d !== 'string'))
+        throw new Refusal('malformed', '_sd is not a list of digests');
+      for (const digest of sd as string[]) {
+        if (listed.has(digest)) throw new Refusal('duplicate_disclosure', 'the issuer listed a digest twice');
+        listed.add(digest);
+      }
+    }
+    const claims: Record<string, unknown> = Object.fromEntries(
+      Object.entries(payload).filter(([name]) => !NOT_CLAIMS.has(name)),
+    );
+    const used = new Set<string>();
+    const disclosed: string[] = [];
+    for (const disclosure of disclosures) {
+      const { name, value, digest } = readDisclosure(disclosure);
+      if (!listed.has(digest))
+        throw new Refusal(
+          'disclosure_mismatch',
+          `the disclosure of ${name} is not one the issuer signed (altered or foreign)`,
+        );
+      if (used.has(digest)) throw new Refusal('duplicate_disclosure', `${name} is disclosed twice`);
+      if (Object.hasOwn(claims, name))
+        throw new Refusal('disclosure_mismatch', `${name} is both disclosed and visible`);
+      used.add(digest);
+      claims[name] = value;
+      disclosed.push(name);
+    }
+    partial = { ...partial, claims, disclosed };
+
+    const idProblem = licenceIdProblem(licenceId);
+    if (idProblem) throw new Refusal('bad_licence_id', idProblem);
+
+    // Status from the list, whose signature is the issuer's too (its status-list key).
+    const ref = (payload.status as { status_list?: { idx?: unknown; uri?: unknown } } | undefined)
+      ?.status_list;
+    if (
+      !ref ||
+      typeof ref.uri !== 'string' ||
+      typeof ref.idx !== 'number' ||
+      !Number.isInteger(ref.idx) ||
+      ref.idx < 0
+    )
+      throw new Refusal('missing_claim', 'the licence names no status list entry');
+    const evidence = await options.statusList(ref.uri);
+    if (!evidence) throw new Refusal('status_unavailable', `no status list is available for ${ref.uri}`);
+    const list = await readStatusList(evidence.token, ref.uri, keys);
+    if (ref.idx * list.bits >= list.bytes.length * 8)
+      throw new Refusal('bad_status_list', 'the status index is outside the list');
+    const value = getStatusBits(list.bytes, ref.idx);
+    const status = {
+      uri: ref.uri,
+      index: ref.idx,
+      value,
+      ageSeconds: Math.max(0, now - evidence.fetchedAt),
+      stale: list.exp !== undefined && list.exp < now,
+    };
+    partial = { ...partial, status };
+
+    const base = { ...partial, claims, disclosed, status } as VerificationResult;
+    const name = statusName(value);
+    if (name === 'revoked')
+      return { ...base, verdict: 'revoked', message: 'the issuer has revoked this licence' };
+    if (name === 'suspended')
+      return { ...base, verdict: 'suspended', message: 'the issuer has suspended this licence' };
+    if (name !== 'valid') throw new Refusal('bad_status_list', `status value ${value} is not defined`);
+    if (exp <= now - leeway)
+      return { ...base, verdict: 'expired', message: `the licence expired at ${iso(exp)}` };
+    if (nbf !== undefined && nbf > now + leeway)
+      return { ...base, verdict: 'not_yet_valid', message: `the licence is valid from ${iso(nbf)}` };
+    return { ...base, verdict: 'valid', message: 'the licence is genuine, unaltered and in force' };
+  } catch (err: unknown) {
+    if (!(err instanceof Refusal)) throw err;
+    return {
+      claims: {},
+      disclosed: [],
+      ...partial,
+      verdict: 'invalid',
+      reason: err.reason,
+      message: err.message,
+    };
+  }
+};
+
+const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
+
+/** Verifies a status list token with the issuer's keys and returns its bytes. */
+export const readStatusList = async (token: string, uri: string, keys: readonly JWK[]) => {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    throw new Refusal('bad_status_list', 'the status list cannot be read');
+  }
+  if (header.alg !== 'ES256' || header.typ !== 'statuslist+jwt')
+    throw new Refusal('bad_status_list', 'the status list is not an ES256 statuslist+jwt');
+  const jwk = keys.find((k) => k.kid === header.kid);
+  if (!jwk)
+    throw new Refusal('bad_status_list', 'the status list is signed with a key the issuer does not publish');
+  let payload: Record<string, unknown>;
+  try {
+    const { payload: bytes } = await compactVerify(
+      token,
+      await importJWK({ ...jwk, alg: 'ES256' }, 'ES256'),
+      {
+        algorithms: ['ES256'],
+      },
+    );
+    payload = json(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+  } catch {
+    throw new Refusal('bad_status_list', 'the status list signature does not verify');
+  }
+  if (payload.sub !== uri) throw new Refusal('bad_status_list', 'the status list is for another URI');
+  const list = payload.status_list as { bits?: unknown; lst?: unknown } | undefined;
+  if (list?.bits !== 2 || typeof list.lst !== 'string')
+    throw new Refusal('bad_status_list', 'the status list is not 2-bit');
+  let bytes: Uint8Array;
+  try {
+    bytes = decodeList(list.lst);
+  } catch {
+    throw new Refusal('bad_status_list', 'the status list does not decompress');
+  }
+  return {
+    bits: 2,
+    bytes,
+    exp: typeof payload.exp === 'number' ? payload.exp : undefined,
+    ttl: typeof payload.ttl === 'number' ? payload.ttl : undefined,
+  };
+};
+
+/**
+ * A presentation of a licence disclosing only `names`: the issuer JWT, the chosen
+ * disclosures, and the closing `~` (no key binding).
+ */
+export const presentLicence = (licence: string, names: readonly string[]): string => {
+  const { jwt, disclosures } = splitSdJwt(licence);
+  const wanted = new Set(names);
+  const chosen = disclosures.filter((d) => wanted.has(readDisclosure(d).name));
+  return `${[jwt, ...chosen].join('~')}~`;
+};
+
+/** The names a licence can disclose (for the holder's choice). */
+export const disclosureNames = (licence: string): string[] =>
+  splitSdJwt(licence).disclosures.map((d) => readDisclosure(d).name);
+
+export { ENVELOPE as ENVELOPE_CLAIMS };
