@@ -96,6 +96,29 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     sendsMail: false,
   },
   {
+    name: 'licences',
+    entry: 'functions/licences/handler.ts',
+    load: async () => (await import('../functions/licences/app.ts')).makeHandler,
+    // Discovery, status lists and verification are for everyone; issuing and status changes
+    // belong to the extranet and intranet, which the zone policy enforces at every entry.
+    routes: [
+      { method: 'GET', path: '/.well-known/jwt-vc-issuer', zones: ALL_ZONES },
+      { method: 'GET', path: '/licences/jwks', zones: ALL_ZONES },
+      { method: 'GET', path: '/licences/types', zones: ALL_ZONES },
+      { method: 'GET', path: '/licences/types/{typeId}/{version}', zones: ALL_ZONES },
+      { method: 'GET', path: '/licences/status/{list}', zones: ALL_ZONES },
+      { method: 'POST', path: '/licences/verify', zones: ALL_ZONES },
+      { method: 'GET', path: '/licences/shared/{shareId}', zones: ALL_ZONES },
+      { method: 'POST', path: '/licences', zones: ALL_ZONES },
+      { method: 'POST', path: '/licences/{licenceId}/status', zones: ALL_ZONES },
+    ],
+    tables: { identity: 'read', licences: 'readWrite' },
+    auditWriter: true,
+    signs: ['licence', 'status-list'],
+    reads: ['id-token', 'licence', 'status-list'],
+    sendsMail: false,
+  },
+  {
     name: 'authorizer',
     entry: 'functions/authorizer/handler.ts',
     // A REQUEST authorizer for department APIs, one per zone: it accepts only that zone's tokens.

@@ -201,6 +201,11 @@ export class YitongStack extends Stack {
         reason: "Queries the identity table's own sparse indexes (uid, user code, grant); no other table.",
       },
       {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tables.licences.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason:
+          "Queries the licences table's own holder index (a holder's licences, shares, receipts); no other table.",
+      },
+      {
         id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
         reason:
           'DynamoDB encryption with the customer-managed data key needs the ReEncrypt family on that one key.',

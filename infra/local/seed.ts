@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Account, AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
+import type { Keyring } from '../../libs/keys/index.ts';
+import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
 import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
@@ -279,4 +280,103 @@ export const DEMO_LICENCE_TYPES: readonly LicenceTypeInput[] = [
 export const seedDemoLicenceTypes = async (doc: DynamoDBDocumentClient, table: string, issuer: string) => {
   const store = new LicenceTypeStore(doc, table, issuer);
   for (const type of DEMO_LICENCE_TYPES) await store.put(type);
+};
+
+export interface DemoMachineClient {
+  readonly clientId: string;
+  readonly secret: string;
+  readonly department: string;
+  readonly zone: Zone;
+}
+
+/**
+ * A department's machine client (client credentials, client_secret_basic) for licence
+ * issuance from the extranet; its secret is kept across restarts.
+ */
+export const seedMachineClient = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  clientId: string,
+  department: string,
+): Promise<DemoMachineClient> => {
+  const existing = await getClient(doc, table, clientId);
+  const secret =
+    typeof existing?.client_secret === 'string'
+      ? existing.client_secret
+      : randomBytes(32).toString('base64url');
+  await putClient(doc, table, {
+    client_id: clientId,
+    client_secret: secret,
+    client_name: `${department} registry (machine client)`,
+    redirect_uris: [],
+    response_types: [],
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    yitong_zone: 'extranet',
+    yitong_department: department,
+  });
+  return { clientId, secret, department, zone: 'extranet' };
+};
+
+/** The licence-issuing demo departments' machine clients. */
+export const DEMO_MACHINE_CLIENTS = [
+  { clientId: 'market-registry', department: 'market' },
+  { clientId: 'transport-registry', department: 'transport' },
+  { clientId: 'hr-registry', department: 'hr' },
+] as const;
+
+/**
+ * Licences held by the demo citizen, so the wallet has something to show: a driving permit
+ * and a professional qualification. Issued once (the idempotency keys make restarts no-ops).
+ */
+export const seedDemoLicences = async (
+  doc: DynamoDBDocumentClient,
+  tables: Readonly<Record<'identity' | 'licences', string>>,
+  keyring: Keyring,
+  issuer: string,
+): Promise<void> => {
+  const accounts = new AccountStore(doc, tables.identity);
+  const service = new LicenceService({
+    doc,
+    table: tables.licences,
+    issuer,
+    keyring,
+    holders: async (name) => (await accounts.findByLoginName(name))?.id,
+  });
+  const demo: Array<{ key: string; caller: string; type: string; claims: Record<string, unknown> }> = [
+    {
+      key: 'demo-zhang-san-driving-permit',
+      caller: 'transport-registry',
+      type: 'driving-permit',
+      claims: {
+        family_name: '张',
+        given_name: '三',
+        birth_date: '1990-05-17',
+        id_number: '11010519900517001X',
+        address: '北京市西城区西长安街 1 号',
+        vehicle_classes: 'C1',
+      },
+    },
+    {
+      key: 'demo-zhang-san-qualification',
+      caller: 'hr-registry',
+      type: 'professional-qualification',
+      claims: {
+        holder_name: '张三',
+        id_number: '11010519900517001X',
+        qualification: '注册会计师 Certified public accountant',
+        level: '中级 Intermediate',
+        awarded: '2018-09-01',
+      },
+    },
+  ];
+  for (const licence of demo) {
+    const type = await service.typeFor(licence.type);
+    await service.issue(
+      { type: licence.type, holder: { loginName: 'zhang.san' }, claims: licence.claims },
+      licence.key,
+      { id: licence.caller, department: type.department },
+      type,
+    );
+  }
 };

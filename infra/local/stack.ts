@@ -18,7 +18,17 @@ import { type FUNCTIONS, routesOf } from '../routes.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
 import { serveLoopback } from './loopback.ts';
-import { type DemoAccount, seedDemoAccounts, seedDemoClient, seedDemoResourceServers } from './seed.ts';
+import {
+  DEMO_MACHINE_CLIENTS,
+  type DemoAccount,
+  type DemoMachineClient,
+  seedDemoAccounts,
+  seedDemoClient,
+  seedDemoLicences,
+  seedDemoLicenceTypes,
+  seedDemoResourceServers,
+  seedMachineClient,
+} from './seed.ts';
 
 export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
 const ZONE_ORDER: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -53,6 +63,8 @@ type DemoSiteKey = 'tax' | 'housing' | 'staff';
 
 export interface LocalDemo {
   readonly accounts: readonly DemoAccount[];
+  /** Machine clients (client credentials) of the licence-issuing demo departments. */
+  readonly machineClients: readonly DemoMachineClient[];
   readonly sites: Readonly<
     Record<
       DemoSiteKey,
@@ -133,6 +145,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               keys: { kind: 'local', dir: keysDir },
               dynamodbEndpoint,
               localMode: true,
+              // Licences name the public entry as their issuer, whichever zone issues them.
+              licenceIssuer: urls.public ?? issuer,
             };
             const runtime = await createRuntime(config, { doc, keyring, cookieKeys, audit });
             if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
@@ -161,7 +175,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     }
     const demo = await startDemo(
       doc,
-      tables.identity,
+      tables,
+      keyring,
       urls,
       options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
@@ -179,12 +194,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
  */
 const startDemo = async (
   doc: ReturnType<typeof createDynamoClient>,
-  table: string,
+  tables: Readonly<Record<TableName, string>>,
+  keyring: LocalKeyring,
   issuers: Readonly<Record<Zone, string>>,
   ports: DemoSitePorts | false,
 ): Promise<LocalDemo> => {
+  const table = tables.identity;
   const accounts = await seedDemoAccounts(doc, table);
-  if (!ports) return { accounts, sites: {} as LocalDemo['sites'] };
+  await seedDemoLicenceTypes(doc, tables.licences, issuers.public);
+  const machineClients = [];
+  for (const spec of DEMO_MACHINE_CLIENTS) {
+    machineClients.push(await seedMachineClient(doc, table, spec.clientId, spec.department));
+  }
+  await seedDemoLicences(doc, tables, keyring, issuers.public);
+  if (!ports) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
   const specs = [
     {
       key: 'tax',
@@ -236,5 +259,5 @@ const startDemo = async (
     sites[spec.key] = { url: site.url, clientId: spec.clientId, zone: spec.zone, site };
   }
   await seedDemoResourceServers(doc, table, sites.tax.url);
-  return { accounts, sites };
+  return { accounts, machineClients, sites };
 };

@@ -32,6 +32,11 @@ export interface AppConfig {
   readonly mailFrom?: string;
   /** True only in `yitong start`: demo data and plain-HTTP loopback URLs are allowed. */
   readonly localMode: boolean;
+  /**
+   * The public base URL licences name as their issuer (`iss`), whichever zone issues them:
+   * third parties verify on the internet. @default the zone's issuer
+   */
+  readonly licenceIssuer?: string;
 }
 
 const nonEmpty = z.string().min(1);
@@ -49,6 +54,7 @@ export const FunctionEnv = z.object({
   KMS_KEY_AUDIT_CHECKPOINT: nonEmpty.optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   MAIL_FROM: z.email().optional(),
+  LICENCE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -80,6 +86,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     mailFrom: e.MAIL_FROM,
     localMode: false,
+    licenceIssuer: e.LICENCE_ISSUER?.replace(/\/$/, ''),
   };
 };
 

@@ -86,6 +86,7 @@ const SIGNING_ALGS = ['ES256'] as const;
 export const OWN_APIS = [
   { path: 'audit', scope: 'audit:read' },
   { path: 'admin', scope: 'admin' },
+  { path: 'licences', scope: 'licences:issue' },
 ] as const;
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
   Record<(typeof CLIENT_EXTRA_METADATA)[number], string>
@@ -148,6 +149,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       devInteractions: { enabled: false },
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       introspection: { enabled: true },
+      // Department machine clients (licence issuance, department APIs): tokens for a resource only.
+      clientCredentials: { enabled: true },
       revocation: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true },

@@ -29,7 +29,14 @@ export {
   uniqueEntities,
   userEntities,
 } from './entities.ts';
-export { type Allowed, json, type OwnRoute, ownApiHandler } from './own-api.ts';
+export {
+  type Allowed,
+  json,
+  type OwnRoute,
+  ownApiHandler,
+  type ProtectedRoute,
+  type PublicRoute,
+} from './own-api.ts';
 export {
   type AccessContext,
   type ApiAccess,

@@ -22,7 +22,16 @@ import {
 export type Allowed = Extract<ApiAccess, { allowed: true }>;
 
 /** One route of one of yitong's own APIs, as the policies see it and as the handler serves it. */
-export interface OwnRoute {
+export type OwnRoute = ProtectedRoute | PublicRoute;
+
+/** Open to anyone at every entry that exposes it (discovery, status lists, verification). */
+export interface PublicRoute {
+  readonly public: true;
+  readonly handle: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+}
+
+export interface ProtectedRoute {
+  readonly public?: false;
   /** The zones the route belongs to (the Route entity's `zones`). @default the API's home zones */
   readonly zones?: readonly Zone[];
   readonly minLoa?: number;
@@ -44,14 +53,15 @@ export const json = (statusCode: number, body: unknown): APIGatewayProxyResult =
  */
 export const ownApiHandler = async (
   runtime: Runtime,
-  area: Extract<RouteArea, 'audit' | 'admin'>,
+  area: Extract<RouteArea, 'audit' | 'admin' | 'licences'>,
   /** The zones the API belongs to, whatever entry exposes it. */
   homeZones: readonly Zone[],
   routes: Readonly<Record<string, OwnRoute>>,
+  options: { readonly access?: AccessControl } = {},
 ) => {
   const { config, doc } = runtime;
   const accounts = new AccountStore(doc, config.tables.identity);
-  const access = new AccessControl(config.zone, runtime.audit);
+  const access = options.access ?? new AccessControl(config.zone, runtime.audit);
   // Every request decides: load the engine during init, alongside the token keys.
   const [publicKeys] = await Promise.all([jwks(runtime.keyring, ['id-token']), access.engine()]);
   const keys = createLocalJWKSet(publicKeys);
@@ -75,12 +85,13 @@ export const ownApiHandler = async (
       const id = `${event.httpMethod} ${event.resource}`;
       // A path the API does not have still meets the zone policy first: 403 from the wrong
       // entry, 404 only for a caller who may use the API.
-      const route = routes[id] ?? {
+      const route: OwnRoute = routes[id] ?? {
         privileged: false,
         handle: async () => {
           throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the ${area} API`);
         },
       };
+      if (route.public) return route.handle(event);
       const result = await decideApiAccess(
         { ...base, privileged: route.privileged },
         apiRequestOf(event, { id, area, zones: route.zones ?? homeZones, minLoa: route.minLoa }),

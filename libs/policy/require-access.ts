@@ -58,6 +58,9 @@ export type ApiAccess =
       readonly principal: ApiPrincipal;
       readonly claims: AccessTokenClaims;
       readonly decision: CheckedDecision;
+      /** The principal as the policies see it, for further decisions on the same request. */
+      readonly principalUid: CedarUid;
+      readonly principalEntities: readonly CedarEntity[];
     }
   | {
       readonly allowed: false;
@@ -116,7 +119,9 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
     },
     { privileged: options.privileged },
   );
-  if (decision.allowed && claims) return { allowed: true, principal, claims, decision };
+  if (decision.allowed && claims) {
+    return { allowed: true, principal, claims, decision, principalUid: uid, principalEntities: entities };
+  }
   if (principal.kind === 'anonymous' && !decision.forbidden) {
     return {
       allowed: false,

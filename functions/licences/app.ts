@@ -1,0 +1,334 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { AccountStore } from '../../libs/accounts/store.ts';
+import { ForbiddenError, NotFoundError, parseJsonBody, ValidationError } from '../../libs/http/index.ts';
+import {
+  IdempotencyKey,
+  IssueRequest,
+  type Licence,
+  LicenceService,
+  type LicenceType,
+  StatusChange,
+  typeMetadata,
+  type VerificationResult,
+} from '../../libs/licences/index.ts';
+import { linkGoneBody, verificationBody, w } from '../../libs/licences/pages.ts';
+import { langOfEvent, pageResponse } from '../../libs/login/index.ts';
+import {
+  AccessControl,
+  type AccessRequest,
+  type Allowed,
+  json,
+  licenceTypeEntities,
+  ownApiHandler,
+  requestContext,
+  uniqueEntities,
+} from '../../libs/policy/index.ts';
+import type { Runtime } from '../../libs/runtime/index.ts';
+
+const VerifyRequest = z.strictObject({
+  /** A licence or a presentation of one (SD-JWT, compact). */
+  licence: z.string().min(20).max(16_384),
+  /** Who is checking: shown to the holder. */
+  verifier: z.string().trim().min(2, 'name yourself, in at least 2 characters').max(200),
+  /** Why: shown to the holder. */
+  purpose: z.string().trim().min(3, 'say why, in at least 3 characters').max(200),
+});
+
+const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
+  Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
+
+/**
+ * The licences function. Public at every entry: issuer discovery, the licence JWKS, type
+ * metadata at each `vct`, status lists, online verification and the page a shared link or QR
+ * code opens. Extranet and intranet (by policy): issuance and status changes, each also
+ * decided on the licence type (a department issues and revokes only its own).
+ */
+export const makeHandler = async (runtime: Runtime) => {
+  const { config, doc } = runtime;
+  const issuer = config.licenceIssuer ?? config.issuer;
+  const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
+  const accounts = new AccountStore(doc, config.tables.identity);
+  const service = new LicenceService({
+    doc,
+    table: config.tables.licences,
+    issuer,
+    keyring: runtime.keyring,
+    holders: async (loginName) => (await accounts.findByLoginName(loginName))?.id,
+  });
+  const access = new AccessControl(config.zone, runtime.audit);
+
+  const origin = (event: APIGatewayProxyEvent) => ({
+    sourceIp: event.requestContext?.identity?.sourceIp,
+    userAgent: headerOf(event, 'user-agent')?.slice(0, 512),
+    correlationId: event.requestContext?.requestId,
+  });
+  const actorOf = (allowed: Allowed) =>
+    allowed.principal.kind === 'anonymous' ? undefined : allowed.principal.id;
+
+  /** issueLicence / changeLicenceStatus on the type, audited when refused (and when privileged). */
+  const decideOnType = async (
+    allowed: Allowed,
+    action: 'issueLicence' | 'changeLicenceStatus',
+    type: Pick<LicenceType, 'vct' | 'department'>,
+    event: APIGatewayProxyEvent,
+  ) => {
+    const resource = licenceTypeEntities(type.vct, type.department);
+    const request: AccessRequest = {
+      principal: allowed.principalUid,
+      action,
+      resource: resource[0]!.uid as AccessRequest['resource'],
+      context: requestContext(config.zone, allowed.claims),
+      entities: uniqueEntities([...allowed.principalEntities], resource),
+    };
+    const decision = await access.check(
+      request,
+      {
+        ...origin(event),
+        actor: allowed.principal.kind === 'user' ? allowed.principal.id : undefined,
+        client: allowed.claims.clientId,
+        department: type.department,
+      },
+      { privileged: action === 'changeLicenceStatus' },
+    );
+    if (!decision.allowed) {
+      throw new ForbiddenError(
+        `you may not ${action === 'issueLicence' ? 'issue' : 'change the status of'} ${type.department}'s licences: ${decision.explanation}`,
+      );
+    }
+    return decision;
+  };
+
+  const verifyAndRecord = async (
+    token: string,
+    receipt: { verifier: string; purpose: string; channel: 'api' | 'link'; shareId?: string },
+    event: APIGatewayProxyEvent,
+  ): Promise<{ result: VerificationResult; licence?: Licence }> => {
+    const result = await service.verify(token);
+    const licence =
+      result.licenceId && result.verdict !== 'invalid' ? await service.get(result.licenceId) : undefined;
+    if (licence) {
+      await service.recordReceipt({
+        licenceId: licence.licenceId,
+        holder: licence.holder,
+        verifier: receipt.verifier,
+        purpose: receipt.purpose,
+        verdict: result.verdict,
+        channel: receipt.channel,
+        shareId: receipt.shareId,
+        zone: config.zone,
+      });
+    }
+    await runtime.audit.append({
+      type: 'licence.verified',
+      outcome: result.verdict === 'valid' ? 'success' : 'failure',
+      zone: config.zone,
+      subject: licence?.holder,
+      department: licence?.department,
+      resource: result.licenceId?.slice(0, 256),
+      ...origin(event),
+      reason: result.verdict === 'invalid' ? result.reason : result.verdict,
+      details: {
+        channel: receipt.channel,
+        verdict: result.verdict,
+        ...(receipt.shareId ? { share: true } : {}),
+      },
+    });
+    return { result, licence };
+  };
+
+  const publicView = (result: VerificationResult) => ({
+    verdict: result.verdict,
+    ...(result.reason ? { reason: result.reason } : {}),
+    message: result.message,
+    issuer: result.issuer,
+    vct: result.vct,
+    licence_id: result.licenceId,
+    issuing_authority: result.issuingAuthority,
+    valid_from: result.notBefore,
+    valid_until: result.expiresAt,
+    disclosed: result.disclosed,
+    claims: result.claims,
+    status: result.status && { checked_seconds_ago: result.status.ageSeconds, list: result.status.uri },
+  });
+
+  return ownApiHandler(
+    runtime,
+    'licences',
+    ['extranet', 'intranet'],
+    {
+      'GET /.well-known/jwt-vc-issuer': {
+        public: true,
+        handle: async () => json(200, { issuer, jwks_uri: `${issuer}/licences/jwks` }),
+      },
+      'GET /licences/jwks': {
+        public: true,
+        handle: async () => ({
+          ...json(200, await service.jwks()),
+          headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
+        }),
+      },
+      'GET /licences/types': {
+        public: true,
+        handle: async () => json(200, { types: (await service.types.latest()).map(typeMetadata) }),
+      },
+      'GET /licences/types/{typeId}/{version}': {
+        public: true,
+        handle: async (event) => {
+          const version = /^v(\d{1,4})$/.exec(event.pathParameters?.version ?? '')?.[1];
+          const type =
+            version && (await service.types.get(event.pathParameters?.typeId ?? '', Number(version)));
+          if (!type) throw new NotFoundError('there is no such licence type version');
+          return {
+            ...json(200, typeMetadata(type)),
+            headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' },
+          };
+        },
+      },
+      'GET /licences/status/{list}': {
+        public: true,
+        handle: async (event) => {
+          const list = Number(event.pathParameters?.list);
+          const token = Number.isInteger(list)
+            ? await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'))
+            : undefined;
+          if (!token) throw new NotFoundError('there is no such status list');
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'application/statuslist+jwt', 'cache-control': 'public, max-age=60' },
+            body: token,
+          };
+        },
+      },
+      'POST /licences/verify': {
+        public: true,
+        handle: async (event) => {
+          const body = parseJsonBody(event, VerifyRequest);
+          const { result } = await verifyAndRecord(
+            body.licence,
+            { verifier: body.verifier, purpose: body.purpose, channel: 'api' },
+            event,
+          );
+          return json(200, publicView(result));
+        },
+      },
+      'GET /licences/shared/{shareId}': {
+        public: true,
+        handle: async (event) => {
+          const lang = langOfEvent(event);
+          const shareId = event.pathParameters?.shareId ?? '';
+          const path = `/licences/shared/${shareId}`;
+          const share = await service.activeShare(shareId);
+          if (!share) {
+            return pageResponse({
+              event,
+              status: 404,
+              lang,
+              title: w(lang, 'linkGone'),
+              body: linkGoneBody(lang),
+              basePath,
+              path,
+            });
+          }
+          const { result } = await verifyAndRecord(
+            share.presentation,
+            { verifier: 'link', purpose: share.purpose, channel: 'link', shareId: share.shareId },
+            event,
+          );
+          const type = (await service.types.list()).find((t) => t.vct === result.vct);
+          if (headerOf(event, 'accept')?.includes('application/json')) return json(200, publicView(result));
+          return pageResponse({
+            event,
+            status: 200,
+            lang,
+            title: w(lang, 'checkTitle'),
+            body: verificationBody(lang, result, type, share),
+            basePath,
+            path,
+          });
+        },
+      },
+      'POST /licences': {
+        privileged: false,
+        handle: async (event, allowed) => {
+          const key = IdempotencyKey.safeParse(headerOf(event, 'idempotency-key'));
+          if (!key.success) {
+            throw new ValidationError(
+              'send an Idempotency-Key header: the same key on a retry never issues twice',
+              [{ name: 'Idempotency-Key', reason: key.error.issues[0]!.message }],
+            );
+          }
+          const body = parseJsonBody(event, IssueRequest);
+          const type = await service.typeFor(body.type);
+          await decideOnType(allowed, 'issueLicence', type, event);
+          const caller = { id: actorOf(allowed) ?? allowed.claims.clientId, department: type.department };
+          const outcome = await service.issue(body, key.data, caller, type);
+          if (!outcome.replayed) {
+            await runtime.audit.append(
+              {
+                type: 'licence.issued',
+                outcome: 'success',
+                zone: config.zone,
+                actor: actorOf(allowed),
+                client: allowed.claims.clientId,
+                subject: outcome.licence.holder,
+                department: type.department,
+                resource: outcome.licence.licenceId,
+                ...origin(event),
+                details: { vct: type.vct, statusList: outcome.licence.statusList },
+              },
+              { eventId: `licence-issued-${outcome.licence.licenceId}` },
+            );
+          }
+          return json(outcome.replayed ? 200 : 201, {
+            licence_id: outcome.licence.licenceId,
+            vct: outcome.licence.vct,
+            holder: body.holder,
+            valid_from: outcome.licence.nbf,
+            valid_until: outcome.licence.exp,
+            status: outcome.licence.status,
+            status_list: {
+              uri: `${issuer}/licences/status/${outcome.licence.statusList}`,
+              idx: outcome.licence.statusIndex,
+            },
+            credential: outcome.licence.sdJwt,
+            replayed: outcome.replayed,
+          });
+        },
+      },
+      'POST /licences/{licenceId}/status': {
+        privileged: false,
+        handle: async (event, allowed) => {
+          const change = parseJsonBody(event, StatusChange);
+          const licence = await service.get(event.pathParameters?.licenceId ?? '');
+          if (!licence) throw new NotFoundError('there is no such licence');
+          const decision = await decideOnType(
+            allowed,
+            'changeLicenceStatus',
+            { vct: licence.vct, department: licence.department },
+            event,
+          );
+          const { licence: updated, changed } = await service.changeStatus(licence, change);
+          if (changed) {
+            await runtime.audit.append({
+              type: `licence.${updated.status === 'valid' ? 'reinstated' : updated.status}`,
+              outcome: 'success',
+              zone: config.zone,
+              actor: actorOf(allowed),
+              client: allowed.claims.clientId,
+              subject: licence.holder,
+              department: licence.department,
+              resource: licence.licenceId,
+              reason: change.reason,
+              policyIds: [...decision.policyIds],
+              ...origin(event),
+              details: { before: licence.status, after: updated.status },
+            });
+          }
+          return json(200, { licence_id: updated.licenceId, status: updated.status, changed });
+        },
+      },
+    },
+    { access },
+  );
+};

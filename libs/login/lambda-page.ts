@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { type Html, page } from './html.ts';
+import { type Lang, pickLang } from './i18n.ts';
+
+/** The cookie that remembers a chosen language, shared with the sign-in pages. */
+export const LANG_COOKIE = 'yitong_lang';
+
+const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
+  Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
+
+export const cookiesOf = (event: APIGatewayProxyEvent): Record<string, string> =>
+  Object.fromEntries(
+    (headerOf(event, 'cookie') ?? '')
+      .split(';')
+      .map((part) => part.trim().split('='))
+      .filter(([name, value]) => name && value !== undefined)
+      .map(([name, ...rest]) => [name!, decodeURIComponent(rest.join('='))]),
+  );
+
+/** The page language: ?lang=, then the remembered choice, then Accept-Language. */
+export const langOfEvent = (event: APIGatewayProxyEvent): Lang =>
+  pickLang(
+    event.queryStringParameters?.lang,
+    cookiesOf(event)[LANG_COOKIE],
+    headerOf(event, 'accept-language'),
+  );
+
+/**
+ * A server-rendered page as a Lambda proxy result: the sign-in pages' frame, a nonce CSP,
+ * no caching. `path` is the page's own path (for the language switch), relative to basePath.
+ */
+export const pageResponse = (options: {
+  readonly event: APIGatewayProxyEvent;
+  readonly status: number;
+  readonly lang: Lang;
+  readonly title: string;
+  readonly body: Html;
+  readonly basePath: string;
+  readonly path: string;
+  readonly script?: string;
+  readonly cookies?: readonly string[];
+}): APIGatewayProxyResult => {
+  const nonce = randomBytes(16).toString('base64');
+  const other = options.lang === 'en' ? 'zh-CN' : 'en';
+  const result: APIGatewayProxyResult = {
+    statusCode: options.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; form-action 'self'; base-uri 'self'; frame-ancestors 'none'`,
+    },
+    body: page({
+      lang: options.lang,
+      title: options.title,
+      body: options.body,
+      nonce,
+      basePath: options.basePath,
+      switchHref: `${options.path.replace(/^\//, '')}?lang=${other}`,
+      script: options.script,
+    }),
+  };
+  const cookies = [...(options.cookies ?? [])];
+  if (options.event.queryStringParameters?.lang === options.lang) {
+    cookies.push(`${LANG_COOKIE}=${options.lang}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax`);
+  }
+  if (cookies.length) result.multiValueHeaders = { 'set-cookie': cookies };
+  return result;
+};
