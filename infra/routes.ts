@@ -119,6 +119,30 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     sendsMail: false,
   },
   {
+    name: 'account',
+    entry: 'functions/account/handler.ts',
+    load: async () => (await import('../functions/account/app.ts')).makeHandler,
+    // The citizen portal: the licence wallet, sharing, who checked my licences. Public only.
+    routes: [
+      { method: 'GET', path: '/account', zones: ['public'] },
+      { method: 'ANY', path: '/account/{proxy+}', zones: ['public'] },
+      { method: 'GET', path: '/account/login', zones: ['public'] },
+      { method: 'GET', path: '/account/callback', zones: ['public'] },
+      { method: 'POST', path: '/account/logout', zones: ['public'] },
+      { method: 'GET', path: '/account/licences', zones: ['public'] },
+      { method: 'GET', path: '/account/licences/{licenceId}', zones: ['public'] },
+      { method: 'GET', path: '/account/licences/{licenceId}/download', zones: ['public'] },
+      { method: 'POST', path: '/account/licences/{licenceId}/shares', zones: ['public'] },
+      { method: 'POST', path: '/account/shares/{shareId}/withdraw', zones: ['public'] },
+      { method: 'GET', path: '/account/verifications', zones: ['public'] },
+    ],
+    tables: { identity: 'readWrite', licences: 'readWrite' },
+    auditWriter: true,
+    signs: [],
+    reads: [],
+    sendsMail: false,
+  },
+  {
     name: 'authorizer',
     entry: 'functions/authorizer/handler.ts',
     // A REQUEST authorizer for department APIs, one per zone: it accepts only that zone's tokens.

@@ -47,6 +47,7 @@ export {
 export {
   disclosureNames,
   type InvalidReason,
+  licenceClaims,
   presentLicence,
   readStatusList,
   type StatusEvidence,

@@ -336,6 +336,25 @@ export const presentLicence = (licence: string, names: readonly string[]): strin
   return `${[jwt, ...chosen].join('~')}~`;
 };
 
+/**
+ * The claims of a licence as its holder sees them (visible and every disclosure), without
+ * verifying it: for the wallet, which reads licences from its own store.
+ */
+export const licenceClaims = (
+  licence: string,
+): { claims: Record<string, unknown>; disclosable: string[] } => {
+  const { jwt, disclosures } = splitSdJwt(licence);
+  const payload = decodeJson(jwt.split('.')[1] ?? '') as Record<string, unknown>;
+  const claims = Object.fromEntries(Object.entries(payload).filter(([name]) => !NOT_CLAIMS.has(name)));
+  const disclosable: string[] = [];
+  for (const d of disclosures) {
+    const { name, value } = readDisclosure(d);
+    claims[name] = value;
+    disclosable.push(name);
+  }
+  return { claims, disclosable };
+};
+
 /** The names a licence can disclose (for the holder's choice). */
 export const disclosureNames = (licence: string): string[] =>
   splitSdJwt(licence).disclosures.map((d) => readDisclosure(d).name);

@@ -66,6 +66,9 @@ fieldset{border:0;padding:0;margin:0 0 20px}legend{font-weight:700;margin-bottom
 .radios label{display:inline;font-weight:400;margin-right:16px}
 footer{max-width:720px;margin:0 auto 32px;padding:0 16px;color:#505a5f;font-size:.875rem}
 .js-only{display:none}
+table{border-collapse:collapse;width:100%;margin:0 0 24px}th,td{text-align:left;vertical-align:top;border-bottom:1px solid #b1b4b6;padding:8px 12px 8px 0}
+dl{display:grid;grid-template-columns:minmax(8em,max-content) 1fr;gap:4px 16px;margin:0 0 24px}dt{font-weight:700}dd{margin:0;word-break:break-word}
+h2{font-size:1.25rem;margin:24px 0 8px}select{font:inherit;padding:6px;border:2px solid #0b0c0c}
 `;
 
 export interface PageOptions {

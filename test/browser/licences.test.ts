@@ -1,0 +1,100 @@
+import * as oidc from 'openid-client';
+import type { Browser } from 'playwright-core';
+import QRCode from 'qrcode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    memory: true,
+    ports: { public: 0, extranet: 0, intranet: 0 },
+    demoSites: false,
+  });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** The transport department revokes a licence through the licence API (client credentials). */
+const revoke = async (licenceId: string) => {
+  const client = stack.demo.machineClients.find((c) => c.clientId === 'transport-registry')!;
+  const config = await oidc.discovery(
+    new URL(stack.urls.extranet),
+    client.clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.secret),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  const { access_token } = await oidc.clientCredentialsGrant(config, {
+    resource: `${stack.urls.extranet}/licences`,
+    scope: 'licences:issue',
+  });
+  const res = await fetch(`${stack.urls.extranet}/licences/${licenceId}/status`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ action: 'revoke', reason: 'points limit exceeded' }),
+  });
+  expect(res.status).toBe(200);
+};
+
+describe('the licence wallet in a real browser', () => {
+  it('shares two fields of a licence; the QR link shows exactly those as valid, and revoked after revocation', async () => {
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.public}/account/licences`);
+    await page.getByLabel('Login name').fill('zhang.san');
+    await page.getByLabel(/^Password$/).fill('demo-citizen-2026');
+    await page.getByRole('button', { name: /^Sign in$/ }).click();
+    await page.getByRole('button', { name: 'Not now' }).click();
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+
+    await see(page.locator('h1'), 'My licences');
+    expect(await seriousViolations(page)).toEqual([]);
+    const row = page.locator('#licences tr', { hasText: 'Driving permit' });
+    const licenceId = (await row.locator('code').textContent())!.trim();
+    await row.getByRole('link', { name: 'View' }).click();
+    await see(page.locator('h1'), 'Driving permit');
+
+    await page.getByLabel('Family name').check();
+    await page.getByLabel('Aged 18 or over').check();
+    await page.getByLabel('What is it for?').fill('renting a car');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await see(page.locator('h1'), 'Your link is ready');
+    const link = (await page.locator('#share-link').getAttribute('href'))!;
+    expect(link).toMatch(new RegExp(`^${stack.urls.public}/licences/shared/[\\w-]{20,}$`));
+    // The QR code encodes exactly the link.
+    expect(await page.locator('#share-qr').getAttribute('src')).toBe(
+      await QRCode.toDataURL(link, { margin: 1, width: 240 }),
+    );
+
+    const verifier = await (await newContext(browser, 'en', { bypassCSP: true })).newPage();
+    await verifier.goto(link);
+    await see(verifier.locator('#verdict'), /Valid: genuine, unaltered and in force/);
+    expect(
+      await verifier
+        .locator('#shared-fields dd')
+        .evaluateAll((dds) => dds.map((d) => d.getAttribute('data-claim'))),
+    ).toEqual(['family_name', 'age_over_18']);
+    await see(verifier.locator('#shared-fields'), /张/);
+    const body = await verifier.locator('main').textContent();
+    for (const hidden of ['11010519900517001X', '1990', '西长安街', '三']) expect(body).not.toContain(hidden);
+    expect(await seriousViolations(verifier)).toEqual([]);
+
+    await revoke(licenceId);
+    await verifier.reload();
+    await see(verifier.locator('#verdict'), /Revoked by the issuer/);
+    expect(await verifier.locator('#verdict').getAttribute('data-verdict')).toBe('revoked');
+
+    // The holder sees both checks, with the purpose they gave.
+    await page.goto(`${stack.urls.public}/account/verifications`);
+    const receipts = page.locator('#receipts tbody tr', { hasText: 'renting a car' });
+    expect(await receipts.count()).toBe(2);
+    await context.close();
+  });
+});
