@@ -11,10 +11,15 @@ import { createDynamoClient } from '../libs/store/index.ts';
 const Target = z.object({
   dynamodbEndpoint: z.string().optional(),
   tables: z.object({ identity: z.string(), licences: z.string(), audit: z.string() }),
+  urls: z.object({ public: z.string(), extranet: z.string(), intranet: z.string() }).optional(),
 });
 
 /** The store to act on: a running local stack (its endpoint file), or explicit flags for a deployed one. */
-export const target = async (opts: { dataDir: string; endpoint?: string; tablePrefix?: string }) => {
+export const target = async (opts: {
+  dataDir: string;
+  endpoint?: string;
+  tablePrefix?: string;
+}): Promise<z.infer<typeof Target>> => {
   if (opts.tablePrefix) {
     const p = opts.tablePrefix;
     return {

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
+import { licencesCommand } from './licences.ts';
 import { policyCommand } from './policy.ts';
 
 const port = (value: string): number => {
@@ -65,6 +66,11 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
             (s) => `  ${s.clientId.padEnd(13)} ${s.url}  (${s.zone} zone)`,
           ),
           '',
+          `Account portal (licence wallet, who checked my licences): ${stack.urls.public}/account`,
+          '',
+          'Demo machine clients (licence issuance, client credentials on the extranet):',
+          ...stack.demo.machineClients.map((c) => `  ${c.clientId.padEnd(19)} secret ${c.secret}`),
+          '',
           'Demo accounts (local mode only):',
           ...stack.demo.accounts.map(
             (a) =>
@@ -91,6 +97,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
 
   accountsCommand(program);
   policyCommand(program);
+  licencesCommand(program);
   return program;
 };
 

@@ -11,6 +11,7 @@ import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../l
 import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
+  readonly accountId: string;
   readonly loginName: string;
   readonly password: string;
   readonly displayName: string;
@@ -101,7 +102,7 @@ export const seedDemoAccounts = async (
         });
       }
     }
-    out.push({ ...spec, totpSecret: account.totp?.secret });
+    out.push({ ...spec, accountId: account.id, totpSecret: account.totp?.secret });
   }
   return out;
 };

@@ -167,10 +167,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       // Build handlers now, so a broken one fails the start rather than the first request.
       await Promise.all([...targets.values()]);
     }
-    // Lets `yitong accounts …` find this running stack's store.
+    // Lets `yitong accounts …` and `yitong licences …` find this running stack.
     if (!memory) {
       const file = join(dataDir, 'endpoint.json');
-      await writeFile(file, JSON.stringify({ dynamodbEndpoint, tables }, null, 2));
+      await writeFile(file, JSON.stringify({ dynamodbEndpoint, tables, urls }, null, 2));
       cleanups.push(() => rm(file, { force: true }));
     }
     const demo = await startDemo(

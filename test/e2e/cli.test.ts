@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { LocalKeyring } from '../../libs/keys/index.ts';
+import { LicenceService } from '../../libs/licences/index.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
 import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -176,5 +179,126 @@ describe('yitong policy', () => {
     const out = await run('policy', 'test');
     expect(out).toMatch(/\n(\d+) passed, 0 failed\n$/);
     expect(out).toContain('ok   a tax officer cannot issue another department');
+  });
+});
+
+describe('yitong licences', () => {
+  const permit = (n: number) => ({
+    holder: 'zhang.san',
+    claims: {
+      family_name: '张',
+      given_name: `${n}号`,
+      birth_date: '1990-05-17',
+      id_number: '11010519900517001X',
+      address: '北京市',
+      vehicle_classes: 'C1',
+    },
+  });
+  const results = async (file: string) =>
+    (await readFile(`${file}.results.jsonl`, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .sort((a, b) => Number(a.line) - Number(b.line));
+  const holderLicences = async () =>
+    new LicenceService({
+      doc: createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      table: stack.tables.licences,
+      issuer: stack.urls.public,
+      keyring: new LocalKeyring(stack.keysDir),
+      holders: async () => undefined,
+    }).licencesOf(stack.demo.accounts.find((a) => a.loginName === 'zhang.san')!.accountId);
+
+  it('issues a JSONL file with a progress summary, and resumes after a crash without issuing twice', async () => {
+    const file = join(dataDir, 'permits.jsonl');
+    await writeFile(file, `${[1, 2, 3, 4].map((n) => JSON.stringify(permit(n))).join('\n')}\n`);
+    const before = (await holderLicences()).length;
+    const args = [
+      'licences',
+      'issue',
+      '--file',
+      file,
+      '--type',
+      'driving-permit',
+      '--client',
+      'transport-registry',
+      '--data-dir',
+      dataDir,
+    ];
+    const first = await run(...args);
+    expect(first).toContain('4/4  issued 4, replayed 0, failed 0, skipped 0');
+    expect((await holderLicences()).length).toBe(before + 4);
+
+    // Everything recorded: nothing is sent again.
+    expect(await run(...args)).toContain('4/4  issued 0, replayed 0, failed 0, skipped 4');
+
+    // A crash after two requests reached the server but before they were recorded locally.
+    const progress = (await readFile(`${file}.progress.jsonl`, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(`${file}.progress.jsonl`, `${progress.slice(0, 2).join('\n')}\n`);
+    expect(await run(...args)).toContain('4/4  issued 0, replayed 2, failed 0, skipped 2');
+    expect((await holderLicences()).length).toBe(before + 4);
+  });
+
+  it('reads CSV, converting columns by the type, and reports a bad row without stopping', async () => {
+    const file = join(dataDir, 'permits.csv');
+    await writeFile(
+      file,
+      'holder,family_name,given_name,birth_date,id_number,address,vehicle_classes\n' +
+        'zhang.san,张,五,1991-01-01,11010519910101001X,"北京市, 东城区",C1\n' +
+        'zhang.san,张,六,1991-01-01,not-an-id,北京市,C1\n',
+    );
+    const out = await run(
+      'licences',
+      'issue',
+      '--file',
+      file,
+      '--type',
+      'driving-permit',
+      '--client',
+      'transport-registry',
+      '--data-dir',
+      dataDir,
+    );
+    expect(out).toContain('2/2  issued 1, replayed 0, failed 1');
+    const [ok, bad] = await results(file);
+    expect(ok).toMatchObject({ line: 2, replayed: false });
+    expect(bad).toMatchObject({
+      line: 3,
+      status: 400,
+      'invalid-params': [expect.objectContaining({ name: 'claims.id_number' })],
+    });
+  });
+
+  it('verifies a licence file online and offline, reporting the age of its status data', async () => {
+    const [licence] = await holderLicences();
+    const file = join(dataDir, 'licence.sd-jwt');
+    await writeFile(file, licence!.sdJwt);
+    const cache = join(dataDir, 'verify-cache');
+    const online = await run('licences', 'verify', file, '--trust', stack.urls.public, '--cache', cache);
+    expect(online).toContain('verdict: valid');
+    expect(online).toMatch(/status data: fetched \d+ s ago\n/);
+    const offline = await run('licences', 'verify', file, '--offline', '--cache', cache);
+    expect(offline).toContain('verdict: valid');
+    expect(offline).toMatch(/status data: fetched \d+ s ago \(offline\)/);
+
+    // Not trusted, not cached: refused offline.
+    const elsewhere = await run(
+      'licences',
+      'verify',
+      file,
+      '--offline',
+      '--cache',
+      join(dataDir, 'empty-cache'),
+    );
+    expect(elsewhere).toContain('verdict: invalid (unknown_issuer)');
+    const [jwt, ...rest] = licence!.sdJwt.split('~');
+    const [h, p, s] = jwt!.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, vehicle_classes: 'A1' })).toString('base64url')}.${s}~${rest.join('~')}`;
+    await writeFile(join(dataDir, 'forged.sd-jwt'), forged);
+    expect(
+      await run('licences', 'verify', join(dataDir, 'forged.sd-jwt'), '--offline', '--cache', cache),
+    ).toContain('verdict: invalid (bad_signature)');
+    process.exitCode = 0;
   });
 });
