@@ -6,6 +6,8 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
   ResourceNotFoundException,
+  ScanCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -81,6 +83,7 @@ export const ensureTables = async (
       }
     }
     await waitUntilActive(client, tableName);
+    await addMissingIndexes(client, def, tableName);
     try {
       await client.send(
         new UpdateTimeToLiveCommand({
@@ -99,6 +102,53 @@ export const ensureTables = async (
       }
     }
   }
+};
+
+const indexNames = async (client: DynamoDBClient, tableName: string) => {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  return new Set((Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+};
+
+/**
+ * A data folder from an earlier version lacks indexes added since: create them (one at a time,
+ * as DynamoDB requires), so `npm start` keeps working on old data. dynalite cannot add an index
+ * to a table; there an empty table is recreated with it, and a non-empty one is reported.
+ */
+const addMissingIndexes = async (client: DynamoDBClient, def: TableDefinition, tableName: string) => {
+  const present = await indexNames(client, tableName);
+  const input = createTableInput(def, tableName);
+  const missing = (input.GlobalSecondaryIndexes ?? []).filter((index) => !present.has(index.IndexName));
+  if (missing.length === 0) return;
+  for (const index of missing) {
+    const create = (extra: object) =>
+      client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: input.AttributeDefinitions,
+          GlobalSecondaryIndexUpdates: [{ Create: { ...index, ...extra } }],
+        }),
+      );
+    try {
+      await create({});
+    } catch (err: unknown) {
+      // dynalite predates on-demand indexes and insists on a throughput, which it ignores.
+      if (!(err instanceof Error) || !/provisionedThroughput/i.test(err.message)) throw err;
+      await create({ ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } });
+    }
+    await waitUntilActive(client, tableName);
+  }
+  const still = [...(await indexNames(client, tableName))];
+  if (missing.every((index) => still.includes(index.IndexName!))) return;
+  const { Count } = await client.send(new ScanCommand({ TableName: tableName, Limit: 1 }));
+  if (Count) {
+    throw new Error(
+      `table ${tableName} lacks the index ${missing.map((i) => i.IndexName).join(', ')} and this store cannot add it; ` +
+        'start with a fresh data folder (--data-dir) or DYNAMODB_ENDPOINT pointing at DynamoDB',
+    );
+  }
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  await client.send(new CreateTableCommand(input));
+  await waitUntilActive(client, tableName);
 };
 
 /** Deletes tables (throwaway local runs on a shared endpoint). Missing ones are fine. */
