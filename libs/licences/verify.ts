@@ -168,7 +168,7 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk)
       throw new Refusal('unknown_kid', `the issuer publishes no key ${String(header.kid)}`);
     try {
-      await compactVerify(jwt, await importJWK({ ...jwk, alg: 'ES256' }, 'ES256'), { algorithms: ['ES256'] });
+      await compactVerify(jwt, await keyOf(jwk), { algorithms: ['ES256'] });
     } catch {
       throw new Refusal('bad_signature', 'the issuer signature does not verify: the licence was altered');
     }
@@ -281,8 +281,36 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
 
 const iso = (epoch: number) => new Date(epoch * 1000).toISOString();
 
-/** Verifies a status list token with the issuer's keys and returns its bytes. */
-export const readStatusList = async (token: string, uri: string, keys: readonly JWK[]) => {
+/** Imported public keys, by their JWK: a verifier checks many licences with few keys. */
+const importedKeys = new Map<string, Promise<Awaited<ReturnType<typeof importJWK>>>>();
+const keyOf = (jwk: JWK) => {
+  const id = `${jwk.kid}|${jwk.x}|${jwk.y}`;
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size > 256) importedKeys.clear();
+    key = importJWK({ ...jwk, alg: 'ES256' }, 'ES256');
+    importedKeys.set(id, key);
+  }
+  return key;
+};
+
+/** Status lists already verified and inflated, by token: one list covers many licences. */
+const readLists = new Map<string, Promise<{ bits: number; bytes: Uint8Array; exp?: number; ttl?: number }>>();
+
+/** Verifies a status list token with the issuer's keys and returns its bytes (memoised per token). */
+export const readStatusList = (token: string, uri: string, keys: readonly JWK[]) => {
+  const id = `${uri}|${keys.map((k) => k.kid).join(',')}|${token}`;
+  let list = readLists.get(id);
+  if (!list) {
+    if (readLists.size > 32) readLists.clear();
+    list = verifyStatusList(token, uri, keys);
+    readLists.set(id, list);
+    list.catch(() => readLists.delete(id));
+  }
+  return list;
+};
+
+const verifyStatusList = async (token: string, uri: string, keys: readonly JWK[]) => {
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
@@ -296,13 +324,7 @@ export const readStatusList = async (token: string, uri: string, keys: readonly 
     throw new Refusal('bad_status_list', 'the status list is signed with a key the issuer does not publish');
   let payload: Record<string, unknown>;
   try {
-    const { payload: bytes } = await compactVerify(
-      token,
-      await importJWK({ ...jwk, alg: 'ES256' }, 'ES256'),
-      {
-        algorithms: ['ES256'],
-      },
-    );
+    const { payload: bytes } = await compactVerify(token, await keyOf(jwk), { algorithms: ['ES256'] });
     payload = json(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch {
     throw new Refusal('bad_status_list', 'the status list signature does not verify');

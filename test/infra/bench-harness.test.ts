@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchLicences } from '../../bench/licences.ts';
 import { benchPolicy, policyLoadCost } from '../../bench/policy.ts';
 import { benchBareProvider, benchYitong } from '../../bench/token.ts';
 
@@ -21,5 +22,13 @@ describe('benchmark harness', () => {
     const load = policyLoadCost('bundled');
     expect(load.wasmMs).toBeGreaterThan(0);
     expect(load.policiesMs).toBeGreaterThan(0);
+  });
+
+  it('measures licence verification, issuance and sizes at a tiny size', async () => {
+    const licences = await benchLicences(10, 2);
+    expect(licences.verifyPerSecond).toBeGreaterThan(0);
+    expect(licences.rawJosePerSecond).toBeGreaterThan(0);
+    expect(licences.issuePerSecond).toBeGreaterThan(0);
+    expect(licences.statusListOnePercentBytes).toBeGreaterThan(licences.statusListBytes);
   });
 });
