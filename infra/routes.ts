@@ -87,9 +87,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [
       { method: 'GET', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
       { method: 'PATCH', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
+      { method: 'GET', path: '/admin/licence-types', zones: ALL_ZONES },
+      { method: 'PUT', path: '/admin/licence-types/{typeId}', zones: ALL_ZONES },
       { method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES },
     ],
-    tables: { identity: 'readWrite' },
+    tables: { identity: 'readWrite', licences: 'readWrite' },
     auditWriter: true,
     signs: [],
     reads: ['id-token'],

@@ -53,6 +53,7 @@ interface ListItem {
   readonly token?: string;
   readonly tokenVersion?: number;
   readonly tokenExpires?: number;
+  readonly tokenKid?: string;
 }
 
 export class StatusListStore {
@@ -145,6 +146,7 @@ export class StatusListStore {
       token: typeof Item.token === 'string' ? Item.token : undefined,
       tokenVersion: typeof Item.tokenVersion === 'number' ? Item.tokenVersion : undefined,
       tokenExpires: typeof Item.tokenExpires === 'number' ? Item.tokenExpires : undefined,
+      tokenKid: typeof Item.tokenKid === 'string' ? Item.tokenKid : undefined,
     };
   }
 
@@ -192,7 +194,13 @@ export class StatusListStore {
     if (!Number.isInteger(list) || list < 1 || list > (await this.currentList())) return undefined;
     const item = await this.read(list);
     const version = item?.version ?? 0;
-    if (item?.token && item.tokenVersion === version && (item.tokenExpires ?? 0) - now > TOKEN_LIFETIME / 2) {
+    // Re-signed when the list changed, the token is past half its life, or the key rotated.
+    if (
+      item?.token &&
+      item.tokenVersion === version &&
+      item.tokenKid === signer.kid &&
+      (item.tokenExpires ?? 0) - now > TOKEN_LIFETIME / 2
+    ) {
       return item.token;
     }
     const bits = item?.bits ?? new Uint8Array((LIST_SIZE * BITS) / 8);
@@ -208,10 +216,16 @@ export class StatusListStore {
         new UpdateCommand({
           TableName: this.table,
           Key: listKey(list),
-          UpdateExpression: 'SET #token = :token, tokenVersion = :version, tokenExpires = :exp',
+          UpdateExpression:
+            'SET #token = :token, tokenVersion = :version, tokenExpires = :exp, tokenKid = :kid',
           ConditionExpression: 'attribute_not_exists(#version) OR #version = :version',
           ExpressionAttributeNames: { '#token': 'token', '#version': 'version' },
-          ExpressionAttributeValues: { ':token': token, ':version': version, ':exp': now + TOKEN_LIFETIME },
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':version': version,
+            ':exp': now + TOKEN_LIFETIME,
+            ':kid': signer.kid,
+          },
         }),
       );
     } catch (err: unknown) {

@@ -95,6 +95,15 @@ describe('the licence wallet in a real browser', () => {
     await page.goto(`${stack.urls.public}/account/verifications`);
     const receipts = page.locator('#receipts tbody tr', { hasText: 'renting a car' });
     expect(await receipts.count()).toBe(2);
+
+    // Withdrawn, the link no longer shows anything.
+    await page.goto(`${stack.urls.public}/account/licences/${encodeURIComponent(licenceId)}`);
+    await page
+      .locator('#shares tr', { hasText: 'renting a car' })
+      .getByRole('button', { name: 'Withdraw' })
+      .click();
+    await verifier.reload();
+    await see(verifier.locator('h1'), 'This link has expired or was withdrawn');
     await context.close();
   });
 });

@@ -242,6 +242,46 @@ describe('the audit and admin APIs', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('register a licence type version by version, refusing a definition with what to fix', async () => {
+    const fishing = {
+      typeId: 'fishing-permit',
+      name: { en: 'Fishing permit', 'zh-CN': '捕捞许可证' },
+      department: 'agriculture',
+      issuerCode: '11100000000013127D',
+      typeCode: '11100000000013127D004',
+      validityDays: 365,
+      claims: [
+        { name: 'holder_name', label: { en: 'Name', 'zh-CN': '姓名' }, type: 'string', disclosable: true },
+        { name: 'waters', label: { en: 'Waters', 'zh-CN': '水域' }, type: 'string', disclosable: false },
+      ],
+    };
+    const put = (body: unknown) =>
+      fetch(`${stack.urls.intranet}/admin/licence-types/fishing-permit`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await put(fishing);
+    expect(created.status).toBe(201);
+    const type = (await created.json()) as { vct: string; version: number };
+    expect(type).toMatchObject({ version: 1, vct: `${stack.urls.public}/licences/types/fishing-permit/v1` });
+    expect((await put(fishing)).status).toBe(200);
+    const v2 = await put({ ...fishing, validityDays: 730 });
+    expect(await v2.json()).toMatchObject({ version: 2 });
+    expect((await fetch(type.vct)).status).toBe(200);
+
+    const bad = await put({
+      ...fishing,
+      issuerCode: '11100000000013127A',
+      claims: [{ ...fishing.claims[0], name: 'iss' }],
+    });
+    expect(bad.status).toBe(400);
+    const problems = ((await bad.json()) as { 'invalid-params': { name: string }[] })['invalid-params'];
+    expect(problems.map((p) => p.name).sort()).toEqual(['claims.0.name', 'issuerCode']);
+    const events = (await auditEvents(stack)).filter((e) => e.type === 'admin.licence_type.updated');
+    expect(events.map((e) => (e.details as { after: { version: number } }).after.version)).toEqual([1, 2]);
+  });
+
   it('audit every denial and every privileged allow with the deciding policies', async () => {
     const before = await auditEvents(stack);
     const res = await fetch(`${stack.urls.intranet}/audit/verify`, {

@@ -347,6 +347,49 @@ describe('verification', () => {
   });
 });
 
+describe('key rotation', () => {
+  it('keeps a retired key published while a licence it signed is alive', async () => {
+    const rotated = new LicenceService({
+      doc,
+      table: (service as unknown as { deps: { table: string } }).deps.table,
+      issuer: ISSUER,
+      keyring: new LocalKeyring(undefined),
+      holders: async () => 'account-zhang-san',
+    });
+    const published = (await rotated.jwks()).keys.map((k) => k.kid);
+    const oldKid = parts(licence.sdJwt).header.kid;
+    const newKid = (
+      await (rotated as unknown as { deps: { keyring: LocalKeyring } }).deps.keyring.signer('licence')
+    ).kid;
+    expect(published).toEqual(expect.arrayContaining([oldKid, newKid]));
+    // The status list is re-signed with the new status-list key at once.
+    const newKeyring = (rotated as unknown as { deps: { keyring: LocalKeyring } }).deps.keyring;
+    const stillValid = await verifyLicence(licence.sdJwt, {
+      issuerKeys: async () => (await rotated.jwks()).keys as unknown as JWK[],
+      statusList: async () => ({
+        token: (await rotated.statusLists.token(
+          ISSUER,
+          licence.statusList,
+          await newKeyring.signer('status-list'),
+        ))!,
+        fetchedAt: Math.floor(Date.now() / 1000),
+      }),
+    });
+    expect(stillValid.verdict).toBe('valid');
+    // Once every licence it signed has expired, it is no longer published.
+    const later = new LicenceService({
+      doc,
+      table: (service as unknown as { deps: { table: string } }).deps.table,
+      issuer: ISSUER,
+      keyring: new LocalKeyring(undefined),
+      holders: async () => undefined,
+      // After the last licence of the old key (one issued valid from 2099 runs six years).
+      now: () => new Date('2200-01-01T00:00:00Z'),
+    });
+    expect((await later.jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
+  });
+});
+
 describe('sizes', () => {
   it('keeps a licence and a 131,072-entry status list small', async () => {
     const token = (await evidence(`${ISSUER}/licences/status/${licence.statusList}`))!.token;
