@@ -44,6 +44,24 @@ const ZONE_LIST: readonly Zone[] = ['public', 'extranet', 'intranet'];
  * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
  * route table deployed once per zone, and one REST API per zone.
  */
+/** What the account may do to a signing key: administer it, read its public half — never sign. */
+const KEY_ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+];
+
 export class YitongStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly apis: Record<Zone, apigateway.RestApi>;
@@ -96,6 +114,18 @@ export class YitongStack extends Stack {
           keyUsage: kms.KeyUsage.SIGN_VERIFY,
           alias: `alias/yitong-${purpose}`,
           removalPolicy: RemovalPolicy.RETAIN,
+          // The account administers the key but cannot sign with it: kms:Sign is granted in the
+          // key policy to the roles of the functions that sign this purpose, and to no one else.
+          policy: new iam.PolicyDocument({
+            statements: [
+              new iam.PolicyStatement({
+                sid: 'KeyAdministrationWithoutUse',
+                principals: [new iam.AccountRootPrincipal()],
+                actions: KEY_ADMIN_ACTIONS,
+                resources: ['*'],
+              }),
+            ],
+          }),
         }),
       ]),
     ) as Record<KeyPurpose, kms.Key>;
@@ -181,7 +211,17 @@ export class YitongStack extends Stack {
       this.tables.audit.grant(fn.fn, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem');
       dataKey.grantEncryptDecrypt(fn.fn);
     }
-    for (const purpose of def.signs) this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
+    for (const purpose of def.signs) {
+      this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
+      this.signingKeys[purpose].addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: `Sign-${def.name}-${zone}`,
+          principals: [fn.fn.role!],
+          actions: ['kms:Sign'],
+          resources: ['*'],
+        }),
+      );
+    }
     if (def.sendsMail && mailFrom) {
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({

@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { epochSeconds, IDENTITY_INDEXES, isConditionalCheckFailed, isExpired } from '../store/index.ts';
 
 /** Models oidc-provider revokes by grant id; only these carry the `grantKey` index attribute. */
@@ -25,6 +25,11 @@ export interface OidcAdapterDeps {
   readonly now?: () => number;
   /** Items per page when revoking by grant; DynamoDB's 1 MB pages when absent. */
   readonly pageSize?: number;
+  /**
+   * The error a replayed code or token throws: oidc-provider's InvalidGrant, passed in by the
+   * provider so this module (and every function storing clients) need not bundle oidc-provider.
+   */
+  readonly replayError?: (message: string) => Error;
 }
 
 interface StoredModel {
@@ -133,7 +138,8 @@ export class DynamoOidcAdapter implements Adapter {
       if (!isConditionalCheckFailed(err)) throw err;
       const replayed = await this.find(id);
       if (typeof replayed?.grantId === 'string') await revokeGrant(this.deps, replayed.grantId);
-      throw new errors.InvalidGrant(`${this.model} was already used; its grant has been revoked`);
+      const message = `${this.model} was already used; its grant has been revoked`;
+      throw this.deps.replayError?.(message) ?? new Error(message);
     }
   }
 

@@ -138,7 +138,11 @@ export const createProvider = (deps: ProviderDeps): Provider => {
   );
 
   const configuration: Configuration = {
-    adapter: dynamoAdapterFactory({ doc: deps.doc, tableName: deps.identityTable }),
+    adapter: dynamoAdapterFactory({
+      doc: deps.doc,
+      tableName: deps.identityTable,
+      replayError: (message) => new errors.InvalidGrant(message),
+    }),
     jwks: { keys: [new SignerSigningKey(deps.idTokenSigner)] },
     cookies: {
       keys: [...deps.cookieKeys],

@@ -122,6 +122,56 @@ describe('CDK stack', () => {
     );
   });
 
+  it('lets only the appending functions put audit events', () => {
+    const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
+    const writers = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter(([, policy]) =>
+        (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some(
+          (st) =>
+            JSON.stringify(st.Resource).includes(auditTable) && actionsOf(st).includes('dynamodb:PutItem'),
+        ),
+      )
+      .map(([id]) => id.replace(/Role.*$/, ''));
+    const expected = FUNCTIONS.filter((f) => f.auditWriter).flatMap((f) =>
+      zonesOf(f).map((z) => `Fn${f.name}${z}`),
+    );
+    expect(writers.sort()).toEqual(expected.sort());
+  });
+
+  it("lets only the signing functions sign: each key's policy names exactly their roles", () => {
+    const keyOf = (purpose: string) => {
+      const alias = Object.values(template.findResources('AWS::KMS::Alias') as Record<string, Resource>).find(
+        (a) => a.Properties.AliasName === `alias/yitong-${purpose}`,
+      )!;
+      const id = (alias.Properties.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      return (template.findResources('AWS::KMS::Key') as Record<string, Resource>)[id]!;
+    };
+    const signers = (purpose: string) => {
+      const statements = (
+        keyOf(purpose).Properties.KeyPolicy as { Statement: Array<Statement & { Principal: unknown }> }
+      ).Statement;
+      // The account administers the key but holds neither kms:Sign nor kms:*.
+      for (const st of statements) {
+        if (JSON.stringify(st.Principal).includes(':root')) {
+          expect(actionsOf(st).filter((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*')).toEqual([]);
+        }
+      }
+      return statements
+        .filter((st) => actionsOf(st).includes('kms:Sign'))
+        .map((st) => (st.Principal as { AWS: { 'Fn::GetAtt': [string, string] } }).AWS['Fn::GetAtt'][0])
+        .map((role) => role.replace(/ServiceRole.*$|Role.*$/, ''))
+        .sort();
+    };
+    const expected = (purpose: string) =>
+      FUNCTIONS.filter((f) => f.signs.includes(purpose as never))
+        .flatMap((f) => zonesOf(f).map((z) => `Fn${f.name}${z}`))
+        .sort();
+    expect(signers('licence')).toEqual(['Fnlicencesextranet', 'Fnlicencesintranet', 'Fnlicencespublic']);
+    expect(signers('status-list')).toEqual(expected('status-list'));
+    expect(signers('id-token')).toEqual(expected('id-token'));
+    expect(signers('audit-checkpoint')).toEqual([]);
+  });
+
   it('deploys each function once per zone it serves on Node 24, ARM64, with tracing', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',

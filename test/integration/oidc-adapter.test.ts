@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { errors } from 'oidc-provider';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoOidcAdapter, GRANTABLE_MODELS, type OidcAdapterDeps } from '../../libs/oidc/index.ts';
 import { freshTables } from '../support/tables.ts';
@@ -28,6 +29,8 @@ const deps = (extra: Partial<OidcAdapterDeps> = {}): OidcAdapterDeps => ({
   doc,
   tableName,
   now: () => clock,
+  // As the provider configures it (createProvider).
+  replayError: (message) => new errors.InvalidGrant(message),
   ...extra,
 });
 
