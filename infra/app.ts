@@ -10,12 +10,17 @@ const list = (value: unknown): string[] =>
     : typeof value === 'string' && value
       ? value.split(',').map((s) => s.trim())
       : [];
-const issuerUrls = app.node.tryGetContext('issuerUrls');
+const json = (key: string) => {
+  const value = app.node.tryGetContext(key);
+  return typeof value === 'string' ? JSON.parse(value) : value;
+};
 
 new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   extranetCidrs: list(app.node.tryGetContext('extranetCidrs')),
-  issuerUrls: typeof issuerUrls === 'string' ? JSON.parse(issuerUrls) : issuerUrls,
+  issuerUrls: json('issuerUrls'),
+  domains: json('domains'),
   mailFrom: app.node.tryGetContext('mailFrom'),
+  alarmEmail: app.node.tryGetContext('alarmEmail'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

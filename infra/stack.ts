@@ -8,17 +8,20 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
 import { TABLE_LIST, type TableName } from '../libs/store/index.ts';
 import { bundleFunction } from './bundle.ts';
 import { AppFunction } from './constructs/app-function.ts';
+import { Observability } from './constructs/observability.ts';
 import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionDefinition, routesOf, zonesOf } from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
@@ -35,15 +38,25 @@ export interface YitongStackProps extends StackProps {
    * functions may send only from its domain. @default none: no account email is sent
    */
   readonly mailFrom?: string;
+  /**
+   * Custom domains for the public and extranet APIs (the intranet is reached through its VPC
+   * endpoint): the domain becomes the zone's issuer URL. On the extranet, `mtlsTruststoreUri`
+   * (an s3:// URI of a PEM bundle) makes callers present a client certificate.
+   * @default none: the execute-api URLs with stage /prod
+   */
+  readonly domains?: Partial<
+    Record<
+      'public' | 'extranet',
+      { readonly name: string; readonly certificateArn: string; readonly mtlsTruststoreUri?: string }
+    >
+  >;
+  /** Where alarm notifications go (an SNS email subscription). @default none: the topic only */
+  readonly alarmEmail?: string;
 }
 
 const STAGE = 'prod';
 const ZONE_LIST: readonly Zone[] = ['public', 'extranet', 'intranet'];
 
-/**
- * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
- * route table deployed once per zone, and one REST API per zone.
- */
 /** What the account may do to a signing key: administer it, read its public half — never sign. */
 const KEY_ADMIN_ACTIONS = [
   'kms:Create*',
@@ -62,11 +75,16 @@ const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
 ];
 
+/**
+ * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
+ * route table deployed once per zone, one REST API per zone, and the operator's dashboard.
+ */
 export class YitongStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly apis: Record<Zone, apigateway.RestApi>;
   readonly signingKeys: Record<KeyPurpose, kms.Key>;
   readonly functions: Map<string, AppFunction> = new Map();
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: YitongStackProps = {}) {
     super(scope, id, props);
@@ -144,15 +162,29 @@ export class YitongStack extends Stack {
       });
     }
 
+    // A custom domain becomes the zone's issuer; otherwise the stage URL, built from the API id
+    // alone (the deployed stage URL would make each function depend on its own deployment).
+    for (const zone of ['public', 'extranet'] as const) {
+      const domain = props.domains?.[zone];
+      if (domain) this.customDomain(zone, domain);
+    }
+    const issuerOf = (zone: Zone) =>
+      props.issuerUrls?.[zone] ??
+      (zone !== 'intranet' && props.domains?.[zone] ? `https://${props.domains[zone]!.name}` : undefined) ??
+      `https://${this.apis[zone].restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${STAGE}`;
     for (const fn of FUNCTIONS) {
       for (const zone of zonesOf(fn)) {
-        // Built from the API id alone: the stage URL would make the function depend on its own deployment.
-        const issuer =
-          props.issuerUrls?.[zone] ??
-          `https://${this.apis[zone].restApiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/${STAGE}`;
         this.functions.set(
           `${fn.name}-${zone}`,
-          this.zoneFunction(fn, zone, issuer, dataKey, props.bundleDir, props.mailFrom),
+          this.zoneFunction(
+            fn,
+            zone,
+            issuerOf(zone),
+            issuerOf('public'),
+            dataKey,
+            props.bundleDir,
+            props.mailFrom,
+          ),
         );
       }
     }
@@ -160,7 +192,10 @@ export class YitongStack extends Stack {
     for (const zone of ZONE_LIST) {
       const api = this.apis[zone];
       for (const { fn, route } of routesOf(zone)) {
-        const integration = new apigateway.LambdaIntegration(this.functions.get(`${fn.name}-${zone}`)!.fn);
+        // One invoke permission per function and API, not one per method (the stack's 500-resource limit).
+        const integration = new apigateway.LambdaIntegration(this.functions.get(`${fn.name}-${zone}`)!.fn, {
+          scopePermissionToMethod: false,
+        });
         api.root.resourceForPath(route.path).addMethod(route.method, integration);
       }
       new CfnOutput(this, `Issuer-${zone}`, { value: props.issuerUrls?.[zone] ?? api.url });
@@ -174,12 +209,23 @@ export class YitongStack extends Stack {
       }
     }
     new CfnOutput(this, 'IntranetVpcId', { value: vpc.vpcId });
+
+    this.observability = new Observability(this, 'Observability', {
+      apis: this.apis,
+      functions: this.functions,
+      deadLetterQueues: [],
+      zones: ZONE_LIST,
+      key: dataKey,
+      alarmEmail: props.alarmEmail,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
 
   private zoneFunction(
     def: FunctionDefinition,
     zone: Zone,
     issuer: string,
+    licenceIssuer: string,
     dataKey: kms.Key,
     bundleDir: string | undefined,
     mailFrom: string | undefined,
@@ -188,6 +234,7 @@ export class YitongStack extends Stack {
     const environment: Record<string, string> = {
       ZONE: zone,
       ISSUER: issuer,
+      LICENCE_ISSUER: licenceIssuer,
       TABLE_IDENTITY: this.tables.identity.tableName,
       TABLE_LICENCES: this.tables.licences.tableName,
       TABLE_AUDIT: this.tables.audit.tableName,
@@ -341,6 +388,37 @@ export class YitongStack extends Stack {
         'API Gateway writes its execution logs through the one account-level role AWS defines for that.',
     });
     return api;
+  }
+
+  private customDomain(
+    zone: 'public' | 'extranet',
+    domain: { readonly name: string; readonly certificateArn: string; readonly mtlsTruststoreUri?: string },
+  ): void {
+    const truststore = domain.mtlsTruststoreUri
+      ? /^s3:\/\/([^/]+)\/(.+)$/.exec(domain.mtlsTruststoreUri)
+      : null;
+    if (domain.mtlsTruststoreUri && (!truststore || zone !== 'extranet')) {
+      throw new Error('mtlsTruststoreUri is an s3://bucket/key URI, and only for the extranet domain');
+    }
+    const name = new apigateway.DomainName(this, `Domain-${zone}`, {
+      domainName: domain.name,
+      certificate: acm.Certificate.fromCertificateArn(this, `Certificate-${zone}`, domain.certificateArn),
+      endpointType: apigateway.EndpointType.REGIONAL,
+      securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+      ...(truststore
+        ? {
+            mtls: {
+              bucket: s3.Bucket.fromBucketName(this, `Truststore-${zone}`, truststore[1]!),
+              key: truststore[2]!,
+            },
+          }
+        : {}),
+    });
+    name.addBasePathMapping(this.apis[zone], { stage: this.apis[zone].deploymentStage });
+    new CfnOutput(this, `DomainTarget-${zone}`, {
+      value: name.domainNameAliasDomainName,
+      description: `Point ${domain.name} (CNAME or alias) here`,
+    });
   }
 
   private intranetNetwork(): { vpc: ec2.Vpc; endpoint: ec2.InterfaceVpcEndpoint } {

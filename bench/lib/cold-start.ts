@@ -15,7 +15,7 @@ const t1 = performance.now();
 const context = { awsRequestId: 'cold', functionName: 'probe', getRemainingTimeInMillis: () => 10000 };
 const result = await mod.handler(JSON.parse(process.argv[3]), context);
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, invokeMs: t2 - t1, result }));
+process.stdout.write('\\n__COLD_START__' + JSON.stringify({ importMs: t1 - t0, invokeMs: t2 - t1, result }));
 process.exit(0);
 `;
 
@@ -40,7 +40,10 @@ export const coldStart = async (
       env: { PATH: process.env.PATH ?? '', ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
-    const parsed = JSON.parse(stdout) as Omit<ColdStart, 'totalMs'>;
+    // The function may log to stdout too (EMF metrics): the probe's line is marked.
+    const parsed = JSON.parse(
+      stdout.slice(stdout.lastIndexOf('__COLD_START__') + '__COLD_START__'.length),
+    ) as Omit<ColdStart, 'totalMs'>;
     return { ...parsed, totalMs: parsed.importMs + parsed.invokeMs };
   } finally {
     await rm(dir, { recursive: true, force: true });

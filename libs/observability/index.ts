@@ -16,3 +16,4 @@ export const LogMessage = {
   localStackStarted: 'local stack started',
   localGatewayError: 'local gateway failed to invoke a handler',
 } as const;
+export { METRICS_NAMESPACE, type MetricsSink, metricNameOf, PowertoolsMetricsSink } from './metrics.ts';

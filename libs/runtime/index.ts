@@ -1,8 +1,9 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AuditLog, DynamoAuditLog } from '../audit/index.ts';
+import { type AuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { type Keyring, KmsKeyring, LocalKeyring, loadCookieKeys } from '../keys/index.ts';
+import { PowertoolsMetricsSink } from '../observability/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
 /** What every function is built from: config plus the clients and keys it implies. */
@@ -29,6 +30,11 @@ export const createRuntime = async (
       ? new LocalKeyring(config.keys.dir)
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
   const cookieKeys = overrides.cookieKeys ?? (await loadCookieKeys(doc, config.tables.identity));
-  const audit = overrides.audit ?? new DynamoAuditLog(doc, config.tables.audit);
+  // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).
+  const audit =
+    overrides.audit ??
+    (config.localMode
+      ? new DynamoAuditLog(doc, config.tables.audit)
+      : new MeteredAuditLog(new DynamoAuditLog(doc, config.tables.audit), new PowertoolsMetricsSink()));
   return { config, doc, keyring, cookieKeys, audit };
 };

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coldStart } from '../../bench/lib/cold-start.ts';
 import { restEvent } from '../../bench/lib/events.ts';
 import { type Bundle, bundleEntry, CEDAR_WASM } from '../../infra/bundle.ts';
-import { FUNCTIONS } from '../../infra/routes.ts';
 import { type EmbeddedStore, startEmbeddedStore } from '../../infra/local/embedded-store.ts';
+import { FUNCTIONS } from '../../infra/routes.ts';
 import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
 import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
 
@@ -106,15 +106,18 @@ const BUNDLE_BUDGETS_KIB: Record<string, number> = {
 };
 
 describe('every function bundle', () => {
-  it.each(FUNCTIONS.map((fn) => fn.name))('%s stays within its size budget, oidc-provider only in oidc', (name) => {
-    const fn = FUNCTIONS.find((f) => f.name === name)!;
-    const dir = mkdtempSync(join(tmpdir(), `yitong-${name}-bundle-`));
-    const built = bundleEntry(fn.entry, dir);
-    expect(BUNDLE_BUDGETS_KIB[name]).toBeDefined();
-    expect(built.bytes / 1024).toBeLessThan(BUNDLE_BUDGETS_KIB[name]!);
-    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-    expect(code.includes('oidc-provider NOTICE')).toBe(name === 'oidc');
-  });
+  it.each(FUNCTIONS.map((fn) => fn.name))(
+    '%s stays within its size budget, oidc-provider only in oidc',
+    (name) => {
+      const fn = FUNCTIONS.find((f) => f.name === name)!;
+      const dir = mkdtempSync(join(tmpdir(), `yitong-${name}-bundle-`));
+      const built = bundleEntry(fn.entry, dir);
+      expect(BUNDLE_BUDGETS_KIB[name]).toBeDefined();
+      expect(built.bytes / 1024).toBeLessThan(BUNDLE_BUDGETS_KIB[name]!);
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(code.includes('oidc-provider NOTICE')).toBe(name === 'oidc');
+    },
+  );
 });
 
 describe('the deployed audit bundle (a function that decides)', () => {

@@ -172,6 +172,26 @@ describe('CDK stack', () => {
     expect(signers('audit-checkpoint')).toEqual([]);
   });
 
+  it('watches itself: a dashboard, and alarms on 5xx, latency, throttles and security spikes that notify a topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    );
+    const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
+    expect(byMetric('5XXError')).toHaveLength(3);
+    expect(byMetric('Latency')).toHaveLength(3);
+    expect(byMetric('Throttles')).toHaveLength(1);
+    for (const metric of ['AccountLocked', 'PolicyDenied', 'LoginFailure']) {
+      expect(byMetric(metric).map((a) => a.Properties.Namespace)).toEqual(['yitong', 'yitong', 'yitong']);
+    }
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    expect(alarms.every((a) => JSON.stringify(a.Properties.AlarmActions).includes(topic))).toBe(true);
+  });
+
+  it('stays well inside the 500-resource CloudFormation limit', () => {
+    expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(420);
+  });
+
   it('deploys each function once per zone it serves on Node 24, ARM64, with tracing', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
