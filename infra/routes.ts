@@ -41,6 +41,11 @@ export interface FunctionDefinition {
    * attach to their own APIs (the stack outputs its ARN per zone).
    */
   readonly attachable?: readonly Zone[];
+  /**
+   * Delivers back-channel logout from a queue of its zone (with a dead-letter queue): the
+   * stack creates both, sets BACKCHANNEL_QUEUE_URL and subscribes the function.
+   */
+  readonly backchannelQueue?: boolean;
 }
 
 const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -61,6 +66,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     signs: ['id-token'],
     reads: ['id-token'],
     sendsMail: true,
+    backchannelQueue: true,
   },
   {
     name: 'audit',

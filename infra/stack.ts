@@ -2,6 +2,7 @@ import {
   Aws,
   type CfnElement,
   CfnOutput,
+  Duration,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -13,8 +14,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
@@ -85,6 +88,7 @@ export class YitongStack extends Stack {
   readonly signingKeys: Record<KeyPurpose, kms.Key>;
   readonly functions: Map<string, AppFunction> = new Map();
   readonly observability: Observability;
+  private readonly deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
 
   constructor(scope: Construct, id: string, props: YitongStackProps = {}) {
     super(scope, id, props);
@@ -213,7 +217,7 @@ export class YitongStack extends Stack {
     this.observability = new Observability(this, 'Observability', {
       apis: this.apis,
       functions: this.functions,
-      deadLetterQueues: [],
+      deadLetterQueues: this.deadLetterQueues,
       zones: ZONE_LIST,
       key: dataKey,
       alarmEmail: props.alarmEmail,
@@ -242,11 +246,26 @@ export class YitongStack extends Stack {
     for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
     if (def.sendsMail && mailFrom) environment.MAIL_FROM = mailFrom;
 
+    const queue = def.backchannelQueue ? this.backchannelQueue(zone, dataKey) : undefined;
+    if (queue) environment.BACKCHANNEL_QUEUE_URL = queue.queueUrl;
+
     const fn = new AppFunction(this, `Fn-${def.name}-${zone}`, {
       codeDir: bundleFunction(def, bundleDir).dir,
       description: `yitong ${def.name} (${zone} zone)`,
       environment,
     });
+    if (queue) {
+      queue.grantSendMessages(fn.fn);
+      dataKey.grantEncryptDecrypt(fn.fn);
+      fn.fn.addEventSource(
+        new lambdaEvents.SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),
+      );
+      Validations.of(fn).acknowledge({
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "An SQS source: failed records return to the queue and, after five attempts, go to the queue's own dead-letter queue (its redrive policy), which alarms.",
+      });
+    }
 
     // Least privilege from the route table: only the tables, keys and secret it names.
     for (const [table, access] of Object.entries(def.tables) as Array<[TableName, 'read' | 'readWrite']>) {
@@ -388,6 +407,31 @@ export class YitongStack extends Stack {
         'API Gateway writes its execution logs through the one account-level role AWS defines for that.',
     });
     return api;
+  }
+
+  /** The zone's back-channel logout queue: five attempts a minute apart, then the dead-letter queue. */
+  private backchannelQueue(zone: Zone, dataKey: kms.Key): sqs.Queue {
+    const deadLetters = new sqs.Queue(this, `BackchannelDeadLetters-${zone}`, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason:
+        'This is the dead-letter queue itself; its depth raises an alarm and an operator replays or drops it.',
+    });
+    this.deadLetterQueues.push({ name: `backchannel-${zone}`, queue: deadLetters });
+    return new sqs.Queue(this, `Backchannel-${zone}`, {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      enforceSSL: true,
+      // Six times the function timeout, as Lambda's SQS integration advises; also the retry spacing.
+      visibilityTimeout: Duration.seconds(60),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
   }
 
   private customDomain(

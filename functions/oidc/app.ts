@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
@@ -17,7 +24,13 @@ import {
 import { isTransient, problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
-import { createProvider, OidcRegistry } from '../../libs/oidc/index.ts';
+import {
+  createProvider,
+  deliverBackchannelJobs,
+  isSqsEvent,
+  OidcRegistry,
+  SqsBackchannelQueue,
+} from '../../libs/oidc/index.ts';
 import { AccessControl } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
@@ -51,7 +64,7 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
  * the forwarded protocol decides (https behind API Gateway, http on the local gateway).
  * When the issuer has a path (an API stage such as /prod), it is the mount path.
  */
-export const makeHandler = async (runtime: Runtime) => {
+export const buildOidc = async (runtime: Runtime) => {
   const { config, doc, audit } = runtime;
   const table = config.tables.identity;
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
@@ -74,6 +87,9 @@ export const makeHandler = async (runtime: Runtime) => {
     access,
     pairwiseSalt,
     allowLoopbackRequests: config.localMode,
+    backchannelQueue: config.backchannelQueueUrl
+      ? new SqsBackchannelQueue(new SQSClient({}), config.backchannelQueueUrl)
+      : undefined,
     pages: {
       error: (ctx, out) => {
         const lang = langOf(ctx);
@@ -205,10 +221,34 @@ export const makeHandler = async (runtime: Runtime) => {
       if (mountPath) request.originalUrl = `${mountPath}${request.url ?? ''}`;
     },
   });
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+  const http = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(zoneContext(config.zone))
     .use(problemErrors())
     .use(securityHeaders())
     .handler(async (event, context) => (await app(event, context)) as APIGatewayProxyResult);
+  return { http, provider };
+};
+
+/** The HTTP handler (what API Gateway and the local gateway invoke). */
+export const makeHandler = async (runtime: Runtime) => (await buildOidc(runtime)).http;
+
+/**
+ * The deployed entry: HTTP from API Gateway, and on AWS also the zone's back-channel logout
+ * queue (SQS events), delivered with the provider's own logout tokens.
+ */
+export const makeLambdaHandler = async (runtime: Runtime) => {
+  const { http, provider } = await buildOidc(runtime);
+  return async (
+    event: APIGatewayProxyEvent | SQSEvent,
+    context: Context,
+  ): Promise<APIGatewayProxyResult | SQSBatchResponse> =>
+    isSqsEvent(event)
+      ? deliverBackchannelJobs(provider, event, (job, err) =>
+          logger.warn(LogMessage.backchannelFailed, {
+            client: job.clientId,
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
+      : http(event, context);
 };

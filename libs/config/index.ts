@@ -37,6 +37,8 @@ export interface AppConfig {
    * third parties verify on the internet. @default the zone's issuer
    */
   readonly licenceIssuer?: string;
+  /** On AWS: the zone's back-channel logout queue (the oidc function sends to and drains it). */
+  readonly backchannelQueueUrl?: string;
 }
 
 const nonEmpty = z.string().min(1);
@@ -55,6 +57,7 @@ export const FunctionEnv = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   MAIL_FROM: z.email().optional(),
   LICENCE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  BACKCHANNEL_QUEUE_URL: z.url().optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -87,6 +90,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     mailFrom: e.MAIL_FROM,
     localMode: false,
     licenceIssuer: e.LICENCE_ISSUER?.replace(/\/$/, ''),
+    backchannelQueueUrl: e.BACKCHANNEL_QUEUE_URL,
   };
 };
 

@@ -15,5 +15,6 @@ export const LogMessage = {
   dependencyBusy: 'a dependency throttled or timed out; answered 503',
   localStackStarted: 'local stack started',
   localGatewayError: 'local gateway failed to invoke a handler',
+  backchannelFailed: 'back-channel logout delivery failed; the queue retries it',
 } as const;
 export { METRICS_NAMESPACE, type MetricsSink, metricNameOf, PowertoolsMetricsSink } from './metrics.ts';

@@ -14,6 +14,7 @@ import type { Signer } from '../keys/index.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
+import { type BackchannelQueue, rememberDelivery } from './backchannel.ts';
 import type { OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
@@ -78,6 +79,8 @@ export interface ProviderDeps {
   readonly allowLoopbackRequests?: boolean;
   /** Delays between back-channel logout attempts to one client. @default [250, 1000] */
   readonly backchannelRetryDelaysMs?: readonly number[];
+  /** On AWS: logout notifications go to this queue and are delivered from it, with retries and a DLQ. */
+  readonly backchannelQueue?: BackchannelQueue;
 }
 
 const SIGNING_ALGS = ['ES256'] as const;
@@ -346,6 +349,18 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     backchannelLogout: (sub: string, sid: string) => Promise<void>;
   };
   const deliver = prototype.backchannelLogout;
+  const queue = deps.backchannelQueue;
+  if (queue) {
+    rememberDelivery(provider, deliver);
+    prototype.backchannelLogout = async function enqueue(
+      this: { clientId: string },
+      sub: string,
+      sid: string,
+    ) {
+      await queue.enqueue({ clientId: this.clientId, sub, sid });
+    };
+    return provider;
+  }
   prototype.backchannelLogout = async function retrying(this: unknown, ...args: [string, string]) {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -188,6 +188,30 @@ describe('CDK stack', () => {
     expect(alarms.every((a) => JSON.stringify(a.Properties.AlarmActions).includes(topic))).toBe(true);
   });
 
+  it('delivers back-channel logout from a queue per zone, five attempts then a dead-letter queue that alarms', () => {
+    const queues = Object.values(template.findResources('AWS::SQS::Queue') as Record<string, Resource>);
+    const main = queues.filter((q) => q.Properties.RedrivePolicy);
+    expect(main).toHaveLength(3);
+    for (const q of main) {
+      expect(q.Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+      expect(q.Properties.KmsMasterKeyId).toBeDefined();
+    }
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>,
+    );
+    expect(mappings).toHaveLength(3);
+    for (const m of mappings) {
+      expect(JSON.stringify(m.Properties.FunctionName)).toMatch(/Fnoidc(public|extranet|intranet)/);
+      expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+    const alarms = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    );
+    expect(
+      alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'),
+    ).toHaveLength(3);
+  });
+
   it('stays well inside the 500-resource CloudFormation limit', () => {
     expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(420);
   });

@@ -1,0 +1,79 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+
+/**
+ * Back-channel logout that survives a relying party's outage: on AWS the provider enqueues
+ * one job per client to notify, and the zone's oidc function delivers them from the queue —
+ * a failure goes back to the queue (retried after the visibility timeout) and, after the last
+ * attempt, to a dead-letter queue that raises an alarm. Locally delivery stays in-request.
+ */
+export const BackchannelJob = z.strictObject({
+  clientId: z.string().min(1),
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+});
+export type BackchannelJob = z.infer<typeof BackchannelJob>;
+
+export interface BackchannelQueue {
+  enqueue(job: BackchannelJob): Promise<void>;
+}
+
+export class SqsBackchannelQueue implements BackchannelQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(job: BackchannelJob): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }),
+    );
+  }
+}
+
+type Deliver = (this: unknown, sub: string, sid: string) => Promise<void>;
+
+/** oidc-provider's own delivery, kept when the provider is made to enqueue instead. */
+const originals = new WeakMap<Provider, Deliver>();
+
+export const rememberDelivery = (provider: Provider, deliver: Deliver): void => {
+  originals.set(provider, deliver);
+};
+
+export const isSqsEvent = (event: unknown): event is SQSEvent =>
+  Array.isArray((event as SQSEvent | undefined)?.Records) &&
+  (event as SQSEvent).Records.every((r) => r.eventSource === 'aws:sqs');
+
+/**
+ * Delivers queued jobs with the provider's own logout tokens. Failed records are reported
+ * (partial batch response) so SQS retries only them; a job for a client that no longer exists
+ * or cannot be read is dropped, as no retry could succeed.
+ */
+export const deliverBackchannelJobs = async (
+  provider: Provider,
+  event: SQSEvent,
+  onFailure: (job: BackchannelJob, err: unknown) => void = () => undefined,
+): Promise<SQSBatchResponse> => {
+  const deliver = originals.get(provider);
+  if (!deliver) throw new Error('this provider delivers back-channel logout in-request, not from a queue');
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    let job: BackchannelJob;
+    try {
+      job = BackchannelJob.parse(JSON.parse(record.body));
+    } catch {
+      continue;
+    }
+    const client = await provider.Client.find(job.clientId);
+    if (!client) continue;
+    try {
+      await deliver.call(client, job.sub, job.sid);
+    } catch (err: unknown) {
+      onFailure(job, err);
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+};
