@@ -1,11 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { base64url, type JWK } from 'jose';
@@ -13,7 +7,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../audit/index.ts';
 import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../http/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
-import { isConditionalCheckFailed, LICENCE_INDEXES } from '../store/index.ts';
+import { isConditionalCheckFailed, LICENCE_INDEXES, queryAll } from '../store/index.ts';
 import { licenceId as buildLicenceId } from './licence-id.ts';
 import { STATUS, StatusListStore, type StatusName } from './status-list.ts';
 import {
@@ -401,22 +395,15 @@ export class LicenceService {
     const keys = new Map<string, PublicJwk>();
     for (const key of [...licenceKeys, ...statusKeys]) keys.set(key.kid, key);
     const now = Math.floor(this.now().getTime() / 1000);
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.doc.send(
-        new QueryCommand({
-          TableName: this.deps.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': SIGNING_KEYS },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const jwk = item.jwk as PublicJwk | undefined;
-        if (jwk && Number(item.lastExpiry) > now && !keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+    const items = await queryAll(this.deps.doc, {
+      TableName: this.deps.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': SIGNING_KEYS },
+    });
+    for (const item of items) {
+      const jwk = item.jwk as PublicJwk | undefined;
+      if (jwk && Number(item.lastExpiry) > now && !keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
+    }
     return { keys: [...keys.values()] };
   }
 
@@ -499,24 +486,14 @@ export class LicenceService {
     return full;
   }
 
-  private async byHolder(holder: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.doc.send(
-        new QueryCommand({
-          TableName: this.deps.table,
-          IndexName: LICENCE_INDEXES.byHolder,
-          KeyConditionExpression: 'holder = :holder AND begins_with(holderSort, :prefix)',
-          ExpressionAttributeValues: { ':holder': holder, ':prefix': prefix },
-          ScanIndexForward: false,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
+  private byHolder(holder: string, prefix: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.deps.doc, {
+      TableName: this.deps.table,
+      IndexName: LICENCE_INDEXES.byHolder,
+      KeyConditionExpression: 'holder = :holder AND begins_with(holderSort, :prefix)',
+      ExpressionAttributeValues: { ':holder': holder, ':prefix': prefix },
+      ScanIndexForward: false,
+    });
   }
 
   async licencesOf(holder: string): Promise<Licence[]> {

@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isConditionalCheckFailed } from '../store/index.ts';
+import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { isUscc } from './licence-id.ts';
 
 /**
@@ -205,21 +205,12 @@ export class LicenceTypeStore {
   ) {}
 
   async list(): Promise<LicenceType[]> {
-    const items: LicenceType[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': TYPES_PK },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      items.push(...(page.Items ?? []).map((item) => LicenceType.parse(strip(item))));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': TYPES_PK },
+    });
+    return items.map((item) => LicenceType.parse(strip(item)));
   }
 
   /** The newest version of each type. */

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoClientOptions {
   /** A DynamoDB-compatible endpoint (the embedded store, or another); AWS's own when absent. */
@@ -39,3 +39,18 @@ export const epochSeconds = (date: Date = new Date()): number => Math.floor(date
 /** DynamoDB deletes expired items late (the embedded store never does): reads must hide them. */
 export const isExpired = (item: { expiresAt?: unknown }, now: number = epochSeconds()): boolean =>
   typeof item.expiresAt === 'number' && item.expiresAt <= now;
+
+/** Every item a query matches, following DynamoDB's pages (for small, bounded result sets). */
+export const queryAll = async (
+  doc: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: cursor }));
+    items.push(...(page.Items ?? []));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+};

@@ -4,6 +4,7 @@ export {
   epochSeconds,
   isConditionalCheckFailed,
   isExpired,
+  queryAll,
 } from './client.ts';
 export { createTableInput, dropTables, ensureTables } from './provision.ts';
 export {
