@@ -38,7 +38,7 @@ const main = async () => {
   const store = await startEmbeddedStore();
   const tables = { identity: 'bench-identity', licences: 'bench-licences', audit: 'bench-audit' };
   await ensureTables(createDynamoClient({ endpoint: store.endpoint }), tables);
-  const aws = await startFakeAws({ keyIds: ['id-token'] });
+  const aws = await startFakeAws({ keyIds: ['id-token', 'licence', 'status-list'] });
   const host = 'bench.execute-api.eu-west-1.amazonaws.com';
   const env = {
     AWS_REGION: 'eu-west-1',
@@ -51,6 +51,8 @@ const main = async () => {
     TABLE_LICENCES: tables.licences,
     TABLE_AUDIT: tables.audit,
     KMS_KEY_ID_TOKEN: 'id-token',
+    KMS_KEY_LICENCE: 'licence',
+    KMS_KEY_STATUS_LIST: 'status-list',
     DYNAMODB_ENDPOINT: store.endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
@@ -62,7 +64,53 @@ const main = async () => {
     oursImport: [] as number[],
     bareImport: [] as number[],
   };
+  // Every other function: bundle size and a fresh-process cold start on a request it serves.
+  const others = [
+    {
+      name: 'audit',
+      zone: 'intranet',
+      event: restEvent({ path: '/audit/verify', resource: '/audit/verify', host }),
+    },
+    {
+      name: 'admin',
+      zone: 'intranet',
+      event: restEvent({ path: '/admin/clients/x', resource: '/admin/clients/{clientId}', host }),
+    },
+    {
+      name: 'licences',
+      zone: 'public',
+      event: restEvent({ path: '/.well-known/jwt-vc-issuer', resource: '/.well-known/jwt-vc-issuer', host }),
+    },
+    { name: 'account', zone: 'public', event: restEvent({ path: '/account', resource: '/account', host }) },
+    {
+      name: 'authorizer',
+      zone: 'public',
+      event: {
+        type: 'REQUEST',
+        methodArn: 'arn:aws:execute-api:eu-west-1:111122223333:api/prod/GET/filings',
+        resource: '/filings',
+        path: '/filings',
+        httpMethod: 'GET',
+        headers: {},
+        requestContext: { domainName: host, path: '/prod/filings' },
+      },
+    },
+  ] as const;
+  const otherSamples = new Map<string, { bytes: number; total: number[] }>();
   try {
+    for (const other of others) {
+      const bundle = bundleEntry(`functions/${other.name}/handler.ts`, join(out, other.name));
+      const totals: number[] = [];
+      for (let i = 0; i < Math.max(3, Math.ceil(runs / 2)); i++) {
+        const run = await coldStart(join(bundle.dir, 'index.mjs'), other.event as never, {
+          ...env,
+          ZONE: other.zone,
+          AUDIENCE: 'https://api.tax.gov.example',
+        });
+        totals.push(run.totalMs);
+      }
+      otherSamples.set(other.name, { bytes: bundle.bytes, total: totals });
+    }
     // Alternate the two so drift in machine load falls on both alike.
     for (let i = 0; i < runs; i++) {
       const a = await coldStart(join(ours.dir, 'index.mjs'), event, env);
@@ -151,6 +199,12 @@ const main = async () => {
     ['DynamoDB calls per password login (GET /auth to code)', oursTokens.calls!.login, 'memory', ''],
     ['DynamoDB calls per code exchange', oursTokens.calls!.codeExchange, 'memory', ''],
     ['DynamoDB calls per refresh', oursTokens.calls!.refresh, 'memory', '(<= 5)'],
+    ...[...otherSamples].map(([name, sample]) => [
+      `${name} bundle size / cold start (import + first invocation)`,
+      `${kb(sample.bytes)} / ${ms(median(sample.total))}`,
+      `${kb(bare.bytes)} / ${ms(median(samples.bare))}`,
+      `${(sample.bytes / bare.bytes).toFixed(2)}x / ${(median(sample.total) / median(samples.bare)).toFixed(2)}x`,
+    ]),
     ['argon2id per hash (19 MiB, 2 passes, p=1)', ms(median(hashSamples)), '', ''],
     [
       'policy decisions per second, one core (libs/policy vs raw Cedar statefulIsAuthorized)',

@@ -13,7 +13,13 @@ const t0 = performance.now();
 const mod = await import(process.argv[2]);
 const t1 = performance.now();
 const context = { awsRequestId: 'cold', functionName: 'probe', getRemainingTimeInMillis: () => 10000 };
-const result = await mod.handler(JSON.parse(process.argv[3]), context);
+let result;
+try {
+  result = await mod.handler(JSON.parse(process.argv[3]), context);
+} catch (err) {
+  // An authorizer answers 401 by throwing 'Unauthorized'; report it as the outcome.
+  result = { error: String(err && err.message ? err.message : err) };
+}
 const t2 = performance.now();
 process.stdout.write('\\n__COLD_START__' + JSON.stringify({ importMs: t1 - t0, invokeMs: t2 - t1, result }));
 process.exit(0);
@@ -23,7 +29,7 @@ export interface ColdStart {
   readonly importMs: number;
   readonly invokeMs: number;
   readonly totalMs: number;
-  readonly result: { statusCode: number; headers?: Record<string, string>; body: string };
+  readonly result: { statusCode: number; headers?: Record<string, string>; body: string; error?: string };
 }
 
 /** Measures one cold start of a bundle: a new process, as a new Lambda container would be. */
