@@ -5,7 +5,7 @@
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { startEmbeddedStore } from '../infra/local/embedded-store.ts';
-import { DEMO_LICENCE_TYPES } from '../infra/local/seed.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES } from '../infra/local/seed.ts';
 import { LocalKeyring } from '../libs/keys/index.ts';
 import {
   encodeList,
@@ -45,14 +45,7 @@ export const benchLicences = async (verifications: number, issuances: number): P
     });
     for (const type of DEMO_LICENCE_TYPES) await service.types.put(type);
     const type = await service.typeFor('driving-permit');
-    const claims = {
-      family_name: '张',
-      given_name: '三',
-      birth_date: '1990-05-17',
-      id_number: '11010519900517001X',
-      address: '北京市西城区西长安街 1 号',
-      vehicle_classes: 'C1',
-    };
+    const claims = DEMO_DRIVING_PERMIT_CLAIMS;
     const caller = { id: 'transport-registry', department: 'transport' };
 
     // Issuance: each a fresh Idempotency-Key, through the Signer port, against the embedded store.

@@ -326,6 +326,16 @@ export const DEMO_MACHINE_CLIENTS = [
   { clientId: 'hr-registry', department: 'hr' },
 ] as const;
 
+/** The demo citizen's driving permit (fictitious data; also the benchmarks' and tests' sample). */
+export const DEMO_DRIVING_PERMIT_CLAIMS = {
+  family_name: '张',
+  given_name: '三',
+  birth_date: '1990-05-17',
+  id_number: '11010519900517001X',
+  address: '北京市西城区西长安街 1 号',
+  vehicle_classes: 'C1',
+} as const;
+
 /**
  * Licences held by the demo citizen, so the wallet has something to show: a driving permit
  * and a professional qualification. Issued once (the idempotency keys make restarts no-ops).
@@ -349,14 +359,7 @@ export const seedDemoLicences = async (
       key: 'demo-zhang-san-driving-permit',
       caller: 'transport-registry',
       type: 'driving-permit',
-      claims: {
-        family_name: '张',
-        given_name: '三',
-        birth_date: '1990-05-17',
-        id_number: '11010519900517001X',
-        address: '北京市西城区西长安街 1 号',
-        vehicle_classes: 'C1',
-      },
+      claims: DEMO_DRIVING_PERMIT_CLAIMS,
     },
     {
       key: 'demo-zhang-san-qualification',

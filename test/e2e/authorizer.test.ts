@@ -59,6 +59,16 @@ const event = (
     },
   }) as unknown as APIGatewayRequestAuthorizerEvent;
 
+/** The public zone's function config on the running local stack. */
+const publicConfig = (): AppConfig => ({
+  zone: 'public',
+  issuer: stack.urls.public,
+  tables: stack.tables,
+  keys: { kind: 'local', dir: stack.keysDir },
+  dynamodbEndpoint: stack.dynamodbEndpoint,
+  localMode: true,
+});
+
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const effectOf = (result: APIGatewayAuthorizerResult) => result.policyDocument.Statement[0]!.Effect;
 
@@ -81,15 +91,7 @@ beforeAll(async () => {
   await registerClient(stack, 'public', 'tax-app');
   await registerClient(stack, 'public', 'tax-dpop', { dpop_bound_access_tokens: true });
   await registerClient(stack, 'extranet', 'tax-extranet');
-  const config: AppConfig = {
-    zone: 'public',
-    issuer: stack.urls.public,
-    tables: stack.tables,
-    keys: { kind: 'local', dir: stack.keysDir },
-    dynamodbEndpoint: stack.dynamodbEndpoint,
-    localMode: true,
-  };
-  authorize = await makeHandler(await createRuntime(config), { audience, now: () => clock() });
+  authorize = await makeHandler(await createRuntime(publicConfig()), { audience, now: () => clock() });
   const citizen = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
   citizenToken = (
     await tokensFor(stack, 'public', 'tax-app', citizen, { resource: audience, scope: 'openid tax:read' })
@@ -213,15 +215,7 @@ describe('the department API authorizer', () => {
 
 describe('requireAccess on a department Lambda', () => {
   it('lets a valid token through with the principal, and refuses others with 401 or 403', async () => {
-    const config: AppConfig = {
-      zone: 'public',
-      issuer: stack.urls.public,
-      tables: stack.tables,
-      keys: { kind: 'local', dir: stack.keysDir },
-      dynamodbEndpoint: stack.dynamodbEndpoint,
-      localMode: true,
-    };
-    const runtime = await createRuntime(config);
+    const runtime = await createRuntime(publicConfig());
     const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       .use(problemErrors())
       .use(

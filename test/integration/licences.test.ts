@@ -5,7 +5,7 @@ import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_LICENCE_TYPES } from '../../infra/local/seed.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES } from '../../infra/local/seed.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import {
   LIST_SIZE,
@@ -30,14 +30,7 @@ let type: LicenceType;
 let licence: Licence;
 let jwks: JWK[];
 
-const driver = {
-  family_name: '张',
-  given_name: '三',
-  birth_date: '1990-05-17',
-  id_number: '11010519900517001X',
-  address: '北京市西城区西长安街 1 号',
-  vehicle_classes: 'C1',
-};
+const driver = DEMO_DRIVING_PERMIT_CLAIMS;
 
 const evidence = async (uri: string): Promise<StatusEvidence | undefined> => {
   const list = Number(uri.split('/').at(-1));
