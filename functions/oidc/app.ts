@@ -21,7 +21,13 @@ import {
   SesNotifier,
   SourceThrottle,
 } from '../../libs/accounts/index.ts';
-import { isTransient, problemErrors, securityHeaders, zoneContext } from '../../libs/http/index.ts';
+import {
+  isTransient,
+  PROBLEM_CONTENT_TYPE,
+  problemErrors,
+  securityHeaders,
+  zoneContext,
+} from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import {
@@ -185,6 +191,21 @@ export const buildOidc = async (runtime: Runtime) => {
       "default-src 'none'; script-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     );
     await next();
+  });
+  // A path no function serves: a problem+json 404 like every other API error, not Koa's text.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body == null) {
+      ctx.status = 404;
+      ctx.type = PROBLEM_CONTENT_TYPE;
+      ctx.body = JSON.stringify({
+        type: 'urn:yitong:problem:not-found',
+        title: 'Not found',
+        status: 404,
+        detail: `${ctx.method} ${ctx.path} is not an endpoint of this service`,
+        code: 'NOT_FOUND',
+      });
+    }
   });
   provider.use(auditProtocolEvents(audit, config.zone));
   provider.use(

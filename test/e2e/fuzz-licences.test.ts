@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { auditEvents } from '../support/audit.ts';
+
+/**
+ * Property-based bad input against the licence endpoints: whatever arrives — malformed JSON,
+ * wrong types, deep nesting, odd unicode, injection strings, huge bodies, forged tokens —
+ * the answer is a clear 4xx (problem+json naming what was wrong) or a verdict, never a 5xx,
+ * and no rejected request issues a licence. FUZZ_RUNS raises the count (default 60 each).
+ */
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+let stack: LocalStack;
+let token: string;
+
+const nasty = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.constantFrom(
+    "' OR 1=1 --",
+    '{"$ne": null}',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    '\u0000',
+    '\uD800',
+    '𠀋'.repeat(300),
+    'a'.repeat(70_000),
+    '1.2.156.3005.2.x',
+    '~~~~',
+    'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.~',
+  ),
+);
+const jsonValue = fc.jsonValue({ maxDepth: 6 });
+const deep = fc.nat({ max: 3000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${stack.urls.extranet}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body,
+  });
+
+const expectClear4xxOrOk = async (res: Response) => {
+  expect(res.status).toBeLessThan(500);
+  if (res.status >= 400) {
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as { detail?: string };
+    expect(typeof problem.detail).toBe('string');
+  } else {
+    await res.arrayBuffer();
+  }
+};
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    memory: true,
+    ports: { public: 0, extranet: 0, intranet: 0 },
+    demoSites: false,
+  });
+  const client = stack.demo.machineClients.find((c) => c.clientId === 'transport-registry')!;
+  const config = await oidc.discovery(
+    new URL(stack.urls.extranet),
+    client.clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.secret),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  token = (
+    await oidc.clientCredentialsGrant(config, {
+      resource: `${stack.urls.extranet}/licences`,
+      scope: 'licences:issue',
+    })
+  ).access_token;
+});
+afterAll(() => stack?.stop());
+
+describe('fuzzing the licence endpoints', () => {
+  it('POST /licences answers every malformed issuance with a clear 4xx and issues nothing', async () => {
+    const issuedBefore = (await auditEvents(stack)).filter((e) => e.type === 'licence.issued').length;
+    const body = fc.oneof(
+      nasty,
+      deep,
+      jsonValue.map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          type: fc.oneof(fc.constant('driving-permit'), nasty, jsonValue),
+          holder: fc.oneof(fc.record({ loginName: fc.oneof(nasty, jsonValue) }), jsonValue),
+          claims: fc.oneof(fc.dictionary(fc.string(), jsonValue), jsonValue),
+          validFrom: fc.oneof(nasty, fc.constant('2026-02-30')),
+        })
+        .map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      // Header values can only carry Latin-1 (fetch refuses more), so keys are printable ASCII.
+      fc.asyncProperty(
+        body,
+        fc.option(fc.stringMatching(/^[\x20-\x7e]{0,200}$/), { nil: undefined }),
+        async (text, key) => {
+          const res = await post(
+            '/licences',
+            text,
+            key === undefined ? {} : { 'idempotency-key': key.slice(0, 200) },
+          );
+          expect(res.status).not.toBe(201);
+          await expectClear4xxOrOk(res);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    const issuedAfter = (await auditEvents(stack)).filter((e) => e.type === 'licence.issued').length;
+    expect(issuedAfter).toBe(issuedBefore);
+  }, 120_000);
+
+  it('POST /licences/verify answers anything with a verdict or a clear 4xx', async () => {
+    const licence = fc.oneof(
+      nasty,
+      fc.array(fc.base64String(), { maxLength: 6 }).map((parts) => `${parts.join('.')}~${parts.join('~')}~`),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc
+            .record({ licence, verifier: fc.oneof(nasty, jsonValue), purpose: fc.oneof(nasty, jsonValue) })
+            .map((v) => JSON.stringify(v)),
+          nasty,
+          deep,
+        ),
+        async (text) => {
+          const res = await post('/licences/verify', text);
+          if (res.status === 200) {
+            const verdict = (await res.json()) as { verdict: string; reason?: string };
+            expect(['invalid', 'valid', 'revoked', 'suspended', 'expired', 'not_yet_valid']).toContain(
+              verdict.verdict,
+            );
+          } else {
+            await expectClear4xxOrOk(res);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it('status changes and status lists refuse odd ids and bodies with 4xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(nasty, jsonValue, async (raw, body) => {
+        // A lone surrogate cannot be put in a URL at all.
+        const id = raw.isWellFormed() ? raw : 'x';
+        const res = await post(
+          `/licences/${encodeURIComponent(id.slice(0, 300))}/status`,
+          JSON.stringify(body),
+        );
+        await expectClear4xxOrOk(res);
+        const list = await fetch(
+          `${stack.urls.public}/licences/status/${encodeURIComponent(id.slice(0, 300))}`,
+        );
+        expect(list.status).toBeLessThan(500);
+        await list.arrayBuffer();
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});
