@@ -107,6 +107,14 @@ export const seedDemoAccounts = async (
   return out;
 };
 
+/** A demo client's secret: the one it already has (restarts keep it), or a new random one. */
+const keptSecret = async (doc: DynamoDBDocumentClient, table: string, clientId: string): Promise<string> => {
+  const existing = await getClient(doc, table, clientId);
+  return typeof existing?.client_secret === 'string'
+    ? existing.client_secret
+    : randomBytes(32).toString('base64url');
+};
+
 /**
  * Registers a demo department site as a confidential client (client_secret_basic), keeping
  * its secret across restarts; redirect URIs follow the site's current URL.
@@ -116,11 +124,7 @@ export const seedDemoClient = async (
   table: string,
   spec: DemoClientSpec,
 ): Promise<string> => {
-  const existing = await getClient(doc, table, spec.clientId);
-  const secret =
-    typeof existing?.client_secret === 'string'
-      ? existing.client_secret
-      : randomBytes(32).toString('base64url');
+  const secret = await keptSecret(doc, table, spec.clientId);
   await putClient(doc, table, {
     client_id: spec.clientId,
     client_secret: secret,
@@ -300,11 +304,7 @@ export const seedMachineClient = async (
   clientId: string,
   department: string,
 ): Promise<DemoMachineClient> => {
-  const existing = await getClient(doc, table, clientId);
-  const secret =
-    typeof existing?.client_secret === 'string'
-      ? existing.client_secret
-      : randomBytes(32).toString('base64url');
+  const secret = await keptSecret(doc, table, clientId);
   await putClient(doc, table, {
     client_id: clientId,
     client_secret: secret,

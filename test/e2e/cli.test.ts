@@ -84,95 +84,44 @@ describe('yitong accounts create', () => {
 });
 
 describe('yitong policy', () => {
-  it('explains a decision about real accounts and clients of the running stack, naming the deciding policy', async () => {
-    const allowed = await run(
+  /** `yitong policy explain` against the running stack's store. */
+  const explain = (principal: string, action: string, resource: string, zone: string, loa?: number) =>
+    run(
       'policy',
       'explain',
       '--principal',
-      'user:li.si',
+      principal,
       '--action',
-      'login',
+      action,
       '--resource',
-      'client:staff-portal',
+      resource,
       '--zone',
-      'intranet',
-      '--loa',
-      '2',
+      zone,
+      ...(loa === undefined ? [] : ['--loa', String(loa)]),
       '--data-dir',
       dataDir,
     );
+
+  it('explains a decision about real accounts and clients of the running stack, naming the deciding policy', async () => {
+    const allowed = await explain('user:li.si', 'login', 'client:staff-portal', 'intranet', 2);
     expect(allowed).toMatch(/^ALLOW Yitong::User::"[0-9a-f-]{36}" login Yitong::Client::"staff-portal"/);
     expect(allowed).toContain('permitted by zone-intranet-login');
 
-    const stepUp = await run(
-      'policy',
-      'explain',
-      '--principal',
-      'user:li.si',
-      '--action',
-      'login',
-      '--resource',
-      'client:staff-portal',
-      '--zone',
-      'intranet',
-      '--data-dir',
-      dataDir,
-    );
+    const stepUp = await explain('user:li.si', 'login', 'client:staff-portal', 'intranet');
     expect(stepUp).toMatch(/^DENY .*\(default deny\)\n {2}would be allowed at loa 2 \(step-up\)/);
 
-    const wrongZone = await run(
-      'policy',
-      'explain',
-      '--principal',
-      'user:wang.wu',
-      '--action',
-      'callApi',
-      '--resource',
-      'route:GET /audit/verify',
-      '--zone',
-      'extranet',
-      '--loa',
-      '3',
-      '--data-dir',
-      dataDir,
-    );
+    const wrongZone = await explain('user:wang.wu', 'callApi', 'route:GET /audit/verify', 'extranet', 3);
     expect(wrongZone).toContain('forbidden by zone-api-entry');
     expect(wrongZone).toContain('@id("zone-api-entry")');
   });
 
   it('refuses an unknown principal with a message that says what is accepted', async () => {
-    await expect(
-      run(
-        'policy',
-        'explain',
-        '--principal',
-        'user:nobody',
-        '--action',
-        'login',
-        '--resource',
-        'client:tax-bureau',
-        '--zone',
-        'public',
-        '--data-dir',
-        dataDir,
-      ),
-    ).rejects.toThrow(/there is no account nobody/);
-    await expect(
-      run(
-        'policy',
-        'explain',
-        '--principal',
-        'who?',
-        '--action',
-        'login',
-        '--resource',
-        'client:tax-bureau',
-        '--zone',
-        'public',
-        '--data-dir',
-        dataDir,
-      ),
-    ).rejects.toThrow(/use user:<login>, client:<id>/);
+    await expect(explain('user:nobody', 'login', 'client:tax-bureau', 'public')).rejects.toThrow(
+      /there is no account nobody/,
+    );
+    await expect(explain('who?', 'login', 'client:tax-bureau', 'public')).rejects.toThrow(
+      /use user:<login>, client:<id>/,
+    );
   });
 
   it('runs the policy tests from the data files', async () => {
