@@ -395,16 +395,33 @@ export class LicenceService {
     const keys = new Map<string, PublicJwk>();
     for (const key of [...licenceKeys, ...statusKeys]) keys.set(key.kid, key);
     const now = Math.floor(this.now().getTime() / 1000);
-    const items = await queryAll(this.deps.doc, {
-      TableName: this.deps.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': SIGNING_KEYS },
-    });
-    for (const item of items) {
+    for (const item of await this.signingKeyRecords(now)) {
       const jwk = item.jwk as PublicJwk | undefined;
       if (jwk && Number(item.lastExpiry) > now && !keys.has(jwk.kid)) keys.set(jwk.kid, jwk);
     }
     return { keys: [...keys.values()] };
+  }
+
+  private keyRecords: { readonly at: number; readonly items: Promise<Record<string, unknown>[]> } | undefined;
+
+  /**
+   * The recorded signing keys, read at most once a minute: every verification needs the JWKS,
+   * and the records change only when a key signs its first licence — a key this container's
+   * keyring already publishes as current.
+   */
+  private signingKeyRecords(now: number): Promise<Record<string, unknown>[]> {
+    if (!this.keyRecords || now - this.keyRecords.at >= 60) {
+      const items = queryAll(this.deps.doc, {
+        TableName: this.deps.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': SIGNING_KEYS },
+      });
+      items.catch(() => {
+        this.keyRecords = undefined;
+      });
+      this.keyRecords = { at: now, items };
+    }
+    return this.keyRecords.items;
   }
 
   /**

@@ -143,6 +143,19 @@ describe('yitong licences', () => {
       vehicle_classes: 'C1',
     },
   });
+  /** `yitong licences issue` of driving permits from a file, by the transport department's client. */
+  const issuePermits = (file: string) => [
+    'licences',
+    'issue',
+    '--file',
+    file,
+    '--type',
+    'driving-permit',
+    '--client',
+    'transport-registry',
+    '--data-dir',
+    dataDir,
+  ];
   const results = async (file: string) =>
     (await readFile(`${file}.results.jsonl`, 'utf8'))
       .split('\n')
@@ -162,18 +175,7 @@ describe('yitong licences', () => {
     const file = join(dataDir, 'permits.jsonl');
     await writeFile(file, `${[1, 2, 3, 4].map((n) => JSON.stringify(permit(n))).join('\n')}\n`);
     const before = (await holderLicences()).length;
-    const args = [
-      'licences',
-      'issue',
-      '--file',
-      file,
-      '--type',
-      'driving-permit',
-      '--client',
-      'transport-registry',
-      '--data-dir',
-      dataDir,
-    ];
+    const args = issuePermits(file);
     const first = await run(...args);
     expect(first).toContain('4/4  issued 4, replayed 0, failed 0, skipped 0');
     expect((await holderLicences()).length).toBe(before + 4);
@@ -196,18 +198,7 @@ describe('yitong licences', () => {
         'zhang.san,张,五,1991-01-01,11010519910101001X,"北京市, 东城区",C1\n' +
         'zhang.san,张,六,1991-01-01,not-an-id,北京市,C1\n',
     );
-    const out = await run(
-      'licences',
-      'issue',
-      '--file',
-      file,
-      '--type',
-      'driving-permit',
-      '--client',
-      'transport-registry',
-      '--data-dir',
-      dataDir,
-    );
+    const out = await run(...issuePermits(file));
     expect(out).toContain('2/2  issued 1, replayed 0, failed 1');
     const [ok, bad] = await results(file);
     expect(ok).toMatchObject({ line: 2, replayed: false });
