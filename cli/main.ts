@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
+import { auditCommand } from './audit.ts';
 import { licencesCommand } from './licences.ts';
 import { policyCommand } from './policy.ts';
 
@@ -66,7 +67,8 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
             (s) => `  ${s.clientId.padEnd(13)} ${s.url}  (${s.zone} zone)`,
           ),
           '',
-          `Account portal (licence wallet, who checked my licences): ${stack.urls.public}/account`,
+          `Account portal (licence wallet, who checked my licences, activity): ${stack.urls.public}/account`,
+          `Security console (auditors, SSO + TOTP): ${stack.urls.intranet}/audit/console`,
           '',
           'Demo machine clients (licence issuance, client credentials on the extranet):',
           ...stack.demo.machineClients.map((c) => `  ${c.clientId.padEnd(19)} secret ${c.secret}`),
@@ -98,6 +100,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
   accountsCommand(program);
   policyCommand(program);
   licencesCommand(program);
+  auditCommand(program);
   return program;
 };
 

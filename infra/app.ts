@@ -21,6 +21,9 @@ new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   domains: json('domains'),
   mailFrom: app.node.tryGetContext('mailFrom'),
   alarmEmail: app.node.tryGetContext('alarmEmail'),
+  auditArchiveDays: app.node.tryGetContext('auditArchiveDays')
+    ? Number(app.node.tryGetContext('auditArchiveDays'))
+    : undefined,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

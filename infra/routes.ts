@@ -46,6 +46,11 @@ export interface FunctionDefinition {
    * stack creates both, sets BACKCHANNEL_QUEUE_URL and subscribes the function.
    */
   readonly backchannelQueue?: boolean;
+  /**
+   * The audit trail's background jobs, deployed once in this zone: a checkpoint schedule and
+   * the audit table's stream into the Object Lock archive bucket.
+   */
+  readonly jobs?: Zone;
 }
 
 const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
@@ -77,9 +82,20 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // vanishing into a 404; the policy, not the routing, is the rule (see docs/policies.md).
     routes: [
       { method: 'GET', path: '/audit/verify', zones: ALL_ZONES },
+      { method: 'GET', path: '/audit/events', zones: ALL_ZONES },
+      { method: 'GET', path: '/audit/events/{eventId}', zones: ALL_ZONES },
+      { method: 'GET', path: '/audit/export', zones: ALL_ZONES },
       { method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES },
+      // The security console: pages for auditors, an intranet client of the intranet issuer.
+      { method: 'GET', path: '/audit/console', zones: ['intranet'] },
+      { method: 'GET', path: '/audit/console/login', zones: ['intranet'] },
+      { method: 'GET', path: '/audit/console/callback', zones: ['intranet'] },
+      { method: 'POST', path: '/audit/console/logout', zones: ['intranet'] },
+      { method: 'GET', path: '/audit/console/events', zones: ['intranet'] },
+      { method: 'GET', path: '/audit/console/events/{eventId}', zones: ['intranet'] },
+      { method: 'GET', path: '/audit/console/alerts', zones: ['intranet'] },
     ],
-    tables: { identity: 'read', audit: 'read' },
+    tables: { identity: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: ['id-token'],
@@ -143,11 +159,24 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/licences/{licenceId}/shares', zones: ['public'] },
       { method: 'POST', path: '/account/shares/{shareId}/withdraw', zones: ['public'] },
       { method: 'GET', path: '/account/verifications', zones: ['public'] },
+      { method: 'GET', path: '/account/activity', zones: ['public'] },
     ],
-    tables: { identity: 'readWrite', licences: 'readWrite' },
+    tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: [],
+    sendsMail: false,
+  },
+  {
+    name: 'audit-jobs',
+    entry: 'functions/audit-jobs/handler.ts',
+    // Signs checkpoints every quarter hour and archives the audit table's stream to WORM storage.
+    routes: [],
+    jobs: 'intranet',
+    tables: {},
+    auditWriter: true,
+    signs: ['audit-checkpoint'],
+    reads: ['audit-checkpoint'],
     sendsMail: false,
   },
   {
@@ -167,7 +196,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
 /** The zones a function is deployed to: every zone one of its routes is exposed in. */
 export const zonesOf = (fn: FunctionDefinition): Zone[] =>
   ALL_ZONES.filter(
-    (zone) => fn.routes.some((route) => route.zones.includes(zone)) || fn.attachable?.includes(zone),
+    (zone) =>
+      fn.routes.some((route) => route.zones.includes(zone)) ||
+      fn.attachable?.includes(zone) ||
+      fn.jobs === zone,
   );
 
 /** Routes a zone exposes, with the function serving each. */

@@ -12,14 +12,18 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { DETECTION_PREFIX } from '../libs/audit/detection.ts';
 import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
 import { TABLE_LIST, type TableName } from '../libs/store/index.ts';
 import { bundleFunction } from './bundle.ts';
@@ -55,6 +59,11 @@ export interface YitongStackProps extends StackProps {
   >;
   /** Where alarm notifications go (an SNS email subscription). @default none: the topic only */
   readonly alarmEmail?: string;
+  /**
+   * Days the audit archive keeps each object under S3 Object Lock in compliance mode (WORM:
+   * nobody, root included, can delete or overwrite it sooner). @default 1095, the security class
+   */
+  readonly auditArchiveDays?: number;
 }
 
 const STAGE = 'prod';
@@ -89,6 +98,8 @@ export class YitongStack extends Stack {
   readonly functions: Map<string, AppFunction> = new Map();
   readonly observability: Observability;
   private readonly deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
+  /** The WORM archive of the audit trail (Object Lock, compliance mode). */
+  auditArchive: s3.Bucket | undefined;
 
   constructor(scope: Construct, id: string, props: YitongStackProps = {}) {
     super(scope, id, props);
@@ -111,6 +122,8 @@ export class YitongStack extends Stack {
           deletionProtection: true,
           timeToLiveAttribute: def.ttlAttribute,
           removalPolicy: RemovalPolicy.RETAIN,
+          // The audit table streams every new event to the WORM archive (see auditJobs).
+          ...(def.name === 'audit' ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
         });
         for (const index of def.indexes) {
           const attributeType = (name: string) =>
@@ -193,6 +206,10 @@ export class YitongStack extends Stack {
       }
     }
 
+    for (const fn of FUNCTIONS.filter((f) => f.jobs)) {
+      this.auditJobs(this.functions.get(`${fn.name}-${fn.jobs}`)!, dataKey, props.auditArchiveDays ?? 1095);
+    }
+
     for (const zone of ZONE_LIST) {
       const api = this.apis[zone];
       for (const { fn, route } of routesOf(zone)) {
@@ -273,8 +290,21 @@ export class YitongStack extends Stack {
       else this.tables[table].grantReadData(fn.fn);
     }
     if (def.auditWriter) {
-      // Append-only: it may add events and read the chain tip, never update or delete.
-      this.tables.audit.grant(fn.fn, 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem');
+      // Append-only: it may add events and read the chain tip, never update or delete. The one
+      // update it may make is to detection counters, whose partition keys start `detect#`.
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem'],
+          resources: [this.tables.audit.tableArn],
+        }),
+      );
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:UpdateItem'],
+          resources: [this.tables.audit.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DETECTION_PREFIX}*`] } },
+        }),
+      );
       dataKey.grantEncryptDecrypt(fn.fn);
     }
     for (const purpose of def.signs) {
@@ -310,6 +340,11 @@ export class YitongStack extends Stack {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tables.licences.node.defaultChild as CfnElement)}.Arn>/index/*]`,
         reason:
           "Queries the licences table's own holder index (a holder's licences, shares, receipts); no other table.",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.tables.audit.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason:
+          "Reads the audit table's own query indexes (actor, subject, client, type, month, event id); no other table.",
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
@@ -410,6 +445,92 @@ export class YitongStack extends Stack {
   }
 
   /** The zone's back-channel logout queue: five attempts a minute apart, then the dead-letter queue. */
+  /**
+   * The audit trail's background jobs: a signed checkpoint every quarter hour, and every new
+   * event and checkpoint copied from the table's stream to a bucket under Object Lock.
+   */
+  private auditJobs(jobs: AppFunction, dataKey: kms.Key, archiveDays: number): void {
+    const accessLogs = new s3.Bucket(this, 'AuditArchiveAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: "This is the archive's access-log bucket; logging it to itself would loop.",
+    });
+    this.auditArchive = new s3.Bucket(this, 'AuditArchive', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(archiveDays)),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: dataKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit-archive/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    jobs.fn.addEnvironment('AUDIT_ARCHIVE_BUCKET', this.auditArchive.bucketName);
+    // Put new objects only: no retention changes, no legal holds, no deletes.
+    jobs.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.auditArchive.arnForObjects('audit/*')],
+      }),
+    );
+    dataKey.grantEncrypt(jobs.fn);
+    Validations.of(jobs.fn.role!).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.auditArchive.node.defaultChild as CfnElement)}.Arn>/audit/*]`,
+      reason:
+        'Writes new archive objects under audit/, named by the hash of their content; nothing else in the bucket.',
+    });
+
+    const deadLetters = new sqs.Queue(this, 'AuditArchiveDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3']) {
+      Validations.of(deadLetters).acknowledge({
+        id,
+        reason:
+          'This is the dead-letter queue itself: a stream batch or schedule run the audit jobs could not take; its depth alarms and an operator replays it.',
+      });
+    }
+    this.deadLetterQueues.push({ name: 'audit-archive', queue: deadLetters });
+    const inserted = (prefix: string) =>
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.isEqual('INSERT'),
+        dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(prefix) } } },
+      });
+    jobs.fn.addEventSource(
+      new lambdaEvents.DynamoEventSource(this.tables.audit, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 500,
+        maxBatchingWindow: Duration.seconds(30),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new lambdaEvents.SqsDlq(deadLetters),
+        filters: [inserted('chain#'), inserted('checkpoint')],
+      }),
+    );
+    dataKey.grantDecrypt(jobs.fn);
+    new events.Rule(this, 'AuditCheckpointSchedule', {
+      description: 'yitong: sign a checkpoint of every audit chain head',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new eventsTargets.LambdaFunction(jobs.fn, { retryAttempts: 2, deadLetterQueue: deadLetters }),
+      ],
+    });
+    new CfnOutput(this, 'AuditArchiveBucket', { value: this.auditArchive.bucketName });
+  }
+
   private backchannelQueue(zone: Zone, dataKey: kms.Key): sqs.Queue {
     const deadLetters = new sqs.Queue(this, `BackchannelDeadLetters-${zone}`, {
       encryption: sqs.QueueEncryption.KMS,

@@ -1,13 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import * as oidc from 'openid-client';
 import QRCode from 'qrcode';
-import { z } from 'zod';
 import { AccountStore } from '../../libs/accounts/store.ts';
+import { AuditQuery, eventTypeEntry } from '../../libs/audit/index.ts';
 import {
-  DomainError,
   ForbiddenError,
   NotFoundError,
   problemErrors,
@@ -17,42 +14,23 @@ import {
 } from '../../libs/http/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import { claimLabel, formatDate, formatTime, receiptsTable, w } from '../../libs/licences/pages.ts';
-import { cookiesOf, type Html, html, type Lang, langOfEvent, pageResponse } from '../../libs/login/index.ts';
+import {
+  FirstPartyPortal,
+  type Html,
+  html,
+  type Lang,
+  langOfEvent,
+  type PortalSession,
+  pageResponse,
+} from '../../libs/login/index.ts';
 import { logger } from '../../libs/observability/index.ts';
-import { getClient, OidcRegistry, putClient } from '../../libs/oidc/registry.ts';
+import { ACCOUNT_PORTAL } from '../../libs/oidc/first-party.ts';
+import { getClient } from '../../libs/oidc/registry.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 /** The account portal's own client of the public issuer (first party). */
-export const ACCOUNT_CLIENT_ID = 'yitong-account';
-const SESSION_COOKIE = 'yitong_account';
-const LOGIN_COOKIE = 'yitong_account_login';
-const SESSION_SECONDS = 3600;
-const MAX_FORM_BYTES = 8 * 1024;
-
-const Session = z.object({
-  sub: z.string(),
-  exp: z.number(),
-  csrf: z.string(),
-  idToken: z.string().optional(),
-});
-type Session = z.infer<typeof Session>;
-const LoginState = z.object({
-  state: z.string(),
-  verifier: z.string(),
-  nonce: z.string(),
-  returnTo: z.string(),
-});
-
-class PageProblem extends DomainError {
-  readonly code = 'PAGE';
-  readonly title = 'Page';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export const ACCOUNT_CLIENT_ID = ACCOUNT_PORTAL.clientId;
+type Session = PortalSession;
 
 /**
  * The citizen's account portal (public zone): sign in through the public issuer, then the
@@ -61,10 +39,7 @@ class PageProblem extends DomainError {
  */
 export const makeHandler = async (runtime: Runtime) => {
   const { config, doc } = runtime;
-  const issuer = config.issuer;
-  const licenceIssuer = config.licenceIssuer ?? issuer;
-  const basePath = new URL(issuer).pathname.replace(/\/$/, '');
-  const secure = new URL(issuer).protocol === 'https:';
+  const licenceIssuer = config.licenceIssuer ?? config.issuer;
   const accounts = new AccountStore(doc, config.tables.identity);
   const service = new LicenceService({
     doc,
@@ -73,91 +48,14 @@ export const makeHandler = async (runtime: Runtime) => {
     keyring: runtime.keyring,
     holders: async (name) => (await accounts.findByLoginName(name))?.id,
   });
-  const registry = new OidcRegistry(doc, config.tables.identity);
-  const clientSecret = await registry.stableSecret('account-client-secret');
-  const redirectUri = `${issuer}/account/callback`;
-  // Registered on first start (and kept in step with the issuer's URL).
-  const existing = await getClient(doc, config.tables.identity, ACCOUNT_CLIENT_ID);
-  if (!existing || (existing.redirect_uris as string[] | undefined)?.[0] !== redirectUri) {
-    await putClient(doc, config.tables.identity, {
-      client_id: ACCOUNT_CLIENT_ID,
-      client_secret: clientSecret,
-      client_name: 'yitong account 一通账户',
-      redirect_uris: [redirectUri],
-      post_logout_redirect_uris: [`${issuer}/account`],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-      subject_type: 'public',
-      yitong_zone: config.zone,
-      yitong_department: 'yitong',
-    });
-  }
-  let oidcConfig: Promise<oidc.Configuration> | undefined;
-  const configuration = () => {
-    oidcConfig ??= oidc
-      .discovery(new URL(issuer), ACCOUNT_CLIENT_ID, undefined, oidc.ClientSecretBasic(clientSecret), {
-        execute: config.localMode ? [oidc.allowInsecureRequests] : [],
-      })
-      .catch((err: unknown) => {
-        oidcConfig = undefined;
-        throw err;
-      });
-    return oidcConfig;
-  };
-
-  const sign = (value: string) =>
-    createHmac('sha256', runtime.cookieKeys[0]!).update(value).digest('base64url');
-  const sealed = (value: unknown) => {
-    const body = Buffer.from(JSON.stringify(value)).toString('base64url');
-    return `${body}.${sign(body)}`;
-  };
-  const unseal = <T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined => {
-    const [body, mac] = (raw ?? '').split('.');
-    if (!body || !mac) return undefined;
-    const ok = runtime.cookieKeys.some((key) => {
-      const expected = Buffer.from(createHmac('sha256', key).update(body).digest('base64url'));
-      const actual = Buffer.from(mac);
-      return expected.length === actual.length && timingSafeEqual(expected, actual);
-    });
-    if (!ok) return undefined;
-    try {
-      const parsed = schema.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString()));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const cookie = (name: string, value: string, maxAge: number) =>
-    `${name}=${value}; Path=${basePath}/account; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
-  const redirect = (to: string, cookies: string[] = []): APIGatewayProxyResult => ({
-    statusCode: 303,
-    headers: { location: to, 'cache-control': 'no-store' },
-    body: '',
-    ...(cookies.length ? { multiValueHeaders: { 'set-cookie': cookies } } : {}),
+  const portal = new FirstPartyPortal(runtime, {
+    spec: ACCOUNT_PORTAL,
+    home: '/account/licences',
+    cookie: 'yitong_account',
   });
-
-  const sessionOf = (event: APIGatewayProxyEvent): Session | undefined => {
-    const session = unseal(Session, cookiesOf(event)[SESSION_COOKIE]);
-    return session && session.exp > Math.floor(Date.now() / 1000) ? session : undefined;
-  };
-
-  const readForm = (event: APIGatewayProxyEvent, session: Session): URLSearchParams => {
-    const type =
-      Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-    if (!/^application\/x-www-form-urlencoded\b/i.test(type))
-      throw new PageProblem(415, 'send the form as application/x-www-form-urlencoded');
-    const raw = event.isBase64Encoded
-      ? Buffer.from(event.body ?? '', 'base64').toString()
-      : (event.body ?? '');
-    if (Buffer.byteLength(raw) > MAX_FORM_BYTES) throw new PageProblem(413, 'the form is too large');
-    const form = new URLSearchParams(raw);
-    const csrf = Buffer.from(form.get('csrf') ?? '');
-    const expected = Buffer.from(session.csrf);
-    if (csrf.length !== expected.length || !timingSafeEqual(csrf, expected))
-      throw new PageProblem(403, 'the form expired; reload the page and try again');
-    return form;
-  };
+  const { basePath } = portal;
+  const activity = new AuditQuery(doc, config.tables.audit);
+  const readForm = (event: APIGatewayProxyEvent, session: Session) => portal.readForm(event, session);
 
   const show = (
     event: APIGatewayProxyEvent,
@@ -169,7 +67,7 @@ export const makeHandler = async (runtime: Runtime) => {
   ) => pageResponse({ event, status, lang, title, body, basePath, path });
 
   const nav = (lang: Lang, session: Session) =>
-    html`<p><a href="account/licences">${w(lang, 'walletTitle')}</a> · <a href="account/verifications">${w(lang, 'verifications')}</a></p>
+    html`<p><a href="account/licences">${w(lang, 'walletTitle')}</a> · <a href="account/verifications">${w(lang, 'verifications')}</a> · <a href="account/activity">${w(lang, 'activity')}</a></p>
 <form method="post" action="account/logout"><input type="hidden" name="csrf" value="${session.csrf}"><button type="submit" class="link-button">${w(lang, 'signOut')}</button></form>`;
 
   const ownLicence = async (session: Session, licenceId: string): Promise<Licence> => {
@@ -330,7 +228,17 @@ ${
       const shareId = event.pathParameters?.shareId ?? '';
       if (!(await service.withdrawShare(session.sub, shareId)))
         throw new NotFoundError('there is no such share to withdraw');
-      return redirect(`${basePath}/account/licences`);
+      await runtime.audit.append({
+        type: 'licence.share_withdrawn',
+        outcome: 'success',
+        zone: config.zone,
+        actor: session.sub,
+        subject: session.sub,
+        resource: `share:${shareId}`.slice(0, 256),
+        sourceIp: event.requestContext?.identity?.sourceIp,
+        correlationId: event.requestContext?.requestId,
+      });
+      return portal.redirect(`${basePath}/account/licences`);
     },
     'GET /account/verifications': async (event, session, lang) => {
       const [receipts, licences, types] = await Promise.all([
@@ -348,76 +256,71 @@ ${
         '/account/verifications',
       );
     },
+    'GET /account/activity': async (event, session, lang) => {
+      // The person's own events, newest first, from the audit trail's subject index.
+      const page = await activity.search({ subject: session.sub }, { limit: 200 });
+      const events = page.events.filter((e) => eventTypeEntry(e.type)?.citizen);
+      const clientIds = [...new Set(events.map((e) => e.client).filter((c): c is string => Boolean(c)))];
+      const names = new Map(
+        await Promise.all(
+          clientIds.map(async (id) => {
+            const client = await getClient(doc, config.tables.identity, id);
+            return [id, typeof client?.client_name === 'string' ? client.client_name : id] as const;
+          }),
+        ),
+      );
+      const sites = new Map<string, string>();
+      for (const e of events) {
+        if (e.client && e.type === 'login.success' && !sites.has(e.client)) sites.set(e.client, e.time);
+      }
+      const describe = (type: string) => {
+        const entry = eventTypeEntry(type);
+        return entry ? (lang === 'en' ? entry.en : entry.zh) : type;
+      };
+      return show(
+        event,
+        lang,
+        200,
+        w(lang, 'activity'),
+        html`<h1>${w(lang, 'activity')}</h1><p class="lead">${w(lang, 'activityLead')}</p>${nav(lang, session)}
+<h2>${w(lang, 'sitesUsed')}</h2>${
+          sites.size
+            ? html`<table id="sites"><thead><tr><th>${w(lang, 'service')}</th><th>${w(lang, 'lastUsed')}</th></tr></thead><tbody>${[
+                ...sites,
+              ].map(
+                ([id, time]) =>
+                  html`<tr><td>${names.get(id) ?? id}</td><td>${formatTime(lang, Date.parse(time) / 1000)}</td></tr>`,
+              )}</tbody></table>`
+            : html`<p>${w(lang, 'noActivity')}</p>`
+        }
+<h2>${w(lang, 'what')}</h2>${
+          events.length
+            ? html`<table id="activity"><thead><tr><th>${w(lang, 'when')}</th><th>${w(lang, 'what')}</th><th>${w(lang, 'service')}</th><th>${w(lang, 'where')}</th><th>${w(lang, 'fromAddress')}</th></tr></thead><tbody>${events.map(
+                (e) =>
+                  html`<tr data-type="${e.type}"><td>${formatTime(lang, Date.parse(e.time) / 1000)}</td><td>${describe(e.type)}</td><td>${e.client ? (names.get(e.client) ?? e.client) : (e.resource ?? '')}</td><td>${e.zone}</td><td>${e.sourceIp ?? ''}</td></tr>`,
+              )}</tbody></table>`
+            : html`<p>${w(lang, 'noActivity')}</p>`
+        }`,
+        '/account/activity',
+      );
+    },
   };
 
   const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const lang = langOfEvent(event);
     const key = `${event.httpMethod} ${event.resource}`;
-    if (key === 'GET /account' || key === 'GET /account/') return redirect(`${basePath}/account/licences`);
-    if (key === 'GET /account/login') {
-      const state = oidc.randomState();
-      const verifier = oidc.randomPKCECodeVerifier();
-      const nonce = oidc.randomNonce();
-      const returnTo = /^\/account\/[\w/%.-]*$/.test(event.queryStringParameters?.returnTo ?? '')
-        ? event.queryStringParameters!.returnTo!
-        : '/account/licences';
-      const url = oidc.buildAuthorizationUrl(await configuration(), {
-        redirect_uri: redirectUri,
-        scope: 'openid',
-        state,
-        nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        ui_locales: lang,
-      });
-      return redirect(url.href, [cookie(LOGIN_COOKIE, sealed({ state, verifier, nonce, returnTo }), 600)]);
-    }
-    if (key === 'GET /account/callback') {
-      const pending = unseal(LoginState, cookiesOf(event)[LOGIN_COOKIE]);
-      if (!pending)
-        throw new PageProblem(400, 'this sign-in was not started here, or has expired; start again');
-      const query = new URLSearchParams(event.queryStringParameters as Record<string, string>);
-      if (query.get('error')) return redirect(`${basePath}/account/login`, [cookie(LOGIN_COOKIE, '', 0)]);
-      const tokens = await oidc.authorizationCodeGrant(
-        await configuration(),
-        new URL(`${redirectUri}?${query}`),
-        {
-          pkceCodeVerifier: pending.verifier,
-          expectedState: pending.state,
-          expectedNonce: pending.nonce,
-        },
-      );
-      const sub = tokens.claims()!.sub;
-      const session: Session = {
-        sub,
-        exp: Math.floor(Date.now() / 1000) + SESSION_SECONDS,
-        csrf: randomBytes(18).toString('base64url'),
-        idToken: tokens.id_token,
-      };
-      return redirect(`${basePath}${pending.returnTo}`, [
-        cookie(SESSION_COOKIE, sealed(session), SESSION_SECONDS),
-        cookie(LOGIN_COOKIE, '', 0),
-      ]);
-    }
-    const session = sessionOf(event);
-    if (key === 'POST /account/logout') {
-      if (session) readForm(event, session);
-      const end = session?.idToken
-        ? oidc.buildEndSessionUrl(await configuration(), {
-            id_token_hint: session.idToken,
-            post_logout_redirect_uri: `${issuer}/account`,
-          }).href
-        : `${basePath}/account`;
-      return redirect(end, [cookie(SESSION_COOKIE, '', 0)]);
-    }
+    if (key === 'GET /account' || key === 'GET /account/')
+      return portal.redirect(`${basePath}/account/licences`);
+    if (key === 'GET /account/login') return portal.login(event, lang);
+    if (key === 'GET /account/callback') return portal.callback(event);
+    if (key === 'POST /account/logout') return portal.logout(event);
+    const session = portal.sessionOf(event);
     const route = routes[key];
     if (!route)
       throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the account portal`);
     if (!session) {
       if (event.httpMethod !== 'GET') throw new ForbiddenError('your session has ended; sign in again');
-      return redirect(
-        `${basePath}/account/login?returnTo=${encodeURIComponent(event.path.replace(basePath, ''))}`,
-      );
+      return portal.signInFirst(event);
     }
     return route(event, session, lang);
   };

@@ -30,6 +30,7 @@ import {
 } from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
+import { ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
   createProvider,
   deliverBackchannelJobs,
@@ -80,6 +81,10 @@ export const buildOidc = async (runtime: Runtime) => {
   const [idTokenSigner, pairwiseSalt] = await Promise.all([
     runtime.keyring.signer('id-token'),
     registry.stableSecret('pairwise-salt'),
+    // The issuer registers yitong's own portals of its zone (they only read the registry).
+    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map((p) =>
+      ensurePortalClient(doc, table, p, config.issuer),
+    ),
   ]);
   const provider = createProvider({
     zone: config.zone,

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { DetectingAuditLog, DynamoAuditLog } from '../../libs/audit/index.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
@@ -51,6 +51,8 @@ export interface LocalStackOptions {
   readonly demoSites?: DemoSitePorts | false;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
+  /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
+  readonly checkpointSeconds?: number;
 }
 
 export interface DemoSitePorts {
@@ -82,6 +84,8 @@ export interface LocalStack {
   readonly tables: Readonly<Record<TableName, string>>;
   /** Demo accounts and department sites (local mode only). */
   readonly demo: LocalDemo;
+  /** Signs an audit checkpoint now, as the scheduled job does; says whether anything changed. */
+  checkpoint(): Promise<{ checkpointId: string; created: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -125,7 +129,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     // Shared by every zone, as on AWS where all zones use the same keys and tables.
     const keyring = new LocalKeyring(keysDir);
     const cookieKeys = await loadCookieKeys(doc, tables.identity);
-    const audit = new DynamoAuditLog(doc, tables.audit);
+    const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
     for (const zone of ZONE_ORDER) {
@@ -181,7 +185,48 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
     for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
-    return { urls, dynamodbEndpoint, dataDir: memory ? undefined : dataDir, keysDir, tables, demo, stop };
+
+    // The audit jobs function's checkpoint run, on a timer instead of EventBridge.
+    const jobs = await (await import('../../functions/audit-jobs/app.ts')).makeHandler(
+      await createRuntime(
+        {
+          zone: 'intranet',
+          issuer: urls.intranet,
+          tables,
+          keys: { kind: 'local', dir: keysDir },
+          dynamodbEndpoint,
+          localMode: true,
+        },
+        { doc, keyring, cookieKeys, audit },
+      ),
+    );
+    const checkpoint = async () => {
+      const result = await jobs({ source: 'yitong.local', 'detail-type': 'Scheduled Event' } as never);
+      if ('checkpointId' in result) return result;
+      throw new Error('the audit jobs function did not sign a checkpoint');
+    };
+    const every = options.checkpointSeconds ?? 60;
+    if (every > 0) {
+      let running: Promise<unknown> = Promise.resolve();
+      const timer = setInterval(() => {
+        running = checkpoint().catch(() => undefined);
+      }, every * 1000);
+      timer.unref();
+      cleanups.push(async () => {
+        clearInterval(timer);
+        await running;
+      });
+    }
+    return {
+      urls,
+      dynamodbEndpoint,
+      dataDir: memory ? undefined : dataDir,
+      keysDir,
+      tables,
+      demo,
+      checkpoint,
+      stop,
+    };
   } catch (err: unknown) {
     await stop();
     throw err;

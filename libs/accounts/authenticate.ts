@@ -56,10 +56,13 @@ export const authenticatePassword = async (
   }
   const lock = await deps.lockout.state(loginName);
   if (lock.locked) {
+    // The record names the account under attack, so every guess counts against it.
+    const target = await deps.accounts.findByLoginName(loginName);
     await deps.audit.append({
       ...eventBase(ctx),
       type: 'login.failure',
       outcome: 'denied',
+      subject: target?.id,
       reason: 'login name locked',
       details: { loginNameHashPrefix: hashPrefix(loginName) },
     });

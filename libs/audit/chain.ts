@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
-import { type ChainedEvent, seqKey } from './event.ts';
+import { type ChainedEvent, type ChainRef, chainKey, seqKey } from './event.ts';
 
 /** The hash of an event covers every field but the hash itself, including its position. */
 export const eventHash = (event: Omit<ChainedEvent, 'hash'>): string => {
@@ -18,42 +18,62 @@ export interface ChainProblem {
   readonly message: string;
 }
 
+export interface ChainLink {
+  readonly seq: number;
+  readonly hash: string;
+}
+
 export interface ChainVerification {
+  /** The chain's key, `chain#<retention>#<shard>`. */
+  readonly chain: string;
+  readonly retention: ChainRef['retention'];
   readonly shard: number;
   readonly ok: boolean;
   /** Events that verified before the first problem (all of them when ok). */
   readonly verified: number;
+  /** The first sequence number verified; events before it expired under retention (1 when none did). */
+  readonly from: number;
   /** The last verified link: with a signed checkpoint of the same head, proof of the range. */
-  readonly head: { readonly seq: number; readonly hash: string };
+  readonly head: ChainLink;
   readonly problem?: ChainProblem;
+  /** Links passed on the way, by sequence number, for the checkpoint comparison. */
+  readonly passed?: ReadonlyMap<number, string>;
 }
 
 /** A stored item: the chained event plus its key, which verification also checks. */
 export type StoredChainItem = ChainedEvent & { readonly sk: string };
 
 /**
- * Walks a shard's events in key order from a trusted starting link and names the first
+ * Walks a chain's events in key order from a trusted starting link and names the first
  * altered, removed or inserted event. An inserted event is one the chain does not pass
- * through: nothing links to it, or it claims a position another genuine event holds.
+ * through: nothing links to it, or it claims a position another genuine event holds. A gap
+ * is lawful only where retention expired it: the event after the gap carries its
+ * predecessor's expiry inside its hash, and that time must have passed.
  */
 export const verifyChainItems = (
-  shard: number,
+  chain: ChainRef,
   items: readonly StoredChainItem[],
-  start: { readonly seq: number; readonly hash: string },
+  start: ChainLink,
+  options: { readonly now: number; readonly remember?: ReadonlySet<number> },
 ): ChainVerification => {
   let head = start;
+  let from = start.seq + 1;
   let previous: StoredChainItem | undefined;
   let verified = 0;
+  const passed = new Map<number, string>();
+  const base = { chain: chainKey(chain), retention: chain.retention, shard: chain.shard };
   const fail = (
     kind: ChainProblemKind,
     seq: number,
     event: StoredChainItem | undefined,
     message: string,
-  ) => ({
-    shard,
+  ): ChainVerification => ({
+    ...base,
     ok: false,
     verified,
+    from,
     head,
+    passed,
     problem: { kind, seq, eventId: event?.eventId, message },
   });
 
@@ -69,12 +89,30 @@ export const verifyChainItems = (
         `event ${item.seq} does not match its hash: its content was changed`,
       );
     }
+    if (
+      item.prevHash !== head.hash &&
+      item.seq > head.seq + 1 &&
+      item.sk === seqKey(item.seq) &&
+      typeof item.prevExpiresAt === 'number' &&
+      item.prevExpiresAt <= options.now &&
+      item.expiresAt >= item.prevExpiresAt &&
+      // Expiry never decreases: what expired after the last verified event cannot predate it.
+      (previous === undefined || previous.expiresAt <= item.prevExpiresAt) &&
+      next?.prevHash !== head.hash
+    ) {
+      // Everything before this event has expired (expiry never decreases along a chain):
+      // the store may have deleted any of it. Resume from this event's own link.
+      head = { seq: item.seq - 1, hash: item.prevHash };
+      from = item.seq;
+      previous = undefined;
+    }
     if (item.prevHash === head.hash) {
       if (item.seq !== head.seq + 1 || item.sk !== seqKey(item.seq)) {
         return fail('inserted', item.seq, item, `event at key ${item.sk} is out of sequence`);
       }
       previous = item;
       head = { seq: item.seq, hash: item.hash };
+      if (options.remember?.has(item.seq)) passed.set(item.seq, item.hash);
       verified++;
       continue;
     }
@@ -97,11 +135,14 @@ export const verifyChainItems = (
       );
     }
     if (item.seq > head.seq + 1) {
+      // Before the first event found, older ones may have expired lawfully: the one certainly
+      // removed is the predecessor this event says had not expired.
+      const missing = previous === undefined ? item.seq - 1 : head.seq + 1;
       return fail(
         'removed',
-        head.seq + 1,
+        missing,
         item,
-        `event ${head.seq + 1} is missing: the chain resumes at ${item.seq}`,
+        `event ${missing} is missing and had not expired: the chain resumes at ${item.seq}`,
       );
     }
     // In position but not linked: the event before it was rewritten, hash and all.
@@ -113,5 +154,5 @@ export const verifyChainItems = (
       `event ${head.seq} was rewritten: the next event no longer links to it`,
     );
   }
-  return { shard, ok: true, verified, head };
+  return { ...base, ok: true, verified, from, head, passed };
 };

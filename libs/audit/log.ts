@@ -1,21 +1,25 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../store/index.ts';
+import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type ChainVerification, eventHash, type StoredChainItem, verifyChainItems } from './chain.ts';
 import {
   AUDIT_SCHEMA_VERSION,
   AuditEventInput,
   type ChainedEvent,
+  type ChainRef,
   chainKey,
   GENESIS_HASH,
   seqKey,
 } from './event.ts';
+import { DEFAULT_RETENTION, RETENTION_CLASSES, type RetentionDays, retentionClassOf } from './retention.ts';
 
 export interface AuditLogOptions {
-  /** Independent chains; more shards mean less contention between concurrent appends. @default 4 */
+  /** Independent chains per retention class; more shards mean less contention between appends. @default 4 */
   readonly shards?: number;
   /** Attempts before giving up when other writers keep taking the next position. @default 8 */
   readonly maxAttempts?: number;
+  /** Days each class is kept. @default DEFAULT_RETENTION */
+  readonly retention?: RetentionDays;
   readonly now?: () => Date;
 }
 
@@ -24,20 +28,35 @@ export class AuditContentionError extends Error {
   readonly code = 'AUDIT_CONTENTION';
 }
 
+/** Options of a chain walk. */
+export interface VerifyOptions {
+  /** Sequence numbers whose hashes the caller wants back (a checkpoint's heads). */
+  readonly remember?: ReadonlySet<number>;
+}
+
 /** The audit writer and chain reader. Events are only ever appended: never updated or deleted. */
 export interface AuditLog {
   append(event: AuditEventInput, options?: { readonly eventId?: string }): Promise<ChainedEvent>;
-  verifyShard(shard: number): Promise<ChainVerification>;
+  verifyChain(chain: ChainRef, options?: VerifyOptions): Promise<ChainVerification>;
   verifyAll(): Promise<ChainVerification[]>;
+  /** Every chain there is: each retention class times the shards. */
+  chains(): ChainRef[];
   readonly shards: number;
+}
+
+interface Tip {
+  readonly seq: number;
+  readonly hash: string;
+  readonly expiresAt: number;
 }
 
 export class DynamoAuditLog implements AuditLog {
   readonly shards: number;
   private readonly maxAttempts: number;
+  private readonly retention: RetentionDays;
   private readonly now: () => Date;
-  /** The last link this container wrote per shard. */
-  private readonly tips = new Map<number, { seq: number; hash: string }>();
+  /** The last link this container wrote per chain. */
+  private readonly tips = new Map<string, Tip>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -46,26 +65,38 @@ export class DynamoAuditLog implements AuditLog {
   ) {
     this.shards = options.shards ?? 4;
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.retention = options.retention ?? DEFAULT_RETENTION;
     this.now = options.now ?? (() => new Date());
   }
 
+  chains(): ChainRef[] {
+    return RETENTION_CLASSES.flatMap((retention) =>
+      Array.from({ length: this.shards }, (_, shard) => ({ retention, shard })),
+    );
+  }
+
   /**
-   * Appends one event to the chain of the shard its id hashes to. The write is conditional
-   * on the position being free; a writer that loses re-reads the tip and tries again. A
-   * retried write that finds its own event already in place returns it: no duplicate.
+   * Appends one event to the chain of its retention class and the shard its id hashes to.
+   * The write is conditional on the position being free; a writer that loses re-reads the
+   * tip and tries again. A retried write that finds its own event already in place returns
+   * it: no duplicate.
    */
   async append(input: AuditEventInput, options: { readonly eventId?: string } = {}): Promise<ChainedEvent> {
     const event = AuditEventInput.parse(input);
     const eventId = options.eventId ?? randomUUID();
-    const shard = this.shardOf(eventId);
-    const time = this.now().toISOString();
+    const retention = retentionClassOf(event.type);
+    const chain: ChainRef = { retention, shard: this.shardOf(eventId) };
+    const key = chainKey(chain);
+    const now = this.now();
+    const time = now.toISOString();
+    const keepUntil = epochSeconds(now) + this.retention[retention] * 86_400;
     // A fresh event (no caller-supplied id) cannot already be stored, so the tip this container
     // last wrote is a safe first guess: no read at all when nobody else wrote since.
-    const guess = options.eventId === undefined ? this.tips.get(shard) : undefined;
+    const guess = options.eventId === undefined ? this.tips.get(key) : undefined;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      let tip: { seq: number; hash: string } | undefined = attempt === 0 ? guess : undefined;
+      let tip: Tip | undefined = attempt === 0 ? guess : undefined;
       if (!tip) {
-        const recent = await this.tail(shard, attempt === 0 ? 1 : 16);
+        const recent = await this.tail(chain, attempt === 0 ? 1 : 16);
         const mine = recent.find((item) => item.eventId === eventId);
         if (mine) return stripKey(mine);
         tip = recent[0];
@@ -75,8 +106,13 @@ export class DynamoAuditLog implements AuditLog {
         v: AUDIT_SCHEMA_VERSION,
         eventId,
         time,
-        shard,
+        month: time.slice(0, 7),
+        retention,
+        shard: chain.shard,
         seq: (tip?.seq ?? 0) + 1,
+        // Never earlier than the predecessor's, so a chain expires strictly oldest first.
+        expiresAt: Math.max(keepUntil, tip?.expiresAt ?? 0),
+        prevExpiresAt: tip?.expiresAt ?? 0,
         prevHash: tip?.hash ?? GENESIS_HASH,
       };
       const chained: ChainedEvent = { ...content, hash: eventHash(content) };
@@ -84,29 +120,50 @@ export class DynamoAuditLog implements AuditLog {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { pk: chainKey(shard), sk: seqKey(chained.seq), ...chained },
+            Item: { pk: key, sk: seqKey(chained.seq), ...chained },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        this.tips.set(shard, { seq: chained.seq, hash: chained.hash });
+        this.tips.set(key, { seq: chained.seq, hash: chained.hash, expiresAt: chained.expiresAt });
         return chained;
       } catch (err: unknown) {
         if (!isConditionalCheckFailed(err)) throw err;
         await backoff(attempt);
       }
     }
-    throw new AuditContentionError(`audit shard ${shard} stayed contended for ${this.maxAttempts} attempts`);
+    throw new AuditContentionError(`audit chain ${key} stayed contended for ${this.maxAttempts} attempts`);
   }
 
-  async verifyShard(shard: number): Promise<ChainVerification> {
+  async verifyChain(chain: ChainRef, options: VerifyOptions = {}): Promise<ChainVerification> {
+    const items = await this.read(chain);
+    return verifyChainItems(
+      chain,
+      items,
+      { seq: 0, hash: GENESIS_HASH },
+      { now: epochSeconds(this.now()), remember: options.remember },
+    );
+  }
+
+  async verifyAll(): Promise<ChainVerification[]> {
+    return Promise.all(this.chains().map((chain) => this.verifyChain(chain)));
+  }
+
+  /** A chain's stored events in order, from `fromSeq` to `toSeq` inclusive when given. */
+  async read(chain: ChainRef, range: { readonly fromSeq?: number; readonly toSeq?: number } = {}) {
     const items: StoredChainItem[] = [];
     let cursor: Record<string, unknown> | undefined;
+    const bounded = range.fromSeq !== undefined || range.toSeq !== undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': chainKey(shard) },
+          KeyConditionExpression: bounded ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': chainKey(chain),
+            ...(bounded
+              ? { ':from': seqKey(range.fromSeq ?? 0), ':to': `${seqKey(range.toSeq ?? 999_999_999_999)}~` }
+              : {}),
+          },
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),
@@ -114,23 +171,25 @@ export class DynamoAuditLog implements AuditLog {
       for (const item of page.Items ?? []) items.push(toStoredItem(item));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
-    return verifyChainItems(shard, items, { seq: 0, hash: GENESIS_HASH });
+    return items;
   }
 
-  async verifyAll(): Promise<ChainVerification[]> {
-    return Promise.all(Array.from({ length: this.shards }, (_, shard) => this.verifyShard(shard)));
+  /** The newest event of a chain, read consistently. */
+  async head(chain: ChainRef): Promise<ChainedEvent | undefined> {
+    const [tip] = await this.tail(chain, 1);
+    return tip && stripKey(tip);
   }
 
   private shardOf(eventId: string): number {
     return createHash('sha256').update(eventId).digest().readUInt32BE(0) % this.shards;
   }
 
-  private async tail(shard: number, limit: number): Promise<StoredChainItem[]> {
+  private async tail(chain: ChainRef, limit: number): Promise<StoredChainItem[]> {
     const { Items } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': chainKey(shard) },
+        ExpressionAttributeValues: { ':pk': chainKey(chain) },
         ScanIndexForward: false,
         ConsistentRead: true,
         Limit: limit,
@@ -150,9 +209,10 @@ const toStoredItem = (item: Record<string, unknown>): StoredChainItem => {
   return rest as unknown as StoredChainItem;
 };
 
-const stripKey = (item: StoredChainItem): ChainedEvent => {
-  const { sk: _sk, ...event } = item;
-  return event;
+/** An event as the table holds it, without its key attributes. */
+export const stripKey = (item: object): ChainedEvent => {
+  const { pk: _pk, sk: _sk, ...event } = item as Record<string, unknown>;
+  return event as unknown as ChainedEvent;
 };
 
 const backoff = (attempt: number): Promise<void> =>

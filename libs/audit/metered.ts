@@ -1,7 +1,7 @@
 import type { MetricsSink } from '../observability/metrics.ts';
 import { metricNameOf } from '../observability/metrics.ts';
-import type { AuditEventInput, ChainedEvent } from './event.ts';
-import type { AuditLog } from './log.ts';
+import type { AuditEventInput, ChainedEvent, ChainRef } from './event.ts';
+import type { AuditLog, VerifyOptions } from './log.ts';
 
 /**
  * Counts every appended audit event as a metric named after its type (`AccountLocked`,
@@ -28,8 +28,12 @@ export class MeteredAuditLog implements AuditLog {
     return chained;
   }
 
-  verifyShard(shard: number) {
-    return this.inner.verifyShard(shard);
+  chains(): ChainRef[] {
+    return this.inner.chains();
+  }
+
+  verifyChain(chain: ChainRef, options?: VerifyOptions) {
+    return this.inner.verifyChain(chain, options);
   }
 
   verifyAll() {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type RetentionDays, retentionFromEnv } from '../audit/retention.ts';
 
 /** The three government network zones; a request's zone is the entry point it arrived through. */
 export const Zone = z.enum(['public', 'extranet', 'intranet']);
@@ -39,6 +40,8 @@ export interface AppConfig {
   readonly licenceIssuer?: string;
   /** On AWS: the zone's back-channel logout queue (the oidc function sends to and drains it). */
   readonly backchannelQueueUrl?: string;
+  /** Days each audit retention class is kept. @default DEFAULT_RETENTION (access 180, security 1095) */
+  readonly auditRetention?: RetentionDays;
 }
 
 const nonEmpty = z.string().min(1);
@@ -58,6 +61,8 @@ export const FunctionEnv = z.object({
   MAIL_FROM: z.email().optional(),
   LICENCE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   BACKCHANNEL_QUEUE_URL: z.url().optional(),
+  /** JSON such as {"access":180,"security":1095}. */
+  AUDIT_RETENTION_DAYS: z.string().optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -91,6 +96,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     localMode: false,
     licenceIssuer: e.LICENCE_ISSUER?.replace(/\/$/, ''),
     backchannelQueueUrl: e.BACKCHANNEL_QUEUE_URL,
+    auditRetention: retentionFromEnv(e.AUDIT_RETENTION_DAYS),
   };
 };
 

@@ -42,6 +42,9 @@ header{background:#8b0000;color:#fff;border-bottom:6px solid #c8a951}
 header .bar{max-width:720px;margin:0 auto;padding:12px 16px;display:flex;justify-content:space-between;align-items:center;gap:16px}
 header .brand{font-weight:700;font-size:1.125rem}header a{color:#fff}
 main{max-width:720px;margin:24px auto;padding:0 16px}
+main:has(.wide){max-width:1140px}
+table.wide{width:100%;border-collapse:collapse;font-size:.875rem}table.wide td,table.wide th{border-bottom:1px solid #b1b4b6;padding:4px 6px;text-align:left;vertical-align:top}
+.chart{display:inline-block;margin:0 16px 16px 0}.filters{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:8px 16px}.ok{color:#00703c;font-weight:bold}.bad{color:#d4351c;font-weight:bold}
 .card{background:#fff;padding:24px;border:1px solid #b1b4b6}
 h1{font-size:1.75rem;line-height:1.25;margin:0 0 8px}
 .lead{font-size:1.125rem;margin:0 0 24px}

@@ -19,3 +19,4 @@ export {
   resetRequestBody,
   type SimpleFormOptions,
 } from './pages.ts';
+export { FirstPartyPortal, PageProblem, type PortalOptions, PortalSession } from './portal.ts';

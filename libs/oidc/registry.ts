@@ -83,6 +83,18 @@ export class OidcRegistry {
    * A random secret created once and never changed (e.g. the pairwise subject salt: changing
    * it would change every department's identifier for every person).
    */
+  /** A secret made by `stableSecret`, read only; undefined until one was made. */
+  async existingSecret(name: string): Promise<string | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `config#${name}`, sk: 'config' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.value === 'string' ? Item.value : undefined;
+  }
+
   async stableSecret(name: string): Promise<string> {
     const key = { pk: `config#${name}`, sk: 'config' };
     const { Item } = await this.doc.send(

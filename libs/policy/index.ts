@@ -46,6 +46,7 @@ export {
   apiRequestOf,
   assertAllowed,
   decideApiAccess,
+  decidePortalAccess,
   requestUrlOf,
   requireAccess,
 } from './require-access.ts';

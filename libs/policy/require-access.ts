@@ -230,3 +230,27 @@ export const requireAccess = (
     (request.context as AccessContext).access = assertAllowed(result);
   },
 });
+
+/**
+ * The decision for a signed-in person of a first-party portal (the security console): the
+ * same `callApi` policies as the API, with the session's assurance instead of a token's.
+ * Audited like every privileged allow and every denial.
+ */
+export const decidePortalAccess = async (
+  access: AccessControl,
+  account: PolicyAccount | undefined,
+  session: { readonly acr?: string; readonly amr?: readonly string[] },
+  route: PolicyRoute,
+  origin: DecisionOrigin,
+): Promise<CheckedDecision> => {
+  const principal = account ? userEntities(account) : anonymousEntities();
+  const resource = routeEntities(route);
+  const request: AccessRequest = {
+    principal: principal[0]!.uid as CedarUid,
+    action: 'callApi',
+    resource: resource[0]!.uid as CedarUid,
+    context: requestContext(access.zone, session),
+    entities: uniqueEntities(principal, resource),
+  };
+  return access.check(request, { ...origin, actor: account?.id }, { privileged: true });
+};

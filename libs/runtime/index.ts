@@ -1,6 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type AuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
+import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { type Keyring, KmsKeyring, LocalKeyring, loadCookieKeys } from '../keys/index.ts';
 import { PowertoolsMetricsSink } from '../observability/index.ts';
@@ -31,10 +31,14 @@ export const createRuntime = async (
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
   const cookieKeys = overrides.cookieKeys ?? (await loadCookieKeys(doc, config.tables.identity));
   // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).
+  // Detection rules watch every append (docs/audit.md).
+  const chains = new DynamoAuditLog(doc, config.tables.audit, { retention: config.auditRetention });
   const audit =
     overrides.audit ??
-    (config.localMode
-      ? new DynamoAuditLog(doc, config.tables.audit)
-      : new MeteredAuditLog(new DynamoAuditLog(doc, config.tables.audit), new PowertoolsMetricsSink()));
+    new DetectingAuditLog(
+      config.localMode ? chains : new MeteredAuditLog(chains, new PowertoolsMetricsSink()),
+      doc,
+      config.tables.audit,
+    );
   return { config, doc, keyring, cookieKeys, audit };
 };

@@ -8,6 +8,7 @@ export {
 } from './client.ts';
 export { createTableInput, dropTables, ensureTables } from './provision.ts';
 export {
+  AUDIT_INDEXES,
   IDENTITY_INDEXES,
   type IndexDefinition,
   LICENCE_INDEXES,

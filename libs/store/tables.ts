@@ -40,6 +40,21 @@ export const LICENCE_INDEXES = {
   byHolder: 'byHolder',
 } as const;
 
+export const AUDIT_INDEXES = {
+  /** Who did it: `actor`, newest first by `time`. Sparse, like every audit index. */
+  byActor: 'byActor',
+  /** Whom it was about. */
+  bySubject: 'bySubject',
+  /** Which client (site or machine) it was for. */
+  byClient: 'byClient',
+  /** Event type. */
+  byType: 'byType',
+  /** Calendar month (`YYYY-MM`) for queries by time, zone or outcome alone. */
+  byMonth: 'byMonth',
+  /** An event by its id (help-desk references, alert links). */
+  byEventId: 'byEventId',
+} as const;
+
 export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
   identity: {
     name: 'identity',
@@ -67,8 +82,25 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
     name: 'audit',
     partitionKey: 'pk',
     sortKey: 'sk',
-    attributes: { pk: 'S', sk: 'S' },
-    indexes: [],
+    attributes: {
+      pk: 'S',
+      sk: 'S',
+      actor: 'S',
+      subject: 'S',
+      client: 'S',
+      type: 'S',
+      month: 'S',
+      time: 'S',
+      eventId: 'S',
+    },
+    indexes: [
+      { name: AUDIT_INDEXES.byActor, partitionKey: 'actor', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.bySubject, partitionKey: 'subject', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byClient, partitionKey: 'client', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byType, partitionKey: 'type', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byMonth, partitionKey: 'month', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byEventId, partitionKey: 'eventId', projection: 'KEYS_ONLY' },
+    ],
     ttlAttribute: TTL_ATTRIBUTE,
   },
 };

@@ -1,9 +1,9 @@
-import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
+import { machineToken } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 let browser: Browser;
@@ -23,18 +23,7 @@ afterAll(async () => {
 
 /** The transport department revokes a licence through the licence API (client credentials). */
 const revoke = async (licenceId: string) => {
-  const client = stack.demo.machineClients.find((c) => c.clientId === 'transport-registry')!;
-  const config = await oidc.discovery(
-    new URL(stack.urls.extranet),
-    client.clientId,
-    undefined,
-    oidc.ClientSecretBasic(client.secret),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  const { access_token } = await oidc.clientCredentialsGrant(config, {
-    resource: `${stack.urls.extranet}/licences`,
-    scope: 'licences:issue',
-  });
+  const access_token = await machineToken(stack);
   const res = await fetch(`${stack.urls.extranet}/licences/${licenceId}/status`, {
     method: 'POST',
     headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },

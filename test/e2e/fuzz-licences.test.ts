@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { auditEvents } from '../support/audit.ts';
+import { machineToken } from '../support/oidc-flow.ts';
 
 /**
  * Property-based bad input against the licence endpoints: whatever arrives — malformed JSON,
@@ -58,20 +58,7 @@ beforeAll(async () => {
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: false,
   });
-  const client = stack.demo.machineClients.find((c) => c.clientId === 'transport-registry')!;
-  const config = await oidc.discovery(
-    new URL(stack.urls.extranet),
-    client.clientId,
-    undefined,
-    oidc.ClientSecretBasic(client.secret),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  token = (
-    await oidc.clientCredentialsGrant(config, {
-      resource: `${stack.urls.extranet}/licences`,
-      scope: 'licences:issue',
-    })
-  ).access_token;
+  token = await machineToken(stack);
 });
 afterAll(() => stack?.stop());
 

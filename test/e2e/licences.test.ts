@@ -1,10 +1,9 @@
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
-import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { auditEvents } from '../support/audit.ts';
-import { registerClient, tokensFor } from '../support/oidc-flow.ts';
+import { machineToken as demoMachineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 
@@ -17,22 +16,7 @@ const driver = {
   vehicle_classes: 'C1',
 };
 
-/** A machine client's access token for the licence API of a zone (client credentials). */
-const machineToken = async (clientId: string, zone: Zone = 'extranet') => {
-  const client = stack.demo.machineClients.find((c) => c.clientId === clientId)!;
-  const config = await oidc.discovery(
-    new URL(stack.urls[zone]),
-    clientId,
-    undefined,
-    oidc.ClientSecretBasic(client.secret),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  const tokens = await oidc.clientCredentialsGrant(config, {
-    resource: `${stack.urls[zone]}/licences`,
-    scope: 'licences:issue',
-  });
-  return tokens.access_token;
-};
+const machineToken = (clientId: string, zone: Zone = 'extranet') => demoMachineToken(stack, clientId, zone);
 
 const api = (
   zone: Zone,

@@ -87,7 +87,7 @@ describe('local stack restart', () => {
       const chains = await new DynamoAuditLog(
         createDynamoClient({ endpoint: second.dynamodbEndpoint }),
         second.tables.audit,
-      ).verifyShard(written.shard);
+      ).verifyChain({ retention: written.retention, shard: written.shard });
       await second.stop();
 
       expect(after).toEqual(before);

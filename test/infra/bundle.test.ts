@@ -103,6 +103,7 @@ const BUNDLE_BUDGETS_KIB: Record<string, number> = {
   licences: 1280,
   account: 1280,
   authorizer: 1280,
+  'audit-jobs': 1280,
 };
 
 describe('every function bundle', () => {

@@ -97,7 +97,11 @@ describe('CDK stack', () => {
 
   it('has no IAM statement granting a data action on every resource', () => {
     const offending = statementsOf(template).filter(
-      (s) => s.Effect === 'Allow' && s.Resource === '*' && actionsOf(s).some((a) => DATA_ACTION.test(a)),
+      (s) =>
+        s.Effect === 'Allow' &&
+        s.Resource === '*' &&
+        // ListStreams has no resource-level permissions in IAM; it reveals stream ARNs, no data.
+        actionsOf(s).some((a) => DATA_ACTION.test(a) && a !== 'dynamodb:ListStreams'),
     );
     expect(offending).toEqual([]);
     expect(statementsOf(template).length).toBeGreaterThan(0);
@@ -108,9 +112,23 @@ describe('CDK stack', () => {
     const touchesAudit = (s: Statement) => JSON.stringify(s.Resource).includes(auditTable);
     const destructive = statementsOf(template)
       .filter(touchesAudit)
+      .filter((st) => {
+        // Detection counters are the one thing on the table anyone may update.
+        const counters = JSON.stringify((st as { Condition?: unknown }).Condition ?? {});
+        return !counters.includes('"dynamodb:LeadingKeys":["detect#*"]');
+      })
       .flatMap(actionsOf)
       .filter((a) => /dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|\*)/.test(a));
     expect(destructive).toEqual([]);
+    const counterUpdates = statementsOf(template).filter(
+      (st) => touchesAudit(st) && actionsOf(st).includes('dynamodb:UpdateItem'),
+    );
+    expect(counterUpdates.length).toBeGreaterThan(0);
+    for (const st of counterUpdates) {
+      expect((st as { Condition?: unknown }).Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['detect#*'] },
+      });
+    }
     expect(statementsOf(template).filter(touchesAudit).flatMap(actionsOf)).toContain('dynamodb:PutItem');
   });
 
@@ -133,7 +151,7 @@ describe('CDK stack', () => {
       )
       .map(([id]) => id.replace(/Role.*$/, ''));
     const expected = FUNCTIONS.filter((f) => f.auditWriter).flatMap((f) =>
-      zonesOf(f).map((z) => `Fn${f.name}${z}`),
+      zonesOf(f).map((z) => `Fn${f.name.replaceAll('-', '')}${z}`),
     );
     expect(writers.sort()).toEqual(expected.sort());
   });
@@ -164,12 +182,52 @@ describe('CDK stack', () => {
     };
     const expected = (purpose: string) =>
       FUNCTIONS.filter((f) => f.signs.includes(purpose as never))
-        .flatMap((f) => zonesOf(f).map((z) => `Fn${f.name}${z}`))
+        .flatMap((f) => zonesOf(f).map((z) => `Fn${f.name.replaceAll('-', '')}${z}`))
         .sort();
     expect(signers('licence')).toEqual(['Fnlicencesextranet', 'Fnlicencesintranet', 'Fnlicencespublic']);
     expect(signers('status-list')).toEqual(expected('status-list'));
     expect(signers('id-token')).toEqual(expected('id-token'));
-    expect(signers('audit-checkpoint')).toEqual([]);
+    expect(signers('audit-checkpoint')).toEqual(['Fnauditjobsintranet']);
+  });
+
+  it('streams every new audit event and checkpoint into an Object Lock bucket (compliance mode)', () => {
+    const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
+    expect(
+      (template.toJSON().Resources[auditTable].Properties as { StreamSpecification: unknown })
+        .StreamSpecification,
+    ).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 1095 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [auditTable, 'StreamArn'] },
+      BisectBatchOnFunctionError: true,
+      FilterCriteria: {
+        Filters: Match.arrayWith([
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { Keys: { pk: { S: [{ prefix: 'chain#' }] } } },
+            }),
+          },
+        ]),
+      },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('signs a checkpoint of the audit chains every quarter hour', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Fnauditjobsintranet'), 'Arn'] } }),
+      ],
+    });
   });
 
   it('watches itself: a dashboard, and alarms on 5xx, latency, throttles and security spikes that notify a topic', () => {
@@ -198,7 +256,7 @@ describe('CDK stack', () => {
     }
     const mappings = Object.values(
       template.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>,
-    );
+    ).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes('Backchannel'));
     expect(mappings).toHaveLength(3);
     for (const m of mappings) {
       expect(JSON.stringify(m.Properties.FunctionName)).toMatch(/Fnoidc(public|extranet|intranet)/);
@@ -209,7 +267,7 @@ describe('CDK stack', () => {
     );
     expect(
       alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'),
-    ).toHaveLength(3);
+    ).toHaveLength(4); // three back-channel dead-letter queues and the audit archive's
   });
 
   it('stays well inside the 500-resource CloudFormation limit', () => {

@@ -140,8 +140,9 @@ describe('lockout and throttling', () => {
     expect((await authenticatePassword(deps, 'target.person', 'the right password!', ctx)).outcome).toBe(
       'locked',
     );
-    const [chain] = await audit.verifyAll();
-    expect(chain).toMatchObject({ ok: true, verified: 4 });
+    const chains = await audit.verifyAll();
+    expect(chains.every((c) => c.ok)).toBe(true);
+    expect(chains.reduce((sum, c) => sum + c.verified, 0)).toBe(4);
   });
 });
 

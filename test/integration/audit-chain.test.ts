@@ -10,8 +10,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type AuditEventInput,
   type ChainedEvent,
+  chainKey,
   DynamoAuditLog,
   eventHash,
+  seqKey,
 } from '../../libs/audit/index.ts';
 import { freshTables } from '../support/tables.ts';
 
@@ -29,7 +31,8 @@ const event = (n: number): AuditEventInput => ({
   correlationId: randomUUID(),
 });
 
-const key = (e: ChainedEvent) => ({ pk: `chain#${e.shard}`, sk: e.seq.toString().padStart(12, '0') });
+const chainOfEvent = (e: ChainedEvent) => ({ retention: e.retention, shard: e.shard });
+const key = (e: ChainedEvent) => ({ pk: chainKey(chainOfEvent(e)), sk: seqKey(e.seq) });
 
 /** Appends until one shard holds at least `n` events, returning that shard's events in order. */
 const chainOf = async (n: number): Promise<ChainedEvent[]> => {
@@ -53,7 +56,7 @@ beforeEach(async () => {
 describe('audit hash chain', () => {
   it('verifies an untouched trail clean and reports its head', async () => {
     const events = await chainOf(5);
-    const result = await log.verifyShard(events[0]!.shard);
+    const result = await log.verifyChain(chainOfEvent(events[0]!));
     expect(result).toMatchObject({ ok: true, verified: 5, head: { seq: 5, hash: events[4]!.hash } });
     expect(result.problem).toBeUndefined();
   });
@@ -83,7 +86,7 @@ describe('audit hash chain', () => {
         ExpressionAttributeValues: { ':o': 'failure' },
       }),
     );
-    const result = await log.verifyShard(events[0]!.shard);
+    const result = await log.verifyChain(chainOfEvent(events[0]!));
     expect(result.ok).toBe(false);
     expect(result.problem).toMatchObject({ kind: 'altered', seq: 3, eventId: events[2]!.eventId });
     expect(result.verified).toBe(2);
@@ -99,14 +102,14 @@ describe('audit hash chain', () => {
         Item: { ...key(forged), ...content, hash: eventHash(content) },
       }),
     );
-    const result = await log.verifyShard(events[0]!.shard);
+    const result = await log.verifyChain(chainOfEvent(events[0]!));
     expect(result.problem).toMatchObject({ kind: 'altered', seq: 3, eventId: events[2]!.eventId });
   });
 
   it('names the first event that was removed', async () => {
     const events = await chainOf(5);
     await doc.send(new DeleteCommand({ TableName: tableName, Key: key(events[2]!) }));
-    const result = await log.verifyShard(events[0]!.shard);
+    const result = await log.verifyChain(chainOfEvent(events[0]!));
     expect(result.problem).toMatchObject({ kind: 'removed', seq: 3 });
     expect(result.verified).toBe(2);
   });
@@ -125,23 +128,23 @@ describe('audit hash chain', () => {
     await doc.send(
       new PutCommand({
         TableName: tableName,
-        Item: { pk: `chain#${before.shard}`, sk: `${key(before).sk}~`, ...inserted },
+        Item: { pk: key(before).pk, sk: `${key(before).sk}~`, ...inserted },
       }),
     );
-    const result = await log.verifyShard(before.shard);
+    const result = await log.verifyChain(chainOfEvent(before));
     expect(result.problem).toMatchObject({ kind: 'inserted', eventId: inserted.eventId });
     expect(result.verified).toBe(3);
   });
 
   it('names an inserted event when the events after it were renumbered', async () => {
     const events = await chainOf(4);
-    const shard = events[0]!.shard;
+    const chain = chainOfEvent(events[0]!);
     // Shift events 3 and 4 up by one key, keeping their content, and put a forgery at 3.
     for (const e of [events[3]!, events[2]!]) {
       await doc.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...e, pk: `chain#${shard}`, sk: (e.seq + 1).toString().padStart(12, '0') },
+          Item: { ...e, pk: chainKey(chain), sk: seqKey(e.seq + 1) },
         }),
       );
     }
@@ -149,7 +152,7 @@ describe('audit hash chain', () => {
     const forged = { ...content, hash: eventHash(content) };
     await doc.send(new PutCommand({ TableName: tableName, Item: { ...key(events[2]!), ...forged } }));
 
-    const result = await log.verifyShard(shard);
+    const result = await log.verifyChain(chain);
     expect(result.problem).toMatchObject({ kind: 'inserted', eventId: forged.eventId });
   });
 
@@ -183,6 +186,6 @@ describe('audit appends from several containers', () => {
       await b.append(event(i));
     }
     await Promise.all([a.append(event(100)), b.append(event(101)), a.append(event(102))]);
-    expect(await a.verifyShard(0)).toMatchObject({ ok: true, verified: 15 });
+    expect(await a.verifyChain({ retention: 'access', shard: 0 })).toMatchObject({ ok: true, verified: 15 });
   });
 });

@@ -7,6 +7,7 @@ import type { AppConfig } from '../../libs/config/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
+import { auditEventsIn } from '../support/audit.ts';
 import { freshTables } from '../support/tables.ts';
 
 const HOST = 'abc123.execute-api.eu-west-1.amazonaws.com';
@@ -64,21 +65,7 @@ beforeAll(async () => {
     dynamodbEndpoint: undefined,
     localMode: false,
   };
-  auditEvents = async () => {
-    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-    const events: Array<Record<string, unknown>> = [];
-    for (let shard = 0; shard < 4; shard++) {
-      const { Items } = await doc.send(
-        new QueryCommand({
-          TableName: tables.audit,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': `chain#${shard}` },
-        }),
-      );
-      events.push(...(Items ?? []));
-    }
-    return events;
-  };
+  auditEvents = () => auditEventsIn(doc, tables.audit);
   handler = await makeHandler(await createRuntime(config, { doc, keyring: new LocalKeyring(undefined) }));
   await putClient(doc, tables.identity, {
     client_id: 'stage-client',

@@ -1,28 +1,20 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 
-/**
- * Every audit event a local stack has recorded, across its chains, oldest first (tests only;
- * the audit API comes later).
- */
-export const auditEvents = async (stack: LocalStack, shards = 4): Promise<Array<Record<string, unknown>>> => {
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  const events: Array<Record<string, unknown>> = [];
-  for (let shard = 0; shard < shards; shard++) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName: stack.tables.audit,
-          KeyConditionExpression: 'pk = :p',
-          ExpressionAttributeValues: { ':p': `chain#${shard}` },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      events.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-  }
-  return events.sort((a, b) => String(a.time).localeCompare(String(b.time)));
+/** Every audit event in a table, across all its chains, oldest first (read by key, for tests). */
+export const auditEventsIn = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+): Promise<Array<Record<string, unknown>>> => {
+  const log = new DynamoAuditLog(doc, table);
+  const chains = await Promise.all(log.chains().map((chain) => log.read(chain)));
+  return chains.flat().sort((a, b) => a.time.localeCompare(b.time)) as unknown as Array<
+    Record<string, unknown>
+  >;
 };
+
+/** Every audit event a local stack has recorded, oldest first. */
+export const auditEvents = (stack: LocalStack): Promise<Array<Record<string, unknown>>> =>
+  auditEventsIn(createDynamoClient({ endpoint: stack.dynamodbEndpoint }), stack.tables.audit);

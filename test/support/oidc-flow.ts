@@ -119,3 +119,24 @@ export const createPerson = async (
   }
   return { username: loginName, password, totpSecret, accountId: account.id };
 };
+
+/** A demo machine client's access token for the licence API of a zone (client credentials). */
+export const machineToken = async (
+  stack: LocalStack,
+  clientId = 'transport-registry',
+  zone: Zone = 'extranet',
+): Promise<string> => {
+  const client = stack.demo.machineClients.find((c) => c.clientId === clientId)!;
+  const config = await oidc.discovery(
+    new URL(stack.urls[zone]),
+    clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.secret),
+    insecure,
+  );
+  const tokens = await oidc.clientCredentialsGrant(config, {
+    resource: `${stack.urls[zone]}/licences`,
+    scope: 'licences:issue',
+  });
+  return tokens.access_token;
+};

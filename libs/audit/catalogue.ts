@@ -1,0 +1,115 @@
+/**
+ * Every audit event type yitong writes, with its retention class and what it means. The
+ * console and the citizen's activity page describe events from here, docs/audit.md lists
+ * them, and a test fails when code writes a type that is not catalogued.
+ */
+export interface EventTypeEntry {
+  /** Which retention class keeps it (see retention.ts): short-lived access records or security records. */
+  readonly retention: 'access' | 'security';
+  readonly en: string;
+  readonly zh: string;
+  /** Shown to the person the event is about on their activity page. */
+  readonly citizen?: boolean;
+}
+
+export const EVENT_TYPES = {
+  'login.success': { retention: 'access', en: 'Signed in', zh: '登录成功', citizen: true },
+  'login.failure': { retention: 'access', en: 'Sign-in failed', zh: '登录失败', citizen: true },
+  'login.throttled': {
+    retention: 'access',
+    en: 'Sign-in throttled (too many attempts from one source)',
+    zh: '登录被限流',
+  },
+  'login.cancelled': { retention: 'access', en: 'Sign-in cancelled', zh: '取消登录' },
+  'mfa.success': { retention: 'access', en: 'Second factor accepted', zh: '第二因素验证通过' },
+  'mfa.failure': { retention: 'access', en: 'Second factor refused', zh: '第二因素验证失败', citizen: true },
+  'mfa.enrolled': {
+    retention: 'security',
+    en: 'Second factor or passkey added',
+    zh: '添加了第二因素或通行密钥',
+    citizen: true,
+  },
+  'account.registered': { retention: 'security', en: 'Account registered', zh: '注册账户', citizen: true },
+  'account.locked': {
+    retention: 'security',
+    en: 'Account locked after failed sign-ins',
+    zh: '多次登录失败，账户被锁定',
+    citizen: true,
+  },
+  'password.reset_requested': {
+    retention: 'security',
+    en: 'Password reset requested',
+    zh: '申请重置密码',
+    citizen: true,
+  },
+  'password.reset': { retention: 'security', en: 'Password reset', zh: '重置密码', citizen: true },
+  'password.changed': { retention: 'security', en: 'Password changed', zh: '修改密码', citizen: true },
+  'consent.granted': {
+    retention: 'access',
+    en: 'Allowed a service to use your details',
+    zh: '同意服务使用您的信息',
+    citizen: true,
+  },
+  'consent.denied': {
+    retention: 'access',
+    en: 'Refused a service your details',
+    zh: '拒绝服务使用您的信息',
+    citizen: true,
+  },
+  'token.issued': {
+    retention: 'access',
+    en: 'Tokens issued to a service',
+    zh: '向服务签发令牌',
+    citizen: true,
+  },
+  'token.refreshed': { retention: 'access', en: 'Tokens refreshed', zh: '刷新令牌' },
+  'token.failure': { retention: 'access', en: 'Token request refused', zh: '令牌请求被拒绝' },
+  'token.revoked': { retention: 'access', en: 'Token revoked', zh: '撤销令牌' },
+  'session.logout': { retention: 'access', en: 'Signed out', zh: '退出登录', citizen: true },
+  'policy.allowed': {
+    retention: 'security',
+    en: 'Privileged access allowed by policy',
+    zh: '策略允许特权访问',
+  },
+  'policy.denied': {
+    retention: 'security',
+    en: 'Access refused by policy',
+    zh: '策略拒绝访问',
+    citizen: true,
+  },
+  'licence.issued': { retention: 'security', en: 'Licence issued', zh: '签发证照', citizen: true },
+  'licence.revoked': { retention: 'security', en: 'Licence revoked', zh: '吊销证照', citizen: true },
+  'licence.suspended': { retention: 'security', en: 'Licence suspended', zh: '暂停证照', citizen: true },
+  'licence.reinstated': { retention: 'security', en: 'Licence reinstated', zh: '恢复证照', citizen: true },
+  'licence.verified': {
+    retention: 'access',
+    en: 'Licence checked by a verifier',
+    zh: '证照被核验',
+    citizen: true,
+  },
+  'licence.shared': {
+    retention: 'security',
+    en: 'Licence shared by link',
+    zh: '通过链接分享证照',
+    citizen: true,
+  },
+  'licence.share_withdrawn': {
+    retention: 'security',
+    en: 'Shared link withdrawn',
+    zh: '撤回分享链接',
+    citizen: true,
+  },
+  'admin.client.updated': { retention: 'security', en: 'Client registration changed', zh: '修改客户端注册' },
+  'admin.licence_type.updated': {
+    retention: 'security',
+    en: 'Licence type registered or changed',
+    zh: '登记或修改证照类型',
+  },
+  'alert.raised': { retention: 'security', en: 'Detection rule raised an alert', zh: '检测规则发出告警' },
+} as const satisfies Record<string, EventTypeEntry>;
+
+export type EventType = keyof typeof EVENT_TYPES;
+
+/** The catalogue entry of a type; undefined for a type the catalogue does not know. */
+export const eventTypeEntry = (type: string): EventTypeEntry | undefined =>
+  (EVENT_TYPES as Record<string, EventTypeEntry>)[type];

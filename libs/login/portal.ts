@@ -1,0 +1,265 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as oidc from 'openid-client';
+import { z } from 'zod';
+import { DomainError, ServiceUnavailableError } from '../http/index.ts';
+import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
+import { OidcRegistry } from '../oidc/registry.ts';
+import type { Runtime } from '../runtime/index.ts';
+import { cookiesOf } from './lambda-page.ts';
+
+const MAX_FORM_BYTES = 8 * 1024;
+const LOGIN_SECONDS = 600;
+
+/** A signed-in person of a first-party portal: who, until when, how they proved it. */
+export const PortalSession = z.object({
+  sub: z.string(),
+  exp: z.number(),
+  csrf: z.string(),
+  idToken: z.string().optional(),
+  acr: z.string().optional(),
+  amr: z.array(z.string()).optional(),
+});
+export type PortalSession = z.infer<typeof PortalSession>;
+
+const LoginState = z.object({
+  state: z.string(),
+  verifier: z.string(),
+  nonce: z.string(),
+  returnTo: z.string(),
+});
+
+/** A page-level refusal with its status (bad form, expired sign-in). */
+export class PageProblem extends DomainError {
+  readonly code = 'PAGE';
+  readonly title = 'Page';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PortalOptions {
+  /** Which portal: its client id, zone, path and secret (registered by its zone's issuer). */
+  readonly spec: FirstPartyPortalSpec;
+  /** Where a fresh sign-in lands when it was not started from a page. */
+  readonly home: string;
+  /** Cookie name prefix (session and pending sign-in). */
+  readonly cookie: string;
+  readonly sessionSeconds?: number;
+}
+
+/**
+ * A first-party web portal of one zone's issuer (the citizen account portal, the security
+ * console), registered by that issuer at its start: signs people in with the authorization code flow
+ * and PKCE, keeps the session in a sealed, HttpOnly cookie, checks a CSRF token on every
+ * form, and signs out through the issuer.
+ */
+export class FirstPartyPortal {
+  readonly basePath: string;
+  private readonly secure: boolean;
+  private readonly redirectUri: string;
+  private readonly sessionSeconds: number;
+  private oidcConfig: Promise<oidc.Configuration> | undefined;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: PortalOptions,
+  ) {
+    const issuer = runtime.config.issuer;
+    this.basePath = new URL(issuer).pathname.replace(/\/$/, '');
+    this.secure = new URL(issuer).protocol === 'https:';
+    this.redirectUri = `${issuer}${options.spec.path}/callback`;
+    this.sessionSeconds = options.sessionSeconds ?? 3600;
+  }
+
+  /** The session of a request, if it has a live one. */
+  sessionOf(event: APIGatewayProxyEvent): PortalSession | undefined {
+    const session = this.unseal(PortalSession, cookiesOf(event)[this.sessionCookie]);
+    return session && session.exp > Math.floor(Date.now() / 1000) ? session : undefined;
+  }
+
+  /** Starts a sign-in at the issuer, remembering where to come back to. */
+  async login(event: APIGatewayProxyEvent, lang: string): Promise<APIGatewayProxyResult> {
+    const state = oidc.randomState();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const asked = event.queryStringParameters?.returnTo ?? '';
+    const own = new RegExp(`^${this.options.spec.path.replace(/[/]/g, '\\/')}(\\/[\\w/%.?=&-]*)?$`);
+    const returnTo = own.test(asked) && !asked.includes('//') ? asked : this.options.home;
+    const url = oidc.buildAuthorizationUrl(await this.configuration(), {
+      redirect_uri: this.redirectUri,
+      scope: 'openid',
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      ui_locales: lang,
+      ...(this.options.spec.requiredAcr ? { acr_values: this.options.spec.requiredAcr } : {}),
+    });
+    return this.redirect(url.href, [
+      this.cookie(this.loginCookie, this.seal({ state, verifier, nonce, returnTo }), LOGIN_SECONDS),
+    ]);
+  }
+
+  /** Finishes a sign-in: exchanges the code and opens the session. */
+  async callback(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const pending = this.unseal(LoginState, cookiesOf(event)[this.loginCookie]);
+    if (!pending)
+      throw new PageProblem(400, 'this sign-in was not started here, or has expired; start again');
+    const query = new URLSearchParams(event.queryStringParameters as Record<string, string>);
+    if (query.get('error'))
+      return this.redirect(`${this.basePath}${this.options.spec.path}/login`, [
+        this.cookie(this.loginCookie, '', 0),
+      ]);
+    const tokens = await oidc.authorizationCodeGrant(
+      await this.configuration(),
+      new URL(`${this.redirectUri}?${query}`),
+      { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce },
+    );
+    const claims = tokens.claims()!;
+    const session: PortalSession = {
+      sub: claims.sub,
+      exp: Math.floor(Date.now() / 1000) + this.sessionSeconds,
+      csrf: randomBytes(18).toString('base64url'),
+      idToken: tokens.id_token,
+      acr: typeof claims.acr === 'string' ? claims.acr : undefined,
+      amr: Array.isArray(claims.amr) ? claims.amr.map(String) : undefined,
+    };
+    return this.redirect(`${this.basePath}${pending.returnTo}`, [
+      this.cookie(this.sessionCookie, this.seal(session), this.sessionSeconds),
+      this.cookie(this.loginCookie, '', 0),
+    ]);
+  }
+
+  /** Ends the portal session and the single sign-on session at the issuer. */
+  async logout(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const session = this.sessionOf(event);
+    if (session) this.readForm(event, session);
+    const end = session?.idToken
+      ? oidc.buildEndSessionUrl(await this.configuration(), {
+          id_token_hint: session.idToken,
+          post_logout_redirect_uri: `${this.runtime.config.issuer}${this.options.spec.path}`,
+        }).href
+      : `${this.basePath}${this.options.spec.path}`;
+    return this.redirect(end, [this.cookie(this.sessionCookie, '', 0)]);
+  }
+
+  /** Sends a signed-out visitor to sign in and come back to the page they asked for. */
+  signInFirst(event: APIGatewayProxyEvent): APIGatewayProxyResult {
+    const back = event.path.replace(this.basePath, '');
+    const query = new URLSearchParams(
+      Object.entries(event.queryStringParameters ?? {}).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      ),
+    ).toString();
+    const returnTo = query ? `${back}?${query}` : back;
+    return this.redirect(
+      `${this.basePath}${this.options.spec.path}/login?returnTo=${encodeURIComponent(returnTo)}`,
+    );
+  }
+
+  /** Reads an urlencoded form of a signed-in page, refusing it without the session's CSRF token. */
+  readForm(event: APIGatewayProxyEvent, session: PortalSession): URLSearchParams {
+    const type =
+      Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+    if (!/^application\/x-www-form-urlencoded\b/i.test(type))
+      throw new PageProblem(415, 'send the form as application/x-www-form-urlencoded');
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString()
+      : (event.body ?? '');
+    if (Buffer.byteLength(raw) > MAX_FORM_BYTES) throw new PageProblem(413, 'the form is too large');
+    const form = new URLSearchParams(raw);
+    const csrf = Buffer.from(form.get('csrf') ?? '');
+    const expected = Buffer.from(session.csrf);
+    if (csrf.length !== expected.length || !timingSafeEqual(csrf, expected))
+      throw new PageProblem(403, 'the form expired; reload the page and try again');
+    return form;
+  }
+
+  redirect(to: string, cookies: string[] = []): APIGatewayProxyResult {
+    return {
+      statusCode: 303,
+      headers: { location: to, 'cache-control': 'no-store' },
+      body: '',
+      ...(cookies.length ? { multiValueHeaders: { 'set-cookie': cookies } } : {}),
+    };
+  }
+
+  private get sessionCookie() {
+    return this.options.cookie;
+  }
+
+  private get loginCookie() {
+    return `${this.options.cookie}_login`;
+  }
+
+  private async secret(): Promise<string> {
+    const { doc, config } = this.runtime;
+    const secret = await new OidcRegistry(doc, config.tables.identity).existingSecret(
+      this.options.spec.secretName,
+    );
+    if (!secret)
+      throw new ServiceUnavailableError(
+        `${this.options.spec.clientName} is not registered yet: its zone's issuer registers it when it starts`,
+      );
+    return secret;
+  }
+
+  private configuration(): Promise<oidc.Configuration> {
+    const { config } = this.runtime;
+    // Discovery first: it starts the issuer, which registers this portal.
+    this.oidcConfig ??= oidc
+      .discovery(new URL(config.issuer), this.options.spec.clientId, undefined, undefined, {
+        execute: config.localMode ? [oidc.allowInsecureRequests] : [],
+      })
+      .then(async (discovered) => {
+        const secret = await this.secret();
+        const configured = new oidc.Configuration(
+          discovered.serverMetadata(),
+          this.options.spec.clientId,
+          undefined,
+          oidc.ClientSecretBasic(secret),
+        );
+        if (config.localMode) oidc.allowInsecureRequests(configured);
+        return configured;
+      })
+      .catch((err: unknown) => {
+        this.oidcConfig = undefined;
+        throw err;
+      });
+    return this.oidcConfig;
+  }
+
+  private sign(value: string): string {
+    return createHmac('sha256', this.runtime.cookieKeys[0]!).update(value).digest('base64url');
+  }
+
+  private seal(value: unknown): string {
+    const body = Buffer.from(JSON.stringify(value)).toString('base64url');
+    return `${body}.${this.sign(body)}`;
+  }
+
+  private unseal<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
+    const [body, mac] = (raw ?? '').split('.');
+    if (!body || !mac) return undefined;
+    const ok = this.runtime.cookieKeys.some((key) => {
+      const expected = Buffer.from(createHmac('sha256', key).update(body).digest('base64url'));
+      const actual = Buffer.from(mac);
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    });
+    if (!ok) return undefined;
+    try {
+      const parsed = schema.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString()));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private cookie(name: string, value: string, maxAge: number): string {
+    return `${name}=${value}; Path=${this.basePath}${this.options.spec.path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`;
+  }
+}
