@@ -12,6 +12,7 @@ import { startEmbeddedStore } from '../infra/local/embedded-store.ts';
 import { hashPassword } from '../libs/accounts/index.ts';
 import { createDynamoClient, ensureTables } from '../libs/store/index.ts';
 import { startFakeAws } from '../test/support/fake-aws.ts';
+import { benchAudit } from './audit.ts';
 import { coldStart } from './lib/cold-start.ts';
 import { restEvent } from './lib/events.ts';
 import { benchLicences } from './licences.ts';
@@ -156,6 +157,11 @@ const main = async () => {
 
   const licences = await benchLicences(Math.max(500, runs * 300), Math.max(20, runs * 10));
 
+  const audit = await benchAudit(
+    Math.max(200, runs * 100),
+    Number(process.env.AUDIT_BENCH_EVENTS ?? 100_000),
+  );
+
   const ratio = median(samples.ours) / median(samples.bare);
   const rows = [
     ['measure', 'yitong', 'bare oidc-provider', 'ratio (goal)'],
@@ -245,6 +251,49 @@ const main = async () => {
       '',
       '',
     ],
+    [
+      'audit appends per second, one in flight, embedded store (hash chains + detection vs plain PutItem of the same event)',
+      perSecond(audit.appendPerSecond),
+      perSecond(audit.rawPutPerSecond),
+      `${(audit.appendPerSecond / audit.rawPutPerSecond).toFixed(2)}x`,
+    ],
+    [
+      'audit appends per second, 16 in flight, one process',
+      perSecond(audit.appendConcurrentPerSecond),
+      perSecond(audit.rawPutConcurrentPerSecond),
+      `${(audit.appendConcurrentPerSecond / audit.rawPutConcurrentPerSecond).toFixed(2)}x`,
+    ],
+    [
+      'DynamoDB calls per audit append (sign-in events: detection counters included)',
+      audit.callsPerAppend,
+      '1',
+      '',
+    ],
+    [
+      `audit query: one actor among ${audit.events.toLocaleString('en')} events (items read / returned, latency)`,
+      `${audit.query.read} / ${audit.query.returned}, ${audit.query.ms.toFixed(1)} ms`,
+      '',
+      `${(audit.query.read / audit.query.returned).toFixed(2)} read per returned (<= 2)`,
+    ],
+    ['DynamoDB calls per audit query page', audit.query.calls, '', ''],
+    [
+      'audit query: type + zone (zone as a filter on the type index)',
+      `${audit.filtered.read} / ${audit.filtered.returned}, ${audit.filtered.ms.toFixed(1)} ms`,
+      '',
+      `${(audit.filtered.read / audit.filtered.returned).toFixed(2)} read per returned`,
+    ],
+    [
+      `audit export: ${audit.exported.toLocaleString('en')} events as CSV through the type index`,
+      perSecond(audit.exportPerSecond),
+      '',
+      '',
+    ],
+    [
+      `bulk load of ${audit.events.toLocaleString('en')} chained events (batch writes, for the query rows)`,
+      `${audit.loadSeconds.toFixed(1)} s`,
+      '',
+      '',
+    ],
   ];
   const table = [
     `| ${rows[0]!.join(' | ')} |`,
@@ -275,6 +324,10 @@ against the same preparsed policy set. Policy load costs are fresh processes; th
 into the 4 MB Cedar wasm pays for its compilation, whichever call it is.
 yitong's cold start includes fetching its signing key's public half from KMS (a local
 stand-in here; the real call adds network time) and its cookie keys from DynamoDB.
+Audit appends go through the hash chains and the detection rules, as every function writes
+them, against plain unconditional puts of the same event; the query rows bulk-load genuinely
+chained events (\`AUDIT_BENCH_EVENTS\`, 100,000 by default) and count the items DynamoDB read
+(ScannedCount) against the items returned.
 
 - date: ${new Date().toISOString()}
 - node: ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB

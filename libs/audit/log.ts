@@ -16,7 +16,7 @@ import { DEFAULT_RETENTION, RETENTION_CLASSES, type RetentionDays, retentionClas
 export interface AuditLogOptions {
   /** Independent chains per retention class; more shards mean less contention between appends. @default 4 */
   readonly shards?: number;
-  /** Attempts before giving up when other writers keep taking the next position. @default 8 */
+  /** Attempts before giving up when other writers keep taking the next position. @default 16 */
   readonly maxAttempts?: number;
   /** Days each class is kept. @default DEFAULT_RETENTION */
   readonly retention?: RetentionDays;
@@ -57,6 +57,8 @@ export class DynamoAuditLog implements AuditLog {
   private readonly now: () => Date;
   /** The last link this container wrote per chain. */
   private readonly tips = new Map<string, Tip>();
+  /** The last append queued per chain in this container. */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -64,7 +66,7 @@ export class DynamoAuditLog implements AuditLog {
     options: AuditLogOptions = {},
   ) {
     this.shards = options.shards ?? 4;
-    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxAttempts = options.maxAttempts ?? 16;
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.now = options.now ?? (() => new Date());
   }
@@ -87,12 +89,37 @@ export class DynamoAuditLog implements AuditLog {
     const retention = retentionClassOf(event.type);
     const chain: ChainRef = { retention, shard: this.shardOf(eventId) };
     const key = chainKey(chain);
+    // Appends of one container to one chain take turns: they never race each other, and each
+    // starts from the tip the last one wrote. Only other containers can contend.
+    const previous = this.turns.get(key) ?? Promise.resolve();
+    const mine = previous.then(() =>
+      this.appendTo(chain, key, event, eventId, options.eventId !== undefined),
+    );
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(key, settled);
+    void settled.then(() => {
+      if (this.turns.get(key) === settled) this.turns.delete(key);
+    });
+    return mine;
+  }
+
+  private async appendTo(
+    chain: ChainRef,
+    key: string,
+    event: AuditEventInput,
+    eventId: string,
+    callerChoseId: boolean,
+  ): Promise<ChainedEvent> {
+    const { retention } = chain;
     const now = this.now();
     const time = now.toISOString();
     const keepUntil = epochSeconds(now) + this.retention[retention] * 86_400;
     // A fresh event (no caller-supplied id) cannot already be stored, so the tip this container
     // last wrote is a safe first guess: no read at all when nobody else wrote since.
-    const guess = options.eventId === undefined ? this.tips.get(key) : undefined;
+    const guess = callerChoseId ? undefined : this.tips.get(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       let tip: Tip | undefined = attempt === 0 ? guess : undefined;
       if (!tip) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchAudit } from '../../bench/audit.ts';
 import { benchLicences } from '../../bench/licences.ts';
 import { benchPolicy, policyLoadCost } from '../../bench/policy.ts';
 import { benchBareProvider, benchYitong } from '../../bench/token.ts';
@@ -30,5 +31,15 @@ describe('benchmark harness', () => {
     expect(licences.rawJosePerSecond).toBeGreaterThan(0);
     expect(licences.issuePerSecond).toBeGreaterThan(0);
     expect(licences.statusListOnePercentBytes).toBeGreaterThan(licences.statusListBytes);
+  });
+
+  it('measures audit appends, a query among many events and export at a tiny size', async () => {
+    const audit = await benchAudit(20, 400);
+    expect(audit.appendPerSecond).toBeGreaterThan(0);
+    expect(audit.rawPutPerSecond).toBeGreaterThan(0);
+    expect(audit.query.returned).toBeGreaterThan(0);
+    expect(audit.query.read).toBeLessThanOrEqual(2 * audit.query.returned);
+    expect(audit.exported).toBeGreaterThan(0);
+    expect(audit.callsPerAppend).toMatch(/PutItem/);
   });
 });
