@@ -25,7 +25,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { DETECTION_PREFIX } from '../libs/audit/detection.ts';
 import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
-import { TABLE_LIST, type TableName } from '../libs/store/index.ts';
+import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../libs/store/index.ts';
 import { bundleFunction } from './bundle.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { Observability } from './constructs/observability.ts';
@@ -295,7 +295,11 @@ export class YitongStack extends Stack {
       fn.fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem'],
-          resources: [this.tables.audit.tableArn],
+          // The event-id index: a retried append with its own id finds the event it wrote.
+          resources: [
+            this.tables.audit.tableArn,
+            `${this.tables.audit.tableArn}/index/${AUDIT_INDEXES.byEventId}`,
+          ],
         }),
       );
       fn.fn.addToRolePolicy(

@@ -15,10 +15,13 @@ const freePort = (): Promise<number> =>
 
 /**
  * The embedded store in a process of its own, so a benchmark charges yitong's process only
- * for yitong's work — as on AWS, where DynamoDB runs elsewhere.
+ * for yitong's work — as on AWS, where DynamoDB runs elsewhere — and a fault test can kill it
+ * outright. With `path` its data is kept on disk; `port` pins the port (for a restart).
  */
-export const startStoreProcess = async (): Promise<{ endpoint: string; stop: () => Promise<void> }> => {
-  const port = await freePort();
+export const startStoreProcess = async (
+  options: { readonly path?: string; readonly port?: number } = {},
+): Promise<{ endpoint: string; port: number; stop: () => Promise<void>; kill: () => Promise<void> }> => {
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -33,6 +36,7 @@ export const startStoreProcess = async (): Promise<{ endpoint: string; stop: () 
       '0',
       '--updateTableMs',
       '0',
+      ...(options.path ? ['--path', options.path] : []),
     ],
     { stdio: 'ignore' },
   );
@@ -45,12 +49,11 @@ export const startStoreProcess = async (): Promise<{ endpoint: string; stop: () 
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return {
-    endpoint,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill();
-      }),
-  };
+  const end = (signal: NodeJS.Signals) => () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  return { endpoint, port, stop: end('SIGTERM'), kill: end('SIGKILL') };
 };

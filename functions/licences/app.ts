@@ -262,24 +262,27 @@ export const makeHandler = async (runtime: Runtime) => {
           const type = await service.typeFor(body.type);
           await decideOnType(allowed, 'issueLicence', type, event);
           const caller = { id: actorOf(allowed) ?? allowed.claims.clientId, department: type.department };
-          const outcome = await service.issue(body, key.data, caller, type);
-          if (!outcome.replayed) {
-            await runtime.audit.append(
-              {
-                type: 'licence.issued',
-                outcome: 'success',
-                zone: config.zone,
-                actor: actorOf(allowed),
-                client: allowed.claims.clientId,
-                subject: outcome.licence.holder,
-                department: type.department,
-                resource: outcome.licence.licenceId,
-                ...origin(event),
-                details: { vct: type.vct, statusList: outcome.licence.statusList },
-              },
-              { eventId: `licence-issued-${outcome.licence.licenceId}` },
-            );
-          }
+          // Audited before the key is marked done, with an id of its own: a retry after any
+          // failure audits it again and the log finds the event already there.
+          const outcome = await service.issue(body, key.data, caller, type, (licence) =>
+            runtime.audit
+              .append(
+                {
+                  type: 'licence.issued',
+                  outcome: 'success',
+                  zone: config.zone,
+                  actor: actorOf(allowed),
+                  client: allowed.claims.clientId,
+                  subject: licence.holder,
+                  department: type.department,
+                  resource: licence.licenceId,
+                  ...origin(event),
+                  details: { vct: type.vct, statusList: licence.statusList },
+                },
+                { eventId: `licence-issued-${licence.licenceId}` },
+              )
+              .then(() => undefined),
+          );
           return json(outcome.replayed ? 200 : 201, {
             licence_id: outcome.licence.licenceId,
             vct: outcome.licence.vct,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_INDEXES, epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type ChainVerification, eventHash, type StoredChainItem, verifyChainItems } from './chain.ts';
 import {
   AUDIT_SCHEMA_VERSION,
@@ -119,6 +119,12 @@ export class DynamoAuditLog implements AuditLog {
     const keepUntil = epochSeconds(now) + this.retention[retention] * 86_400;
     // A fresh event (no caller-supplied id) cannot already be stored, so the tip this container
     // last wrote is a safe first guess: no read at all when nobody else wrote since.
+    if (callerChoseId) {
+      // A caller-chosen id is a retry's way to say "at most once": an event that long since
+      // left the chain's tail is found by its id.
+      const stored = await this.findById(eventId);
+      if (stored) return stored;
+    }
     const guess = callerChoseId ? undefined : this.tips.get(key);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       let tip: Tip | undefined = attempt === 0 ? guess : undefined;
@@ -199,6 +205,25 @@ export class DynamoAuditLog implements AuditLog {
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return items;
+  }
+
+  /** An event by id through the event-id index (undefined when there is none). */
+  private async findById(eventId: string): Promise<ChainedEvent | undefined> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: AUDIT_INDEXES.byEventId,
+        KeyConditionExpression: 'eventId = :id',
+        ExpressionAttributeValues: { ':id': eventId },
+        Limit: 1,
+      }),
+    );
+    const key = Items?.[0];
+    if (!key) return undefined;
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+    );
+    return Item ? stripKey(Item) : undefined;
   }
 
   /** The newest event of a chain, read consistently. */

@@ -15,10 +15,17 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 export const invalidParamsOf = (err: ZodError): InvalidParam[] =>
   err.issues.map((issue) => ({ name: issue.path.join('.') || '(body)', reason: issue.message }));
 
-/** Throttling and timeouts from AWS are the caller's cue to retry, not a server fault. */
+/**
+ * Throttling, timeouts, a store's own 500 and a connection that failed are the caller's cue to
+ * retry, not a server fault: DynamoDB documents each as retryable, and every write yitong makes
+ * is conditional or idempotent, so the retry cannot double anything.
+ */
 export const isTransient = (err: unknown): boolean =>
   err instanceof Error &&
-  /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError|ServiceUnavailable/.test(err.name);
+  (/Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError|ServiceUnavailable|InternalServerError/.test(
+    err.name,
+  ) ||
+    /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(String((err as { code?: unknown }).code ?? '')));
 
 /**
  * The one place errors become HTTP responses: RFC 9457 problem+json. 4xx say what was

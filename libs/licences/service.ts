@@ -185,6 +185,11 @@ export class LicenceService {
     idempotencyKey: string,
     caller: Caller,
     type: LicenceType,
+    /**
+     * Runs once the licence is stored and before the key is marked done (the audit event): a
+     * crash or failure here leaves the key pending, so the retry runs it again.
+     */
+    beforeDone: (licence: Licence) => Promise<void> = async () => undefined,
   ): Promise<IssueOutcome> {
     const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
     const key = idemKey(caller.id, idempotencyKey);
@@ -236,7 +241,7 @@ export class LicenceService {
       } catch (err: unknown) {
         if (!isConditionalCheckFailed(err)) throw err;
         // A concurrent retry with the same key got there first: follow it.
-        return this.issue(request, idempotencyKey, caller, type);
+        return this.issue(request, idempotencyKey, caller, type, beforeDone);
       }
       idem = { requestHash, licenceId, state: 'pending', list: undefined, index: undefined };
     }
@@ -244,6 +249,7 @@ export class LicenceService {
     const existing = await this.get(licenceId);
     const licence =
       existing ?? (await this.create(licenceId, key, idem, type, request, claims.data, holder, caller));
+    await beforeDone(licence);
     await this.deps.doc.send(
       new UpdateCommand({
         TableName: this.deps.table,

@@ -38,6 +38,16 @@ export class UserAgent {
     }
   }
 
+  /** The cookies the agent holds, by name (for tests that look at or plant one). */
+  cookies(): Map<string, string> {
+    return new Map([...this.jar.entries()].map(([key, c]) => [key.split('|')[0]!, c.value]));
+  }
+
+  /** Plants a cookie, as an attacker who can set one for the victim's browser would. */
+  plant(name: string, value: string, path = '/'): void {
+    this.jar.set(`${name}|${path}`, { value, path });
+  }
+
   /** One request, no redirects followed. */
   async request(
     url: string,
