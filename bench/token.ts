@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import * as oidc from 'openid-client';
+import { DEMO_DRIVING_PERMIT_CLAIMS } from '../infra/local/seed.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { putClient } from '../libs/oidc/index.ts';
 import { createDynamoClient } from '../libs/store/index.ts';
@@ -19,7 +20,16 @@ export interface TokenBenchResult {
   /** Requests per second of this process's CPU (client and server; the store runs apart). */
   readonly codeExchangePerCpuSecond: number;
   readonly refreshPerCpuSecond: number;
-  readonly calls?: { readonly login: string; readonly codeExchange: string; readonly refresh: string };
+  readonly clientCredentialsPerSecond: number;
+  readonly clientCredentialsPerCpuSecond: number;
+  readonly calls?: {
+    readonly login: string;
+    readonly codeExchange: string;
+    readonly refresh: string;
+    readonly clientCredentials: string;
+    readonly licenceIssue: string;
+    readonly onlineVerify: string;
+  };
 }
 
 /** Times `n` sequential calls: per wall-clock second, and per second of this process's CPU. */
@@ -65,7 +75,13 @@ const mintCodes = async (ua: UserAgent, config: oidc.Configuration, n: number) =
   return codes;
 };
 
-const measure = async (config: oidc.Configuration, ua: UserAgent, firstRefresh: string, n: number) => {
+const measure = async (
+  config: oidc.Configuration,
+  ua: UserAgent,
+  firstRefresh: string,
+  n: number,
+  machine: { readonly config: oidc.Configuration; readonly params: Record<string, string> },
+) => {
   const codes = await mintCodes(ua, config, n);
   const exchange = await rate(n, (i) =>
     oidc.authorizationCodeGrant(config, codes[i]!.callback, { pkceCodeVerifier: codes[i]!.verifier }),
@@ -74,7 +90,10 @@ const measure = async (config: oidc.Configuration, ua: UserAgent, firstRefresh: 
   const refreshing = await rate(n, async () => {
     refresh = (await oidc.refreshTokenGrant(config, refresh)).refresh_token!;
   });
+  const credentials = await rate(n, () => oidc.clientCredentialsGrant(machine.config, machine.params));
   return {
+    clientCredentialsPerSecond: credentials.wall,
+    clientCredentialsPerCpuSecond: credentials.cpu,
     codeExchangePerSecond: exchange.wall,
     codeExchangePerCpuSecond: exchange.cpu,
     refreshPerSecond: refreshing.wall,
@@ -131,9 +150,52 @@ export const benchYitong = async (n: number): Promise<TokenBenchResult> => {
     counter.reset();
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     const refresh = `${counter.total()} (${counter.breakdown()})`;
+
+    // A department's machine client: client credentials for the licence API, then one licence
+    // issued and verified online, each counted.
+    const demo = stack.demo.machineClients.find((c) => c.clientId === 'transport-registry')!;
+    const machineConfig = await oidc.discovery(
+      new URL(stack.urls.extranet),
+      demo.clientId,
+      undefined,
+      oidc.ClientSecretBasic(demo.secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const params = { resource: `${stack.urls.extranet}/licences`, scope: 'licences:issue' };
+    await oidc.clientCredentialsGrant(machineConfig, params);
+    counter.reset();
+    const { access_token } = await oidc.clientCredentialsGrant(machineConfig, params);
+    const clientCredentials = `${counter.total()} (${counter.breakdown()})`;
+    const issue = (key: string) =>
+      fetch(`${stack.urls.extranet}/licences`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${access_token}`,
+          'content-type': 'application/json',
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({
+          type: 'driving-permit',
+          holder: { loginName: 'zhang.san' },
+          claims: DEMO_DRIVING_PERMIT_CLAIMS,
+        }),
+      });
+    const verify = (credential: string) =>
+      fetch(`${stack.urls.public}/licences/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licence: credential, verifier: 'bench', purpose: 'counting calls' }),
+      });
+    await verify(((await (await issue('bench-warm')).json()) as { credential: string }).credential);
+    counter.reset();
+    const issued = (await (await issue('bench-counted')).json()) as { credential: string };
+    const licenceIssue = `${counter.total()} (${counter.breakdown()})`;
+    counter.reset();
+    await (await verify(issued.credential)).arrayBuffer();
+    const onlineVerify = `${counter.total()} (${counter.breakdown()})`;
     return {
-      ...(await measure(config, ua, refreshed.refresh_token!, n)),
-      calls: { login, codeExchange, refresh },
+      ...(await measure(config, ua, refreshed.refresh_token!, n, { config: machineConfig, params })),
+      calls: { login, codeExchange, refresh, clientCredentials, licenceIssue, onlineVerify },
     };
   } finally {
     await stack.stop();
@@ -152,9 +214,10 @@ export const benchBareProvider = async (n: number): Promise<TokenBenchResult> =>
         client_id: 'bench',
         client_secret: SECRET,
         redirect_uris: [CALLBACK],
-        grant_types: ['authorization_code', 'refresh_token'],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       },
     ],
+    features: { clientCredentials: { enabled: true } },
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     pkce: { required: () => true },
     issueRefreshToken: async () => true,
@@ -182,7 +245,7 @@ export const benchBareProvider = async (n: number): Promise<TokenBenchResult> =>
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
       pkceCodeVerifier: verifier,
     });
-    return await measure(config, ua, tokens.refresh_token!, n);
+    return await measure(config, ua, tokens.refresh_token!, n, { config, params: {} });
   } finally {
     server.closeAllConnections();
     await new Promise((done) => server.close(done));

@@ -2,37 +2,17 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { auditEvents } from '../support/audit.ts';
+import { deep, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 import { machineToken } from '../support/oidc-flow.ts';
 
 /**
  * Property-based bad input against the licence endpoints: whatever arrives — malformed JSON,
  * wrong types, deep nesting, odd unicode, injection strings, huge bodies, forged tokens —
  * the answer is a clear 4xx (problem+json naming what was wrong) or a verdict, never a 5xx,
- * and no rejected request issues a licence. FUZZ_RUNS raises the count (default 60 each).
+ * and no rejected request issues a licence. FUZZ_RUNS raises the count.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 let stack: LocalStack;
 let token: string;
-
-const nasty = fc.oneof(
-  fc.string(),
-  fc.string({ unit: 'grapheme' }),
-  fc.constantFrom(
-    "' OR 1=1 --",
-    '{"$ne": null}',
-    '<script>alert(1)</script>',
-    '../../etc/passwd',
-    '\u0000',
-    '\uD800',
-    '𠀋'.repeat(300),
-    'a'.repeat(70_000),
-    '1.2.156.3005.2.x',
-    '~~~~',
-    'eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.~',
-  ),
-);
-const jsonValue = fc.jsonValue({ maxDepth: 6 });
-const deep = fc.nat({ max: 3000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`);
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${stack.urls.extranet}${path}`, {

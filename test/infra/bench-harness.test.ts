@@ -13,6 +13,11 @@ describe('benchmark harness', () => {
     expect(bare.codeExchangePerSecond).toBeGreaterThan(0);
     expect(ours.calls?.refresh).toMatch(/^\d+ \(/);
     expect(Number.parseInt(ours.calls!.codeExchange, 10)).toBeGreaterThan(0);
+    expect(ours.clientCredentialsPerSecond).toBeGreaterThan(0);
+    expect(bare.clientCredentialsPerSecond).toBeGreaterThan(0);
+    for (const op of ['clientCredentials', 'licenceIssue', 'onlineVerify'] as const) {
+      expect(Number.parseInt(ours.calls![op], 10), op).toBeGreaterThan(0);
+    }
   });
 
   it('measures policy decisions against raw Cedar and the policy load cost at a tiny size', async () => {

@@ -42,7 +42,7 @@ export class FaultInjector {
         const command = String(context.commandName ?? '');
         if (this.counting) this.counting.set(command, (this.counting.get(command) ?? 0) + 1);
         const plan = this.plan;
-        if (!plan || !plan.commands.has(command)) return next(args);
+        if (!plan?.commands.has(command)) return next(args);
         plan.seen += 1;
         const due = plan.seen >= plan.nth && plan.fired < plan.times;
         if (!due) return next(args);
