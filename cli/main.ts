@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
+import { adminCommands } from './admin.ts';
 import { auditCommand } from './audit.ts';
 import { licencesCommand } from './licences.ts';
 import { policyCommand } from './policy.ts';
@@ -101,6 +102,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
   policyCommand(program);
   licencesCommand(program);
   auditCommand(program);
+  adminCommands(program);
   return program;
 };
 

@@ -1,111 +1,217 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { ConflictError, NotFoundError, parseJsonBody, ValidationError } from '../../libs/http/index.ts';
+import { DepartmentChange, DepartmentInput } from '../../libs/departments/index.ts';
+import { ConflictError, parseJsonBody, ValidationError } from '../../libs/http/index.ts';
 import { LicenceTypeConflictError, LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/types.ts';
-import { type ClientMetadata, getClient, putClient } from '../../libs/oidc/registry.ts';
+import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { type Allowed, json, ownApiHandler } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-
-const ClientStatusChange = z.strictObject({
-  disabled: z.boolean(),
-  reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
-});
-
-/** What an administrator sees of a client: everything but its secret. */
-const visible = ({ client_secret: _secret, ...metadata }: ClientMetadata) => ({
-  ...metadata,
-  yitong_disabled: metadata.yitong_disabled === true,
-});
+import { adminConsole } from './console.ts';
+import {
+  adminOperations,
+  ClientStatusChange,
+  RegistrationTokenRequest,
+  SecretRotation,
+  StaffChange,
+  StaffInput,
+  type Who,
+} from './operations.ts';
 
 /**
- * The admin API (intranet, administrators at level 2): for now, reading a client and
- * suspending or restoring it, and the licence type registry. Every change is audited with
- * its before and after.
+ * The admin API (intranet, administrators at level 2) and the admin console: departments,
+ * their registration tokens for dynamic client registration, clients (register, read, list,
+ * update, suspend, rotate the secret), resource servers, staff accounts and roles, and the
+ * licence type registry. Every change is audited once with its before and after.
  */
 export const makeHandler = async (runtime: Runtime) => {
   const { doc, config, audit } = runtime;
-  const table = config.tables.identity;
   // Types are registered under the public base URL, where their vct metadata is served.
   const licenceTypes = new LicenceTypeStore(
     doc,
     config.tables.licences,
     config.licenceIssuer ?? config.issuer,
   );
-  const clientOf = async (event: APIGatewayProxyEvent) => {
-    const id = event.pathParameters?.clientId ?? '';
-    const client = await getClient(doc, table, id);
-    if (!client) throw new NotFoundError(`there is no client ${id}`);
-    return client;
-  };
-  return ownApiHandler(runtime, 'admin', ['intranet'], {
-    'GET /admin/clients/{clientId}': {
-      privileged: true,
-      handle: async (event) => json(200, visible(await clientOf(event))),
-    },
-    'GET /admin/licence-types': {
-      privileged: true,
-      handle: async () => json(200, { types: await licenceTypes.list() }),
-    },
-    'PUT /admin/licence-types/{typeId}': {
-      privileged: true,
-      handle: async (event, access: Allowed) => {
-        const input = parseJsonBody(event, LicenceTypeInput);
-        if (input.typeId !== event.pathParameters?.typeId) {
-          throw new ValidationError('the body names another type than the path', [
-            { name: 'typeId', reason: `must be ${event.pathParameters?.typeId}` },
-          ]);
-        }
-        const before = await licenceTypes.get(input.typeId);
-        let result: Awaited<ReturnType<typeof licenceTypes.put>>;
-        try {
-          result = await licenceTypes.put(input);
-        } catch (err: unknown) {
-          if (err instanceof LicenceTypeConflictError) throw new ConflictError(err.message);
-          throw err;
-        }
-        if (result.created) {
-          await audit.append({
-            type: 'admin.licence_type.updated',
-            outcome: 'success',
-            zone: config.zone,
-            actor: access.principal.kind === 'user' ? access.principal.id : undefined,
-            department: result.type.department,
-            resource: result.type.vct.slice(0, 256),
-            sourceIp: event.requestContext?.identity?.sourceIp,
-            correlationId: event.requestContext?.requestId,
-            details: {
-              before: before ? { version: before.version, vct: before.vct } : null,
-              after: { version: result.type.version, vct: result.type.vct },
-            },
-          });
-        }
-        return json(result.created ? 201 : 200, result.type);
-      },
-    },
-    'PATCH /admin/clients/{clientId}': {
-      privileged: true,
-      handle: async (event, access: Allowed) => {
-        const change = parseJsonBody(event, ClientStatusChange);
-        const before = await clientOf(event);
-        const after: ClientMetadata = { ...before, yitong_disabled: change.disabled };
-        await putClient(doc, table, after);
-        await audit.append({
-          type: 'admin.client.updated',
-          outcome: 'success',
-          zone: config.zone,
-          actor: access.principal.kind === 'user' ? access.principal.id : undefined,
-          client: before.client_id,
-          department: typeof before.yitong_department === 'string' ? before.yitong_department : undefined,
-          sourceIp: event.requestContext?.identity?.sourceIp,
-          correlationId: event.requestContext?.requestId,
-          reason: change.reason,
-          details: {
-            before: { yitong_disabled: before.yitong_disabled === true },
-            after: { yitong_disabled: change.disabled },
-          },
-        });
-        return json(200, visible(after));
-      },
-    },
+  const ops = adminOperations(runtime);
+  const who = (event: APIGatewayProxyEvent, access: Allowed): Who => ({
+    actor: access.principal.kind === 'user' ? access.principal.id : undefined,
+    sourceIp: event.requestContext?.identity?.sourceIp,
+    correlationId: event.requestContext?.requestId,
   });
+  const param = (event: APIGatewayProxyEvent, name: string) => event.pathParameters?.[name] ?? '';
+  const privileged = true;
+  const { access, routes: consoleRoutes } = adminConsole(runtime, ops);
+  return ownApiHandler(
+    runtime,
+    'admin',
+    ['intranet'],
+    {
+      ...consoleRoutes,
+      'GET /admin/departments': {
+        privileged,
+        handle: async () => json(200, { departments: await ops.listDepartments() }),
+      },
+      'POST /admin/departments': {
+        privileged,
+        handle: async (event, a) =>
+          json(201, await ops.createDepartment(parseJsonBody(event, DepartmentInput), who(event, a))),
+      },
+      'GET /admin/departments/{departmentId}': {
+        privileged,
+        handle: async (event) => json(200, await ops.department(param(event, 'departmentId'))),
+      },
+      'PATCH /admin/departments/{departmentId}': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.updateDepartment(
+              param(event, 'departmentId'),
+              parseJsonBody(event, DepartmentChange),
+              who(event, a),
+            ),
+          ),
+      },
+      'POST /admin/departments/{departmentId}/registration-tokens': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            201,
+            await ops.issueRegistrationToken(
+              param(event, 'departmentId'),
+              parseJsonBody(event, RegistrationTokenRequest),
+              who(event, a),
+            ),
+          ),
+      },
+      'GET /admin/clients': {
+        privileged,
+        handle: async (event) => {
+          const department = event.queryStringParameters?.department;
+          if (!department)
+            throw new ValidationError('name the department whose clients to list', [
+              { name: 'department', reason: 'required, e.g. ?department=tax' },
+            ]);
+          return json(200, { clients: await ops.listClients(department) });
+        },
+      },
+      'POST /admin/clients': {
+        privileged,
+        handle: async (event, a) =>
+          json(201, await ops.registerClient(parseJsonBody(event, ops.clientInput), who(event, a))),
+      },
+      'GET /admin/clients/{clientId}': {
+        privileged,
+        handle: async (event) => json(200, await ops.client(param(event, 'clientId'))),
+      },
+      'PUT /admin/clients/{clientId}': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.replaceClient(
+              param(event, 'clientId'),
+              parseJsonBody(event, ops.clientInput),
+              who(event, a),
+            ),
+          ),
+      },
+      'PATCH /admin/clients/{clientId}': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.setClientStatus(
+              param(event, 'clientId'),
+              parseJsonBody(event, ClientStatusChange),
+              who(event, a),
+            ),
+          ),
+      },
+      'POST /admin/clients/{clientId}/secret': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.rotateSecret(
+              param(event, 'clientId'),
+              parseJsonBody(event, SecretRotation).reason,
+              who(event, a),
+            ),
+          ),
+      },
+      'GET /admin/resource-servers': {
+        privileged,
+        handle: async () => json(200, { resourceServers: await ops.listResourceServers() }),
+      },
+      'PUT /admin/resource-servers': {
+        privileged,
+        handle: async (event, a) => {
+          const { server, created } = await ops.putResourceServer(
+            parseJsonBody(event, ResourceServer),
+            who(event, a),
+          );
+          return json(created ? 201 : 200, server);
+        },
+      },
+      'GET /admin/roles': { privileged, handle: async () => json(200, { roles: ops.roles() }) },
+      'POST /admin/staff': {
+        privileged,
+        handle: async (event, a) =>
+          json(201, {
+            ...(await ops.createStaff(parseJsonBody(event, StaffInput), who(event, a))),
+            next: 'give the password through a separate channel; they change it at /password/change and add a second factor at first sign-in',
+          }),
+      },
+      'PATCH /admin/staff/{accountId}': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.updateStaff(
+              param(event, 'accountId'),
+              parseJsonBody(event, StaffChange),
+              who(event, a),
+            ),
+          ),
+      },
+      'GET /admin/licence-types': {
+        privileged,
+        handle: async () => json(200, { types: await licenceTypes.list() }),
+      },
+      'PUT /admin/licence-types/{typeId}': {
+        privileged,
+        handle: async (event, a) => {
+          const input = parseJsonBody(event, LicenceTypeInput);
+          if (input.typeId !== event.pathParameters?.typeId) {
+            throw new ValidationError('the body names another type than the path', [
+              { name: 'typeId', reason: `must be ${event.pathParameters?.typeId}` },
+            ]);
+          }
+          const before = await licenceTypes.get(input.typeId);
+          let result: Awaited<ReturnType<typeof licenceTypes.put>>;
+          try {
+            result = await licenceTypes.put(input);
+          } catch (err: unknown) {
+            if (err instanceof LicenceTypeConflictError) throw new ConflictError(err.message);
+            throw err;
+          }
+          if (result.created) {
+            await audit.append({
+              type: 'admin.licence_type.updated',
+              outcome: 'success',
+              zone: config.zone,
+              ...who(event, a),
+              department: result.type.department,
+              resource: result.type.vct.slice(0, 256),
+              details: {
+                before: before ? { version: before.version, vct: before.vct } : null,
+                after: { version: result.type.version, vct: result.type.vct },
+              },
+            });
+          }
+          return json(result.created ? 201 : 200, result.type);
+        },
+      },
+    },
+    { access },
+  );
 };

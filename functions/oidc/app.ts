@@ -30,7 +30,7 @@ import {
 } from '../../libs/http/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
-import { ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
+import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
   createProvider,
   deliverBackchannelJobs,
@@ -85,6 +85,7 @@ export const buildOidc = async (runtime: Runtime) => {
     ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map((p) =>
       ensurePortalClient(doc, table, p, config.issuer),
     ),
+    ...(config.zone === 'intranet' ? [ensureCliClient(doc, table)] : []),
   ]);
   const provider = createProvider({
     zone: config.zone,
@@ -136,6 +137,39 @@ export const buildOidc = async (runtime: Runtime) => {
           messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')),
         );
       },
+      deviceCodeInput: (ctx, form, error) => {
+        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceInputForm';
+        return providerPage(
+          ctx,
+          'Sign in a device 设备登录',
+          messageBody(
+            'Sign in a device 设备登录',
+            'Enter the code your terminal shows. 请输入终端显示的代码。',
+            html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}${new Html(form.replace('type="text" name="user_code"', 'type="text" name="user_code" aria-label="Code 代码"'))}<button type="submit" form="${formId}">Continue 继续</button>`,
+          ),
+        );
+      },
+      deviceCodeConfirm: (ctx, form, userCode) => {
+        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceConfirmForm';
+        return providerPage(
+          ctx,
+          'Confirm the device 确认设备',
+          messageBody(
+            'Confirm the device 确认设备',
+            `Continue only if your terminal shows ${userCode}. 仅当终端显示 ${userCode} 时继续。`,
+            html`${new Html(form)}<button type="submit" form="${formId}">Continue 继续</button> <button type="submit" form="${formId}" name="abort" value="yes" class="secondary">Abort 取消</button>`,
+          ),
+        );
+      },
+      deviceDone: (ctx) =>
+        providerPage(
+          ctx,
+          'Device signed in 设备已登录',
+          messageBody(
+            'Device signed in 设备已登录',
+            'You can close this page and return to your terminal. 您可以关闭此页面并回到终端。',
+          ),
+        ),
     },
   });
   const lockout = new LoginLockout(doc, table);

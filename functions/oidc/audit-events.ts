@@ -5,7 +5,20 @@ import type { Zone } from '../../libs/config/index.ts';
 type Ctx = KoaContextWithOIDC;
 type Next = () => Promise<void>;
 
-const ROUTES = new Set(['token', 'revocation', 'end_session_confirm']);
+const ROUTES = new Set([
+  'token',
+  'revocation',
+  'end_session_confirm',
+  'registration',
+  'client_update',
+  'client_delete',
+]);
+
+const REGISTRATION_EVENTS: Record<string, string> = {
+  registration: 'client.registered',
+  client_update: 'client.updated',
+  client_delete: 'client.deleted',
+};
 
 /**
  * Audits what the provider does on its own endpoints — token issuance, refresh, revocation,
@@ -35,6 +48,20 @@ export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: 
     await audit.append({ ...base, type: ok ? type : 'token.failure', details: { grantType } });
   } else if (route === 'revocation') {
     await audit.append({ ...base, type: 'token.revoked' });
+  } else if (route in REGISTRATION_EVENTS) {
+    // Self-service (RFC 7591/7592): the client is the subject of the act; no person is signed in.
+    const client = ctx.oidc.entities.Client as unknown as
+      | { clientId?: string; yitong_department?: string }
+      | undefined;
+    await audit.append({
+      ...base,
+      actor: undefined,
+      subject: undefined,
+      client: client?.clientId ?? (ctx.params as { clientId?: string } | undefined)?.clientId,
+      department: client?.yitong_department,
+      type: ok ? REGISTRATION_EVENTS[route]! : 'client.registration_refused',
+      details: { endpoint: route },
+    });
   } else if (route === 'end_session_confirm' && ok) {
     await audit.append({ ...base, type: 'session.logout', outcome: 'success', reason: undefined });
   }

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Account, AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { DepartmentExistsError, DepartmentStore } from '../../libs/departments/index.ts';
 import type { Keyring } from '../../libs/keys/index.ts';
 import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
+import { claimClientName } from '../../libs/oidc/client-registration.ts';
 import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
@@ -125,6 +127,7 @@ export const seedDemoClient = async (
   spec: DemoClientSpec,
 ): Promise<string> => {
   const secret = await keptSecret(doc, table, spec.clientId);
+  await claimClientName(doc, table, spec.department, spec.name, spec.clientId);
   await putClient(doc, table, {
     client_id: spec.clientId,
     client_secret: secret,
@@ -169,7 +172,36 @@ export const DEMO_DEPARTMENTS = {
   hr: { name: 'Human Resources Bureau 人力资源和社会保障局', uscc: '11100000000014071H' },
   tax: { name: 'Tax Bureau 税务局', uscc: '111000000000184210' },
   housing: { name: 'Housing Fund 住房公积金', uscc: '111000000000177546' },
+  'general-office': { name: 'General Office 办公厅', uscc: '11100000000010001D' },
 } as const;
+
+/** Zones each demo department may register clients in. */
+const DEMO_DEPARTMENT_ZONES: Readonly<Record<keyof typeof DEMO_DEPARTMENTS, readonly Zone[]>> = {
+  market: ['extranet', 'intranet'],
+  transport: ['extranet', 'intranet'],
+  hr: ['extranet', 'intranet'],
+  tax: ['public', 'extranet'],
+  housing: ['public'],
+  'general-office': ['intranet'],
+};
+
+/** Registers the demo departments (once; a later start finds them). */
+export const seedDemoDepartments = async (doc: DynamoDBDocumentClient, table: string): Promise<void> => {
+  const store = new DepartmentStore(doc, table);
+  for (const [departmentId, d] of Object.entries(DEMO_DEPARTMENTS)) {
+    if (await store.get(departmentId)) continue;
+    try {
+      await store.create({
+        departmentId,
+        name: d.name,
+        uscc: d.uscc,
+        zones: [...DEMO_DEPARTMENT_ZONES[departmentId as keyof typeof DEMO_DEPARTMENTS]],
+      });
+    } catch (err: unknown) {
+      if (!(err instanceof DepartmentExistsError)) throw err;
+    }
+  }
+};
 
 const label = (en: string, zh: string) => ({ en, 'zh-CN': zh });
 
@@ -305,6 +337,7 @@ export const seedMachineClient = async (
   department: string,
 ): Promise<DemoMachineClient> => {
   const secret = await keptSecret(doc, table, clientId);
+  await claimClientName(doc, table, department, `${department} registry (machine client)`, clientId);
   await putClient(doc, table, {
     client_id: clientId,
     client_secret: secret,

@@ -24,6 +24,7 @@ import {
   type DemoMachineClient,
   seedDemoAccounts,
   seedDemoClient,
+  seedDemoDepartments,
   seedDemoLicences,
   seedDemoLicenceTypes,
   seedDemoResourceServers,
@@ -245,6 +246,7 @@ const startDemo = async (
   ports: DemoSitePorts | false,
 ): Promise<LocalDemo> => {
   const table = tables.identity;
+  await seedDemoDepartments(doc, table);
   const accounts = await seedDemoAccounts(doc, table);
   await seedDemoLicenceTypes(doc, tables.licences, issuers.public);
   const machineClients = [];

@@ -105,6 +105,55 @@ export const EVENT_TYPES = {
     en: 'Licence type registered or changed',
     zh: '登记或修改证照类型',
   },
+  'account.created': {
+    retention: 'security',
+    en: 'Account created from the command line',
+    zh: '命令行创建账户',
+  },
+  'admin.account.created': { retention: 'security', en: 'Staff account created', zh: '创建工作人员账户' },
+  'admin.account.updated': {
+    retention: 'security',
+    en: 'Staff account roles or status changed',
+    zh: '修改工作人员角色或状态',
+  },
+  'admin.department.created': { retention: 'security', en: 'Department registered', zh: '登记部门' },
+  'admin.department.updated': { retention: 'security', en: 'Department changed', zh: '修改部门' },
+  'admin.registration_token.issued': {
+    retention: 'security',
+    en: 'Registration token issued to a department',
+    zh: '向部门签发注册令牌',
+  },
+  'admin.client.created': {
+    retention: 'security',
+    en: 'Client registered by an administrator',
+    zh: '管理员注册客户端',
+  },
+  'admin.client.secret_rotated': { retention: 'security', en: 'Client secret rotated', zh: '更换客户端密钥' },
+  'admin.resource_server.updated': {
+    retention: 'security',
+    en: 'Resource server (API) registered or changed',
+    zh: '登记或修改资源服务器',
+  },
+  'client.registered': {
+    retention: 'security',
+    en: 'Client registered by its department (RFC 7591)',
+    zh: '部门自助注册客户端',
+  },
+  'client.updated': {
+    retention: 'security',
+    en: 'Client changed by its department (RFC 7592)',
+    zh: '部门自助修改客户端',
+  },
+  'client.deleted': {
+    retention: 'security',
+    en: 'Client deleted by its department (RFC 7592)',
+    zh: '部门自助删除客户端',
+  },
+  'client.registration_refused': {
+    retention: 'security',
+    en: 'Client registration or change refused',
+    zh: '客户端注册或修改被拒绝',
+  },
   'alert.raised': { retention: 'security', en: 'Detection rule raised an alert', zh: '检测规则发出告警' },
 } as const satisfies Record<string, EventTypeEntry>;
 

@@ -78,4 +78,44 @@ export const ensurePortalClient = async (
   await putClient(doc, table, { ...existing, ...wanted });
 };
 
-export const FIRST_PARTY_PORTALS: readonly FirstPartyPortalSpec[] = [ACCOUNT_PORTAL, SECURITY_CONSOLE];
+/** The admin console: administrators, intranet only, password and a second factor. */
+export const ADMIN_CONSOLE: FirstPartyPortalSpec = {
+  clientId: 'yitong-admin-console',
+  clientName: 'yitong admin console 管理控制台',
+  zone: 'intranet',
+  path: '/admin/console',
+  secretName: 'admin-console-client-secret',
+  requiredAcr: 'urn:yitong:loa:2',
+};
+
+export const FIRST_PARTY_PORTALS: readonly FirstPartyPortalSpec[] = [
+  ACCOUNT_PORTAL,
+  SECURITY_CONSOLE,
+  ADMIN_CONSOLE,
+];
+
+/** The yitong CLI: a public client of the intranet issuer that signs administrators in by device code. */
+export const CLI_CLIENT: ClientMetadata = {
+  client_id: 'yitong-cli',
+  client_name: 'yitong command line 一通命令行',
+  redirect_uris: [],
+  response_types: [],
+  grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+  token_endpoint_auth_method: 'none',
+  subject_type: 'public',
+  yitong_zone: 'intranet',
+  yitong_department: 'yitong',
+  yitong_required_acr: 'urn:yitong:loa:2',
+};
+
+/** Registers the CLI's client at the intranet issuer when it is missing or changed. */
+export const ensureCliClient = async (doc: DynamoDBDocumentClient, table: string): Promise<void> => {
+  const existing = await getClient(doc, table, CLI_CLIENT.client_id);
+  if (
+    existing &&
+    JSON.stringify({ ...existing, yitong_disabled: undefined }) ===
+      JSON.stringify({ ...existing, ...CLI_CLIENT, yitong_disabled: undefined })
+  )
+    return;
+  await putClient(doc, table, { ...existing, ...CLI_CLIENT });
+};

@@ -10,11 +10,19 @@ import Provider, {
 } from 'oidc-provider';
 import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
+import { DepartmentStore } from '../departments/index.ts';
 import type { Signer } from '../keys/index.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 import { type BackchannelQueue, rememberDelivery } from './backchannel.ts';
+import {
+  addressProblem,
+  ClientNameTakenError,
+  claimClientName,
+  DEPARTMENT_REGISTRATION_POLICY,
+  registrationGrantOf,
+} from './client-registration.ts';
 import type { OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
@@ -71,6 +79,10 @@ export interface ProviderDeps {
     error(ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }): string;
     logout(ctx: KoaContextWithOIDC, form: string): string;
     loggedOut(ctx: KoaContextWithOIDC): string;
+    /** Device flow (the CLI): enter the code, confirm it, done. */
+    deviceCodeInput(ctx: KoaContextWithOIDC, form: string, error?: string): string;
+    deviceCodeConfirm(ctx: KoaContextWithOIDC, form: string, userCode: string): string;
+    deviceDone(ctx: KoaContextWithOIDC): string;
   };
   /**
    * Local mode only: lets the provider's own requests (back-channel logout, jwks_uri) reach
@@ -160,6 +172,40 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
+      // The CLI signs administrators in with the device authorization grant (RFC 8628).
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: async (ctx, form, _out, err) => {
+          ctx.type = 'html';
+          ctx.body = deps.pages.deviceCodeInput(
+            ctx,
+            form,
+            err
+              ? String((err as { error_description?: string }).error_description ?? err.message)
+              : undefined,
+          );
+        },
+        userCodeConfirmSource: async (ctx, form, _client, _deviceInfo, userCode) => {
+          ctx.type = 'html';
+          ctx.body = deps.pages.deviceCodeConfirm(ctx, form, userCode);
+        },
+        successSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = deps.pages.deviceDone(ctx);
+        },
+      },
+      // Departments register their own clients (RFC 7591) with an initial access token an
+      // administrator issued them, and manage them (RFC 7592) with each client's own token.
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        issueRegistrationAccessToken: true,
+        policies: {
+          [DEPARTMENT_REGISTRATION_POLICY]: (ctx, properties) =>
+            departmentRegistrationPolicy(deps, ctx, properties as Record<string, unknown>),
+        },
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       dPoP: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
@@ -244,7 +290,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     // The level and methods of the sign-in travel with every access token, so APIs decide on them.
     extraTokenClaims: async (ctx, token) => {
-      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      const source =
+        ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode ?? ctx.oidc.entities.RefreshToken;
       const claims: Record<string, unknown> = {};
       if (source?.acr) claims.acr = source.acr;
       if (source?.amr?.length) claims.amr = source.amr;
@@ -372,4 +419,83 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     }
   };
   return provider;
+};
+
+/**
+ * The registration policy of department self-service: the client belongs to the department
+ * the initial access token was issued for (or, on an update, the one it already belongs to),
+ * in this issuer's zone only if the department may use it; addresses follow the same rules as
+ * the admin API; names are unique within the department; nobody registers a client disabled
+ * or moves one to another department.
+ */
+const departmentRegistrationPolicy = async (
+  deps: ProviderDeps,
+  ctx: KoaContextWithOIDC,
+  properties: Record<string, unknown>,
+): Promise<void> => {
+  const initial = ctx.oidc.entities.InitialAccessToken;
+  const existing = ctx.oidc.entities.Client as unknown as ClientWithExtras | undefined;
+  let department: string | undefined;
+  let zones: readonly string[] = [];
+  if (initial) {
+    const grant = await registrationGrantOf(deps.doc, deps.identityTable, initial.jti);
+    if (!grant)
+      throw new errors.InvalidClientMetadata('this initial access token is not issued to a department');
+    department = grant.department;
+    zones = grant.zones;
+  } else if (existing?.yitong_department) {
+    department = existing.yitong_department;
+    zones = [deps.zone];
+  }
+  if (!department) throw new errors.InvalidClientMetadata('the client has no department');
+  const record = await new DepartmentStore(deps.doc, deps.identityTable).get(department);
+  if (record?.status !== 'active')
+    throw new errors.InvalidClientMetadata(`the ${department} department is suspended or no longer exists`);
+  if (properties.yitong_department !== undefined && properties.yitong_department !== department)
+    throw new errors.InvalidClientMetadata(
+      `yitong_department: this token manages clients of ${department} only`,
+    );
+  if (!zones.includes(deps.zone) || !record.zones.includes(deps.zone))
+    throw new errors.InvalidClientMetadata(
+      `${department} may register clients in the ${record.zones.join(', ')} zone(s) with this token, not at the ${deps.zone} issuer`,
+    );
+  properties.yitong_department = department;
+  properties.yitong_zone = deps.zone;
+  properties.yitong_disabled = (existing?.yitong_disabled as unknown) === true;
+  const localMode = deps.allowLoopbackRequests === true;
+  for (const key of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
+    const values = properties[key];
+    for (const uri of Array.isArray(values) ? values : []) {
+      const problem = addressProblem(String(uri), { localMode });
+      if (problem) {
+        // RFC 7591's error code, with a description that says what to fix (the class's own
+        // description is about authorization requests).
+        const refusal = new errors.InvalidRedirectUri();
+        refusal.error_description = `${key}: ${String(uri)}: ${problem}`;
+        throw refusal;
+      }
+    }
+  }
+  for (const key of ['backchannel_logout_uri', 'jwks_uri'] as const) {
+    if (typeof properties[key] === 'string') {
+      const problem = addressProblem(properties[key] as string, { localMode });
+      if (problem) throw new errors.InvalidClientMetadata(`${key}: ${problem}`);
+    }
+  }
+  if (typeof properties.client_name !== 'string' || properties.client_name.trim().length < 2)
+    throw new errors.InvalidClientMetadata(
+      'client_name: give the name people will see, at least 2 characters',
+    );
+  try {
+    await claimClientName(
+      deps.doc,
+      deps.identityTable,
+      department,
+      properties.client_name,
+      String(properties.client_id),
+    );
+  } catch (err: unknown) {
+    if (err instanceof ClientNameTakenError) throw new errors.InvalidClientMetadata(err.message);
+    throw err;
+  }
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { isConditionalCheckFailed } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
@@ -42,6 +42,26 @@ export class OidcRegistry {
         Item: { pk: `resource-server#${item.audience}`, sk: 'resource-server', ...item },
       }),
     );
+    // And in the list of all of them (an idempotent second write: repeating the put repairs it).
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: 'resource-servers', sk: item.audience, department: item.department, name: item.name },
+      }),
+    );
+  }
+
+  /** Every resource server, read from its own item. */
+  async listResourceServers(): Promise<ResourceServer[]> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'resource-servers' },
+      }),
+    );
+    const servers = await Promise.all((Items ?? []).map((i) => this.findResourceServer(String(i.sk))));
+    return servers.filter((s): s is ResourceServer => s !== undefined);
   }
 
   async findResourceServer(audience: string): Promise<ResourceServer | undefined> {

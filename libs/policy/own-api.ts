@@ -76,13 +76,43 @@ export const ownApiHandler = async (
       return client && { ...client, yitong_disabled: client.yitong_disabled === true };
     },
   };
+  // Routes the API serves behind its greedy `{proxy+}` resource (one API Gateway resource for
+  // many routes keeps the stack inside CloudFormation's limits): matched here by path.
+  const patterns = Object.keys(routes).map((key) => {
+    const [method, path] = key.split(' ') as [string, string];
+    const names: string[] = [];
+    const segments = path.split('/').map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]!);
+      return '([^/]+)';
+    });
+    const pattern = new RegExp(`^${segments.join('/')}$`);
+    return { key, method, path, pattern, names };
+  });
+  const resolve = (event: APIGatewayProxyEvent): { id: string; event: APIGatewayProxyEvent } => {
+    const id = `${event.httpMethod} ${event.resource}`;
+    if (routes[id] || !event.resource?.endsWith('{proxy+}')) return { id, event };
+    for (const p of patterns) {
+      if (p.method !== event.httpMethod) continue;
+      const match = p.pattern.exec(event.path);
+      if (!match) continue;
+      const params = Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+      return {
+        id: p.key,
+        event: { ...event, resource: p.path, pathParameters: { ...event.pathParameters, ...params } },
+      };
+    }
+    return { id, event };
+  };
+
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(zoneContext(config.zone))
     .use(problemErrors())
     .use(securityHeaders())
-    .handler(async (event) => {
-      const id = `${event.httpMethod} ${event.resource}`;
+    .handler(async (incoming) => {
+      const { id, event } = resolve(incoming);
       // A path the API does not have still meets the zone policy first: 403 from the wrong
       // entry, 404 only for a caller who may use the API.
       const route: OwnRoute = routes[id] ?? {

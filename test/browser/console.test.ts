@@ -1,21 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { auditEvents } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
 import { createPerson } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-  });
+  stack = await startTestStack();
   browser = await launchChromium();
 });
 afterAll(async () => {

@@ -2,10 +2,11 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { chainKey, seqKey } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 type Event = Record<string, unknown> & { eventId: string; type: string; details?: Record<string, unknown> };
@@ -27,12 +28,7 @@ const search = async (query: Record<string, string>): Promise<Event[]> => {
 
 /** The scripted session: sign-ins, a failed sign-in burst, a licence issued and verified, an admin change. */
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-  });
+  stack = await startTestStack();
   await registerClient(stack, 'public', 'tax-e2e');
   await registerClient(stack, 'intranet', 'audit-e2e');
   citizen = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });

@@ -8,7 +8,7 @@ import { base64url, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import {
   CALLBACK,
   clientConfig,
@@ -18,6 +18,7 @@ import {
   registerClient,
   tokensFor,
 } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -40,12 +41,7 @@ const hs256 = (header: object, payload: object, secret: string) => {
 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-  });
+  stack = await startTestStack();
   await registerClient(stack, 'intranet', 'attack-intranet');
   await registerClient(stack, 'public', 'attack-public', {
     post_logout_redirect_uris: ['http://localhost:9/after-logout'],

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { createLocalJWKSet } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { jwks, LocalKeyring } from '../../libs/keys/index.ts';
 import { verifyLicence } from '../../libs/licences/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
@@ -25,6 +25,7 @@ import {
   registerClient,
   tokensFor,
 } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -32,12 +33,7 @@ let adminToken: string;
 let auditorToken: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-  });
+  stack = await startTestStack();
   await registerClient(stack, 'intranet', 'fuzz-console');
   await registerClient(stack, 'public', 'fuzz-site');
   const admin = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { DynamoAuditLog, verifyTrail } from '../../libs/audit/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
@@ -8,6 +8,7 @@ import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
 import { FaultInjector, type FaultKind, WRITES } from '../support/faults.ts';
 import { createPerson, machineToken } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 
 const faults = new FaultInjector();
 let stack: LocalStack;
@@ -15,13 +16,7 @@ let token: string;
 let holder: Awaited<ReturnType<typeof createPerson>>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-    configureDynamo: faults.configure,
-  });
+  stack = await startTestStack({ configureDynamo: faults.configure });
   token = await machineToken(stack);
   holder = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
 });

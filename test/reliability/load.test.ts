@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { DynamoAuditLog, verifyTrail } from '../../libs/audit/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
 
 /** Bounded loopback load: small in `npm test`, the issue's size with LOAD_LOGINS=200 LOAD_VERIFICATIONS=2000. */
 const LOGINS = Number(process.env.LOAD_LOGINS ?? 40);
@@ -14,12 +15,7 @@ const VERIFICATIONS = Number(process.env.LOAD_VERIFICATIONS ?? 400);
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    memory: true,
-    ports: { public: 0, extranet: 0, intranet: 0 },
-    demoSites: false,
-    checkpointSeconds: 0,
-  });
+  stack = await startTestStack();
   await registerClient(stack, 'public', 'load-site');
 });
 afterAll(() => stack?.stop());

@@ -31,14 +31,27 @@ export const registerClient = (
   });
 
 /** The openid-client view of a test client, discovered from its zone's issuer. */
-export const clientConfig = (stack: LocalStack, zone: Zone, clientId: string) =>
-  oidc.discovery(
-    new URL(stack.urls[zone]),
-    clientId,
-    undefined,
-    oidc.ClientSecretBasic(secretOf(clientId)),
-    insecure,
-  );
+export const clientConfig = (stack: LocalStack, zone: Zone, clientId: string, secret = secretOf(clientId)) =>
+  oidc.discovery(new URL(stack.urls[zone]), clientId, undefined, oidc.ClientSecretBasic(secret), insecure);
+
+/** A full code + PKCE sign-in to any registered client (its own secret), then the code exchange. */
+export const signInTo = async (
+  stack: LocalStack,
+  zone: Zone,
+  client: { readonly clientId: string; readonly secret: string },
+  who: SignInOptions,
+) => {
+  const config = await clientConfig(stack, zone, client.clientId, client.secret);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: CALLBACK,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const callback = await signIn(new UserAgent(), url.href, isCallback, who);
+  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+};
 
 /**
  * A full code + PKCE sign-in through the real pages, then the code exchange: returns the

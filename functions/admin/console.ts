@@ -1,0 +1,345 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { z } from 'zod';
+import { AccountStore } from '../../libs/accounts/store.ts';
+import { DepartmentInput } from '../../libs/departments/index.ts';
+import { DomainError, ValidationError } from '../../libs/http/index.ts';
+import {
+  FirstPartyPortal,
+  type Html,
+  html,
+  type Lang,
+  langOfEvent,
+  type PortalSession,
+  pageResponse,
+} from '../../libs/login/index.ts';
+import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
+import { ResourceServer } from '../../libs/oidc/registry.ts';
+import { AccessControl, decidePortalAccess, type PublicRoute } from '../../libs/policy/index.ts';
+import type { Runtime } from '../../libs/runtime/index.ts';
+import type { AdminOperations, Who } from './operations.ts';
+
+interface Page {
+  readonly event: APIGatewayProxyEvent;
+  readonly lang: Lang;
+  readonly session: PortalSession;
+  readonly who: Who;
+  readonly form: () => URLSearchParams;
+}
+
+const zod = <T>(schema: z.ZodType<T>, value: unknown): T => {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(
+    'the form is not valid',
+    parsed.error.issues.map((i) => ({ name: i.path.join('.') || '(form)', reason: i.message })),
+  );
+};
+const lines = (value: string | null) =>
+  (value ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/**
+ * The admin console: intranet pages for administrators who do not use the CLI — departments,
+ * their clients (register, suspend, restore, rotate the secret), registration tokens and
+ * resource servers. It signs in through the intranet issuer as its own client at level 2,
+ * decides every page with the same policies as the admin API, and performs every change
+ * through the same operations, so each is audited once with its before and after.
+ */
+export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
+  const { config, doc } = runtime;
+  const access = new AccessControl(config.zone, runtime.audit);
+  const portal = new FirstPartyPortal(runtime, {
+    spec: ADMIN_CONSOLE,
+    home: '/admin/console',
+    cookie: 'yitong_admin',
+    sessionSeconds: 1800,
+  });
+  const { basePath } = portal;
+  const accounts = new AccountStore(doc, config.tables.identity);
+
+  const show = (
+    p: Pick<Page, 'event' | 'lang' | 'session'>,
+    status: number,
+    title: string,
+    body: Html,
+    path: string,
+  ) =>
+    pageResponse({
+      event: p.event,
+      status,
+      lang: p.lang,
+      title,
+      basePath,
+      path,
+      body: html`<div class="wide"><p><a href="admin/console">Departments 部门</a> · <a href="admin/console/resource-servers">APIs 接口</a></p>
+<form method="post" action="admin/console/logout"><input type="hidden" name="csrf" value="${p.session.csrf}"><button type="submit" class="link-button">Sign out 退出</button></form>
+<h1>${title}</h1>${body}</div>`,
+    });
+  const csrf = (p: Page) => html`<input type="hidden" name="csrf" value="${p.session.csrf}">`;
+  const once = (p: Page, title: string, what: string, value: string, back: string) =>
+    show(
+      p,
+      201,
+      title,
+      html`<p class="lead">${what} It is shown only now: copy it to where it is needed. 仅显示一次。</p><p><code id="once">${value}</code></p><p><a href="${back}">Back 返回</a></p>`,
+      '/admin/console',
+    );
+
+  /** A console page: signed in, then the policies decide (admin, intranet, level 2); refusals of a form are shown as a page. */
+  const page =
+    (render: (p: Page) => Promise<APIGatewayProxyResult>): PublicRoute['handle'] =>
+    async (event) => {
+      const lang = langOfEvent(event);
+      const session = portal.sessionOf(event);
+      if (!session)
+        return event.httpMethod === 'GET'
+          ? portal.signInFirst(event)
+          : portal.redirect(`${basePath}/admin/console`);
+      const account = await accounts.findById(session.sub);
+      const origin = {
+        sourceIp: event.requestContext?.identity?.sourceIp,
+        correlationId: event.requestContext?.requestId,
+      };
+      const decision = await decidePortalAccess(
+        access,
+        account,
+        session,
+        { id: `${event.httpMethod} ${event.resource}`, area: 'admin', zones: ['intranet'], minLoa: 2 },
+        origin,
+      );
+      let form: URLSearchParams | undefined;
+      const p: Page = {
+        event,
+        lang,
+        session,
+        who: { actor: account?.id, ...origin },
+        form: () => {
+          form ??= portal.readForm(event, session);
+          return form;
+        },
+      };
+      if (!decision.allowed)
+        return show(
+          p,
+          403,
+          'You cannot use the admin console 您无权使用管理控制台',
+          html`<p id="refusal">${decision.explanation}</p>`,
+          '/admin/console',
+        );
+      try {
+        return await render(p);
+      } catch (err: unknown) {
+        if (!(err instanceof DomainError) || err.status >= 500) throw err;
+        const params = err instanceof ValidationError ? err.invalidParams : [];
+        return show(
+          p,
+          err.status,
+          'That did not work 操作未完成',
+          html`<div class="error-summary" role="alert" id="error-summary"><p>${err.message}</p><ul>${params.map((i) => html`<li><strong>${i.name}</strong>: ${i.reason}</li>`)}</ul></div><p><a href="admin/console">Back 返回</a></p>`,
+          '/admin/console',
+        );
+      }
+    };
+  const route = (handle: PublicRoute['handle']): PublicRoute => ({ public: true, handle });
+  const toDepartment = (id: string) =>
+    portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);
+
+  const routes: Record<string, PublicRoute> = {
+    'GET /admin/console/login': route((event) => portal.login(event, langOfEvent(event))),
+    'GET /admin/console/callback': route((event) => portal.callback(event)),
+    'POST /admin/console/logout': route((event) => portal.logout(event)),
+    'GET /admin/console': route(
+      page(async (p) => {
+        const departments = await ops.listDepartments();
+        return show(
+          p,
+          200,
+          'Departments 部门',
+          html`<table class="wide" id="departments"><thead><tr><th>Id</th><th>Name 名称</th><th>USCC</th><th>Zones 区域</th><th>Status 状态</th></tr></thead><tbody>${departments.map(
+            (d) =>
+              html`<tr data-department="${d.departmentId}"><td><a href="admin/console/departments/${d.departmentId}">${d.departmentId}</a></td><td>${d.name}</td><td><code>${d.uscc}</code></td><td>${d.zones.join(', ')}</td><td>${d.status}</td></tr>`,
+          )}</tbody></table>
+<h2>Register a department 登记部门</h2>
+<form method="post" action="admin/console/departments">${csrf(p)}<div class="filters">
+<div class="field"><label for="departmentId">Id</label><input type="text" id="departmentId" name="departmentId" required></div>
+<div class="field"><label for="name">Name 名称</label><input type="text" id="name" name="name" required></div>
+<div class="field"><label for="uscc">Unified social credit code 统一社会信用代码</label><input type="text" id="uscc" name="uscc" required></div></div>
+<fieldset><legend>Zones 区域</legend>${(['public', 'extranet', 'intranet'] as const).map((z) => html`<div><input type="checkbox" id="zone-${z}" name="zones" value="${z}"> <label for="zone-${z}" style="display:inline">${z}</label></div>`)}</fieldset>
+<button type="submit">Register 登记</button></form>`,
+          '/admin/console',
+        );
+      }),
+    ),
+    'POST /admin/console/departments': route(
+      page(async (p) => {
+        const f = p.form();
+        const input = zod(DepartmentInput, {
+          departmentId: f.get('departmentId') ?? '',
+          name: f.get('name') ?? '',
+          uscc: f.get('uscc') ?? '',
+          zones: f.getAll('zones'),
+        });
+        const created = await ops.createDepartment(input, p.who);
+        return toDepartment(created.departmentId);
+      }),
+    ),
+    'GET /admin/console/departments/{departmentId}': route(
+      page(async (p) => {
+        const id = p.event.pathParameters?.departmentId ?? '';
+        const department = await ops.department(id);
+        const clients = await ops.listClients(id);
+        return show(
+          p,
+          200,
+          department.name,
+          html`<p>${department.departmentId} · <code>${department.uscc}</code> · ${department.zones.join(', ')} · ${department.status}</p>
+<h2>Clients 客户端</h2>
+<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>Status 状态</th><th></th></tr></thead><tbody>${clients.map(
+            (c) =>
+              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>
+<form method="post" action="admin/console/clients/${c.client_id}/status">${csrf(p)}<input type="hidden" name="disabled" value="${c.yitong_disabled ? 'false' : 'true'}"><label for="reason-${c.client_id}">Reason 原因</label><input type="text" id="reason-${c.client_id}" name="reason" required><button type="submit" class="secondary">${c.yitong_disabled ? 'Restore 恢复' : 'Suspend 停用'}</button></form>
+${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="post" action="admin/console/clients/${c.client_id}/secret">${csrf(p)}<input type="hidden" name="reason" value="rotated in the admin console"><button type="submit" class="secondary">New secret 更换密钥</button></form>` : ''}</td></tr>`,
+          )}</tbody></table>
+<h2>Register a client 注册客户端</h2>
+<form method="post" action="admin/console/clients">${csrf(p)}<input type="hidden" name="department" value="${department.departmentId}">
+<div class="field"><label for="client_name">Name people see 显示名称</label><input type="text" id="client_name" name="client_name" required></div>
+<div class="field"><label for="zone">Zone 区域</label><select id="zone" name="zone">${department.zones.map((z) => html`<option value="${z}">${z}</option>`)}</select></div>
+<div class="field"><label for="redirect_uris">Redirect URIs (one per line) 回调地址</label><textarea id="redirect_uris" name="redirect_uris" rows="2" cols="60"></textarea></div>
+<div class="field"><label for="post_logout_redirect_uris">After logout (one per line) 退出后地址</label><textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows="2" cols="60"></textarea></div>
+<div class="field"><label for="backchannel_logout_uri">Back-channel logout URI</label><input type="text" id="backchannel_logout_uri" name="backchannel_logout_uri"></div>
+<div class="field"><label for="grant">Kind 类型</label><select id="grant" name="grant"><option value="site">A site people sign in to 网站</option><option value="machine">A machine client (client credentials) 服务端</option></select></div>
+<div class="field"><label for="required_acr">Assurance it needs 所需保障级别</label><select id="required_acr" name="required_acr"><option value="">any 任意</option><option value="urn:yitong:loa:2">second factor 第二因素</option><option value="urn:yitong:loa:3">passkey 通行密钥</option></select></div>
+<button type="submit">Register 注册</button></form>
+<h2>Self-service registration token 自助注册令牌</h2>
+<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens">${csrf(p)}<div class="field"><label for="days">Valid for (days) 有效天数</label><input type="text" id="days" name="days" value="7"></div><button type="submit" class="secondary">Issue 签发</button></form>`,
+          `/admin/console/departments/${department.departmentId}`,
+        );
+      }),
+    ),
+    'POST /admin/console/clients': route(
+      page(async (p) => {
+        const f = p.form();
+        const machine = f.get('grant') === 'machine';
+        const input = zod(ops.clientInput, {
+          client_name: f.get('client_name') ?? '',
+          department: f.get('department') ?? '',
+          zone: f.get('zone') ?? '',
+          redirect_uris: lines(f.get('redirect_uris')),
+          post_logout_redirect_uris: lines(f.get('post_logout_redirect_uris')),
+          ...(f.get('backchannel_logout_uri')
+            ? { backchannel_logout_uri: f.get('backchannel_logout_uri') }
+            : {}),
+          grant_types: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
+          ...(f.get('required_acr') ? { required_acr: f.get('required_acr') } : {}),
+        });
+        const created = await ops.registerClient(input, p.who);
+        return once(
+          p,
+          `Registered ${created.client_id}`,
+          `client_id ${created.client_id}; its secret:`,
+          String(created.client_secret ?? '(none: public client)'),
+          `admin/console/departments/${input.department}`,
+        );
+      }),
+    ),
+    'POST /admin/console/clients/{clientId}/status': route(
+      page(async (p) => {
+        const f = p.form();
+        const client = await ops.setClientStatus(
+          p.event.pathParameters?.clientId ?? '',
+          zod(
+            z.object({
+              disabled: z.boolean(),
+              reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
+            }),
+            {
+              disabled: f.get('disabled') === 'true',
+              reason: f.get('reason') ?? '',
+            },
+          ),
+          p.who,
+        );
+        return toDepartment(String(client.yitong_department));
+      }),
+    ),
+    'POST /admin/console/clients/{clientId}/secret': route(
+      page(async (p) => {
+        const id = p.event.pathParameters?.clientId ?? '';
+        const rotated = await ops.rotateSecret(
+          id,
+          p.form().get('reason') ?? 'rotated in the admin console',
+          p.who,
+        );
+        const client = await ops.client(id);
+        return once(
+          p,
+          `New secret for ${id}`,
+          'The old secret no longer works. The new one:',
+          rotated.client_secret,
+          `admin/console/departments/${String(client.yitong_department)}`,
+        );
+      }),
+    ),
+    'POST /admin/console/departments/{departmentId}/registration-tokens': route(
+      page(async (p) => {
+        const id = p.event.pathParameters?.departmentId ?? '';
+        const days = Number(p.form().get('days') ?? 7);
+        const token = await ops.issueRegistrationToken(
+          id,
+          zod(
+            z.object({ expiresInDays: z.number().int().min(1, 'at least 1 day').max(90, 'at most 90 days') }),
+            {
+              expiresInDays: days,
+            },
+          ),
+          p.who,
+        );
+        return once(
+          p,
+          `Registration token for ${id}`,
+          `Valid until ${token.expires_at} in ${token.zones.join(', ')}. Send it to <issuer>/reg as a Bearer token:`,
+          token.initial_access_token,
+          `admin/console/departments/${id}`,
+        );
+      }),
+    ),
+    'GET /admin/console/resource-servers': route(
+      page(async (p) => {
+        const servers = await ops.listResourceServers();
+        return show(
+          p,
+          200,
+          'APIs 接口',
+          html`<table class="wide" id="resource-servers"><thead><tr><th>Audience</th><th>Name 名称</th><th>Department 部门</th><th>Scopes</th></tr></thead><tbody>${servers.map(
+            (s) =>
+              html`<tr><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td></tr>`,
+          )}</tbody></table>
+<h2>Register an API 登记接口</h2>
+<form method="post" action="admin/console/resource-servers">${csrf(p)}<div class="filters">
+<div class="field"><label for="audience">Audience (its URL)</label><input type="text" id="audience" name="audience" required></div>
+<div class="field"><label for="api-name">Name 名称</label><input type="text" id="api-name" name="name" required></div>
+<div class="field"><label for="api-department">Department 部门</label><input type="text" id="api-department" name="department" required></div>
+<div class="field"><label for="scopes">Scopes (space separated)</label><input type="text" id="scopes" name="scopes" required></div></div>
+<button type="submit">Register 登记</button></form>`,
+          '/admin/console/resource-servers',
+        );
+      }),
+    ),
+    'POST /admin/console/resource-servers': route(
+      page(async (p) => {
+        const f = p.form();
+        const server = zod(ResourceServer, {
+          audience: f.get('audience') ?? '',
+          name: f.get('name') ?? '',
+          department: f.get('department') ?? '',
+          scopes: (f.get('scopes') ?? '').split(/\s+/).filter(Boolean),
+        });
+        await ops.putResourceServer(server, p.who);
+        return portal.redirect(`${basePath}/admin/console/resource-servers`);
+      }),
+    ),
+  };
+  return { access, routes };
+};

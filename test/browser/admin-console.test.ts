@@ -1,0 +1,95 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { totpCode } from '../../libs/accounts/index.ts';
+import { auditEvents } from '../support/audit.ts';
+import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
+import { CALLBACK, createPerson, signInTo } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
+
+let stack: LocalStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const signInWithTotp = async (page: Page, username: string, password: string, secret: string) => {
+  await page.getByLabel('Login name').fill(username);
+  await page.getByLabel(/^Password$/).fill(password);
+  await page.getByRole('button', { name: /^Sign in$/ }).click();
+  await page.getByLabel('Security code').fill(totpCode(secret));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  const allow = page.getByRole('button', { name: 'Allow', exact: true });
+  if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
+};
+
+describe('the admin console in a real browser', () => {
+  it('registers a department and a site that then signs people in, and suspends it', async () => {
+    const admin = stack.demo.accounts.find((a) => a.loginName === 'zhao.liu')!;
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/admin/console`);
+    await signInWithTotp(page, admin.loginName, admin.password, admin.totpSecret!);
+    await see(page.locator('h1'), 'Departments 部门');
+    expect(await page.locator('#departments tr[data-department="tax"]').count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel('Id').fill('forest');
+    await page.getByLabel('Name 名称').fill('Forestry Bureau 林业局');
+    await page.getByLabel('Unified social credit code 统一社会信用代码').fill('11100000000010001D');
+    await page.getByLabel('public').check();
+    await page.getByRole('button', { name: 'Register 登记' }).click();
+    await see(page.locator('h1'), 'Forestry Bureau 林业局');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel('Name people see 显示名称').fill('Forest permits');
+    await page.getByLabel('Redirect URIs (one per line) 回调地址').fill(CALLBACK);
+    await page.getByRole('button', { name: 'Register 注册' }).click();
+    await see(page.locator('h1'), /^Registered forest-/);
+    const clientId = (await page.locator('h1').textContent())!.replace('Registered ', '').trim();
+    const secret = (await page.locator('#once').textContent())!.trim();
+    await signInTo(
+      stack,
+      'public',
+      { clientId, secret },
+      { username: 'zhang.san', password: 'demo-citizen-2026' },
+    );
+
+    await page.getByRole('link', { name: 'Back 返回' }).click();
+    const row = page.locator(`#clients tr[data-client="${clientId}"]`);
+    await row.getByLabel('Reason 原因').fill('pilot finished');
+    await row.getByRole('button', { name: 'Suspend 停用' }).click();
+    await see(page.locator(`#clients tr[data-client="${clientId}"] td`).nth(4), 'suspended 已停用');
+    await expect(
+      signInTo(
+        stack,
+        'public',
+        { clientId, secret },
+        { username: 'zhang.san', password: 'demo-citizen-2026' },
+      ),
+    ).rejects.toThrow();
+    const audited = (await auditEvents(stack)).filter(
+      (e) => e.client === clientId && String(e.type).startsWith('admin.client.'),
+    );
+    expect(audited.map((e) => e.type)).toEqual(['admin.client.created', 'admin.client.updated']);
+    expect(audited.every((e) => e.actor === admin.accountId)).toBe(true);
+    await context.close();
+  });
+
+  it('refuses a civil servant who is not an administrator', async () => {
+    const person = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
+    const context = await newContext(browser, 'en');
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/admin/console`);
+    await signInWithTotp(page, person.username, person.password, person.totpSecret!);
+    await see(page.locator('h1'), 'You cannot use the admin console 您无权使用管理控制台');
+    expect(await page.locator('#departments').count()).toBe(0);
+    await context.close();
+  });
+});
