@@ -261,8 +261,10 @@ describe('detection rules', () => {
     expect(raised[0]).toMatchObject({
       subject: 'victim',
       resource: 'rule:brute-force',
-      details: { rule: 'brute-force', count: 10 },
+      details: { rule: 'brute-force', threshold: 10 },
     });
+    // Racing writers may both see the threshold passed; the one that wins the flag reports its count.
+    expect(Number(raised[0]!.details?.count)).toBeGreaterThanOrEqual(10);
   });
 
   it('raises a spraying alert for one source across many accounts, counting each account once', async () => {
