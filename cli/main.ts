@@ -70,6 +70,8 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
           '',
           `Account portal (licence wallet, who checked my licences, activity): ${stack.urls.public}/account`,
           `Security console (auditors, SSO + TOTP): ${stack.urls.intranet}/audit/console`,
+          `Admin console (administrators, SSO + TOTP): ${stack.urls.intranet}/admin/console`,
+          'Department guide: docs/departments.md (npx yitong login, then departments / clients / resource-servers)',
           '',
           'Demo machine clients (licence issuance, client credentials on the extranet):',
           ...stack.demo.machineClients.map((c) => `  ${c.clientId.padEnd(19)} secret ${c.secret}`),
