@@ -95,7 +95,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/audit/console/events/{eventId}', zones: ['intranet'] },
       { method: 'GET', path: '/audit/console/alerts', zones: ['intranet'] },
     ],
-    tables: { identity: 'readWrite', audit: 'read' },
+    tables: { identity: 'read', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: ['id-token'],

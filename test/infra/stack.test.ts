@@ -132,6 +132,17 @@ describe('CDK stack', () => {
     expect(statementsOf(template).filter(touchesAudit).flatMap(actionsOf)).toContain('dynamodb:PutItem');
   });
 
+  it('lets the audit functions (API and security console) read accounts but never write them', () => {
+    const identity = stack.getLogicalId(stack.tables.identity.node.defaultChild as never);
+    const writes = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter(([id]) => /^Fnaudit(public|extranet|intranet)/.test(id))
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((st) => JSON.stringify(st.Resource).includes(identity))
+      .flatMap(actionsOf);
+    expect(writes).toContain('dynamodb:GetItem');
+    expect(writes.filter((a) => /PutItem|UpdateItem|DeleteItem|BatchWriteItem/.test(a))).toEqual([]);
+  });
+
   it('creates an ES256 signing key for each purpose in KMS', () => {
     template.resourcePropertiesCountIs(
       'AWS::KMS::Key',
