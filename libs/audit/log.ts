@@ -207,23 +207,8 @@ export class DynamoAuditLog implements AuditLog {
     return items;
   }
 
-  /** An event by id through the event-id index (undefined when there is none). */
-  private async findById(eventId: string): Promise<ChainedEvent | undefined> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: AUDIT_INDEXES.byEventId,
-        KeyConditionExpression: 'eventId = :id',
-        ExpressionAttributeValues: { ':id': eventId },
-        Limit: 1,
-      }),
-    );
-    const key = Items?.[0];
-    if (!key) return undefined;
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
-    );
-    return Item ? stripKey(Item) : undefined;
+  private findById(eventId: string): Promise<ChainedEvent | undefined> {
+    return findEventById(this.doc, this.tableName, eventId);
   }
 
   /** The newest event of a chain, read consistently. */
@@ -250,6 +235,33 @@ export class DynamoAuditLog implements AuditLog {
     return (Items ?? []).map(toStoredItem);
   }
 }
+
+/**
+ * An event by id through the event-id index, read from the table itself (expired or not;
+ * undefined when there is none). A forged copy under another key would be a second index
+ * entry: the chain walk, not this lookup, decides which is genuine.
+ */
+export const findEventById = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  eventId: string,
+): Promise<ChainedEvent | undefined> => {
+  const { Items } = await doc.send(
+    new QueryCommand({
+      TableName: table,
+      IndexName: AUDIT_INDEXES.byEventId,
+      KeyConditionExpression: 'eventId = :id',
+      ExpressionAttributeValues: { ':id': eventId },
+      Limit: 1,
+    }),
+  );
+  const key = Items?.[0];
+  if (!key) return undefined;
+  const { Item } = await doc.send(
+    new GetCommand({ TableName: table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+  );
+  return Item ? stripKey(Item) : undefined;
+};
 
 /** Items come back from the table as untyped records; only the shape we wrote is accepted. */
 const toStoredItem = (item: Record<string, unknown>): StoredChainItem => {

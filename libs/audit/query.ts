@@ -1,10 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
 import { ValidationError } from '../http/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isExpired } from '../store/index.ts';
 import type { ChainedEvent } from './event.ts';
-import { stripKey } from './log.ts';
+import { findEventById, stripKey } from './log.ts';
 
 const id = z.string().min(1).max(256);
 
@@ -182,22 +182,8 @@ export class AuditQuery {
 
   /** One event by id (help-desk references and alert links); undefined when absent or expired. */
   async byId(eventId: string): Promise<ChainedEvent | undefined> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: AUDIT_INDEXES.byEventId,
-        KeyConditionExpression: 'eventId = :id',
-        ExpressionAttributeValues: { ':id': eventId },
-        Limit: 2,
-      }),
-    );
-    // A forged copy under another key would make two: the chain walk decides which is genuine.
-    const key = Items?.[0];
-    if (!key) return undefined;
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
-    );
-    return Item && !isExpired(Item) ? stripKey(Item) : undefined;
+    const event = await findEventById(this.doc, this.tableName, eventId);
+    return event && !isExpired(event) ? event : undefined;
   }
 
   /**
