@@ -1,28 +1,18 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { AccountStore } from '../../libs/accounts/store.ts';
 import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, ValidationError } from '../../libs/http/index.ts';
-import {
-  FirstPartyPortal,
-  type Html,
-  html,
-  type Lang,
-  langOfEvent,
-  type PortalSession,
-  pageResponse,
-} from '../../libs/login/index.ts';
+import { FirstPartyPortal, type Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
 import { ResourceServer } from '../../libs/oidc/registry.ts';
-import { AccessControl, decidePortalAccess, type PublicRoute } from '../../libs/policy/index.ts';
+import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
+import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import type { AdminOperations, Who } from './operations.ts';
+import type { AdminOperations } from './operations.ts';
 
-interface Page {
-  readonly event: APIGatewayProxyEvent;
-  readonly lang: Lang;
-  readonly session: PortalSession;
-  readonly who: Who;
+interface Page extends PortalPage {
+  /** The posted form, read once and checked against the session's CSRF token. */
   readonly form: () => URLSearchParams;
 }
 
@@ -87,47 +77,32 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       '/admin/console',
     );
 
-  /** A console page: signed in, then the policies decide (admin, intranet, level 2); refusals of a form are shown as a page. */
-  const page =
-    (render: (p: Page) => Promise<APIGatewayProxyResult>): PublicRoute['handle'] =>
-    async (event) => {
-      const lang = langOfEvent(event);
-      const session = portal.sessionOf(event);
-      if (!session)
-        return event.httpMethod === 'GET'
-          ? portal.signInFirst(event)
-          : portal.redirect(`${basePath}/admin/console`);
-      const account = await accounts.findById(session.sub);
-      const origin = {
-        sourceIp: event.requestContext?.identity?.sourceIp,
-        correlationId: event.requestContext?.requestId,
-      };
-      const decision = await decidePortalAccess(
-        access,
-        account,
-        session,
-        { id: `${event.httpMethod} ${event.resource}`, area: 'admin', zones: ['intranet'], minLoa: 2 },
-        origin,
-      );
+  /** A console page: signed in, then the policies decide (admin, intranet, level 2); a refused form is shown as a page. */
+  const guard = portalPageGuard({
+    portal,
+    access,
+    accounts,
+    area: 'admin',
+    home: '/admin/console',
+    refused: (p, decision) =>
+      show(
+        p,
+        403,
+        'You cannot use the admin console 您无权使用管理控制台',
+        html`<p id="refusal">${decision.explanation}</p>`,
+        '/admin/console',
+      ),
+  });
+  const page = (render: (p: Page) => Promise<APIGatewayProxyResult>): PublicRoute['handle'] =>
+    guard(async (allowed) => {
       let form: URLSearchParams | undefined;
       const p: Page = {
-        event,
-        lang,
-        session,
-        who: { actor: account?.id, ...origin },
+        ...allowed,
         form: () => {
-          form ??= portal.readForm(event, session);
+          form ??= portal.readForm(allowed.event, allowed.session);
           return form;
         },
       };
-      if (!decision.allowed)
-        return show(
-          p,
-          403,
-          'You cannot use the admin console 您无权使用管理控制台',
-          html`<p id="refusal">${decision.explanation}</p>`,
-          '/admin/console',
-        );
       try {
         return await render(p);
       } catch (err: unknown) {
@@ -141,7 +116,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
           '/admin/console',
         );
       }
-    };
+    });
   const route = (handle: PublicRoute['handle']): PublicRoute => ({ public: true, handle });
   const toDepartment = (id: string) =>
     portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);

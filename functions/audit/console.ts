@@ -22,7 +22,8 @@ import {
   pageResponse,
 } from '../../libs/login/index.ts';
 import { SECURITY_CONSOLE } from '../../libs/oidc/first-party.ts';
-import { type AccessControl, decidePortalAccess, type PublicRoute } from '../../libs/policy/index.ts';
+import type { AccessControl, PublicRoute } from '../../libs/policy/index.ts';
+import { portalPageGuard } from '../../libs/policy/portal-access.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 const LABELS = {
@@ -141,36 +142,22 @@ export const securityConsole = (
     });
 
   /** A console page: signed in, then the policies decide (auditor, intranet, level 2). */
-  const page =
-    (render: (p: Page) => Promise<APIGatewayProxyResult>): PublicRoute['handle'] =>
-    async (event) => {
-      const lang = langOfEvent(event);
-      const session = portal.sessionOf(event);
-      if (!session) return portal.signInFirst(event);
-      const account = await accounts.findById(session.sub);
-      const decision = await decidePortalAccess(
-        deps.access,
-        account,
-        session,
-        { id: `${event.httpMethod} ${event.resource}`, area: 'audit', zones: ['intranet'], minLoa: 2 },
-        {
-          sourceIp: event.requestContext?.identity?.sourceIp,
-          userAgent: event.headers?.['user-agent']?.slice(0, 512),
-          correlationId: event.requestContext?.requestId,
-        },
-      );
-      const p = { event, lang, session };
-      if (!decision.allowed) {
-        return show(
-          p,
-          403,
-          l(lang, 'refused'),
-          html`<p id="refusal">${decision.explanation}</p><p>${l(lang, 'reference')}: <code>${decision.policyIds.join(', ') || 'default-deny'}</code></p>`,
-          '/audit/console',
-        );
-      }
-      return render(p);
-    };
+  const guard = portalPageGuard({
+    portal,
+    access: deps.access,
+    accounts,
+    area: 'audit',
+    home: '/audit/console',
+    refused: (p, decision) =>
+      show(
+        p,
+        403,
+        l(p.lang, 'refused'),
+        html`<p id="refusal">${decision.explanation}</p><p>${l(p.lang, 'reference')}: <code>${decision.policyIds.join(', ') || 'default-deny'}</code></p>`,
+        '/audit/console',
+      ),
+  });
+  const page = (render: (p: Page) => Promise<APIGatewayProxyResult>): PublicRoute['handle'] => guard(render);
 
   const route = (handle: PublicRoute['handle']): PublicRoute => ({ public: true, handle });
 

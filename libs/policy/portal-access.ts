@@ -1,0 +1,65 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { AccountStore } from '../accounts/store.ts';
+import type { Lang } from '../login/i18n.ts';
+import { langOfEvent } from '../login/lambda-page.ts';
+import type { FirstPartyPortal, PortalSession } from '../login/portal.ts';
+import type { AccessControl, CheckedDecision } from './access.ts';
+import type { RouteArea } from './entities.ts';
+import { decidePortalAccess } from './require-access.ts';
+
+/** A signed-in, allowed request to a console page. */
+export interface PortalPage {
+  readonly event: APIGatewayProxyEvent;
+  readonly lang: Lang;
+  readonly session: PortalSession;
+  /** Who acts, and from where: the audit fields of anything the page changes. */
+  readonly who: { readonly actor?: string; readonly sourceIp?: string; readonly correlationId?: string };
+}
+
+/**
+ * The gate in front of every page of an intranet console (security, admin): a visitor without
+ * a session is sent to sign in (a form post without one goes back to the console); then the
+ * `callApi` policies decide on the page's route with the session's level — audited like the
+ * API — and a refusal is the console's own page.
+ */
+export const portalPageGuard =
+  (deps: {
+    readonly portal: FirstPartyPortal;
+    readonly access: AccessControl;
+    readonly accounts: AccountStore;
+    readonly area: RouteArea;
+    readonly home: string;
+    readonly refused: (
+      page: Omit<PortalPage, 'who'>,
+      decision: CheckedDecision,
+    ) => APIGatewayProxyResult | Promise<APIGatewayProxyResult>;
+  }) =>
+  (render: (page: PortalPage) => Promise<APIGatewayProxyResult>) =>
+  async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const lang = langOfEvent(event);
+    const session = deps.portal.sessionOf(event);
+    if (!session)
+      return event.httpMethod === 'GET'
+        ? deps.portal.signInFirst(event)
+        : deps.portal.redirect(`${deps.portal.basePath}${deps.home}`);
+    const account = await deps.accounts.findById(session.sub);
+    const origin = {
+      sourceIp: event.requestContext?.identity?.sourceIp,
+      userAgent: event.headers?.['user-agent']?.slice(0, 512),
+      correlationId: event.requestContext?.requestId,
+    };
+    const decision = await decidePortalAccess(
+      deps.access,
+      account,
+      session,
+      { id: `${event.httpMethod} ${event.resource}`, area: deps.area, zones: ['intranet'], minLoa: 2 },
+      origin,
+    );
+    if (!decision.allowed) return deps.refused({ event, lang, session }, decision);
+    return render({
+      event,
+      lang,
+      session,
+      who: { actor: account?.id, sourceIp: origin.sourceIp, correlationId: origin.correlationId },
+    });
+  };
