@@ -12,6 +12,7 @@ import {
 import { Zone } from '../../libs/config/index.ts';
 import {
   type DepartmentChange,
+  DepartmentChangedError,
   DepartmentExistsError,
   type DepartmentInput,
   DepartmentStore,
@@ -128,13 +129,15 @@ export const adminOperations = (runtime: Runtime) => {
   const registry = new OidcRegistry(doc, table);
   const clientInput = clientInputSchema({ localMode: config.localMode });
 
-  const departmentOf = async (id: string, field = 'departmentId') => {
+  /** The department a path names (404), or a body or query field names (400: the request is wrong). */
+  const departmentOf = async (id: string, field?: string) => {
     const department = await departments.get(id);
-    if (!department)
-      throw new NotFoundError(`there is no department ${id}`, {
-        'invalid-params': [{ name: field, reason: 'unknown department' }],
-      });
-    return department;
+    if (department) return department;
+    if (field)
+      throw new ValidationError(`there is no department ${id}`, [
+        { name: field, reason: 'unknown department; list them with GET /admin/departments' },
+      ]);
+    throw new NotFoundError(`there is no department ${id}`);
   };
   const clientOf = async (id: string) => {
     const client = await getClient(doc, table, id);
@@ -186,7 +189,13 @@ export const adminOperations = (runtime: Runtime) => {
     },
     async updateDepartment(id: string, change: DepartmentChange, who: Who) {
       const before = await departmentOf(id);
-      const after = await departments.update(before, change);
+      let after: Awaited<ReturnType<typeof departments.update>>;
+      try {
+        after = await departments.update(before, change);
+      } catch (err: unknown) {
+        if (err instanceof DepartmentChangedError) throw new ConflictError(err.message);
+        throw err;
+      }
       await record(who, 'admin.department.updated', { department: before.departmentId }, before, after);
       return after;
     },

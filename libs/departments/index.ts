@@ -40,6 +40,10 @@ export class DepartmentExistsError extends Error {
   override readonly name = 'DepartmentExistsError';
 }
 
+export class DepartmentChangedError extends Error {
+  override readonly name = 'DepartmentChangedError';
+}
+
 /** One partition holds them all: a government has dozens of departments, not millions. */
 const keyOf = (id: string) => ({ pk: 'departments', sk: id });
 
@@ -84,14 +88,22 @@ export class DepartmentStore {
   /** Replaces a department with its changed version, only if nobody changed it meanwhile. */
   async update(before: Department, change: DepartmentChange): Promise<Department> {
     const after: Department = { ...before, ...change, updatedAt: this.now().toISOString() };
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...keyOf(before.departmentId), ...after },
-        ConditionExpression: 'updatedAt = :seen',
-        ExpressionAttributeValues: { ':seen': before.updatedAt },
-      }),
-    );
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...keyOf(before.departmentId), ...after },
+          ConditionExpression: 'updatedAt = :seen',
+          ExpressionAttributeValues: { ':seen': before.updatedAt },
+        }),
+      );
+    } catch (err: unknown) {
+      if (isConditionalCheckFailed(err))
+        throw new DepartmentChangedError(
+          `department ${before.departmentId} changed while this change was made; read it again and retry`,
+        );
+      throw err;
+    }
     return after;
   }
 

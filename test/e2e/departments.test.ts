@@ -110,6 +110,29 @@ describe('a client registered through the admin API', () => {
     await signInTo(stack, 'public', { clientId, secret }, citizen);
   });
 
+  it('has its registration replaced with PUT, keeping its department, zone and suspension state', async () => {
+    const replaced = await admin(
+      'PUT',
+      `/clients/${clientId}`,
+      client({ post_logout_redirect_uris: ['http://localhost:9/bye'] }),
+    );
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toMatchObject({
+      post_logout_redirect_uris: ['http://localhost:9/bye'],
+      yitong_disabled: false,
+    });
+    const moved = await admin('PUT', `/clients/${clientId}`, client({ department: 'tax' }));
+    expect(moved.status).toBe(400);
+    const audited = (await auditEvents(stack)).filter(
+      (e) =>
+        e.type === 'admin.client.updated' &&
+        e.client === clientId &&
+        (e.details as { after?: { post_logout_redirect_uris?: unknown } })?.after?.post_logout_redirect_uris,
+    );
+    expect(audited).toHaveLength(1);
+    await signInTo(stack, 'public', { clientId, secret }, citizen);
+  });
+
   it('rotates its secret: the old one stops working, the new one works', async () => {
     const rotated = await admin('POST', `/clients/${clientId}/secret`, { reason: 'yearly rotation' });
     expect(rotated.status).toBe(200);
@@ -137,7 +160,7 @@ describe('invalid client metadata', () => {
     await refused({ redirect_uris: ['https://water.gov.example/cb#x'] }, 400, /fragment/);
     await refused({ zone: 'internet' }, 400, /zone/);
     await refused({ zone: 'intranet' }, 400, /may not register clients in the intranet zone/);
-    await refused({ department: 'nobody' }, 404, /no department nobody/);
+    await refused({ department: 'nobody' }, 400, /no department nobody/);
     await refused({ token_endpoint_auth_method: 'private_key_jwt' }, 400, /jwks or jwks_uri/);
     await refused({ client_name: 'Water bills' }, 409, /already has a client named/);
   });
