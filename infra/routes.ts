@@ -80,21 +80,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // The audit API belongs to the intranet. It is reachable at every entry so that a request
     // from the wrong zone meets the zone policy — refused with 403 and audited — instead of
     // vanishing into a 404; the policy, not the routing, is the rule (see docs/policies.md).
-    routes: [
-      { method: 'GET', path: '/audit/verify', zones: ALL_ZONES },
-      { method: 'GET', path: '/audit/events', zones: ALL_ZONES },
-      { method: 'GET', path: '/audit/events/{eventId}', zones: ALL_ZONES },
-      { method: 'GET', path: '/audit/export', zones: ALL_ZONES },
-      { method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES },
-      // The security console: pages for auditors, an intranet client of the intranet issuer.
-      { method: 'GET', path: '/audit/console', zones: ['intranet'] },
-      { method: 'GET', path: '/audit/console/login', zones: ['intranet'] },
-      { method: 'GET', path: '/audit/console/callback', zones: ['intranet'] },
-      { method: 'POST', path: '/audit/console/logout', zones: ['intranet'] },
-      { method: 'GET', path: '/audit/console/events', zones: ['intranet'] },
-      { method: 'GET', path: '/audit/console/events/{eventId}', zones: ['intranet'] },
-      { method: 'GET', path: '/audit/console/alerts', zones: ['intranet'] },
-    ],
+    // Every route of the API and the security console is matched by path in the function, so
+    // each method of each route reaches it (no API Gateway resource without that method).
+    routes: [{ method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES }],
     tables: { identity: 'read', audit: 'read' },
     auditWriter: true,
     signs: [],
@@ -105,14 +93,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     name: 'admin',
     entry: 'functions/admin/handler.ts',
     load: async () => (await import('../functions/admin/app.ts')).makeHandler,
-    // Intranet only by policy, reachable at every entry for the same reason as audit.
-    routes: [
-      { method: 'GET', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
-      { method: 'PATCH', path: '/admin/clients/{clientId}', zones: ALL_ZONES },
-      { method: 'GET', path: '/admin/licence-types', zones: ALL_ZONES },
-      { method: 'PUT', path: '/admin/licence-types/{typeId}', zones: ALL_ZONES },
-      { method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES },
-    ],
+    // Intranet only by policy, reachable at every entry for the same reason as audit; the API and
+    // the admin console are matched by path in the function, like the audit routes.
+    routes: [{ method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES }],
     tables: { identity: 'readWrite', licences: 'readWrite' },
     auditWriter: true,
     signs: [],

@@ -134,6 +134,64 @@ describe('fuzzing the admin API', () => {
   }, 180_000);
 });
 
+describe('fuzzing the onboarding routes of the admin API', () => {
+  it('refuses bad departments, clients, APIs, staff and tokens clearly and registers nothing', async () => {
+    const registered = async () =>
+      [
+        await itemsOf(stack.tables.identity, 'departments'),
+        await itemsOf(stack.tables.identity, 'department-clients#'),
+        await itemsOf(stack.tables.identity, 'resource-server'),
+        await itemsOf(stack.tables.identity, 'login#'),
+      ].join('|');
+    const before = await registered();
+    const shapes = fc.record(
+      {
+        departmentId: fc.oneof(nasty, jsonValue),
+        name: fc.oneof(nasty, jsonValue),
+        uscc: fc.oneof(nasty, fc.constant('11100000000010001X')),
+        zones: fc.oneof(fc.array(nasty, { maxLength: 4 }), jsonValue),
+        client_name: fc.oneof(nasty, jsonValue),
+        department: fc.oneof(fc.constant('nobody'), nasty),
+        zone: fc.oneof(nasty, fc.constant('internet')),
+        redirect_uris: fc.oneof(fc.array(nasty, { maxLength: 3 }), fc.constant(['https://*.gov.example/cb'])),
+        audience: fc.oneof(nasty, jsonValue),
+        scopes: fc.oneof(fc.array(nasty, { maxLength: 3 }), jsonValue),
+        loginName: fc.oneof(nasty, jsonValue),
+        roles: fc.oneof(fc.array(nasty, { maxLength: 3 }), fc.constant(['citizen'])),
+        expiresInDays: fc.oneof(fc.integer(), jsonValue),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          ['POST', '/admin/departments'],
+          ['PATCH', '/admin/departments/tax'],
+          ['POST', '/admin/departments/tax/registration-tokens'],
+          ['POST', '/admin/clients'],
+          ['PUT', '/admin/clients/fuzz-site'],
+          ['POST', '/admin/clients/fuzz-site/secret'],
+          ['PUT', '/admin/resource-servers'],
+          ['POST', '/admin/staff'],
+          ['PATCH', '/admin/staff/no-such-account'],
+        ),
+        jsonBody(shapes),
+        async ([method, path], body) => {
+          const res = await fetch(`${stack.urls.intranet}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+            body,
+          });
+          expect(res.status, `${method} ${path} ${body.slice(0, 80)}`).toBeGreaterThanOrEqual(400);
+          await expectClear(res, `${method} ${path} ${body.slice(0, 80)}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(await registered()).toBe(before);
+  }, 180_000);
+});
+
 describe('fuzzing the audit API', () => {
   it('GET /audit/events and /audit/export answer any filter with results or a 400 that names it', async () => {
     const params = fc.dictionary(
