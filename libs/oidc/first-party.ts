@@ -66,16 +66,22 @@ export const ensurePortalClient = async (
   issuer: string,
 ): Promise<void> => {
   const secret = await new OidcRegistry(doc, table).stableSecret(spec.secretName);
-  const wanted = portalMetadata(spec, issuer, secret);
-  const existing = await getClient(doc, table, spec.clientId);
-  if (
-    existing?.client_secret === secret &&
-    JSON.stringify(existing.redirect_uris) === JSON.stringify(wanted.redirect_uris) &&
-    existing.yitong_required_acr === wanted.yitong_required_acr
-  )
-    return;
-  // Keep what administrators set on it (a suspension, say); bring the registration up to date.
-  await putClient(doc, table, { ...existing, ...wanted });
+  await ensureClient(doc, table, portalMetadata(spec, issuer, secret));
+};
+
+/**
+ * Stores a registration yitong owns when it is missing or any of its fields differ, keeping
+ * what administrators set on it (a suspension, say). Nothing is written when it is up to date.
+ */
+const ensureClient = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  wanted: ClientMetadata,
+): Promise<void> => {
+  const existing = await getClient(doc, table, wanted.client_id);
+  const current =
+    existing && Object.entries(wanted).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
+  if (!current) await putClient(doc, table, { ...existing, ...wanted });
 };
 
 /** The admin console: administrators, intranet only, password and a second factor. */
@@ -109,13 +115,5 @@ export const CLI_CLIENT: ClientMetadata = {
 };
 
 /** Registers the CLI's client at the intranet issuer when it is missing or changed. */
-export const ensureCliClient = async (doc: DynamoDBDocumentClient, table: string): Promise<void> => {
-  const existing = await getClient(doc, table, CLI_CLIENT.client_id);
-  if (
-    existing &&
-    JSON.stringify({ ...existing, yitong_disabled: undefined }) ===
-      JSON.stringify({ ...existing, ...CLI_CLIENT, yitong_disabled: undefined })
-  )
-    return;
-  await putClient(doc, table, { ...existing, ...CLI_CLIENT });
-};
+export const ensureCliClient = (doc: DynamoDBDocumentClient, table: string): Promise<void> =>
+  ensureClient(doc, table, CLI_CLIENT);
