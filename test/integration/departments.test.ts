@@ -10,7 +10,11 @@ describe('the department store', () => {
   it('creates a department once and refuses a change made from a stale copy', async () => {
     const { doc, tables } = await freshTables();
     let clock = Date.parse('2026-11-28T00:00:00Z');
-    const store = new DepartmentStore(doc, tables.identity, () => new Date((clock += 1000)));
+    const tick = () => {
+      clock += 1000;
+      return new Date(clock);
+    };
+    const store = new DepartmentStore(doc, tables.identity, tick);
     const input = {
       departmentId: 'water',
       name: 'Water Authority',
