@@ -158,7 +158,10 @@ const clientOptions = (command: Command) =>
     .option('--post-logout-uri <url>', 'where to send people after logout (repeat for more)', collect)
     .option('--backchannel-logout-uri <url>', 'where yitong posts logout tokens')
     .option('--grant-types <list>', 'authorization_code,refresh_token (default) or client_credentials')
-    .option('--auth-method <method>', 'client_secret_basic (default), private_key_jwt or none')
+    .option(
+      '--auth-method <method>',
+      'client_secret_basic (default), private_key_jwt, or none (code flow only)',
+    )
     .option('--jwks-uri <url>', "the client's public keys, for private_key_jwt")
     .option('--required-acr <acr>', 'urn:yitong:loa:2 to demand a second factor, :3 a passkey')
     .option('--scope <scopes>', 'scopes it may ask for beyond openid, space separated')
@@ -237,13 +240,37 @@ export const adminCommands = (program: Command): void => {
       .command('registration-token <id>')
       .description('Issue an initial access token for dynamic client registration (shown once)')
       .option('--zones <list>', 'zones it may register in (default: all of the department’s)')
-      .option('--days <n>', 'days it stays valid', positiveInt, 7),
-  ).action(async (id: string, opts: Target & { zones?: string; days: number }) =>
+      .option('--days <n>', 'days it stays valid', positiveInt, 7)
+      .option('--uses <n>', 'how many clients it may register', positiveInt, 1),
+  ).action(async (id: string, opts: Target & { zones?: string; days: number; uses: number }) =>
     out(
       await adminCall(opts, 'POST', `/departments/${encodeURIComponent(id)}/registration-tokens`, {
         expiresInDays: opts.days,
+        uses: opts.uses,
         ...(opts.zones ? { zones: list(opts.zones) } : {}),
       }),
+    ),
+  );
+  withTarget(
+    departments
+      .command('registration-tokens <id>')
+      .description('A department’s initial access tokens: id, uses, expiry and status (never the token)'),
+  ).action(async (id: string, opts: Target) =>
+    out((await adminCall(opts, 'GET', `/departments/${encodeURIComponent(id)}/registration-tokens`)).tokens),
+  );
+  withTarget(
+    departments
+      .command('revoke-registration-token <id> <tokenId>')
+      .description('Revoke an initial access token at once: registrations with it are refused')
+      .requiredOption('--reason <why>', 'recorded in the audit trail'),
+  ).action(async (id: string, tokenId: string, opts: Target & { reason: string }) =>
+    out(
+      await adminCall(
+        opts,
+        'PATCH',
+        `/departments/${encodeURIComponent(id)}/registration-tokens/${encodeURIComponent(tokenId)}`,
+        { revoked: true, reason: opts.reason },
+      ),
     ),
   );
 

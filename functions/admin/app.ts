@@ -10,6 +10,7 @@ import {
   adminOperations,
   ClientStatusChange,
   RegistrationTokenRequest,
+  RegistrationTokenRevocation,
   SecretRotation,
   StaffChange,
   StaffInput,
@@ -78,6 +79,24 @@ export const makeHandler = async (runtime: Runtime) => {
             await ops.issueRegistrationToken(
               param(event, 'departmentId'),
               parseJsonBody(event, RegistrationTokenRequest),
+              who(event, a),
+            ),
+          ),
+      },
+      'GET /admin/departments/{departmentId}/registration-tokens': {
+        privileged,
+        handle: async (event) =>
+          json(200, { tokens: await ops.listRegistrationTokens(param(event, 'departmentId')) }),
+      },
+      'PATCH /admin/departments/{departmentId}/registration-tokens/{tokenId}': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.revokeRegistrationToken(
+              param(event, 'departmentId'),
+              param(event, 'tokenId'),
+              parseJsonBody(event, RegistrationTokenRevocation).reason,
               who(event, a),
             ),
           ),

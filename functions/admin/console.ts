@@ -9,7 +9,7 @@ import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
 import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import type { AdminOperations } from './operations.ts';
+import { type AdminOperations, RegistrationTokenRequest, RegistrationTokenRevocation } from './operations.ts';
 
 interface Page extends PortalPage {
   /** The posted form, read once and checked against the session's CSRF token. */
@@ -165,6 +165,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
         const id = p.event.pathParameters?.departmentId ?? '';
         const department = await ops.department(id);
         const clients = await ops.listClients(id);
+        const tokens = await ops.listRegistrationTokens(id);
         return show(
           p,
           200,
@@ -187,8 +188,16 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
 <div class="field"><label for="grant">Kind 类型</label><select id="grant" name="grant"><option value="site">A site people sign in to 网站</option><option value="machine">A machine client (client credentials) 服务端</option></select></div>
 <div class="field"><label for="required_acr">Assurance it needs 所需保障级别</label><select id="required_acr" name="required_acr"><option value="">any 任意</option><option value="urn:yitong:loa:2">second factor 第二因素</option><option value="urn:yitong:loa:3">passkey 通行密钥</option></select></div>
 <button type="submit">Register 注册</button></form>
-<h2>Self-service registration token 自助注册令牌</h2>
-<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens">${csrf(p)}<div class="field"><label for="days">Valid for (days) 有效天数</label><input type="text" id="days" name="days" value="7"></div><button type="submit" class="secondary">Issue 签发</button></form>`,
+<h2>Self-service registration tokens 自助注册令牌</h2>
+<table class="wide" id="registration-tokens"><thead><tr><th>Token id 令牌编号</th><th>Zones 区域</th><th>Used 已用</th><th>Expires 到期</th><th>Status 状态</th><th></th></tr></thead><tbody>${tokens.map(
+            (t) =>
+              html`<tr data-token="${t.token_id}"><td><code>${t.token_id}</code></td><td>${t.zones.join(', ')}</td><td>${t.used} / ${t.uses}</td><td>${t.expires_at}</td><td>${t.status}</td><td>${
+                t.status === 'revoked'
+                  ? ''
+                  : html`<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens/${t.token_id}/revoke">${csrf(p)}<label for="revoke-${t.token_id}">Reason 原因</label><input type="text" id="revoke-${t.token_id}" name="reason" required><button type="submit" class="secondary">Revoke 吊销</button></form>`
+              }</td></tr>`,
+          )}</tbody></table>
+<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens">${csrf(p)}<div class="filters"><div class="field"><label for="days">Valid for (days) 有效天数</label><input type="text" id="days" name="days" value="7"></div><div class="field"><label for="uses">Registrations it allows 可注册次数</label><input type="text" id="uses" name="uses" value="1"></div></div><button type="submit" class="secondary">Issue 签发</button></form>`,
           `/admin/console/departments/${department.departmentId}`,
         );
       }),
@@ -260,24 +269,34 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
     'POST /admin/console/departments/{departmentId}/registration-tokens': route(
       page(async (p) => {
         const id = p.event.pathParameters?.departmentId ?? '';
-        const days = Number(p.form().get('days') ?? 7);
+        const f = p.form();
         const token = await ops.issueRegistrationToken(
           id,
-          zod(
-            z.object({ expiresInDays: z.number().int().min(1, 'at least 1 day').max(90, 'at most 90 days') }),
-            {
-              expiresInDays: days,
-            },
-          ),
+          zod(RegistrationTokenRequest, {
+            expiresInDays: Number(f.get('days') ?? 7),
+            uses: Number(f.get('uses') ?? 1),
+          }),
           p.who,
         );
         return once(
           p,
           `Registration token for ${id}`,
-          `Valid until ${token.expires_at} in ${token.zones.join(', ')}. Send it to <issuer>/reg as a Bearer token:`,
+          `Token ${token.token_id}: valid until ${token.expires_at} in ${token.zones.join(', ')} for ${token.uses} registration(s). Send it to <issuer>/reg as a Bearer token:`,
           token.initial_access_token,
           `admin/console/departments/${id}`,
         );
+      }),
+    ),
+    'POST /admin/console/departments/{departmentId}/registration-tokens/{tokenId}/revoke': route(
+      page(async (p) => {
+        const id = p.event.pathParameters?.departmentId ?? '';
+        await ops.revokeRegistrationToken(
+          id,
+          p.event.pathParameters?.tokenId ?? '',
+          zod(RegistrationTokenRevocation, { revoked: true, reason: p.form().get('reason') ?? '' }).reason,
+          p.who,
+        );
+        return toDepartment(id);
       }),
     ),
     'GET /admin/console/resource-servers': route(

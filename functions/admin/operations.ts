@@ -26,8 +26,14 @@ import {
   clientMetadataOf,
   createRegistrationToken,
   departmentClientIds,
+  departmentRegistrationTokens,
   newClientSecret,
+  REGISTRATION_TOKEN_MAX_USES,
+  type RegistrationToken,
+  RegistrationTokenNotFoundError,
+  RegistrationTokenRevokedError,
   releaseClientName,
+  revokeRegistrationToken,
 } from '../../libs/oidc/client-registration.ts';
 import {
   type ClientMetadata,
@@ -53,6 +59,32 @@ export const RegistrationTokenRequest = z.strictObject({
   /** Zones the department may register clients in with this token. @default the department's zones */
   zones: z.array(Zone).min(1).max(3).optional(),
   expiresInDays: z.number().int().min(1, 'at least 1 day').max(90, 'at most 90 days').default(7),
+  /** How many clients it may register. @default 1 */
+  uses: z
+    .number()
+    .int()
+    .min(1, 'at least 1 registration')
+    .max(REGISTRATION_TOKEN_MAX_USES, `at most ${REGISTRATION_TOKEN_MAX_USES} registrations`)
+    .default(1),
+});
+
+export const RegistrationTokenRevocation = z.strictObject({
+  revoked: z.literal(true, 'only revoking is possible: send "revoked": true'),
+  reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
+});
+
+/** What an administrator sees of an initial access token: its id and state, never the token. */
+const tokenView = (t: RegistrationToken) => ({
+  token_id: t.tokenId,
+  department: t.department,
+  zones: t.zones,
+  uses: t.uses,
+  used: t.used,
+  status: t.status,
+  created_at: t.createdAt,
+  ...(t.createdBy ? { created_by: t.createdBy } : {}),
+  expires_at: new Date(t.expiresAt * 1000).toISOString(),
+  ...(t.revokedAt ? { revoked_at: t.revokedAt, revoked_by: t.revokedBy, reason: t.revokeReason } : {}),
 });
 
 /** What each role is for (the policies in policies/roles.cedar and zones.cedar give them meaning). */
@@ -210,24 +242,55 @@ export const adminOperations = (runtime: Runtime) => {
           `the ${department.departmentId} department may not use the ${outside.join(', ')} zone(s)`,
           [{ name: 'zones', reason: `choose from ${department.zones.join(', ')}` }],
         );
-      const { token, expiresAt } = await createRegistrationToken(
+      const { token, tokenId, expiresAt } = await createRegistrationToken(
         doc,
         table,
         { department: department.departmentId, zones, createdBy: who.actor },
-        request.expiresInDays * 86_400,
+        { ttlSeconds: request.expiresInDays * 86_400, uses: request.uses },
       );
       const expires = new Date(expiresAt * 1000).toISOString();
-      await record(who, 'admin.registration_token.issued', { department: department.departmentId }, null, {
-        zones,
-        expiresAt: expires,
-      });
+      await record(
+        who,
+        'admin.registration_token.issued',
+        { department: department.departmentId, resource: tokenId },
+        null,
+        { tokenId, zones, uses: request.uses, expiresAt: expires },
+      );
       return {
         initial_access_token: token,
+        token_id: tokenId,
         department: department.departmentId,
         zones,
+        uses: request.uses,
         expires_at: expires,
         registration_endpoints: Object.fromEntries(zones.map((z) => [z, `<${z} issuer>/reg`])),
       };
+    },
+    async listRegistrationTokens(id: string) {
+      const department = await departmentOf(id);
+      return (await departmentRegistrationTokens(doc, table, department.departmentId)).map(tokenView);
+    },
+    async revokeRegistrationToken(id: string, tokenId: string, reason: string, who: Who) {
+      const department = await departmentOf(id);
+      let revoked: RegistrationToken;
+      try {
+        revoked = await revokeRegistrationToken(doc, table, department.departmentId, tokenId, {
+          actor: who.actor,
+          reason,
+        });
+      } catch (err: unknown) {
+        if (err instanceof RegistrationTokenNotFoundError) throw new NotFoundError(err.message);
+        if (err instanceof RegistrationTokenRevokedError) throw new ConflictError(err.message);
+        throw err;
+      }
+      await record(
+        who,
+        'admin.registration_token.revoked',
+        { department: department.departmentId, resource: tokenId, reason },
+        { status: 'active', used: revoked.used, uses: revoked.uses },
+        { status: 'revoked', used: revoked.used, uses: revoked.uses },
+      );
+      return tokenView(revoked);
     },
     async listClients(departmentId: string) {
       const department = await departmentOf(departmentId, 'department');

@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { registrationTokenIdOf } from '../../libs/oidc/client-registration.ts';
 
 type Ctx = KoaContextWithOIDC;
 type Next = () => Promise<void>;
@@ -50,6 +51,7 @@ export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: 
     await audit.append({ ...base, type: 'token.revoked' });
   } else if (route in REGISTRATION_EVENTS) {
     // Self-service (RFC 7591/7592): the client is the subject of the act; no person is signed in.
+    const initial = ctx.oidc.entities.InitialAccessToken;
     const client = ctx.oidc.entities.Client as unknown as
       | { clientId?: string; yitong_department?: string }
       | undefined;
@@ -60,7 +62,11 @@ export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: 
       client: client?.clientId ?? (ctx.params as { clientId?: string } | undefined)?.clientId,
       department: client?.yitong_department,
       type: ok ? REGISTRATION_EVENTS[route]! : 'client.registration_refused',
-      details: { endpoint: route },
+      // Which initial access token was used (or tried), by its non-secret id.
+      details: {
+        endpoint: route,
+        ...(initial ? { registrationToken: registrationTokenIdOf(initial.jti) } : {}),
+      },
     });
   } else if (route === 'end_session_confirm' && ok) {
     await audit.append({ ...base, type: 'session.logout', outcome: 'success', reason: undefined });

@@ -123,6 +123,11 @@ export const EVENT_TYPES = {
     en: 'Registration token issued to a department',
     zh: '向部门签发注册令牌',
   },
+  'admin.registration_token.revoked': {
+    retention: 'security',
+    en: 'Registration token revoked',
+    zh: '吊销注册令牌',
+  },
   'admin.client.created': {
     retention: 'security',
     en: 'Client registered by an administrator',

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { epochSeconds, IDENTITY_INDEXES, isConditionalCheckFailed, isExpired } from '../store/index.ts';
+import { rememberBrowserOrigins } from './cors.ts';
 
 /** Models oidc-provider revokes by grant id; only these carry the `grantKey` index attribute. */
 export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
@@ -92,6 +93,8 @@ export class DynamoOidcAdapter implements Adapter {
         },
       }),
     );
+    // Every way a client is stored passes here: note where its pages may call from (CORS).
+    if (this.model === 'Client') await rememberBrowserOrigins(this.deps.doc, this.deps.tableName, payload);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

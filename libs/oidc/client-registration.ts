@@ -1,112 +1,65 @@
-import { randomBytes } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
 import { epochSeconds, isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 import { ACR_VALUES } from './assurance.ts';
+import { departmentClientProblems } from './client-rules.ts';
 import type { ClientMetadata } from './registry.ts';
 
 /** The registration policy every initial access token carries (oidc-provider runs it on register and update). */
 export const DEPARTMENT_REGISTRATION_POLICY = 'yitong-department';
-
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * What is wrong with a redirect (or logout, or back-channel) address, in words that say how
- * to fix it; undefined when it is fine. Plain http is for loopback addresses in local mode only.
- */
-export const addressProblem = (
-  value: string,
-  options: { readonly localMode: boolean },
-): string | undefined => {
-  if (value.includes('*')) return 'wildcards are not allowed: register each address in full';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL such as https://service.gov.example/callback';
-  }
-  if (url.hash || value.includes('#')) return 'must not have a fragment (#…)';
-  if (url.username || url.password) return 'must not carry a user name or password';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && options.localMode && LOOPBACK.has(url.hostname)) return undefined;
-  return options.localMode
-    ? 'use https (plain http is allowed only for localhost)'
-    : 'use https (plain http is allowed only for loopback addresses in local mode)';
-};
-
-const address = (localMode: boolean) =>
-  z.string().superRefine((value, ctx) => {
-    const problem = addressProblem(value, { localMode });
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
 
 const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /**
  * A client as an administrator (admin API, CLI, console) registers it. Secrets are made by
  * yitong and shown once; `private_key_jwt` clients bring their keys (`jwks` or `jwks_uri`).
+ * Grants, authentication, subject type and addresses are judged by the one set of client rules
+ * (client-rules.ts) on the very metadata that will be stored, as dynamic registration is.
  */
+const ClientInputObject = z.strictObject({
+  client_name: z.string().trim().min(2, 'at least 2 characters').max(100),
+  department: z.string().min(1).max(40),
+  zone: Zone,
+  redirect_uris: z.array(z.string().max(2000)).max(10).default([]),
+  post_logout_redirect_uris: z.array(z.string().max(2000)).max(10).default([]),
+  backchannel_logout_uri: z.string().max(2000).optional(),
+  grant_types: z.array(z.string().max(100)).min(1).max(5).default(['authorization_code', 'refresh_token']),
+  token_endpoint_auth_method: z.string().max(50).default('client_secret_basic'),
+  /** Department clients are always pairwise; named only to be refused clearly when it is not. */
+  subject_type: z.string().max(20).optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+  jwks_uri: z.string().max(2000).optional(),
+  required_acr: z.enum(ACR_VALUES as unknown as [string, ...string[]]).optional(),
+  /** Scopes the client may ask for, beyond openid. */
+  scope: z
+    .string()
+    .max(1000)
+    .refine((s) => s.split(' ').every((t) => scopeToken.test(t)), 'space-separated scope names')
+    .optional(),
+  sector_identifier_uri: z.string().max(2000).optional(),
+  require_pushed_authorization_requests: z.boolean().default(false),
+  dpop_bound_access_tokens: z.boolean().default(false),
+});
+export type ClientInput = z.infer<typeof ClientInputObject>;
+
 export const clientInputSchema = (options: { readonly localMode: boolean }) =>
-  z
-    .strictObject({
-      client_name: z.string().trim().min(2, 'at least 2 characters').max(100),
-      department: z.string().min(1).max(40),
-      zone: Zone,
-      redirect_uris: z.array(address(options.localMode)).max(10).default([]),
-      post_logout_redirect_uris: z.array(address(options.localMode)).max(10).default([]),
-      backchannel_logout_uri: address(options.localMode).optional(),
-      grant_types: z
-        .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
-        .min(1)
-        .default(['authorization_code', 'refresh_token']),
-      token_endpoint_auth_method: z
-        .enum(['client_secret_basic', 'private_key_jwt', 'none'])
-        .default('client_secret_basic'),
-      jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
-      jwks_uri: address(options.localMode).optional(),
-      required_acr: z.enum(ACR_VALUES as unknown as [string, ...string[]]).optional(),
-      /** Scopes the client may ask for, beyond openid. */
-      scope: z
-        .string()
-        .max(1000)
-        .refine((s) => s.split(' ').every((t) => scopeToken.test(t)), 'space-separated scope names')
-        .optional(),
-      sector_identifier_uri: address(false).optional(),
-      require_pushed_authorization_requests: z.boolean().default(false),
-      dpop_bound_access_tokens: z.boolean().default(false),
-    })
-    .superRefine((c, ctx) => {
-      if (c.grant_types.includes('authorization_code') && c.redirect_uris.length === 0)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['redirect_uris'],
-          message: 'a site that signs people in needs at least one redirect URI',
-        });
-      if (c.token_endpoint_auth_method === 'private_key_jwt' && !c.jwks && !c.jwks_uri) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['jwks'],
-          message: 'private_key_jwt needs the client’s public keys: give jwks or jwks_uri',
-        });
-      }
-      if (c.jwks && c.jwks_uri)
-        ctx.addIssue({ code: 'custom', path: ['jwks_uri'], message: 'give jwks or jwks_uri, not both' });
-      if (c.token_endpoint_auth_method === 'none' && c.grant_types.includes('client_credentials'))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['grant_types'],
-          message: 'client_credentials needs a confidential client (a secret or keys)',
-        });
-      if (c.grant_types.includes('refresh_token') && !c.grant_types.includes('authorization_code'))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['grant_types'],
-          message: 'refresh_token comes with authorization_code',
-        });
-    });
-export type ClientInput = z.infer<ReturnType<typeof clientInputSchema>>;
+  ClientInputObject.superRefine((input, ctx) => {
+    for (const problem of departmentClientProblems(clientMetadataOf(input, { clientId: 'new' }), options))
+      ctx.addIssue({
+        code: 'custom',
+        path: problem.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+        message: problem.reason,
+      });
+  });
 
 /** A new, random client secret (256 bits). */
 export const newClientSecret = (): string => randomBytes(32).toString('base64url');
@@ -127,6 +80,7 @@ export const clientMetadataOf = (
   grant_types: input.grant_types,
   response_types: input.grant_types.includes('authorization_code') ? ['code'] : [],
   token_endpoint_auth_method: input.token_endpoint_auth_method,
+  subject_type: input.subject_type ?? 'pairwise',
   ...(input.jwks ? { jwks: input.jwks } : {}),
   ...(input.jwks_uri ? { jwks_uri: input.jwks_uri } : {}),
   ...(input.scope ? { scope: input.scope } : {}),
@@ -195,7 +149,24 @@ export const releaseClientName = (
   name: string,
 ) => doc.send(new DeleteCommand({ TableName: table, Key: nameKey(department, name) }));
 
-const registrationTokenKey = (jti: string) => ({ pk: `registration-token#${jti}`, sk: 'registration-token' });
+/** How many clients one initial access token may register at most. */
+export const REGISTRATION_TOKEN_MAX_USES = 100;
+
+/**
+ * The non-secret id of an initial access token: a hash of it. Administrators list and revoke
+ * tokens by it, and the audit trail names it; nothing stored or shown lets one rebuild the token.
+ */
+export const registrationTokenIdOf = (token: string): string =>
+  `iat_${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+
+const registrationTokenKey = (tokenId: string) => ({
+  pk: `registration-token#${tokenId}`,
+  sk: 'registration-token',
+});
+const departmentTokensKey = (department: string, tokenId: string) => ({
+  pk: `department-registration-tokens#${department}`,
+  sk: tokenId,
+});
 
 export interface RegistrationGrant {
   readonly department: string;
@@ -203,47 +174,222 @@ export interface RegistrationGrant {
   readonly createdBy?: string;
 }
 
+/** An initial access token as administrators see it: never the token itself. */
+export interface RegistrationToken extends RegistrationGrant {
+  readonly tokenId: string;
+  /** How many clients it may register, and how many it has. */
+  readonly uses: number;
+  readonly used: number;
+  readonly createdAt: string;
+  readonly expiresAt: number;
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+  readonly revokeReason?: string;
+  readonly status: 'active' | 'used up' | 'revoked' | 'expired';
+}
+
+const recordOf = (item: Record<string, unknown>): RegistrationToken => {
+  const uses = Number(item.uses ?? 0);
+  const used = Number(item.used ?? 0);
+  const expiresAt = Number(item.expiresAt);
+  return {
+    tokenId: String(item.tokenId),
+    department: String(item.department),
+    zones: item.zones as Zone[],
+    ...(typeof item.createdBy === 'string' ? { createdBy: item.createdBy } : {}),
+    uses,
+    used,
+    createdAt: String(item.createdAt),
+    expiresAt,
+    ...(typeof item.revokedAt === 'string'
+      ? {
+          revokedAt: item.revokedAt,
+          revokedBy: item.revokedBy as string | undefined,
+          revokeReason: item.revokeReason as string | undefined,
+        }
+      : {}),
+    status:
+      typeof item.revokedAt === 'string'
+        ? 'revoked'
+        : expiresAt <= epochSeconds()
+          ? 'expired'
+          : used >= uses
+            ? 'used up'
+            : 'active',
+  };
+};
+
+/** Why a token may not register a client (in words for the department), or undefined. */
+export const registrationTokenRefusal = (token: RegistrationToken | undefined): string | undefined => {
+  if (!token) return 'this initial access token is not issued to a department';
+  switch (token.status) {
+    case 'revoked':
+      return `this initial access token was revoked (${token.revokedAt}); ask an administrator for a new one`;
+    case 'expired':
+      return 'this initial access token has expired; ask an administrator for a new one';
+    case 'used up':
+      return `this initial access token is used up (${token.used} of ${token.uses} registrations); ask an administrator for a new one`;
+    default:
+      return undefined;
+  }
+};
+
 /**
  * Issues an OIDC Dynamic Client Registration initial access token (RFC 7591) for a
  * department: the opaque token oidc-provider finds through its adapter, carrying the
- * department registration policy, and a record of which department and zones it is for.
+ * department registration policy, and a record, by the token's non-secret id, of which
+ * department and zones it is for and how many registrations it has left.
  */
 export const createRegistrationToken = async (
   doc: DynamoDBDocumentClient,
   table: string,
   grant: RegistrationGrant,
-  ttlSeconds: number,
-): Promise<{ token: string; expiresAt: number }> => {
+  options: { readonly ttlSeconds: number; readonly uses: number },
+): Promise<{ token: string; tokenId: string; expiresAt: number }> => {
   const jti = randomBytes(32).toString('base64url');
+  const tokenId = registrationTokenIdOf(jti);
   const iat = epochSeconds();
-  const exp = iat + ttlSeconds;
+  const exp = iat + options.ttlSeconds;
+  // The department's list first: a token is usable only once its record exists, and a list
+  // entry whose record is missing is skipped, so a failure between the writes leaves no usable half.
   await doc.send(
     new PutCommand({
       TableName: table,
-      Item: { ...registrationTokenKey(jti), ...grant, expiresAt: exp },
+      Item: { ...departmentTokensKey(grant.department, tokenId), expiresAt: exp },
+    }),
+  );
+  await doc.send(
+    new PutCommand({
+      TableName: table,
+      Item: {
+        ...registrationTokenKey(tokenId),
+        ...grant,
+        tokenId,
+        uses: options.uses,
+        used: 0,
+        createdAt: new Date(iat * 1000).toISOString(),
+        expiresAt: exp,
+      },
     }),
   );
   await new DynamoOidcAdapter('InitialAccessToken', { doc, tableName: table }).upsert(
     jti,
     { iat, exp, jti, kind: 'InitialAccessToken', policies: [DEPARTMENT_REGISTRATION_POLICY] },
-    ttlSeconds,
+    options.ttlSeconds,
   );
-  return { token: jti, expiresAt: exp };
+  return { token: jti, tokenId, expiresAt: exp };
 };
 
-/** The department and zones an initial access token was issued for. */
-export const registrationGrantOf = async (
+/** An initial access token's record by its non-secret id; undefined once it has expired. */
+export const registrationTokenOf = async (
   doc: DynamoDBDocumentClient,
   table: string,
-  jti: string,
-): Promise<RegistrationGrant | undefined> => {
+  tokenId: string,
+): Promise<RegistrationToken | undefined> => {
   const { Item } = await doc.send(
-    new GetCommand({ TableName: table, Key: registrationTokenKey(jti), ConsistentRead: true }),
+    new GetCommand({ TableName: table, Key: registrationTokenKey(tokenId), ConsistentRead: true }),
   );
   if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= epochSeconds())) return undefined;
-  return {
-    department: String(Item.department),
-    zones: Item.zones as Zone[],
-    createdBy: Item.createdBy as string | undefined,
-  };
+  return recordOf(Item);
+};
+
+/** A department's initial access tokens that have not expired, newest first. */
+export const departmentRegistrationTokens = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  department: string,
+): Promise<RegistrationToken[]> => {
+  const listed = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `department-registration-tokens#${department}` },
+  });
+  const tokens = await Promise.all(listed.map((i) => registrationTokenOf(doc, table, String(i.sk))));
+  return tokens
+    .filter((t): t is RegistrationToken => t?.department === department)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+};
+
+export class RegistrationTokenRefusedError extends Error {
+  override readonly name = 'RegistrationTokenRefusedError';
+}
+
+/**
+ * Uses one registration of a token, atomically: the count goes up only while it is below the
+ * token's uses and the token is neither revoked nor expired, so two concurrent registrations
+ * cannot both take a single-use token. Throws RegistrationTokenRefusedError saying why not.
+ */
+export const consumeRegistrationToken = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  tokenId: string,
+): Promise<RegistrationToken> => {
+  try {
+    const { Attributes } = await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: registrationTokenKey(tokenId),
+        UpdateExpression: 'SET #used = #used + :one, lastUsedAt = :at',
+        ConditionExpression:
+          'attribute_exists(pk) AND #used < #uses AND attribute_not_exists(revokedAt) AND expiresAt > :now',
+        ExpressionAttributeNames: { '#used': 'used', '#uses': 'uses' },
+        ExpressionAttributeValues: { ':one': 1, ':now': epochSeconds(), ':at': new Date().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return recordOf(Attributes!);
+  } catch (err: unknown) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    const current = await registrationTokenOf(doc, table, tokenId);
+    throw new RegistrationTokenRefusedError(
+      registrationTokenRefusal(current) ?? 'this initial access token was used up by another registration',
+    );
+  }
+};
+
+export class RegistrationTokenNotFoundError extends Error {
+  override readonly name = 'RegistrationTokenNotFoundError';
+}
+export class RegistrationTokenRevokedError extends Error {
+  override readonly name = 'RegistrationTokenRevokedError';
+}
+
+/** Revokes a department's token at once; revoking it twice is refused, so each revocation is one act. */
+export const revokeRegistrationToken = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  department: string,
+  tokenId: string,
+  by: { readonly actor?: string; readonly reason: string },
+): Promise<RegistrationToken> => {
+  try {
+    const { Attributes } = await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: registrationTokenKey(tokenId),
+        UpdateExpression: 'SET revokedAt = :at, revokedBy = :by, revokeReason = :reason',
+        ConditionExpression:
+          'attribute_exists(pk) AND department = :department AND attribute_not_exists(revokedAt) AND expiresAt > :now',
+        ExpressionAttributeValues: {
+          ':at': new Date().toISOString(),
+          ':by': by.actor ?? 'unknown',
+          ':reason': by.reason,
+          ':department': department,
+          ':now': epochSeconds(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return recordOf(Attributes!);
+  } catch (err: unknown) {
+    if (!isConditionalCheckFailed(err)) throw err;
+    const current = await registrationTokenOf(doc, table, tokenId);
+    if (current?.department !== department)
+      throw new RegistrationTokenNotFoundError(
+        `the ${department} department has no unexpired registration token ${tokenId}`,
+      );
+    throw new RegistrationTokenRevokedError(
+      `registration token ${tokenId} was already revoked (${current.revokedAt})`,
+    );
+  }
 };

@@ -114,6 +114,12 @@ export const CLI_CLIENT: ClientMetadata = {
   yitong_required_acr: 'urn:yitong:loa:2',
 };
 
+/** yitong's own clients: the only ones with public subjects, and the CLI the only one with device code. */
+export const FIRST_PARTY_CLIENT_IDS: ReadonlySet<string> = new Set([
+  ...FIRST_PARTY_PORTALS.map((p) => p.clientId),
+  CLI_CLIENT.client_id,
+]);
+
 /** Registers the CLI's client at the intranet issuer when it is missing or changed. */
 export const ensureCliClient = (doc: DynamoDBDocumentClient, table: string): Promise<void> =>
   ensureClient(doc, table, CLI_CLIENT);

@@ -17,12 +17,27 @@ import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 import { type BackchannelQueue, rememberDelivery } from './backchannel.ts';
 import {
-  addressProblem,
   ClientNameTakenError,
   claimClientName,
+  consumeRegistrationToken,
   DEPARTMENT_REGISTRATION_POLICY,
-  registrationGrantOf,
+  newClientSecret,
+  RegistrationTokenRefusedError,
+  registrationTokenIdOf,
+  registrationTokenOf,
+  registrationTokenRefusal,
+  releaseClientName,
 } from './client-registration.ts';
+import {
+  type ClientProblem,
+  clientAccessProblems,
+  departmentClientProblems,
+  describeProblems,
+  privilegedMetadataProblems,
+  SELF_SERVICE_YITONG_METADATA,
+} from './client-rules.ts';
+import { browserOriginsOf, isBrowserOrigin } from './cors.ts';
+import { FIRST_PARTY_CLIENT_IDS } from './first-party.ts';
 import type { OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
@@ -96,6 +111,16 @@ export interface ProviderDeps {
 }
 
 const SIGNING_ALGS = ['ES256'] as const;
+
+/** Endpoints a client calls itself (CORS is decided per client there); discovery and JWKS stay open. */
+const CLIENT_CORS_PATHS = new Set([
+  '/token',
+  '/me',
+  '/token/introspection',
+  '/token/revocation',
+  '/device/auth',
+  '/request',
+]);
 
 /** yitong's own APIs: their resource indicator is `<issuer>/<path>`. */
 export const OWN_APIS = [
@@ -200,6 +225,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         enabled: true,
         initialAccessToken: true,
         issueRegistrationAccessToken: true,
+        // Secrets are made in one place, alike for administrators and for self-service.
+        secretFactory: () => newClientSecret(),
         policies: {
           [DEPARTMENT_REGISTRATION_POLICY]: (ctx, properties) =>
             departmentRegistrationPolicy(deps, ctx, properties as Record<string, unknown>),
@@ -246,6 +273,13 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       },
     },
     pkce: { required: () => true },
+    // Only a browser client (a public client) calls the token endpoints from a page, and only
+    // from the web origins of its redirect URIs. Preflights are judged before oidc-provider
+    // sees them (below), as it cannot know the client of a preflight.
+    clientBasedCORS: (_ctx, origin, client) =>
+      origin !== 'null' &&
+      (client as unknown as ClientWithExtras).yitong_disabled !== (true as unknown) &&
+      browserOriginsOf(client.metadata()).includes(origin),
     // Code flow only: no implicit or hybrid responses put tokens in the front channel.
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],
@@ -275,11 +309,19 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     extraClientMetadata: {
       properties: [...CLIENT_EXTRA_METADATA],
-      validator: (_ctx, key, value) => {
+      validator: (_ctx, key, value, metadata) => {
         if (key === 'yitong_zone' && value !== deps.zone) {
           throw new errors.InvalidClientMetadata(
             `this client belongs to the ${String(value)} zone, not ${deps.zone}`,
           );
+        }
+        // Every time a client is loaded, however it was stored: the rules of who may obtain
+        // what hold, so a registration that slipped past them (or predates them) cannot be used.
+        if (key === 'yitong_zone') {
+          const problems = clientAccessProblems(metadata, {
+            firstParty: FIRST_PARTY_CLIENT_IDS.has(String(metadata.client_id)),
+          });
+          if (problems.length) throw new errors.InvalidClientMetadata(describeProblems(problems));
         }
         if (key === 'yitong_required_acr' && value !== undefined && !ACR_VALUES.includes(String(value))) {
           throw new errors.InvalidClientMetadata(
@@ -390,6 +432,31 @@ export const createProvider = (deps: ProviderDeps): Provider => {
   // API Gateway appends the caller's address to any X-Forwarded-For the caller sent: trust only the last.
   provider.maxIpsCount = 1;
 
+  // oidc-provider answers every CORS preflight with the caller's origin, since a preflight
+  // names no client. Here a preflight to an endpoint clients call is answered only for the web
+  // origin of a browser client registered at this issuer; any other origin gets a refusal.
+  provider.use(async (ctx, next) => {
+    const origin = ctx.get('Origin');
+    if (ctx.method !== 'OPTIONS' || !origin || !ctx.get('Access-Control-Request-Method')) return next();
+    const path = basePath && ctx.path.startsWith(`${basePath}/`) ? ctx.path.slice(basePath.length) : ctx.path;
+    if (!CLIENT_CORS_PATHS.has(path)) return next();
+    const allowed = await isBrowserOrigin(deps.doc, deps.identityTable, deps.zone, origin, async (id) => {
+      try {
+        return (await provider.Client.find(id))?.metadata();
+      } catch {
+        return undefined; // a client that no longer loads welcomes nobody
+      }
+    });
+    if (allowed) return next();
+    ctx.vary('Origin');
+    ctx.status = 403;
+    ctx.type = 'json';
+    ctx.body = {
+      error: 'invalid_request',
+      error_description: `${origin} is not the web origin of a browser client registered at this issuer`,
+    };
+  });
+
   // Back-channel logout is the only way other sites learn of a logout: retry a failed delivery.
   const delays = deps.backchannelRetryDelaysMs ?? [250, 1000];
   const prototype = provider.Client.prototype as unknown as {
@@ -421,12 +488,28 @@ export const createProvider = (deps: ProviderDeps): Provider => {
   return provider;
 };
 
+/** RFC 7591's error for bad metadata, with a description that says what to fix. */
+const metadataRefusal = (problems: readonly ClientProblem[]) => {
+  // A redirect URI has its own error code (the class's own description is about authorization requests).
+  const refusal = problems[0]?.field.startsWith('redirect_uris')
+    ? new errors.InvalidRedirectUri()
+    : new errors.InvalidClientMetadata(describeProblems(problems));
+  refusal.error_description = describeProblems(problems);
+  return refusal;
+};
+const tokenRefusal = (description: string) => {
+  const refusal = new errors.InvalidToken();
+  refusal.error_description = description;
+  return refusal;
+};
+
 /**
  * The registration policy of department self-service: the client belongs to the department
  * the initial access token was issued for (or, on an update, the one it already belongs to),
- * in this issuer's zone only if the department may use it; addresses follow the same rules as
- * the admin API; names are unique within the department; nobody registers a client disabled
- * or moves one to another department.
+ * in this issuer's zone only if the department may use it; it follows the same client rules as
+ * the admin API; yitong's own metadata is computed here or kept, never taken from the request
+ * (a department may only demand a higher level for its own client); names are unique within
+ * the department; and only then does the registration use up one use of its token, atomically.
  */
 const departmentRegistrationPolicy = async (
   deps: ProviderDeps,
@@ -434,17 +517,20 @@ const departmentRegistrationPolicy = async (
   properties: Record<string, unknown>,
 ): Promise<void> => {
   const initial = ctx.oidc.entities.InitialAccessToken;
-  const existing = ctx.oidc.entities.Client as unknown as ClientWithExtras | undefined;
+  const existing = ctx.oidc.entities.Client;
+  const current = (existing?.metadata() ?? {}) as Record<string, unknown>;
   let department: string | undefined;
   let zones: readonly string[] = [];
+  let tokenId: string | undefined;
   if (initial) {
-    const grant = await registrationGrantOf(deps.doc, deps.identityTable, initial.jti);
-    if (!grant)
-      throw new errors.InvalidClientMetadata('this initial access token is not issued to a department');
-    department = grant.department;
-    zones = grant.zones;
-  } else if (existing?.yitong_department) {
-    department = existing.yitong_department;
+    tokenId = registrationTokenIdOf(initial.jti);
+    const token = await registrationTokenOf(deps.doc, deps.identityTable, tokenId);
+    const refused = registrationTokenRefusal(token);
+    if (refused || !token) throw tokenRefusal(refused ?? 'unknown initial access token');
+    department = token.department;
+    zones = token.zones;
+  } else if (typeof current.yitong_department === 'string') {
+    department = current.yitong_department;
     zones = [deps.zone];
   }
   if (!department) throw new errors.InvalidClientMetadata('the client has no department');
@@ -459,43 +545,46 @@ const departmentRegistrationPolicy = async (
     throw new errors.InvalidClientMetadata(
       `${department} may register clients in the ${record.zones.join(', ')} zone(s) with this token, not at the ${deps.zone} issuer`,
     );
-  properties.yitong_department = department;
-  properties.yitong_zone = deps.zone;
-  properties.yitong_disabled = (existing?.yitong_disabled as unknown) === true;
-  const localMode = deps.allowLoopbackRequests === true;
-  for (const key of ['redirect_uris', 'post_logout_redirect_uris'] as const) {
-    const values = properties[key];
-    for (const uri of Array.isArray(values) ? values : []) {
-      const problem = addressProblem(String(uri), { localMode });
-      if (problem) {
-        // RFC 7591's error code, with a description that says what to fix (the class's own
-        // description is about authorization requests).
-        const refusal = new errors.InvalidRedirectUri();
-        refusal.error_description = `${key}: ${String(uri)}: ${problem}`;
-        throw refusal;
-      }
-    }
-  }
-  for (const key of ['backchannel_logout_uri', 'jwks_uri'] as const) {
-    if (typeof properties[key] === 'string') {
-      const problem = addressProblem(properties[key] as string, { localMode });
-      if (problem) throw new errors.InvalidClientMetadata(`${key}: ${problem}`);
-    }
-  }
+  // yitong's metadata as yitong sets it: kept from the client as it is, with its department and zone.
+  const kept: Record<string, unknown> = Object.fromEntries(
+    Object.entries(current).filter(
+      ([key]) => key.startsWith('yitong_') && !SELF_SERVICE_YITONG_METADATA.has(key),
+    ),
+  );
+  Object.assign(kept, {
+    yitong_department: department,
+    yitong_zone: deps.zone,
+    yitong_disabled: current.yitong_disabled === true,
+  });
+  const privileged = privilegedMetadataProblems(properties, kept);
+  if (privileged.length) throw metadataRefusal(privileged);
+  for (const key of Object.keys(properties))
+    if (key.startsWith('yitong_') && !SELF_SERVICE_YITONG_METADATA.has(key)) delete properties[key];
+  Object.assign(properties, kept);
+
+  const problems = departmentClientProblems(properties, { localMode: deps.allowLoopbackRequests === true });
+  if (problems.length) throw metadataRefusal(problems);
   if (typeof properties.client_name !== 'string' || properties.client_name.trim().length < 2)
     throw new errors.InvalidClientMetadata(
       'client_name: give the name people will see, at least 2 characters',
     );
+  // The provider's own checks, before anything is written or a use of the token is spent.
+  await (ctx.oidc.provider.Client as unknown as { validate(m: unknown): Promise<void> }).validate(
+    structuredClone(properties),
+  );
+  const clientId = String(properties.client_id);
   try {
-    await claimClientName(
-      deps.doc,
-      deps.identityTable,
-      department,
-      properties.client_name,
-      String(properties.client_id),
-    );
+    await claimClientName(deps.doc, deps.identityTable, department, properties.client_name, clientId);
   } catch (err: unknown) {
     if (err instanceof ClientNameTakenError) throw new errors.InvalidClientMetadata(err.message);
     throw err;
+  }
+  if (!tokenId) return;
+  try {
+    await consumeRegistrationToken(deps.doc, deps.identityTable, tokenId);
+  } catch (err: unknown) {
+    if (!(err instanceof RegistrationTokenRefusedError)) throw err;
+    await releaseClientName(deps.doc, deps.identityTable, department, properties.client_name);
+    throw tokenRefusal(err.message);
   }
 };

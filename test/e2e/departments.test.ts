@@ -178,7 +178,11 @@ describe('self-service with an initial access token (RFC 7591 and 7592)', () => 
   let token: string;
 
   it('registers a client that completes a full sign-in, and manages it with its own token', async () => {
-    const issued = await admin('POST', '/departments/water/registration-tokens', { expiresInDays: 1 });
+    // Two registrations: this one, and the refused attempts below (a refusal uses none).
+    const issued = await admin('POST', '/departments/water/registration-tokens', {
+      expiresInDays: 1,
+      uses: 2,
+    });
     expect(issued.status).toBe(201);
     token = ((await issued.json()) as { initial_access_token: string }).initial_access_token;
 

@@ -1,0 +1,323 @@
+/**
+ * Attacks on client registration (issue #14, findings 3 and 6): dynamic registration that
+ * skips the admin API's client rules, initial access tokens that never run out and cannot be
+ * revoked, and CORS preflights that welcome any origin. Every one must be refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import type { Zone } from '../../libs/config/index.ts';
+import { auditEvents } from '../support/audit.ts';
+import { CALLBACK, createPerson, registerClient, signInTo, tokensFor } from '../support/oidc-flow.ts';
+import { startTestStack } from '../support/stack.ts';
+
+let stack: LocalStack;
+let adminToken: string;
+
+const admin = (method: string, path: string, body?: unknown) =>
+  fetch(`${stack.urls.intranet}/admin${path}`, {
+    method,
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+/** A fresh initial access token for a department, as an administrator issues it. */
+const initialToken = async (department: string, request: Record<string, unknown> = {}) => {
+  const res = await admin('POST', `/departments/${department}/registration-tokens`, request);
+  expect(res.status).toBe(201);
+  return (await res.json()) as { initial_access_token: string; token_id?: string; uses?: number };
+};
+
+let names = 0;
+/** An RFC 7591 registration at a zone's issuer with an initial access token. */
+const register = (zone: Zone, token: string, metadata: Record<string, unknown>) =>
+  fetch(`${stack.urls[zone]}/reg`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: `Attack client ${++names}`, ...metadata }),
+  });
+const oauthError = async (res: Response) =>
+  (await res.json()) as { error?: string; error_description?: string; client_id?: string };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  await registerClient(stack, 'intranet', 'clients-console');
+  const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+  adminToken = (
+    await tokensFor(stack, 'intranet', 'clients-console', person, {
+      resource: `${stack.urls.intranet}/admin`,
+      scope: 'openid admin',
+    })
+  ).access_token;
+}, 120_000);
+afterAll(() => stack?.stop());
+
+describe('dynamic registration follows the admin API’s client rules', () => {
+  it('refuses a public (auth method none) client_credentials client, so nobody issues licences with a bare client_id', async () => {
+    const { initial_access_token } = await initialToken('transport', { zones: ['extranet'] });
+    const res = await register('extranet', initial_access_token, {
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'none',
+    });
+    if (res.status === 201) {
+      // The attack as found: a token for licence issuance with only a client_id, then a licence.
+      const { client_id } = await oauthError(res);
+      const token = await fetch(`${stack.urls.extranet}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: client_id!,
+          resource: `${stack.urls.extranet}/licences`,
+          scope: 'licences:issue',
+        }),
+      });
+      const { access_token } = (await token.json()) as { access_token?: string };
+      const issued = await fetch(`${stack.urls.extranet}/licences`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${access_token}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'attack-clients-none',
+        },
+        body: JSON.stringify({
+          type: 'driving-permit',
+          holder: { loginName: 'zhang.san' },
+          claims: DEMO_DRIVING_PERMIT_CLAIMS,
+        }),
+      });
+      expect(
+        { registration: res.status, token: token.status, licence: issued.status },
+        'a secretless client obtained a licences:issue token and issued a licence',
+      ).toEqual({ registration: 400, token: 401, licence: 401 });
+    }
+    expect(res.status).toBe(400);
+    const error = await oauthError(res);
+    expect(error.error).toBe('invalid_client_metadata');
+    expect(error.error_description).toMatch(/client_credentials needs a confidential client/);
+  });
+
+  it('refuses subject_type public, so a department never learns a citizen’s internal account id', async () => {
+    const { initial_access_token } = await initialToken('housing', { uses: 2 });
+    const res = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+      subject_type: 'public',
+    });
+    if (res.status === 201) {
+      const body = (await res.json()) as { client_id: string; client_secret: string };
+      const citizen = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+      const tokens = await signInTo(
+        stack,
+        'public',
+        { clientId: body.client_id, secret: body.client_secret },
+        citizen,
+      );
+      expect(tokens.claims()?.sub, 'the citizen’s sub is the internal account id').not.toBe(
+        citizen.accountId,
+      );
+    }
+    expect(res.status).toBe(400);
+    const error = await oauthError(res);
+    expect(error.error).toBe('invalid_client_metadata');
+    expect(error.error_description).toMatch(/subject_type.*pairwise/);
+    // The same registration without it gets pairwise subjects.
+    const fine = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(fine.status).toBe(201);
+    expect(await fine.json()).toMatchObject({ subject_type: 'pairwise' });
+  });
+
+  it('refuses the device_code grant, which only yitong’s own CLI may use', async () => {
+    const { initial_access_token } = await initialToken('housing');
+    const res = await register('public', initial_access_token, {
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'none',
+      subject_type: 'public',
+    });
+    if (res.status === 201) {
+      const { client_id } = await oauthError(res);
+      const device = await fetch(`${stack.urls.public}/device/auth`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: client_id!, scope: 'openid' }),
+      });
+      expect(device.status, 'a department client started a device authorization').not.toBe(200);
+    }
+    expect(res.status).toBe(400);
+    expect((await oauthError(res)).error_description).toMatch(/device_code/);
+  });
+
+  it('refuses privileged yitong metadata it did not compute itself, but keeps yitong_required_acr', async () => {
+    const { initial_access_token } = await initialToken('housing', { uses: 3 });
+    for (const privileged of [
+      { yitong_disabled: false, yitong_zone: 'intranet' },
+      { yitong_resources: ['https://example.gov/admin'] },
+      { yitong_anything: true },
+    ]) {
+      const res = await register('public', initial_access_token, {
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'client_secret_basic',
+        ...privileged,
+      });
+      expect(res.status, JSON.stringify(privileged)).toBe(400);
+      expect((await oauthError(res)).error_description).toMatch(/yitong_/);
+    }
+    const stepUp = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+      yitong_required_acr: 'urn:yitong:loa:2',
+    });
+    expect(stepUp.status).toBe(201);
+    expect(await stepUp.json()).toMatchObject({
+      yitong_required_acr: 'urn:yitong:loa:2',
+      yitong_department: 'housing',
+      yitong_disabled: false,
+    });
+  });
+});
+
+describe('initial access tokens', () => {
+  it('are single use by default: a second registration is refused with a clear error', async () => {
+    const { initial_access_token } = await initialToken('housing');
+    const metadata = { redirect_uris: [CALLBACK], token_endpoint_auth_method: 'client_secret_basic' };
+    const first = await register('public', initial_access_token, metadata);
+    expect(first.status).toBe(201);
+    const second = await register('public', initial_access_token, metadata);
+    expect(second.status).toBe(401);
+    const error = await oauthError(second);
+    expect(error.error).toBe('invalid_token');
+    expect(error.error_description).toMatch(/used up/);
+  });
+
+  it('cannot be used twice by two concurrent registrations', async () => {
+    const { initial_access_token } = await initialToken('housing');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        register('public', initial_access_token, {
+          redirect_uris: [CALLBACK],
+          token_endpoint_auth_method: 'client_secret_basic',
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 401, 401, 401, 401, 401]);
+  });
+
+  it('are listed for their department and can be revoked; a revoked token is refused', async () => {
+    const issued = await initialToken('housing', { uses: 5 });
+    const listed = await admin('GET', '/departments/housing/registration-tokens');
+    expect(listed.status).toBe(200);
+    const { tokens } = (await listed.json()) as {
+      tokens: Array<Record<string, unknown>>;
+    };
+    const mine = tokens.find((t) => t.token_id === issued.token_id);
+    expect(mine).toMatchObject({ department: 'housing', uses: 5, used: 0, status: 'active' });
+    expect(JSON.stringify(tokens)).not.toContain(issued.initial_access_token);
+
+    const registered = await register('public', issued.initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(registered.status).toBe(201);
+    const clientId = ((await registered.json()) as { client_id: string }).client_id;
+    const used = await auditEvents(stack);
+    expect(
+      used.filter(
+        (e) =>
+          e.type === 'client.registered' &&
+          e.client === clientId &&
+          e.department === 'housing' &&
+          (e.details as { registrationToken?: string }).registrationToken === issued.token_id,
+      ),
+    ).toHaveLength(1);
+
+    const revoked = await admin('PATCH', `/departments/housing/registration-tokens/${issued.token_id}`, {
+      revoked: true,
+      reason: 'sent to the wrong team',
+    });
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toMatchObject({ status: 'revoked', used: 1 });
+    expect(
+      (await auditEvents(stack)).filter(
+        (e) => e.type === 'admin.registration_token.revoked' && e.reason === 'sent to the wrong team',
+      ),
+    ).toHaveLength(1);
+    const refused = await register('public', issued.initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(refused.status).toBe(401);
+    expect((await oauthError(refused)).error_description).toMatch(/revoked/);
+  });
+
+  it('refuse a uses count out of bounds with a problem that names the field', async () => {
+    const res = await admin('POST', '/departments/housing/registration-tokens', { uses: 0 });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toMatch(/uses/);
+  });
+});
+
+describe('CORS at the token endpoints', () => {
+  const preflight = (path: string, origin: string, method: string, headers?: string) =>
+    fetch(`${stack.urls.public}${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': method,
+        ...(headers ? { 'access-control-request-headers': headers } : {}),
+      },
+    });
+
+  it('does not welcome an unknown origin to /token or /me', async () => {
+    for (const [path, method, headers] of [
+      ['/token', 'POST', 'dpop'],
+      ['/me', 'GET', 'authorization'],
+    ] as const) {
+      const res = await preflight(path, 'https://evil.example', method, headers);
+      expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it('welcomes the web origin of a registered browser client (and only that client’s)', async () => {
+    const spa = await admin('POST', '/clients', {
+      client_name: 'Housing app in the browser',
+      department: 'housing',
+      zone: 'public',
+      redirect_uris: ['https://housing-app.example/callback'],
+      token_endpoint_auth_method: 'none',
+    });
+    expect(spa.status).toBe(201);
+    const { client_id } = (await spa.json()) as { client_id: string };
+    const ok = await preflight('/token', 'https://housing-app.example', 'POST', 'dpop');
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://housing-app.example');
+    // A confidential client's origin needs no CORS: its server talks to the token endpoint.
+    await admin('POST', '/clients', {
+      client_name: 'Housing server-side site',
+      department: 'housing',
+      zone: 'public',
+      redirect_uris: ['https://housing-site.example/callback'],
+    });
+    const server = await preflight('/token', 'https://housing-site.example', 'POST', 'dpop');
+    expect(server.headers.get('access-control-allow-origin')).toBeNull();
+    // The browser client's origin is not welcome at another zone's issuer.
+    const elsewhere = await fetch(`${stack.urls.extranet}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://housing-app.example', 'access-control-request-method': 'POST' },
+    });
+    expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
+    // The actual request from another origin is refused even for that client.
+    const actual = await fetch(`${stack.urls.public}/token`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id }),
+    });
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
