@@ -183,6 +183,117 @@ describe('dynamic registration follows the admin API’s client rules', () => {
   });
 });
 
+describe('one set of client rules on both paths', () => {
+  /** Each rule once: what is asked for, and the words both paths refuse it with. */
+  const RULES: ReadonlyArray<readonly [string, Record<string, unknown>, RegExp]> = [
+    [
+      'none only with the code flow',
+      { grant_types: ['client_credentials'], redirect_uris: [], token_endpoint_auth_method: 'none' },
+      /client_credentials needs a confidential client/,
+    ],
+    [
+      'client_credentials only with a secret or keys',
+      {
+        grant_types: ['authorization_code', 'client_credentials'],
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'none',
+      },
+      /client_credentials needs a confidential client/,
+    ],
+    ['department clients are pairwise', { redirect_uris: [CALLBACK], subject_type: 'public' }, /pairwise/],
+    [
+      'no device code for department clients',
+      { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], redirect_uris: [] },
+      /device code grant is only for yitong/,
+    ],
+    [
+      'no implicit grant',
+      { grant_types: ['implicit'], redirect_uris: [CALLBACK] },
+      /implicit is not allowed/,
+    ],
+    [
+      'no password grant',
+      { grant_types: ['password'], redirect_uris: [CALLBACK] },
+      /password is not allowed/,
+    ],
+    [
+      'refresh tokens come with the code flow',
+      { grant_types: ['refresh_token', 'client_credentials'], redirect_uris: [] },
+      /refresh_token comes with authorization_code/,
+    ],
+    [
+      'full https addresses',
+      { redirect_uris: ['https://*.housing.example/cb'] },
+      /wildcards are not allowed/,
+    ],
+    [
+      'private_key_jwt brings keys',
+      { redirect_uris: [CALLBACK], token_endpoint_auth_method: 'private_key_jwt' },
+      /jwks or jwks_uri/,
+    ],
+  ];
+
+  it('refuses each rule alike at the admin API (problem+json naming the field) and at /reg (invalid_client_metadata)', async () => {
+    const { initial_access_token } = await initialToken('housing', { uses: 2 });
+    for (const [rule, metadata, words] of RULES) {
+      const viaAdmin = await admin('POST', '/clients', {
+        client_name: `Rule ${rule}`,
+        department: 'housing',
+        zone: 'public',
+        token_endpoint_auth_method: 'client_secret_basic',
+        ...metadata,
+      });
+      expect(viaAdmin.status, rule).toBe(400);
+      const problem = (await viaAdmin.json()) as {
+        'invalid-params'?: Array<{ name: string; reason: string }>;
+      };
+      expect(
+        problem['invalid-params']?.some((p) => words.test(p.reason)),
+        `${rule}: ${JSON.stringify(problem)}`,
+      ).toBe(true);
+
+      const viaRegistration = await register('public', initial_access_token, {
+        token_endpoint_auth_method: 'client_secret_basic',
+        ...metadata,
+      });
+      expect(viaRegistration.status, rule).toBe(400);
+      const error = await oauthError(viaRegistration);
+      expect(['invalid_client_metadata', 'invalid_redirect_uri'], rule).toContain(error.error);
+      expect(error.error_description, rule).toMatch(words);
+    }
+    // Refusals spent none of the token's two uses.
+    const tokens = (await (await admin('GET', '/departments/housing/registration-tokens')).json()) as {
+      tokens: Array<{ token_id: string; used: number }>;
+    };
+    expect(tokens.tokens.every((t) => t.used <= 1)).toBe(true);
+  });
+
+  it('holds for a client stored around them (or before them): it cannot obtain a token', async () => {
+    await registerClient(stack, 'extranet', 'transport-stored', {
+      client_secret: undefined,
+      redirect_uris: [],
+      response_types: [],
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'none',
+    });
+    const token = await fetch(`${stack.urls.extranet}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'transport-stored',
+        resource: `${stack.urls.extranet}/licences`,
+        scope: 'licences:issue',
+      }),
+    });
+    expect(token.status).toBeGreaterThanOrEqual(400);
+    expect(token.status).toBeLessThan(500);
+    const refusal = (await token.json()) as { access_token?: string; error_description?: string };
+    expect(refusal.access_token).toBeUndefined();
+    expect(refusal.error_description).toMatch(/client_credentials needs a confidential client/);
+  });
+});
+
 describe('initial access tokens', () => {
   it('are single use by default: a second registration is refused with a clear error', async () => {
     const { initial_access_token } = await initialToken('housing');
