@@ -240,6 +240,7 @@ describe('docs/departments.md', () => {
       'admin.client.created',
       'admin.registration_token.issued',
       'client.registered',
+      'admin.registration_token.revoked',
       'admin.resource_server.updated',
       'admin.client.secret_rotated',
       'admin.client.updated',
