@@ -82,6 +82,40 @@ describe('the admin console in a real browser', () => {
     await context.close();
   });
 
+  it('issues a registration token for a number of uses, lists it by id only, and revokes it', async () => {
+    const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/admin/console`);
+    await signInWithTotp(page, person.username, person.password, person.totpSecret!);
+    await page.getByRole('link', { name: 'housing', exact: true }).click();
+    await page.getByLabel('Registrations it allows 可注册次数').fill('2');
+    await page.getByRole('button', { name: 'Issue 签发' }).click();
+    await see(page.locator('h1'), 'Registration token for housing');
+    const token = (await page.locator('#once').textContent())!.trim();
+
+    await page.getByRole('link', { name: 'Back 返回' }).click();
+    const row = page.locator('#registration-tokens tr[data-token]').first();
+    await see(row.locator('td').nth(2), '0 / 2');
+    expect(await page.content()).not.toContain(token);
+    expect(await seriousViolations(page)).toEqual([]);
+    await row.getByLabel('Reason 原因').fill('sent to the wrong team');
+    await row.getByRole('button', { name: 'Revoke 吊销' }).click();
+    await see(page.locator('#registration-tokens tr[data-token]').first().locator('td').nth(4), 'revoked');
+    const refused = await fetch(`${stack.urls.public}/reg`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Too late', redirect_uris: [CALLBACK] }),
+    });
+    expect(refused.status).toBe(401);
+    expect(
+      (await auditEvents(stack)).filter(
+        (e) => e.type === 'admin.registration_token.revoked' && e.actor === person.accountId,
+      ),
+    ).toHaveLength(1);
+    await context.close();
+  });
+
   it('refuses a civil servant who is not an administrator', async () => {
     const person = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
     const context = await newContext(browser, 'en');

@@ -159,6 +159,8 @@ describe('fuzzing the onboarding routes of the admin API', () => {
         loginName: fc.oneof(nasty, jsonValue),
         roles: fc.oneof(fc.array(nasty, { maxLength: 3 }), fc.constant(['citizen'])),
         expiresInDays: fc.oneof(fc.integer(), jsonValue),
+        uses: fc.oneof(fc.integer(), jsonValue),
+        revoked: fc.oneof(fc.boolean(), jsonValue),
       },
       { requiredKeys: [] },
     );
@@ -168,6 +170,7 @@ describe('fuzzing the onboarding routes of the admin API', () => {
           ['POST', '/admin/departments'],
           ['PATCH', '/admin/departments/tax'],
           ['POST', '/admin/departments/tax/registration-tokens'],
+          ['PATCH', '/admin/departments/tax/registration-tokens/iat_no-such-token'],
           ['POST', '/admin/clients'],
           ['PUT', '/admin/clients/fuzz-site'],
           ['POST', '/admin/clients/fuzz-site/secret'],
