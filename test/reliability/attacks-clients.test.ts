@@ -268,6 +268,71 @@ describe('one set of client rules on both paths', () => {
     expect(tokens.tokens.every((t) => t.used <= 1)).toBe(true);
   });
 
+  it('holds for RFC 7592 updates, which keep yitong’s metadata and cannot lift a suspension', async () => {
+    const { initial_access_token } = await initialToken('housing');
+    const res = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    const created = (await res.json()) as Record<string, unknown> & {
+      client_id: string;
+      registration_client_uri: string;
+      registration_access_token: string;
+    };
+    let accessToken = created.registration_access_token;
+    const update = async (metadata: Record<string, unknown>) => {
+      const {
+        registration_access_token: _rat,
+        registration_client_uri: _uri,
+        ...current
+      } = (await (
+        await fetch(created.registration_client_uri, { headers: { authorization: `Bearer ${accessToken}` } })
+      ).json()) as Record<string, unknown>;
+      const {
+        client_secret: _secret,
+        client_id_issued_at: _at,
+        client_secret_expires_at: _exp,
+        ...body
+      } = {
+        ...current,
+        ...metadata,
+      };
+      const put = await fetch(created.registration_client_uri, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await put.json()) as Record<string, unknown>;
+      if (put.ok) accessToken = String(answer.registration_access_token);
+      return { status: put.status, answer };
+    };
+    // Sending back what it read is fine.
+    expect((await update({ client_name: 'Housing renamed' })).status).toBe(200);
+    const machine = await update({ grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' });
+    expect(machine.status).toBe(400);
+    expect(String(machine.answer.error_description)).toMatch(
+      /client_credentials needs a confidential client/,
+    );
+    expect((await update({ subject_type: 'public' })).status).toBe(400);
+
+    expect(
+      (await admin('PATCH', `/clients/${created.client_id}`, { disabled: true, reason: 'under review' }))
+        .status,
+    ).toBe(200);
+    const lift = await update({ yitong_disabled: false });
+    expect(lift.status).toBe(400);
+    expect(String(lift.answer.error_description)).toMatch(/yitong_disabled/);
+    const stored = (await (await admin('GET', `/clients/${created.client_id}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(stored).toMatchObject({
+      yitong_disabled: true,
+      client_name: 'Housing renamed',
+      subject_type: 'pairwise',
+    });
+  });
+
   it('holds for a client stored around them (or before them): it cannot obtain a token', async () => {
     await registerClient(stack, 'extranet', 'transport-stored', {
       client_secret: undefined,
