@@ -310,6 +310,40 @@ export const departmentRegistrationTokens = async (
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 };
 
+/**
+ * One conditional update of a token's record: the updated token, or undefined when the
+ * condition failed (the record as it is then tells why).
+ */
+const updateToken = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  tokenId: string,
+  update: {
+    readonly set: string;
+    readonly condition: string;
+    readonly values: Record<string, unknown>;
+    readonly names?: Record<string, string>;
+  },
+): Promise<RegistrationToken | undefined> => {
+  try {
+    const { Attributes } = await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: registrationTokenKey(tokenId),
+        UpdateExpression: update.set,
+        ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND ${update.condition}`,
+        ...(update.names ? { ExpressionAttributeNames: update.names } : {}),
+        ExpressionAttributeValues: { ...update.values, ':now': epochSeconds() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return recordOf(Attributes!);
+  } catch (err: unknown) {
+    if (isConditionalCheckFailed(err)) return undefined;
+    throw err;
+  }
+};
+
 export class RegistrationTokenRefusedError extends Error {
   override readonly name = 'RegistrationTokenRefusedError';
 }
@@ -324,27 +358,17 @@ export const consumeRegistrationToken = async (
   table: string,
   tokenId: string,
 ): Promise<RegistrationToken> => {
-  try {
-    const { Attributes } = await doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: registrationTokenKey(tokenId),
-        UpdateExpression: 'SET #used = #used + :one, lastUsedAt = :at',
-        ConditionExpression:
-          'attribute_exists(pk) AND #used < #uses AND attribute_not_exists(revokedAt) AND expiresAt > :now',
-        ExpressionAttributeNames: { '#used': 'used', '#uses': 'uses' },
-        ExpressionAttributeValues: { ':one': 1, ':now': epochSeconds(), ':at': new Date().toISOString() },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return recordOf(Attributes!);
-  } catch (err: unknown) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    const current = await registrationTokenOf(doc, table, tokenId);
-    throw new RegistrationTokenRefusedError(
-      registrationTokenRefusal(current) ?? 'this initial access token was used up by another registration',
-    );
-  }
+  const used = await updateToken(doc, table, tokenId, {
+    set: 'SET #used = #used + :one, lastUsedAt = :at',
+    condition: '#used < #uses',
+    names: { '#used': 'used', '#uses': 'uses' },
+    values: { ':one': 1, ':at': new Date().toISOString() },
+  });
+  if (used) return used;
+  throw new RegistrationTokenRefusedError(
+    registrationTokenRefusal(await registrationTokenOf(doc, table, tokenId)) ??
+      'this initial access token was used up by another registration',
+  );
 };
 
 export class RegistrationTokenNotFoundError extends Error {
@@ -362,34 +386,23 @@ export const revokeRegistrationToken = async (
   tokenId: string,
   by: { readonly actor?: string; readonly reason: string },
 ): Promise<RegistrationToken> => {
-  try {
-    const { Attributes } = await doc.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: registrationTokenKey(tokenId),
-        UpdateExpression: 'SET revokedAt = :at, revokedBy = :by, revokeReason = :reason',
-        ConditionExpression:
-          'attribute_exists(pk) AND department = :department AND attribute_not_exists(revokedAt) AND expiresAt > :now',
-        ExpressionAttributeValues: {
-          ':at': new Date().toISOString(),
-          ':by': by.actor ?? 'unknown',
-          ':reason': by.reason,
-          ':department': department,
-          ':now': epochSeconds(),
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
+  const revoked = await updateToken(doc, table, tokenId, {
+    set: 'SET revokedAt = :at, revokedBy = :by, revokeReason = :reason',
+    condition: 'department = :department',
+    values: {
+      ':at': new Date().toISOString(),
+      ':by': by.actor ?? 'unknown',
+      ':reason': by.reason,
+      ':department': department,
+    },
+  });
+  if (revoked) return revoked;
+  const current = await registrationTokenOf(doc, table, tokenId);
+  if (current?.department !== department)
+    throw new RegistrationTokenNotFoundError(
+      `the ${department} department has no unexpired registration token ${tokenId}`,
     );
-    return recordOf(Attributes!);
-  } catch (err: unknown) {
-    if (!isConditionalCheckFailed(err)) throw err;
-    const current = await registrationTokenOf(doc, table, tokenId);
-    if (current?.department !== department)
-      throw new RegistrationTokenNotFoundError(
-        `the ${department} department has no unexpired registration token ${tokenId}`,
-      );
-    throw new RegistrationTokenRevokedError(
-      `registration token ${tokenId} was already revoked (${current.revokedAt})`,
-    );
-  }
+  throw new RegistrationTokenRevokedError(
+    `registration token ${tokenId} was already revoked (${current.revokedAt})`,
+  );
 };
