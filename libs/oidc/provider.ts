@@ -11,6 +11,7 @@ import Provider, {
 import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
+import { isTransient } from '../http/problem.ts';
 import type { Signer } from '../keys/index.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
@@ -276,10 +277,12 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     // Only a browser client (a public client) calls the token endpoints from a page, and only
     // from the web origins of its redirect URIs. Preflights are judged before oidc-provider
     // sees them (below), as it cannot know the client of a preflight.
-    clientBasedCORS: (_ctx, origin, client) =>
-      origin !== 'null' &&
-      (client as unknown as ClientWithExtras).yitong_disabled !== (true as unknown) &&
-      browserOriginsOf(client.metadata()).includes(origin),
+    clientBasedCORS: (_ctx, origin, client) => {
+      const metadata = client.metadata();
+      return (
+        origin !== 'null' && metadata.yitong_disabled !== true && browserOriginsOf(metadata).includes(origin)
+      );
+    },
     // Code flow only: no implicit or hybrid responses put tokens in the front channel.
     responseTypes: ['code'],
     clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],
@@ -440,13 +443,27 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     if (ctx.method !== 'OPTIONS' || !origin || !ctx.get('Access-Control-Request-Method')) return next();
     const path = basePath && ctx.path.startsWith(`${basePath}/`) ? ctx.path.slice(basePath.length) : ctx.path;
     if (!CLIENT_CORS_PATHS.has(path)) return next();
-    const allowed = await isBrowserOrigin(deps.doc, deps.identityTable, deps.zone, origin, async (id) => {
-      try {
-        return (await provider.Client.find(id))?.metadata();
-      } catch {
-        return undefined; // a client that no longer loads welcomes nobody
-      }
-    });
+    let allowed: boolean;
+    try {
+      allowed = await isBrowserOrigin(deps.doc, deps.identityTable, deps.zone, origin, async (id) => {
+        try {
+          return (await provider.Client.find(id))?.metadata();
+        } catch (err: unknown) {
+          if (isTransient(err)) throw err;
+          return undefined; // a client that no longer loads welcomes nobody
+        }
+      });
+    } catch (err: unknown) {
+      if (!isTransient(err)) throw err;
+      // A busy store is a reason to retry the preflight, not a server fault.
+      ctx.status = 503;
+      ctx.set('retry-after', '1');
+      ctx.body = {
+        error: 'temporarily_unavailable',
+        error_description: 'the service is busy; retry in a second',
+      };
+      return;
+    }
     if (allowed) return next();
     ctx.vary('Origin');
     ctx.status = 403;
