@@ -82,6 +82,52 @@ describe('the admin console in a real browser', () => {
     await context.close();
   });
 
+  it('files an auditor for a second administrator, who approves it and gets the one-time password', async () => {
+    const first = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await signInWithTotp(page, first.username, first.password, first.totpSecret!);
+    await see(page.locator('h1'), 'Staff 人员');
+    await page.getByLabel('Login name 登录名').fill('console.auditor');
+    await page.getByLabel('Full name 姓名').fill('Console Auditor');
+    await page.getByLabel('Department 部门').fill('tax');
+    await page.locator('#new-role-auditor').check();
+    await page.getByRole('button', { name: 'Create 创建' }).click();
+    await see(page.locator('h1'), /^Waiting for a second administrator/);
+    const requestId = (await page.locator('#request code').textContent())!.trim();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The requester cannot approve it.
+    await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await page
+      .locator(`#staff-requests tr[data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve 批准' })
+      .click();
+    await see(page.locator('#error-summary'), /another administrator must approve it/);
+    await context.close();
+
+    const second = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const other = await newContext(browser, 'en');
+    const page2 = await other.newPage();
+    await page2.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await signInWithTotp(page2, second.username, second.password, second.totpSecret!);
+    await page2
+      .locator(`#staff-requests tr[data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve 批准' })
+      .click();
+    await see(page2.locator('h1'), 'Created console.auditor');
+    expect((await page2.locator('#once').textContent())!.trim().length).toBeGreaterThanOrEqual(16);
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter((e) => e.type === 'admin.role_request.created' && e.actor === first.accountId),
+    ).toHaveLength(1);
+    expect(
+      trail.filter((e) => e.type === 'admin.role_request.approved' && e.actor === second.accountId),
+    ).toHaveLength(1);
+    await other.close();
+  });
+
   it('refuses a civil servant who is not an administrator', async () => {
     const person = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
     const context = await newContext(browser, 'en');
