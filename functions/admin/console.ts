@@ -123,6 +123,15 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
   const STAFF_ROLES = Role.options.filter((r) => r !== 'citizen' && r !== 'company');
   const roleBoxes = (prefix: string) =>
     html`<fieldset><legend>Roles 角色</legend>${STAFF_ROLES.map((r) => html`<div><input type="checkbox" id="${prefix}-role-${r}" name="roles" value="${r}"${new Html(r === 'staff' ? ' checked' : '')}> <label for="${prefix}-role-${r}" style="display:inline">${r}</label></div>`)}</fieldset>`;
+  /** A new staff account's one-time password, shown once to the administrator who made it. */
+  const created = (p: Page, account: { loginName: string; one_time_password: string }) =>
+    once(
+      p,
+      `Created ${account.loginName}`,
+      'The one-time password; at the first sign-in it must be changed and a second factor set up:',
+      account.one_time_password,
+      'admin/console/staff',
+    );
   /** A privileged change waits for a second administrator: say so, with the request to approve. */
   const filed = (p: Page, request: { requestId: string; expiresAt: string }) =>
     show(
@@ -336,13 +345,7 @@ ${roleBoxes('change')}<button type="submit">Change roles 修改角色</button></
           p.who,
         );
         if (!outcome.done) return filed(p, outcome.request);
-        return once(
-          p,
-          `Created ${outcome.result.loginName}`,
-          'The one-time password; at the first sign-in it must be changed and a second factor set up:',
-          outcome.result.one_time_password,
-          'admin/console/staff',
-        );
+        return created(p, outcome.result);
       }),
     ),
     'POST /admin/console/staff/change': route(
@@ -361,13 +364,7 @@ ${roleBoxes('change')}<button type="submit">Change roles 修改角色</button></
         p.form();
         const approved = await ops.approveStaffRequest(p.event.pathParameters?.requestId ?? '', p.who);
         if (!('one_time_password' in approved)) return toStaff();
-        return once(
-          p,
-          `Created ${approved.loginName}`,
-          'The one-time password; at the first sign-in it must be changed and a second factor set up:',
-          approved.one_time_password,
-          'admin/console/staff',
-        );
+        return created(p, approved);
       }),
     ),
     'POST /admin/console/staff-requests/{requestId}/reject': route(
