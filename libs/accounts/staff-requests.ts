@@ -47,7 +47,12 @@ export class StaffRequestStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
   ) {}
+
+  private get nowSeconds(): number {
+    return epochSeconds(this.now());
+  }
 
   async create(
     request: Pick<StaffRequest, 'kind' | 'accountId' | 'rolesBefore' | 'change' | 'requestedBy'>,
@@ -55,8 +60,8 @@ export class StaffRequestStore {
     const item = StaffRequest.parse({
       ...request,
       requestId: randomUUID(),
-      requestedAt: new Date().toISOString(),
-      expiresAt: epochSeconds() + STAFF_REQUEST_SECONDS,
+      requestedAt: this.now().toISOString(),
+      expiresAt: this.nowSeconds + STAFF_REQUEST_SECONDS,
       status: 'pending',
     });
     await this.doc.send(
@@ -73,7 +78,7 @@ export class StaffRequestStore {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: PARTITION, sk: requestId }, ConsistentRead: true }),
     );
-    if (!Item || Number(Item.expiresAt) <= epochSeconds()) return undefined;
+    if (!Item || Number(Item.expiresAt) <= this.nowSeconds) return undefined;
     return StaffRequest.parse(Item);
   }
 
@@ -86,7 +91,7 @@ export class StaffRequestStore {
     });
     return items
       .map((item) => StaffRequest.parse(item))
-      .filter((r) => r.status === 'pending' && r.expiresAt > epochSeconds())
+      .filter((r) => r.status === 'pending' && r.expiresAt > this.nowSeconds)
       .sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
   }
 
@@ -103,9 +108,9 @@ export class StaffRequestStore {
           ExpressionAttributeValues: {
             ':s': status,
             ':by': by,
-            ':at': new Date().toISOString(),
+            ':at': this.now().toISOString(),
             ':pending': 'pending',
-            ':now': epochSeconds(),
+            ':now': this.nowSeconds,
           },
         }),
       );
