@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
+import { t } from '../../libs/login/index.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
 import { CALLBACK, createPerson, signInTo } from '../support/oidc-flow.ts';
@@ -18,6 +19,8 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
+
+const ENROL_TITLE = t('en', 'enrolTitle');
 
 const signInWithTotp = async (page: Page, username: string, password: string, secret: string) => {
   await page.getByLabel('Login name').fill(username);
@@ -117,12 +120,28 @@ describe('the admin console in a real browser', () => {
       .getByRole('button', { name: 'Approve 批准' })
       .click();
     await see(page2.locator('h1'), 'Created console.auditor');
-    expect((await page2.locator('#once').textContent())!.trim().length).toBeGreaterThanOrEqual(16);
+    const oneTime = (await page2.locator('#once').textContent())!.trim();
+    expect(oneTime.length).toBeGreaterThanOrEqual(16);
     expect(await roleRequestTrail(stack, first.accountId, second.accountId)).toEqual({
       requested: 1,
       approved: 1,
     });
     await other.close();
+
+    // The new auditor's first sign-in: a new password, then a second factor, before anything else.
+    const auditorContext = await newContext(browser, 'en', { bypassCSP: true });
+    const first3 = await auditorContext.newPage();
+    await first3.goto(`${stack.urls.intranet}/audit/console`);
+    await first3.getByLabel('Login name').fill('console.auditor');
+    await first3.getByLabel(/^Password$/).fill(oneTime);
+    await first3.getByRole('button', { name: /^Sign in$/ }).click();
+    await see(first3.locator('h1'), 'Choose your own password');
+    expect(await seriousViolations(first3)).toEqual([]);
+    await first3.getByLabel(/^Password$/).fill('a sentence only the auditor knows');
+    await first3.getByLabel('New password again').fill('a sentence only the auditor knows');
+    await first3.getByRole('button', { name: 'Continue' }).click();
+    await see(first3.locator('h1'), ENROL_TITLE);
+    await auditorContext.close();
   });
 
   it('refuses a civil servant who is not an administrator', async () => {
