@@ -4,7 +4,14 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { AccountStore, DisplayName, LoginName, Role } from '../libs/accounts/index.ts';
+import {
+  AccountStore,
+  DisplayName,
+  grantsPrivilegedRole,
+  LoginName,
+  PRIVILEGED_ROLES,
+  Role,
+} from '../libs/accounts/index.ts';
 import { DynamoAuditLog } from '../libs/audit/index.ts';
 import { createDynamoClient } from '../libs/store/index.ts';
 
@@ -78,10 +85,27 @@ export const accountsCommand = (program: Command): void => {
     )
     .option('--department <id>', "the staff member's department")
     .option('--email <address>', 'where account messages go', parseWith(z.email(), 'email'))
+    .option(
+      '--break-glass <reason>',
+      `needed for ${PRIVILEGED_ROLES.join(' or ')}: creates it without a second administrator, audited as break-glass (say why)`,
+      parseWith(
+        z.string().trim().min(10, 'say why, in at least 10 characters').max(500),
+        'break-glass reason',
+      ),
+    )
     .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
     .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
     .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
     .action(async (opts) => {
+      // Granting admin or auditor takes two administrators through the admin API; this command
+      // writes the store directly with the operator's AWS credentials, so it is the break-glass
+      // path: refused without a stated reason, and audited as such.
+      const privileged = grantsPrivilegedRole([], opts.roles);
+      if (privileged && !opts.breakGlass)
+        throw new InvalidArgumentError(
+          `roles: ${PRIVILEGED_ROLES.join(' and ')} take two administrators (yitong staff create, then yitong staff approve by another); ` +
+            'only in an emergency, add --break-glass "<why>"',
+        );
       const where = await target(opts);
       const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
       const password = randomBytes(12).toString('base64url');
@@ -94,18 +118,40 @@ export const accountsCommand = (program: Command): void => {
         department: opts.department,
         email: opts.email,
         identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
+        oneTimePassword: true,
       });
-      await new DynamoAuditLog(doc, where.tables.audit).append({
-        type: 'account.created',
-        outcome: 'success',
-        zone: 'intranet',
-        actor: `cli:${userInfo().username}`,
-        subject: account.id,
-        details: { kind: account.kind, roles: account.roles },
-      });
+      const actor = `cli:${userInfo().username}`;
+      await new DynamoAuditLog(doc, where.tables.audit).append(
+        privileged
+          ? {
+              type: 'account.break_glass',
+              outcome: 'success',
+              zone: 'intranet',
+              actor,
+              subject: account.id,
+              reason: opts.breakGlass,
+              details: {
+                kind: account.kind,
+                roles: account.roles,
+                awsProfile: process.env.AWS_PROFILE ?? null,
+              },
+            }
+          : {
+              type: 'account.created',
+              outcome: 'success',
+              zone: 'intranet',
+              actor,
+              subject: account.id,
+              details: { kind: account.kind, roles: account.roles },
+            },
+      );
       process.stdout.write(
         `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
-          'Give it to the person through a separate channel; they should change it at /password/change.\n',
+          'Give it to the person through a separate channel; at the first sign-in they must choose a new password' +
+          `${account.kind === 'staff' ? ' and set up a second factor' : ''} before anything else.\n` +
+          (privileged
+            ? 'This was a break-glass grant: it is in the audit trail as account.break_glass.\n'
+            : ''),
       );
       doc.destroy();
     });

@@ -354,6 +354,87 @@ export const adminCommands = (program: Command): void => {
     ),
   );
 
+  const staff = program
+    .command('staff')
+    .description(
+      'Staff accounts and roles; admin and auditor take two administrators (one asks, another approves)',
+    );
+  withTarget(
+    staff
+      .command('create')
+      .description(
+        'Create a staff account with a one-time password (shown once); with admin or auditor, only a request another administrator approves',
+      )
+      .requiredOption('--login-name <name>')
+      .requiredOption('--display-name <name>')
+      .requiredOption('--roles <list>', 'e.g. staff,department-officer')
+      .option('--department <id>')
+      .option('--email <address>'),
+  ).action(
+    async (
+      opts: Target & {
+        loginName: string;
+        displayName: string;
+        roles: string;
+        department?: string;
+        email?: string;
+      },
+    ) =>
+      out(
+        await adminCall(opts, 'POST', '/staff', {
+          loginName: opts.loginName,
+          displayName: opts.displayName,
+          roles: list(opts.roles),
+          ...(opts.department ? { department: opts.department } : {}),
+          ...(opts.email ? { email: opts.email } : {}),
+        }),
+      ),
+  );
+  withTarget(
+    staff
+      .command('update <accountId>')
+      .description('Change roles, department or status; granting admin or auditor becomes a request')
+      .requiredOption('--reason <why>', 'recorded in the audit trail')
+      .option('--roles <list>')
+      .option('--department <id>', 'the new department, or "none"')
+      .option('--status <status>', 'active or disabled'),
+  ).action(
+    async (
+      accountId: string,
+      opts: Target & { reason: string; roles?: string; department?: string; status?: string },
+    ) =>
+      out(
+        await adminCall(opts, 'PATCH', `/staff/${encodeURIComponent(accountId)}`, {
+          reason: opts.reason,
+          ...(opts.roles ? { roles: list(opts.roles) } : {}),
+          ...(opts.department ? { department: opts.department === 'none' ? null : opts.department } : {}),
+          ...(opts.status ? { status: opts.status } : {}),
+        }),
+      ),
+  );
+  withTarget(staff.command('requests').description('Requests waiting for a second administrator')).action(
+    async (opts: Target) => out((await adminCall(opts, 'GET', '/staff-requests')).requests),
+  );
+  withTarget(
+    staff
+      .command('approve <requestId>')
+      .description('Approve another administrator’s request (never your own, nor one about you)'),
+  ).action(async (requestId: string, opts: Target) =>
+    out(await adminCall(opts, 'POST', `/staff-requests/${encodeURIComponent(requestId)}/approve`, {})),
+  );
+  withTarget(
+    staff
+      .command('reject <requestId>')
+      .description('Reject a request, or withdraw your own')
+      .option('--reason <why>', 'recorded in the audit trail'),
+  ).action(async (requestId: string, opts: Target & { reason?: string }) =>
+    out(
+      await adminCall(opts, 'POST', `/staff-requests/${encodeURIComponent(requestId)}/reject`, {
+        ...(opts.reason ? { reason: opts.reason } : {}),
+      }),
+    ),
+  );
+
   const servers = program
     .command('resource-servers')
     .description('Register department APIs (audiences, scopes, routes)');

@@ -14,8 +14,17 @@ import {
   SecretRotation,
   StaffChange,
   StaffInput,
+  type StaffOutcome,
+  StaffRequestDecision,
   type Who,
 } from './operations.ts';
+
+/** A staff change done (with its status) or waiting for a second administrator (202). */
+const staffAnswer = <T>(outcome: StaffOutcome<T>, done: number, extra: Record<string, unknown> = {}) =>
+  outcome.done ? json(done, { ...outcome.result, ...extra }) : json(202, outcome.request);
+
+const FIRST_SIGN_IN =
+  'give the password through a separate channel; at the first sign-in they must choose a new password and enrol a second factor before anything else';
 
 /**
  * The admin API (intranet, administrators at level 2) and the admin console: departments,
@@ -175,19 +184,43 @@ export const makeHandler = async (runtime: Runtime) => {
       'POST /admin/staff': {
         privileged,
         handle: async (event, a) =>
-          json(201, {
-            ...(await ops.createStaff(parseJsonBody(event, StaffInput), who(event, a))),
-            next: 'give the password through a separate channel; they change it at /password/change and add a second factor at first sign-in',
+          staffAnswer(await ops.createStaff(parseJsonBody(event, StaffInput), who(event, a)), 201, {
+            next: FIRST_SIGN_IN,
           }),
       },
       'PATCH /admin/staff/{accountId}': {
         privileged,
         handle: async (event, a) =>
-          json(
-            200,
+          staffAnswer(
             await ops.updateStaff(
               param(event, 'accountId'),
               parseJsonBody(event, StaffChange),
+              who(event, a),
+            ),
+            200,
+          ),
+      },
+      'GET /admin/staff-requests': {
+        privileged,
+        handle: async () => json(200, { requests: await ops.listStaffRequests() }),
+      },
+      'POST /admin/staff-requests/{requestId}/approve': {
+        privileged,
+        handle: async (event, a) => {
+          const approved = await ops.approveStaffRequest(param(event, 'requestId'), who(event, a));
+          return 'one_time_password' in approved
+            ? json(201, { ...approved, next: FIRST_SIGN_IN })
+            : json(200, approved);
+        },
+      },
+      'POST /admin/staff-requests/{requestId}/reject': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.rejectStaffRequest(
+              param(event, 'requestId'),
+              parseJsonBody(event, StaffRequestDecision),
               who(event, a),
             ),
           ),

@@ -1,15 +1,23 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { Role } from '../../libs/accounts/index.ts';
 import { AccountStore } from '../../libs/accounts/store.ts';
 import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, ValidationError } from '../../libs/http/index.ts';
-import { FirstPartyPortal, type Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
+import { FirstPartyPortal, Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
 import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
 import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import { type AdminOperations, RegistrationTokenRequest, RegistrationTokenRevocation } from './operations.ts';
+import {
+  type AdminOperations,
+  RegistrationTokenRequest,
+  RegistrationTokenRevocation,
+  StaffChange,
+  StaffInput,
+  StaffRequestDecision,
+} from './operations.ts';
 
 interface Page extends PortalPage {
   /** The posted form, read once and checked against the session's CSRF token. */
@@ -63,7 +71,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       title,
       basePath,
       path,
-      body: html`<div class="wide"><p><a href="admin/console">Departments 部门</a> · <a href="admin/console/resource-servers">APIs 接口</a></p>
+      body: html`<div class="wide"><p><a href="admin/console">Departments 部门</a> · <a href="admin/console/resource-servers">APIs 接口</a> · <a href="admin/console/staff">Staff 人员</a></p>
 <form method="post" action="admin/console/logout"><input type="hidden" name="csrf" value="${p.session.csrf}"><button type="submit" class="link-button">Sign out 退出</button></form>
 <h1>${title}</h1>${body}</div>`,
     });
@@ -118,6 +126,28 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       }
     });
   const route = (handle: PublicRoute['handle']): PublicRoute => ({ public: true, handle });
+  const toStaff = () => portal.redirect(`${basePath}/admin/console/staff`);
+  const STAFF_ROLES = Role.options.filter((r) => r !== 'citizen' && r !== 'company');
+  const roleBoxes = (prefix: string) =>
+    html`<fieldset><legend>Roles 角色</legend>${STAFF_ROLES.map((r) => html`<div><input type="checkbox" id="${prefix}-role-${r}" name="roles" value="${r}"${new Html(r === 'staff' ? ' checked' : '')}> <label for="${prefix}-role-${r}" style="display:inline">${r}</label></div>`)}</fieldset>`;
+  /** A new staff account's one-time password, shown once to the administrator who made it. */
+  const created = (p: Page, account: { loginName: string; one_time_password: string }) =>
+    once(
+      p,
+      `Created ${account.loginName}`,
+      'The one-time password; at the first sign-in it must be changed and a second factor set up:',
+      account.one_time_password,
+      'admin/console/staff',
+    );
+  /** A privileged change waits for a second administrator: say so, with the request to approve. */
+  const filed = (p: Page, request: { requestId: string; expiresAt: string }) =>
+    show(
+      p,
+      202,
+      'Waiting for a second administrator 待另一名管理员批准',
+      html`<p class="lead" id="request">Request <code>${request.requestId}</code> is filed. Admin and auditor roles take two administrators: another administrator approves it on the Staff page before ${request.expiresAt}. 管理员和审计员角色须经两名管理员：请另一名管理员在“人员”页面批准。</p><p><a href="admin/console/staff">Back 返回</a></p>`,
+      '/admin/console/staff',
+    );
   const toDepartment = (id: string) =>
     portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);
 
@@ -297,6 +327,81 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
           p.who,
         );
         return toDepartment(id);
+      }),
+    ),
+    'GET /admin/console/staff': route(
+      page(async (p) => {
+        const requests = await ops.listStaffRequests();
+        return show(
+          p,
+          200,
+          'Staff 人员',
+          html`<h2>Waiting for a second administrator 待批准的申请</h2>
+<table class="wide" id="staff-requests"><thead><tr><th>Request 申请</th><th>Change 变更</th><th>Asked by 申请人</th><th>Expires 过期</th><th></th></tr></thead><tbody>${requests.map(
+            (r) =>
+              html`<tr data-request="${r.requestId}"><td><code>${r.requestId}</code><br>${r.kind === 'create' ? 'new account 新账户' : html`account 账户 <code>${r.accountId ?? ''}</code>`}</td><td><code>${JSON.stringify(r.change)}</code></td><td><code>${r.requestedBy}</code></td><td>${r.expiresAt}</td><td>
+<form method="post" action="admin/console/staff-requests/${r.requestId}/approve">${csrf(p)}<button type="submit">Approve 批准</button></form>
+<form method="post" action="admin/console/staff-requests/${r.requestId}/reject">${csrf(p)}<label for="reject-${r.requestId}">Reason 原因</label><input type="text" id="reject-${r.requestId}" name="reason"><button type="submit" class="secondary">Reject 拒绝</button></form></td></tr>`,
+          )}</tbody></table>
+<h2>Create a staff account 创建人员账户</h2>
+<form method="post" action="admin/console/staff">${csrf(p)}<div class="filters">
+<div class="field"><label for="loginName">Login name 登录名</label><input type="text" id="loginName" name="loginName" required></div>
+<div class="field"><label for="displayName">Full name 姓名</label><input type="text" id="displayName" name="displayName" required></div>
+<div class="field"><label for="staff-department">Department 部门</label><input type="text" id="staff-department" name="department"></div></div>
+${roleBoxes('new')}<button type="submit">Create 创建</button></form>
+<h2>Change a staff account 修改人员账户</h2>
+<form method="post" action="admin/console/staff/change">${csrf(p)}<div class="filters">
+<div class="field"><label for="accountId">Account id 账户编号</label><input type="text" id="accountId" name="accountId" required></div>
+<div class="field"><label for="change-reason">Reason 原因</label><input type="text" id="change-reason" name="reason" required></div></div>
+${roleBoxes('change')}<button type="submit">Change roles 修改角色</button></form>`,
+          '/admin/console/staff',
+        );
+      }),
+    ),
+    'POST /admin/console/staff': route(
+      page(async (p) => {
+        const f = p.form();
+        const outcome = await ops.createStaff(
+          zod(StaffInput, {
+            loginName: f.get('loginName') ?? '',
+            displayName: f.get('displayName') ?? '',
+            roles: f.getAll('roles'),
+            ...(f.get('department') ? { department: f.get('department') } : {}),
+          }),
+          p.who,
+        );
+        if (!outcome.done) return filed(p, outcome.request);
+        return created(p, outcome.result);
+      }),
+    ),
+    'POST /admin/console/staff/change': route(
+      page(async (p) => {
+        const f = p.form();
+        const outcome = await ops.updateStaff(
+          f.get('accountId') ?? '',
+          zod(StaffChange, { roles: f.getAll('roles'), reason: f.get('reason') ?? '' }),
+          p.who,
+        );
+        return outcome.done ? toStaff() : filed(p, outcome.request);
+      }),
+    ),
+    'POST /admin/console/staff-requests/{requestId}/approve': route(
+      page(async (p) => {
+        p.form();
+        const approved = await ops.approveStaffRequest(p.event.pathParameters?.requestId ?? '', p.who);
+        if (!('one_time_password' in approved)) return toStaff();
+        return created(p, approved);
+      }),
+    ),
+    'POST /admin/console/staff-requests/{requestId}/reject': route(
+      page(async (p) => {
+        const reason = p.form().get('reason');
+        await ops.rejectStaffRequest(
+          p.event.pathParameters?.requestId ?? '',
+          zod(StaffRequestDecision, reason ? { reason } : {}),
+          p.who,
+        );
+        return toStaff();
       }),
     ),
     'GET /admin/console/resource-servers': route(

@@ -5,10 +5,15 @@ import {
   AccountConflictError,
   AccountStore,
   DisplayName,
+  grantsPrivilegedRole,
   LoginName,
   LoginNameTakenError,
+  PRIVILEGED_ROLES,
   Role,
+  type StaffRequest,
+  StaffRequestStore,
 } from '../../libs/accounts/index.ts';
+import { AuditEventInput } from '../../libs/audit/index.ts';
 import { Zone } from '../../libs/config/index.ts';
 import {
   type DepartmentChange,
@@ -17,7 +22,7 @@ import {
   type DepartmentInput,
   DepartmentStore,
 } from '../../libs/departments/index.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
   type ClientInput,
   ClientNameTakenError,
@@ -132,10 +137,38 @@ const staffView = (a: Account) => ({
   displayName: a.displayName,
   kind: a.kind,
   roles: a.roles,
-  department: a.department,
+  ...(a.department ? { department: a.department } : {}),
   status: a.status,
   secondFactor: Boolean(a.totp) || a.passkeyIds.length > 0,
+  /** The first sign-in (new password, second factor) is still to come. */
+  setupPending: a.mustChangePassword || a.mustEnrolSecondFactor,
 });
+
+export const StaffRequestDecision = z.strictObject({
+  reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500).optional(),
+});
+
+/** What administrators see of a request waiting for a second administrator. */
+const requestView = (r: StaffRequest) => ({
+  requestId: r.requestId,
+  kind: r.kind,
+  ...(r.accountId ? { accountId: r.accountId } : {}),
+  ...(r.rolesBefore ? { rolesBefore: r.rolesBefore } : {}),
+  change: r.change,
+  requestedBy: r.requestedBy,
+  requestedAt: r.requestedAt,
+  expiresAt: new Date(r.expiresAt * 1000).toISOString(),
+  status: r.status,
+});
+
+/** A staff change as the operation answers it: done (with the account), or waiting for approval. */
+export type StaffOutcome<T> =
+  | { readonly done: true; readonly result: T }
+  | { readonly done: false; readonly request: ReturnType<typeof requestView> & { next: string } };
+
+/** Values as JSON keeps them (no undefined): what an audit event's details may hold. */
+const jsonSafe = (value: unknown): unknown =>
+  value === undefined ? null : JSON.parse(JSON.stringify(value));
 
 export const SecretRotation = z.strictObject({
   reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
@@ -176,21 +209,115 @@ export const adminOperations = (runtime: Runtime) => {
     if (!client) throw new NotFoundError(`there is no client ${id}`);
     return client;
   };
-  const record = (
+  type AuditFields = {
+    client?: string;
+    department?: string;
+    resource?: string;
+    reason?: string;
+    subject?: string;
+  };
+  /**
+   * An audit event checked before the change it records is written: if the event would be
+   * refused, the change is refused first and nothing is written. Returns the writer of the
+   * event, given the before and after (and the subject, when the change creates it).
+   */
+  const audited = (who: Who, type: string, fields: AuditFields, extra: Record<string, unknown> = {}) => {
+    const base = AuditEventInput.parse({ type, outcome: 'success', zone: config.zone, ...who, ...fields });
+    return (before: unknown, after: unknown, subject?: string) =>
+      audit.append({
+        ...base,
+        ...(subject ? { subject } : {}),
+        details: jsonSafe({ ...extra, before: before ?? null, after: after ?? null }) as Record<
+          string,
+          never
+        >,
+      });
+  };
+  const record = (who: Who, type: string, fields: AuditFields, before: unknown, after: unknown) =>
+    audited(who, type, fields)(before, after);
+  const staffRequests = new StaffRequestStore(doc, table);
+  const person = (who: Who): string => {
+    if (!who.actor) throw new ForbiddenError('only a signed-in administrator may change staff accounts');
+    return who.actor;
+  };
+  const nameFree = async (loginName: string) => {
+    if (await accounts.findByLoginName(loginName))
+      throw new ConflictError(`the login name “${loginName}” is already registered; choose another`);
+  };
+  /** Files a privileged change for a second administrator; audited once as requested. */
+  const requestApproval = async (
     who: Who,
-    type: string,
-    fields: { client?: string; department?: string; resource?: string; reason?: string },
-    before: unknown,
-    after: unknown,
-  ) =>
-    audit.append({
-      type,
-      outcome: 'success',
-      zone: config.zone,
-      ...who,
-      ...fields,
-      details: { before: (before ?? null) as never, after: (after ?? null) as never },
-    });
+    request: Pick<StaffRequest, 'kind' | 'accountId' | 'rolesBefore' | 'change'>,
+    department: string | undefined,
+  ): Promise<StaffOutcome<never>> => {
+    const write = audited(who, 'admin.role_request.created', { department, subject: request.accountId });
+    const stored = await staffRequests.create({ ...request, requestedBy: person(who) });
+    await write(null, requestView(stored));
+    return {
+      done: false,
+      request: {
+        ...requestView(stored),
+        next: `${PRIVILEGED_ROLES.join(' and ')} take two administrators: another administrator approves with POST /admin/staff-requests/${stored.requestId}/approve before it expires`,
+      },
+    };
+  };
+  /** Creates a staff account with a one-time password (its first sign-in changes it). */
+  const createAccount = async (input: z.infer<typeof StaffInput>) => {
+    const password = randomBytes(12).toString('base64url');
+    try {
+      const account = await accounts.create({
+        ...input,
+        kind: 'staff',
+        password,
+        identityAssurance: 'verified',
+        oneTimePassword: true,
+      });
+      return { account, password };
+    } catch (err: unknown) {
+      if (err instanceof LoginNameTakenError) throw new ConflictError(err.message);
+      throw err;
+    }
+  };
+  /** Applies a staff change to the account as read at `before`; a concurrent change is a 409. */
+  const applyChange = async (before: Account, update: z.infer<typeof StaffChange>) => {
+    try {
+      return await accounts.update(before, {
+        ...(update.roles ? { roles: update.roles } : {}),
+        ...(update.department !== undefined ? { department: update.department ?? undefined } : {}),
+        ...(update.status ? { status: update.status } : {}),
+      });
+    } catch (err: unknown) {
+      if (err instanceof AccountConflictError)
+        throw new ConflictError(`${err.message}; read it again and retry`);
+      throw err;
+    }
+  };
+  const staffOf = async (id: string) => {
+    const account = await accounts.findById(id);
+    if (account?.kind !== 'staff') throw new NotFoundError(`there is no staff account ${id}`);
+    return account;
+  };
+  /** A change that gives someone admin or auditor powers they do not have now. */
+  const isPrivileged = (before: Account, update: z.infer<typeof StaffChange>) => {
+    const roles = update.roles ?? before.roles;
+    const reenabled =
+      update.status === 'active' &&
+      before.status !== 'active' &&
+      roles.some((r) => PRIVILEGED_ROLES.includes(r));
+    return grantsPrivilegedRole(before.roles, roles) || reenabled;
+  };
+  /** The department a staff change ends with: the new one, none (null), or the current one. */
+  const departmentAfter = (before: Account, update: z.infer<typeof StaffChange>) =>
+    update.department === undefined ? before.department : (update.department ?? undefined);
+  /** The pending request an administrator decides, refusing one they asked for or that is about them. */
+  const decidable = async (requestId: string, who: Who) => {
+    const request = await staffRequests.get(requestId);
+    if (!request) throw new NotFoundError(`there is no staff request ${requestId}, or it has expired`);
+    if (request.status !== 'pending')
+      throw new ConflictError(`staff request ${requestId} was already ${request.status}`);
+    const me = person(who);
+    return { request, me };
+  };
   const claimName = async (department: string, name: string, clientId: string) => {
     try {
       await claimClientName(doc, table, department, name, clientId);
@@ -401,47 +528,120 @@ export const adminOperations = (runtime: Runtime) => {
       return { server, created: !before };
     },
     roles: () => Role.options.map((role) => ({ role, description: ROLE_DESCRIPTIONS[role] })),
-    async createStaff(input: z.infer<typeof StaffInput>, who: Who) {
+    /**
+     * A new staff account. With a privileged role (admin, auditor) it is only requested: a
+     * second administrator approves it (approveStaffRequest), and nothing exists until then.
+     */
+    async createStaff(
+      input: z.infer<typeof StaffInput>,
+      who: Who,
+    ): Promise<StaffOutcome<ReturnType<typeof staffView> & { one_time_password: string }>> {
       if (input.department) await departmentOf(input.department, 'department');
-      const password = randomBytes(12).toString('base64url');
-      let account: Account;
-      try {
-        account = await accounts.create({ ...input, kind: 'staff', password, identityAssurance: 'verified' });
-      } catch (err: unknown) {
-        if (err instanceof LoginNameTakenError) throw new ConflictError(err.message);
-        throw err;
-      }
-      await record(who, 'admin.account.created', { department: input.department }, null, staffView(account));
-      return { ...staffView(account), one_time_password: password };
+      await nameFree(input.loginName);
+      if (grantsPrivilegedRole([], input.roles))
+        return requestApproval(who, { kind: 'create', change: input }, input.department);
+      const write = audited(who, 'admin.account.created', { department: input.department });
+      const { account, password } = await createAccount(input);
+      await write(null, staffView(account), account.id);
+      return { done: true, result: { ...staffView(account), one_time_password: password } };
     },
-    async updateStaff(id: string, update: z.infer<typeof StaffChange>, who: Who) {
+    /**
+     * Changes a staff account's roles, department or status. A change that grants admin or
+     * auditor (or re-enables an account holding one) is only requested, like createStaff.
+     */
+    async updateStaff(
+      id: string,
+      update: z.infer<typeof StaffChange>,
+      who: Who,
+    ): Promise<StaffOutcome<ReturnType<typeof staffView>>> {
       if (id === who.actor)
         throw new ConflictError(
           'administrators cannot change their own roles or status; ask another administrator',
         );
-      const before = await accounts.findById(id);
-      if (before?.kind !== 'staff') throw new NotFoundError(`there is no staff account ${id}`);
+      const before = await staffOf(id);
       if (update.department) await departmentOf(update.department, 'department');
+      if (isPrivileged(before, update))
+        return requestApproval(
+          who,
+          { kind: 'update', accountId: id, rolesBefore: before.roles, change: update },
+          departmentAfter(before, update),
+        );
+      const write = audited(who, 'admin.account.updated', {
+        department: departmentAfter(before, update),
+        reason: update.reason,
+        subject: id,
+      });
+      const after = await applyChange(before, update);
+      await write(staffView(before), staffView(after));
+      return { done: true, result: staffView(after) };
+    },
+    /** Requests for privileged staff changes still waiting for a second administrator. */
+    listStaffRequests: async () => (await staffRequests.listPending()).map(requestView),
+    /**
+     * A second administrator approves a privileged staff change: never the one who asked, nor
+     * the person it is about. The change is validated again and applied as of now; the
+     * approval and the change are each audited once.
+     */
+    async approveStaffRequest(requestId: string, who: Who) {
+      const { request, me } = await decidable(requestId, who);
+      if (request.requestedBy === me)
+        throw new ForbiddenError('you asked for this change; another administrator must approve it');
+      if (request.accountId === me)
+        throw new ForbiddenError('this change is to your own account; another administrator must approve it');
+      const approval = { requestId, requestedBy: request.requestedBy };
+      if (request.kind === 'create') {
+        const input = StaffInput.parse(request.change);
+        if (input.department) await departmentOf(input.department, 'department');
+        await nameFree(input.loginName);
+        const approved = audited(who, 'admin.role_request.approved', { department: input.department });
+        const write = audited(who, 'admin.account.created', { department: input.department }, approval);
+        if (!(await staffRequests.decide(requestId, 'approved', me)))
+          throw new ConflictError(`staff request ${requestId} was decided meanwhile`);
+        let created: Awaited<ReturnType<typeof createAccount>>;
+        try {
+          created = await createAccount(input);
+        } catch (err: unknown) {
+          await staffRequests.reopen(requestId, me);
+          throw err;
+        }
+        await approved(requestView(request), { status: 'approved' }, created.account.id);
+        await write(null, staffView(created.account), created.account.id);
+        return { ...staffView(created.account), one_time_password: created.password, requestId };
+      }
+      const update = StaffChange.parse(request.change);
+      const before = await staffOf(request.accountId ?? '');
+      if (JSON.stringify(before.roles) !== JSON.stringify(request.rolesBefore))
+        throw new ConflictError(
+          `the roles of ${before.id} changed since this request was made; reject it and ask again`,
+        );
+      if (update.department) await departmentOf(update.department, 'department');
+      const fields = { department: departmentAfter(before, update), subject: before.id };
+      const approved = audited(who, 'admin.role_request.approved', fields);
+      const write = audited(who, 'admin.account.updated', { ...fields, reason: update.reason }, approval);
+      if (!(await staffRequests.decide(requestId, 'approved', me)))
+        throw new ConflictError(`staff request ${requestId} was decided meanwhile`);
       let after: Account;
       try {
-        after = await accounts.update(before, {
-          ...(update.roles ? { roles: update.roles } : {}),
-          ...(update.department !== undefined ? { department: update.department ?? undefined } : {}),
-          ...(update.status ? { status: update.status } : {}),
-        });
+        after = await applyChange(before, update);
       } catch (err: unknown) {
-        if (err instanceof AccountConflictError)
-          throw new ConflictError(`${err.message}; read it again and retry`);
+        await staffRequests.reopen(requestId, me);
         throw err;
       }
-      await record(
-        who,
-        'admin.account.updated',
-        { department: after.department, reason: update.reason },
-        staffView(before),
-        staffView(after),
-      );
-      return staffView(after);
+      await approved(requestView(request), { status: 'approved' });
+      await write(staffView(before), staffView(after));
+      return { ...staffView(after), requestId };
+    },
+    /** Turns a request down (its requester may withdraw it too); audited once. */
+    async rejectStaffRequest(requestId: string, decision: z.infer<typeof StaffRequestDecision>, who: Who) {
+      const { request, me } = await decidable(requestId, who);
+      const write = audited(who, 'admin.role_request.rejected', {
+        subject: request.accountId,
+        reason: decision.reason,
+      });
+      if (!(await staffRequests.decide(requestId, 'rejected', me)))
+        throw new ConflictError(`staff request ${requestId} was decided meanwhile`);
+      await write(requestView(request), { status: 'rejected' });
+      return { ...requestView(request), status: 'rejected' as const };
     },
   };
 };

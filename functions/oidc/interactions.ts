@@ -32,6 +32,7 @@ import {
   type DeniedReason,
   deniedBody,
   enrolBody,
+  firstPasswordBody,
   type Lang,
   loginBody,
   messageBody,
@@ -46,6 +47,7 @@ import {
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../libs/policy/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import { firstSignIn } from './first-sign-in.ts';
 import {
   basePathOf,
   csrfCookie,
@@ -123,6 +125,7 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
  */
 export const interactionRoutes = (deps: InteractionDeps) => {
   const { provider } = deps;
+  const firstTime = firstSignIn(deps);
   const rp = { id: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, name: 'yitong 一通' };
 
   const csrfFor = (uid: string) =>
@@ -230,7 +233,10 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   /** Completes the login prompt; audited once here whatever the route to it. */
-  const finishLogin = async (ctx: Ctx, d: Details, account: Account, loa: 1 | 2 | 3, amr: string[]) => {
+  const finishLogin = async (ctx: Ctx, d: Details, signedIn: Account, loa: 1 | 2 | 3, amr: string[]) => {
+    // A first sign-in with a one-time password issues no code until it has a new password and a second factor.
+    const account = await firstTime.complete(signedIn, amr);
+    if (!account) throw new PageError(403, 'choose a new password and set up a second factor first');
     // The last gate before a code can be issued, whichever way the person signed in.
     const verdict = await policyVerdict(d, account, loa, amr);
     if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
@@ -275,6 +281,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const need = Math.max(await required(d), verdict.lowestLoa);
     const proven = hasSecondFactor(amr);
     const passkeys = account.passkeyIds.length > 0;
+    if (firstTime.needsNewPassword(account, amr)) return showFirstPassword(ctx, d, account, lang, amr);
     if (need >= 3 && !amr.includes('hwk')) {
       // Only a passkey reaches level 3. Adding one needs the factor the account already has.
       if (passkeys || !account.totp || proven) return showPasskeyRequired(ctx, d, account, lang, amr);
@@ -283,7 +290,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       await savePending(d.uid, { accountId: account.id, amr });
       return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(await context(ctx, d, lang), { stepUp }));
     }
-    if (!proven && need >= 2) {
+    if (!proven && (need >= 2 || firstTime.needsSecondFactor(account))) {
       return passkeys
         ? showPasskeyRequired(ctx, d, account, lang, amr)
         : showEnrolment(ctx, d, account, lang, amr);
@@ -300,6 +307,24 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       );
     }
     return redirect(ctx, await finishLogin(ctx, d, account, loaOfAmr(amr), amr));
+  };
+
+  const showFirstPassword = async (
+    ctx: Ctx,
+    d: Details,
+    account: Account,
+    lang: Lang,
+    amr: string[],
+    errors?: Parameters<typeof firstPasswordBody>[1],
+  ) => {
+    await savePending(d.uid, { accountId: account.id, amr });
+    return render(
+      ctx,
+      errors ? 400 : 200,
+      lang,
+      t(lang, 'firstPasswordTitle'),
+      firstPasswordBody(await context(ctx, d, lang), errors),
+    );
   };
 
   /** The service needs level 3: only a passkey will do (a second factor would only loop back here). */
@@ -514,6 +539,25 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     });
     await savePending(uid, { accountId: account.id, amr: [...new Set([...pending.amr, 'otp', 'mfa'])] });
     return render(ctx, 200, lang, t(lang, 'recoveryTitle'), recoveryBody(await context(ctx, d, lang), codes));
+  };
+
+  /** The first sign-in's new password, in place of the one-time password. */
+  const newPassword = async (ctx: Ctx, uid: string) => {
+    const { form, d } = await postedStep(ctx, uid);
+    const lang = langOf(ctx);
+    const { pending, account } = await pendingAccount(uid);
+    if (!pending.amr.includes('pwd') || !firstTime.needsNewPassword(account, pending.amr))
+      throw new PageError(400, 'there is no new password to choose in this sign-in; start again');
+    const { client, zone, sourceIp, userAgent, correlationId } = attempt(ctx, d);
+    const chosen = await firstTime.choosePassword(account, form, lang, {
+      client,
+      zone,
+      sourceIp,
+      userAgent,
+      correlationId,
+    });
+    if ('errors' in chosen) return showFirstPassword(ctx, d, account, lang, pending.amr, chosen.errors);
+    return nextStep(ctx, d, chosen.account, lang, pending.amr);
   };
 
   /** After recovery codes were shown: the second factor was proven during enrolment. */
@@ -848,7 +892,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   };
 
   const ROUTE =
-    /^\/interaction\/([\w-]{1,64})(?:\/(login|otp|enrol|finish|protect|consent|abort|passkey\/(login-options|login|register-options|register)))?$/;
+    /^\/interaction\/([\w-]{1,64})(?:\/(login|otp|enrol|finish|protect|consent|abort|new-password|passkey\/(login-options|login|register-options|register)))?$/;
 
   return async (ctx: Ctx, next: () => Promise<void>) => {
     const path = ctx.path;
@@ -872,7 +916,16 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       }
       if (ctx.method !== 'POST') throw new PageError(405, 'use POST');
       if (passkeyAction) return await passkey(ctx, uid, passkeyAction);
-      const handlers = { login, otp, enrol, finish, protect, consent, abort } as const;
+      const handlers = {
+        login,
+        otp,
+        enrol,
+        finish,
+        protect,
+        consent,
+        abort,
+        'new-password': newPassword,
+      } as const;
       return await handlers[step as keyof typeof handlers](ctx, uid);
     } catch (err: unknown) {
       const status =

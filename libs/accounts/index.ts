@@ -33,6 +33,13 @@ export {
   verifyPassword,
 } from './password.ts';
 export { PasswordReset } from './reset.ts';
+export {
+  grantsPrivilegedRole,
+  PRIVILEGED_ROLES,
+  STAFF_REQUEST_SECONDS,
+  StaffRequest,
+  StaffRequestStore,
+} from './staff-requests.ts';
 export { AccountStore, type NewAccount } from './store.ts';
 export {
   newRecoveryCodes,

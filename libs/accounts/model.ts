@@ -55,6 +55,14 @@ export const Account = z.object({
   failedLogins: z.number().int().default(0),
   failureWindowStart: z.number().int().default(0),
   lockedUntil: z.number().int().default(0),
+  /**
+   * Set when an administrator (or the break-glass CLI) gave the account a one-time password:
+   * the next sign-in asks for a new password before anything else, and until then the
+   * policies refuse every API and console (forbid-setup-pending).
+   */
+  mustChangePassword: z.boolean().default(false),
+  /** Set on new staff accounts: the next sign-in enrols a second factor before any code is issued. */
+  mustEnrolSecondFactor: z.boolean().default(false),
   /** Epoch seconds: sessions and tokens from before this (a password change or reset) are no longer valid. */
   sessionsValidAfter: z.number().int().default(0),
   createdAt: z.string(),

@@ -29,6 +29,8 @@ export interface NewAccount {
   readonly department?: string;
   readonly email?: string;
   readonly identityAssurance?: Account['identityAssurance'];
+  /** A one-time password: the first sign-in changes it (and enrols a second factor) before anything else. */
+  readonly oneTimePassword?: boolean;
 }
 
 /** Accounts in the identity table. Uniqueness of login names comes from a keyed item, not a transaction. */
@@ -56,6 +58,8 @@ export class AccountStore {
       department: input.department,
       password: await hashPassword(input.password),
       passkeyIds: [],
+      mustChangePassword: input.oneTimePassword === true,
+      mustEnrolSecondFactor: input.oneTimePassword === true && input.kind === 'staff',
       status: 'active',
       createdAt: this.now().toISOString(),
       version: 1,

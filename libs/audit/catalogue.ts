@@ -116,6 +116,26 @@ export const EVENT_TYPES = {
     en: 'Staff account roles or status changed',
     zh: '修改工作人员角色或状态',
   },
+  'admin.role_request.created': {
+    retention: 'security',
+    en: 'Administrator asked to grant admin or auditor (awaits a second administrator)',
+    zh: '申请授予管理员或审计员角色（待另一名管理员批准）',
+  },
+  'admin.role_request.approved': {
+    retention: 'security',
+    en: 'Second administrator approved a request for admin or auditor',
+    zh: '另一名管理员批准授予管理员或审计员角色',
+  },
+  'admin.role_request.rejected': {
+    retention: 'security',
+    en: 'Request for admin or auditor rejected or withdrawn',
+    zh: '拒绝或撤回授予管理员或审计员角色的申请',
+  },
+  'account.break_glass': {
+    retention: 'security',
+    en: 'Privileged account created with the break-glass command (AWS access, no second administrator)',
+    zh: '以应急命令创建特权账户（凭 AWS 权限，无第二名管理员）',
+  },
   'admin.department.created': { retention: 'security', en: 'Department registered', zh: '登记部门' },
   'admin.department.updated': { retention: 'security', en: 'Department changed', zh: '修改部门' },
   'admin.registration_token.issued': {

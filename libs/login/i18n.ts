@@ -108,6 +108,12 @@ const en = {
   passkeyRequiredLead:
     '{client} requires the highest level of assurance: confirm with a passkey on this device.',
   passkeyRequiredNoJs: 'Passkeys need JavaScript in your browser. Turn it on, or use another device.',
+  firstPasswordTitle: 'Choose your own password',
+  firstPasswordLead:
+    'You signed in with a one-time password from an administrator. Choose a password only you know; then set up a second factor. Nothing else works until both are done.',
+  confirmPassword: 'New password again',
+  passwordsDiffer: 'The two passwords are not the same.',
+  passwordNotNew: 'Choose a password other than the one-time password.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -213,6 +219,12 @@ const zh: Record<MessageKey, string> = {
   passkeyRequiredTitle: '此服务需要通行密钥',
   passkeyRequiredLead: '{client}要求最高认证等级：请使用本设备上的通行密钥确认身份。',
   passkeyRequiredNoJs: '通行密钥需要浏览器启用 JavaScript。请启用，或换用其他设备。',
+  firstPasswordTitle: '设置您自己的密码',
+  firstPasswordLead:
+    '您使用了管理员提供的一次性密码登录。请设置只有您知道的密码，然后设置第二因素。两项完成之前，其他功能均不可用。',
+  confirmPassword: '再次输入新密码',
+  passwordsDiffer: '两次输入的密码不一致。',
+  passwordNotNew: '请选择与一次性密码不同的密码。',
 };
 
 const catalogue: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zh };

@@ -7,6 +7,7 @@ export {
   type DeniedReason,
   deniedBody,
   enrolBody,
+  firstPasswordBody,
   loginBody,
   messageBody,
   otpBody,

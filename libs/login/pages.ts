@@ -67,6 +67,21 @@ ${field({ name: 'otp', label: t(c.lang, 'otp'), autocomplete: 'one-time-code', i
 </form>
 ${cancelForm(c)}`;
 
+/** The first sign-in with a one-time password: a new password before anything else. */
+export const firstPasswordBody = (c: PageContext, errors: readonly FieldError[] = []): Html => {
+  const error = (name: string) => errors.find((e) => e.field === name)?.message;
+  return html`${errorSummary(c.lang, errors)}
+<h1>${t(c.lang, 'firstPasswordTitle')}</h1>
+<p class="lead">${t(c.lang, 'firstPasswordLead')}</p>
+<form method="post" action="interaction/${c.uid}/new-password" novalidate>
+${hidden('csrf', c.csrf)}
+${field({ name: 'newPassword', label: t(c.lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(c.lang, 'newPasswordHint'), error: error('newPassword'), maxlength: 256, autofocus: true })}
+${field({ name: 'confirmPassword', label: t(c.lang, 'confirmPassword'), type: 'password', autocomplete: 'new-password', error: error('confirmPassword'), maxlength: 256 })}
+<button type="submit">${t(c.lang, 'continue')}</button>
+</form>
+${cancelForm(c)}`;
+};
+
 export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
   html`<h1>${t(c.lang, 'recoveryTitle')}</h1>
 <p class="lead">${t(c.lang, 'recoveryLead')}</p>

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
@@ -11,8 +11,13 @@ import { cookiesOf } from './lambda-page.ts';
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_SECONDS = 600;
 
-/** A signed-in person of a first-party portal: who, until when, how they proved it. */
+/**
+ * A signed-in person of a first-party portal: who, until when, how they proved it, and which
+ * portal of which zone the session is for (a session opens only the portal that made it).
+ */
 export const PortalSession = z.object({
+  aud: z.string(),
+  zone: z.string(),
   sub: z.string(),
   exp: z.number(),
   csrf: z.string(),
@@ -63,6 +68,7 @@ export class FirstPartyPortal {
   private readonly redirectUri: string;
   private readonly sessionSeconds: number;
   private oidcConfig: Promise<oidc.Configuration> | undefined;
+  private portalKeys: readonly Buffer[] | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -78,7 +84,13 @@ export class FirstPartyPortal {
   /** The session of a request, if it has a live one. */
   sessionOf(event: APIGatewayProxyEvent): PortalSession | undefined {
     const session = this.unseal(PortalSession, cookiesOf(event)[this.sessionCookie]);
-    return session && session.exp > Math.floor(Date.now() / 1000) ? session : undefined;
+    const { clientId, zone } = this.options.spec;
+    return session &&
+      session.aud === clientId &&
+      session.zone === zone &&
+      session.exp > Math.floor(Date.now() / 1000)
+      ? session
+      : undefined;
   }
 
   /** Starts a sign-in at the issuer, remembering where to come back to. */
@@ -121,6 +133,8 @@ export class FirstPartyPortal {
     );
     const claims = tokens.claims()!;
     const session: PortalSession = {
+      aud: this.options.spec.clientId,
+      zone: this.options.spec.zone,
       sub: claims.sub,
       exp: Math.floor(Date.now() / 1000) + this.sessionSeconds,
       csrf: randomBytes(18).toString('base64url'),
@@ -233,8 +247,27 @@ export class FirstPartyPortal {
     return this.oidcConfig;
   }
 
+  /**
+   * This portal's own sealing keys, one per cookie key: HKDF over the portal's client id and
+   * zone, so a cookie sealed by one portal never verifies at another, even in the same zone.
+   */
+  private get keys(): readonly Buffer[] {
+    this.portalKeys ??= this.runtime.cookieKeys.map((key) =>
+      Buffer.from(
+        hkdfSync(
+          'sha256',
+          key,
+          'yitong first-party portal session',
+          `${this.options.spec.clientId}|${this.options.spec.zone}`,
+          32,
+        ),
+      ),
+    );
+    return this.portalKeys;
+  }
+
   private sign(value: string): string {
-    return createHmac('sha256', this.runtime.cookieKeys[0]!).update(value).digest('base64url');
+    return createHmac('sha256', this.keys[0]!).update(value).digest('base64url');
   }
 
   private seal(value: unknown): string {
@@ -245,7 +278,7 @@ export class FirstPartyPortal {
   private unseal<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
     const [body, mac] = (raw ?? '').split('.');
     if (!body || !mac) return undefined;
-    const ok = this.runtime.cookieKeys.some((key) => {
+    const ok = this.keys.some((key) => {
       const expected = Buffer.from(createHmac('sha256', key).update(body).digest('base64url'));
       const actual = Buffer.from(mac);
       return expected.length === actual.length && timingSafeEqual(expected, actual);

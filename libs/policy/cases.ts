@@ -34,6 +34,7 @@ const AccountFixture = z.strictObject({
   identityAssurance: z.string(),
   status: z.string().default('active'),
   locked: z.boolean().default(false),
+  setupPending: z.boolean().default(false),
 });
 const ClientFixture = z.strictObject({
   yitong_zone: z.string(),
@@ -99,13 +100,14 @@ export const loadPolicyTests = (dir = join(defaultPolicyDir(), 'tests')) => {
 
 const entitiesOf = (name: string, fixture: Fixture) => {
   if ('account' in fixture) {
-    const { locked, ...account } = fixture.account;
+    const { locked, setupPending, ...account } = fixture.account;
     return {
       uid: uid('User', name),
       entities: userEntities({
         id: name,
         ...account,
         lockedUntil: locked ? Math.floor(Date.now() / 1000) + 60 : 0,
+        mustChangePassword: setupPending,
       }),
     };
   }

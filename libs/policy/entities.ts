@@ -27,6 +27,9 @@ export interface PolicyAccount {
   readonly identityAssurance: string;
   /** Epoch seconds until which the account is locked (0: not locked). */
   readonly lockedUntil?: number;
+  /** A one-time password not yet changed, or a second factor not yet enrolled. */
+  readonly mustChangePassword?: boolean;
+  readonly mustEnrolSecondFactor?: boolean;
 }
 
 /** A person: their roles and department are parents, so `principal in Role::"staff"` works. */
@@ -43,6 +46,7 @@ export const userEntities = (account: PolicyAccount, nowMs = Date.now()): CedarE
         kind: account.kind,
         status: account.status,
         locked: (account.lockedUntil ?? 0) * 1000 > nowMs,
+        setupPending: account.mustChangePassword === true || account.mustEnrolSecondFactor === true,
         identityAssurance: account.identityAssurance,
         ...(account.department ? { department: ref(departmentUid(account.department)) } : {}),
       },

@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { auditEvents } from '../support/audit.ts';
+import { t } from '../../libs/login/index.ts';
+import { auditEvents, roleRequestTrail } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
 import { CALLBACK, createPerson, signInTo } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
@@ -18,6 +19,8 @@ afterAll(async () => {
   await browser?.close();
   await stack?.stop();
 });
+
+const ENROL_TITLE = t('en', 'enrolTitle');
 
 const signInWithTotp = async (page: Page, username: string, password: string, secret: string) => {
   await page.getByLabel('Login name').fill(username);
@@ -114,6 +117,65 @@ describe('the admin console in a real browser', () => {
       ),
     ).toHaveLength(1);
     await context.close();
+  });
+
+  it('files an auditor for a second administrator, who approves it and gets the one-time password', async () => {
+    const first = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await signInWithTotp(page, first.username, first.password, first.totpSecret!);
+    await see(page.locator('h1'), 'Staff 人员');
+    await page.getByLabel('Login name 登录名').fill('console.auditor');
+    await page.getByLabel('Full name 姓名').fill('Console Auditor');
+    await page.getByLabel('Department 部门').fill('tax');
+    await page.locator('#new-role-auditor').check();
+    await page.getByRole('button', { name: 'Create 创建' }).click();
+    await see(page.locator('h1'), /^Waiting for a second administrator/);
+    const requestId = (await page.locator('#request code').textContent())!.trim();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The requester cannot approve it.
+    await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await page
+      .locator(`#staff-requests tr[data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve 批准' })
+      .click();
+    await see(page.locator('#error-summary'), /another administrator must approve it/);
+    await context.close();
+
+    const second = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const other = await newContext(browser, 'en');
+    const page2 = await other.newPage();
+    await page2.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await signInWithTotp(page2, second.username, second.password, second.totpSecret!);
+    await page2
+      .locator(`#staff-requests tr[data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve 批准' })
+      .click();
+    await see(page2.locator('h1'), 'Created console.auditor');
+    const oneTime = (await page2.locator('#once').textContent())!.trim();
+    expect(oneTime.length).toBeGreaterThanOrEqual(16);
+    expect(await roleRequestTrail(stack, first.accountId, second.accountId)).toEqual({
+      requested: 1,
+      approved: 1,
+    });
+    await other.close();
+
+    // The new auditor's first sign-in: a new password, then a second factor, before anything else.
+    const auditorContext = await newContext(browser, 'en', { bypassCSP: true });
+    const first3 = await auditorContext.newPage();
+    await first3.goto(`${stack.urls.intranet}/audit/console`);
+    await first3.getByLabel('Login name').fill('console.auditor');
+    await first3.getByLabel(/^Password$/).fill(oneTime);
+    await first3.getByRole('button', { name: /^Sign in$/ }).click();
+    await see(first3.locator('h1'), 'Choose your own password');
+    expect(await seriousViolations(first3)).toEqual([]);
+    await first3.getByLabel(/^Password$/).fill('a sentence only the auditor knows');
+    await first3.getByLabel('New password again').fill('a sentence only the auditor knows');
+    await first3.getByRole('button', { name: 'Continue' }).click();
+    await see(first3.locator('h1'), ENROL_TITLE);
+    await auditorContext.close();
   });
 
   it('refuses a civil servant who is not an administrator', async () => {

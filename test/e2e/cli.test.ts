@@ -7,6 +7,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { auditEvents } from '../support/audit.ts';
 import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
@@ -41,7 +42,7 @@ const run = async (...args: string[]) => {
 };
 
 describe('yitong accounts create', () => {
-  it('creates a staff account on the running stack whose one-time password signs in', async () => {
+  it('creates a staff account on the running stack whose one-time password signs in once a new password and a second factor are set', async () => {
     const out = await run(
       'accounts',
       'create',
@@ -58,11 +59,36 @@ describe('yitong accounts create', () => {
     );
     const password = /one-time password: (\S+)/.exec(out)![1]!;
     const tax = stack.demo.sites.tax.url;
+    const steps: string[] = [];
     const callback = await signIn(new UserAgent(), `${tax}/login`, (u) => u.pathname === '/callback', {
       username: 'chen.hao',
       password,
+      newPassword: 'chen hao chose this one',
+      onTotpEnrolled: () => steps.push('enrolled'),
     });
     expect(callback.searchParams.get('code')).toBeTruthy();
+    expect(steps).toEqual(['enrolled']);
+  });
+
+  it('creates an administrator only as break-glass, audited as such', async () => {
+    const args = ['accounts', 'create', '--login-name', 'glass.admin', '--display-name', 'Glass', '--roles'];
+    await expect(run(...args, 'staff,admin', '--data-dir', dataDir)).rejects.toThrow(/two administrators/);
+    const out = await run(
+      ...args,
+      'staff,admin',
+      '--break-glass',
+      'the only administrator left the service',
+      '--data-dir',
+      dataDir,
+    );
+    expect(out).toMatch(/break-glass/);
+    const events = await auditEvents(stack);
+    expect(events.filter((e) => e.type === 'account.break_glass')).toEqual([
+      expect.objectContaining({
+        reason: 'the only administrator left the service',
+        details: expect.objectContaining({ roles: ['staff', 'admin'] }),
+      }),
+    ]);
   });
 
   it('refuses a role that does not exist, naming it', async () => {

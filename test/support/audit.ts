@@ -18,3 +18,12 @@ export const auditEventsIn = async (
 /** Every audit event a local stack has recorded, oldest first. */
 export const auditEvents = (stack: LocalStack): Promise<Array<Record<string, unknown>>> =>
   auditEventsIn(createDynamoClient({ endpoint: stack.dynamodbEndpoint }), stack.tables.audit);
+
+/** How often a two-administrator grant was audited: asked for by one, approved by the other. */
+export const roleRequestTrail = async (stack: LocalStack, requester: string, approver: string) => {
+  const trail = await auditEvents(stack);
+  return {
+    requested: trail.filter((e) => e.type === 'admin.role_request.created' && e.actor === requester).length,
+    approved: trail.filter((e) => e.type === 'admin.role_request.approved' && e.actor === approver).length,
+  };
+};

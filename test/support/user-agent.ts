@@ -128,6 +128,10 @@ export interface SignInOptions {
   readonly totpSecret?: string;
   /** What to do on the "protect your account" page. @default 'skip' */
   readonly consent?: boolean;
+  /** The password to choose when the sign-in asks to replace a one-time password. */
+  readonly newPassword?: string;
+  /** Told the TOTP secret when the sign-in makes the person enrol one. */
+  readonly onTotpEnrolled?: (secret: string) => void;
 }
 
 /**
@@ -141,7 +145,7 @@ export const signIn = async (
   options: SignInOptions,
 ): Promise<URL> => {
   let page = await ua.follow(authorizationUrl, isCallback);
-  for (let step = 0; step < 8; step++) {
+  for (let step = 0; step < 10; step++) {
     if (isCallback(new URL(page.url))) return new URL(page.url);
     if (page.html.includes('/login" novalidate')) {
       page = await ua.submit(
@@ -153,6 +157,21 @@ export const signIn = async (
     } else if (page.html.includes('/otp" novalidate')) {
       if (!options.totpSecret) throw new Error('a security code was asked for but no TOTP secret given');
       page = await ua.submit(page, '/otp', { otp: totpCode(options.totpSecret) }, isCallback);
+    } else if (page.html.includes('/new-password" novalidate')) {
+      if (!options.newPassword) throw new Error('a new password was asked for but none given');
+      page = await ua.submit(
+        page,
+        '/new-password',
+        { newPassword: options.newPassword, confirmPassword: options.newPassword },
+        isCallback,
+      );
+    } else if (page.html.includes('/enrol" novalidate')) {
+      const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)?.[1];
+      if (!secret || !options.onTotpEnrolled) throw new Error(`a second factor was asked for on ${page.url}`);
+      options.onTotpEnrolled(secret);
+      page = await ua.submit(page, '/enrol', { otp: totpCode(secret) }, isCallback);
+    } else if (page.html.includes('/finish"')) {
+      page = await ua.submit(page, '/finish', {}, isCallback);
     } else if (page.html.includes('/protect"')) {
       page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
     } else if (page.html.includes('/consent"')) {
