@@ -21,6 +21,12 @@ export const EVENT_TYPES = {
     zh: '登录被限流',
   },
   'login.cancelled': { retention: 'access', en: 'Sign-in cancelled', zh: '取消登录' },
+  'login.ended': {
+    retention: 'security',
+    en: 'Sign-in ended after too many wrong second-factor codes',
+    zh: '第二因素验证码错误次数过多，登录已终止',
+    citizen: true,
+  },
   'mfa.success': { retention: 'access', en: 'Second factor accepted', zh: '第二因素验证通过' },
   'mfa.failure': { retention: 'access', en: 'Second factor refused', zh: '第二因素验证失败', citizen: true },
   'mfa.enrolled': {
