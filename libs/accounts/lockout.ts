@@ -1,9 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../store/index.ts';
 import { normaliseLoginName } from './model.ts';
 
@@ -73,7 +68,9 @@ export const sourceOf = (ip: string): string => {
   const front = head ? head.split(':') : [];
   const back = tail ? tail.split(':') : [];
   const groups =
-    tail === undefined ? front : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+    tail === undefined
+      ? front
+      : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
   return `${groups
     .slice(0, 4)
     .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
@@ -245,28 +242,32 @@ export class LoginLockout {
    */
   async signedIn(name: string, source: string): Promise<void> {
     await Promise.all([
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.accountKey(name),
-          UpdateExpression: 'SET failures = :zero',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':zero': 0 },
+      this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.accountKey(name),
+            UpdateExpression: 'SET failures = :zero',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        )
+        .catch((err: unknown) => {
+          if (!isConditionFailure(err)) throw err;
         }),
-      ).catch((err: unknown) => {
-        if (!isConditionFailure(err)) throw err;
-      }),
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.sourceKey(name, source),
-          UpdateExpression: 'SET failures = :zero',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':zero': 0 },
+      this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.sourceKey(name, source),
+            UpdateExpression: 'SET failures = :zero',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        )
+        .catch((err: unknown) => {
+          if (!isConditionFailure(err)) throw err;
         }),
-      ).catch((err: unknown) => {
-        if (!isConditionFailure(err)) throw err;
-      }),
     ]);
   }
 

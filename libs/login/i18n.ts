@@ -148,7 +148,8 @@ const zh: Record<MessageKey, string> = {
   triesLeftOne: '还可尝试 1 次，之后将暂停从此处登录。',
   triesLeftMany: '还可尝试 {n} 次，之后将暂停从此处登录。',
   attemptsEndedTitle: '验证码错误次数过多',
-  attemptsEndedLead: '为保护您的账号，本次登录已结束。请返回服务重新开始。如已无法使用身份验证器，请使用恢复码。',
+  attemptsEndedLead:
+    '为保护您的账号，本次登录已结束。请返回服务重新开始。如已无法使用身份验证器，请使用恢复码。',
   startAgain: '返回服务重新开始',
   throttled: '您所在网络的尝试次数过多，请稍候几分钟再试。',
   required: '请输入{field}。',

@@ -78,7 +78,8 @@ describe('second-factor guessing', () => {
     expect(asksForCode(otpPage)).toBe(true);
 
     const statuses: number[] = [];
-    for (let i = 0; i < 200; i++) statuses.push((await submitCode(ua, otpPage, wrongCode(who.totpSecret!, i))).status);
+    for (let i = 0; i < 200; i++)
+      statuses.push((await submitCode(ua, otpPage, wrongCode(who.totpSecret!, i))).status);
 
     expect(await eventsAbout(who.accountId, 'mfa.failure')).toHaveLength(5);
     expect(statuses.slice(0, 4)).toEqual([400, 400, 400, 400]);

@@ -139,7 +139,8 @@ const sendFrom = (
       res.on('error', reject);
       res.on('end', () => {
         const out = new Headers();
-        for (let i = 0; i < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        for (let i = 0; i < res.rawHeaders.length; i += 2)
+          out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
         const status = res.statusCode ?? 500;
         const content = status === 204 || status === 304 ? null : Buffer.concat(chunks);
         resolve(new Response(content, { status, headers: out }));
