@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { AccountStore, DisplayName, LoginName, Role } from '../libs/accounts/index.ts';
+import { AccountStore, DisplayName, LoginLockout, LoginName, Role } from '../libs/accounts/index.ts';
 import { DynamoAuditLog } from '../libs/audit/index.ts';
 import { createDynamoClient } from '../libs/store/index.ts';
 
@@ -107,6 +107,37 @@ export const accountsCommand = (program: Command): void => {
         `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
           'Give it to the person through a separate channel; they should change it at /password/change.\n',
       );
+      doc.destroy();
+    });
+  accounts
+    .command('unlock')
+    .description(
+      'End every sign-in wait and lock of a login name (the administrator’s recovery path for someone locked ' +
+        'out by failed attempts, from their own address or from everywhere). Audited as account.unlocked.',
+    )
+    .requiredOption('--login-name <name>', 'login name', parseWith(LoginName, 'login name'))
+    .requiredOption('--reason <text>', 'why (kept in the audit trail), e.g. the help-desk ticket')
+    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
+    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
+    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
+    .action(async (opts) => {
+      const where = await target(opts);
+      const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+      const account = await new AccountStore(doc, where.tables.identity).findByLoginName(opts.loginName);
+      if (!account) {
+        doc.destroy();
+        throw new InvalidArgumentError(`login name: no account is called ${opts.loginName}`);
+      }
+      await new LoginLockout(doc, where.tables.identity).clear(account.loginName);
+      await new DynamoAuditLog(doc, where.tables.audit).append({
+        type: 'account.unlocked',
+        outcome: 'success',
+        zone: 'intranet',
+        actor: `cli:${userInfo().username}`,
+        subject: account.id,
+        reason: String(opts.reason).slice(0, 1024),
+      });
+      process.stdout.write(`unlocked ${account.loginName} (${account.id}): every source may sign in again\n`);
       doc.destroy();
     });
 };

@@ -42,6 +42,12 @@ export const EVENT_TYPES = {
     zh: '多次登录失败，账户被锁定',
     citizen: true,
   },
+  'account.unlocked': {
+    retention: 'security',
+    en: 'Account unlocked by an administrator',
+    zh: '管理员解锁账户',
+    citizen: true,
+  },
   'password.reset_requested': {
     retention: 'security',
     en: 'Password reset requested',

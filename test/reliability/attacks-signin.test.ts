@@ -4,7 +4,8 @@
  * password, and locking staff out from a stranger's address. Loopback only; every loop bounded.
  */
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../cli/main.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
@@ -158,5 +159,52 @@ describe('lockout as denial of service', () => {
     expect(locked.status).toBe(423);
     expect(messageOf(locked)).toMatch(/北京时间/);
     expect(locked.html).toContain('password/reset');
+  });
+
+  it('locks a name everywhere only after a hundred failures from many sources, until an administrator unlocks it', async () => {
+    const admin = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    // Seventeen strangers, six guesses each: sixteen source waits, then the hundredth failure.
+    for (let source = 10; source < 27; source++) {
+      for (let i = 0; i < 6; i++)
+        await tryPassword(admin, `guess ${i}`, { zone: 'intranet', source: `127.0.0.${source}` });
+    }
+    const own = await tryPassword(admin, admin.password, { zone: 'intranet' });
+    expect(own.page.status).toBe(423);
+    expect(messageOf(own.page)).toMatch(/many places.*UTC\+8/);
+    const locks = await eventsAbout(admin.accountId, 'account.locked');
+    expect(locks.filter((e) => (e.details as { scope: string }).scope === 'source')).toHaveLength(16);
+    expect(locks.filter((e) => (e.details as { scope: string }).scope === 'account')).toHaveLength(1);
+
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      await buildCli({ throwOnError: true }).parseAsync([
+        'node',
+        'yitong',
+        'accounts',
+        'unlock',
+        '--login-name',
+        admin.username,
+        '--reason',
+        'help-desk ticket 42',
+        '--endpoint',
+        stack.dynamodbEndpoint,
+        '--table-prefix',
+        stack.tables.identity.replace(/-identity$/, ''),
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.join('')).toContain(`unlocked ${admin.username}`);
+    expect(await eventsAbout(admin.accountId, 'account.unlocked')).toHaveLength(1);
+    expect(asksForCode((await tryPassword(admin, admin.password, { zone: 'intranet' })).page)).toBe(true);
+    expect(
+      asksForCode(
+        (await tryPassword(admin, admin.password, { zone: 'intranet', source: '127.0.0.10' })).page,
+      ),
+    ).toBe(true);
   });
 });
