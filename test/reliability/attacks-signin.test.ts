@@ -108,6 +108,18 @@ describe('second-factor guessing', () => {
     expect(await eventsAbout(who.accountId, 'account.locked')).toHaveLength(1);
   });
 
+  it('refuses every other way to finish once the login name is locked ("not now" on the protect page)', async () => {
+    const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+    const pending = await tryPassword(who, who.password);
+    expect(pending.page.html).toContain('/protect"');
+
+    for (let i = 0; i < 6; i++) await tryPassword(who, `wrong password ${i}`);
+    const done = await pending.ua.submit(pending.page, '/protect', { choice: 'skip' }, isCallback);
+    expect(await eventsAbout(who.accountId, 'login.success')).toHaveLength(0);
+    expect(done.status).toBe(423);
+    expect(done.html).toContain('password/reset');
+  });
+
   it('counts wrong codes on several interactions in the budget passwords use; a right password clears none', async () => {
     const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
     const first = await tryPassword(who, who.password);
