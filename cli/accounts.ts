@@ -45,12 +45,19 @@ const parseWith =
     return parsed.data;
   };
 
+/** Where a command acts: the running local stack (its data folder), or a deployed stack's tables. */
+const withTarget = (command: Command): Command =>
+  command
+    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
+    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
+    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack');
+
 /** `yitong accounts …`: what an administrator does from a terminal. */
 export const accountsCommand = (program: Command): void => {
   const accounts = program
     .command('accounts')
     .description('Manage accounts (staff accounts are created by administrators)');
-  accounts
+  const create = accounts
     .command('create')
     .description(
       'Create an account with a one-time password (printed once). Staff accounts are only ever created this way ' +
@@ -77,67 +84,61 @@ export const accountsCommand = (program: Command): void => {
       ['staff'],
     )
     .option('--department <id>', "the staff member's department")
-    .option('--email <address>', 'where account messages go', parseWith(z.email(), 'email'))
-    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
-    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
-    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
-    .action(async (opts) => {
-      const where = await target(opts);
-      const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
-      const password = randomBytes(12).toString('base64url');
-      const account = await new AccountStore(doc, where.tables.identity).create({
-        kind: opts.kind,
-        loginName: opts.loginName,
-        displayName: opts.displayName,
-        password,
-        roles: opts.roles,
-        department: opts.department,
-        email: opts.email,
-        identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
-      });
-      await new DynamoAuditLog(doc, where.tables.audit).append({
-        type: 'account.created',
-        outcome: 'success',
-        zone: 'intranet',
-        actor: `cli:${userInfo().username}`,
-        subject: account.id,
-        details: { kind: account.kind, roles: account.roles },
-      });
-      process.stdout.write(
-        `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
-          'Give it to the person through a separate channel; they should change it at /password/change.\n',
-      );
-      doc.destroy();
+    .option('--email <address>', 'where account messages go', parseWith(z.email(), 'email'));
+  withTarget(create).action(async (opts) => {
+    const where = await target(opts);
+    const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+    const password = randomBytes(12).toString('base64url');
+    const account = await new AccountStore(doc, where.tables.identity).create({
+      kind: opts.kind,
+      loginName: opts.loginName,
+      displayName: opts.displayName,
+      password,
+      roles: opts.roles,
+      department: opts.department,
+      email: opts.email,
+      identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
     });
-  accounts
+    await new DynamoAuditLog(doc, where.tables.audit).append({
+      type: 'account.created',
+      outcome: 'success',
+      zone: 'intranet',
+      actor: `cli:${userInfo().username}`,
+      subject: account.id,
+      details: { kind: account.kind, roles: account.roles },
+    });
+    process.stdout.write(
+      `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
+        'Give it to the person through a separate channel; they should change it at /password/change.\n',
+    );
+    doc.destroy();
+  });
+  const unlock = accounts
     .command('unlock')
     .description(
       'End every sign-in wait and lock of a login name (the administrator’s recovery path for someone locked ' +
         'out by failed attempts, from their own address or from everywhere). Audited as account.unlocked.',
     )
     .requiredOption('--login-name <name>', 'login name', parseWith(LoginName, 'login name'))
-    .requiredOption('--reason <text>', 'why (kept in the audit trail), e.g. the help-desk ticket')
-    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
-    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
-    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
-    .action(async (opts) => {
-      const where = await target(opts);
-      const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
-      const account = await new AccountStore(doc, where.tables.identity).findByLoginName(opts.loginName);
-      if (!account) {
-        doc.destroy();
-        throw new InvalidArgumentError(`login name: no account is called ${opts.loginName}`);
-      }
-      await new LoginLockout(doc, where.tables.identity).clear(account.loginName);
-      await new DynamoAuditLog(doc, where.tables.audit).append({
-        type: 'account.unlocked',
-        outcome: 'success',
-        zone: 'intranet',
-        actor: `cli:${userInfo().username}`,
-        subject: account.id,
-        reason: String(opts.reason).slice(0, 1024),
-      });
-      process.stdout.write(`unlocked ${account.loginName} (${account.id}): every source may sign in again\n`);
+    .requiredOption('--reason <text>', 'why (kept in the audit trail), e.g. the help-desk ticket');
+  withTarget(unlock).action(async (opts) => {
+    const where = await target(opts);
+    const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+    const account = await new AccountStore(doc, where.tables.identity).findByLoginName(opts.loginName);
+    if (!account) {
       doc.destroy();
+      throw new InvalidArgumentError(`login name: no account is called ${opts.loginName}`);
+    }
+    await new LoginLockout(doc, where.tables.identity).clear(account.loginName);
+    await new DynamoAuditLog(doc, where.tables.audit).append({
+      type: 'account.unlocked',
+      outcome: 'success',
+      zone: 'intranet',
+      actor: `cli:${userInfo().username}`,
+      subject: account.id,
+      reason: String(opts.reason).slice(0, 1024),
     });
+    process.stdout.write(`unlocked ${account.loginName} (${account.id}): every source may sign in again\n`);
+    doc.destroy();
+  });
 };
