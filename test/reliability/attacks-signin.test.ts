@@ -7,8 +7,9 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { totpCode } from '../../libs/accounts/index.ts';
+import { AccountStore, totpCode } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
@@ -135,6 +136,41 @@ describe('second-factor guessing', () => {
     expect(sixth.page.status).toBe(423);
     expect(messageOf(fifth.page)).toMatch(/1 more try/);
     expect(await eventsAbout(who.accountId, 'account.locked')).toHaveLength(1);
+  });
+});
+
+describe('passkeys in the same budget', () => {
+  it('counts failed assertions of a known passkey, and refuses the passkey unevaluated once the name is locked', async () => {
+    const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+    const store = new AccountStore(
+      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      stack.tables.identity,
+    );
+    const credentialId = `cred-${who.accountId}`;
+    await store.addPasskey((await store.findById(who.accountId))!, {
+      credentialId,
+      publicKey: Buffer.from('not a key').toString('base64url'),
+      counter: 0,
+      transports: [],
+    });
+    const ua = new UserAgent();
+    const page = await begin(ua);
+    const uid = /interaction\/([\w-]+)\/login/.exec(page.html)![1]!;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+    const post = (action: string, body: unknown) =>
+      ua.request(`${stack.urls.public}/interaction/${uid}/passkey/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body),
+      });
+    expect((await post('login-options', {})).status).toBe(200);
+    const forged = { id: credentialId, rawId: credentialId, type: 'public-key', response: {} };
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await post('login', forged)).status);
+
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 423, 423]);
+    expect(await eventsAbout(who.accountId, 'account.locked')).toHaveLength(1);
+    expect((await tryPassword(who, who.password)).page.status).toBe(423);
   });
 });
 
