@@ -561,7 +561,13 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       t(lang, 'otpTitle'),
       otpBody(await context(ctx, d, lang), {
         stepUp: false,
-        error: `${t(lang, 'otpInvalid')} ${triesLeftMessage(lang, Math.min(after.triesLeft, leftHere))}`,
+        error: `${t(lang, 'otpInvalid')} ${
+          leftHere < after.triesLeft
+            ? leftHere === 1
+              ? t(lang, 'codesLeftOne')
+              : t(lang, 'codesLeftMany', { n: String(leftHere) })
+            : triesLeftMessage(lang, after.triesLeft)
+        }`,
       }),
     );
   };

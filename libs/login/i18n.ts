@@ -27,6 +27,8 @@ const en = {
   lockedTitle: 'Sign-in is paused',
   triesLeftOne: 'You have 1 more try before sign-in from here is paused.',
   triesLeftMany: 'You have {n} more tries before sign-in from here is paused.',
+  codesLeftOne: 'You can enter 1 more code before this sign-in ends.',
+  codesLeftMany: 'You can enter {n} more codes before this sign-in ends.',
   attemptsEndedTitle: 'Too many wrong codes',
   attemptsEndedLead:
     'To protect your account, this sign-in has ended. Return to the service and start again. If you no longer have your authenticator app, use one of your recovery codes.',
@@ -147,6 +149,8 @@ const zh: Record<MessageKey, string> = {
   lockedTitle: '登录已暂停',
   triesLeftOne: '还可尝试 1 次，之后将暂停从此处登录。',
   triesLeftMany: '还可尝试 {n} 次，之后将暂停从此处登录。',
+  codesLeftOne: '本次登录还可输入 1 次验证码，之后登录将终止。',
+  codesLeftMany: '本次登录还可输入 {n} 次验证码，之后登录将终止。',
   attemptsEndedTitle: '验证码错误次数过多',
   attemptsEndedLead:
     '为保护您的账号，本次登录已结束。请返回服务重新开始。如已无法使用身份验证器，请使用恢复码。',
