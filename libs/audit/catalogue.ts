@@ -38,8 +38,8 @@ export const EVENT_TYPES = {
   'account.registered': { retention: 'security', en: 'Account registered', zh: '注册账户', citizen: true },
   'account.locked': {
     retention: 'security',
-    en: 'Account locked after failed sign-ins',
-    zh: '多次登录失败，账户被锁定',
+    en: 'Sign-in paused (from one source) or account locked after failed sign-ins',
+    zh: '多次登录失败，登录被暂停（单一来源）或账户被锁定',
     citizen: true,
   },
   'account.unlocked': {
