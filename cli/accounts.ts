@@ -8,6 +8,7 @@ import {
   AccountStore,
   DisplayName,
   grantsPrivilegedRole,
+  LoginLockout,
   LoginName,
   PRIVILEGED_ROLES,
   Role,
@@ -52,12 +53,19 @@ const parseWith =
     return parsed.data;
   };
 
+/** Where a command acts: the running local stack (its data folder), or a deployed stack's tables. */
+const withTarget = (command: Command): Command =>
+  command
+    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
+    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
+    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack');
+
 /** `yitong accounts …`: what an administrator does from a terminal. */
 export const accountsCommand = (program: Command): void => {
   const accounts = program
     .command('accounts')
     .description('Manage accounts (staff accounts are created by administrators)');
-  accounts
+  const create = accounts
     .command('create')
     .description(
       'Create an account with a one-time password (printed once). Staff accounts are only ever created this way ' +
@@ -92,67 +100,92 @@ export const accountsCommand = (program: Command): void => {
         z.string().trim().min(10, 'say why, in at least 10 characters').max(500),
         'break-glass reason',
       ),
-    )
-    .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
-    .option('--endpoint <url>', 'DynamoDB endpoint (default: AWS, or the local stack)')
-    .option('--table-prefix <prefix>', 'table name prefix of a deployed stack')
-    .action(async (opts) => {
-      // Granting admin or auditor takes two administrators through the admin API; this command
-      // writes the store directly with the operator's AWS credentials, so it is the break-glass
-      // path: refused without a stated reason, and audited as such.
-      const privileged = grantsPrivilegedRole([], opts.roles);
-      if (privileged && !opts.breakGlass)
-        throw new InvalidArgumentError(
-          `roles: ${PRIVILEGED_ROLES.join(' and ')} take two administrators (yitong staff create, then yitong staff approve by another); ` +
-            'only in an emergency, add --break-glass "<why>"',
-        );
-      const where = await target(opts);
-      const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
-      const password = randomBytes(12).toString('base64url');
-      const account = await new AccountStore(doc, where.tables.identity).create({
-        kind: opts.kind,
-        loginName: opts.loginName,
-        displayName: opts.displayName,
-        password,
-        roles: opts.roles,
-        department: opts.department,
-        email: opts.email,
-        identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
-        oneTimePassword: true,
-      });
-      const actor = `cli:${userInfo().username}`;
-      await new DynamoAuditLog(doc, where.tables.audit).append(
-        privileged
-          ? {
-              type: 'account.break_glass',
-              outcome: 'success',
-              zone: 'intranet',
-              actor,
-              subject: account.id,
-              reason: opts.breakGlass,
-              details: {
-                kind: account.kind,
-                roles: account.roles,
-                awsProfile: process.env.AWS_PROFILE ?? null,
-              },
-            }
-          : {
-              type: 'account.created',
-              outcome: 'success',
-              zone: 'intranet',
-              actor,
-              subject: account.id,
-              details: { kind: account.kind, roles: account.roles },
-            },
+    );
+  withTarget(create).action(async (opts) => {
+    // Granting admin or auditor takes two administrators through the admin API; this command
+    // writes the store directly with the operator's AWS credentials, so it is the break-glass
+    // path: refused without a stated reason, and audited as such.
+    const privileged = grantsPrivilegedRole([], opts.roles);
+    if (privileged && !opts.breakGlass)
+      throw new InvalidArgumentError(
+        `roles: ${PRIVILEGED_ROLES.join(' and ')} take two administrators (yitong staff create, then yitong staff approve by another); ` +
+          'only in an emergency, add --break-glass "<why>"',
       );
-      process.stdout.write(
-        `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
-          'Give it to the person through a separate channel; at the first sign-in they must choose a new password' +
-          `${account.kind === 'staff' ? ' and set up a second factor' : ''} before anything else.\n` +
-          (privileged
-            ? 'This was a break-glass grant: it is in the audit trail as account.break_glass.\n'
-            : ''),
-      );
-      doc.destroy();
+    const where = await target(opts);
+    const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+    const password = randomBytes(12).toString('base64url');
+    const account = await new AccountStore(doc, where.tables.identity).create({
+      kind: opts.kind,
+      loginName: opts.loginName,
+      displayName: opts.displayName,
+      password,
+      roles: opts.roles,
+      department: opts.department,
+      email: opts.email,
+      identityAssurance: opts.kind === 'staff' ? 'verified' : 'self-asserted',
+      oneTimePassword: true,
     });
+    const actor = `cli:${userInfo().username}`;
+    await new DynamoAuditLog(doc, where.tables.audit).append(
+      privileged
+        ? {
+            type: 'account.break_glass',
+            outcome: 'success',
+            zone: 'intranet',
+            actor,
+            subject: account.id,
+            reason: opts.breakGlass,
+            details: {
+              kind: account.kind,
+              roles: account.roles,
+              awsProfile: process.env.AWS_PROFILE ?? null,
+            },
+          }
+        : {
+            type: 'account.created',
+            outcome: 'success',
+            zone: 'intranet',
+            actor,
+            subject: account.id,
+            details: { kind: account.kind, roles: account.roles },
+          },
+    );
+    process.stdout.write(
+      `created ${account.kind} account ${account.loginName} (${account.id})\none-time password: ${password}\n` +
+        'Give it to the person through a separate channel; at the first sign-in they must choose a new password' +
+        `${account.kind === 'staff' ? ' and set up a second factor' : ''} before anything else.\n` +
+        (privileged
+          ? 'This was a break-glass grant: it is in the audit trail as account.break_glass.\n'
+          : ''),
+    );
+    doc.destroy();
+  });
+  const unlock = accounts
+    .command('unlock')
+    .description(
+      'End every sign-in wait and lock of a login name (the administrator’s recovery path for someone locked ' +
+        'out by failed attempts, from their own address or from everywhere). Audited as account.unlocked.',
+    )
+    .requiredOption('--login-name <name>', 'login name', parseWith(LoginName, 'login name'))
+    .requiredOption('--reason <text>', 'why (kept in the audit trail), e.g. the help-desk ticket');
+  withTarget(unlock).action(async (opts) => {
+    const where = await target(opts);
+    const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+    const account = await new AccountStore(doc, where.tables.identity).findByLoginName(opts.loginName);
+    if (!account) {
+      doc.destroy();
+      throw new InvalidArgumentError(`login name: no account is called ${opts.loginName}`);
+    }
+    await new LoginLockout(doc, where.tables.identity).clear(account.loginName);
+    await new DynamoAuditLog(doc, where.tables.audit).append({
+      type: 'account.unlocked',
+      outcome: 'success',
+      zone: 'intranet',
+      actor: `cli:${userInfo().username}`,
+      subject: account.id,
+      reason: String(opts.reason).slice(0, 1024),
+    });
+    process.stdout.write(`unlocked ${account.loginName} (${account.id}): every source may sign in again\n`);
+    doc.destroy();
+  });
 };

@@ -15,13 +15,18 @@ import {
   type AccountStore,
   type Authenticator,
   authenticatePassword,
+  countFailure,
   DisplayName,
+  InteractionAttempts,
+  type LockoutState,
   LoginName,
   LoginNameTakenError,
+  lockedOut,
   NewPassword,
   newRecoveryCodes,
   newTotpSecret,
   recoveryCodeHash,
+  sourceThrottled,
   totpStep,
   totpUri,
 } from '../../libs/accounts/index.ts';
@@ -33,6 +38,8 @@ import {
   deniedBody,
   enrolBody,
   firstPasswordBody,
+  type Html,
+  html,
   type Lang,
   loginBody,
   messageBody,
@@ -115,6 +122,36 @@ const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
 
 const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
 
+/** A sign-in step refused by the failure budget: its page says what happened, when, and how to recover. */
+class SignInPaused extends PageError {
+  constructor(
+    status: number,
+    message: string,
+    readonly title: string,
+    readonly help: Html,
+  ) {
+    super(status, message);
+  }
+}
+
+/** A time as people in China read it: Beijing time has no daylight saving, so it is always UTC+8. */
+const beijingTime = (epochSeconds: number): string =>
+  new Date((epochSeconds + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+
+const resetLink = (lang: Lang) =>
+  html`<p><a href="password/reset?lang=${lang}">${t(lang, 'forgotPassword')}</a></p>`;
+
+/** What a person whose sign-in is paused reads: until when (with the time zone), and the way out. */
+const pausedMessage = (lang: Lang, state: Pick<LockoutState, 'lockedUntil' | 'scope'>): string =>
+  `${t(lang, state.scope === 'account' ? 'lockedAccount' : 'locked', { time: beijingTime(state.lockedUntil) })} ${t(lang, 'lockedHelp')}`;
+
+const paused = (lang: Lang, state: Pick<LockoutState, 'lockedUntil' | 'scope'>) =>
+  new SignInPaused(423, pausedMessage(lang, state), t(lang, 'lockedTitle'), resetLink(lang));
+
+/** "n more tries before a wait", for the field under a wrong password or code. */
+const triesLeftMessage = (lang: Lang, triesLeft: number): string =>
+  triesLeft === 1 ? t(lang, 'triesLeftOne') : t(lang, 'triesLeftMany', { n: String(triesLeft) });
+
 type Ctx = KoaContextWithOIDC;
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -126,6 +163,7 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export const interactionRoutes = (deps: InteractionDeps) => {
   const { provider } = deps;
   const firstTime = firstSignIn(deps);
+  const attempts = new InteractionAttempts(deps.doc, deps.identityTable);
   const rp = { id: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, name: 'yitong 一通' };
 
   const csrfFor = (uid: string) =>
@@ -232,12 +270,35 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     );
   };
 
+  /**
+   * The page for an interaction ended by too many wrong codes: the service gets access_denied,
+   * the person a way back to it to start again, and a way to reset the password.
+   */
+  const interactionEnded = async (ctx: Ctx, lang: Lang) => {
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { error: 'access_denied', error_description: 'too many wrong second-factor codes; sign in again' },
+      { mergeWithLastSubmission: false },
+    );
+    return new SignInPaused(
+      429,
+      t(lang, 'attemptsEndedLead'),
+      t(lang, 'attemptsEndedTitle'),
+      html`<p><a href="${returnTo}">${t(lang, 'startAgain')}</a></p>${resetLink(lang)}`,
+    );
+  };
+
   /** Completes the login prompt; audited once here whatever the route to it. */
   const finishLogin = async (ctx: Ctx, d: Details, signedIn: Account, loa: 1 | 2 | 3, amr: string[]) => {
+    // The last gates before a code can be issued, whichever way the person signed in: a locked
+    // login name finishes no step, and neither does an interaction ended by wrong codes.
+    if (await attempts.ended(d.uid)) throw await interactionEnded(ctx, langOf(ctx));
+    const lock = await lockedOut(deps, signedIn.loginName, signedIn.id, attempt(ctx, d), 'login.failure');
+    if (lock.locked) throw paused(langOf(ctx), lock);
     // A first sign-in with a one-time password issues no code until it has a new password and a second factor.
     const account = await firstTime.complete(signedIn, amr);
     if (!account) throw new PageError(403, 'choose a new password and set up a second factor first');
-    // The last gate before a code can be issued, whichever way the person signed in.
     const verdict = await policyVerdict(d, account, loa, amr);
     if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
     await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(d.uid) }));
@@ -255,6 +316,8 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       subject: account.id,
       details: { acr: ACR[loa], amr },
     });
+    // Only a complete sign-in starts the count again (for this name and this source).
+    await deps.lockout.signedIn(account.loginName, ctx.ip);
     return redirectTo;
   };
 
@@ -375,6 +438,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const d = await details(ctx, uid);
     if (!csrfValid(uid, form.csrf))
       throw new PageError(403, 'the form expired; reload the page and try again');
+    if (await attempts.ended(uid)) throw await interactionEnded(ctx, langOf(ctx));
     return { form, d };
   };
 
@@ -453,12 +517,10 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     if (result.outcome !== 'ok') {
       const message =
         result.outcome === 'locked'
-          ? t(lang, 'locked', {
-              time: new Date(result.until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }),
-            })
+          ? pausedMessage(lang, { lockedUntil: result.until, scope: result.scope })
           : result.outcome === 'throttled'
             ? t(lang, 'throttled')
-            : t(lang, 'invalidCredentials');
+            : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft)}`;
       const status = result.outcome === 'throttled' ? 429 : result.outcome === 'locked' ? 423 : 401;
       return render(
         ctx,
@@ -472,42 +534,67 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     return nextStep(ctx, d, result.account, lang, ['pwd']);
   };
 
+  /**
+   * The second factor: a TOTP or recovery code. Throttled per source; refused unevaluated while
+   * the login name is locked; every wrong code counts in the name's budget (which a right
+   * password does not reset) and in this interaction's, which ends it after a few.
+   */
   const otp = async (ctx: Ctx, uid: string) => {
     const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
+    const at = attempt(ctx, d);
+    if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
+    const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
+    if (before.locked) throw paused(lang, before);
     const code = (form.otp ?? '').replace(/\s+/g, '');
+    const method = /^\d{6}$/.test(code) ? 'totp' : 'recovery-code';
     let ok = false;
-    if (account.totp && /^\d{6}$/.test(code)) {
+    if (account.totp && method === 'totp') {
       const step = totpStep(account.totp.secret, code);
       ok = step !== undefined && (await deps.accounts.useTotpStep(account.id, step));
     } else if (account.totp && code.length <= 16) {
       ok = await deps.accounts.useRecoveryCode(account, recoveryCodeHash(code));
     }
-    await deps.audit.append({
-      ...attempt(ctx, d),
-      type: ok ? 'mfa.success' : 'mfa.failure',
-      outcome: ok ? 'success' : 'failure',
-      actor: account.id,
-      subject: account.id,
-      details: { method: /^\d{6}$/.test(code) ? 'totp' : 'recovery-code' },
-    });
-    if (!ok) {
-      const locked = await deps.lockout.recordFailure(account.loginName);
-      if (locked.locked)
-        throw new PageError(
-          423,
-          t(lang, 'locked', { time: new Date(locked.lockedUntil * 1000).toISOString() }),
-        );
-      return render(
-        ctx,
-        400,
-        lang,
-        t(lang, 'otpTitle'),
-        otpBody(await context(ctx, d, lang), { stepUp: false, error: t(lang, 'otpInvalid') }),
-      );
+    const base = { ...at, actor: account.id, subject: account.id };
+    if (ok) {
+      await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
+      return nextStep(ctx, d, account, lang, [...new Set([...pending.amr, 'otp', 'mfa'])]);
     }
-    return nextStep(ctx, d, account, langOf(ctx), [...new Set([...pending.amr, 'otp', 'mfa'])]);
+    const after = await countFailure(deps, account.loginName, at, before, {
+      ...base,
+      type: 'mfa.failure',
+      outcome: 'failure',
+      details: { method },
+    });
+    const leftHere = await attempts.recordFailure(uid);
+    if (leftHere === 0) {
+      await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(uid) }));
+      await deps.audit.append({
+        ...base,
+        type: 'login.ended',
+        outcome: 'denied',
+        reason: `${attempts.limit} wrong second-factor codes in one sign-in`,
+      });
+      if (!after.locked) throw await interactionEnded(ctx, lang);
+    }
+    if (after.locked) throw paused(lang, after);
+    return render(
+      ctx,
+      400,
+      lang,
+      t(lang, 'otpTitle'),
+      otpBody(await context(ctx, d, lang), {
+        stepUp: false,
+        error: `${t(lang, 'otpInvalid')} ${
+          leftHere < after.triesLeft
+            ? leftHere === 1
+              ? t(lang, 'codesLeftOne')
+              : t(lang, 'codesLeftMany', { n: String(leftHere) })
+            : triesLeftMessage(lang, after.triesLeft)
+        }`,
+      }),
+    );
   };
 
   const enrol = async (ctx: Ctx, uid: string) => {
@@ -685,6 +772,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       return json(ctx, 200, options);
     }
     if (action === 'login') {
+      // The same budget as every other factor: throttled per source, refused while the owner's
+      // login name is locked, and a failed assertion for a known passkey counts against it.
+      const lang = langOf(ctx);
+      if (await attempts.ended(uid)) throw await interactionEnded(ctx, lang);
+      const at = attempt(ctx, d);
+      if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
       const pending = await loadPending(uid);
       const response = z
         .object({ id: z.string().max(1024) })
@@ -693,6 +786,9 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       if (!pending?.challenge || !response.success)
         throw new PageError(400, 'start the passkey sign-in again');
       const stored = await deps.accounts.findPasskey(response.data.id);
+      const owner = stored ? await deps.accounts.findById(stored.accountId) : undefined;
+      const before = owner && (await lockedOut(deps, owner.loginName, owner.id, at, 'login.failure'));
+      if (before?.locked) throw paused(lang, before);
       let verified = false;
       let newCounter = 0;
       if (stored) {
@@ -716,17 +812,32 @@ export const interactionRoutes = (deps: InteractionDeps) => {
           verified = false;
         }
       }
-      const account = verified && stored ? await deps.accounts.findById(stored.accountId) : undefined;
+      const account = verified ? owner : undefined;
+      if (!account) {
+        const failure = {
+          ...at,
+          type: 'login.failure',
+          outcome: 'failure' as const,
+          subject: owner?.id,
+          reason: 'passkey not recognised',
+          details: { method: 'passkey' },
+        };
+        if (!owner || !before) await deps.audit.append(failure);
+        else {
+          const after = await countFailure(deps, owner.loginName, at, before, failure);
+          if (after.locked) throw paused(lang, after);
+        }
+        throw new PageError(401, 'that passkey is not recognised');
+      }
       await deps.audit.append({
-        ...attempt(ctx, d),
-        type: account ? 'mfa.success' : 'login.failure',
-        outcome: account ? 'success' : 'failure',
-        actor: account?.id,
-        subject: account?.id,
-        reason: account ? undefined : 'passkey not recognised',
+        ...at,
+        type: 'mfa.success',
+        outcome: 'success',
+        actor: account.id,
+        subject: account.id,
         details: { method: 'passkey' },
       });
-      if (account?.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
+      if (account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
       await deps.accounts.updatePasskeyCounter(stored!.credentialId, newCounter);
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
@@ -939,12 +1050,13 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       const message = err instanceof Error ? err.message : String(err);
       if (path.includes('/passkey/')) return json(ctx, status, { error: 'invalid_request', detail: message });
       const lang = langOf(ctx);
+      const title = err instanceof SignInPaused ? err.title : t(lang, 'errorTitle');
       return render(
         ctx,
         status,
         lang,
-        t(lang, 'errorTitle'),
-        messageBody(t(lang, 'errorTitle'), message, undefined),
+        title,
+        messageBody(title, message, err instanceof SignInPaused ? err.help : undefined),
       );
     }
   };

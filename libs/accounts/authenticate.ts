@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit/index.ts';
-import type { LoginLockout, SourceThrottle } from './lockout.ts';
+import type { FailureOutcome, LockoutState, LockScope, LoginLockout, SourceThrottle } from './lockout.ts';
 import { type Account, normaliseLoginName } from './model.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { AccountStore } from './store.ts';
@@ -16,8 +16,8 @@ export interface AttemptContext {
 
 export type PasswordOutcome =
   | { readonly outcome: 'ok'; readonly account: Account }
-  | { readonly outcome: 'invalid' }
-  | { readonly outcome: 'locked'; readonly until: number }
+  | { readonly outcome: 'invalid'; readonly triesLeft: number }
+  | { readonly outcome: 'locked'; readonly until: number; readonly scope: LockScope }
   | { readonly outcome: 'throttled' };
 
 export interface Authenticator {
@@ -35,6 +35,21 @@ const eventBase = (ctx: AttemptContext) => ({
   correlationId: ctx.correlationId,
 });
 
+/** Counts an attempt of any sign-in step from its source; true (and audited) when the source is over its limit. */
+export const sourceThrottled = async (
+  deps: Pick<Authenticator, 'throttle' | 'audit'>,
+  ctx: AttemptContext,
+): Promise<boolean> => {
+  if (await deps.throttle.allow(ctx.sourceIp)) return false;
+  await deps.audit.append({
+    ...eventBase(ctx),
+    type: 'login.throttled',
+    outcome: 'denied',
+    reason: 'too many attempts from this source',
+  });
+  return true;
+};
+
 /**
  * Checks a login name and password. Unknown names, wrong passwords and disabled accounts
  * get the same answer in about the same time; every attempt is audited once.
@@ -45,34 +60,15 @@ export const authenticatePassword = async (
   password: string,
   ctx: AttemptContext,
 ): Promise<PasswordOutcome> => {
-  if (!(await deps.throttle.allow(ctx.sourceIp))) {
-    await deps.audit.append({
-      ...eventBase(ctx),
-      type: 'login.throttled',
-      outcome: 'denied',
-      reason: 'too many attempts from this source',
-    });
-    return { outcome: 'throttled' };
-  }
-  const lock = await deps.lockout.state(loginName);
-  if (lock.locked) {
-    // The record names the account under attack, so every guess counts against it.
-    const target = await deps.accounts.findByLoginName(loginName);
-    await deps.audit.append({
-      ...eventBase(ctx),
-      type: 'login.failure',
-      outcome: 'denied',
-      subject: target?.id,
-      reason: 'login name locked',
-      details: { loginNameHashPrefix: hashPrefix(loginName) },
-    });
-    return { outcome: 'locked', until: lock.lockedUntil };
-  }
-  const account = await deps.accounts.findByLoginName(loginName);
+  if (await sourceThrottled(deps, ctx)) return { outcome: 'throttled' };
+  // The record names the account under attack, so every guess counts against it.
+  const target = await deps.accounts.findByLoginName(loginName);
+  const lock = await lockedOut(deps, loginName, target?.id, ctx, 'login.failure');
+  if (lock.locked) return { outcome: 'locked', until: lock.lockedUntil, scope: lock.scope ?? 'source' };
+  const account = target;
   const ok = await verifyPassword(password, account?.password ?? (await decoyHash()));
   if (!account || !ok || account.status !== 'active') {
-    const after = await deps.lockout.recordFailure(loginName);
-    await deps.audit.append({
+    const after = await countFailure(deps, loginName, ctx, lock, {
       ...eventBase(ctx),
       type: 'login.failure',
       outcome: 'failure',
@@ -82,26 +78,77 @@ export const authenticatePassword = async (
         : account.status !== 'active'
           ? 'account disabled'
           : 'wrong password',
-      details: { loginNameHashPrefix: hashPrefix(loginName), failures: after.failures },
+      details: { loginNameHashPrefix: hashPrefix(loginName) },
     });
-    if (after.locked) {
-      await deps.audit.append({
-        ...eventBase(ctx),
-        type: 'account.locked',
-        outcome: 'success',
-        subject: account?.id,
-        reason: `${after.failures} failed logins`,
-        details: { lockedUntil: after.lockedUntil, loginNameHashPrefix: hashPrefix(loginName) },
-      });
-      return { outcome: 'locked', until: after.lockedUntil };
-    }
-    return { outcome: 'invalid' };
+    if (after.locked) return { outcome: 'locked', until: after.lockedUntil, scope: after.scope ?? 'source' };
+    return { outcome: 'invalid', triesLeft: after.triesLeft };
   }
-  if (lock.failures > 0) await deps.lockout.clear(loginName);
+  // A right password clears nothing: only a complete sign-in does (see LoginLockout.signedIn),
+  // or a stranger who knows the password could wipe the second factor's failures with it.
   if (needsRehash(account.password)) {
     await deps.accounts.update(account, { password: await hashPassword(password) }).catch(() => undefined);
   }
   return { outcome: 'ok', account };
+};
+
+/**
+ * Counts a failed step of any factor (a wrong password, code or passkey) against the login
+ * name and the source: audits the step's `failure` event with the counts, then the wait or
+ * lock it started, once. `before` is the state read before the step was evaluated.
+ */
+export const countFailure = async (
+  deps: Pick<Authenticator, 'lockout' | 'audit'>,
+  loginName: string,
+  ctx: AttemptContext,
+  before: LockoutState,
+  failure: AuditEventInput,
+): Promise<FailureOutcome> => {
+  const after = await deps.lockout.recordFailure(loginName, ctx.sourceIp, before);
+  await deps.audit.append({
+    ...failure,
+    details: { ...failure.details, failures: after.sourceFailures, accountFailures: after.accountFailures },
+  });
+  if (after.lockedNow) {
+    await deps.audit.append({
+      ...eventBase(ctx),
+      type: 'account.locked',
+      outcome: 'success',
+      subject: failure.subject,
+      reason:
+        after.scope === 'account'
+          ? `${after.accountFailures} consecutive failed sign-in steps from all sources`
+          : `${after.sourceFailures} failed sign-in steps from this source`,
+      details: {
+        scope: after.scope ?? 'source',
+        lockedUntil: after.lockedUntil,
+        loginNameHashPrefix: hashPrefix(loginName),
+      },
+    });
+  }
+  return after;
+};
+
+/** Whether a step may be tried at all: audited as a refused `type` step when the name is locked. */
+export const lockedOut = async (
+  deps: Pick<Authenticator, 'lockout' | 'audit'>,
+  loginName: string,
+  subject: string | undefined,
+  ctx: AttemptContext,
+  type: 'login.failure' | 'mfa.failure',
+): Promise<LockoutState> => {
+  const state = await deps.lockout.state(loginName, ctx.sourceIp);
+  if (state.locked) {
+    await deps.audit.append({
+      ...eventBase(ctx),
+      type,
+      outcome: 'denied',
+      actor: type === 'mfa.failure' ? subject : undefined,
+      subject,
+      reason: 'login name locked',
+      details: { loginNameHashPrefix: hashPrefix(loginName), scope: state.scope ?? 'source' },
+    });
+  }
+  return state;
 };
 
 /** Audit trails name accounts by id; for unknown names a short hash lets staff correlate without storing the guess. */

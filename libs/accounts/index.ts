@@ -2,15 +2,22 @@ export {
   type AttemptContext,
   type Authenticator,
   authenticatePassword,
+  countFailure,
+  lockedOut,
   type PasswordOutcome,
+  sourceThrottled,
 } from './authenticate.ts';
 export { AccountConflictError, LoginNameTakenError, TooManyRequestsError } from './errors.ts';
 export {
   DEFAULT_LOCKOUT,
+  type FailureOutcome,
+  InteractionAttempts,
   type LockoutPolicy,
   type LockoutState,
+  type LockScope,
   LoginLockout,
   SourceThrottle,
+  sourceOf,
 } from './lockout.ts';
 export {
   Account,

@@ -1,33 +1,90 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../store/index.ts';
 import { normaliseLoginName } from './model.ts';
 
+/**
+ * The failure budget of a login name, shared by every factor (password, TOTP and recovery
+ * codes, passkeys), in two tiers. Per (login name, source): a few free failures, then a wait
+ * that doubles with each further failure — a stranger at one address slows only themselves.
+ * Per login name, from every source: a lock only after many consecutive failures (NIST SP
+ * 800-63B's ceiling of 100), which only a distributed attack reaches.
+ */
 export interface LockoutPolicy {
-  /** Failures within the window that lock the name. @default 6 */
-  readonly maxFailures: number;
-  /** @default 15 minutes */
-  readonly windowSeconds: number;
-  /** How long a lock lasts. @default 15 minutes */
-  readonly lockSeconds: number;
+  /** Failures from one source before that source must wait. @default 6 */
+  readonly sourceFailures: number;
+  /** The first wait of a source; each further failure doubles it. @default 15 minutes */
+  readonly sourceDelaySeconds: number;
+  /** The longest wait of a source. @default 24 hours */
+  readonly sourceMaxDelaySeconds: number;
+  /** Consecutive failures, from all sources together, that lock the login name everywhere. @default 100 */
+  readonly accountFailures: number;
+  /** How long each account-wide lock lasts (a password reset or an administrator ends it sooner). @default 24 hours */
+  readonly accountLockSeconds: number;
+  /** A count with no new failure for this long is forgotten. @default 30 days */
+  readonly forgetSeconds: number;
 }
 
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 6, windowSeconds: 900, lockSeconds: 900 };
+export const DEFAULT_LOCKOUT: LockoutPolicy = {
+  sourceFailures: 6,
+  sourceDelaySeconds: 900,
+  sourceMaxDelaySeconds: 86_400,
+  accountFailures: 100,
+  accountLockSeconds: 86_400,
+  forgetSeconds: 30 * 86_400,
+};
+
+/** Which tier a lock belongs to: this source only, or the login name from everywhere. */
+export type LockScope = 'source' | 'account';
 
 export interface LockoutState {
   readonly locked: boolean;
+  /** Epoch seconds when the longer of the two waits ends (0: none). */
   readonly lockedUntil: number;
-  readonly failures: number;
+  readonly scope?: LockScope;
+  /** Failures left before a wait or lock, whichever comes first. */
+  readonly triesLeft: number;
+  /** Consecutive failures counted for this source and for the login name. */
+  readonly sourceFailures: number;
+  readonly accountFailures: number;
+  /** When a reset or an administrator last cleared the name: older source counts no longer apply. */
+  readonly clearedAt: number;
 }
 
+export interface FailureOutcome extends LockoutState {
+  /** This failure started a lock (audit it once). */
+  readonly lockedNow: boolean;
+}
+
+interface Counter {
+  readonly failures: number;
+  readonly lastFailure: number;
+}
+
+/** IPv6 clients own a whole /64: count them by it, or each guess could come from a new address. */
+export const sourceOf = (ip: string): string => {
+  if (!ip.includes(':')) return ip;
+  const address = ip.split('%')[0]!;
+  const [head = '', tail] = address.split('::');
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? front
+      : [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+};
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException';
+
 /**
- * Failed logins counted per login name — whether or not an account has that name, so a
- * locked answer reveals nothing about which names exist. Items expire on their own.
+ * Failed sign-in steps counted per login name — whether or not an account has that name, so
+ * the answers reveal nothing about which names exist. One item per login name and one per
+ * (login name, source), each changed by single-item atomic updates only; a wait is derived
+ * from the count and the last failure, so counting a failure is one write per item.
  */
 export class LoginLockout {
   constructor(
@@ -37,82 +94,256 @@ export class LoginLockout {
     private readonly now: () => number = () => epochSeconds(),
   ) {}
 
-  private key(name: string) {
-    return { pk: `lockout#${normaliseLoginName(name)}`, sk: 'lockout' };
+  private accountKey(name: string) {
+    return { pk: `lockout#${normaliseLoginName(name)}`, sk: 'account' };
   }
 
-  async state(name: string): Promise<LockoutState> {
+  private sourceKey(name: string, source: string) {
+    return { pk: `lockout#${normaliseLoginName(name)}#${sourceOf(source)}`, sk: 'source' };
+  }
+
+  /** The wait after `failures` consecutive failures: none below `free`, then `first` doubling up to `max`. */
+  private static delay(failures: number, free: number, first: number, max: number): number {
+    if (failures < free) return 0;
+    return Math.min(max, first * 2 ** Math.min(failures - free, 30));
+  }
+
+  private sourceDelay(failures: number) {
+    const p = this.policy;
+    return LoginLockout.delay(failures, p.sourceFailures, p.sourceDelaySeconds, p.sourceMaxDelaySeconds);
+  }
+
+  private accountDelay(failures: number) {
+    const p = this.policy;
+    return LoginLockout.delay(failures, p.accountFailures, p.accountLockSeconds, p.accountLockSeconds);
+  }
+
+  private async read(key: Record<string, string>) {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: this.key(name), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
-    const now = this.now();
-    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= now)) {
-      return { locked: false, lockedUntil: 0, failures: 0 };
-    }
-    const lockedUntil = Number(Item.lockedUntil ?? 0);
-    return { locked: lockedUntil > now, lockedUntil, failures: Number(Item.failures ?? 0) };
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return undefined;
+    return Item;
   }
 
-  /** Counts a failure; returns whether this failure locked the name. */
-  async recordFailure(name: string): Promise<LockoutState> {
+  private stateOf(account: Counter & { clearedAt: number }, source: Counter): LockoutState {
     const now = this.now();
-    const windowStart = now - this.policy.windowSeconds;
-    let failures: number;
-    try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(name),
-          UpdateExpression: 'ADD failures :one',
-          ConditionExpression: 'attribute_exists(pk) AND startedAt > :windowStart',
-          ExpressionAttributeValues: { ':one': 1, ':windowStart': windowStart },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      failures = Number(Attributes?.failures ?? 1);
-    } catch (err: unknown) {
-      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
-      // No window open (first failure, or the last window ran out): open a new one.
-      failures = 1;
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...this.key(name),
-            failures,
-            startedAt: now,
-            lockedUntil: 0,
-            expiresAt: now + this.policy.windowSeconds + this.policy.lockSeconds,
-          },
-        }),
-      );
+    const sourceUntil = source.failures ? source.lastFailure + this.sourceDelay(source.failures) : 0;
+    const accountUntil = account.failures ? account.lastFailure + this.accountDelay(account.failures) : 0;
+    const lockedUntil = Math.max(sourceUntil, accountUntil);
+    const locked = lockedUntil > now;
+    return {
+      locked,
+      lockedUntil: locked ? lockedUntil : 0,
+      scope: !locked ? undefined : accountUntil > now ? 'account' : 'source',
+      triesLeft: Math.max(
+        0,
+        Math.min(
+          this.policy.sourceFailures - source.failures,
+          this.policy.accountFailures - account.failures,
+        ),
+      ),
+      sourceFailures: source.failures,
+      accountFailures: account.failures,
+      clearedAt: account.clearedAt,
+    };
+  }
+
+  /** Where `name` stands for attempts from `source`: locked (and until when), and tries left. */
+  async state(name: string, source: string): Promise<LockoutState> {
+    const [account, bySource] = await Promise.all([
+      this.read(this.accountKey(name)),
+      this.read(this.sourceKey(name, source)),
+    ]);
+    const clearedAt = Number(account?.clearedAt ?? 0);
+    const sourceCounts = bySource && Number(bySource.lastFailure ?? 0) > clearedAt;
+    return this.stateOf(
+      {
+        failures: Number(account?.failures ?? 0),
+        lastFailure: Number(account?.lastFailure ?? 0),
+        clearedAt,
+      },
+      {
+        failures: sourceCounts ? Number(bySource.failures ?? 0) : 0,
+        lastFailure: sourceCounts ? Number(bySource.lastFailure ?? 0) : 0,
+      },
+    );
+  }
+
+  /**
+   * Adds one to a counter that is still alive (and newer than `clearedAt`), or starts it at
+   * one. Two conditional writes at most per try, never a read-modify-write.
+   */
+  private async bump(key: Record<string, string>, lifetime: number, clearedAt: number): Promise<Counter> {
+    const now = this.now();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const { Attributes } = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: key,
+            UpdateExpression: 'ADD failures :one SET lastFailure = :now, expiresAt = :expires',
+            ConditionExpression: 'expiresAt > :now AND lastFailure > :cleared',
+            ExpressionAttributeValues: {
+              ':one': 1,
+              ':now': now,
+              ':expires': now + lifetime,
+              ':cleared': clearedAt,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { failures: Number(Attributes?.failures ?? 1), lastFailure: now };
+      } catch (err: unknown) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      try {
+        // No live count (first failure, forgotten, or cleared since): start one, unless another
+        // request has just done so — then count on top of theirs.
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...key, failures: 1, lastFailure: now, expiresAt: now + lifetime },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now OR lastFailure <= :cleared',
+            ExpressionAttributeValues: { ':now': now, ':cleared': clearedAt },
+          }),
+        );
+        return { failures: 1, lastFailure: now };
+      } catch (err: unknown) {
+        if (!isConditionFailure(err)) throw err;
+      }
     }
-    if (failures < this.policy.maxFailures) return { locked: false, lockedUntil: 0, failures };
-    const lockedUntil = now + this.policy.lockSeconds;
+    throw new Error('the failure count kept changing; try again');
+  }
+
+  /**
+   * Counts a failed step (a wrong password, code or passkey) against the login name and the
+   * source. `before` is the state read before the attempt; the result says whether this
+   * failure started a wait or lock.
+   */
+  async recordFailure(name: string, source: string, before: LockoutState): Promise<FailureOutcome> {
+    const p = this.policy;
+    const [account, bySource] = await Promise.all([
+      this.bump(this.accountKey(name), p.accountLockSeconds + p.forgetSeconds, -1),
+      this.bump(
+        this.sourceKey(name, source),
+        p.sourceMaxDelaySeconds + Math.min(p.forgetSeconds, 86_400),
+        before.clearedAt,
+      ),
+    ]);
+    const after = this.stateOf({ ...account, clearedAt: before.clearedAt }, bySource);
+    return { ...after, lockedNow: after.locked };
+  }
+
+  /**
+   * A complete sign-in (every factor the service needed): the name's consecutive count starts
+   * again, and so does this source's. Other sources keep theirs — the owner signing in does
+   * not give a stranger fresh guesses.
+   */
+  async signedIn(name: string, source: string): Promise<void> {
+    await Promise.all([
+      this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.accountKey(name),
+            UpdateExpression: 'SET failures = :zero',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        )
+        .catch((err: unknown) => {
+          if (!isConditionFailure(err)) throw err;
+        }),
+      this.doc
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.sourceKey(name, source),
+            UpdateExpression: 'SET failures = :zero',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        )
+        .catch((err: unknown) => {
+          if (!isConditionFailure(err)) throw err;
+        }),
+    ]);
+  }
+
+  /**
+   * The recovery path (a password reset, or an administrator): every count and lock of the
+   * name ends, from every source, in one write — source counts older than `clearedAt` no longer apply.
+   */
+  async clear(name: string): Promise<void> {
+    const now = this.now();
+    const p = this.policy;
     await this.doc.send(
-      new UpdateCommand({
+      new PutCommand({
         TableName: this.table,
-        Key: this.key(name),
-        UpdateExpression: 'SET lockedUntil = :until, expiresAt = :expires',
-        ExpressionAttributeValues: {
-          ':until': lockedUntil,
-          ':expires': lockedUntil + this.policy.windowSeconds,
+        Item: {
+          ...this.accountKey(name),
+          failures: 0,
+          lastFailure: 0,
+          clearedAt: now,
+          // Outlives every source count it overrides.
+          expiresAt: now + p.sourceMaxDelaySeconds + p.forgetSeconds,
         },
       }),
     );
-    return { locked: true, lockedUntil, failures };
-  }
-
-  /** A successful login clears the count. */
-  async clear(name: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: this.key(name) }));
   }
 }
 
 /**
- * Per-source throttling: a fixed-window counter per address, one atomic update per attempt.
- * It slows password spraying from one place; the per-name lockout stops guessing one account.
- * The default is generous because a whole agency often reaches us through one NAT address.
+ * The second-factor attempts of one sign-in interaction: after `limit` wrong codes the
+ * interaction is ended for good and the person must start again (a new interaction needs the
+ * password again, and every failure also counts in the login name's budget).
+ */
+export class InteractionAttempts {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    /** @default 5 */
+    readonly limit = 5,
+    /** Outlives the interaction itself. @default 1 hour */
+    private readonly ttlSeconds = 3600,
+    private readonly now: () => number = () => epochSeconds(),
+  ) {}
+
+  private key(uid: string) {
+    return { pk: `interaction-attempts#${uid}`, sk: 'attempts' };
+  }
+
+  /** Whether the interaction was ended by too many wrong codes. */
+  async ended(uid: string): Promise<boolean> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
+    );
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return false;
+    return Number(Item.failures ?? 0) >= this.limit;
+  }
+
+  /** Counts a wrong code; returns how many are left on this interaction (0: it is now ended). */
+  // Interaction ids are random and never reused, so the count needs no reset on expiry.
+  async recordFailure(uid: string): Promise<number> {
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(uid),
+        UpdateExpression: 'ADD failures :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+        ExpressionAttributeValues: { ':one': 1, ':expires': this.now() + this.ttlSeconds },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Math.max(0, this.limit - Number(Attributes?.failures ?? 0));
+  }
+}
+
+/**
+ * Per-source throttling: a fixed-window counter per address (per /64 for IPv6), one atomic
+ * update per attempt, on every sign-in step. It slows password spraying from one place; the
+ * per-name budget stops guessing one account. The default is generous because a whole agency
+ * often reaches us through one NAT address.
  */
 export class SourceThrottle {
   constructor(
@@ -129,7 +360,7 @@ export class SourceThrottle {
     const { Attributes } = await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: `throttle#${source}#${bucket}`, sk: 'throttle' },
+        Key: { pk: `throttle#${sourceOf(source)}#${bucket}`, sk: 'throttle' },
         UpdateExpression: 'ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :expires)',
         ExpressionAttributeValues: { ':one': 1, ':expires': (bucket + 2) * this.windowSeconds },
         ReturnValues: 'UPDATED_NEW',

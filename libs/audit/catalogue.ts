@@ -21,6 +21,12 @@ export const EVENT_TYPES = {
     zh: '登录被限流',
   },
   'login.cancelled': { retention: 'access', en: 'Sign-in cancelled', zh: '取消登录' },
+  'login.ended': {
+    retention: 'security',
+    en: 'Sign-in ended after too many wrong second-factor codes',
+    zh: '第二因素验证码错误次数过多，登录已终止',
+    citizen: true,
+  },
   'mfa.success': { retention: 'access', en: 'Second factor accepted', zh: '第二因素验证通过' },
   'mfa.failure': { retention: 'access', en: 'Second factor refused', zh: '第二因素验证失败', citizen: true },
   'mfa.enrolled': {
@@ -32,8 +38,14 @@ export const EVENT_TYPES = {
   'account.registered': { retention: 'security', en: 'Account registered', zh: '注册账户', citizen: true },
   'account.locked': {
     retention: 'security',
-    en: 'Account locked after failed sign-ins',
-    zh: '多次登录失败，账户被锁定',
+    en: 'Sign-in paused (from one source) or account locked after failed sign-ins',
+    zh: '多次登录失败，登录被暂停（单一来源）或账户被锁定',
+    citizen: true,
+  },
+  'account.unlocked': {
+    retention: 'security',
+    en: 'Account unlocked by an administrator',
+    zh: '管理员解锁账户',
     citizen: true,
   },
   'password.reset_requested': {

@@ -67,8 +67,9 @@ export const outsideOfficeHours = (time: string, hours: OfficeHours = DEFAULT_OF
 export const defaultRules = (hours: OfficeHours = DEFAULT_OFFICE_HOURS): DetectionRule[] => [
   {
     id: 'brute-force',
-    describe: 'failed sign-ins against one account',
-    key: (e) => (e.type === 'login.failure' ? loginTarget(e) : undefined),
+    describe: 'failed sign-in steps (passwords, codes, passkeys) against one account',
+    // Every factor, like the failure budget: guessing the second factor is brute force too.
+    key: (e) => (e.type === 'login.failure' || e.type === 'mfa.failure' ? loginTarget(e) : undefined),
     subject: (e) => e.subject,
     threshold: 10,
     windowSeconds: 900,

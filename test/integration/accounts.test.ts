@@ -5,12 +5,14 @@ import {
   ARGON2_PARAMETERS,
   authenticatePassword,
   hashPassword,
+  InteractionAttempts,
   LoginLockout,
   LoginNameTakenError,
   needsRehash,
   OutboxNotifier,
   PasswordReset,
   SourceThrottle,
+  sourceOf,
   totpCode,
   totpStep,
   verifyPassword,
@@ -86,33 +88,115 @@ describe('accounts', () => {
 });
 
 describe('lockout and throttling', () => {
-  it('locks a name after six failures in the window, and lets it go after the cool-off', async () => {
+  const policy = {
+    sourceFailures: 6,
+    sourceDelaySeconds: 900,
+    sourceMaxDelaySeconds: 86_400,
+    accountFailures: 20,
+    accountLockSeconds: 86_400,
+    forgetSeconds: 30 * 86_400,
+  };
+  const HERE = '198.51.100.7';
+
+  it('makes one source wait after six failures, doubling the wait for each further one, and no other source', async () => {
     let now = 1_900_000_000;
-    const lockout = new LoginLockout(
-      doc,
-      table,
-      { maxFailures: 6, windowSeconds: 900, lockSeconds: 900 },
-      () => now,
-    );
-    for (let i = 0; i < 5; i++) expect((await lockout.recordFailure('someone')).locked).toBe(false);
-    expect((await lockout.recordFailure('someone')).locked).toBe(true);
-    expect((await lockout.state('SOMEONE')).locked).toBe(true);
+    const lockout = new LoginLockout(doc, table, policy, () => now);
+    const fail = async (source = HERE) =>
+      lockout.recordFailure('someone', source, await lockout.state('someone', source));
+    for (let i = 1; i <= 5; i++) expect(await fail()).toMatchObject({ locked: false, triesLeft: 6 - i });
+    expect(await fail()).toMatchObject({
+      locked: true,
+      lockedNow: true,
+      scope: 'source',
+      lockedUntil: now + 900,
+    });
+    expect((await lockout.state('SOMEONE', HERE)).locked).toBe(true);
+    expect(await lockout.state('someone', '203.0.113.50')).toMatchObject({ locked: false, triesLeft: 6 });
     now += 901;
-    expect((await lockout.state('someone')).locked).toBe(false);
+    expect((await lockout.state('someone', HERE)).locked).toBe(false);
+    expect(await fail()).toMatchObject({ locked: true, lockedUntil: now + 1800 });
+    now += 1801;
+    expect(await fail()).toMatchObject({ locked: true, lockedUntil: now + 3600 });
   });
 
-  it('starts counting afresh when the window has passed', async () => {
+  it('counts an IPv6 /64 as one source', async () => {
+    const lockout = new LoginLockout(doc, table, policy);
+    for (let i = 1; i <= 6; i++) {
+      const source = `2001:db8:1:2::${i.toString(16)}`;
+      await lockout.recordFailure('v6.person', source, await lockout.state('v6.person', source));
+    }
+    expect((await lockout.state('v6.person', '2001:db8:1:2:ffff::1')).locked).toBe(true);
+    expect((await lockout.state('v6.person', '2001:db8:1:3::1')).locked).toBe(false);
+    expect(sourceOf('2001:0db8:0001:0002:0000:0000:0000:0009')).toBe('2001:db8:1:2::/64');
+    expect(sourceOf('::1')).toBe('0:0:0:0::/64');
+    expect(sourceOf('192.0.2.4')).toBe('192.0.2.4');
+  });
+
+  it('locks the name everywhere only after many failures from many sources, until a reset clears it', async () => {
     let now = 1_900_000_000;
-    const lockout = new LoginLockout(
-      doc,
-      table,
-      { maxFailures: 3, windowSeconds: 60, lockSeconds: 60 },
-      () => now,
+    const lockout = new LoginLockout(doc, table, policy, () => now);
+    let last: Awaited<ReturnType<LoginLockout['recordFailure']>> | undefined;
+    for (let i = 0; i < 20; i++) {
+      const source = `192.0.2.${Math.floor(i / 5)}`;
+      last = await lockout.recordFailure('staff.admin', source, await lockout.state('staff.admin', source));
+    }
+    expect(last).toMatchObject({
+      locked: true,
+      lockedNow: true,
+      scope: 'account',
+      lockedUntil: now + 86_400,
+    });
+    expect(await lockout.state('staff.admin', '203.0.113.1')).toMatchObject({
+      locked: true,
+      scope: 'account',
+    });
+    now += 3600;
+    await lockout.clear('staff.admin');
+    expect(await lockout.state('staff.admin', '203.0.113.1')).toMatchObject({ locked: false, triesLeft: 6 });
+    // The sources that failed before the reset start again from nothing.
+    expect(await lockout.state('staff.admin', '192.0.2.0')).toMatchObject({
+      locked: false,
+      sourceFailures: 0,
+    });
+    const again = await lockout.recordFailure(
+      'staff.admin',
+      '192.0.2.0',
+      await lockout.state('staff.admin', '192.0.2.0'),
     );
-    await lockout.recordFailure('n');
-    await lockout.recordFailure('n');
-    now += 61;
-    expect(await lockout.recordFailure('n')).toMatchObject({ locked: false, failures: 1 });
+    expect(again).toMatchObject({ locked: false, sourceFailures: 1, accountFailures: 1 });
+  });
+
+  it('starts the count again only after a complete sign-in, and only for that source', async () => {
+    const lockout = new LoginLockout(doc, table, policy);
+    const fail = async (source: string) =>
+      lockout.recordFailure('owner', source, await lockout.state('owner', source));
+    for (let i = 0; i < 4; i++) await fail(HERE);
+    for (let i = 0; i < 5; i++) await fail('203.0.113.66');
+    await lockout.signedIn('owner', HERE);
+    expect(await lockout.state('owner', HERE)).toMatchObject({ sourceFailures: 0, accountFailures: 0 });
+    expect(await lockout.state('owner', '203.0.113.66')).toMatchObject({ sourceFailures: 5, triesLeft: 1 });
+  });
+
+  it('forgets a quiet count', async () => {
+    let now = 1_900_000_000;
+    const lockout = new LoginLockout(doc, table, policy, () => now);
+    for (let i = 0; i < 3; i++) await lockout.recordFailure('n', HERE, await lockout.state('n', HERE));
+    now += 3 * 86_400;
+    expect(await lockout.recordFailure('n', HERE, await lockout.state('n', HERE))).toMatchObject({
+      sourceFailures: 1,
+      accountFailures: 4,
+    });
+    now += 31 * 86_400;
+    expect(await lockout.state('n', HERE)).toMatchObject({ sourceFailures: 0, accountFailures: 0 });
+  });
+
+  it('ends an interaction after five wrong codes', async () => {
+    const attempts = new InteractionAttempts(doc, table);
+    const left = [];
+    for (let i = 0; i < 5; i++) left.push(await attempts.recordFailure('uid-1'));
+    expect(left).toEqual([4, 3, 2, 1, 0]);
+    expect(await attempts.ended('uid-1')).toBe(true);
+    expect(await attempts.ended('uid-2')).toBe(false);
   });
 
   it('throttles a source over its limit within a window', async () => {
@@ -126,16 +210,19 @@ describe('lockout and throttling', () => {
     expect(await throttle.allow('203.0.113.9')).toBe(true);
   });
 
-  it('audits each failed attempt once and the lock once', async () => {
+  it('audits each failed attempt once and the lock once, and a right password clears nothing', async () => {
     await newCitizen('target.person', 'the right password!');
     const deps = {
       accounts,
       audit,
-      lockout: new LoginLockout(doc, table, { maxFailures: 2, windowSeconds: 900, lockSeconds: 900 }),
+      lockout: new LoginLockout(doc, table, { ...policy, sourceFailures: 2 }),
       throttle: new SourceThrottle(doc, table),
     };
     const ctx = { zone: 'public' as const, sourceIp: '198.51.100.1' };
-    expect((await authenticatePassword(deps, 'target.person', 'wrong', ctx)).outcome).toBe('invalid');
+    expect(await authenticatePassword(deps, 'target.person', 'wrong', ctx)).toMatchObject({
+      outcome: 'invalid',
+      triesLeft: 1,
+    });
     expect((await authenticatePassword(deps, 'target.person', 'wrong', ctx)).outcome).toBe('locked');
     expect((await authenticatePassword(deps, 'target.person', 'the right password!', ctx)).outcome).toBe(
       'locked',
@@ -143,6 +230,18 @@ describe('lockout and throttling', () => {
     const chains = await audit.verifyAll();
     expect(chains.every((c) => c.ok)).toBe(true);
     expect(chains.reduce((sum, c) => sum + c.verified, 0)).toBe(4);
+
+    const elsewhere = { zone: 'public' as const, sourceIp: '198.51.100.2' };
+    expect(await authenticatePassword(deps, 'target.person', 'wrong', elsewhere)).toMatchObject({
+      outcome: 'invalid',
+      triesLeft: 1,
+    });
+    expect(
+      (await authenticatePassword(deps, 'target.person', 'the right password!', elsewhere)).outcome,
+    ).toBe('ok');
+    expect(await deps.lockout.state('target.person', elsewhere.sourceIp)).toMatchObject({
+      sourceFailures: 1,
+    });
   });
 });
 

@@ -267,6 +267,19 @@ describe('detection rules', () => {
     expect(Number(raised[0]!.details?.count)).toBeGreaterThanOrEqual(10);
   });
 
+  it('counts wrong second-factor codes as brute force against the account, like wrong passwords', async () => {
+    const log = new DetectingAuditLog(new DynamoAuditLog(doc, table, { shards: 2 }), doc, table);
+    for (let i = 0; i < 5; i++) await log.append(failure('code-victim', '198.51.100.9'));
+    for (let i = 0; i < 4; i++) {
+      await log.append({ ...failure('code-victim', '198.51.100.9'), type: 'mfa.failure', reason: undefined });
+    }
+    expect(await alerts()).toHaveLength(0);
+    await log.append({ ...failure('code-victim', '198.51.100.9'), type: 'mfa.failure', reason: undefined });
+    expect(await alerts()).toMatchObject([
+      { subject: 'code-victim', details: { rule: 'brute-force', count: 10 } },
+    ]);
+  });
+
   it('raises a spraying alert for one source across many accounts, counting each account once', async () => {
     const log = new DetectingAuditLog(new DynamoAuditLog(doc, table, { shards: 2 }), doc, table);
     for (let i = 0; i < 9; i++) {

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { totpCode } from '../../libs/accounts/index.ts';
 
 interface StoredCookie {
@@ -18,6 +19,12 @@ export interface Page {
  */
 export class UserAgent {
   private readonly jar = new Map<string, StoredCookie>();
+
+  /**
+   * `sourceAddress`: the loopback address to connect from (any of 127.0.0.0/8 on Linux), so a
+   * test can play a second network source against the local stack.
+   */
+  constructor(private readonly options: { readonly sourceAddress?: string } = {}) {}
 
   private cookieHeader(url: URL): string {
     return [...this.jar.entries()]
@@ -67,12 +74,10 @@ export class UserAgent {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const res = await fetch(target, {
-      method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
-      headers,
-      body,
-      redirect: 'manual',
-    });
+    const method = init.method ?? (body !== undefined ? 'POST' : 'GET');
+    const res = this.options.sourceAddress
+      ? await sendFrom(this.options.sourceAddress, target, method, headers, body)
+      : await fetch(target, { method, headers, body, redirect: 'manual' });
     this.store(res, target);
     return { status: res.status, url: target.href, html: await res.text(), headers: res.headers };
   }
@@ -118,6 +123,32 @@ export class UserAgent {
     return this.follow(action, stopAt, res);
   }
 }
+
+/** One HTTP request over IPv4 from a chosen local address, answered as a fetch Response. */
+const sendFrom = (
+  localAddress: string,
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method, headers, localAddress, family: 4 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const out = new Headers();
+        for (let i = 0; i < res.rawHeaders.length; i += 2)
+          out.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+        const status = res.statusCode ?? 500;
+        const content = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+        resolve(new Response(content, { status, headers: out }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 
 const decode = (s: string) =>
   s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replaceAll('&amp;', '&');
