@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { ForbiddenError, UnauthorizedError } from '../http/index.ts';
 import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
 import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+import type { DpopProofLog } from './dpop-proofs.ts';
 import type { AccessRequest, CedarEntity, CedarUid } from './engine.ts';
 import {
   anonymousEntities,
@@ -23,7 +24,10 @@ export interface ApiAccessOptions {
   readonly issuer: string;
   /** The API's audience (its resource indicator). */
   readonly audience: string;
+  /** The zone's own token keys (its JWKS): never another zone's. */
   readonly keys: JWTVerifyGetKey;
+  /** Records each DPoP proof until it expires, so a replayed proof is refused (401). */
+  readonly dpopProofs: DpopProofLog;
   /**
    * Loads the person a token of yitong's own APIs names, so roles and status are today's,
    * not those at issuance. Department APIs leave it out and decide on the token alone.
@@ -90,6 +94,7 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
         issuer: options.issuer,
         audience: options.audience,
         keys: options.keys,
+        dpopProofs: options.dpopProofs,
         authorization: req.authorization,
         dpop: req.dpop,
         method: req.method,
