@@ -74,10 +74,14 @@ export type ApiAccess =
       readonly decision: CheckedDecision;
     };
 
-const challenge = (error?: AccessTokenError) =>
-  error && error.code !== 'invalid_request'
-    ? `Bearer error="${error.code}", error_description="${error.message.replaceAll('"', "'")}", DPoP algs="ES256 EdDSA"`
-    : 'Bearer, DPoP algs="ES256 EdDSA"';
+// A proof problem is a DPoP challenge (RFC 9449 §7.1); a token problem a Bearer one (RFC 6750).
+const challenge = (error?: AccessTokenError) => {
+  if (!error || error.code === 'invalid_request') return 'Bearer, DPoP algs="ES256 EdDSA"';
+  const detail = `error="${error.code}", error_description="${error.message.replaceAll('"', "'")}"`;
+  return error.code === 'invalid_dpop_proof'
+    ? `DPoP ${detail}, algs="ES256 EdDSA"`
+    : `Bearer ${detail}, DPoP algs="ES256 EdDSA"`;
+};
 
 /**
  * The decision for one API request: verifies the access token, builds the principal, and

@@ -225,7 +225,7 @@ describe('DPoP proof replay', () => {
     expect((await handler(filingsEvent(headers), {} as Context)).statusCode).toBe(200);
     const again = await handler(filingsEvent(headers), {} as Context);
     expect(again.statusCode).toBe(401);
-    expect(again.headers?.['www-authenticate']).toMatch(/error="invalid_dpop_proof"/);
+    expect(again.headers?.['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
     expect(JSON.parse(again.body).detail).toMatch(/already been used/);
   });
 
