@@ -246,7 +246,8 @@ export class YitongStack extends Stack {
         });
         api.root.resourceForPath(route.path).addMethod(route.method, integration);
       }
-      new CfnOutput(this, `Issuer-${zone}`, { value: props.issuerUrls?.[zone] ?? api.url });
+      // The custom domain when there is one: the execute-api URL is then disabled.
+      new CfnOutput(this, `Issuer-${zone}`, { value: issuerOf(zone) });
     }
     for (const fn of FUNCTIONS.filter((f) => f.attachable)) {
       for (const zone of fn.attachable!) {

@@ -269,6 +269,8 @@ describe('CDK stack', () => {
         DisableExecuteApiEndpoint: true,
       });
     }
+    // The issuer is the domain, the only way in.
+    expect(template.findOutputs('Issuerpublic').Issuerpublic!.Value).toBe('https://id.gov.example');
     template.hasResourceProperties('AWS::ApiGateway::DomainName', {
       DomainName: 'extranet.id.gov.example',
       MutualTlsAuthentication: { TruststoreUri: 's3://yitong-truststore/extranet.pem' },
