@@ -33,8 +33,9 @@ export interface FunctionDefinition {
   readonly tables: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
   /**
    * The zones the function's API belongs to. Elsewhere its routes still answer — the zone
-   * policy refuses every request there, audited — but it is deployed without writes to any
-   * table and without signing keys, so a policy mistake there cannot change anything.
+   * policy refuses every request there, audited — but it is deployed read-only on the tables it
+   * names (audit appends and DPoP proofs aside) and without signing keys, so a policy mistake
+   * there cannot change anything.
    * @default every zone it is deployed to
    */
   readonly homeZones?: readonly Zone[];
