@@ -126,7 +126,11 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       ...(principal.kind === 'user' ? { actor: principal.account ? principal.id : undefined } : {}),
       ...(principal.kind === 'client' ? { client: principal.id } : {}),
     },
-    { privileged: options.privileged },
+    {
+      privileged: options.privileged,
+      // A refused token says why in the denial (a replayed DPoP proof hints at a stolen token).
+      ...(tokenError ? { details: { tokenError: tokenError.code, tokenProblem: tokenError.message } } : {}),
+    },
   );
   if (decision.allowed && claims) {
     return { allowed: true, principal, claims, decision, principalUid: uid, principalEntities: entities };

@@ -23,6 +23,7 @@ import { OidcRegistry } from '../../libs/oidc/index.ts';
 import { AccessControl, DynamoDpopProofLog, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { auditEvents } from '../support/audit.ts';
 import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 
@@ -222,11 +223,22 @@ describe('DPoP proof replay', () => {
   it('refuses a proof used a second time behind requireAccess, with 401 invalid_dpop_proof', async () => {
     const handler = await departmentLambda();
     const headers = await boundTokenAndProof();
+    const before = new Set((await auditEvents(stack)).map((e) => e.eventId));
     expect((await handler(filingsEvent(headers), {} as Context)).statusCode).toBe(200);
     const again = await handler(filingsEvent(headers), {} as Context);
     expect(again.statusCode).toBe(401);
     expect(again.headers?.['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
     expect(JSON.parse(again.body).detail).toMatch(/already been used/);
+    // Audited once, saying why.
+    const replays = (await auditEvents(stack)).filter(
+      (e) =>
+        !before.has(e.eventId) &&
+        e.type === 'policy.denied' &&
+        (e.details as { tokenError?: string } | undefined)?.tokenError === 'invalid_dpop_proof',
+    );
+    expect(replays.map((e) => (e.details as { tokenProblem: string }).tokenProblem)).toEqual([
+      expect.stringMatching(/already been used/),
+    ]);
   });
 
   it('refuses a proof issued outside the five-minute window, either way', async () => {
