@@ -17,6 +17,9 @@ export interface RouteDefinition {
   readonly zones: readonly Zone[];
 }
 
+/** A key a function signs with: everywhere it is deployed, or only in some zones. */
+export type KeySigning = KeyPurpose | { readonly purpose: KeyPurpose; readonly zones: readonly Zone[] };
+
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export interface FunctionDefinition {
@@ -26,12 +29,25 @@ export interface FunctionDefinition {
   /** The same handler factory the entry uses, for the local gateway (functions with routes). */
   readonly load?: () => Promise<(runtime: Runtime) => Promise<ProxyHandler>>;
   readonly routes: readonly RouteDefinition[];
-  /** Least privilege: what the function may do to each table. */
+  /** Least privilege: what the function may do to each table (in its home zones, see below). */
   readonly tables: Readonly<Partial<Record<TableName, 'read' | 'readWrite'>>>;
+  /**
+   * The zones the function's API belongs to. Elsewhere its routes still answer — the zone
+   * policy refuses every request there, audited — but it is deployed read-only on the tables it
+   * names (audit appends and DPoP proofs aside) and without signing keys, so a policy mistake
+   * there cannot change anything.
+   * @default every zone it is deployed to
+   */
+  readonly homeZones?: readonly Zone[];
+  /**
+   * Verifies access tokens (yitong's APIs, the authorizer): it records each DPoP proof under a
+   * `dpop#` key of the identity table (PutItem on those keys only) so no proof is used twice.
+   */
+  readonly checksTokens?: boolean;
   /** Whether the function appends to the audit trail (append-only: put, no update or delete). */
   readonly auditWriter: boolean;
-  /** Keys the function signs with; only these get kms:Sign. */
-  readonly signs: readonly KeyPurpose[];
+  /** Keys the function signs with (in its home zones); only these get kms:Sign. */
+  readonly signs: readonly KeySigning[];
   /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
   readonly reads: readonly KeyPurpose[];
   /** Whether it sends account email (password reset codes) through SES. */
@@ -83,8 +99,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Every route of the API and the security console is matched by path in the function, so
     // each method of each route reaches it (no API Gateway resource without that method).
     routes: [{ method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES }],
+    homeZones: ['intranet'],
     tables: { identity: 'read', audit: 'read' },
     auditWriter: true,
+    checksTokens: true,
     signs: [],
     reads: ['id-token'],
     sendsMail: false,
@@ -94,10 +112,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'functions/admin/handler.ts',
     load: async () => (await import('../functions/admin/app.ts')).makeHandler,
     // Intranet only by policy, reachable at every entry for the same reason as audit; the API and
-    // the admin console are matched by path in the function, like the audit routes.
+    // the admin console are matched by path in the function, like the audit routes. Behind the
+    // public and extranet entries it is deployed read-only (homeZones).
     routes: [{ method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES }],
+    homeZones: ['intranet'],
     tables: { identity: 'readWrite', licences: 'readWrite' },
     auditWriter: true,
+    checksTokens: true,
     signs: [],
     reads: ['id-token'],
     sendsMail: false,
@@ -121,7 +142,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     ],
     tables: { identity: 'read', licences: 'readWrite' },
     auditWriter: true,
-    signs: ['licence', 'status-list'],
+    checksTokens: true,
+    // Status lists are signed wherever they are served; licences only where they may be issued.
+    signs: [{ purpose: 'licence', zones: ['extranet', 'intranet'] }, 'status-list'],
     reads: ['id-token', 'licence', 'status-list'],
     sendsMail: false,
   },
@@ -170,6 +193,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     attachable: ALL_ZONES,
     tables: { identity: 'read' },
     auditWriter: true,
+    checksTokens: true,
     signs: [],
     reads: ['id-token'],
     sendsMail: false,
@@ -184,6 +208,23 @@ export const zonesOf = (fn: FunctionDefinition): Zone[] =>
       fn.attachable?.includes(zone) ||
       fn.jobs === zone,
   );
+
+const isHome = (fn: FunctionDefinition, zone: Zone): boolean => !fn.homeZones || fn.homeZones.includes(zone);
+
+/** The keys a function may sign with in a zone: none outside its home zones. */
+export const signsIn = (fn: FunctionDefinition, zone: Zone): KeyPurpose[] =>
+  isHome(fn, zone)
+    ? fn.signs.flatMap((s) => (typeof s === 'string' ? [s] : s.zones.includes(zone) ? [s.purpose] : []))
+    : [];
+
+/** What a function may do to each table in a zone: read only outside its home zones. */
+export const tablesIn = (
+  fn: FunctionDefinition,
+  zone: Zone,
+): Partial<Record<TableName, 'read' | 'readWrite'>> =>
+  isHome(fn, zone)
+    ? { ...fn.tables }
+    : Object.fromEntries(Object.keys(fn.tables).map((table) => [table, 'read' as const]));
 
 /** Routes a zone exposes, with the function serving each. */
 export const routesOf = (

@@ -24,12 +24,21 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { DETECTION_PREFIX } from '../libs/audit/detection.ts';
-import { KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
+import { isZoneKey, KEY_PURPOSES, type KeyPurpose, KMS_KEY_ENV, type Zone } from '../libs/config/index.ts';
+import { DPOP_PROOF_PREFIX } from '../libs/policy/dpop-proofs.ts';
 import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../libs/store/index.ts';
 import { bundleFunction } from './bundle.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { Observability } from './constructs/observability.ts';
-import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionDefinition, routesOf, zonesOf } from './routes.ts';
+import {
+  BINARY_MEDIA_TYPES,
+  FUNCTIONS,
+  type FunctionDefinition,
+  routesOf,
+  signsIn,
+  tablesIn,
+  zonesOf,
+} from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
   /** Source CIDRs admitted to the extranet API. @default none: the extranet admits nobody until configured */
@@ -94,7 +103,11 @@ const KEY_ADMIN_ACTIONS = [
 export class YitongStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly apis: Record<Zone, apigateway.RestApi>;
-  readonly signingKeys: Record<KeyPurpose, kms.Key>;
+  /**
+   * Signing keys by alias name (`yitong-licence`, …): one per purpose, and for ID and access
+   * tokens one per zone (`yitong-id-token-<zone>`). See signingKey.
+   */
+  readonly signingKeys: ReadonlyMap<string, kms.Key>;
   readonly functions: Map<string, AppFunction> = new Map();
   readonly observability: Observability;
   private readonly deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
@@ -140,36 +153,50 @@ export class YitongStack extends Stack {
       }),
     ) as Record<TableName, dynamodb.Table>;
 
-    this.signingKeys = Object.fromEntries(
-      KEY_PURPOSES.map((purpose) => [
-        purpose,
-        new kms.Key(this, `SigningKey-${purpose}`, {
-          description: `yitong: signs ${purpose} artefacts (ES256)`,
-          keySpec: kms.KeySpec.ECC_NIST_P256,
-          keyUsage: kms.KeyUsage.SIGN_VERIFY,
-          alias: `alias/yitong-${purpose}`,
-          removalPolicy: RemovalPolicy.RETAIN,
-          // The account administers the key but cannot sign with it: kms:Sign is granted in the
-          // key policy to the roles of the functions that sign this purpose, and to no one else.
-          policy: new iam.PolicyDocument({
-            statements: [
-              new iam.PolicyStatement({
-                sid: 'KeyAdministrationWithoutUse',
-                principals: [new iam.AccountRootPrincipal()],
-                actions: KEY_ADMIN_ACTIONS,
-                resources: ['*'],
-              }),
-            ],
+    const keys = new Map<string, kms.Key>();
+    for (const purpose of KEY_PURPOSES) {
+      for (const zone of isZoneKey(purpose) ? ZONE_LIST : [undefined]) {
+        const name = zone ? `${purpose}-${zone}` : purpose;
+        keys.set(
+          name,
+          new kms.Key(this, `SigningKey-${name}`, {
+            description: `yitong: signs ${purpose} artefacts${zone ? ` of the ${zone} zone` : ''} (ES256)`,
+            keySpec: kms.KeySpec.ECC_NIST_P256,
+            keyUsage: kms.KeyUsage.SIGN_VERIFY,
+            alias: `alias/yitong-${name}`,
+            removalPolicy: RemovalPolicy.RETAIN,
+            // The account administers the key but cannot sign with it: kms:Sign is granted in the
+            // key policy to the roles of the functions that sign this purpose, and to no one else.
+            policy: new iam.PolicyDocument({
+              statements: [
+                new iam.PolicyStatement({
+                  sid: 'KeyAdministrationWithoutUse',
+                  principals: [new iam.AccountRootPrincipal()],
+                  actions: KEY_ADMIN_ACTIONS,
+                  resources: ['*'],
+                }),
+              ],
+            }),
           }),
-        }),
-      ]),
-    ) as Record<KeyPurpose, kms.Key>;
+        );
+      }
+    }
+    this.signingKeys = keys;
 
     const { vpc, endpoint } = this.intranetNetwork();
     const webAcl = this.webAcl(props.rateLimitPer5Min ?? 1000);
 
     this.apis = Object.fromEntries(
-      ZONE_LIST.map((zone) => [zone, this.zoneApi(zone, props.extranetCidrs ?? [], endpoint)]),
+      ZONE_LIST.map((zone) => [
+        zone,
+        this.zoneApi(
+          zone,
+          props.extranetCidrs ?? [],
+          endpoint,
+          // A custom domain (with mTLS on the extranet) is then the only way in.
+          zone !== 'intranet' && Boolean(props.domains?.[zone]),
+        ),
+      ]),
     ) as Record<Zone, apigateway.RestApi>;
 
     for (const zone of ZONE_LIST) {
@@ -219,7 +246,8 @@ export class YitongStack extends Stack {
         });
         api.root.resourceForPath(route.path).addMethod(route.method, integration);
       }
-      new CfnOutput(this, `Issuer-${zone}`, { value: props.issuerUrls?.[zone] ?? api.url });
+      // The custom domain when there is one: the execute-api URL is then disabled.
+      new CfnOutput(this, `Issuer-${zone}`, { value: issuerOf(zone) });
     }
     for (const fn of FUNCTIONS.filter((f) => f.attachable)) {
       for (const zone of fn.attachable!) {
@@ -242,6 +270,11 @@ export class YitongStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
 
+  /** The key a function of `zone` uses for `purpose`: the zone's own for ID and access tokens. */
+  signingKey(purpose: KeyPurpose, zone: Zone): kms.Key {
+    return this.signingKeys.get(isZoneKey(purpose) ? `${purpose}-${zone}` : purpose)!;
+  }
+
   private zoneFunction(
     def: FunctionDefinition,
     zone: Zone,
@@ -251,7 +284,9 @@ export class YitongStack extends Stack {
     bundleDir: string | undefined,
     mailFrom: string | undefined,
   ): AppFunction {
-    const keyPurposes = [...new Set([...def.signs, ...def.reads])];
+    const signs = signsIn(def, zone);
+    const tables = tablesIn(def, zone);
+    const keyPurposes = [...new Set([...signs, ...def.reads])];
     const environment: Record<string, string> = {
       ZONE: zone,
       ISSUER: issuer,
@@ -260,7 +295,9 @@ export class YitongStack extends Stack {
       TABLE_LICENCES: this.tables.licences.tableName,
       TABLE_AUDIT: this.tables.audit.tableName,
     };
-    for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
+    for (const purpose of keyPurposes) {
+      environment[KMS_KEY_ENV[purpose]] = this.signingKey(purpose, zone).keyArn;
+    }
     if (def.sendsMail && mailFrom) environment.MAIL_FROM = mailFrom;
 
     const queue = def.backchannelQueue ? this.backchannelQueue(zone, dataKey) : undefined;
@@ -285,9 +322,19 @@ export class YitongStack extends Stack {
     }
 
     // Least privilege from the route table: only the tables, keys and secret it names.
-    for (const [table, access] of Object.entries(def.tables) as Array<[TableName, 'read' | 'readWrite']>) {
+    for (const [table, access] of Object.entries(tables) as Array<[TableName, 'read' | 'readWrite']>) {
       if (access === 'readWrite') this.tables[table].grantReadWriteData(fn.fn);
       else this.tables[table].grantReadData(fn.fn);
+    }
+    if (def.checksTokens && tables.identity !== 'readWrite') {
+      // Each DPoP proof is recorded once (a conditional put): only under dpop# keys.
+      fn.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [this.tables.identity.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DPOP_PROOF_PREFIX}*`] } },
+        }),
+      );
     }
     if (def.auditWriter) {
       // Append-only: it may add events and read the chain tip, never update or delete. The one
@@ -311,9 +358,9 @@ export class YitongStack extends Stack {
       );
       dataKey.grantEncryptDecrypt(fn.fn);
     }
-    for (const purpose of def.signs) {
-      this.signingKeys[purpose].grant(fn.fn, 'kms:Sign');
-      this.signingKeys[purpose].addToResourcePolicy(
+    for (const purpose of signs) {
+      this.signingKey(purpose, zone).grant(fn.fn, 'kms:Sign');
+      this.signingKey(purpose, zone).addToResourcePolicy(
         new iam.PolicyStatement({
           sid: `Sign-${def.name}-${zone}`,
           principals: [fn.fn.role!],
@@ -333,7 +380,7 @@ export class YitongStack extends Stack {
         }),
       );
     }
-    for (const purpose of keyPurposes) this.signingKeys[purpose].grant(fn.fn, 'kms:GetPublicKey');
+    for (const purpose of keyPurposes) this.signingKey(purpose, zone).grant(fn.fn, 'kms:GetPublicKey');
     const role = fn.fn.role!;
     for (const ack of [
       {
@@ -370,6 +417,7 @@ export class YitongStack extends Stack {
     zone: Zone,
     extranetCidrs: readonly string[],
     endpoint: ec2.InterfaceVpcEndpoint,
+    behindCustomDomain: boolean,
   ): apigateway.RestApi {
     const accessLogs = new logs.LogGroup(this, `AccessLogs-${zone}`, {
       retention: logs.RetentionDays.ONE_YEAR,
@@ -409,6 +457,7 @@ export class YitongStack extends Stack {
           ? { types: [apigateway.EndpointType.PRIVATE], vpcEndpoints: [endpoint] }
           : { types: [apigateway.EndpointType.REGIONAL] },
       policy,
+      disableExecuteApiEndpoint: behindCustomDomain,
       binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,

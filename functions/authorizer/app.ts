@@ -3,10 +3,8 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { createLocalJWKSet } from 'jose';
-import { jwks } from '../../libs/keys/index.ts';
 import { OidcRegistry, type ResourceServer } from '../../libs/oidc/registry.ts';
-import { AccessControl, apiRequestOf, decideApiAccess } from '../../libs/policy/index.ts';
+import { AccessControl, apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 export interface AuthorizerOptions {
@@ -29,9 +27,8 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
   const { config, doc } = runtime;
   const registry = new OidcRegistry(doc, config.tables.identity);
   const access = new AccessControl(config.zone, runtime.audit);
-  // Every request decides: load the engine during init, alongside the token keys.
-  const [publicKeys] = await Promise.all([jwks(runtime.keyring, ['id-token']), access.engine()]);
-  const keys = createLocalJWKSet(publicKeys);
+  // Every request decides: load the engine during init, alongside the zone's token keys.
+  const [trust] = await Promise.all([zoneTokenTrust(runtime), access.engine()]);
   const servers = new Map<string, { at: number; server: ResourceServer | undefined }>();
   const serverFor = async (audience: string) => {
     const cached = servers.get(audience);
@@ -58,9 +55,8 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
     const result = await decideApiAccess(
       {
         access,
-        issuer: config.issuer,
+        ...trust,
         audience,
-        keys,
         ...(options.now ? { now: options.now } : {}),
       },
       { ...request, origin: { ...request.origin, department: server.department } },

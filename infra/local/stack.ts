@@ -127,8 +127,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     await ensureTables(doc, tables);
     if (throwawayTables) cleanups.push(() => dropTables(doc, tables));
 
-    // Shared by every zone, as on AWS where all zones use the same keys and tables.
-    const keyring = new LocalKeyring(keysDir);
+    // Tables and cookie keys are shared by every zone, as on AWS. Each zone's keyring holds its
+    // own ID and access token key (and the shared licence, status list and checkpoint keys).
+    const keyrings = Object.fromEntries(
+      ZONE_ORDER.map((zone) => [zone, new LocalKeyring(keysDir, { zone })]),
+    ) as Record<Zone, LocalKeyring>;
     const cookieKeys = await loadCookieKeys(doc, tables.identity);
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
@@ -153,7 +156,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               // Licences name the public entry as their issuer, whichever zone issues them.
               licenceIssuer: urls.public ?? issuer,
             };
-            const runtime = await createRuntime(config, { doc, keyring, cookieKeys, audit });
+            const runtime = await createRuntime(config, {
+              doc,
+              keyring: keyrings[zone],
+              cookieKeys,
+              audit,
+            });
             if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
             return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
           });
@@ -181,7 +189,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const demo = await startDemo(
       doc,
       tables,
-      keyring,
+      // Demo licences are signed as an issuing zone's licences function signs them.
+      keyrings.extranet,
       urls,
       options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
@@ -198,7 +207,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           dynamodbEndpoint,
           localMode: true,
         },
-        { doc, keyring, cookieKeys, audit },
+        { doc, keyring: keyrings.intranet, cookieKeys, audit },
       ),
     );
     const checkpoint = async () => {

@@ -10,6 +10,13 @@ export const ZONES: readonly Zone[] = Zone.options;
 export const KeyPurpose = z.enum(['id-token', 'licence', 'status-list', 'audit-checkpoint']);
 export type KeyPurpose = z.infer<typeof KeyPurpose>;
 export const KEY_PURPOSES: readonly KeyPurpose[] = KeyPurpose.options;
+/**
+ * Purposes with a key per zone: each zone's issuer signs its ID and access tokens with its own
+ * key, and each zone's APIs trust only that one, so a compromised function of one zone cannot
+ * mint tokens another zone accepts. Licences, status lists and checkpoints name one issuer.
+ */
+export const ZONE_KEY_PURPOSES: readonly KeyPurpose[] = ['id-token'];
+export const isZoneKey = (purpose: KeyPurpose): boolean => ZONE_KEY_PURPOSES.includes(purpose);
 
 export interface TableNames {
   readonly identity: string;

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { KeyPurpose } from '../config/index.ts';
+import { isZoneKey, type KeyPurpose, type Zone } from '../config/index.ts';
 import { readOrCreateSecretFile } from './file.ts';
 import { publicJwkOf } from './jwk.ts';
 import type { Keyring, PublicJwk, Signer } from './signer.ts';
@@ -39,14 +39,27 @@ class LocalSigner implements Signer {
   }
 }
 
+export interface LocalKeyringOptions {
+  /**
+   * The zone whose keys of a per-zone purpose (ID and access tokens) this keyring holds, as
+   * a deployed function holds only its zone's KMS key. @default none: per-zone keys are refused
+   */
+  readonly zone?: Zone;
+}
+
 /**
  * Development keys, generated on first use and kept (mode 0600) in the local data folder,
  * or only in memory when `dir` is undefined. Never used on AWS: there the KMS keyring is.
+ * Per-zone purposes live in `<purpose>.<zone>.json`; a data folder from before keys were per
+ * zone keeps an unused `id-token.json`, and each zone generates its own key on first start.
  */
 export class LocalKeyring implements Keyring {
   private readonly loaded = new Map<KeyPurpose, Promise<{ signer: LocalSigner; retired: PublicJwk[] }>>();
 
-  constructor(private readonly dir: string | undefined) {}
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly options: LocalKeyringOptions = {},
+  ) {}
 
   async signer(purpose: KeyPurpose): Promise<Signer> {
     return (await this.load(purpose)).signer;
@@ -74,8 +87,13 @@ export class LocalKeyring implements Keyring {
   }
 
   private async readOrCreate(purpose: KeyPurpose): Promise<KeyFile> {
+    const { zone } = this.options;
+    if (isZoneKey(purpose) && !zone) {
+      throw new Error(`the ${purpose} key belongs to a zone: create the keyring with { zone }`);
+    }
     if (!this.dir) return { current: generate(), retired: [] };
-    return readOrCreateSecretFile(join(this.dir, `${purpose}.json`), KeyFile, () => ({
+    const file = isZoneKey(purpose) ? `${purpose}.${zone}.json` : `${purpose}.json`;
+    return readOrCreateSecretFile(join(this.dir, file), KeyFile, () => ({
       current: generate(),
       retired: [],
     }));

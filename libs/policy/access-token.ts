@@ -8,6 +8,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import type { DpopProofLog } from './dpop-proofs.ts';
 
 /**
  * Verifies yitong's JWT access tokens (RFC 9068) for an API: issuer of the zone, audience,
@@ -47,6 +48,8 @@ export interface VerifyOptions {
   readonly authorization: string | undefined;
   /** The DPoP header, if any. */
   readonly dpop: string | undefined;
+  /** Where DPoP proofs are recorded until they expire: a proof is accepted once. */
+  readonly dpopProofs: DpopProofLog;
   /** The request as the client addressed it, for the DPoP proof's htm and htu. */
   readonly method: string;
   readonly url: string;
@@ -54,7 +57,8 @@ export interface VerifyOptions {
   readonly now?: () => Date;
 }
 
-const DPOP_PROOF_MAX_AGE = 300;
+/** How far a DPoP proof's iat may be from now, either way (seconds); also how long its jti is kept. */
+export const DPOP_PROOF_MAX_AGE = 300;
 
 export const verifyAccessToken = async (options: VerifyOptions): Promise<AccessTokenClaims> => {
   const header = options.authorization?.trim();
@@ -163,4 +167,14 @@ const verifyDpopProof = async (options: VerifyOptions, token: string, jkt: strin
     throw new AccessTokenError('invalid_dpop_proof', 'the DPoP proof is for another URL');
   if (claims.ath !== base64urlSha256(token))
     throw new AccessTokenError('invalid_dpop_proof', 'the DPoP proof is for another access token');
+  // Last, so only a proof that is valid in every other way uses up its jti. It is kept as long
+  // as the iat window would accept it.
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const expiresAt = Math.floor(Number(claims.iat)) + DPOP_PROOF_MAX_AGE + 1;
+  if (!(await options.dpopProofs.firstUse(jkt, claims.jti, expiresAt, nowSeconds))) {
+    throw new AccessTokenError(
+      'invalid_dpop_proof',
+      'the DPoP proof has already been used; send a new proof (a new jti) with every request',
+    );
+  }
 };

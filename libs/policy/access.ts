@@ -63,15 +63,26 @@ export class AccessControl {
   async check(
     request: AccessRequest,
     origin: DecisionOrigin,
-    options: { readonly privileged?: boolean } = {},
+    options: {
+      readonly privileged?: boolean;
+      /** What else the event should say (e.g. why a token was refused). */
+      readonly details?: Readonly<Record<string, string>>;
+    } = {},
   ): Promise<CheckedDecision> {
     const decision = await this.evaluate(request);
-    if (!decision.allowed || options.privileged) await this.record(request, decision, origin);
+    if (!decision.allowed || options.privileged) {
+      await this.record(request, decision, origin, options.details);
+    }
     return decision;
   }
 
   /** Audits a decision made with `evaluate` (once the caller knows it is final); returns the event id. */
-  async record(request: AccessRequest, decision: CheckedDecision, origin: DecisionOrigin): Promise<string> {
+  async record(
+    request: AccessRequest,
+    decision: CheckedDecision,
+    origin: DecisionOrigin,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
     const event: AuditEventInput = {
       type: decision.allowed ? 'policy.allowed' : 'policy.denied',
       outcome: decision.allowed ? 'success' : 'denied',
@@ -81,6 +92,7 @@ export class AccessControl {
       reason: decision.explanation.slice(0, 1024),
       policyIds: [...decision.policyIds],
       details: {
+        ...extra,
         action: request.action,
         principal: `${request.principal.type}::${request.principal.id}`,
         loa: request.context.loa,

@@ -1,5 +1,6 @@
 export { AccessControl, type CheckedDecision, type DecisionOrigin, type LoginVerdict } from './access.ts';
 export { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+export { DPOP_PROOF_PREFIX, type DpopProofLog, DynamoDpopProofLog } from './dpop-proofs.ts';
 export {
   type AccessRequest,
   type Action,
@@ -50,3 +51,4 @@ export {
   requestUrlOf,
   requireAccess,
 } from './require-access.ts';
+export { zoneTokenTrust } from './zone-trust.ts';

@@ -1,11 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createLocalJWKSet } from 'jose';
 import { AccountStore } from '../accounts/store.ts';
 import type { Zone } from '../config/index.ts';
 import { NotFoundError, problemErrors, securityHeaders, zoneContext } from '../http/index.ts';
-import { jwks } from '../keys/index.ts';
 import { logger } from '../observability/index.ts';
 import { getClient } from '../oidc/registry.ts';
 import type { Runtime } from '../runtime/index.ts';
@@ -18,6 +16,7 @@ import {
   assertAllowed,
   decideApiAccess,
 } from './require-access.ts';
+import { zoneTokenTrust } from './zone-trust.ts';
 
 export type Allowed = Extract<ApiAccess, { allowed: true }>;
 
@@ -62,14 +61,12 @@ export const ownApiHandler = async (
   const { config, doc } = runtime;
   const accounts = new AccountStore(doc, config.tables.identity);
   const access = options.access ?? new AccessControl(config.zone, runtime.audit);
-  // Every request decides: load the engine during init, alongside the token keys.
-  const [publicKeys] = await Promise.all([jwks(runtime.keyring, ['id-token']), access.engine()]);
-  const keys = createLocalJWKSet(publicKeys);
+  // Every request decides: load the engine during init, alongside the zone's token keys.
+  const [trust] = await Promise.all([zoneTokenTrust(runtime), access.engine()]);
   const base: ApiAccessOptions = {
     access,
-    issuer: config.issuer,
+    ...trust,
     audience: `${config.issuer.replace(/\/$/, '')}/${area}`,
-    keys,
     account: (id) => accounts.findById(id),
     client: async (id) => {
       const client = await getClient(doc, config.tables.identity, id);

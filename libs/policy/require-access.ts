@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { ForbiddenError, UnauthorizedError } from '../http/index.ts';
 import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
 import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+import type { DpopProofLog } from './dpop-proofs.ts';
 import type { AccessRequest, CedarEntity, CedarUid } from './engine.ts';
 import {
   anonymousEntities,
@@ -23,7 +24,10 @@ export interface ApiAccessOptions {
   readonly issuer: string;
   /** The API's audience (its resource indicator). */
   readonly audience: string;
+  /** The zone's own token keys (its JWKS): never another zone's. */
   readonly keys: JWTVerifyGetKey;
+  /** Records each DPoP proof until it expires, so a replayed proof is refused (401). */
+  readonly dpopProofs: DpopProofLog;
   /**
    * Loads the person a token of yitong's own APIs names, so roles and status are today's,
    * not those at issuance. Department APIs leave it out and decide on the token alone.
@@ -70,10 +74,14 @@ export type ApiAccess =
       readonly decision: CheckedDecision;
     };
 
-const challenge = (error?: AccessTokenError) =>
-  error && error.code !== 'invalid_request'
-    ? `Bearer error="${error.code}", error_description="${error.message.replaceAll('"', "'")}", DPoP algs="ES256 EdDSA"`
-    : 'Bearer, DPoP algs="ES256 EdDSA"';
+// A proof problem is a DPoP challenge (RFC 9449 §7.1); a token problem a Bearer one (RFC 6750).
+const challenge = (error?: AccessTokenError) => {
+  if (!error || error.code === 'invalid_request') return 'Bearer, DPoP algs="ES256 EdDSA"';
+  const detail = `error="${error.code}", error_description="${error.message.replaceAll('"', "'")}"`;
+  return error.code === 'invalid_dpop_proof'
+    ? `DPoP ${detail}, algs="ES256 EdDSA"`
+    : `Bearer ${detail}, DPoP algs="ES256 EdDSA"`;
+};
 
 /**
  * The decision for one API request: verifies the access token, builds the principal, and
@@ -90,6 +98,7 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
         issuer: options.issuer,
         audience: options.audience,
         keys: options.keys,
+        dpopProofs: options.dpopProofs,
         authorization: req.authorization,
         dpop: req.dpop,
         method: req.method,
@@ -117,7 +126,11 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       ...(principal.kind === 'user' ? { actor: principal.account ? principal.id : undefined } : {}),
       ...(principal.kind === 'client' ? { client: principal.id } : {}),
     },
-    { privileged: options.privileged },
+    {
+      privileged: options.privileged,
+      // A refused token says why in the denial (a replayed DPoP proof hints at a stolen token).
+      ...(tokenError ? { details: { tokenError: tokenError.code, tokenProblem: tokenError.message } } : {}),
+    },
   );
   if (decision.allowed && claims) {
     return { allowed: true, principal, claims, decision, principalUid: uid, principalEntities: entities };

@@ -27,7 +27,7 @@ export const createRuntime = async (
   const keyring =
     overrides.keyring ??
     (config.keys.kind === 'local'
-      ? new LocalKeyring(config.keys.dir)
+      ? new LocalKeyring(config.keys.dir, { zone: config.zone })
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
   const cookieKeys = overrides.cookieKeys ?? (await loadCookieKeys(doc, config.tables.identity));
   // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).

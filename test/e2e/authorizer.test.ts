@@ -7,16 +7,15 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/authorizer/app.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
 import { problemErrors } from '../../libs/http/index.ts';
-import { jwks } from '../../libs/keys/index.ts';
 import { OidcRegistry } from '../../libs/oidc/index.ts';
-import { type AccessContext, AccessControl, requireAccess } from '../../libs/policy/index.ts';
+import { type AccessContext, AccessControl, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -221,9 +220,8 @@ describe('requireAccess on a department Lambda', () => {
       .use(
         requireAccess({
           access: new AccessControl('public', runtime.audit),
-          issuer: stack.urls.public,
+          ...(await zoneTokenTrust(runtime)),
           audience,
-          keys: createLocalJWKSet(await jwks(runtime.keyring, ['id-token'])),
           route: (e) => ({
             id: `${e.httpMethod} ${e.resource}`,
             area: 'department-api',

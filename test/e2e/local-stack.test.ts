@@ -7,6 +7,11 @@ import { createDynamoClient } from '../../libs/store/index.ts';
 
 let stack: LocalStack;
 
+const publishedKids = async (issuer: string): Promise<string[]> => {
+  const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: Array<{ kid: string }> };
+  return jwks.keys.map((k) => k.kid);
+};
+
 beforeAll(async () => {
   stack = await startLocalStack({
     memory: true,
@@ -41,16 +46,10 @@ describe('local stack', () => {
     }
   });
 
-  it('publishes the same ID token key in every zone, since all zones share one key', async () => {
-    const kids = await Promise.all(
-      ZONES.map(async (zone) => {
-        const jwks = (await (await fetch(`${stack.urls[zone]}/jwks`)).json()) as {
-          keys: Array<{ kid: string }>;
-        };
-        return jwks.keys.map((k) => k.kid).join(',');
-      }),
-    );
-    expect(new Set(kids).size).toBe(1);
+  it("publishes one ID token key in each zone, its own: no zone vouches for another zone's key", async () => {
+    const kids = await Promise.all(ZONES.map((zone) => publishedKids(stack.urls[zone])));
+    for (const set of kids) expect(set).toHaveLength(1);
+    expect(new Set(kids.flat()).size).toBe(ZONES.length);
   });
 
   it('answers with security headers and a clear OAuth error for a bad authorization request', async () => {
@@ -92,6 +91,39 @@ describe('local stack restart', () => {
 
       expect(after).toEqual(before);
       expect(chains).toMatchObject({ ok: true, verified: 1, head: { hash: written.hash } });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a data folder that has the one shared ID token key: a new key per zone, the old one published nowhere', async () => {
+    const { mkdtemp, mkdir, rm, writeFile } = await import('node:fs/promises');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { calculateJwkThumbprint } = await import('jose');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'yitong-upgrade-'));
+    try {
+      // The key file every zone shared before keys were per zone.
+      const old = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+      await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+      await writeFile(join(dataDir, 'keys', 'id-token.json'), JSON.stringify({ current: old, retired: [] }), {
+        mode: 0o600,
+      });
+      const oldKid = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: old.x!, y: old.y! });
+      const upgraded = await startLocalStack({
+        dataDir,
+        ports: { public: 0, extranet: 0, intranet: 0 },
+        demoSites: false,
+        tablePrefix: `upgrade-${Date.now().toString(36)}`,
+      });
+      try {
+        const kids = await Promise.all(ZONES.map((zone) => publishedKids(upgraded.urls[zone])));
+        expect(new Set(kids.flat()).size).toBe(ZONES.length);
+        expect(kids.flat()).not.toContain(oldKid);
+      } finally {
+        await upgraded.stop();
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

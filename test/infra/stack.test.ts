@@ -21,12 +21,28 @@ const statementsOf = (t: Template): Statement[] =>
   );
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const DATA_ACTION = /^(dynamodb|kms|secretsmanager|s3):/;
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:111122223333:certificate/00000000-0000-0000-0000-000000000000';
+const WRITE_ACTION = /dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|\*)/;
+/** The statements of the policies attached to one function's role (by the role's logical id prefix). */
+const statementsOfFunction = (t: Template, fn: string): Statement[] =>
+  Object.entries(t.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+    .filter(([id]) => id.startsWith(fn))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const DPOP_PROOFS_ONLY = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['dpop#*'] } };
 
 beforeAll(() => {
   const app = new App();
   stack = new YitongStack(app, 'Test', {
     extranetCidrs: ['203.0.113.0/24'],
     mailFrom: 'no-reply@id.gov.example',
+    domains: {
+      public: { name: 'id.gov.example', certificateArn: CERTIFICATE },
+      extranet: {
+        name: 'extranet.id.gov.example',
+        certificateArn: CERTIFICATE,
+        mtlsTruststoreUri: 's3://yitong-truststore/extranet.pem',
+      },
+    },
     env: { account: '111122223333', region: 'eu-west-1' },
     bundleDir: mkdtempSync(join(tmpdir(), 'yitong-bundles-')),
   });
@@ -138,16 +154,21 @@ describe('CDK stack', () => {
       .filter(([id]) => /^Fnaudit(public|extranet|intranet)/.test(id))
       .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
       .filter((st) => JSON.stringify(st.Resource).includes(identity))
+      // Recording DPoP proofs (dpop# keys only) is not writing accounts.
+      .filter(
+        (st) =>
+          JSON.stringify((st as { Condition?: unknown }).Condition) !== JSON.stringify(DPOP_PROOFS_ONLY),
+      )
       .flatMap(actionsOf);
     expect(writes).toContain('dynamodb:GetItem');
     expect(writes.filter((a) => /PutItem|UpdateItem|DeleteItem|BatchWriteItem/.test(a))).toEqual([]);
   });
 
-  it('creates an ES256 signing key for each purpose in KMS', () => {
+  it('creates an ES256 signing key for each purpose in KMS, and one for ID and access tokens per zone', () => {
     template.resourcePropertiesCountIs(
       'AWS::KMS::Key',
       { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
-      4,
+      6, // licence, status list, audit checkpoint, and an id-token key per zone
     );
   });
 
@@ -167,38 +188,134 @@ describe('CDK stack', () => {
     expect(writers.sort()).toEqual(expected.sort());
   });
 
-  it("lets only the signing functions sign: each key's policy names exactly their roles", () => {
-    const keyOf = (purpose: string) => {
-      const alias = Object.values(template.findResources('AWS::KMS::Alias') as Record<string, Resource>).find(
-        (a) => a.Properties.AliasName === `alias/yitong-${purpose}`,
-      )!;
-      const id = (alias.Properties.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      return (template.findResources('AWS::KMS::Key') as Record<string, Resource>)[id]!;
-    };
-    const signers = (purpose: string) => {
-      const statements = (
-        keyOf(purpose).Properties.KeyPolicy as { Statement: Array<Statement & { Principal: unknown }> }
-      ).Statement;
-      // The account administers the key but holds neither kms:Sign nor kms:*.
-      for (const st of statements) {
-        if (JSON.stringify(st.Principal).includes(':root')) {
-          expect(actionsOf(st).filter((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*')).toEqual([]);
-        }
+  const keyIdOf = (alias: string): string => {
+    const found = Object.values(template.findResources('AWS::KMS::Alias') as Record<string, Resource>).find(
+      (a) => a.Properties.AliasName === `alias/${alias}`,
+    );
+    if (!found) throw new Error(`no key with alias ${alias}`);
+    return (found.Properties.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  };
+  /** The functions whose roles the key's policy lets sign with it. */
+  const signersOf = (alias: string) => {
+    const key = (template.findResources('AWS::KMS::Key') as Record<string, Resource>)[keyIdOf(alias)]!;
+    const statements = (key.Properties.KeyPolicy as { Statement: Array<Statement & { Principal: unknown }> })
+      .Statement;
+    // The account administers the key but holds neither kms:Sign nor kms:*.
+    for (const st of statements) {
+      if (JSON.stringify(st.Principal).includes(':root')) {
+        expect(actionsOf(st).filter((a) => a === 'kms:Sign' || a === 'kms:*' || a === '*')).toEqual([]);
       }
-      return statements
-        .filter((st) => actionsOf(st).includes('kms:Sign'))
-        .map((st) => (st.Principal as { AWS: { 'Fn::GetAtt': [string, string] } }).AWS['Fn::GetAtt'][0])
-        .map((role) => role.replace(/ServiceRole.*$|Role.*$/, ''))
-        .sort();
-    };
-    const expected = (purpose: string) =>
-      FUNCTIONS.filter((f) => f.signs.includes(purpose as never))
-        .flatMap((f) => zonesOf(f).map((z) => `Fn${f.name.replaceAll('-', '')}${z}`))
-        .sort();
-    expect(signers('licence')).toEqual(['Fnlicencesextranet', 'Fnlicencesintranet', 'Fnlicencespublic']);
-    expect(signers('status-list')).toEqual(expected('status-list'));
-    expect(signers('id-token')).toEqual(expected('id-token'));
-    expect(signers('audit-checkpoint')).toEqual(['Fnauditjobsintranet']);
+    }
+    return statements
+      .filter((st) => actionsOf(st).includes('kms:Sign'))
+      .map((st) => (st.Principal as { AWS: { 'Fn::GetAtt': [string, string] } }).AWS['Fn::GetAtt'][0])
+      .map((role) => role.replace(/ServiceRole.*$|Role.*$/, ''))
+      .sort();
+  };
+
+  it("lets only the signing functions sign: each key's policy names exactly their roles", () => {
+    expect(signersOf('yitong-status-list')).toEqual([
+      'Fnlicencesextranet',
+      'Fnlicencesintranet',
+      'Fnlicencespublic',
+    ]);
+    expect(signersOf('yitong-audit-checkpoint')).toEqual(['Fnauditjobsintranet']);
+  });
+
+  it('signs licences only in the zones that may issue them: the public licences function holds no kms:Sign', () => {
+    expect(signersOf('yitong-licence')).toEqual(['Fnlicencesextranet', 'Fnlicencesintranet']);
+    const licenceKey = keyIdOf('yitong-licence');
+    const publicSigns = statementsOfFunction(template, 'Fnlicencespublic').filter(
+      (st) => actionsOf(st).includes('kms:Sign') && JSON.stringify(st.Resource).includes(licenceKey),
+    );
+    expect(publicSigns).toEqual([]);
+  });
+
+  it("gives each zone its own id-token key, which only that zone's oidc function may sign with", () => {
+    expect(() => keyIdOf('yitong-id-token')).toThrow(/no key/);
+    const keys = ZONES.map((zone) => keyIdOf(`yitong-id-token-${zone}`));
+    expect(new Set(keys).size).toBe(3);
+    for (const zone of ZONES) expect(signersOf(`yitong-id-token-${zone}`)).toEqual([`Fnoidc${zone}`]);
+  });
+
+  it("points every function at its own zone's id-token key, and lets it read no other zone's", () => {
+    const idTokenKeys = Object.fromEntries(ZONES.map((zone) => [zone, keyIdOf(`yitong-id-token-${zone}`)]));
+    const functions = Object.entries(
+      template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+    );
+    let checked = 0;
+    for (const [id, fn] of functions) {
+      const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      const zone = env?.ZONE as (typeof ZONES)[number] | undefined;
+      if (!zone || !env?.KMS_KEY_ID_TOKEN) continue;
+      checked += 1;
+      expect(env.KMS_KEY_ID_TOKEN).toEqual({ 'Fn::GetAtt': [idTokenKeys[zone], 'Arn'] });
+      const readable = statementsOfFunction(template, id)
+        .filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')))
+        .map((st) => JSON.stringify(st.Resource));
+      for (const other of ZONES.filter((z) => z !== zone)) {
+        expect(readable.filter((r) => r.includes(idTokenKeys[other]!))).toEqual([]);
+      }
+    }
+    // oidc, authorizer and licences in every zone; admin and audit wherever they are deployed.
+    expect(checked).toBeGreaterThanOrEqual(9);
+  });
+
+  it('disables the execute-api endpoint of every API a custom domain fronts, so mTLS cannot be skipped', () => {
+    for (const zone of ['public', 'extranet']) {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        Name: `yitong-${zone}`,
+        DisableExecuteApiEndpoint: true,
+      });
+    }
+    // The issuer is the domain, the only way in.
+    expect(template.findOutputs('Issuerpublic').Issuerpublic!.Value).toBe('https://id.gov.example');
+    template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'extranet.id.gov.example',
+      MutualTlsAuthentication: { TruststoreUri: 's3://yitong-truststore/extranet.pem' },
+    });
+  });
+
+  it('deploys the admin and audit functions outside the intranet without any write on identity or licences', () => {
+    const writable = [
+      stack.getLogicalId(stack.tables.identity.node.defaultChild as never),
+      stack.getLogicalId(stack.tables.licences.node.defaultChild as never),
+    ];
+    for (const fn of ['Fnadminpublic', 'Fnadminextranet', 'Fnauditpublic', 'Fnauditextranet']) {
+      const statements = statementsOfFunction(template, fn);
+      expect(statements.length).toBeGreaterThan(0);
+      const writes = statements.filter(
+        (st) =>
+          writable.some((table) => JSON.stringify(st.Resource).includes(table)) &&
+          actionsOf(st).some((a) => WRITE_ACTION.test(a)) &&
+          // Recording a DPoP proof's jti is the one write, and only under dpop# keys.
+          JSON.stringify((st as { Condition?: unknown }).Condition) !== JSON.stringify(DPOP_PROOFS_ONLY),
+      );
+      expect({ fn, writes }).toEqual({ fn, writes: [] });
+      expect(statements.filter((st) => actionsOf(st).includes('kms:Sign'))).toEqual([]);
+    }
+    // In its home zone the admin function still writes.
+    expect(
+      statementsOfFunction(template, 'Fnadminintranet').some((st) =>
+        actionsOf(st).includes('dynamodb:PutItem'),
+      ),
+    ).toBe(true);
+  });
+
+  it('lets the token-checking functions record DPoP proofs only under dpop# keys of the identity table', () => {
+    const identity = stack.getLogicalId(stack.tables.identity.node.defaultChild as never);
+    for (const zone of ZONES) {
+      for (const fn of [`Fnauthorizer${zone}`, `Fnaudit${zone}`, `Fnlicences${zone}`]) {
+        const writes = statementsOfFunction(template, fn).filter(
+          (st) =>
+            JSON.stringify(st.Resource).includes(identity) && actionsOf(st).some((a) => WRITE_ACTION.test(a)),
+        );
+        expect(writes).toHaveLength(1);
+        expect(actionsOf(writes[0]!)).toEqual(['dynamodb:PutItem']);
+        expect((writes[0] as { Condition?: unknown }).Condition).toEqual(DPOP_PROOFS_ONLY);
+      }
+    }
   });
 
   it('streams every new audit event and checkpoint into an Object Lock bucket (compliance mode)', () => {

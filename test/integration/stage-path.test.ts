@@ -66,7 +66,9 @@ beforeAll(async () => {
     localMode: false,
   };
   auditEvents = () => auditEventsIn(doc, tables.audit);
-  handler = await makeHandler(await createRuntime(config, { doc, keyring: new LocalKeyring(undefined) }));
+  handler = await makeHandler(
+    await createRuntime(config, { doc, keyring: new LocalKeyring(undefined, { zone: 'public' }) }),
+  );
   await putClient(doc, tables.identity, {
     client_id: 'stage-client',
     client_secret: 's'.repeat(40),

@@ -15,6 +15,7 @@ import { jwks, LocalKeyring } from '../../libs/keys/index.ts';
 import { verifyLicence } from '../../libs/licences/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
 import { AccessTokenError, verifyAccessToken } from '../../libs/policy/access-token.ts';
+import { DynamoDpopProofLog } from '../../libs/policy/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 import {
@@ -387,14 +388,16 @@ describe('fuzzing the account portal', () => {
 
 describe('fuzzing the parsers', () => {
   it('the access-token verifier refuses any header with a typed error, never a crash', async () => {
-    const keyring = new LocalKeyring(stack.keysDir);
+    const keyring = new LocalKeyring(stack.keysDir, { zone: 'intranet' });
     const keys = createLocalJWKSet(await jwks(keyring, ['id-token']));
+    const dpopProofs = new DynamoDpopProofLog(doc(), stack.tables.identity);
     await fc.assert(
       fc.asyncProperty(nasty, fc.option(nasty, { nil: undefined }), async (authorization, dpop) => {
         const outcome = await verifyAccessToken({
           issuer: stack.urls.intranet,
           audience: `${stack.urls.intranet}/audit`,
           keys,
+          dpopProofs,
           authorization: authorization.startsWith('Bearer ') ? authorization : `Bearer ${authorization}`,
           dpop,
           method: 'GET',

@@ -31,7 +31,7 @@ describe('local keyring', () => {
   });
 
   it('uses the RFC 7638 thumbprint as kid', async () => {
-    const { publicJwk, kid } = await new LocalKeyring(dir).signer('id-token');
+    const { publicJwk, kid } = await new LocalKeyring(dir, { zone: 'public' }).signer('id-token');
     const { kty, crv, x, y } = publicJwk;
     expect(kid).toBe(await calculateJwkThumbprint({ kty, crv, x, y }, 'sha256'));
     expect(publicJwk).toMatchObject({ alg: 'ES256', use: 'sig', kid });
@@ -46,13 +46,44 @@ describe('local keyring', () => {
   });
 
   it('gives each purpose its own key', async () => {
-    const keyring = new LocalKeyring(dir);
+    const keyring = new LocalKeyring(dir, { zone: 'intranet' });
     const kids = await Promise.all(
       (['id-token', 'licence', 'status-list', 'audit-checkpoint'] as const).map(
         async (p) => (await keyring.signer(p)).kid,
       ),
     );
     expect(new Set(kids).size).toBe(4);
+  });
+
+  it('gives each zone its own token key and shares the other purposes between zones', async () => {
+    const zones = ['public', 'extranet', 'intranet'] as const;
+    const keyrings = zones.map((zone) => new LocalKeyring(dir, { zone }));
+    const tokenKids = await Promise.all(keyrings.map(async (k) => (await k.signer('id-token')).kid));
+    expect(new Set(tokenKids).size).toBe(3);
+    for (const [i, zone] of zones.entries()) {
+      expect((await jwks(keyrings[i]!, ['id-token'])).keys.map((k) => k.kid)).toEqual([tokenKids[i]]);
+      expect((await stat(join(dir, `id-token.${zone}.json`))).mode & 0o777).toBe(0o600);
+    }
+    const licenceKids = await Promise.all(keyrings.map(async (k) => (await k.signer('licence')).kid));
+    expect(new Set(licenceKids).size).toBe(1);
+  });
+
+  it('refuses a token key to a keyring that names no zone', async () => {
+    await expect(new LocalKeyring(dir).signer('id-token')).rejects.toThrow(/belongs to a zone/);
+  });
+
+  it('upgrades a data folder with the one shared token key: new keys per zone, the old one trusted nowhere', async () => {
+    const fs = await import('node:fs/promises');
+    const old = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    await fs.writeFile(join(dir, 'id-token.json'), JSON.stringify({ current: old, retired: [] }), {
+      mode: 0o600,
+    });
+    const oldKid = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: old.x!, y: old.y! }, 'sha256');
+    for (const zone of ['public', 'extranet', 'intranet'] as const) {
+      const keys = (await jwks(new LocalKeyring(dir, { zone }), ['id-token'])).keys.map((k) => k.kid);
+      expect(keys).toHaveLength(1);
+      expect(keys).not.toContain(oldKid);
+    }
   });
 
   it('publishes retired keys after the current one', async () => {
