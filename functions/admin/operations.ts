@@ -29,6 +29,7 @@ import {
   newClientSecret,
   releaseClientName,
 } from '../../libs/oidc/client-registration.ts';
+import { grantedResources } from '../../libs/oidc/provider.ts';
 import {
   type ClientMetadata,
   getClient,
@@ -104,6 +105,23 @@ const staffView = (a: Account) => ({
   status: a.status,
   secondFactor: Boolean(a.totp) || a.passkeyIds.length > 0,
 });
+
+/** yitong's own APIs a client may be granted, and the zones whose clients may have each. */
+const OWN_API_ZONES: Readonly<Record<string, readonly Zone[]>> = {
+  admin: ['intranet'],
+  audit: ['intranet'],
+  licences: ['extranet', 'intranet'],
+};
+
+const apiName = z.string().trim().min(1).max(256);
+/** Grants or withdraws a client's access to APIs: own API names or resource server audiences. */
+export const ResourceGrantChange = z
+  .strictObject({
+    grant: z.array(apiName).max(20).default([]),
+    revoke: z.array(apiName).max(20).default([]),
+    reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
+  })
+  .refine((c) => c.grant.length + c.revoke.length > 0, 'grant or revoke at least one API');
 
 export const SecretRotation = z.strictObject({
   reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
@@ -275,9 +293,12 @@ export const adminOperations = (runtime: Runtime) => {
             ? before.client_secret
             : newClientSecret()
           : undefined;
+      const granted = grantedResources(before);
       const after: ClientMetadata = {
         ...clientMetadataOf(input, { clientId: before.client_id, secret }),
         yitong_disabled: before.yitong_disabled === true,
+        // Grants are changed only through changeResources, each audited on its own.
+        ...(granted.length ? { yitong_resources: granted } : {}),
       };
       await putClient(doc, table, after);
       await record(
@@ -322,6 +343,68 @@ export const adminOperations = (runtime: Runtime) => {
         null,
       );
       return { client_id: before.client_id, client_secret: secret };
+    },
+    /**
+     * Grants a client tokens for APIs beyond its own department's, or withdraws them: yitong's
+     * own APIs by name (admin and audit for intranet clients, licences for extranet and
+     * intranet ones), another department's API by its audience, at that department's request.
+     * Each change is audited once; a refresh token stops working for a withdrawn API at once.
+     */
+    async changeResources(id: string, change: z.infer<typeof ResourceGrantChange>, who: Who) {
+      const before = await clientOf(id);
+      const zone = String(before.yitong_zone);
+      const department = typeof before.yitong_department === 'string' ? before.yitong_department : undefined;
+      const owners = new Map<string, string>();
+      const problems: Array<{ name: string; reason: string }> = [];
+      for (const [i, api] of change.grant.entries()) {
+        const zones = OWN_API_ZONES[api];
+        if (zones) {
+          if (zones.includes(zone as Zone)) owners.set(api, 'yitong');
+          else
+            problems.push({
+              name: `grant.${i}`,
+              reason: `yitong's ${api} API is for ${zones.join(' and ')} clients; this one is ${zone}`,
+            });
+          continue;
+        }
+        const server = await registry.findResourceServer(api);
+        if (!server)
+          problems.push({
+            name: `grant.${i}`,
+            reason: `${api} is neither admin, audit, licences nor a registered API (GET /admin/resource-servers)`,
+          });
+        else if (server.department === department)
+          problems.push({
+            name: `grant.${i}`,
+            reason: `${server.name} belongs to ${department}: its clients need no grant`,
+          });
+        else owners.set(api, server.department);
+      }
+      if (problems.length) throw new ValidationError('these APIs cannot be granted to this client', problems);
+      const current = grantedResources(before);
+      const granted = change.grant.filter((api) => !current.includes(api));
+      const revoked = change.revoke.filter((api) => current.includes(api));
+      const resources = [...current.filter((api) => !revoked.includes(api)), ...granted];
+      const after: ClientMetadata = { ...before, yitong_resources: resources };
+      if (granted.length || revoked.length) await putClient(doc, table, after);
+      for (const [type, apis] of [
+        ['admin.client.resource_granted', granted],
+        ['admin.client.resource_revoked', revoked],
+      ] as const) {
+        for (const api of apis) {
+          const owner =
+            owners.get(api) ??
+            (OWN_API_ZONES[api] ? 'yitong' : (await registry.findResourceServer(api))?.department);
+          await record(
+            who,
+            type,
+            { client: before.client_id, department: owner, resource: api, reason: change.reason },
+            { yitong_resources: current },
+            { yitong_resources: resources },
+          );
+        }
+      }
+      return { client_id: before.client_id, yitong_resources: resources };
     },
     listResourceServers: () => registry.listResourceServers(),
     async putResourceServer(server: ResourceServer, who: Who) {

@@ -12,6 +12,7 @@ import {
   type PolicyClient,
   type PolicyRoute,
   requestContext,
+  requiredScopeOf,
   routeEntities,
   uniqueEntities,
   userEntities,
@@ -131,6 +132,16 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       decision,
     };
   }
+  // A token without the scope the API requires: say which (RFC 6750's insufficient_scope).
+  const scope = requiredScopeOf(req.route);
+  if (claims && scope && !claims.scopes.includes(scope)) {
+    return {
+      allowed: false,
+      status: 403,
+      message: `the access token lacks the "${scope}" scope this API requires: ask for it with the resource ${options.audience}`,
+      decision,
+    };
+  }
   return {
     allowed: false,
     status: 403,
@@ -245,11 +256,14 @@ export const decidePortalAccess = async (
 ): Promise<CheckedDecision> => {
   const principal = account ? userEntities(account) : anonymousEntities();
   const resource = routeEntities(route);
+  // The console is its API's own front end, not a client holding a token: its session stands
+  // for the API's scope, and role, level and zone decide.
+  const scope = requiredScopeOf(route);
   const request: AccessRequest = {
     principal: principal[0]!.uid as CedarUid,
     action: 'callApi',
     resource: resource[0]!.uid as CedarUid,
-    context: requestContext(access.zone, session),
+    context: requestContext(access.zone, { ...session, scopes: scope ? [scope] : [] }),
     entities: uniqueEntities(principal, resource),
   };
   return access.check(request, { ...origin, actor: account?.id }, { privileged: true });
