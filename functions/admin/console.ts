@@ -5,11 +5,12 @@ import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, ValidationError } from '../../libs/http/index.ts';
 import { FirstPartyPortal, type Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
+import { grantedResources } from '../../libs/oidc/provider.ts';
 import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
 import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import type { AdminOperations } from './operations.ts';
+import { type AdminOperations, ResourceGrantChange } from './operations.ts';
 
 interface Page extends PortalPage {
   /** The posted form, read once and checked against the session's CSRF token. */
@@ -118,6 +119,13 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       }
     });
   const route = (handle: PublicRoute['handle']): PublicRoute => ({ public: true, handle });
+  /** A client's grants beyond its department's APIs, each with a withdraw button, and a form to grant one. */
+  const grantsOf = (p: Page, clientId: string, granted: readonly string[]) =>
+    html`<ul class="grants">${granted.map(
+      (api) =>
+        html`<li><code>${api}</code><form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<input type="hidden" name="revoke" value="${api}"><input type="hidden" name="reason" value="withdrawn in the admin console"><button type="submit" class="link-button">Withdraw 撤销</button></form></li>`,
+    )}</ul>
+<form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<label for="grant-${clientId}">Grant an API 授权接口 (admin, audit, licences, or an API's audience)</label><input type="text" id="grant-${clientId}" name="grant" required><label for="grant-reason-${clientId}">Reason 原因 (who asked)</label><input type="text" id="grant-reason-${clientId}" name="reason" required><button type="submit" class="secondary">Grant 授权</button></form>`;
   const toDepartment = (id: string) =>
     portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);
 
@@ -171,9 +179,9 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
           department.name,
           html`<p>${department.departmentId} · <code>${department.uscc}</code> · ${department.zones.join(', ')} · ${department.status}</p>
 <h2>Clients 客户端</h2>
-<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>Status 状态</th><th></th></tr></thead><tbody>${clients.map(
+<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>APIs granted 授权接口</th><th>Status 状态</th><th></th></tr></thead><tbody>${clients.map(
             (c) =>
-              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>
+              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${grantsOf(p, c.client_id, grantedResources(c))}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>
 <form method="post" action="admin/console/clients/${c.client_id}/status">${csrf(p)}<input type="hidden" name="disabled" value="${c.yitong_disabled ? 'false' : 'true'}"><label for="reason-${c.client_id}">Reason 原因</label><input type="text" id="reason-${c.client_id}" name="reason" required><button type="submit" class="secondary">${c.yitong_disabled ? 'Restore 恢复' : 'Suspend 停用'}</button></form>
 ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="post" action="admin/console/clients/${c.client_id}/secret">${csrf(p)}<input type="hidden" name="reason" value="rotated in the admin console"><button type="submit" class="secondary">New secret 更换密钥</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
@@ -236,6 +244,23 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
           ),
           p.who,
         );
+        return toDepartment(String(client.yitong_department));
+      }),
+    ),
+    'POST /admin/console/clients/{clientId}/resources': route(
+      page(async (p) => {
+        const f = p.form();
+        const id = p.event.pathParameters?.clientId ?? '';
+        await ops.changeResources(
+          id,
+          zod(ResourceGrantChange, {
+            grant: f.getAll('grant').filter(Boolean),
+            revoke: f.getAll('revoke').filter(Boolean),
+            reason: f.get('reason') ?? '',
+          }),
+          p.who,
+        );
+        const client = await ops.client(id);
         return toDepartment(String(client.yitong_department));
       }),
     ),

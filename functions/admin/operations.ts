@@ -404,7 +404,8 @@ export const adminOperations = (runtime: Runtime) => {
           );
         }
       }
-      return { client_id: before.client_id, yitong_resources: resources };
+      // What changed, and what the client now holds (the path names the client).
+      return { granted, revoked, yitong_resources: resources };
     },
     listResourceServers: () => registry.listResourceServers(),
     async putResourceServer(server: ResourceServer, who: Who) {

@@ -245,6 +245,33 @@ describe('own APIs check the token’s scope', () => {
   });
 });
 
+describe('grants are an administrator’s act', () => {
+  it('refuses a department’s own registration that grants its client an API (RFC 7591)', async () => {
+    const issued = await adminApi('POST', '/departments/general-office/registration-tokens', {
+      expiresInDays: 1,
+    });
+    expect(issued.status).toBe(201);
+    const res = await fetch(`${stack.urls.intranet}/reg`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${String(issued.body.initial_access_token)}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        client_name: 'Self-granted admin site',
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'client_secret_basic',
+        yitong_resources: ['admin'],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'invalid_client_metadata',
+      error_description: expect.stringMatching(/yitong_resources/),
+    });
+  });
+});
+
 describe('a department’s machine client and another department’s API', () => {
   const authorizerEvent = (token: string): APIGatewayRequestAuthorizerEvent =>
     ({
@@ -394,5 +421,16 @@ describe('consent shows everything asked for', () => {
     expect(chinese.html).toContain('/consent"');
     expect(chinese.html).toMatch(/一通审计记录/);
     expect(chinese.html).toMatch(/查阅、检索和导出审计记录/);
+
+    // An answer to another page (what is asked for is not what was shown) grants nothing.
+    const tampered = await ua.request(ua.resolve(page, /action="([^"]*\/consent)"/.exec(page.html)![1]!), {
+      form: {
+        csrf: /name="csrf" value="([^"]+)"/.exec(page.html)![1]!,
+        shown: 'a-page-that-showed-less',
+        decision: 'allow',
+      },
+    });
+    expect(tampered.status).toBe(400);
+    expect(tampered.headers.get('location')).toBeNull();
   });
 });
