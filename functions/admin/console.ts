@@ -125,7 +125,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       (api) =>
         html`<li><code>${api}</code><form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<input type="hidden" name="revoke" value="${api}"><input type="hidden" name="reason" value="withdrawn in the admin console"><button type="submit" class="link-button">Withdraw 撤销</button></form></li>`,
     )}</ul>
-<form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<label for="grant-${clientId}">Grant an API 授权接口 (admin, audit, licences, or an API's audience)</label><input type="text" id="grant-${clientId}" name="grant" required><label for="grant-reason-${clientId}">Reason 原因 (who asked)</label><input type="text" id="grant-reason-${clientId}" name="reason" required><button type="submit" class="secondary">Grant 授权</button></form>`;
+<form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<label for="grant-${clientId}">Grant an API 授权接口 (admin, audit, licences, or an API's audience)</label><input type="text" id="grant-${clientId}" name="grant" required><label for="grant-reason-${clientId}">Who asked, and why 申请方及理由</label><input type="text" id="grant-reason-${clientId}" name="reason" required><button type="submit" class="secondary">Grant 授权</button></form>`;
   const toDepartment = (id: string) =>
     portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);
 
@@ -179,9 +179,9 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
           department.name,
           html`<p>${department.departmentId} · <code>${department.uscc}</code> · ${department.zones.join(', ')} · ${department.status}</p>
 <h2>Clients 客户端</h2>
-<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>APIs granted 授权接口</th><th>Status 状态</th><th></th></tr></thead><tbody>${clients.map(
+<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>Status 状态</th><th>APIs granted 授权接口</th><th></th></tr></thead><tbody>${clients.map(
             (c) =>
-              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${grantsOf(p, c.client_id, grantedResources(c))}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>
+              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>${grantsOf(p, c.client_id, grantedResources(c))}</td><td>
 <form method="post" action="admin/console/clients/${c.client_id}/status">${csrf(p)}<input type="hidden" name="disabled" value="${c.yitong_disabled ? 'false' : 'true'}"><label for="reason-${c.client_id}">Reason 原因</label><input type="text" id="reason-${c.client_id}" name="reason" required><button type="submit" class="secondary">${c.yitong_disabled ? 'Restore 恢复' : 'Suspend 停用'}</button></form>
 ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="post" action="admin/console/clients/${c.client_id}/secret">${csrf(p)}<input type="hidden" name="reason" value="rotated in the admin console"><button type="submit" class="secondary">New secret 更换密钥</button></form>` : ''}</td></tr>`,
           )}</tbody></table>

@@ -272,6 +272,41 @@ describe('grants are an administrator’s act', () => {
   });
 });
 
+describe('grants in the admin console', () => {
+  it('lists a client’s APIs, grants one and withdraws it, each audited with the administrator', async () => {
+    const person = await admin();
+    const ua = new UserAgent();
+    const departmentPage = `${stack.urls.intranet}/admin/console/departments/market`;
+    const callback = await signIn(
+      ua,
+      departmentPage,
+      (u) => u.pathname.endsWith('/admin/console/callback'),
+      person,
+    );
+    await ua.follow(callback.href);
+    const row = (html: string) => /<tr data-client="market-registry">[\s\S]*?<\/tr>/.exec(html)?.[0] ?? '';
+    let page = await ua.follow(departmentPage);
+    expect(row(page.html)).toContain('<code>licences</code>');
+    const change = async (fields: Record<string, string>) => {
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+      const action = `${stack.urls.intranet}/admin/console/clients/market-registry/resources`;
+      page = await ua.follow(action, undefined, await ua.request(action, { form: { csrf, ...fields } }));
+      expect(page.status).toBe(200);
+    };
+    await change({ grant: taxApi, reason: 'tax asked in writing, ref 2026-77' });
+    expect(row(page.html)).toContain(`<code>${taxApi}</code>`);
+    await change({ revoke: taxApi, reason: 'withdrawn in the admin console' });
+    expect(row(page.html)).not.toContain(`<code>${taxApi}</code>`);
+    const audited = (await auditEvents(stack)).filter(
+      (e) => e.client === 'market-registry' && e.actor === person.accountId,
+    );
+    expect(audited.map((e) => [e.type, e.resource, e.reason])).toEqual([
+      ['admin.client.resource_granted', taxApi, 'tax asked in writing, ref 2026-77'],
+      ['admin.client.resource_revoked', taxApi, 'withdrawn in the admin console'],
+    ]);
+  });
+});
+
 describe('a department’s machine client and another department’s API', () => {
   const authorizerEvent = (token: string): APIGatewayRequestAuthorizerEvent =>
     ({
@@ -336,7 +371,12 @@ describe('a department’s machine client and another department’s API', () =>
     );
     expect(again.error).toBe('invalid_target');
     const changes = (await auditEvents(stack)).filter(
-      (e) => e.client === 'market-registry' && String(e.type).startsWith('admin.client.resource_'),
+      (e) =>
+        e.client === 'market-registry' &&
+        String(e.type).startsWith('admin.client.resource_') &&
+        ['tax asked: market registry files on behalf of new companies', 'the arrangement ended'].includes(
+          String(e.reason),
+        ),
     );
     expect(changes.map((e) => [e.type, e.resource, e.department])).toEqual([
       ['admin.client.resource_granted', taxApi, 'tax'],
