@@ -31,6 +31,8 @@ let site: { clientId: string; secret: string };
 let taxApi: string;
 
 const insecure = { execute: [oidc.allowInsecureRequests] };
+/** A test client an administrator granted the admin and audit APIs. */
+const testAdmin = { clientId: 'yitong-test-admin', secret: `yitong-test-admin-secret-${'x'.repeat(32)}` };
 const ownApi = (zone: Zone, api: 'admin' | 'audit' | 'licences') => `${stack.urls[zone]}/${api}`;
 
 type Attempt =
@@ -114,11 +116,10 @@ beforeAll(async () => {
     yitong_department: 'yitong',
     yitong_resources: ['admin', 'audit'],
   });
-  const granted = await authorize(
-    { clientId: 'yitong-test-admin', secret: `yitong-test-admin-secret-${'x'.repeat(32)}` },
-    await admin(),
-    { resource: ownApi('intranet', 'admin'), scope: 'openid admin' },
-  );
+  const granted = await authorize(testAdmin, await admin(), {
+    resource: ownApi('intranet', 'admin'),
+    scope: 'openid admin',
+  });
   if (!('tokens' in granted)) throw new Error(`the granted client was refused: ${granted.description}`);
   adminToken = granted.tokens.access_token;
   const created = await adminApi('POST', '/clients', {
@@ -201,27 +202,25 @@ describe('a site registered through the admin API and yitong’s own APIs', () =
 });
 
 describe('own APIs check the token’s scope', () => {
-  it('refuses an administrator’s admin API token without the admin scope, naming the scope (403)', async () => {
-    const attempt = await authorize(
-      { clientId: 'yitong-test-admin', secret: `yitong-test-admin-secret-${'x'.repeat(32)}` },
-      await admin(),
-      { resource: ownApi('intranet', 'admin'), scope: 'openid' },
-    );
+  /** A token for an own API from a client granted it, asked for without the API's scope. */
+  const scopeless = async (person: Awaited<ReturnType<typeof admin>>, api: 'admin' | 'audit') => {
+    const attempt = await authorize(testAdmin, person, {
+      resource: ownApi('intranet', api),
+      scope: 'openid',
+    });
     if (!('tokens' in attempt)) throw new Error(attempt.description);
-    const res = await adminApi('GET', '/departments', undefined, attempt.tokens.access_token);
+    return attempt.tokens.access_token;
+  };
+
+  it('refuses an administrator’s admin API token without the admin scope, naming the scope (403)', async () => {
+    const res = await adminApi('GET', '/departments', undefined, await scopeless(await admin(), 'admin'));
     expect(res.status).toBe(403);
     expect(String(res.body.detail)).toMatch(/"admin" scope/);
   });
 
   it('refuses an auditor’s audit API token without audit:read, naming the scope (403)', async () => {
-    const attempt = await authorize(
-      { clientId: 'yitong-test-admin', secret: `yitong-test-admin-secret-${'x'.repeat(32)}` },
-      await auditor(),
-      { resource: ownApi('intranet', 'audit'), scope: 'openid' },
-    );
-    if (!('tokens' in attempt)) throw new Error(attempt.description);
     const res = await fetch(`${stack.urls.intranet}/audit/verify`, {
-      headers: { authorization: `Bearer ${attempt.tokens.access_token}` },
+      headers: { authorization: `Bearer ${await scopeless(await auditor(), 'audit')}` },
     });
     expect(res.status).toBe(403);
     expect(String(((await res.json()) as { detail?: string }).detail)).toMatch(/"audit:read" scope/);
