@@ -29,6 +29,7 @@ import {
   newClientSecret,
   releaseClientName,
 } from '../../libs/oidc/client-registration.ts';
+import { CLI_CLIENT, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import { grantedResources } from '../../libs/oidc/provider.ts';
 import {
   type ClientMetadata,
@@ -105,6 +106,12 @@ const staffView = (a: Account) => ({
   status: a.status,
   secondFactor: Boolean(a.totp) || a.passkeyIds.length > 0,
 });
+
+/** yitong's own clients: their registrations (grants included) are kept by code at every start. */
+const FIRST_PARTY_CLIENT_IDS: readonly string[] = [
+  CLI_CLIENT.client_id,
+  ...FIRST_PARTY_PORTALS.map((p) => p.clientId),
+];
 
 /** yitong's own APIs a client may be granted, and the zones whose clients may have each. */
 const OWN_API_ZONES: Readonly<Record<string, readonly Zone[]>> = {
@@ -352,6 +359,10 @@ export const adminOperations = (runtime: Runtime) => {
      */
     async changeResources(id: string, change: z.infer<typeof ResourceGrantChange>, who: Who) {
       const before = await clientOf(id);
+      if (FIRST_PARTY_CLIENT_IDS.includes(before.client_id))
+        throw new ConflictError(
+          `${before.client_id} is one of yitong's own clients: the APIs it may use are fixed in its code`,
+        );
       const zone = String(before.yitong_zone);
       const department = typeof before.yitong_department === 'string' ? before.yitong_department : undefined;
       const owners = new Map<string, string>();

@@ -48,6 +48,8 @@ const en = {
   scope_email: 'See your email address',
   scope_offline_access: 'Keep you signed in to the service',
   scope_other: 'Use: {scope}',
+  consentRememberApis:
+    'Your details are shared without asking again; acting for you at an API is asked each time. You can withdraw this later.',
   consentApi: 'Act for you at {api}:',
   consentApiOf: '{api} of {owner}',
   consentApiNoScope: 'Receive a token for it, without any permission',
@@ -167,6 +169,7 @@ const zh: Record<MessageKey, string> = {
   scope_email: '查看您的电子邮箱',
   scope_offline_access: '保持您在该服务中的登录状态',
   scope_other: '使用：{scope}',
+  consentRememberApis: '此后提供您的信息不再询问；每次代表您使用接口时都会询问。您可以随时撤回授权。',
   consentApi: '代表您使用{api}：',
   consentApiOf: '{owner}的{api}',
   consentApiNoScope: '获取访问令牌（不含任何权限）',

@@ -122,7 +122,7 @@ ${view.apis.map(
       : html`<li>${t(c.lang, 'consentApiNoScope')}</li>`
   }</ul>`,
 )}
-<p>${t(c.lang, 'consentRemember')}</p>
+<p>${t(c.lang, view.apis.length ? 'consentRememberApis' : 'consentRemember')}</p>
 <form method="post" action="interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}${hidden('shown', shown)}
 <button type="submit" name="decision" value="allow">${t(c.lang, 'allow')}</button>
 <button type="submit" name="decision" value="deny" class="secondary">${t(c.lang, 'deny')}</button></form>`;

@@ -383,7 +383,7 @@ describe('a department’s machine client and another department’s API', () =>
     ]);
   });
 
-  it('refuses a grant of an API that is not registered, or of yitong’s admin API to an extranet client (400)', async () => {
+  it('refuses a grant of an API that is not registered, of yitong’s admin API to an extranet client (400), or to yitong’s own clients (409)', async () => {
     const unknown = await adminApi('POST', '/clients/market-registry/resources', {
       grant: ['https://nowhere.example/api'],
       reason: 'testing',
@@ -395,6 +395,12 @@ describe('a department’s machine client and another department’s API', () =>
     });
     expect(adminToMachine.status).toBe(400);
     expect(JSON.stringify(adminToMachine.body)).toMatch(/intranet/);
+    // yitong's own clients keep the APIs their code gives them (restored at every start anyway).
+    const cli = await adminApi('POST', '/clients/yitong-cli/resources', {
+      grant: ['audit'],
+      reason: 'testing',
+    });
+    expect(cli.status).toBe(409);
   });
 
   it('stops a refresh token minting tokens for an API its client lost', async () => {
