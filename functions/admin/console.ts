@@ -312,9 +312,9 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
           p,
           200,
           'APIs 接口',
-          html`<table class="wide" id="resource-servers"><thead><tr><th>Audience</th><th>Name 名称</th><th>Department 部门</th><th>Scopes</th></tr></thead><tbody>${servers.map(
+          html`<table class="wide" id="resource-servers"><thead><tr><th>Audience</th><th>Name 名称</th><th>Department 部门</th><th>Scopes</th><th>Also granted to 另行授权</th></tr></thead><tbody>${servers.map(
             (s) =>
-              html`<tr><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td></tr>`,
+              html`<tr data-audience="${s.audience}"><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td><td><ul class="grants">${s.grantedTo.map((g) => html`<li><code>${g.clientId}</code> (${g.department ?? ''}): ${g.reason}</li>`)}</ul></td></tr>`,
           )}</tbody></table>
 <h2>Register an API 登记接口</h2>
 <form method="post" action="admin/console/resource-servers">${csrf(p)}<div class="filters">

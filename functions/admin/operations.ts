@@ -398,6 +398,17 @@ export const adminOperations = (runtime: Runtime) => {
       const resources = [...current.filter((api) => !revoked.includes(api)), ...granted];
       const after: ClientMetadata = { ...before, yitong_resources: resources };
       if (granted.length || revoked.length) await putClient(doc, table, after);
+      // The by-API view, repaired by a repeat of the same request.
+      const at = new Date().toISOString();
+      for (const api of change.grant.filter((a) => resources.includes(a)))
+        await registry.recordGrant(api, {
+          clientId: before.client_id,
+          department,
+          reason: change.reason,
+          at,
+        });
+      for (const api of change.revoke.filter((a) => !resources.includes(a)))
+        await registry.forgetGrant(api, before.client_id);
       for (const [type, apis] of [
         ['admin.client.resource_granted', granted],
         ['admin.client.resource_revoked', revoked],
@@ -418,7 +429,13 @@ export const adminOperations = (runtime: Runtime) => {
       // What changed, and what the client now holds (the path names the client).
       return { granted, revoked, yitong_resources: resources };
     },
-    listResourceServers: () => registry.listResourceServers(),
+    /** Every department API, with the other departments' clients granted it. */
+    async listResourceServers() {
+      const servers = await registry.listResourceServers();
+      return Promise.all(
+        servers.map(async (server) => ({ ...server, grantedTo: await registry.grantsOf(server.audience) })),
+      );
+    },
     async putResourceServer(server: ResourceServer, who: Who) {
       await departmentOf(server.department, 'department');
       const before = await registry.findResourceServer(server.audience);

@@ -294,6 +294,10 @@ describe('grants in the admin console', () => {
     };
     await change({ grant: taxApi, reason: 'tax asked in writing, ref 2026-77' });
     expect(row(page.html)).toContain(`<code>${taxApi}</code>`);
+    const apis = await ua.follow(`${stack.urls.intranet}/admin/console/resource-servers`);
+    expect(/<tr data-audience="http:\/\/tax.localhost:9\/api">[\s\S]*?<\/tr>/.exec(apis.html)?.[0]).toContain(
+      '<code>market-registry</code> (market): tax asked in writing, ref 2026-77',
+    );
     await change({ revoke: taxApi, reason: 'withdrawn in the admin console' });
     expect(row(page.html)).not.toContain(`<code>${taxApi}</code>`);
     const audited = (await auditEvents(stack)).filter(
@@ -356,6 +360,14 @@ describe('a department’s machine client and another department’s API', () =>
     expect(grant.status).toBe(200);
     expect(grant.body.yitong_resources).toEqual(expect.arrayContaining(['licences', taxApi]));
     expect((await adminApi('GET', '/clients/market-registry')).body.yitong_resources).toContain(taxApi);
+    const grantees = async () =>
+      (
+        (await adminApi('GET', '/resource-servers')).body.resourceServers as Array<{
+          audience: string;
+          grantedTo: Array<{ clientId: string; department: string }>;
+        }>
+      ).find((server) => server.audience === taxApi)?.grantedTo;
+    expect(await grantees()).toMatchObject([{ clientId: 'market-registry', department: 'market' }]);
     const granted = await oidc.clientCredentialsGrant(market, { resource: taxApi, scope: 'tax:file' });
     expect(granted.scope).toBe('tax:file');
 
@@ -365,6 +377,7 @@ describe('a department’s machine client and another department’s API', () =>
     });
     expect(revoke.status).toBe(200);
     expect(revoke.body.yitong_resources).not.toContain(taxApi);
+    expect(await grantees()).toEqual([]);
     const again = await tokenRequest(() =>
       oidc.clientCredentialsGrant(market, { resource: taxApi, scope: 'tax:file' }),
     );
