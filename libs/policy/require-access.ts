@@ -68,6 +68,8 @@ export type ApiAccess =
       readonly status: 401 | 403;
       readonly message: string;
       readonly wwwAuthenticate?: string;
+      /** The scope the API requires that the token lacks (RFC 6750's insufficient_scope). */
+      readonly missingScope?: string;
       readonly decision: CheckedDecision;
     };
 
@@ -139,6 +141,7 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       allowed: false,
       status: 403,
       message: `the access token lacks the "${scope}" scope this API requires: ask for it with the resource ${options.audience}`,
+      missingScope: scope,
       decision,
     };
   }
@@ -220,7 +223,10 @@ export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): A
 export const assertAllowed = (result: ApiAccess): Extract<ApiAccess, { allowed: true }> => {
   if (result.allowed) return result;
   if (result.status === 401) throw new UnauthorizedError(result.message, result.wwwAuthenticate ?? 'Bearer');
-  throw new ForbiddenError(result.message, { policyIds: result.decision.policyIds });
+  throw new ForbiddenError(result.message, {
+    policyIds: result.decision.policyIds,
+    ...(result.missingScope ? { missingScope: result.missingScope } : {}),
+  });
 };
 
 /** What a handler behind requireAccess knows about its caller. */

@@ -216,6 +216,7 @@ describe('own APIs check the token’s scope', () => {
     const res = await adminApi('GET', '/departments', undefined, await scopeless(await admin(), 'admin'));
     expect(res.status).toBe(403);
     expect(String(res.body.detail)).toMatch(/"admin" scope/);
+    expect(res.body).toMatchObject({ missingScope: 'admin', policyIds: ['scope-admin-api'] });
   });
 
   it('refuses an auditor’s audit API token without audit:read, naming the scope (403)', async () => {
