@@ -341,6 +341,29 @@ export const adminCommands = (program: Command): void => {
       ),
     );
   }
+  for (const [name, field, what] of [
+    ['grant', 'grant', 'Let a client obtain tokens for an API beyond its department’s own'],
+    ['revoke', 'revoke', 'Withdraw an API from a client; its refresh tokens stop working for it at once'],
+  ] as const) {
+    withTarget(
+      clients
+        .command(`${name} <clientId>`)
+        .description(what)
+        .requiredOption(
+          '--resource <api>',
+          'admin, audit, licences, or a registered API’s audience (repeat for more)',
+          collect,
+        )
+        .requiredOption('--reason <why>', 'who asked for it; recorded in the audit trail'),
+    ).action(async (clientId: string, opts: Target & { resource: string[]; reason: string }) =>
+      out(
+        await adminCall(opts, 'POST', `/clients/${encodeURIComponent(clientId)}/resources`, {
+          [field]: opts.resource,
+          reason: opts.reason,
+        }),
+      ),
+    );
+  }
   withTarget(
     clients
       .command('rotate-secret <clientId>')

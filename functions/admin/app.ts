@@ -11,6 +11,7 @@ import {
   ClientStatusChange,
   RegistrationTokenRequest,
   RegistrationTokenRevocation,
+  ResourceGrantChange,
   SecretRotation,
   StaffChange,
   StaffInput,
@@ -150,6 +151,18 @@ export const makeHandler = async (runtime: Runtime) => {
             await ops.setClientStatus(
               param(event, 'clientId'),
               parseJsonBody(event, ClientStatusChange),
+              who(event, a),
+            ),
+          ),
+      },
+      'POST /admin/clients/{clientId}/resources': {
+        privileged,
+        handle: async (event, a) =>
+          json(
+            200,
+            await ops.changeResources(
+              param(event, 'clientId'),
+              parseJsonBody(event, ResourceGrantChange),
               who(event, a),
             ),
           ),

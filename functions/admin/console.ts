@@ -6,6 +6,7 @@ import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, ValidationError } from '../../libs/http/index.ts';
 import { FirstPartyPortal, Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
+import { grantedResources } from '../../libs/oidc/provider.ts';
 import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
 import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
@@ -14,6 +15,7 @@ import {
   type AdminOperations,
   RegistrationTokenRequest,
   RegistrationTokenRevocation,
+  ResourceGrantChange,
   StaffChange,
   StaffInput,
   StaffRequestDecision,
@@ -148,6 +150,13 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       html`<p class="lead" id="request">Request <code>${request.requestId}</code> is filed. Admin and auditor roles take two administrators: another administrator approves it on the Staff page before ${request.expiresAt}. 管理员和审计员角色须经两名管理员：请另一名管理员在“人员”页面批准。</p><p><a href="admin/console/staff">Back 返回</a></p>`,
       '/admin/console/staff',
     );
+  /** A client's grants beyond its department's APIs, each with a withdraw button, and a form to grant one. */
+  const grantsOf = (p: Page, clientId: string, granted: readonly string[]) =>
+    html`<ul class="grants">${granted.map(
+      (api) =>
+        html`<li><code>${api}</code><form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<input type="hidden" name="revoke" value="${api}"><input type="hidden" name="reason" value="withdrawn in the admin console"><button type="submit" class="link-button">Withdraw 撤销</button></form></li>`,
+    )}</ul>
+<form method="post" action="admin/console/clients/${clientId}/resources">${csrf(p)}<label for="grant-${clientId}">Grant an API 授权接口 (admin, audit, licences, or an API's audience)</label><input type="text" id="grant-${clientId}" name="grant" required><label for="grant-reason-${clientId}">Who asked, and why 申请方及理由</label><input type="text" id="grant-reason-${clientId}" name="reason" required><button type="submit" class="secondary">Grant 授权</button></form>`;
   const toDepartment = (id: string) =>
     portal.redirect(`${basePath}/admin/console/departments/${encodeURIComponent(id)}`);
 
@@ -202,9 +211,9 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
           department.name,
           html`<p>${department.departmentId} · <code>${department.uscc}</code> · ${department.zones.join(', ')} · ${department.status}</p>
 <h2>Clients 客户端</h2>
-<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>Status 状态</th><th></th></tr></thead><tbody>${clients.map(
+<table class="wide" id="clients"><thead><tr><th>Name 名称</th><th>client_id</th><th>Zone 区域</th><th>Redirect URIs</th><th>Status 状态</th><th>APIs granted 授权接口</th><th></th></tr></thead><tbody>${clients.map(
             (c) =>
-              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>
+              html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? 'suspended 已停用' : 'active 启用'}</td><td>${grantsOf(p, c.client_id, grantedResources(c))}</td><td>
 <form method="post" action="admin/console/clients/${c.client_id}/status">${csrf(p)}<input type="hidden" name="disabled" value="${c.yitong_disabled ? 'false' : 'true'}"><label for="reason-${c.client_id}">Reason 原因</label><input type="text" id="reason-${c.client_id}" name="reason" required><button type="submit" class="secondary">${c.yitong_disabled ? 'Restore 恢复' : 'Suspend 停用'}</button></form>
 ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="post" action="admin/console/clients/${c.client_id}/secret">${csrf(p)}<input type="hidden" name="reason" value="rotated in the admin console"><button type="submit" class="secondary">New secret 更换密钥</button></form>` : ''}</td></tr>`,
           )}</tbody></table>
@@ -275,6 +284,23 @@ ${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="po
           ),
           p.who,
         );
+        return toDepartment(String(client.yitong_department));
+      }),
+    ),
+    'POST /admin/console/clients/{clientId}/resources': route(
+      page(async (p) => {
+        const f = p.form();
+        const id = p.event.pathParameters?.clientId ?? '';
+        await ops.changeResources(
+          id,
+          zod(ResourceGrantChange, {
+            grant: f.getAll('grant').filter(Boolean),
+            revoke: f.getAll('revoke').filter(Boolean),
+            reason: f.get('reason') ?? '',
+          }),
+          p.who,
+        );
+        const client = await ops.client(id);
         return toDepartment(String(client.yitong_department));
       }),
     ),
@@ -411,9 +437,9 @@ ${roleBoxes('change')}<button type="submit">Change roles 修改角色</button></
           p,
           200,
           'APIs 接口',
-          html`<table class="wide" id="resource-servers"><thead><tr><th>Audience</th><th>Name 名称</th><th>Department 部门</th><th>Scopes</th></tr></thead><tbody>${servers.map(
+          html`<table class="wide" id="resource-servers"><thead><tr><th>Audience</th><th>Name 名称</th><th>Department 部门</th><th>Scopes</th><th>Also granted to 另行授权</th></tr></thead><tbody>${servers.map(
             (s) =>
-              html`<tr><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td></tr>`,
+              html`<tr data-audience="${s.audience}"><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td><td><ul class="grants">${s.grantedTo.map((g) => html`<li><code>${g.clientId}</code> (${g.department ?? ''}): ${g.reason}</li>`)}</ul></td></tr>`,
           )}</tbody></table>
 <h2>Register an API 登记接口</h2>
 <form method="post" action="admin/console/resource-servers">${csrf(p)}<div class="filters">

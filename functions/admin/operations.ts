@@ -40,6 +40,8 @@ import {
   releaseClientName,
   revokeRegistrationToken,
 } from '../../libs/oidc/client-registration.ts';
+import { FIRST_PARTY_CLIENT_IDS } from '../../libs/oidc/first-party.ts';
+import { grantedResources } from '../../libs/oidc/provider.ts';
 import {
   type ClientMetadata,
   getClient,
@@ -169,6 +171,23 @@ export type StaffOutcome<T> =
 /** Values as JSON keeps them (no undefined): what an audit event's details may hold. */
 const jsonSafe = (value: unknown): unknown =>
   value === undefined ? null : JSON.parse(JSON.stringify(value));
+
+/** yitong's own APIs a client may be granted, and the zones whose clients may have each. */
+const OWN_API_ZONES: Readonly<Record<string, readonly Zone[]>> = {
+  admin: ['intranet'],
+  audit: ['intranet'],
+  licences: ['extranet', 'intranet'],
+};
+
+const apiName = z.string().trim().min(1).max(256);
+/** Grants or withdraws a client's access to APIs: own API names or resource server audiences. */
+export const ResourceGrantChange = z
+  .strictObject({
+    grant: z.array(apiName).max(20).default([]),
+    revoke: z.array(apiName).max(20).default([]),
+    reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
+  })
+  .refine((c) => c.grant.length + c.revoke.length > 0, 'grant or revoke at least one API');
 
 export const SecretRotation = z.strictObject({
   reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
@@ -465,9 +484,12 @@ export const adminOperations = (runtime: Runtime) => {
             ? before.client_secret
             : newClientSecret()
           : undefined;
+      const granted = grantedResources(before);
       const after: ClientMetadata = {
         ...clientMetadataOf(input, { clientId: before.client_id, secret }),
         yitong_disabled: before.yitong_disabled === true,
+        // Grants are changed only through changeResources, each audited on its own.
+        ...(granted.length ? { yitong_resources: granted } : {}),
       };
       await putClient(doc, table, after);
       await record(
@@ -513,7 +535,91 @@ export const adminOperations = (runtime: Runtime) => {
       );
       return { client_id: before.client_id, client_secret: secret };
     },
-    listResourceServers: () => registry.listResourceServers(),
+    /**
+     * Grants a client tokens for APIs beyond its own department's, or withdraws them: yitong's
+     * own APIs by name (admin and audit for intranet clients, licences for extranet and
+     * intranet ones), another department's API by its audience, at that department's request.
+     * Each change is audited once; a refresh token stops working for a withdrawn API at once.
+     */
+    async changeResources(id: string, change: z.infer<typeof ResourceGrantChange>, who: Who) {
+      const before = await clientOf(id);
+      if (FIRST_PARTY_CLIENT_IDS.has(before.client_id))
+        throw new ConflictError(
+          `${before.client_id} is one of yitong's own clients: the APIs it may use are fixed in its code`,
+        );
+      const zone = String(before.yitong_zone);
+      const department = typeof before.yitong_department === 'string' ? before.yitong_department : undefined;
+      const owners = new Map<string, string>();
+      const problems: Array<{ name: string; reason: string }> = [];
+      for (const [i, api] of change.grant.entries()) {
+        const zones = OWN_API_ZONES[api];
+        if (zones) {
+          if (zones.includes(zone as Zone)) owners.set(api, 'yitong');
+          else
+            problems.push({
+              name: `grant.${i}`,
+              reason: `yitong's ${api} API is for ${zones.join(' and ')} clients; this one is ${zone}`,
+            });
+          continue;
+        }
+        const server = await registry.findResourceServer(api);
+        if (!server)
+          problems.push({
+            name: `grant.${i}`,
+            reason: `${api} is neither admin, audit, licences nor a registered API (GET /admin/resource-servers)`,
+          });
+        else if (server.department === department)
+          problems.push({
+            name: `grant.${i}`,
+            reason: `${server.name} belongs to ${department}: its clients need no grant`,
+          });
+        else owners.set(api, server.department);
+      }
+      if (problems.length) throw new ValidationError('these APIs cannot be granted to this client', problems);
+      const current = grantedResources(before);
+      const granted = change.grant.filter((api) => !current.includes(api));
+      const revoked = change.revoke.filter((api) => current.includes(api));
+      const resources = [...current.filter((api) => !revoked.includes(api)), ...granted];
+      const after: ClientMetadata = { ...before, yitong_resources: resources };
+      if (granted.length || revoked.length) await putClient(doc, table, after);
+      // The by-API view, repaired by a repeat of the same request.
+      const at = new Date().toISOString();
+      for (const api of change.grant.filter((a) => resources.includes(a)))
+        await registry.recordGrant(api, {
+          clientId: before.client_id,
+          department,
+          reason: change.reason,
+          at,
+        });
+      for (const api of change.revoke.filter((a) => !resources.includes(a)))
+        await registry.forgetGrant(api, before.client_id);
+      for (const [type, apis] of [
+        ['admin.client.resource_granted', granted],
+        ['admin.client.resource_revoked', revoked],
+      ] as const) {
+        for (const api of apis) {
+          const owner =
+            owners.get(api) ??
+            (OWN_API_ZONES[api] ? 'yitong' : (await registry.findResourceServer(api))?.department);
+          await record(
+            who,
+            type,
+            { client: before.client_id, department: owner, resource: api, reason: change.reason },
+            { yitong_resources: current },
+            { yitong_resources: resources },
+          );
+        }
+      }
+      // What changed, and what the client now holds (the path names the client).
+      return { granted, revoked, yitong_resources: resources };
+    },
+    /** Every department API, with the other departments' clients granted it. */
+    async listResourceServers() {
+      const servers = await registry.listResourceServers();
+      return Promise.all(
+        servers.map(async (server) => ({ ...server, grantedTo: await registry.grantsOf(server.audience) })),
+      );
+    },
     async putResourceServer(server: ResourceServer, who: Who) {
       await departmentOf(server.department, 'department');
       const before = await registry.findResourceServer(server.audience);

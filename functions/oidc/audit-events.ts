@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { registrationTokenIdOf } from '../../libs/oidc/client-registration.ts';
+import { audienceRefusalOf } from '../../libs/oidc/provider.ts';
 
 type Ctx = KoaContextWithOIDC;
 type Next = () => Promise<void>;
@@ -28,6 +29,26 @@ const REGISTRATION_EVENTS: Record<string, string> = {
 export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: Ctx, next: Next) => {
   await next();
   const route = ctx.oidc?.route;
+  // A token asked for an audience the client was not granted — at authorization, PAR, device
+  // authorization or the token endpoint: one event for the refusal, whatever the endpoint.
+  const refusal = audienceRefusalOf(ctx);
+  if (refusal) {
+    await audit.append({
+      type: 'token.audience_refused',
+      outcome: 'denied',
+      zone,
+      sourceIp: ctx.ip,
+      userAgent: ctx.get('user-agent')?.slice(0, 512),
+      client: refusal.client,
+      resource: refusal.resource.slice(0, 256),
+      reason: refusal.reason.slice(0, 1024),
+      details: {
+        endpoint: route ?? 'unknown',
+        ...(route === 'token' ? { grantType: String(ctx.oidc.params?.grant_type ?? 'unknown') } : {}),
+      },
+    });
+    return;
+  }
   if (!route || !ROUTES.has(route)) return;
   const ok = ctx.status < 400;
   const body = (ctx.body ?? {}) as { error?: string; error_description?: string };

@@ -54,6 +54,7 @@ import {
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../libs/policy/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import { consentViewOf } from './consent-view.ts';
 import { firstSignIn } from './first-sign-in.ts';
 import {
   basePathOf,
@@ -479,15 +480,13 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       );
     }
     if (d.prompt.name === 'consent') {
-      const requested = String(d.params.scope ?? 'openid')
-        .split(' ')
-        .filter(Boolean);
+      const view = await consentViewOf(d, deps.registry, deps.issuer);
       return render(
         ctx,
         200,
         lang,
         t(lang, 'consentTitle', { client: c.clientName }),
-        consentBody(c, requested),
+        consentBody(c, view, view.digest),
       );
     }
     throw new PageError(400, `unsupported prompt ${d.prompt.name}`);
@@ -698,6 +697,12 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         ),
       );
     }
+    // Grant only what the page showed: what is asked for now must be what the person saw.
+    if (form.shown !== (await consentViewOf(d, deps.registry, deps.issuer)).digest)
+      throw new PageError(
+        400,
+        'what this service asks for has changed since the page was shown; start again',
+      );
     const missing = d.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];

@@ -328,7 +328,8 @@ export interface DemoMachineClient {
 
 /**
  * A department's machine client (client credentials, client_secret_basic) for licence
- * issuance from the extranet; its secret is kept across restarts.
+ * issuance from the extranet, granted yitong's licence API (as an administrator grants it:
+ * `yitong clients grant <id> --resource licences`); its secret is kept across restarts.
  */
 export const seedMachineClient = async (
   doc: DynamoDBDocumentClient,
@@ -348,6 +349,7 @@ export const seedMachineClient = async (
     token_endpoint_auth_method: 'client_secret_basic',
     yitong_zone: 'extranet',
     yitong_department: department,
+    yitong_resources: ['licences'],
   });
   return { clientId, secret, department, zone: 'extranet' };
 };

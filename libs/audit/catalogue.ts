@@ -77,6 +77,11 @@ export const EVENT_TYPES = {
   'token.refreshed': { retention: 'access', en: 'Tokens refreshed', zh: '刷新令牌' },
   'token.failure': { retention: 'access', en: 'Token request refused', zh: '令牌请求被拒绝' },
   'token.revoked': { retention: 'access', en: 'Token revoked', zh: '撤销令牌' },
+  'token.audience_refused': {
+    retention: 'security',
+    en: 'Token refused for an API the client was not granted',
+    zh: '客户端未获授权访问该接口，拒绝签发令牌',
+  },
   'session.logout': { retention: 'access', en: 'Signed out', zh: '退出登录', citizen: true },
   'policy.allowed': {
     retention: 'security',
@@ -166,6 +171,16 @@ export const EVENT_TYPES = {
     zh: '管理员注册客户端',
   },
   'admin.client.secret_rotated': { retention: 'security', en: 'Client secret rotated', zh: '更换客户端密钥' },
+  'admin.client.resource_granted': {
+    retention: 'security',
+    en: 'Client granted access to an API',
+    zh: '授权客户端访问接口',
+  },
+  'admin.client.resource_revoked': {
+    retention: 'security',
+    en: 'Client’s access to an API withdrawn',
+    zh: '撤销客户端的接口访问授权',
+  },
   'admin.resource_server.updated': {
     retention: 'security',
     en: 'Resource server (API) registered or changed',

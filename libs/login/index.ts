@@ -2,6 +2,8 @@ export { esc, type FieldError, Html, html, page } from './html.ts';
 export { fieldName, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
 export { cookiesOf, LANG_COOKIE, langOfEvent, pageResponse } from './lambda-page.ts';
 export {
+  type ConsentApi,
+  type ConsentView,
   changePasswordBody,
   consentBody,
   type DeniedReason,

@@ -1,5 +1,5 @@
 import { errorSummary, type FieldError, field, Html, hidden, html } from './html.ts';
-import { type Lang, t } from './i18n.ts';
+import { type Lang, type MessageKey, t } from './i18n.ts';
 
 /** What every sign-in page needs to know about where it is. */
 export interface PageContext {
@@ -89,18 +89,56 @@ export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
 <form method="post" action="interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
 <button type="submit">${t(c.lang, 'recoverySaved')}</button></form>`;
 
-export const consentBody = (c: PageContext, scopes: readonly string[]): Html => {
+/** What a consent page asks for: scopes about the person, and each API with its scopes. */
+export interface ConsentView {
+  readonly about: readonly string[];
+  readonly apis: readonly ConsentApi[];
+}
+
+/** One API (resource indicator) asked for: one of yitong's own, or a department's by its registered name. */
+export interface ConsentApi {
+  readonly resource: string;
+  readonly own?: 'admin' | 'audit' | 'licences';
+  readonly name?: string;
+  readonly owner?: string;
+  readonly scopes: readonly string[];
+}
+
+const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
+  admin: 'scope_admin',
+  'audit:read': 'scope_audit_read',
+  'licences:issue': 'scope_licences_issue',
+};
+
+/** Every scope and every API asked for, in plain words; `shown` binds the answer to this page. */
+export const consentBody = (c: PageContext, view: ConsentView, shown: string): Html => {
   const describe = (scope: string) => {
     const key = `scope_${scope}` as const;
     return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
       ? t(c.lang, key as 'scope_openid')
       : t(c.lang, 'scope_other', { scope });
   };
+  const apiName = (api: ConsentApi) =>
+    api.own
+      ? t(c.lang, `api_${api.own}`)
+      : api.owner
+        ? t(c.lang, 'consentApiOf', { api: api.name ?? api.resource, owner: api.owner })
+        : (api.name ?? api.resource);
+  const scopeWords = (scope: string) =>
+    OWN_SCOPE_WORDS[scope] ? t(c.lang, OWN_SCOPE_WORDS[scope]) : t(c.lang, 'scope_api', { scope });
   return html`<h1>${t(c.lang, 'consentTitle', { client: c.clientName })}</h1>
 <p class="lead">${t(c.lang, 'consentLead', { client: c.clientName })}</p>
-<ul class="scopes">${scopes.map((s) => html`<li>${describe(s)}</li>`)}</ul>
-<p>${t(c.lang, 'consentRemember')}</p>
-<form method="post" action="interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}
+<ul class="scopes">${view.about.map((s) => html`<li>${describe(s)}</li>`)}</ul>
+${view.apis.map(
+  (api) => html`<h2>${t(c.lang, 'consentApi', { api: apiName(api) })}</h2>
+<ul class="scopes" data-resource="${api.resource}">${
+    api.scopes.length
+      ? api.scopes.map((s) => html`<li>${scopeWords(s)}</li>`)
+      : html`<li>${t(c.lang, 'consentApiNoScope')}</li>`
+  }</ul>`,
+)}
+<p>${t(c.lang, view.apis.length ? 'consentRememberApis' : 'consentRemember')}</p>
+<form method="post" action="interaction/${c.uid}/consent">${hidden('csrf', c.csrf)}${hidden('shown', shown)}
 <button type="submit" name="decision" value="allow">${t(c.lang, 'allow')}</button>
 <button type="submit" name="decision" value="deny" class="secondary">${t(c.lang, 'deny')}</button></form>`;
 };

@@ -100,7 +100,10 @@ export const FIRST_PARTY_PORTALS: readonly FirstPartyPortalSpec[] = [
   ADMIN_CONSOLE,
 ];
 
-/** The yitong CLI: a public client of the intranet issuer that signs administrators in by device code. */
+/**
+ * The yitong CLI: a public client of the intranet issuer that signs administrators in by
+ * device code, made for the admin API — the one own API it may obtain tokens for.
+ */
 export const CLI_CLIENT: ClientMetadata = {
   client_id: 'yitong-cli',
   client_name: 'yitong command line 一通命令行',
@@ -112,6 +115,7 @@ export const CLI_CLIENT: ClientMetadata = {
   yitong_zone: 'intranet',
   yitong_department: 'yitong',
   yitong_required_acr: 'urn:yitong:loa:2',
+  yitong_resources: ['admin'],
 };
 
 /** yitong's own clients: the only ones with public subjects, and the CLI the only one with device code. */

@@ -13,6 +13,7 @@ import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/problem.ts';
 import type { Signer } from '../keys/index.ts';
+import { OWN_API_SCOPES } from '../policy/entities.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
@@ -69,13 +70,39 @@ export class SignerSigningKey extends ExternalSigningKey {
   }
 }
 
-/** Client metadata yitong adds to OIDC's: the zone a client is pinned to, its department, its minimum level. */
+/**
+ * Client metadata yitong adds to OIDC's: the zone a client is pinned to, its department, its
+ * minimum level, and the APIs an administrator granted it (`yitong_resources`, see
+ * `grantedResources`) — never settable by dynamic registration.
+ */
 export const CLIENT_EXTRA_METADATA = [
   'yitong_zone',
   'yitong_department',
   'yitong_required_acr',
   'yitong_disabled',
+  'yitong_resources',
 ] as const;
+
+/**
+ * The APIs a client was granted beyond its own department's: the names of yitong's own APIs
+ * (`admin`, `audit`, `licences`, at the client's zone's issuer) and the audiences of other
+ * departments' resource servers. Only administrators (and yitong's own first-party code) set it.
+ */
+export const grantedResources = (client: object): string[] => {
+  const granted = (client as { readonly yitong_resources?: unknown }).yitong_resources;
+  return Array.isArray(granted) ? granted.map(String) : [];
+};
+
+/** Why a token was refused for an audience, kept on the request so it is audited once. */
+export interface AudienceRefusal {
+  readonly client: string;
+  readonly resource: string;
+  readonly reason: string;
+}
+const refusals = new WeakMap<object, AudienceRefusal>();
+
+/** The audience refusal of this request, if any (read by the protocol audit). */
+export const audienceRefusalOf = (ctx: object): AudienceRefusal | undefined => refusals.get(ctx);
 
 export interface ProviderDeps {
   readonly zone: Zone;
@@ -124,14 +151,10 @@ const CLIENT_CORS_PATHS = new Set([
 ]);
 
 /** yitong's own APIs: their resource indicator is `<issuer>/<path>`. */
-export const OWN_APIS = [
-  { path: 'audit', scope: 'audit:read' },
-  { path: 'admin', scope: 'admin' },
-  { path: 'licences', scope: 'licences:issue' },
-] as const;
+export const OWN_APIS = Object.entries(OWN_API_SCOPES).map(([path, scope]) => ({ path, scope }));
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
-  Record<(typeof CLIENT_EXTRA_METADATA)[number], string>
->;
+  Record<Exclude<(typeof CLIENT_EXTRA_METADATA)[number], 'yitong_resources'>, string>
+> & { yitong_resources?: unknown };
 
 /**
  * The zone's OpenID provider. Every zone is its own issuer (its base URL); all zones share
@@ -250,9 +273,21 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       resourceIndicators: {
         enabled: true,
         useGrantedResource: () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
+        // An allow-list per client (RFC 8707 leaves the policy to the server): yitong's own APIs
+        // only for the clients granted them, a department's API only for that department's
+        // clients and those granted it. Consulted at authorization, PAR, device authorization
+        // and every token grant — a refresh too, so a client that lost an API stops at once.
+        getResourceServerInfo: async (ctx, resource, client) => {
+          const extras = client as unknown as ClientWithExtras;
+          const granted = grantedResources(extras);
+          const refuse = (reason: string): never => {
+            refusals.set(ctx, { client: client.clientId, resource, reason });
+            throw new errors.InvalidTarget(reason);
+          };
           const own = ownApis.get(resource);
           if (own) {
+            if (!granted.includes(own.path))
+              refuse(`${client.clientId} may not obtain tokens for yitong's ${own.path} API`);
             return {
               scope: own.scope,
               audience: resource,
@@ -262,7 +297,11 @@ export const createProvider = (deps: ProviderDeps): Provider => {
             };
           }
           const server = await deps.registry.findResourceServer(resource);
-          if (!server) throw new errors.InvalidTarget(`${resource} is not a registered resource server`);
+          if (!server) return refuse(`${resource} is not a registered resource server`);
+          if (server.department !== extras.yitong_department && !granted.includes(server.audience))
+            refuse(
+              `${client.clientId} may not obtain tokens for ${server.name}: it belongs to ${server.department}, which has not granted it to this client`,
+            );
           return {
             scope: server.scopes.join(' '),
             audience: server.audience,
@@ -325,6 +364,13 @@ export const createProvider = (deps: ProviderDeps): Provider => {
             firstParty: FIRST_PARTY_CLIENT_IDS.has(String(metadata.client_id)),
           });
           if (problems.length) throw new errors.InvalidClientMetadata(describeProblems(problems));
+        }
+        if (
+          key === 'yitong_resources' &&
+          value !== undefined &&
+          !(Array.isArray(value) && value.every((v) => typeof v === 'string'))
+        ) {
+          throw new errors.InvalidClientMetadata('yitong_resources must be a list of API names or audiences');
         }
         if (key === 'yitong_required_acr' && value !== undefined && !ACR_VALUES.includes(String(value))) {
           throw new errors.InvalidClientMetadata(

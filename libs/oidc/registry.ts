@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { isConditionalCheckFailed } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
@@ -26,6 +32,15 @@ export const ResourceServer = z.object({
     .default({}),
 });
 export type ResourceServer = z.infer<typeof ResourceServer>;
+
+/** A client granted an API beyond its department's own: who, for which department, why, when. */
+export const ResourceGrant = z.object({
+  clientId: z.string(),
+  department: z.string().optional(),
+  reason: z.string(),
+  at: z.string(),
+});
+export type ResourceGrant = z.infer<typeof ResourceGrant>;
 
 /** Resource servers, consents and stable secrets of the OIDC layer, in the identity table. */
 export class OidcRegistry {
@@ -72,6 +87,37 @@ export class OidcRegistry {
       }),
     );
     return Item ? ResourceServer.parse(Item) : undefined;
+  }
+
+  /**
+   * The list of clients granted an API, by the API: a view of the clients' `yitong_resources`
+   * (which decide), kept so an API's owner sees who may call it. Writes are idempotent.
+   */
+  async recordGrant(resource: string, grant: ResourceGrant): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `resource-grants#${resource}`, sk: grant.clientId, ...grant },
+      }),
+    );
+  }
+
+  async forgetGrant(resource: string, clientId: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: `resource-grants#${resource}`, sk: clientId } }),
+    );
+  }
+
+  /** The clients granted an API (beyond its department's own). */
+  async grantsOf(resource: string): Promise<ResourceGrant[]> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `resource-grants#${resource}` },
+      }),
+    );
+    return (Items ?? []).map((i) => ResourceGrant.parse(i));
   }
 
   /** Remembers that an account consented to these scopes for a client, so it is not asked again. */

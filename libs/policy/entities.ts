@@ -103,6 +103,20 @@ export const licenceTypeEntities = (vct: string, department: string): CedarEntit
 
 export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api';
 
+/**
+ * yitong's own APIs (resource indicator `<issuer>/<area>`) and the scope each requires of a
+ * token (policies/scopes.cedar), besides role, level and zone.
+ */
+export const OWN_API_SCOPES = {
+  admin: 'admin',
+  audit: 'audit:read',
+  licences: 'licences:issue',
+} as const satisfies Record<Exclude<RouteArea, 'department-api'>, string>;
+
+/** The scope a route requires of a token: its own scope, or its API's. */
+export const requiredScopeOf = (route: PolicyRoute): string | undefined =>
+  route.scope ?? (route.area === 'department-api' ? undefined : OWN_API_SCOPES[route.area]);
+
 export interface PolicyRoute {
   /** `METHOD /path` as API Gateway names the resource, e.g. `GET /audit/verify`. */
   readonly id: string;

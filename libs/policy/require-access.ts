@@ -13,6 +13,7 @@ import {
   type PolicyClient,
   type PolicyRoute,
   requestContext,
+  requiredScopeOf,
   routeEntities,
   uniqueEntities,
   userEntities,
@@ -71,6 +72,8 @@ export type ApiAccess =
       readonly status: 401 | 403;
       readonly message: string;
       readonly wwwAuthenticate?: string;
+      /** The scope the API requires that the token lacks (RFC 6750's insufficient_scope). */
+      readonly missingScope?: string;
       readonly decision: CheckedDecision;
     };
 
@@ -141,6 +144,17 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       status: 401,
       message: tokenError?.message ?? 'this API needs an access token',
       wwwAuthenticate: challenge(tokenError),
+      decision,
+    };
+  }
+  // A token without the scope the API requires: say which (RFC 6750's insufficient_scope).
+  const scope = requiredScopeOf(req.route);
+  if (claims && scope && !claims.scopes.includes(scope)) {
+    return {
+      allowed: false,
+      status: 403,
+      message: `the access token lacks the "${scope}" scope this API requires: ask for it with the resource ${options.audience}`,
+      missingScope: scope,
       decision,
     };
   }
@@ -222,7 +236,10 @@ export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): A
 export const assertAllowed = (result: ApiAccess): Extract<ApiAccess, { allowed: true }> => {
   if (result.allowed) return result;
   if (result.status === 401) throw new UnauthorizedError(result.message, result.wwwAuthenticate ?? 'Bearer');
-  throw new ForbiddenError(result.message, { policyIds: result.decision.policyIds });
+  throw new ForbiddenError(result.message, {
+    policyIds: result.decision.policyIds,
+    ...(result.missingScope ? { missingScope: result.missingScope } : {}),
+  });
 };
 
 /** What a handler behind requireAccess knows about its caller. */
@@ -258,11 +275,14 @@ export const decidePortalAccess = async (
 ): Promise<CheckedDecision> => {
   const principal = account ? userEntities(account) : anonymousEntities();
   const resource = routeEntities(route);
+  // The console is its API's own front end, not a client holding a token: its session stands
+  // for the API's scope, and role, level and zone decide.
+  const scope = requiredScopeOf(route);
   const request: AccessRequest = {
     principal: principal[0]!.uid as CedarUid,
     action: 'callApi',
     resource: resource[0]!.uid as CedarUid,
-    context: requestContext(access.zone, session),
+    context: requestContext(access.zone, { ...session, scopes: scope ? [scope] : [] }),
     entities: uniqueEntities(principal, resource),
   };
   return access.check(request, { ...origin, actor: account?.id }, { privileged: true });

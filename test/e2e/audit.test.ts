@@ -30,7 +30,7 @@ const search = async (query: Record<string, string>): Promise<Event[]> => {
 beforeAll(async () => {
   stack = await startTestStack();
   await registerClient(stack, 'public', 'tax-e2e');
-  await registerClient(stack, 'intranet', 'audit-e2e');
+  await registerClient(stack, 'intranet', 'audit-e2e', { yitong_resources: ['admin', 'audit'] });
   citizen = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
   victim = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
   admin = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });

@@ -111,7 +111,14 @@ describe('yitong accounts create', () => {
 
 describe('yitong policy', () => {
   /** `yitong policy explain` against the running stack's store. */
-  const explain = (principal: string, action: string, resource: string, zone: string, loa?: number) =>
+  const explain = (
+    principal: string,
+    action: string,
+    resource: string,
+    zone: string,
+    loa?: number,
+    scopes?: string,
+  ) =>
     run(
       'policy',
       'explain',
@@ -124,6 +131,7 @@ describe('yitong policy', () => {
       '--zone',
       zone,
       ...(loa === undefined ? [] : ['--loa', String(loa)]),
+      ...(scopes === undefined ? [] : ['--scopes', scopes]),
       '--data-dir',
       dataDir,
     );
@@ -136,7 +144,14 @@ describe('yitong policy', () => {
     const stepUp = await explain('user:li.si', 'login', 'client:staff-portal', 'intranet');
     expect(stepUp).toMatch(/^DENY .*\(default deny\)\n {2}would be allowed at loa 2 \(step-up\)/);
 
-    const wrongZone = await explain('user:wang.wu', 'callApi', 'route:GET /audit/verify', 'extranet', 3);
+    const wrongZone = await explain(
+      'user:wang.wu',
+      'callApi',
+      'route:GET /audit/verify',
+      'extranet',
+      3,
+      'audit:read',
+    );
     expect(wrongZone).toContain('forbidden by zone-api-entry');
     expect(wrongZone).toContain('@id("zone-api-entry")');
   });

@@ -41,7 +41,7 @@ const client = (extra: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'onboarding-console');
+  await registerClient(stack, 'intranet', 'onboarding-console', { yitong_resources: ['admin'] });
   const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
   adminToken = (
     await tokensFor(stack, 'intranet', 'onboarding-console', person, {

@@ -41,7 +41,7 @@ beforeAll(async () => {
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: false,
   });
-  await registerClient(stack, 'intranet', 'tax-console');
+  await registerClient(stack, 'intranet', 'tax-console', { yitong_resources: ['licences'] });
   transport = await machineToken('transport-registry');
 });
 afterAll(() => stack?.stop());

@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   staffPortal = stack.demo.sites.staff.url;
   tax = stack.demo.sites.tax.url;
-  await registerClient(stack, 'intranet', 'security-console');
+  await registerClient(stack, 'intranet', 'security-console', { yitong_resources: ['admin', 'audit'] });
 });
 afterAll(() => stack?.stop());
 

@@ -42,9 +42,11 @@ const hs256 = (header: object, payload: object, secret: string) => {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'attack-intranet');
+  await registerClient(stack, 'intranet', 'attack-intranet', { yitong_resources: ['audit'] });
   await registerClient(stack, 'public', 'attack-public', {
     post_logout_redirect_uris: ['http://localhost:9/after-logout'],
+    // Granted so the cross-zone test holds a genuine public-zone audit token to replay.
+    yitong_resources: ['audit'],
   });
   auditor = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
   intranetToken = (

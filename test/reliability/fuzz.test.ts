@@ -35,7 +35,7 @@ let auditorToken: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'fuzz-console');
+  await registerClient(stack, 'intranet', 'fuzz-console', { yitong_resources: ['admin', 'audit'] });
   await registerClient(stack, 'public', 'fuzz-site');
   const admin = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
   const auditor = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });

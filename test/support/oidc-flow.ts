@@ -11,7 +11,11 @@ export const isCallback = (url: URL) => url.href.startsWith(CALLBACK);
 const insecure = { execute: [oidc.allowInsecureRequests] };
 const secretOf = (clientId: string) => `${clientId}-secret-${'x'.repeat(32)}`;
 
-/** Registers a confidential test client (client_secret_basic) of one zone. */
+/**
+ * Registers a confidential test client (client_secret_basic) of one zone, as an administrator
+ * would. It may obtain tokens for its department's APIs only; pass `yitong_resources` (e.g.
+ * `['admin']`) in `extra` for the APIs an administrator granted it.
+ */
 export const registerClient = (
   stack: LocalStack,
   zone: Zone,
