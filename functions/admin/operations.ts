@@ -41,10 +41,10 @@ import {
   revokeRegistrationToken,
 } from '../../libs/oidc/client-registration.ts';
 import { FIRST_PARTY_CLIENT_IDS } from '../../libs/oidc/first-party.ts';
-import { grantedResources } from '../../libs/oidc/provider.ts';
 import {
   type ClientMetadata,
   getClient,
+  grantedResources,
   OidcRegistry,
   putClient,
   type ResourceServer,

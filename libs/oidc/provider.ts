@@ -40,7 +40,7 @@ import {
 } from './client-rules.ts';
 import { browserOriginsOf, isBrowserOrigin } from './cors.ts';
 import { FIRST_PARTY_CLIENT_IDS } from './first-party.ts';
-import type { OidcRegistry } from './registry.ts';
+import { grantedResources, type OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
 export class SignerSigningKey extends ExternalSigningKey {
@@ -82,16 +82,6 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_disabled',
   'yitong_resources',
 ] as const;
-
-/**
- * The APIs a client was granted beyond its own department's: the names of yitong's own APIs
- * (`admin`, `audit`, `licences`, at the client's zone's issuer) and the audiences of other
- * departments' resource servers. Only administrators (and yitong's own first-party code) set it.
- */
-export const grantedResources = (client: object): string[] => {
-  const granted = (client as { readonly yitong_resources?: unknown }).yitong_resources;
-  return Array.isArray(granted) ? granted.map(String) : [];
-};
 
 /** Why a token was refused for an audience, kept on the request so it is audited once. */
 export interface AudienceRefusal {

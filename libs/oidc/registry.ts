@@ -209,3 +209,13 @@ export const getClient = async (
   );
   return Item ? (JSON.parse(String(Item.payload)) as ClientMetadata) : undefined;
 };
+
+/**
+ * The APIs a client was granted beyond its own department's: the names of yitong's own APIs
+ * (`admin`, `audit`, `licences`, at the client's zone's issuer) and the audiences of other
+ * departments' resource servers. Only administrators (and yitong's own first-party code) set it.
+ */
+export const grantedResources = (client: object): string[] => {
+  const granted = (client as { readonly yitong_resources?: unknown }).yitong_resources;
+  return Array.isArray(granted) ? granted.map(String) : [];
+};

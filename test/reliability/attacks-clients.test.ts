@@ -41,7 +41,7 @@ const oauthError = async (res: Response) =>
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'clients-console');
+  await registerClient(stack, 'intranet', 'clients-console', { yitong_resources: ['admin'] });
   const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
   adminToken = (
     await tokensFor(stack, 'intranet', 'clients-console', person, {

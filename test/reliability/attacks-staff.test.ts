@@ -49,7 +49,7 @@ const console = (cookieName: string, value: string, url: string) =>
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'staff-attack-intranet');
+  await registerClient(stack, 'intranet', 'staff-attack-intranet', { yitong_resources: ['admin', 'audit'] });
   accounts = new AccountStore(
     createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
     stack.tables.identity,
