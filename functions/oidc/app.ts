@@ -28,7 +28,7 @@ import {
   securityHeaders,
   zoneContext,
 } from '../../libs/http/index.ts';
-import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
+import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -149,16 +149,13 @@ export const buildOidc = async (runtime: Runtime) => {
           ),
         );
       },
-      deviceCodeConfirm: (ctx, form, userCode) => {
+      deviceCodeConfirm: (ctx, form, userCode, request) => {
+        const lang = langOf(ctx);
         const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceConfirmForm';
         return providerPage(
           ctx,
-          'Confirm the device 确认设备',
-          messageBody(
-            'Confirm the device 确认设备',
-            `Continue only if your terminal shows ${userCode}. 仅当终端显示 ${userCode} 时继续。`,
-            html`${new Html(form)}<button type="submit" form="${formId}">Continue 继续</button> <button type="submit" form="${formId}" name="abort" value="yes" class="secondary">Abort 取消</button>`,
-          ),
+          t(lang, 'deviceConfirmTitle'),
+          deviceConfirmBody(lang, { ...request, userCode, form: new Html(form), formId }),
         );
       },
       deviceDone: (ctx) =>
@@ -254,7 +251,13 @@ export const buildOidc = async (runtime: Runtime) => {
       audit,
       lockout,
       throttle,
-      reset: new PasswordReset(doc, table, accounts, notifier),
+      reset: new PasswordReset(doc, table, accounts, notifier, undefined, (err) =>
+        logger.error(LogMessage.accountMailFailed, {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      ),
+      // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
+      resetSources: new SourceThrottle(doc, table, 50, 3600),
       outbox,
     }),
   );

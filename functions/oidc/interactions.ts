@@ -21,6 +21,7 @@ import {
   NewPassword,
   newRecoveryCodes,
   newTotpSecret,
+  provesStrongestFactor,
   recoveryCodeHash,
   totpStep,
   totpUri,
@@ -105,11 +106,12 @@ const deniedReasonOf = (policyIds: readonly string[]): DeniedReason => {
 };
 
 /**
- * A new factor may be added during sign-in only by someone who proved every kind of factor
- * the account already has — otherwise a stolen password would be enough to add one's own.
+ * A factor may be added or replaced during sign-in only by someone who proved, in this
+ * sign-in, the strongest factor the account already has — otherwise a stolen password (or a
+ * second factor weaker than a passkey) would be enough to add or reset one's own.
  */
 const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
-  (!account.totp && account.passkeyIds.length === 0) || hasSecondFactor(amr);
+  provesStrongestFactor(account, amr);
 
 const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
 

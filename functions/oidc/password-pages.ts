@@ -2,10 +2,13 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
   type Authenticator,
   authenticatePassword,
+  checkSecondFactorCode,
   hashPassword,
   NewPassword,
   type OutboxNotifier,
   type PasswordReset,
+  type SourceThrottle,
+  strongestFactor,
 } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import {
@@ -33,6 +36,8 @@ type Ctx = KoaContextWithOIDC;
 export interface PasswordPageDeps extends Authenticator {
   readonly zone: Zone;
   readonly reset: PasswordReset;
+  /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
+  readonly resetSources: SourceThrottle;
   /** The local outbox, when running locally: its page lists what was "sent". */
   readonly outbox?: OutboxNotifier;
 }
@@ -45,8 +50,10 @@ const newPasswordError = (lang: Parameters<typeof t>[0], password: string): Fiel
 };
 
 /**
- * Password change (knowing the current one) and reset (by a code the notifier delivers),
- * both without a session, both audited; answers never reveal whether a login name exists.
+ * Password change and reset (by a code the notifier delivers), both without a session, each
+ * audited once; answers never reveal whether a login name exists. A change is a sensitive
+ * change: it needs the current password and, in the same request, the account's strongest
+ * factor (a security code when it has an authenticator app).
  */
 export const passwordRoutes = (deps: PasswordPageDeps) => {
   const attempt = (ctx: Ctx) => ({ zone: deps.zone, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') });
@@ -69,15 +76,28 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       );
     }
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
-    const account = await deps.reset.request(username, lang);
-    if (account) {
+    if (!(await deps.resetSources.allow(`reset|${ctx.ip}`))) {
       await deps.audit.append({
         ...attempt(ctx),
         type: 'password.reset_requested',
-        outcome: 'success',
-        subject: account.id,
+        outcome: 'denied',
+        reason: 'too many reset requests from this source',
       });
+      throw new PageError(429, t(lang, 'throttled'));
     }
+    // Every request is audited once, known name or not, so both cost the same.
+    const result = await deps.reset.request(username, lang);
+    await deps.audit.append({
+      ...attempt(ctx),
+      type: 'password.reset_requested',
+      outcome: result.sent ? 'success' : result.limited ? 'denied' : 'failure',
+      subject: result.account?.id,
+      reason: result.sent
+        ? undefined
+        : result.limited
+          ? 'reset limit for this login name reached'
+          : 'unknown or disabled login name',
+    });
     return render(
       ctx,
       200,
@@ -172,7 +192,32 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       return again(result.outcome === 'throttled' ? 429 : 401, [
         { field: 'current', message: t(lang, 'invalidCredentials') },
       ]);
-    await deps.accounts.update(result.account, {
+    const { account } = result;
+    // The password alone never changes the password of an account that has more.
+    const strongest = strongestFactor(account);
+    const amr = ['pwd'];
+    if (strongest === 'passkey')
+      return again(403, [{ field: 'current', message: t(lang, 'changeNeedsPasskey') }]);
+    if (strongest === 'totp') {
+      const code = form.otp ?? '';
+      if (!code) return again(401, [{ field: 'otp', message: t(lang, 'changeNeedsCode') }]);
+      const method = await checkSecondFactorCode(deps.accounts, account, code);
+      if (!method) {
+        await deps.audit.append({
+          ...attempt(ctx),
+          type: 'mfa.failure',
+          outcome: 'failure',
+          actor: account.id,
+          subject: account.id,
+          reason: 'wrong security code for a password change',
+          details: { method: /^\d{6}$/.test(code.trim()) ? 'totp' : 'recovery-code' },
+        });
+        await deps.lockout.recordFailure(account.loginName);
+        return again(401, [{ field: 'otp', message: t(lang, 'otpInvalid') }]);
+      }
+      amr.push('otp');
+    }
+    await deps.accounts.update(account, {
       password: await hashPassword(form.password!),
       sessionsValidAfter: epochSeconds(),
     });
@@ -180,8 +225,9 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       ...attempt(ctx),
       type: 'password.changed',
       outcome: 'success',
-      actor: result.account.id,
-      subject: result.account.id,
+      actor: account.id,
+      subject: account.id,
+      details: { amr },
     });
     return render(
       ctx,

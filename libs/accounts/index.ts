@@ -32,7 +32,13 @@ export {
   PasswordHash,
   verifyPassword,
 } from './password.ts';
-export { PasswordReset } from './reset.ts';
+export {
+  checkSecondFactorCode,
+  provesStrongestFactor,
+  type StrongestFactor,
+  strongestFactor,
+} from './reauthenticate.ts';
+export { DEFAULT_RESET_POLICY, PasswordReset, type ResetPolicy, type ResetRequestResult } from './reset.ts';
 export { AccountStore, type NewAccount } from './store.ts';
 export {
   newRecoveryCodes,

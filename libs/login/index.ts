@@ -6,6 +6,8 @@ export {
   consentBody,
   type DeniedReason,
   deniedBody,
+  describeScope,
+  deviceConfirmBody,
   enrolBody,
   loginBody,
   messageBody,

@@ -74,13 +74,16 @@ export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
 <form method="post" action="interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
 <button type="submit">${t(c.lang, 'recoverySaved')}</button></form>`;
 
+/** A scope in plain words. */
+export const describeScope = (lang: Lang, scope: string): string => {
+  const key = `scope_${scope}` as const;
+  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
+    ? t(lang, key as 'scope_openid')
+    : t(lang, 'scope_other', { scope });
+};
+
 export const consentBody = (c: PageContext, scopes: readonly string[]): Html => {
-  const describe = (scope: string) => {
-    const key = `scope_${scope}` as const;
-    return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
-      ? t(c.lang, key as 'scope_openid')
-      : t(c.lang, 'scope_other', { scope });
-  };
+  const describe = (scope: string) => describeScope(c.lang, scope);
   return html`<h1>${t(c.lang, 'consentTitle', { client: c.clientName })}</h1>
 <p class="lead">${t(c.lang, 'consentLead', { client: c.clientName })}</p>
 <ul class="scopes">${scopes.map((s) => html`<li>${describe(s)}</li>`)}</ul>
@@ -184,5 +187,30 @@ export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
 <form method="post" action="password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
+${field({ name: 'otp', label: t(lang, 'otp'), hint: t(lang, 'changeOtpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'otp'), maxlength: 16 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
+
+/** The device flow's confirmation: which application, of which department, asks for what. */
+export const deviceConfirmBody = (
+  lang: Lang,
+  o: {
+    readonly userCode: string;
+    readonly clientName: string;
+    readonly department: string;
+    readonly scopes: readonly string[];
+    readonly resources: readonly string[];
+    /** oidc-provider's own form (its CSRF token and the code), submitted by the buttons. */
+    readonly form: Html;
+    readonly formId: string;
+  },
+): Html =>
+  html`<h1>${t(lang, 'deviceConfirmTitle')}</h1>
+<p class="lead">${t(lang, 'deviceConfirmLead', { code: o.userCode })}</p>
+<dl id="device-request">
+<dt>${t(lang, 'deviceApplication')}</dt><dd id="device-client">${o.clientName}</dd>
+<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${o.department}</dd>
+</dl>
+<p>${t(lang, 'deviceAsks')}</p>
+<ul class="scopes" id="device-scopes">${o.scopes.map((s) => html`<li>${describeScope(lang, s)}</li>`)}${o.resources.map((r) => html`<li>${t(lang, 'deviceResource', { resource: r })}</li>`)}</ul>
+${o.form}<button type="submit" form="${o.formId}">${t(lang, 'continue')}</button> <button type="submit" form="${o.formId}" name="abort" value="yes" class="secondary">${t(lang, 'deny')}</button>`;
