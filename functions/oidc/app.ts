@@ -247,6 +247,9 @@ export const buildOidc = async (runtime: Runtime) => {
   provider.use(
     passwordRoutes({
       zone: config.zone,
+      issuer: config.issuer,
+      doc,
+      identityTable: table,
       accounts,
       audit,
       lockout,

@@ -1,11 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import QRCode from 'qrcode';
@@ -60,6 +55,7 @@ import {
   redirect,
   render,
 } from './page-kit.ts';
+import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
 import { webauthnScript } from './webauthn-script.ts';
 
 export interface InteractionDeps extends Authenticator {
@@ -125,7 +121,7 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
  */
 export const interactionRoutes = (deps: InteractionDeps) => {
   const { provider } = deps;
-  const rp = { id: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, name: 'yitong 一通' };
+  const rp = relyingPartyOf(deps.issuer);
 
   const csrfFor = (uid: string) =>
     createHmac('sha256', deps.cookieKeys[0]!).update(`csrf|${uid}`).digest('base64url');
@@ -634,11 +630,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       throw new PageError(403, 'the page expired; reload it and try again');
     const body = readJson(ctx);
     if (action === 'login-options') {
-      const options = await generateAuthenticationOptions({
-        rpID: rp.id,
-        userVerification: 'required',
-        allowCredentials: [],
-      });
+      const options = await assertionOptions(rp);
       await savePending(uid, { accountId: '', amr: [], challenge: options.challenge });
       return json(ctx, 200, options);
     }
@@ -650,31 +642,8 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         .safeParse(body);
       if (!pending?.challenge || !response.success)
         throw new PageError(400, 'start the passkey sign-in again');
-      const stored = await deps.accounts.findPasskey(response.data.id);
-      let verified = false;
-      let newCounter = 0;
-      if (stored) {
-        try {
-          const result = await verifyAuthenticationResponse({
-            response: body as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
-            expectedChallenge: pending.challenge,
-            expectedOrigin: rp.origin,
-            expectedRPID: rp.id,
-            requireUserVerification: true,
-            credential: {
-              id: stored.credentialId,
-              publicKey: Buffer.from(stored.publicKey, 'base64url'),
-              counter: stored.counter,
-              transports: stored.transports as never,
-            },
-          });
-          verified = result.verified;
-          newCounter = result.authenticationInfo.newCounter;
-        } catch {
-          verified = false;
-        }
-      }
-      const account = verified && stored ? await deps.accounts.findById(stored.accountId) : undefined;
+      const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, pending.challenge);
+      const account = proof ? await deps.accounts.findById(proof.passkey.accountId) : undefined;
       await deps.audit.append({
         ...attempt(ctx, d),
         type: account ? 'mfa.success' : 'login.failure',
@@ -685,7 +654,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         details: { method: 'passkey' },
       });
       if (account?.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
-      await deps.accounts.updatePasskeyCounter(stored!.credentialId, newCounter);
+      await deps.accounts.updatePasskeyCounter(proof!.passkey.credentialId, proof!.newCounter);
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
     const { pending, account } = await pendingAccount(uid);

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
+  type Account,
   type Authenticator,
   authenticatePassword,
   checkSecondFactorCode,
@@ -23,6 +26,7 @@ import {
 import { epochSeconds } from '../../libs/store/index.ts';
 import {
   csrfCookie,
+  csrfCookieValid,
   fieldProblem,
   fieldProblems,
   langOf,
@@ -30,11 +34,20 @@ import {
   readCookieForm,
   render,
 } from './page-kit.ts';
+import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
+import { passkeyConfirmScript } from './webauthn-script.ts';
 
 type Ctx = KoaContextWithOIDC;
 
+/** A passkey's answer to a password change is at most this old (its challenge dies then). */
+const CHALLENGE_SECONDS = 300;
+const PASSKEY_OPTIONS_PATH = '/password/change/passkey-login-options';
+
 export interface PasswordPageDeps extends Authenticator {
   readonly zone: Zone;
+  readonly issuer: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly identityTable: string;
   readonly reset: PasswordReset;
   /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
   readonly resetSources: SourceThrottle;
@@ -159,6 +172,54 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     );
   };
 
+  const rp = relyingPartyOf(deps.issuer);
+  // One challenge per browser (its CSRF cookie), used once, within CHALLENGE_SECONDS.
+  const challengeKey = (ctx: Ctx) => ({
+    pk: `reauth#${createHash('sha256').update(csrfCookie(ctx)).digest('base64url')}`,
+    sk: 'reauth',
+  });
+
+  const passkeyOptions = async (ctx: Ctx) => {
+    if (ctx.method !== 'POST') throw new PageError(405, 'use POST');
+    if (!csrfCookieValid(ctx, ctx.get('x-csrf-token')))
+      throw new PageError(403, 'the page expired; reload it and try again');
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(langOf(ctx), 'throttled'));
+    const options = await assertionOptions(rp);
+    await deps.doc.send(
+      new PutCommand({
+        TableName: deps.identityTable,
+        Item: {
+          ...challengeKey(ctx),
+          challenge: options.challenge,
+          expiresAt: epochSeconds() + CHALLENGE_SECONDS,
+        },
+      }),
+    );
+    ctx.status = 200;
+    ctx.type = 'json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = options;
+  };
+
+  /** The account's own passkey answered this browser's live challenge (which is used up). */
+  const passkeyConfirms = async (ctx: Ctx, account: Account, assertion: string): Promise<boolean> => {
+    const { Attributes } = await deps.doc.send(
+      new DeleteCommand({ TableName: deps.identityTable, Key: challengeKey(ctx), ReturnValues: 'ALL_OLD' }),
+    );
+    if (typeof Attributes?.challenge !== 'string' || Number(Attributes.expiresAt) <= epochSeconds())
+      return false;
+    let body: unknown;
+    try {
+      body = JSON.parse(assertion);
+    } catch {
+      return false;
+    }
+    const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, Attributes.challenge);
+    if (proof?.passkey.accountId !== account.id) return false;
+    await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
+    return true;
+  };
+
   const change = async (ctx: Ctx) => {
     if (ctx.method === 'GET') {
       const lang = langOf(ctx);
@@ -168,6 +229,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         lang,
         t(lang, 'changeTitle'),
         changePasswordBody(lang, { csrf: csrfCookie(ctx) }),
+        passkeyConfirmScript(),
       );
     }
     const { form, lang } = readCookieForm(ctx);
@@ -179,6 +241,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         lang,
         t(lang, 'changeTitle'),
         changePasswordBody(lang, { csrf: csrfCookie(ctx), values: { username }, errors }),
+        passkeyConfirmScript(),
       );
     const errors = fieldProblems(
       fieldProblem(lang, 'username', 'username', username, 64),
@@ -196,23 +259,33 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     // The password alone never changes the password of an account that has more.
     const strongest = strongestFactor(account);
     const amr = ['pwd'];
-    if (strongest === 'passkey')
-      return again(403, [{ field: 'current', message: t(lang, 'changeNeedsPasskey') }]);
+    const secondFactorRefused = async (method: string) => {
+      await deps.audit.append({
+        ...attempt(ctx),
+        type: 'mfa.failure',
+        outcome: 'failure',
+        actor: account.id,
+        subject: account.id,
+        reason: 'second factor not confirmed for a password change',
+        details: { method },
+      });
+      await deps.lockout.recordFailure(account.loginName);
+    };
+    if (strongest === 'passkey') {
+      if (!form.passkey)
+        return again(401, [{ field: 'passkey-confirm', message: t(lang, 'changeNeedsPasskey') }]);
+      if (!(await passkeyConfirms(ctx, account, form.passkey))) {
+        await secondFactorRefused('passkey');
+        return again(401, [{ field: 'passkey-confirm', message: t(lang, 'passkeyNotConfirmed') }]);
+      }
+      amr.push('hwk');
+    }
     if (strongest === 'totp') {
       const code = form.otp ?? '';
       if (!code) return again(401, [{ field: 'otp', message: t(lang, 'changeNeedsCode') }]);
       const method = await checkSecondFactorCode(deps.accounts, account, code);
       if (!method) {
-        await deps.audit.append({
-          ...attempt(ctx),
-          type: 'mfa.failure',
-          outcome: 'failure',
-          actor: account.id,
-          subject: account.id,
-          reason: 'wrong security code for a password change',
-          details: { method: /^\d{6}$/.test(code.trim()) ? 'totp' : 'recovery-code' },
-        });
-        await deps.lockout.recordFailure(account.loginName);
+        await secondFactorRefused(/^\d{6}$/.test(code.trim()) ? 'totp' : 'recovery-code');
         return again(401, [{ field: 'otp', message: t(lang, 'otpInvalid') }]);
       }
       amr.push('otp');
@@ -258,6 +331,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     '/password/reset': resetRequest,
     '/password/reset/confirm': resetConfirm,
     '/password/change': change,
+    [PASSKEY_OPTIONS_PATH]: passkeyOptions,
     ...(deps.outbox ? { '/outbox': outbox } : {}),
   };
 
@@ -270,6 +344,12 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       return await route(ctx);
     } catch (err: unknown) {
       if (!(err instanceof PageError)) throw err;
+      if (ctx.path === PASSKEY_OPTIONS_PATH) {
+        ctx.status = err.status;
+        ctx.type = 'json';
+        ctx.body = { error: 'invalid_request', detail: err.message };
+        return;
+      }
       const lang = langOf(ctx);
       return render(
         ctx,

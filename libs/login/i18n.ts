@@ -93,8 +93,10 @@ const en = {
   changeOtpHint:
     'Only if your account uses an authenticator app: its 6-digit code, or one of your recovery codes.',
   changeNeedsCode: 'This account has a second factor: enter its security code as well.',
-  changeNeedsPasskey:
-    'This account is protected by a passkey, and this page cannot confirm one. Use “Forgotten your password?” instead; your passkey stays as it is.',
+  changeNeedsPasskey: 'This account is protected by a passkey: confirm the change with it.',
+  changePasskeyLead: 'If your account has a passkey, confirm the change with it instead of a code.',
+  changeWithPasskey: 'Confirm with a passkey and change',
+  passkeyNotConfirmed: 'The passkey did not confirm the change. Try again.',
   deviceConfirmTitle: 'Confirm the device',
   deviceConfirmLead: 'Continue only if your terminal shows {code}, and only if you started this sign-in.',
   deviceApplication: 'Application',
@@ -210,8 +212,10 @@ const zh: Record<MessageKey, string> = {
   changeDone: '密码已修改。',
   changeOtpHint: '仅当您的账号使用身份验证器应用时填写：6 位验证码，或一个恢复码。',
   changeNeedsCode: '该账号设置了第二因素：请同时输入安全验证码。',
-  changeNeedsPasskey:
-    '该账号受通行密钥保护，本页面无法验证通行密钥。请改用“忘记密码？”；您的通行密钥保持不变。',
+  changeNeedsPasskey: '该账号受通行密钥保护：请使用通行密钥确认此次修改。',
+  changePasskeyLead: '如您的账号设置了通行密钥，请用通行密钥代替验证码确认此次修改。',
+  changeWithPasskey: '使用通行密钥确认并修改',
+  passkeyNotConfirmed: '通行密钥未能确认此次修改，请重试。',
   deviceConfirmTitle: '确认设备',
   deviceConfirmLead: '仅当终端显示 {code} 且这次登录由您本人发起时才继续。',
   deviceApplication: '应用',

@@ -188,6 +188,9 @@ export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
 ${field({ name: 'otp', label: t(lang, 'otp'), hint: t(lang, 'changeOtpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'otp'), maxlength: 16 })}
+${hidden('passkey', '')}<div class="js-only" id="passkey-block"><p>${t(lang, 'changePasskeyLead')}</p>
+<button type="button" class="secondary" id="passkey-confirm">${t(lang, 'changeWithPasskey')}</button>
+<p class="message" id="passkey-error" role="alert">${errorOf(o, 'passkey-confirm') ?? ''}</p></div>
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
 

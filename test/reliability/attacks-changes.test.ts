@@ -109,6 +109,33 @@ describe('sensitive changes need the account’s strongest factor', () => {
     expect(await passwordOf(person.accountId, 'the owner chose this one')).toBe(true);
   });
 
+  it('refuses a password change confirmed by less than the passkey an account has', async () => {
+    const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
+    await accounts.addPasskey((await accounts.findById(person.accountId))!, {
+      credentialId: `passkey-of-${person.username}`,
+      publicKey: 'not used: the attacker does not have this passkey',
+      counter: 0,
+      transports: [],
+    });
+    const ua = new UserAgent();
+    const form = await ua.follow(`${stack.urls.public}/password/change?lang=en`);
+    const attempts: Record<string, string>[] = [
+      {},
+      { otp: totpCode(person.totpSecret!) },
+      { passkey: JSON.stringify({ id: `passkey-of-${person.username}`, response: {} }) },
+    ];
+    for (const extra of attempts) {
+      const refused = await ua.submit(form, '/password/change', {
+        username: person.username,
+        current: person.password,
+        password: 'a new password nobody asked for',
+        ...extra,
+      });
+      expect(refused.status, JSON.stringify(extra)).toBe(401);
+    }
+    expect(await passwordOf(person.accountId, person.password)).toBe(true);
+  });
+
   it('refuses to reset the authenticator app of an account whose strongest factor is a passkey', async () => {
     const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
     const account = (await accounts.findById(person.accountId))!;
