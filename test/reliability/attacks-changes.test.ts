@@ -71,6 +71,21 @@ const resetConfirm = async (ua: UserAgent, username: string, code: string, passw
     { username, code, password },
   );
 
+/** Posts the password change form for a person, with the given extra fields. */
+const changePassword = (
+  ua: UserAgent,
+  form: Page,
+  person: { username: string; password: string },
+  password: string,
+  extra: Record<string, string> = {},
+) =>
+  ua.submit(form, '/password/change', {
+    username: person.username,
+    current: person.password,
+    password,
+    ...extra,
+  });
+
 /** The page without what differs on every request (CSRF token, CSP nonce). */
 const stable = (html: string) =>
   html
@@ -83,27 +98,17 @@ describe('sensitive changes need the account’s strongest factor', () => {
     const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
     const ua = new UserAgent();
     const form = await ua.follow(`${stack.urls.public}/password/change?lang=en`);
-    const refused = await ua.submit(form, '/password/change', {
-      username: person.username,
-      current: person.password,
-      password: 'a new password nobody asked for',
-    });
+    const refused = await changePassword(ua, form, person, 'a new password nobody asked for');
     expect(refused.status).toBe(401);
     expect(await passwordOf(person.accountId, person.password)).toBe(true);
-    const wrongCode = await ua.submit(form, '/password/change', {
-      username: person.username,
-      current: person.password,
+    const wrongCode = await changePassword(ua, form, person, 'a new password nobody asked for', {
       otp: '000000',
-      password: 'a new password nobody asked for',
     });
     expect(wrongCode.status).toBe(401);
     expect(await passwordOf(person.accountId, person.password)).toBe(true);
     // With the security code too, the owner can change it.
-    const changed = await ua.submit(form, '/password/change', {
-      username: person.username,
-      current: person.password,
+    const changed = await changePassword(ua, form, person, 'the owner chose this one', {
       otp: totpCode(person.totpSecret!),
-      password: 'the owner chose this one',
     });
     expect(changed.status).toBe(200);
     expect(await passwordOf(person.accountId, 'the owner chose this one')).toBe(true);
@@ -125,12 +130,7 @@ describe('sensitive changes need the account’s strongest factor', () => {
       { passkey: JSON.stringify({ id: `passkey-of-${person.username}`, response: {} }) },
     ];
     for (const extra of attempts) {
-      const refused = await ua.submit(form, '/password/change', {
-        username: person.username,
-        current: person.password,
-        password: 'a new password nobody asked for',
-        ...extra,
-      });
+      const refused = await changePassword(ua, form, person, 'a new password nobody asked for', extra);
       expect(refused.status, JSON.stringify(extra)).toBe(401);
     }
     expect(await passwordOf(person.accountId, person.password)).toBe(true);
