@@ -259,6 +259,11 @@ export const buildOidc = async (runtime: Runtime) => {
           error: err instanceof Error ? err.message : String(err),
         }),
       ),
+      changeFactorLockout: new LoginLockout(doc, table, {
+        maxFailures: 5,
+        windowSeconds: 900,
+        lockSeconds: 900,
+      }),
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),
       outbox,

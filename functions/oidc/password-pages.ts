@@ -7,6 +7,7 @@ import {
   authenticatePassword,
   checkSecondFactorCode,
   hashPassword,
+  type LoginLockout,
   NewPassword,
   type OutboxNotifier,
   type PasswordReset,
@@ -49,11 +50,19 @@ export interface PasswordPageDeps extends Authenticator {
   readonly doc: DynamoDBDocumentClient;
   readonly identityTable: string;
   readonly reset: PasswordReset;
+  /**
+   * Wrong second factors on this page, per login name: never cleared by a right password, so
+   * someone who knows the password cannot guess the code here without end.
+   */
+  readonly changeFactorLockout: LoginLockout;
   /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
   readonly resetSources: SourceThrottle;
   /** The local outbox, when running locally: its page lists what was "sent". */
   readonly outbox?: OutboxNotifier;
 }
+
+const lockedMessage = (lang: Parameters<typeof t>[0], until: number) =>
+  t(lang, 'locked', { time: new Date(until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }) });
 
 const newPasswordError = (lang: Parameters<typeof t>[0], password: string): FieldError | undefined => {
   const parsed = NewPassword.safeParse(password);
@@ -259,6 +268,21 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     // The password alone never changes the password of an account that has more.
     const strongest = strongestFactor(account);
     const amr = ['pwd'];
+    const factorKey = `password-change|${account.loginName}`;
+    if (strongest !== 'password') {
+      const lock = await deps.changeFactorLockout.state(factorKey);
+      if (lock.locked) {
+        await deps.audit.append({
+          ...attempt(ctx),
+          type: 'mfa.failure',
+          outcome: 'denied',
+          actor: account.id,
+          subject: account.id,
+          reason: 'password change paused after wrong second factors',
+        });
+        return again(423, [{ field: 'current', message: lockedMessage(lang, lock.lockedUntil) }]);
+      }
+    }
     const secondFactorRefused = async (method: string) => {
       await deps.audit.append({
         ...attempt(ctx),
@@ -270,6 +294,16 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         details: { method },
       });
       await deps.lockout.recordFailure(account.loginName);
+      const after = await deps.changeFactorLockout.recordFailure(factorKey);
+      if (after.locked)
+        await deps.audit.append({
+          ...attempt(ctx),
+          type: 'account.locked',
+          outcome: 'success',
+          subject: account.id,
+          reason: `${after.failures} wrong second factors on the password change page`,
+          details: { lockedUntil: after.lockedUntil },
+        });
     };
     if (strongest === 'passkey') {
       if (!form.passkey)

@@ -114,6 +114,21 @@ describe('sensitive changes need the account’s strongest factor', () => {
     expect(await passwordOf(person.accountId, 'the owner chose this one')).toBe(true);
   });
 
+  it('stops guessing the security code on the change page, even with the right password each time', async () => {
+    const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
+    const ua = new UserAgent();
+    const form = await ua.follow(`${stack.urls.public}/password/change?lang=en`);
+    const right = totpCode(person.totpSecret!);
+    const wrong = right === '000000' ? '000001' : '000000';
+    for (let i = 0; i < 5; i++) {
+      const guess = await changePassword(ua, form, person, 'a new password nobody asked for', { otp: wrong });
+      expect(guess.status).toBe(401);
+    }
+    const late = await changePassword(ua, form, person, 'a new password nobody asked for', { otp: right });
+    expect(late.status).toBe(423);
+    expect(await passwordOf(person.accountId, person.password)).toBe(true);
+  });
+
   it('refuses a password change confirmed by less than the passkey an account has', async () => {
     const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
     await accounts.addPasskey((await accounts.findById(person.accountId))!, {
