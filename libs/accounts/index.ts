@@ -23,7 +23,18 @@ export {
   Role,
   type TotpState,
 } from './model.ts';
-export { type AccountMessage, messageText, type Notifier, OutboxNotifier, SesNotifier } from './notifier.ts';
+export {
+  AccountMessage,
+  BackgroundMail,
+  deliverMailJobs,
+  isMailJob,
+  type MailQueue,
+  messageText,
+  type Notifier,
+  OutboxNotifier,
+  SesNotifier,
+  SqsMailQueue,
+} from './notifier.ts';
 export {
   ARGON2_PARAMETERS,
   decoyHash,

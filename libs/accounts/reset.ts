@@ -2,7 +2,7 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type Account, normaliseLoginName } from './model.ts';
-import type { Notifier } from './notifier.ts';
+import type { MailQueue } from './notifier.ts';
 import { hashPassword } from './password.ts';
 import type { AccountStore } from './store.ts';
 
@@ -44,8 +44,8 @@ const hash = (code: string) => createHash('sha256').update(code.trim()).digest()
 
 /**
  * Password reset by a one-time code sent through the notifier. The state is kept per login
- * name, known or not, so a request for an unknown name does the same reads, the same hashing
- * and the same writes as one for a real account; mail leaves off the request path. Only a
+ * name, known or not, so a request for an unknown name does the same reads, the same hashing,
+ * the same writes and the same hand-over to the mail queue as one for a real account. Only a
  * hash of the code is stored; a code expires in 15 minutes; the window's request and attempt
  * counts outlive any code, so asking again neither floods the mailbox nor buys more guesses.
  */
@@ -54,9 +54,8 @@ export class PasswordReset {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly accounts: AccountStore,
-    private readonly notifier: Notifier,
+    private readonly mail: MailQueue,
     private readonly policy: ResetPolicy = DEFAULT_RESET_POLICY,
-    private readonly onSendFailure: (err: unknown) => void = () => undefined,
   ) {}
 
   /** Sends a code when the account exists, can receive it and is within its limit; says nothing either way. */
@@ -68,18 +67,20 @@ export class PasswordReset {
     const now = epochSeconds();
     const codeExpiresAt = now + CODE_TTL;
     const issued = await this.issue(loginName, account?.id ?? NO_ACCOUNT, hash(code).toString('hex'), now);
-    if (!issued || !account) return { account, sent: false, limited: !issued };
-    // Started, not awaited: the answer must not wait for (or reveal) the mail system.
-    this.notifier
-      .send({
-        kind: 'password-reset',
-        to: { accountId: account.id, loginName: account.loginName, email: account.email },
-        lang,
-        code,
-        expiresAt: new Date(codeExpiresAt * 1000).toISOString(),
-      })
-      .catch(this.onSendFailure);
-    return { account, sent: true, limited: false };
+    const sent = issued && account !== undefined;
+    // Handed over, not delivered, and handed over (empty) even when there is nothing to send.
+    await this.mail.enqueue(
+      sent
+        ? {
+            kind: 'password-reset',
+            to: { accountId: account.id, loginName: account.loginName, email: account.email },
+            lang,
+            code,
+            expiresAt: new Date(codeExpiresAt * 1000).toISOString(),
+          }
+        : undefined,
+    );
+    return { account, sent, limited: !issued };
   }
 
   /**

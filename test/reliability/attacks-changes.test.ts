@@ -12,6 +12,7 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import {
   type AccountMessage,
   AccountStore,
+  BackgroundMail,
   type Notifier,
   PasswordReset,
   totpCode,
@@ -258,7 +259,7 @@ describe('password reset', () => {
       recording,
       stack.tables.identity,
       new AccountStore(recording, stack.tables.identity),
-      stuck,
+      new BackgroundMail(stuck),
     );
     const within = <T>(p: Promise<T>) =>
       Promise.race([
