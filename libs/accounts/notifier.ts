@@ -84,7 +84,8 @@ export class BackgroundMail implements MailQueue {
   ) {}
 
   async enqueue(message: AccountMessage | undefined): Promise<void> {
-    if (message) this.notifier.send(message).catch(this.onFailure);
+    // Not even the notifier's first synchronous step runs in the request's time.
+    if (message) setImmediate(() => this.notifier.send(message).catch(this.onFailure));
   }
 }
 

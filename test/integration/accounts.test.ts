@@ -160,6 +160,7 @@ describe('password reset', () => {
     const reset = new PasswordReset(doc, table, accounts, new BackgroundMail(outbox));
     expect((await reset.request('reset.me', 'en')).sent).toBe(true);
     expect(await reset.request('nobody', 'en')).toEqual({ account: undefined, sent: false, limited: false });
+    await new Promise(setImmediate); // delivery runs after the request
     expect(outbox.messages).toHaveLength(1);
     const { code, to } = outbox.messages[0]!;
     expect(to.email).toBe('reset.me@example.gov');
