@@ -14,6 +14,7 @@ import {
   type SourceThrottle,
   strongestFactor,
 } from '../../libs/accounts/index.ts';
+import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import {
   changePasswordBody,
@@ -269,30 +270,30 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     const strongest = strongestFactor(account);
     const amr = ['pwd'];
     const factorKey = `password-change|${account.loginName}`;
+    const audit = (
+      type: string,
+      outcome: 'success' | 'failure' | 'denied',
+      reason?: string,
+      details?: AuditEventInput['details'],
+    ) =>
+      deps.audit.append({
+        ...attempt(ctx),
+        type,
+        outcome,
+        actor: account.id,
+        subject: account.id,
+        reason,
+        details,
+      });
     if (strongest !== 'password') {
       const lock = await deps.changeFactorLockout.state(factorKey);
       if (lock.locked) {
-        await deps.audit.append({
-          ...attempt(ctx),
-          type: 'mfa.failure',
-          outcome: 'denied',
-          actor: account.id,
-          subject: account.id,
-          reason: 'password change paused after wrong second factors',
-        });
+        await audit('mfa.failure', 'denied', 'password change paused after wrong second factors');
         return again(423, [{ field: 'current', message: lockedMessage(lang, lock.lockedUntil) }]);
       }
     }
     const secondFactorRefused = async (method: string) => {
-      await deps.audit.append({
-        ...attempt(ctx),
-        type: 'mfa.failure',
-        outcome: 'failure',
-        actor: account.id,
-        subject: account.id,
-        reason: 'second factor not confirmed for a password change',
-        details: { method },
-      });
+      await audit('mfa.failure', 'failure', 'second factor not confirmed for a password change', { method });
       await deps.lockout.recordFailure(account.loginName);
       const after = await deps.changeFactorLockout.recordFailure(factorKey);
       if (after.locked)
@@ -328,14 +329,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       password: await hashPassword(form.password!),
       sessionsValidAfter: epochSeconds(),
     });
-    await deps.audit.append({
-      ...attempt(ctx),
-      type: 'password.changed',
-      outcome: 'success',
-      actor: account.id,
-      subject: account.id,
-      details: { amr },
-    });
+    await audit('password.changed', 'success', undefined, { amr });
     return render(
       ctx,
       200,
