@@ -152,6 +152,19 @@ describe('sensitive changes need the account’s strongest factor', () => {
     expect(await passwordOf(person.accountId, person.password)).toBe(true);
   });
 
+  it('gives passkey challenges for a password change only to the page that holds the CSRF token', async () => {
+    const url = `${stack.urls.public}/password/change/passkey-login-options`;
+    const stranger = await fetch(url, { method: 'POST', headers: { 'x-csrf-token': 'guessed' } });
+    expect(stranger.status).toBe(403);
+    expect(await stranger.json()).toMatchObject({ error: 'invalid_request' });
+    const ua = new UserAgent();
+    const form = await ua.follow(`${stack.urls.public}/password/change?lang=en`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.html)![1]!;
+    const own = await ua.request(url, { method: 'POST', headers: { 'x-csrf-token': csrf } });
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.html)).toMatchObject({ userVerification: 'required' });
+  });
+
   it('refuses to reset the authenticator app of an account whose strongest factor is a passkey', async () => {
     const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
     const account = (await accounts.findById(person.accountId))!;
