@@ -14,12 +14,17 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
   AccountStore,
+  BackgroundMail,
+  deliverMailJobs,
+  isMailJob,
   LoginLockout,
+  type MailQueue,
   type Notifier,
   OutboxNotifier,
   PasswordReset,
   SesNotifier,
   SourceThrottle,
+  SqsMailQueue,
 } from '../../libs/accounts/index.ts';
 import {
   isTransient,
@@ -28,7 +33,7 @@ import {
   securityHeaders,
   zoneContext,
 } from '../../libs/http/index.ts';
-import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
+import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -44,6 +49,9 @@ import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
+
+const mailFailed = (err: unknown) =>
+  logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
@@ -75,6 +83,8 @@ export const buildOidc = async (runtime: Runtime) => {
   const { config, doc, audit } = runtime;
   const table = config.tables.identity;
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
+  // On AWS the zone's queue carries back-channel logouts and account messages alike.
+  const sqs = config.backchannelQueueUrl ? new SQSClient({}) : undefined;
   const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
   const access = new AccessControl(config.zone, audit);
@@ -99,9 +109,10 @@ export const buildOidc = async (runtime: Runtime) => {
     access,
     pairwiseSalt,
     allowLoopbackRequests: config.localMode,
-    backchannelQueue: config.backchannelQueueUrl
-      ? new SqsBackchannelQueue(new SQSClient({}), config.backchannelQueueUrl)
-      : undefined,
+    backchannelQueue:
+      sqs && config.backchannelQueueUrl
+        ? new SqsBackchannelQueue(sqs, config.backchannelQueueUrl)
+        : undefined,
     pages: {
       error: (ctx, out) => {
         const lang = langOf(ctx);
@@ -149,16 +160,13 @@ export const buildOidc = async (runtime: Runtime) => {
           ),
         );
       },
-      deviceCodeConfirm: (ctx, form, userCode) => {
+      deviceCodeConfirm: (ctx, form, userCode, request) => {
+        const lang = langOf(ctx);
         const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceConfirmForm';
         return providerPage(
           ctx,
-          'Confirm the device 确认设备',
-          messageBody(
-            'Confirm the device 确认设备',
-            `Continue only if your terminal shows ${userCode}. 仅当终端显示 ${userCode} 时继续。`,
-            html`${new Html(form)}<button type="submit" form="${formId}">Continue 继续</button> <button type="submit" form="${formId}" name="abort" value="yes" class="secondary">Abort 取消</button>`,
-          ),
+          t(lang, 'deviceConfirmTitle'),
+          deviceConfirmBody(lang, { ...request, userCode, form: new Html(form), formId }),
         );
       },
       deviceDone: (ctx) =>
@@ -176,6 +184,10 @@ export const buildOidc = async (runtime: Runtime) => {
   const throttle = new SourceThrottle(doc, table);
   const outbox = config.localMode ? new OutboxNotifier() : undefined;
   const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
+  const mail: MailQueue =
+    sqs && config.backchannelQueueUrl
+      ? new SqsMailQueue(sqs, config.backchannelQueueUrl)
+      : new BackgroundMail(notifier, mailFailed);
   // A store that throttles or times out is a reason to retry, not a server fault: answer 503
   // with Retry-After (a page for people, JSON for machines) — whether the error reached us or
   // oidc-provider caught it on its own endpoints and was about to answer server_error.
@@ -250,11 +262,16 @@ export const buildOidc = async (runtime: Runtime) => {
   provider.use(
     passwordRoutes({
       zone: config.zone,
+      issuer: config.issuer,
+      doc,
+      identityTable: table,
       accounts,
       audit,
       lockout,
       throttle,
-      reset: new PasswordReset(doc, table, accounts, notifier),
+      reset: new PasswordReset(doc, table, accounts, mail),
+      // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
+      resetSources: new SourceThrottle(doc, table, 50, 3600),
       outbox,
     }),
   );
@@ -287,28 +304,36 @@ export const buildOidc = async (runtime: Runtime) => {
     .use(problemErrors())
     .use(securityHeaders())
     .handler(async (event, context) => (await app(event, context)) as APIGatewayProxyResult);
-  return { http, provider };
+  return { http, provider, notifier };
 };
 
 /** The HTTP handler (what API Gateway and the local gateway invoke). */
 export const makeHandler = async (runtime: Runtime) => (await buildOidc(runtime)).http;
 
 /**
- * The deployed entry: HTTP from API Gateway, and on AWS also the zone's back-channel logout
- * queue (SQS events), delivered with the provider's own logout tokens.
+ * The deployed entry: HTTP from API Gateway, and on AWS also the zone's queue (SQS events):
+ * back-channel logouts, delivered with the provider's own logout tokens, and account
+ * messages (password reset codes), sent through SES.
  */
 export const makeLambdaHandler = async (runtime: Runtime) => {
-  const { http, provider } = await buildOidc(runtime);
+  const { http, provider, notifier } = await buildOidc(runtime);
+  const deliverQueued = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const mail = event.Records.filter(isMailJob);
+    const logouts = event.Records.filter((r) => !isMailJob(r));
+    const [mailFailures, logout] = await Promise.all([
+      deliverMailJobs(notifier, mail, mailFailed),
+      deliverBackchannelJobs(provider, { Records: logouts }, (job, err) =>
+        logger.warn(LogMessage.backchannelFailed, {
+          client: job.clientId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      ),
+    ]);
+    return { batchItemFailures: [...mailFailures, ...logout.batchItemFailures] };
+  };
   return async (
     event: APIGatewayProxyEvent | SQSEvent,
     context: Context,
   ): Promise<APIGatewayProxyResult | SQSBatchResponse> =>
-    isSqsEvent(event)
-      ? deliverBackchannelJobs(provider, event, (job, err) =>
-          logger.warn(LogMessage.backchannelFailed, {
-            client: job.clientId,
-            error: err instanceof Error ? err.message : String(err),
-          }),
-        )
-      : http(event, context);
+    isSqsEvent(event) ? deliverQueued(event) : http(event, context);
 };

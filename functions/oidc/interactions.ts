@@ -1,11 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import QRCode from 'qrcode';
@@ -25,6 +20,7 @@ import {
   NewPassword,
   newRecoveryCodes,
   newTotpSecret,
+  provesStrongestFactor,
   recoveryCodeHash,
   sourceThrottled,
   totpStep,
@@ -69,6 +65,7 @@ import {
   redirect,
   render,
 } from './page-kit.ts';
+import { assertingPasskey, assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
 import { webauthnScript } from './webauthn-script.ts';
 
 export interface InteractionDeps extends Authenticator {
@@ -115,11 +112,12 @@ const deniedReasonOf = (policyIds: readonly string[]): DeniedReason => {
 };
 
 /**
- * A new factor may be added during sign-in only by someone who proved every kind of factor
- * the account already has — otherwise a stolen password would be enough to add one's own.
+ * A factor may be added or replaced during sign-in only by someone who proved, in this
+ * sign-in, the strongest factor the account already has — otherwise a stolen password (or a
+ * second factor weaker than a passkey) would be enough to add or reset one's own.
  */
 const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
-  (!account.totp && account.passkeyIds.length === 0) || hasSecondFactor(amr);
+  provesStrongestFactor(account, amr);
 
 const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
 
@@ -165,7 +163,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const { provider } = deps;
   const firstTime = firstSignIn(deps);
   const attempts = new InteractionAttempts(deps.doc, deps.identityTable);
-  const rp = { id: new URL(deps.issuer).hostname, origin: new URL(deps.issuer).origin, name: 'yitong 一通' };
+  const rp = relyingPartyOf(deps.issuer);
 
   const csrfFor = (uid: string) =>
     createHmac('sha256', deps.cookieKeys[0]!).update(`csrf|${uid}`).digest('base64url');
@@ -768,11 +766,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       throw new PageError(403, 'the page expired; reload it and try again');
     const body = readJson(ctx);
     if (action === 'login-options') {
-      const options = await generateAuthenticationOptions({
-        rpID: rp.id,
-        userVerification: 'required',
-        allowCredentials: [],
-      });
+      const options = await assertionOptions(rp);
       await savePending(uid, { accountId: '', amr: [], challenge: options.challenge });
       return json(ctx, 200, options);
     }
@@ -790,35 +784,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         .safeParse(body);
       if (!pending?.challenge || !response.success)
         throw new PageError(400, 'start the passkey sign-in again');
-      const stored = await deps.accounts.findPasskey(response.data.id);
+      const stored = await assertingPasskey(deps.accounts, body);
       const owner = stored ? await deps.accounts.findById(stored.accountId) : undefined;
       const before = owner && (await lockedOut(deps, owner.loginName, owner.id, at, 'login.failure'));
       if (before?.locked) throw paused(lang, before);
-      let verified = false;
-      let newCounter = 0;
-      if (stored) {
-        try {
-          const result = await verifyAuthenticationResponse({
-            response: body as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
-            expectedChallenge: pending.challenge,
-            expectedOrigin: rp.origin,
-            expectedRPID: rp.id,
-            requireUserVerification: true,
-            credential: {
-              id: stored.credentialId,
-              publicKey: Buffer.from(stored.publicKey, 'base64url'),
-              counter: stored.counter,
-              transports: stored.transports as never,
-            },
-          });
-          verified = result.verified;
-          newCounter = result.authenticationInfo.newCounter;
-        } catch {
-          verified = false;
-        }
-      }
-      const account = verified ? owner : undefined;
-      if (!account) {
+      const proof =
+        stored && (await verifyPasskeyAssertion(deps.accounts, rp, body, pending.challenge, stored));
+      const account = proof ? owner : undefined;
+      if (!proof || !account) {
         const failure = {
           ...at,
           type: 'login.failure',
@@ -843,7 +816,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         details: { method: 'passkey' },
       });
       if (account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
-      await deps.accounts.updatePasskeyCounter(stored!.credentialId, newCounter);
+      await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
     const { pending, account } = await pendingAccount(uid);

@@ -1,12 +1,20 @@
+import { createHash } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
+  type Account,
   type Authenticator,
   authenticatePassword,
+  checkSecondFactorCode,
+  countFailure,
   hashPassword,
   NewPassword,
   type OutboxNotifier,
   type PasswordReset,
+  type SourceThrottle,
+  strongestFactor,
 } from '../../libs/accounts/index.ts';
+import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import {
   changePasswordBody,
@@ -20,6 +28,7 @@ import {
 import { epochSeconds } from '../../libs/store/index.ts';
 import {
   csrfCookie,
+  csrfCookieValid,
   fieldProblem,
   fieldProblems,
   langOf,
@@ -27,15 +36,29 @@ import {
   readCookieForm,
   render,
 } from './page-kit.ts';
+import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
+import { passkeyConfirmScript } from './webauthn-script.ts';
 
 type Ctx = KoaContextWithOIDC;
 
+/** A passkey's answer to a password change is at most this old (its challenge dies then). */
+const CHALLENGE_SECONDS = 300;
+const PASSKEY_OPTIONS_PATH = '/password/change/passkey-login-options';
+
 export interface PasswordPageDeps extends Authenticator {
   readonly zone: Zone;
+  readonly issuer: string;
+  readonly doc: DynamoDBDocumentClient;
+  readonly identityTable: string;
   readonly reset: PasswordReset;
+  /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
+  readonly resetSources: SourceThrottle;
   /** The local outbox, when running locally: its page lists what was "sent". */
   readonly outbox?: OutboxNotifier;
 }
+
+const lockedMessage = (lang: Parameters<typeof t>[0], until: number) =>
+  t(lang, 'locked', { time: new Date(until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }) });
 
 const newPasswordError = (lang: Parameters<typeof t>[0], password: string): FieldError | undefined => {
   const parsed = NewPassword.safeParse(password);
@@ -45,8 +68,10 @@ const newPasswordError = (lang: Parameters<typeof t>[0], password: string): Fiel
 };
 
 /**
- * Password change (knowing the current one) and reset (by a code the notifier delivers),
- * both without a session, both audited; answers never reveal whether a login name exists.
+ * Password change and reset (by a code the notifier delivers), both without a session, each
+ * audited once; answers never reveal whether a login name exists. A change is a sensitive
+ * change: it needs the current password and, in the same request, the account's strongest
+ * factor (a security code when it has an authenticator app).
  */
 export const passwordRoutes = (deps: PasswordPageDeps) => {
   const attempt = (ctx: Ctx) => ({ zone: deps.zone, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') });
@@ -69,15 +94,28 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       );
     }
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
-    const account = await deps.reset.request(username, lang);
-    if (account) {
+    if (!(await deps.resetSources.allow(`reset|${ctx.ip}`))) {
       await deps.audit.append({
         ...attempt(ctx),
         type: 'password.reset_requested',
-        outcome: 'success',
-        subject: account.id,
+        outcome: 'denied',
+        reason: 'too many reset requests from this source',
       });
+      throw new PageError(429, t(lang, 'throttled'));
     }
+    // Every request is audited once, known name or not, so both cost the same.
+    const result = await deps.reset.request(username, lang);
+    await deps.audit.append({
+      ...attempt(ctx),
+      type: 'password.reset_requested',
+      outcome: result.sent ? 'success' : result.limited ? 'denied' : 'failure',
+      subject: result.account?.id,
+      reason: result.sent
+        ? undefined
+        : result.limited
+          ? 'reset limit for this login name reached'
+          : 'unknown or disabled login name',
+    });
     return render(
       ctx,
       200,
@@ -139,6 +177,54 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     );
   };
 
+  const rp = relyingPartyOf(deps.issuer);
+  // One challenge per browser (its CSRF cookie), used once, within CHALLENGE_SECONDS.
+  const challengeKey = (ctx: Ctx) => ({
+    pk: `reauth#${createHash('sha256').update(csrfCookie(ctx)).digest('base64url')}`,
+    sk: 'reauth',
+  });
+
+  const passkeyOptions = async (ctx: Ctx) => {
+    if (ctx.method !== 'POST') throw new PageError(405, 'use POST');
+    if (!csrfCookieValid(ctx, ctx.get('x-csrf-token')))
+      throw new PageError(403, 'the page expired; reload it and try again');
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(langOf(ctx), 'throttled'));
+    const options = await assertionOptions(rp);
+    await deps.doc.send(
+      new PutCommand({
+        TableName: deps.identityTable,
+        Item: {
+          ...challengeKey(ctx),
+          challenge: options.challenge,
+          expiresAt: epochSeconds() + CHALLENGE_SECONDS,
+        },
+      }),
+    );
+    ctx.status = 200;
+    ctx.type = 'json';
+    ctx.set('cache-control', 'no-store');
+    ctx.body = options;
+  };
+
+  /** The account's own passkey answered this browser's live challenge (which is used up). */
+  const passkeyConfirms = async (ctx: Ctx, account: Account, assertion: string): Promise<boolean> => {
+    const { Attributes } = await deps.doc.send(
+      new DeleteCommand({ TableName: deps.identityTable, Key: challengeKey(ctx), ReturnValues: 'ALL_OLD' }),
+    );
+    if (typeof Attributes?.challenge !== 'string' || Number(Attributes.expiresAt) <= epochSeconds())
+      return false;
+    let body: unknown;
+    try {
+      body = JSON.parse(assertion);
+    } catch {
+      return false;
+    }
+    const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, Attributes.challenge);
+    if (proof?.passkey.accountId !== account.id) return false;
+    await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
+    return true;
+  };
+
   const change = async (ctx: Ctx) => {
     if (ctx.method === 'GET') {
       const lang = langOf(ctx);
@@ -148,6 +234,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         lang,
         t(lang, 'changeTitle'),
         changePasswordBody(lang, { csrf: csrfCookie(ctx) }),
+        passkeyConfirmScript(),
       );
     }
     const { form, lang } = readCookieForm(ctx);
@@ -159,6 +246,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         lang,
         t(lang, 'changeTitle'),
         changePasswordBody(lang, { csrf: csrfCookie(ctx), values: { username }, errors }),
+        passkeyConfirmScript(),
       );
     const errors = fieldProblems(
       fieldProblem(lang, 'username', 'username', username, 64),
@@ -167,22 +255,74 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     const weak = newPasswordError(lang, form.password ?? '');
     if (weak) errors.push(weak);
     if (errors.length) return again(400, errors);
-    const result = await authenticatePassword(deps, username, form.current!, attempt(ctx));
+    const at = attempt(ctx);
+    const result = await authenticatePassword(deps, username, form.current!, at);
+    if (result.outcome === 'locked')
+      return again(423, [{ field: 'current', message: lockedMessage(lang, result.until) }]);
     if (result.outcome !== 'ok')
       return again(result.outcome === 'throttled' ? 429 : 401, [
         { field: 'current', message: t(lang, 'invalidCredentials') },
       ]);
-    await deps.accounts.update(result.account, {
+    const { account } = result;
+    // The password alone never changes the password of an account that has more.
+    const strongest = strongestFactor(account);
+    const amr = ['pwd'];
+    const audit = (
+      type: string,
+      outcome: 'success' | 'failure' | 'denied',
+      reason?: string,
+      details?: AuditEventInput['details'],
+    ) =>
+      deps.audit.append({
+        ...at,
+        type,
+        outcome,
+        actor: account.id,
+        subject: account.id,
+        reason,
+        details,
+      });
+    // A wrong second factor here spends the same failure budget as at sign-in (a right password
+    // clears none of it), so knowing the password does not buy endless guesses at the code.
+    const secondFactorRefused = async (method: string) => {
+      const before = await deps.lockout.state(account.loginName, at.sourceIp);
+      const after = await countFailure(deps, account.loginName, at, before, {
+        ...at,
+        type: 'mfa.failure',
+        outcome: 'failure',
+        actor: account.id,
+        subject: account.id,
+        reason: 'second factor not confirmed for a password change',
+        details: { method },
+      });
+      return after.locked ? lockedMessage(lang, after.lockedUntil) : undefined;
+    };
+    if (strongest === 'passkey') {
+      if (!form.passkey)
+        return again(401, [{ field: 'passkey-confirm', message: t(lang, 'changeNeedsPasskey') }]);
+      if (!(await passkeyConfirms(ctx, account, form.passkey))) {
+        const locked = await secondFactorRefused('passkey');
+        if (locked) return again(423, [{ field: 'passkey-confirm', message: locked }]);
+        return again(401, [{ field: 'passkey-confirm', message: t(lang, 'passkeyNotConfirmed') }]);
+      }
+      amr.push('hwk');
+    }
+    if (strongest === 'totp') {
+      const code = form.otp ?? '';
+      if (!code) return again(401, [{ field: 'otp', message: t(lang, 'changeNeedsCode') }]);
+      const method = await checkSecondFactorCode(deps.accounts, account, code);
+      if (!method) {
+        const locked = await secondFactorRefused(/^\d{6}$/.test(code.trim()) ? 'totp' : 'recovery-code');
+        if (locked) return again(423, [{ field: 'otp', message: locked }]);
+        return again(401, [{ field: 'otp', message: t(lang, 'otpInvalid') }]);
+      }
+      amr.push('otp');
+    }
+    await deps.accounts.update(account, {
       password: await hashPassword(form.password!),
       sessionsValidAfter: epochSeconds(),
     });
-    await deps.audit.append({
-      ...attempt(ctx),
-      type: 'password.changed',
-      outcome: 'success',
-      actor: result.account.id,
-      subject: result.account.id,
-    });
+    await audit('password.changed', 'success', undefined, { amr });
     return render(
       ctx,
       200,
@@ -212,6 +352,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     '/password/reset': resetRequest,
     '/password/reset/confirm': resetConfirm,
     '/password/change': change,
+    [PASSKEY_OPTIONS_PATH]: passkeyOptions,
     ...(deps.outbox ? { '/outbox': outbox } : {}),
   };
 
@@ -224,6 +365,12 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       return await route(ctx);
     } catch (err: unknown) {
       if (!(err instanceof PageError)) throw err;
+      if (ctx.path === PASSKEY_OPTIONS_PATH) {
+        ctx.status = err.status;
+        ctx.type = 'json';
+        ctx.body = { error: 'invalid_request', detail: err.message };
+        return;
+      }
       const lang = langOf(ctx);
       return render(
         ctx,

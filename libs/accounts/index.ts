@@ -30,7 +30,18 @@ export {
   Role,
   type TotpState,
 } from './model.ts';
-export { type AccountMessage, messageText, type Notifier, OutboxNotifier, SesNotifier } from './notifier.ts';
+export {
+  AccountMessage,
+  BackgroundMail,
+  deliverMailJobs,
+  isMailJob,
+  type MailQueue,
+  messageText,
+  type Notifier,
+  OutboxNotifier,
+  SesNotifier,
+  SqsMailQueue,
+} from './notifier.ts';
 export {
   ARGON2_PARAMETERS,
   decoyHash,
@@ -39,7 +50,13 @@ export {
   PasswordHash,
   verifyPassword,
 } from './password.ts';
-export { PasswordReset } from './reset.ts';
+export {
+  checkSecondFactorCode,
+  provesStrongestFactor,
+  type StrongestFactor,
+  strongestFactor,
+} from './reauthenticate.ts';
+export { DEFAULT_RESET_POLICY, PasswordReset, type ResetPolicy, type ResetRequestResult } from './reset.ts';
 export {
   grantsPrivilegedRole,
   PRIVILEGED_ROLES,

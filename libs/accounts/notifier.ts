@@ -1,11 +1,16 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+
 /** A message to a person about their account; the text is rendered by the notifier in their language. */
-export interface AccountMessage {
-  readonly kind: 'password-reset';
-  readonly to: { readonly accountId: string; readonly loginName: string; readonly email?: string };
-  readonly lang: 'zh-CN' | 'en';
-  readonly code: string;
-  readonly expiresAt: string;
-}
+export const AccountMessage = z.strictObject({
+  kind: z.literal('password-reset'),
+  to: z.strictObject({ accountId: z.string(), loginName: z.string(), email: z.string().optional() }),
+  lang: z.enum(['zh-CN', 'en']),
+  code: z.string(),
+  expiresAt: z.string(),
+});
+export type AccountMessage = z.infer<typeof AccountMessage>;
 
 /** How account messages leave the system: an outbox locally, SES on AWS — the same port. */
 export interface Notifier {
@@ -62,3 +67,85 @@ export class SesNotifier implements Notifier {
     );
   }
 }
+
+/**
+ * How a request hands a message over without waiting for its delivery. It is called the same
+ * way with no message (a reset for an unknown name), so both answers cost the same.
+ */
+export interface MailQueue {
+  enqueue(message: AccountMessage | undefined): Promise<void>;
+}
+
+/** Local mode: delivery starts in the background and the request goes on at once. */
+export class BackgroundMail implements MailQueue {
+  constructor(
+    private readonly notifier: Notifier,
+    private readonly onFailure: (err: unknown) => void = () => undefined,
+  ) {}
+
+  async enqueue(message: AccountMessage | undefined): Promise<void> {
+    // Not even the notifier's first synchronous step runs in the request's time.
+    if (message) setImmediate(() => this.notifier.send(message).catch(this.onFailure));
+  }
+}
+
+const MAIL_JOB = 'account-message';
+const MailJob = z.strictObject({ job: z.literal(MAIL_JOB), message: AccountMessage.nullable() });
+
+/**
+ * AWS: one message on the zone's queue (KMS-encrypted, retried, dead-lettered) for every
+ * request, a decoy (`message: null`) when there is nothing to send; the zone's oidc function
+ * delivers them from the queue, so no answer waits for SES or tells by its time.
+ */
+export class SqsMailQueue implements MailQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(message: AccountMessage | undefined): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify({ job: MAIL_JOB, message: message ?? null }),
+      }),
+    );
+  }
+}
+
+/** Whether a queued record is an account message (or its decoy) rather than another job. */
+export const isMailJob = (record: Pick<SQSRecord, 'body'>): boolean => {
+  try {
+    return (JSON.parse(record.body) as { job?: unknown })?.job === MAIL_JOB;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Sends queued account messages and drops decoys; the ids of records whose sending failed
+ * (SQS retries only them). A record that does not parse is dropped: no retry could help.
+ */
+export const deliverMailJobs = async (
+  notifier: Notifier,
+  records: readonly Pick<SQSRecord, 'body' | 'messageId'>[],
+  onFailure: (err: unknown) => void = () => undefined,
+): Promise<Array<{ itemIdentifier: string }>> => {
+  const failures: Array<{ itemIdentifier: string }> = [];
+  for (const record of records) {
+    let job: z.infer<typeof MailJob>;
+    try {
+      job = MailJob.parse(JSON.parse(record.body));
+    } catch {
+      continue;
+    }
+    if (!job.message) continue;
+    try {
+      await notifier.send(job.message);
+    } catch (err: unknown) {
+      onFailure(err);
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return failures;
+};

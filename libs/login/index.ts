@@ -8,6 +8,8 @@ export {
   consentBody,
   type DeniedReason,
   deniedBody,
+  describeScope,
+  deviceConfirmBody,
   enrolBody,
   firstPasswordBody,
   loginBody,

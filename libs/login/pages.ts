@@ -110,14 +110,17 @@ const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
   'licences:issue': 'scope_licences_issue',
 };
 
+/** A scope in plain words. */
+export const describeScope = (lang: Lang, scope: string): string => {
+  const key = `scope_${scope}` as const;
+  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
+    ? t(lang, key as 'scope_openid')
+    : t(lang, 'scope_other', { scope });
+};
+
 /** Every scope and every API asked for, in plain words; `shown` binds the answer to this page. */
 export const consentBody = (c: PageContext, view: ConsentView, shown: string): Html => {
-  const describe = (scope: string) => {
-    const key = `scope_${scope}` as const;
-    return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
-      ? t(c.lang, key as 'scope_openid')
-      : t(c.lang, 'scope_other', { scope });
-  };
+  const describe = (scope: string) => describeScope(c.lang, scope);
   const apiName = (api: ConsentApi) =>
     api.own
       ? t(c.lang, `api_${api.own}`)
@@ -237,5 +240,33 @@ export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
 <form method="post" action="password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
+${field({ name: 'otp', label: t(lang, 'otp'), hint: t(lang, 'changeOtpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'otp'), maxlength: 16 })}
+${hidden('passkey', '')}<div class="js-only" id="passkey-block"><p>${t(lang, 'changePasskeyLead')}</p>
+<button type="button" class="secondary" id="passkey-confirm">${t(lang, 'changeWithPasskey')}</button>
+<p class="message" id="passkey-error" role="alert">${errorOf(o, 'passkey-confirm') ?? ''}</p></div>
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
+
+/** The device flow's confirmation: which application, of which department, asks for what. */
+export const deviceConfirmBody = (
+  lang: Lang,
+  o: {
+    readonly userCode: string;
+    readonly clientName: string;
+    readonly department: string;
+    readonly scopes: readonly string[];
+    readonly resources: readonly string[];
+    /** oidc-provider's own form (its CSRF token and the code), submitted by the buttons. */
+    readonly form: Html;
+    readonly formId: string;
+  },
+): Html =>
+  html`<h1>${t(lang, 'deviceConfirmTitle')}</h1>
+<p class="lead">${t(lang, 'deviceConfirmLead', { code: o.userCode })}</p>
+<dl id="device-request">
+<dt>${t(lang, 'deviceApplication')}</dt><dd id="device-client">${o.clientName}</dd>
+<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${o.department}</dd>
+</dl>
+<p>${t(lang, 'deviceAsks')}</p>
+<ul class="scopes" id="device-scopes">${o.scopes.map((s) => html`<li>${describeScope(lang, s)}</li>`)}${o.resources.map((r) => html`<li>${t(lang, 'deviceResource', { resource: r })}</li>`)}</ul>
+${o.form}<button type="submit" form="${o.formId}">${t(lang, 'continue')}</button> <button type="submit" form="${o.formId}" name="abort" value="yes" class="secondary">${t(lang, 'deny')}</button>`;

@@ -16,5 +16,6 @@ export const LogMessage = {
   localStackStarted: 'local stack started',
   localGatewayError: 'local gateway failed to invoke a handler',
   backchannelFailed: 'back-channel logout delivery failed; the queue retries it',
+  accountMailFailed: 'an account message (password reset code) could not be sent',
 } as const;
 export { METRICS_NAMESPACE, type MetricsSink, metricNameOf, PowertoolsMetricsSink } from './metrics.ts';

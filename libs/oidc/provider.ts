@@ -114,7 +114,12 @@ export interface ProviderDeps {
     loggedOut(ctx: KoaContextWithOIDC): string;
     /** Device flow (the CLI): enter the code, confirm it, done. */
     deviceCodeInput(ctx: KoaContextWithOIDC, form: string, error?: string): string;
-    deviceCodeConfirm(ctx: KoaContextWithOIDC, form: string, userCode: string): string;
+    deviceCodeConfirm(
+      ctx: KoaContextWithOIDC,
+      form: string,
+      userCode: string,
+      request: DeviceRequest,
+    ): string;
     deviceDone(ctx: KoaContextWithOIDC): string;
   };
   /**
@@ -126,6 +131,16 @@ export interface ProviderDeps {
   readonly backchannelRetryDelaysMs?: readonly number[];
   /** On AWS: logout notifications go to this queue and are delivered from it, with retries and a DLQ. */
   readonly backchannelQueue?: BackchannelQueue;
+}
+
+/** What a device sign-in asks for, as the confirmation page names it. */
+export interface DeviceRequest {
+  readonly clientName: string;
+  /** The department's name (its id when it has no record, as for yitong's own clients). */
+  readonly department: string;
+  readonly scopes: readonly string[];
+  /** Resource indicators (RFC 8707) the tokens would be for. */
+  readonly resources: readonly string[];
 }
 
 const SIGNING_ALGS = ['ES256'] as const;
@@ -224,9 +239,25 @@ export const createProvider = (deps: ProviderDeps): Provider => {
               : undefined,
           );
         },
-        userCodeConfirmSource: async (ctx, form, _client, _deviceInfo, userCode) => {
+        // The person must see who asks, for whom and for what before they let a device in.
+        userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
+          const departmentId = (client as unknown as ClientWithExtras).yitong_department ?? '';
+          const department = departmentId
+            ? await new DepartmentStore(deps.doc, deps.identityTable).get(departmentId)
+            : undefined;
+          const params = (ctx.oidc.entities.DeviceCode?.params ?? {}) as {
+            scope?: unknown;
+            resource?: unknown;
+          };
           ctx.type = 'html';
-          ctx.body = deps.pages.deviceCodeConfirm(ctx, form, userCode);
+          ctx.body = deps.pages.deviceCodeConfirm(ctx, form, userCode, {
+            clientName: client.clientName ?? client.clientId,
+            department: department?.name ?? departmentId,
+            scopes: String(params.scope ?? '')
+              .split(' ')
+              .filter(Boolean),
+            resources: [params.resource].flat().filter((r): r is string => typeof r === 'string'),
+          });
         },
         successSource: async (ctx) => {
           ctx.type = 'html';

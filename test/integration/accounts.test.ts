@@ -1,9 +1,14 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  type AccountMessage,
   AccountStore,
   ARGON2_PARAMETERS,
   authenticatePassword,
+  BackgroundMail,
+  deliverMailJobs,
   hashPassword,
   InteractionAttempts,
   LoginLockout,
@@ -12,6 +17,7 @@ import {
   OutboxNotifier,
   PasswordReset,
   SourceThrottle,
+  SqsMailQueue,
   sourceOf,
   totpCode,
   totpStep,
@@ -250,9 +256,10 @@ describe('password reset', () => {
     const account = await newCitizen('reset.me', 'old password 123');
     await accounts.update(account, { email: 'reset.me@example.gov' });
     const outbox = new OutboxNotifier(() => undefined);
-    const reset = new PasswordReset(doc, table, accounts, outbox);
-    await reset.request('reset.me', 'en');
-    expect(await reset.request('nobody', 'en')).toBeUndefined();
+    const reset = new PasswordReset(doc, table, accounts, new BackgroundMail(outbox));
+    expect((await reset.request('reset.me', 'en')).sent).toBe(true);
+    expect(await reset.request('nobody', 'en')).toEqual({ account: undefined, sent: false, limited: false });
+    await new Promise(setImmediate); // delivery runs after the request
     expect(outbox.messages).toHaveLength(1);
     const { code, to } = outbox.messages[0]!;
     expect(to.email).toBe('reset.me@example.gov');
@@ -262,5 +269,38 @@ describe('password reset', () => {
     const changed = await reset.confirm('reset.me', code, 'new password 456');
     expect(changed && (await verifyPassword('new password 456', changed.password))).toBe(true);
     expect(await reset.confirm('reset.me', code, 'another password 789')).toBeUndefined();
+  });
+
+  it('on AWS queues every request, a decoy for an unknown name, and sends only the real ones', async () => {
+    // SQS has no local twin: mocked, as for back-channel logout.
+    const sqs = mockClient(SQSClient);
+    sqs.on(SendMessageCommand).resolves({});
+    try {
+      await newCitizen('queued.reset', 'old password 123');
+      const queue = new SqsMailQueue(new SQSClient({ region: 'cn-north-1' }), 'https://sqs.example/queue');
+      const reset = new PasswordReset(doc, table, accounts, queue);
+      await reset.request('queued.reset', 'en');
+      await reset.request('nobody.queued', 'en');
+      const records = sqs
+        .commandCalls(SendMessageCommand)
+        .map((call, i) => ({ body: call.args[0].input.MessageBody!, messageId: `m${i}` }));
+      expect(records).toHaveLength(2);
+      const sent: AccountMessage[] = [];
+      const ok = await deliverMailJobs({ send: async (m) => void sent.push(m) }, records);
+      expect(ok).toEqual([]);
+      expect(sent.map((m) => m.to.loginName)).toEqual(['queued.reset']);
+      const down = await deliverMailJobs(
+        {
+          send: async () => {
+            throw new Error('SES is down');
+          },
+        },
+        records,
+      );
+      // Only the real message goes back to the queue for a retry.
+      expect(down).toEqual([{ itemIdentifier: 'm0' }]);
+    } finally {
+      sqs.restore();
+    }
   });
 });

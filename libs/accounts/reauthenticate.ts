@@ -1,0 +1,42 @@
+import type { Account } from './model.ts';
+import type { AccountStore } from './store.ts';
+import { recoveryCodeHash, totpStep } from './totp.ts';
+
+/**
+ * The factor a sensitive change (password, second factor, passkey) must be confirmed with:
+ * the strongest one the account has, so that no weaker factor can replace a stronger one.
+ */
+export type StrongestFactor = 'password' | 'totp' | 'passkey';
+
+export const strongestFactor = (account: Account): StrongestFactor =>
+  account.passkeyIds.length > 0 ? 'passkey' : account.totp ? 'totp' : 'password';
+
+/** Whether what was proven (OIDC `amr` values) includes the account's strongest factor. */
+export const provesStrongestFactor = (account: Account, amr: readonly string[]): boolean => {
+  switch (strongestFactor(account)) {
+    case 'passkey':
+      return amr.includes('hwk');
+    case 'totp':
+      return amr.includes('otp') || amr.includes('hwk');
+    default:
+      return true;
+  }
+};
+
+/**
+ * Checks a code from the authenticator app (6 digits, each time step once) or one of the
+ * account's recovery codes (used up by this); the method it was, or undefined when wrong.
+ */
+export const checkSecondFactorCode = async (
+  accounts: AccountStore,
+  account: Account,
+  code: string,
+): Promise<'totp' | 'recovery-code' | undefined> => {
+  const cleaned = code.replace(/\s+/g, '');
+  if (!account.totp || cleaned.length > 16) return undefined;
+  if (/^\d{6}$/.test(cleaned)) {
+    const step = totpStep(account.totp.secret, cleaned);
+    return step !== undefined && (await accounts.useTotpStep(account.id, step)) ? 'totp' : undefined;
+  }
+  return (await accounts.useRecoveryCode(account, recoveryCodeHash(cleaned))) ? 'recovery-code' : undefined;
+};
