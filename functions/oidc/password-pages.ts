@@ -321,6 +321,9 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     await deps.accounts.update(account, {
       password: await hashPassword(form.password!),
       sessionsValidAfter: epochSeconds(),
+      // A one-time password changed here is changed: the first sign-in then only asks for the
+      // second factor it still lacks.
+      mustChangePassword: false,
     });
     await audit('password.changed', 'success', undefined, { amr });
     return render(

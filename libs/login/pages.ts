@@ -110,9 +110,10 @@ const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
   'licences:issue': 'scope_licences_issue',
 };
 
-/** A scope in plain words. */
+/** A scope in plain words: the person's data, or what one of yitong's own APIs lets a client do. */
 export const describeScope = (lang: Lang, scope: string): string => {
   const key = `scope_${scope}` as const;
+  if (OWN_SCOPE_WORDS[scope]) return t(lang, OWN_SCOPE_WORDS[scope]);
   return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
     ? t(lang, key as 'scope_openid')
     : t(lang, 'scope_other', { scope });

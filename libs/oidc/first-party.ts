@@ -2,6 +2,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Zone } from '../config/index.ts';
 import { type ClientMetadata, getClient, OidcRegistry, putClient } from './registry.ts';
 
+/** The department of yitong's own clients (portals, the CLI): the platform itself, with no department record. */
+export const PLATFORM_DEPARTMENT = 'yitong';
+
 /** A web portal yitong runs itself, as a confidential client of one zone's issuer. */
 export interface FirstPartyPortalSpec {
   readonly clientId: string;
@@ -50,7 +53,7 @@ export const portalMetadata = (
   token_endpoint_auth_method: 'client_secret_basic',
   subject_type: 'public',
   yitong_zone: spec.zone,
-  yitong_department: 'yitong',
+  yitong_department: PLATFORM_DEPARTMENT,
   ...(spec.requiredAcr ? { yitong_required_acr: spec.requiredAcr } : {}),
 });
 
@@ -113,7 +116,7 @@ export const CLI_CLIENT: ClientMetadata = {
   token_endpoint_auth_method: 'none',
   subject_type: 'public',
   yitong_zone: 'intranet',
-  yitong_department: 'yitong',
+  yitong_department: PLATFORM_DEPARTMENT,
   yitong_required_acr: 'urn:yitong:loa:2',
   yitong_resources: ['admin'],
 };

@@ -39,7 +39,7 @@ import {
   SELF_SERVICE_YITONG_METADATA,
 } from './client-rules.ts';
 import { browserOriginsOf, isBrowserOrigin } from './cors.ts';
-import { FIRST_PARTY_CLIENT_IDS } from './first-party.ts';
+import { FIRST_PARTY_CLIENT_IDS, PLATFORM_DEPARTMENT } from './first-party.ts';
 import { grantedResources, type OidcRegistry } from './registry.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
@@ -252,7 +252,9 @@ export const createProvider = (deps: ProviderDeps): Provider => {
           ctx.type = 'html';
           ctx.body = deps.pages.deviceCodeConfirm(ctx, form, userCode, {
             clientName: client.clientName ?? client.clientId,
-            department: department?.name ?? departmentId,
+            // yitong's own clients (the CLI) belong to the platform, which has no department record.
+            department:
+              department?.name ?? (departmentId === PLATFORM_DEPARTMENT ? 'yitong 一通' : departmentId),
             scopes: String(params.scope ?? '')
               .split(' ')
               .filter(Boolean),

@@ -19,6 +19,7 @@ import {
   totpCode,
   verifyPassword,
 } from '../../libs/accounts/index.ts';
+import { t } from '../../libs/login/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
@@ -32,15 +33,6 @@ beforeAll(async () => {
   stack = await startTestStack();
   doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
   accounts = new AccountStore(doc, stack.tables.identity);
-  await registerClient(stack, 'public', 'tax-device-tv', {
-    client_name: 'Tax Bureau TV app',
-    redirect_uris: [],
-    response_types: [],
-    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
-    token_endpoint_auth_method: 'none',
-    // oidc-provider wants a jwks_uri as the sector of a pairwise device client.
-    subject_type: 'public',
-  });
   await registerClient(stack, 'public', 'tax-passkey-site', { yitong_required_acr: 'urn:yitong:loa:3' });
 }, 120_000);
 afterAll(() => stack?.stop());
@@ -300,29 +292,35 @@ describe('password reset', () => {
 });
 
 describe('device sign-in', () => {
+  // Only yitong's own command line may use the device grant (the client rules): it asks for the
+  // admin API, and the page must say who asks and what for before anyone confirms.
   const confirmPage = async (lang: 'en' | 'zh-CN') => {
-    const started = await fetch(`${stack.urls.public}/device/auth`, {
+    const started = await fetch(`${stack.urls.intranet}/device/auth`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'tax-device-tv', scope: 'openid profile' }),
+      body: new URLSearchParams({
+        client_id: 'yitong-cli',
+        scope: 'openid admin',
+        resource: `${stack.urls.intranet}/admin`,
+      }),
     });
     expect(started.status, await started.clone().text()).toBe(200);
     const { user_code } = (await started.json()) as { user_code: string };
     const ua = new UserAgent();
     ua.plant('yitong_lang', lang);
-    const input = await ua.follow(`${stack.urls.public}/device`);
+    const input = await ua.follow(`${stack.urls.intranet}/device`);
     return ua.submit(input, '/device', { user_code });
   };
 
   it('names the application, its department and what it asks for, in both languages', async () => {
     const en = await confirmPage('en');
     expect(en.status).toBe(200);
-    expect(en.html).toContain('Tax Bureau TV app');
-    expect(en.html).toContain('Tax Bureau 税务局');
-    expect(en.html).toContain('See your name');
+    expect(en.html).toContain('yitong command line 一通命令行');
+    expect(en.html).toMatch(/id="device-department">yitong 一通</);
+    expect(en.html).toContain(t('en', 'scope_admin'));
+    expect(en.html).toContain(`${stack.urls.intranet}/admin`);
     const zh = await confirmPage('zh-CN');
-    expect(zh.html).toContain('Tax Bureau TV app');
-    expect(zh.html).toContain('Tax Bureau 税务局');
-    expect(zh.html).toContain('查看您的姓名');
+    expect(zh.html).toContain('yitong command line 一通命令行');
+    expect(zh.html).toContain(t('zh-CN', 'scope_admin'));
   });
 });
