@@ -20,6 +20,7 @@ import {
   PasswordReset,
   SesNotifier,
   SourceThrottle,
+  TotpVault,
 } from '../../libs/accounts/index.ts';
 import {
   isTransient,
@@ -28,6 +29,7 @@ import {
   securityHeaders,
   zoneContext,
 } from '../../libs/http/index.ts';
+import { currentSecret } from '../../libs/keys/index.ts';
 import { Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
@@ -80,10 +82,10 @@ export const buildOidc = async (runtime: Runtime) => {
   const access = new AccessControl(config.zone, audit);
   const [idTokenSigner, pairwiseSalt] = await Promise.all([
     runtime.keyring.signer('id-token'),
-    registry.stableSecret('pairwise-salt'),
+    currentSecret(runtime.secrets, 'pairwise-salt'),
     // The issuer registers yitong's own portals of its zone (they only read the registry).
-    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map((p) =>
-      ensurePortalClient(doc, table, p, config.issuer),
+    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map(async (p) =>
+      ensurePortalClient(doc, table, p, config.issuer, await currentSecret(runtime.secrets, p.secretName)),
     ),
     ...(config.zone === 'intranet' ? [ensureCliClient(doc, table)] : []),
   ]);
@@ -268,6 +270,7 @@ export const buildOidc = async (runtime: Runtime) => {
       registry,
       cookieKeys: runtime.cookieKeys,
       accounts,
+      totpVault: new TotpVault(runtime.secrets),
       audit,
       access,
       lockout,

@@ -16,12 +16,13 @@ import {
   type Authenticator,
   authenticatePassword,
   DisplayName,
+  hashRecoveryCodes,
   LoginName,
   LoginNameTakenError,
   NewPassword,
   newRecoveryCodes,
   newTotpSecret,
-  recoveryCodeHash,
+  type TotpVault,
   totpStep,
   totpUri,
 } from '../../libs/accounts/index.ts';
@@ -70,6 +71,8 @@ export interface InteractionDeps extends Authenticator {
   readonly registry: OidcRegistry;
   readonly cookieKeys: readonly string[];
   readonly accounts: AccountStore;
+  /** Seals and opens TOTP secrets: this function is the only one that may. */
+  readonly totpVault: TotpVault;
   readonly audit: AuditLog;
   readonly access: AccessControl;
 }
@@ -80,6 +83,7 @@ const PENDING_TTL = 600;
 const Pending = z.object({
   accountId: z.string(),
   amr: z.array(z.string()),
+  /** The secret being enrolled, sealed like a stored one (TotpVault). */
   totpSecret: z.string().optional(),
   challenge: z.string().optional(),
   /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
@@ -326,8 +330,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   ) => {
     if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
     const existing = await loadPending(d.uid);
-    const secret = existing?.totpSecret ?? newTotpSecret();
-    await savePending(d.uid, { accountId: account.id, amr, totpSecret: secret });
+    const secret = existing?.totpSecret
+      ? await deps.totpVault.open(account.id, existing.totpSecret)
+      : newTotpSecret();
+    await savePending(d.uid, {
+      accountId: account.id,
+      amr,
+      totpSecret: await deps.totpVault.seal(account.id, secret),
+    });
     const qr = await QRCode.toDataURL(totpUri(secret, account.loginName), { margin: 1, width: 200 });
     render(
       ctx,
@@ -454,10 +464,11 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const code = (form.otp ?? '').replace(/\s+/g, '');
     let ok = false;
     if (account.totp && /^\d{6}$/.test(code)) {
-      const step = totpStep(account.totp.secret, code);
+      const secret = await deps.totpVault.secretOf(account, deps.accounts);
+      const step = secret ? totpStep(secret, code) : undefined;
       ok = step !== undefined && (await deps.accounts.useTotpStep(account.id, step));
     } else if (account.totp && code.length <= 16) {
-      ok = await deps.accounts.useRecoveryCode(account, recoveryCodeHash(code));
+      ok = await deps.accounts.useRecoveryCode(account, code);
     }
     await deps.audit.append({
       ...attempt(ctx, d),
@@ -490,7 +501,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
     if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
-    const secret = pending?.totpSecret;
+    const secret = pending?.totpSecret && (await deps.totpVault.open(account.id, pending.totpSecret));
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
       return showEnrolment(ctx, d, account, lang, pending?.amr ?? ['pwd'], t(lang, 'otpInvalid'));
@@ -498,10 +509,11 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const codes = newRecoveryCodes();
     await deps.accounts.update(account, {
       totp: {
-        secret,
+        sealedSecret: await deps.totpVault.seal(account.id, secret),
         enabledAt: new Date().toISOString(),
         lastStep: step,
-        recoveryCodes: codes.map(recoveryCodeHash),
+        recovery: await hashRecoveryCodes(codes),
+        recoveryCodes: [],
       },
     });
     await deps.audit.append({

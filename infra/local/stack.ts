@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
+import { TotpVault } from '../../libs/accounts/index.ts';
 import { DetectingAuditLog, DynamoAuditLog } from '../../libs/audit/index.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
-import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
+import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
   createDynamoClient,
@@ -17,6 +18,7 @@ import {
 import { type FUNCTIONS, routesOf } from '../routes.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
+import { moveLegacySecrets } from './legacy-secrets.ts';
 import { serveLoopback } from './loopback.ts';
 import {
   DEMO_MACHINE_CLIENTS,
@@ -129,7 +131,10 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
 
     // Shared by every zone, as on AWS where all zones use the same keys and tables.
     const keyring = new LocalKeyring(keysDir);
-    const cookieKeys = await loadCookieKeys(doc, tables.identity);
+    // Secrets (cookie keys, pairwise salt, portal secrets, the TOTP data key) in the data folder.
+    const secrets = new LocalSecretStore(keysDir);
+    await moveLegacySecrets(doc, tables.identity, secrets);
+    const cookieKeys = await secrets.versions('cookie-keys');
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
@@ -153,7 +158,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               // Licences name the public entry as their issuer, whichever zone issues them.
               licenceIssuer: urls.public ?? issuer,
             };
-            const runtime = await createRuntime(config, { doc, keyring, cookieKeys, audit });
+            const runtime = await createRuntime(config, { doc, keyring, secrets, cookieKeys, audit });
             if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
             return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
           });
@@ -182,6 +187,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       doc,
       tables,
       keyring,
+      { vault: new TotpVault(secrets), keysDir },
       urls,
       options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
@@ -198,7 +204,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           dynamodbEndpoint,
           localMode: true,
         },
-        { doc, keyring, cookieKeys, audit },
+        { doc, keyring, secrets, cookieKeys, audit },
       ),
     );
     const checkpoint = async () => {
@@ -242,16 +248,17 @@ const startDemo = async (
   doc: ReturnType<typeof createDynamoClient>,
   tables: Readonly<Record<TableName, string>>,
   keyring: LocalKeyring,
+  local: { readonly vault: TotpVault; readonly keysDir: string },
   issuers: Readonly<Record<Zone, string>>,
   ports: DemoSitePorts | false,
 ): Promise<LocalDemo> => {
   const table = tables.identity;
   await seedDemoDepartments(doc, table);
-  const accounts = await seedDemoAccounts(doc, table);
+  const accounts = await seedDemoAccounts(doc, table, local.vault);
   await seedDemoLicenceTypes(doc, tables.licences, issuers.public);
   const machineClients = [];
   for (const spec of DEMO_MACHINE_CLIENTS) {
-    machineClients.push(await seedMachineClient(doc, table, spec.clientId, spec.department));
+    machineClients.push(await seedMachineClient(doc, table, local.keysDir, spec.clientId, spec.department));
   }
   await seedDemoLicences(doc, tables, keyring, issuers.public);
   if (!ports) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
@@ -296,7 +303,7 @@ const startDemo = async (
         return secret;
       },
     });
-    secret = await seedDemoClient(doc, table, {
+    secret = await seedDemoClient(doc, table, local.keysDir, {
       clientId: spec.clientId,
       name: spec.name,
       zone: spec.zone,

@@ -35,11 +35,13 @@ export {
 export { PasswordReset } from './reset.ts';
 export { AccountStore, type NewAccount } from './store.ts';
 export {
+  hashRecoveryCodes,
   newRecoveryCodes,
   newTotpSecret,
-  recoveryCodeHash,
+  RecoveryCodes,
   TOTP_ISSUER,
   totpCode,
   totpStep,
   totpUri,
 } from './totp.ts';
+export { TotpVault } from './totp-vault.ts';
