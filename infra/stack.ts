@@ -29,7 +29,14 @@ import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../libs/store/index.t
 import { bundleFunction } from './bundle.ts';
 import { AppFunction } from './constructs/app-function.ts';
 import { Observability } from './constructs/observability.ts';
-import { BINARY_MEDIA_TYPES, FUNCTIONS, type FunctionDefinition, routesOf, zonesOf } from './routes.ts';
+import {
+  BINARY_MEDIA_TYPES,
+  FUNCTIONS,
+  type FunctionDefinition,
+  routesOf,
+  secretsOf,
+  zonesOf,
+} from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
   /** Source CIDRs admitted to the extranet API. @default none: the extranet admits nobody until configured */
@@ -95,6 +102,12 @@ export class YitongStack extends Stack {
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly apis: Record<Zone, apigateway.RestApi>;
   readonly signingKeys: Record<KeyPurpose, kms.Key>;
+  /**
+   * Symmetric keys that make yitong's own secrets (cookie keys, pairwise salt, portal client
+   * secrets) and, on its own, the TOTP data key. Each secret is a data key whose encryption
+   * context names it; a function decrypts only the names its role is granted.
+   */
+  readonly secretKeys: { readonly secrets: kms.Key; readonly totp: kms.Key };
   readonly functions: Map<string, AppFunction> = new Map();
   readonly observability: Observability;
   private readonly deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
@@ -164,6 +177,35 @@ export class YitongStack extends Stack {
         }),
       ]),
     ) as Record<KeyPurpose, kms.Key>;
+
+    const secretKey = (id: string, description: string) =>
+      new kms.Key(this, id, {
+        description,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        // As with the signing keys: the account administers the key; only the roles the key
+        // policy names (per secret, by encryption context) may make or open data keys with it.
+        policy: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'KeyAdministrationWithoutUse',
+              principals: [new iam.AccountRootPrincipal()],
+              actions: KEY_ADMIN_ACTIONS,
+              resources: ['*'],
+            }),
+          ],
+        }),
+      });
+    this.secretKeys = {
+      secrets: secretKey(
+        'SecretsKey',
+        'yitong: makes and opens cookie keys, the pairwise salt and portal secrets',
+      ),
+      totp: secretKey(
+        'TotpKey',
+        'yitong: makes and opens the TOTP data key (envelope encryption of TOTP secrets)',
+      ),
+    };
 
     const { vpc, endpoint } = this.intranetNetwork();
     const webAcl = this.webAcl(props.rateLimitPer5Min ?? 1000);
@@ -261,6 +303,12 @@ export class YitongStack extends Stack {
       TABLE_AUDIT: this.tables.audit.tableName,
     };
     for (const purpose of keyPurposes) environment[KMS_KEY_ENV[purpose]] = this.signingKeys[purpose].keyArn;
+    const secrets = secretsOf(def, zone);
+    const totpSecrets = secrets.filter((name) => name === 'totp-data-key');
+    const otherSecrets = secrets.filter((name) => name !== 'totp-data-key');
+    if (secrets.length) environment.SECRETS = secrets.join(',');
+    if (otherSecrets.length) environment.KMS_KEY_SECRETS = this.secretKeys.secrets.keyArn;
+    if (totpSecrets.length) environment.KMS_KEY_TOTP = this.secretKeys.totp.keyArn;
     if (def.sendsMail && mailFrom) environment.MAIL_FROM = mailFrom;
 
     const queue = def.backchannelQueue ? this.backchannelQueue(zone, dataKey) : undefined;
@@ -318,6 +366,25 @@ export class YitongStack extends Stack {
           sid: `Sign-${def.name}-${zone}`,
           principals: [fn.fn.role!],
           actions: ['kms:Sign'],
+          resources: ['*'],
+        }),
+      );
+    }
+    for (const [key, names] of [
+      [this.secretKeys.secrets, otherSecrets],
+      [this.secretKeys.totp, totpSecrets],
+    ] as const) {
+      if (!names.length) continue;
+      const use = {
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:yitong_secret': [...names] } },
+      };
+      fn.fn.addToRolePolicy(new iam.PolicyStatement({ ...use, resources: [key.keyArn] }));
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          ...use,
+          sid: `Secrets-${def.name}-${zone}`,
+          principals: [fn.fn.role!],
           resources: ['*'],
         }),
       );
