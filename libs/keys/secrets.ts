@@ -12,8 +12,11 @@ export const SECRET_VERSIONS_KEPT = 3;
 
 /** A store of random 256-bit secrets, created on first use and rotated by putting a new version first. */
 export interface SecretStore {
-  /** Every kept version, newest first (base64url of 32 random bytes). */
-  versions(name: SecretName): Promise<readonly string[]>;
+  /**
+   * Every kept version, newest first (base64url of 32 random bytes). `fresh` reads past the
+   * container's copy (another container may have rotated).
+   */
+  versions(name: SecretName, options?: { readonly fresh?: boolean }): Promise<readonly string[]>;
   /** Puts a new version first and keeps the newest SECRET_VERSIONS_KEPT. */
   rotate(name: SecretName): Promise<readonly string[]>;
 }
@@ -88,7 +91,8 @@ export class KmsSecretStore implements SecretStore {
     return name === 'totp-data-key' ? this.keyIds.totp : this.keyIds.secrets;
   }
 
-  versions(name: SecretName): Promise<readonly string[]> {
+  versions(name: SecretName, options: { readonly fresh?: boolean } = {}): Promise<readonly string[]> {
+    if (options.fresh) this.cache.delete(name);
     let pending = this.cache.get(name);
     if (!pending) {
       pending = this.load(name);

@@ -84,9 +84,17 @@ describe('TOTP secrets at rest', () => {
     const stored = await raw('secret#totp-data-key', 'secret');
     expect(stored?.blobs).toHaveLength(1);
     expect(JSON.stringify(stored)).not.toContain(dataKey);
+    expect(JSON.stringify(stored)).not.toContain(Buffer.from(dataKey!, 'base64url').toString('base64'));
     const sealed = await new TotpVault(first).seal('account-1', 'JBSWY3DPEHPK3PXP');
     const other = new KmsSecretStore(kms(), keys, doc, tables.identity);
     expect(await new TotpVault(other).open('account-1', sealed)).toBe('JBSWY3DPEHPK3PXP');
+    // After a rotation, what the old key sealed still opens, and a container that has not seen
+    // the new key yet opens what another sealed under it.
+    await first.rotate('totp-data-key');
+    const sealedAfter = await new TotpVault(first).seal('account-2', 'KRUGKIDROVUWG2ZA');
+    expect(sealedAfter.split('.')[1]).not.toBe(sealed.split('.')[1]);
+    expect(await new TotpVault(other).open('account-2', sealedAfter)).toBe('KRUGKIDROVUWG2ZA');
+    expect(await new TotpVault(first).open('account-1', sealed)).toBe('JBSWY3DPEHPK3PXP');
     // The data key is bound to its name: the same blob under another name does not decrypt.
     await doc.send(
       new PutCommand({
