@@ -94,6 +94,19 @@ const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
 ];
 
+/** A key policy that lets the account administer a key and nobody use it; uses are granted per role. */
+const administrationWithoutUse = () =>
+  new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'KeyAdministrationWithoutUse',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_ADMIN_ACTIONS,
+        resources: ['*'],
+      }),
+    ],
+  });
+
 /**
  * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
  * route table deployed once per zone, one REST API per zone, and the operator's dashboard.
@@ -164,16 +177,7 @@ export class YitongStack extends Stack {
           removalPolicy: RemovalPolicy.RETAIN,
           // The account administers the key but cannot sign with it: kms:Sign is granted in the
           // key policy to the roles of the functions that sign this purpose, and to no one else.
-          policy: new iam.PolicyDocument({
-            statements: [
-              new iam.PolicyStatement({
-                sid: 'KeyAdministrationWithoutUse',
-                principals: [new iam.AccountRootPrincipal()],
-                actions: KEY_ADMIN_ACTIONS,
-                resources: ['*'],
-              }),
-            ],
-          }),
+          policy: administrationWithoutUse(),
         }),
       ]),
     ) as Record<KeyPurpose, kms.Key>;
@@ -185,16 +189,7 @@ export class YitongStack extends Stack {
         removalPolicy: RemovalPolicy.RETAIN,
         // As with the signing keys: the account administers the key; only the roles the key
         // policy names (per secret, by encryption context) may make or open data keys with it.
-        policy: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              sid: 'KeyAdministrationWithoutUse',
-              principals: [new iam.AccountRootPrincipal()],
-              actions: KEY_ADMIN_ACTIONS,
-              resources: ['*'],
-            }),
-          ],
-        }),
+        policy: administrationWithoutUse(),
       });
     this.secretKeys = {
       secrets: secretKey(

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { z } from 'zod';
-import { ARGON2_PARAMETERS, deriveArgon2id } from './password.ts';
+import { ARGON2_PARAMETERS, deriveArgon2id, PasswordHash } from './password.ts';
 
 const PERIOD = 30;
 export const TOTP_ISSUER = 'yitong';
@@ -57,14 +57,7 @@ const normaliseRecoveryCode = (code: string) =>
  * with one random salt per set, so a guess costs one slow hash checked against every code, and
  * nothing computed for one account helps with another.
  */
-export const RecoveryCodes = z.object({
-  alg: z.literal('argon2id'),
-  memory: z.number().int().positive(),
-  passes: z.number().int().positive(),
-  parallelism: z.number().int().positive(),
-  salt: z.string(),
-  hashes: z.array(z.string()),
-});
+export const RecoveryCodes = PasswordHash.omit({ hash: true }).extend({ hashes: z.array(z.string()) });
 export type RecoveryCodes = z.infer<typeof RecoveryCodes>;
 
 const recoveryTag = async (code: string, p: Omit<RecoveryCodes, 'hashes'>) =>

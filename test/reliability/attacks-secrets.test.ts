@@ -143,15 +143,16 @@ describe('secrets at rest', () => {
       { department: 'tax', zones: ['public'] },
       600,
     );
+    const metadata = {
+      client_name: 'Secrets at rest check',
+      redirect_uris: [CALLBACK],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
     const registered = await fetch(`${stack.urls.public}/reg`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_name: 'Secrets at rest check',
-        redirect_uris: [CALLBACK],
-        grant_types: ['authorization_code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      }),
+      body: JSON.stringify(metadata),
     });
     expect(registered.status).toBe(201);
     const body = (await registered.json()) as Record<string, string>;
@@ -168,21 +169,13 @@ describe('secrets at rest', () => {
     expect(readBody.client_id).toBe(body.client_id);
 
     // An RFC 7592 update that includes the current secret is accepted, and shows no secret.
-    const updated = await fetch(body.registration_client_uri!, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${readBody.registration_access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        client_id: body.client_id,
-        client_secret: body.client_secret,
-        client_name: 'Secrets at rest check',
-        redirect_uris: [CALLBACK],
-        grant_types: ['authorization_code'],
-        token_endpoint_auth_method: 'client_secret_basic',
-      }),
-    });
+    const update = (accessToken: string | undefined, secret: string) =>
+      fetch(body.registration_client_uri!, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...metadata, client_id: body.client_id, client_secret: secret }),
+      });
+    const updated = await update(readBody.registration_access_token, body.client_secret!);
     expect(updated.status).toBe(200);
     const updatedBody = (await updated.json()) as Record<string, string>;
     expect(updatedBody).not.toHaveProperty('client_secret');
@@ -190,20 +183,7 @@ describe('secrets at rest', () => {
       body.client_secret,
     );
     // A wrong secret in an update is refused.
-    const wrong = await fetch(body.registration_client_uri!, {
-      method: 'PUT',
-      headers: {
-        authorization: `Bearer ${updatedBody.registration_access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        client_id: body.client_id,
-        client_secret: 'not-the-secret',
-        client_name: 'Secrets at rest check',
-        redirect_uris: [CALLBACK],
-        token_endpoint_auth_method: 'client_secret_basic',
-      }),
-    });
+    const wrong = await update(updatedBody.registration_access_token, 'not-the-secret');
     expect(wrong.status).toBe(400);
   });
 
