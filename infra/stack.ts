@@ -371,7 +371,8 @@ export class YitongStack extends Stack {
     ] as const) {
       if (!names.length) continue;
       const use = {
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // Encrypt: to take over a secret an older version kept in clear (KmsSecretStore).
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
         conditions: { StringEquals: { 'kms:EncryptionContext:yitong_secret': [...names] } },
       };
       fn.fn.addToRolePolicy(new iam.PolicyStatement({ ...use, resources: [key.keyArn] }));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { SecretName } from '../config/index.ts';
 import { isConditionalCheckFailed } from '../store/index.ts';
@@ -165,20 +165,61 @@ export class KmsSecretStore implements SecretStore {
         }),
       );
     }
-    // The first function to need the secret makes it; a conditional put makes every container agree.
-    const made = await this.generate(name);
+    // The first function to need the secret makes it (or takes over what an older version kept
+    // in clear); a conditional put makes every container agree.
+    const legacy = await this.legacy(name);
+    const made = legacy ? await this.encrypt(name, legacy.values) : [await this.generate(name)];
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...this.key(name), blobs: [made.blob], version: 1 },
+          Item: { ...this.key(name), blobs: made.map((m) => m.blob), version: 1 },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return [made.value];
     } catch (err: unknown) {
       if (!isConditionalCheckFailed(err)) throw err;
       return this.load(name);
     }
+    await legacy?.remove();
+    return made.map((m) => m.value);
+  }
+
+  /**
+   * Older versions kept the cookie keys and the pairwise salt in clear as `config#<name>`
+   * items. They are taken over as they are (sessions and every department's subject
+   * identifiers stay), encrypted, and the clear item deleted.
+   */
+  private async legacy(name: SecretName) {
+    if (name !== 'cookie-keys' && name !== 'pairwise-salt') return undefined;
+    const Key = { pk: `config#${name}`, sk: 'config' };
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key, ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    const values = z
+      .array(z.string().min(32))
+      .min(1)
+      .parse(name === 'cookie-keys' ? Item.keys : [Item.value]);
+    // They were made as base64url of random bytes, which is what KMS gets back here.
+    if (values.some((v) => Buffer.from(v, 'base64url').toString('base64url') !== v))
+      throw new Error(`the ${name} an older version kept is not base64url: take it over by hand`);
+    return { values, remove: () => this.doc.send(new DeleteCommand({ TableName: this.table, Key })) };
+  }
+
+  private encrypt(name: SecretName, values: readonly string[]) {
+    return Promise.all(
+      values.map(async (value) => {
+        const { CiphertextBlob } = await this.kms.send(
+          new EncryptCommand({
+            KeyId: this.keyId(name),
+            Plaintext: Buffer.from(value, 'base64url'),
+            EncryptionContext: { yitong_secret: name },
+          }),
+        );
+        if (!CiphertextBlob) throw new Error(`KMS could not encrypt ${name}`);
+        return { value, blob: Buffer.from(CiphertextBlob).toString('base64') };
+      }),
+    );
   }
 }

@@ -211,6 +211,32 @@ describe('cookie keys and the pairwise salt', () => {
     expect(await raw('config#pairwise-salt', 'config')).toBeUndefined();
   });
 
+  it('kept in clear by an older version are taken over on AWS as they were, encrypted, and the clear items deleted', async () => {
+    const fresh = await freshTables();
+    const salt = 'c2FsdC1vZi1hbi1vbGRlci12ZXJzaW9uLTMyLWJ5dGVzIQ';
+    const keys = [
+      'a2V5LW9uZS1vZi1hbi1vbGRlci12ZXJzaW9uLTMyIGJ5dA',
+      'a2V5LXR3by1vZi1hbi1vbGRlci12ZXJzaW9uLTMyIGJ5dA',
+    ];
+    const put = (Item: Record<string, unknown>) =>
+      fresh.doc.send(new PutCommand({ TableName: fresh.tables.identity, Item }));
+    await put({ pk: 'config#pairwise-salt', sk: 'config', value: salt });
+    await put({ pk: 'config#cookie-keys', sk: 'config', keys, version: 2 });
+    const kms = new KMSClient({ endpoint: aws.endpoint, region: 'eu-west-1', credentials: FAKE });
+    const store = new KmsSecretStore(kms, { secrets: 's', totp: 't' }, fresh.doc, fresh.tables.identity);
+    expect(await store.versions('pairwise-salt')).toEqual([salt]);
+    expect(await store.versions('cookie-keys')).toEqual(keys);
+    const item = (pk: string, sk: string) =>
+      fresh.doc.send(new GetCommand({ TableName: fresh.tables.identity, Key: { pk, sk } }));
+    expect((await item('config#pairwise-salt', 'config')).Item).toBeUndefined();
+    expect((await item('config#cookie-keys', 'config')).Item).toBeUndefined();
+    const stored = JSON.stringify((await item('secret#cookie-keys', 'secret')).Item);
+    for (const key of keys) expect(stored).not.toContain(key);
+    // Another container reads the same values back through KMS.
+    const other = new KmsSecretStore(kms, { secrets: 's', totp: 't' }, fresh.doc, fresh.tables.identity);
+    expect(await other.versions('pairwise-salt')).toEqual([salt]);
+  });
+
   it('rotate by putting a new version first and keeping the newest three', async () => {
     const store = new LocalSecretStore(undefined);
     const original = await store.versions('cookie-keys');

@@ -129,8 +129,9 @@ export const startFakeAws = async (options: {
           SigningAlgorithm: 'ECDSA_SHA_256',
         });
       }
-      if (target === 'TrentService.GenerateDataKey' && !key) {
-        const plaintext = randomBytes(32);
+      if ((target === 'TrentService.GenerateDataKey' || target === 'TrentService.Encrypt') && !key) {
+        const plaintext =
+          target === 'TrentService.Encrypt' ? Buffer.from(body.Plaintext, 'base64') : randomBytes(32);
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', master, iv).setAAD(
           contextOf(body.KeyId, body.EncryptionContext),
