@@ -6,7 +6,15 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { createRegistrationToken } from '../../libs/oidc/client-registration.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { CALLBACK, createPerson, isCallback, machineToken, registerClient } from '../support/oidc-flow.ts';
+import {
+  CALLBACK,
+  clientConfig,
+  createPerson,
+  isCallback,
+  machineToken,
+  registerClient,
+  tokensFor,
+} from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -185,6 +193,61 @@ describe('secrets at rest', () => {
     // A wrong secret in an update is refused.
     const wrong = await update(updatedBody.registration_access_token, 'not-the-secret');
     expect(wrong.status).toBe(400);
+  });
+
+  it('shows an administrator a client secret once, when it is made, and stores its hash', async () => {
+    await registerClient(stack, 'intranet', 'secrets-console');
+    const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+    const { access_token: token } = await tokensFor(stack, 'intranet', 'secrets-console', person, {
+      resource: `${stack.urls.intranet}/admin`,
+      scope: 'openid admin',
+    });
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${stack.urls.intranet}/admin${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const input = {
+      client_name: 'Secrets at rest (admin)',
+      department: 'tax',
+      zone: 'public',
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'none',
+    };
+    const created = await admin('POST', '/clients', input);
+    expect(created.status).toBe(201);
+    const id = String(created.body.client_id);
+    expect(created.body).not.toHaveProperty('client_secret');
+    // Moving it to client_secret_basic makes a secret: shown in this answer only.
+    const updated = await admin('PUT', `/clients/${id}`, {
+      ...input,
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(updated.status).toBe(200);
+    const secret = String(updated.body.client_secret);
+    expect(secret.length).toBeGreaterThanOrEqual(43);
+    expect((await admin('GET', `/clients/${id}`)).body).not.toHaveProperty('client_secret');
+    expect(JSON.stringify(await raw(`oidc#Client#${id}`, 'oidc'))).not.toContain(secret);
+    // The shown secret authenticates at the token endpoint (a bad code, not a bad client).
+    const config = await clientConfig(stack, 'public', id, secret);
+    const exchange = await fetch(config.serverMetadata().token_endpoint!, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', redirect_uri: CALLBACK }),
+    });
+    expect(((await exchange.json()) as { error: string }).error).toBe('invalid_grant');
+    // A rotation shows the new one once; the old one stops working.
+    const rotated = await admin('POST', `/clients/${id}/secret`, { reason: 'test' });
+    expect(rotated.body.client_secret).not.toBe(secret);
+    expect(JSON.stringify(await raw(`oidc#Client#${id}`, 'oidc'))).not.toContain(
+      String(rotated.body.client_secret),
+    );
   });
 
   it('keeps no cookie key, pairwise salt or portal secret in the identity table', async () => {
