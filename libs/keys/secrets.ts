@@ -9,6 +9,9 @@ import { readOrCreateSecretFile } from './file.ts';
 
 /** How many versions a rotation keeps: the newest is used; older ones still verify or decrypt. */
 export const SECRET_VERSIONS_KEPT = 3;
+/** The TOTP data key keeps every version: each still opens the secrets it sealed. */
+const keptOf = (name: SecretName) =>
+  name === 'totp-data-key' ? Number.POSITIVE_INFINITY : SECRET_VERSIONS_KEPT;
 
 /** A store of random 256-bit secrets, created on first use and rotated by putting a new version first. */
 export interface SecretStore {
@@ -17,7 +20,7 @@ export interface SecretStore {
    * container's copy (another container may have rotated).
    */
   versions(name: SecretName, options?: { readonly fresh?: boolean }): Promise<readonly string[]>;
-  /** Puts a new version first and keeps the newest SECRET_VERSIONS_KEPT. */
+  /** Puts a new version first and keeps the newest SECRET_VERSIONS_KEPT (the TOTP data key: all). */
   rotate(name: SecretName): Promise<readonly string[]>;
 }
 
@@ -47,7 +50,7 @@ export class LocalSecretStore implements SecretStore {
   }
 
   async rotate(name: SecretName): Promise<readonly string[]> {
-    const versions = [fresh(), ...(await this.versions(name))].slice(0, SECRET_VERSIONS_KEPT);
+    const versions = [fresh(), ...(await this.versions(name))].slice(0, keptOf(name));
     if (!this.dir) this.memory.set(name, versions);
     else {
       const { writeFile } = await import('node:fs/promises');
@@ -105,7 +108,7 @@ export class KmsSecretStore implements SecretStore {
   async rotate(name: SecretName): Promise<readonly string[]> {
     const stored = await this.read(name);
     const next = await this.generate(name);
-    const blobs = [next.blob, ...(stored?.blobs ?? [])].slice(0, SECRET_VERSIONS_KEPT);
+    const blobs = [next.blob, ...(stored?.blobs ?? [])].slice(0, keptOf(name));
     await this.doc.send(
       new PutCommand({
         TableName: this.table,

@@ -95,6 +95,8 @@ describe('TOTP secrets at rest', () => {
     expect(sealedAfter.split('.')[1]).not.toBe(sealed.split('.')[1]);
     expect(await new TotpVault(other).open('account-2', sealedAfter)).toBe('KRUGKIDROVUWG2ZA');
     expect(await new TotpVault(first).open('account-1', sealed)).toBe('JBSWY3DPEHPK3PXP');
+    for (let i = 0; i < 4; i++) await first.rotate('totp-data-key');
+    expect(await new TotpVault(first).open('account-1', sealed)).toBe('JBSWY3DPEHPK3PXP');
     // The data key is bound to its name: the same blob under another name does not decrypt.
     await doc.send(
       new PutCommand({
