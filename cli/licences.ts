@@ -5,9 +5,8 @@ import { basename, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
+import { demoClientSecretsFile } from '../infra/local/seed.ts';
 import { type StatusEvidence, type VerificationResult, verifyLicence } from '../libs/licences/index.ts';
-import { getClient } from '../libs/oidc/index.ts';
-import { createDynamoClient } from '../libs/store/index.ts';
 import { target } from './accounts.ts';
 
 /** One row of a bulk file, whatever its format. */
@@ -145,11 +144,13 @@ const bulkIssue = async (opts: IssueOptions) => {
     throw new InvalidArgumentError('pass --base-url (the zone issuer URL), or start the local stack');
   let secret = opts.clientSecret ?? process.env.YITONG_CLIENT_SECRET;
   if (!secret && local) {
-    // Local mode only: the demo machine client's secret is in the local store.
-    const doc = createDynamoClient({ endpoint: local.dynamodbEndpoint });
-    const client = await getClient(doc, local.tables.identity, opts.client);
-    doc.destroy();
-    secret = typeof client?.client_secret === 'string' ? client.client_secret : undefined;
+    // Local mode only: the demo machine clients' secrets are in the data folder (the store has hashes).
+    const file = demoClientSecretsFile(join(resolve(opts.dataDir), 'keys'));
+    const kept = existsSync(file)
+      ? (JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>)
+      : {};
+    const value = kept[opts.client];
+    secret = typeof value === 'string' ? value : undefined;
   }
   if (!secret) throw new InvalidArgumentError('pass --client-secret or set YITONG_CLIENT_SECRET');
 

@@ -4,7 +4,8 @@
  * the three ports from it, so nothing is routed twice.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { KeyPurpose, Zone } from '../libs/config/index.ts';
+import type { KeyPurpose, SecretName, Zone } from '../libs/config/index.ts';
+import { FIRST_PARTY_PORTALS } from '../libs/oidc/first-party.ts';
 import type { Runtime } from '../libs/runtime/index.ts';
 import type { TableName } from '../libs/store/index.ts';
 
@@ -50,6 +51,14 @@ export interface FunctionDefinition {
   readonly signs: readonly KeySigning[];
   /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
   readonly reads: readonly KeyPurpose[];
+  /**
+   * Secrets it may read (kms:Decrypt with the secret's name as encryption context, and
+   * GenerateDataKey to make it on first use). A portal's client secret is granted only in
+   * the portal's zone.
+   */
+  readonly secrets: readonly SecretName[];
+  /** The zone's issuer: registers the first-party portals of its zone, so reads only their secrets. */
+  readonly registersPortals?: boolean;
   /** Whether it sends account email (password reset codes) through SES. */
   readonly sendsMail: boolean;
   /**
@@ -86,6 +95,17 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: ['id-token'],
     reads: ['id-token'],
+    // Cookies and CSRF, pairwise subjects, TOTP (the only function that seals or opens a TOTP
+    // secret), and the secrets of the portals it registers in its zone.
+    registersPortals: true,
+    secrets: [
+      'cookie-keys',
+      'pairwise-salt',
+      'totp-data-key',
+      'account-client-secret',
+      'security-console-client-secret',
+      'admin-console-client-secret',
+    ],
     sendsMail: true,
     backchannelQueue: true,
   },
@@ -105,6 +125,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
+    // The security console: its session cookies and its client secret.
+    secrets: ['cookie-keys', 'security-console-client-secret'],
     sendsMail: false,
   },
   {
@@ -121,6 +143,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
+    // The admin console: its session cookies and its client secret.
+    secrets: ['cookie-keys', 'admin-console-client-secret'],
     sendsMail: false,
   },
   {
@@ -146,6 +170,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Status lists are signed wherever they are served; licences only where they may be issued.
     signs: [{ purpose: 'licence', zones: ['extranet', 'intranet'] }, 'status-list'],
     reads: ['id-token', 'licence', 'status-list'],
+    secrets: [],
     sendsMail: false,
   },
   {
@@ -171,6 +196,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: [],
     reads: [],
+    // The account portal: its session cookies and its client secret.
+    secrets: ['cookie-keys', 'account-client-secret'],
     sendsMail: false,
   },
   {
@@ -183,6 +210,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: ['audit-checkpoint'],
     reads: ['audit-checkpoint'],
+    secrets: [],
     sendsMail: false,
   },
   {
@@ -196,6 +224,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
+    secrets: [],
     sendsMail: false,
   },
 ];
@@ -225,6 +254,13 @@ export const tablesIn = (
   isHome(fn, zone)
     ? { ...fn.tables }
     : Object.fromEntries(Object.keys(fn.tables).map((table) => [table, 'read' as const]));
+
+/** The secrets a function may read in a zone: what it lists, less other zones' portal secrets for the issuer. */
+export const secretsOf = (fn: FunctionDefinition, zone: Zone): SecretName[] =>
+  fn.secrets.filter((name) => {
+    const portal = FIRST_PARTY_PORTALS.find((p) => p.secretName === name);
+    return !fn.registersPortals || !portal || portal.zone === zone;
+  });
 
 /** Routes a zone exposes, with the function serving each. */
 export const routesOf = (

@@ -35,6 +35,7 @@ import {
   FUNCTIONS,
   type FunctionDefinition,
   routesOf,
+  secretsOf,
   signsIn,
   tablesIn,
   zonesOf,
@@ -96,6 +97,19 @@ const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
 ];
 
+/** A key policy that lets the account administer a key and nobody use it; uses are granted per role. */
+const administrationWithoutUse = () =>
+  new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'KeyAdministrationWithoutUse',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_ADMIN_ACTIONS,
+        resources: ['*'],
+      }),
+    ],
+  });
+
 /**
  * The whole of yitong on AWS: three tables, signing keys in KMS, the functions of the
  * route table deployed once per zone, one REST API per zone, and the operator's dashboard.
@@ -108,6 +122,12 @@ export class YitongStack extends Stack {
    * tokens one per zone (`yitong-id-token-<zone>`). See signingKey.
    */
   readonly signingKeys: ReadonlyMap<string, kms.Key>;
+  /**
+   * Symmetric keys that make yitong's own secrets (cookie keys, pairwise salt, portal client
+   * secrets) and, on its own, the TOTP data key. Each secret is a data key whose encryption
+   * context names it; a function decrypts only the names its role is granted.
+   */
+  readonly secretKeys: { readonly secrets: kms.Key; readonly totp: kms.Key };
   readonly functions: Map<string, AppFunction> = new Map();
   readonly observability: Observability;
   private readonly deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
@@ -167,21 +187,32 @@ export class YitongStack extends Stack {
             removalPolicy: RemovalPolicy.RETAIN,
             // The account administers the key but cannot sign with it: kms:Sign is granted in the
             // key policy to the roles of the functions that sign this purpose, and to no one else.
-            policy: new iam.PolicyDocument({
-              statements: [
-                new iam.PolicyStatement({
-                  sid: 'KeyAdministrationWithoutUse',
-                  principals: [new iam.AccountRootPrincipal()],
-                  actions: KEY_ADMIN_ACTIONS,
-                  resources: ['*'],
-                }),
-              ],
-            }),
+            policy: administrationWithoutUse(),
           }),
         );
       }
     }
     this.signingKeys = keys;
+
+    const secretKey = (id: string, description: string) =>
+      new kms.Key(this, id, {
+        description,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        // As with the signing keys: the account administers the key; only the roles the key
+        // policy names (per secret, by encryption context) may make or open data keys with it.
+        policy: administrationWithoutUse(),
+      });
+    this.secretKeys = {
+      secrets: secretKey(
+        'SecretsKey',
+        'yitong: makes and opens cookie keys, the pairwise salt and portal secrets',
+      ),
+      totp: secretKey(
+        'TotpKey',
+        'yitong: makes and opens the TOTP data key (envelope encryption of TOTP secrets)',
+      ),
+    };
 
     const { vpc, endpoint } = this.intranetNetwork();
     const webAcl = this.webAcl(props.rateLimitPer5Min ?? 1000);
@@ -298,6 +329,12 @@ export class YitongStack extends Stack {
     for (const purpose of keyPurposes) {
       environment[KMS_KEY_ENV[purpose]] = this.signingKey(purpose, zone).keyArn;
     }
+    const secrets = secretsOf(def, zone);
+    const totpSecrets = secrets.filter((name) => name === 'totp-data-key');
+    const otherSecrets = secrets.filter((name) => name !== 'totp-data-key');
+    if (secrets.length) environment.SECRETS = secrets.join(',');
+    if (otherSecrets.length) environment.KMS_KEY_SECRETS = this.secretKeys.secrets.keyArn;
+    if (totpSecrets.length) environment.KMS_KEY_TOTP = this.secretKeys.totp.keyArn;
     if (def.sendsMail && mailFrom) environment.MAIL_FROM = mailFrom;
 
     const queue = def.backchannelQueue ? this.backchannelQueue(zone, dataKey) : undefined;
@@ -365,6 +402,26 @@ export class YitongStack extends Stack {
           sid: `Sign-${def.name}-${zone}`,
           principals: [fn.fn.role!],
           actions: ['kms:Sign'],
+          resources: ['*'],
+        }),
+      );
+    }
+    for (const [key, names] of [
+      [this.secretKeys.secrets, otherSecrets],
+      [this.secretKeys.totp, totpSecrets],
+    ] as const) {
+      if (!names.length) continue;
+      const use = {
+        // Encrypt: to take over a secret an older version kept in clear (KmsSecretStore).
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
+        conditions: { StringEquals: { 'kms:EncryptionContext:yitong_secret': [...names] } },
+      };
+      fn.fn.addToRolePolicy(new iam.PolicyStatement({ ...use, resources: [key.keyArn] }));
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          ...use,
+          sid: `Secrets-${def.name}-${zone}`,
+          principals: [fn.fn.role!],
           resources: ['*'],
         }),
       );

@@ -478,12 +478,12 @@ export const adminOperations = (runtime: Runtime) => {
         await claimName(input.department, input.client_name, before.client_id);
         await releaseClientName(doc, table, input.department, String(before.client_name));
       }
-      const secret =
-        input.token_endpoint_auth_method === 'client_secret_basic'
-          ? typeof before.client_secret === 'string'
-            ? before.client_secret
-            : newClientSecret()
-          : undefined;
+      // The stored secret is a hash: kept as it is. A client that starts using a secret gets a
+      // new one, shown once in this answer.
+      const kept = typeof before.client_secret === 'string' ? before.client_secret : undefined;
+      const made =
+        input.token_endpoint_auth_method === 'client_secret_basic' && !kept ? newClientSecret() : undefined;
+      const secret = input.token_endpoint_auth_method === 'client_secret_basic' ? (kept ?? made) : undefined;
       const granted = grantedResources(before);
       const after: ClientMetadata = {
         ...clientMetadataOf(input, { clientId: before.client_id, secret }),
@@ -499,7 +499,7 @@ export const adminOperations = (runtime: Runtime) => {
         visible(before),
         visible(after),
       );
-      return visible(after);
+      return { ...visible(after), ...(made ? { client_secret: made } : {}) };
     },
     async setClientStatus(id: string, change: z.infer<typeof ClientStatusChange>, who: Who) {
       const before = await clientOf(id);

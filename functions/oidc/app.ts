@@ -25,6 +25,7 @@ import {
   SesNotifier,
   SourceThrottle,
   SqsMailQueue,
+  TotpVault,
 } from '../../libs/accounts/index.ts';
 import {
   isTransient,
@@ -33,6 +34,7 @@ import {
   securityHeaders,
   zoneContext,
 } from '../../libs/http/index.ts';
+import { currentSecret } from '../../libs/keys/index.ts';
 import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
@@ -90,10 +92,10 @@ export const buildOidc = async (runtime: Runtime) => {
   const access = new AccessControl(config.zone, audit);
   const [idTokenSigner, pairwiseSalt] = await Promise.all([
     runtime.keyring.signer('id-token'),
-    registry.stableSecret('pairwise-salt'),
+    currentSecret(runtime.secrets, 'pairwise-salt'),
     // The issuer registers yitong's own portals of its zone (they only read the registry).
-    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map((p) =>
-      ensurePortalClient(doc, table, p, config.issuer),
+    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map(async (p) =>
+      ensurePortalClient(doc, table, p, config.issuer, await currentSecret(runtime.secrets, p.secretName)),
     ),
     ...(config.zone === 'intranet' ? [ensureCliClient(doc, table)] : []),
   ]);
@@ -259,6 +261,7 @@ export const buildOidc = async (runtime: Runtime) => {
     }
   });
   provider.use(auditProtocolEvents(audit, config.zone));
+  const totpVault = new TotpVault(runtime.secrets);
   provider.use(
     passwordRoutes({
       zone: config.zone,
@@ -270,6 +273,7 @@ export const buildOidc = async (runtime: Runtime) => {
       lockout,
       throttle,
       reset: new PasswordReset(doc, table, accounts, mail),
+      totpVault,
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),
       outbox,
@@ -285,6 +289,7 @@ export const buildOidc = async (runtime: Runtime) => {
       registry,
       cookieKeys: runtime.cookieKeys,
       accounts,
+      totpVault,
       audit,
       access,
       lockout,

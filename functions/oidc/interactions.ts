@@ -10,8 +10,10 @@ import {
   type AccountStore,
   type Authenticator,
   authenticatePassword,
+  checkSecondFactorCode,
   countFailure,
   DisplayName,
+  hashRecoveryCodes,
   InteractionAttempts,
   type LockoutState,
   LoginName,
@@ -21,8 +23,8 @@ import {
   newRecoveryCodes,
   newTotpSecret,
   provesStrongestFactor,
-  recoveryCodeHash,
   sourceThrottled,
+  type TotpVault,
   totpStep,
   totpUri,
 } from '../../libs/accounts/index.ts';
@@ -77,6 +79,8 @@ export interface InteractionDeps extends Authenticator {
   readonly registry: OidcRegistry;
   readonly cookieKeys: readonly string[];
   readonly accounts: AccountStore;
+  /** Seals and opens TOTP secrets: this function is the only one that may. */
+  readonly totpVault: TotpVault;
   readonly audit: AuditLog;
   readonly access: AccessControl;
 }
@@ -87,6 +91,7 @@ const PENDING_TTL = 600;
 const Pending = z.object({
   accountId: z.string(),
   amr: z.array(z.string()),
+  /** The secret being enrolled, sealed like a stored one (TotpVault). */
   totpSecret: z.string().optional(),
   challenge: z.string().optional(),
   /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
@@ -413,8 +418,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   ) => {
     if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
     const existing = await loadPending(d.uid);
-    const secret = existing?.totpSecret ?? newTotpSecret();
-    await savePending(d.uid, { accountId: account.id, amr, totpSecret: secret });
+    const secret = existing?.totpSecret
+      ? await deps.totpVault.open(account.id, existing.totpSecret)
+      : newTotpSecret();
+    await savePending(d.uid, {
+      accountId: account.id,
+      amr,
+      totpSecret: await deps.totpVault.seal(account.id, secret),
+    });
     const qr = await QRCode.toDataURL(totpUri(secret, account.loginName), { margin: 1, width: 200 });
     render(
       ctx,
@@ -546,13 +557,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     if (before.locked) throw paused(lang, before);
     const code = (form.otp ?? '').replace(/\s+/g, '');
     const method = /^\d{6}$/.test(code) ? 'totp' : 'recovery-code';
-    let ok = false;
-    if (account.totp && method === 'totp') {
-      const step = totpStep(account.totp.secret, code);
-      ok = step !== undefined && (await deps.accounts.useTotpStep(account.id, step));
-    } else if (account.totp && code.length <= 16) {
-      ok = await deps.accounts.useRecoveryCode(account, recoveryCodeHash(code));
-    }
+    const ok = (await checkSecondFactorCode(deps.accounts, deps.totpVault, account, code)) !== undefined;
     const base = { ...at, actor: account.id, subject: account.id };
     if (ok) {
       await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
@@ -599,7 +604,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
     if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
-    const secret = pending?.totpSecret;
+    const secret = pending?.totpSecret && (await deps.totpVault.open(account.id, pending.totpSecret));
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
       return showEnrolment(ctx, d, account, lang, pending?.amr ?? ['pwd'], t(lang, 'otpInvalid'));
@@ -607,10 +612,11 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const codes = newRecoveryCodes();
     await deps.accounts.update(account, {
       totp: {
-        secret,
+        sealedSecret: await deps.totpVault.seal(account.id, secret),
         enabledAt: new Date().toISOString(),
         lastStep: step,
-        recoveryCodes: codes.map(recoveryCodeHash),
+        recovery: await hashRecoveryCodes(codes),
+        recoveryCodes: [],
       },
     });
     await deps.audit.append({

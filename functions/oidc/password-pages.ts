@@ -13,6 +13,7 @@ import {
   type PasswordReset,
   type SourceThrottle,
   strongestFactor,
+  type TotpVault,
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
@@ -51,6 +52,8 @@ export interface PasswordPageDeps extends Authenticator {
   readonly doc: DynamoDBDocumentClient;
   readonly identityTable: string;
   readonly reset: PasswordReset;
+  /** Opens the account's sealed TOTP secret to check a code. */
+  readonly totpVault: TotpVault;
   /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
   readonly resetSources: SourceThrottle;
   /** The local outbox, when running locally: its page lists what was "sent". */
@@ -310,7 +313,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     if (strongest === 'totp') {
       const code = form.otp ?? '';
       if (!code) return again(401, [{ field: 'otp', message: t(lang, 'changeNeedsCode') }]);
-      const method = await checkSecondFactorCode(deps.accounts, account, code);
+      const method = await checkSecondFactorCode(deps.accounts, deps.totpVault, account, code);
       if (!method) {
         const locked = await secondFactorRefused(/^\d{6}$/.test(code.trim()) ? 'totp' : 'recovery-code');
         if (locked) return again(423, [{ field: 'otp', message: locked }]);

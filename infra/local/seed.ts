@@ -3,14 +3,24 @@
  * never deployed (nothing under infra/local is bundled into a function).
  */
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Account, AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
+import { z } from 'zod';
+import {
+  type Account,
+  AccountStore,
+  newTotpSecret,
+  type Role,
+  type TotpVault,
+} from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { DepartmentExistsError, DepartmentStore } from '../../libs/departments/index.ts';
+import { readOrCreateSecretFile } from '../../libs/keys/file.ts';
 import type { Keyring } from '../../libs/keys/index.ts';
 import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
 import { claimClientName } from '../../libs/oidc/client-registration.ts';
-import { getClient, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
+import { OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
   readonly accountId: string;
@@ -86,6 +96,7 @@ export interface DemoClientSpec {
 export const seedDemoAccounts = async (
   doc: DynamoDBDocumentClient,
   table: string,
+  vault: TotpVault,
 ): Promise<DemoAccount[]> => {
   const store = new AccountStore(doc, table);
   const out: DemoAccount[] = [];
@@ -96,7 +107,7 @@ export const seedDemoAccounts = async (
       if (spec.totp) {
         account = await store.update(account, {
           totp: {
-            secret: newTotpSecret(),
+            sealedSecret: await vault.seal(account.id, newTotpSecret()),
             enabledAt: new Date().toISOString(),
             lastStep: 0,
             recoveryCodes: [],
@@ -104,17 +115,25 @@ export const seedDemoAccounts = async (
         });
       }
     }
-    out.push({ ...spec, accountId: account.id, totpSecret: account.totp?.secret });
+    // Local mode prints the demo logins' TOTP secrets: it holds the dev data key.
+    out.push({ ...spec, accountId: account.id, totpSecret: await vault.secretOf(account, store) });
   }
   return out;
 };
 
+/** Where local mode keeps the demo clients' secrets (the store holds only their hashes). */
+export const demoClientSecretsFile = (keysDir: string) => join(keysDir, 'demo-client-secrets.json');
+const DemoClientSecrets = z.record(z.string(), z.string());
+
 /** A demo client's secret: the one it already has (restarts keep it), or a new random one. */
-const keptSecret = async (doc: DynamoDBDocumentClient, table: string, clientId: string): Promise<string> => {
-  const existing = await getClient(doc, table, clientId);
-  return typeof existing?.client_secret === 'string'
-    ? existing.client_secret
-    : randomBytes(32).toString('base64url');
+const keptSecret = async (keysDir: string, clientId: string): Promise<string> => {
+  const file = demoClientSecretsFile(keysDir);
+  const secrets: Record<string, string> = await readOrCreateSecretFile(file, DemoClientSecrets, () => ({}));
+  const kept = secrets[clientId];
+  if (kept) return kept;
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, JSON.stringify({ ...secrets, [clientId]: secret }, null, 2), { mode: 0o600 });
+  return secret;
 };
 
 /**
@@ -124,9 +143,10 @@ const keptSecret = async (doc: DynamoDBDocumentClient, table: string, clientId: 
 export const seedDemoClient = async (
   doc: DynamoDBDocumentClient,
   table: string,
+  keysDir: string,
   spec: DemoClientSpec,
 ): Promise<string> => {
-  const secret = await keptSecret(doc, table, spec.clientId);
+  const secret = await keptSecret(keysDir, spec.clientId);
   await claimClientName(doc, table, spec.department, spec.name, spec.clientId);
   await putClient(doc, table, {
     client_id: spec.clientId,
@@ -334,10 +354,11 @@ export interface DemoMachineClient {
 export const seedMachineClient = async (
   doc: DynamoDBDocumentClient,
   table: string,
+  keysDir: string,
   clientId: string,
   department: string,
 ): Promise<DemoMachineClient> => {
-  const secret = await keptSecret(doc, table, clientId);
+  const secret = await keptSecret(keysDir, clientId);
   await claimClientName(doc, table, department, `${department} registry (machine client)`, clientId);
   await putClient(doc, table, {
     client_id: clientId,

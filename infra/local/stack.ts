@@ -3,9 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
+import { TotpVault } from '../../libs/accounts/index.ts';
 import { DetectingAuditLog, DynamoAuditLog } from '../../libs/audit/index.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
-import { LocalKeyring, loadCookieKeys } from '../../libs/keys/index.ts';
+import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
   createDynamoClient,
@@ -17,6 +18,7 @@ import {
 import { type FUNCTIONS, routesOf } from '../routes.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
+import { moveLegacySecrets } from './legacy-secrets.ts';
 import { serveLoopback } from './loopback.ts';
 import {
   DEMO_MACHINE_CLIENTS,
@@ -127,12 +129,15 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     await ensureTables(doc, tables);
     if (throwawayTables) cleanups.push(() => dropTables(doc, tables));
 
-    // Tables and cookie keys are shared by every zone, as on AWS. Each zone's keyring holds its
+    // Tables and secrets are shared by every zone, as on AWS. Each zone's keyring holds its
     // own ID and access token key (and the shared licence, status list and checkpoint keys).
     const keyrings = Object.fromEntries(
       ZONE_ORDER.map((zone) => [zone, new LocalKeyring(keysDir, { zone })]),
     ) as Record<Zone, LocalKeyring>;
-    const cookieKeys = await loadCookieKeys(doc, tables.identity);
+    // Secrets (cookie keys, pairwise salt, portal secrets, the TOTP data key) in the data folder.
+    const secrets = new LocalSecretStore(keysDir);
+    await moveLegacySecrets(doc, tables.identity, secrets);
+    const cookieKeys = await secrets.versions('cookie-keys');
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
@@ -159,6 +164,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
             const runtime = await createRuntime(config, {
               doc,
               keyring: keyrings[zone],
+              secrets,
               cookieKeys,
               audit,
             });
@@ -191,6 +197,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       tables,
       // Demo licences are signed as an issuing zone's licences function signs them.
       keyrings.extranet,
+      { vault: new TotpVault(secrets), keysDir },
       urls,
       options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
     );
@@ -207,7 +214,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           dynamodbEndpoint,
           localMode: true,
         },
-        { doc, keyring: keyrings.intranet, cookieKeys, audit },
+        { doc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
       ),
     );
     const checkpoint = async () => {
@@ -251,16 +258,17 @@ const startDemo = async (
   doc: ReturnType<typeof createDynamoClient>,
   tables: Readonly<Record<TableName, string>>,
   keyring: LocalKeyring,
+  local: { readonly vault: TotpVault; readonly keysDir: string },
   issuers: Readonly<Record<Zone, string>>,
   ports: DemoSitePorts | false,
 ): Promise<LocalDemo> => {
   const table = tables.identity;
   await seedDemoDepartments(doc, table);
-  const accounts = await seedDemoAccounts(doc, table);
+  const accounts = await seedDemoAccounts(doc, table, local.vault);
   await seedDemoLicenceTypes(doc, tables.licences, issuers.public);
   const machineClients = [];
   for (const spec of DEMO_MACHINE_CLIENTS) {
-    machineClients.push(await seedMachineClient(doc, table, spec.clientId, spec.department));
+    machineClients.push(await seedMachineClient(doc, table, local.keysDir, spec.clientId, spec.department));
   }
   await seedDemoLicences(doc, tables, keyring, issuers.public);
   if (!ports) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
@@ -305,7 +313,7 @@ const startDemo = async (
         return secret;
       },
     });
-    secret = await seedDemoClient(doc, table, {
+    secret = await seedDemoClient(doc, table, local.keysDir, {
       clientId: spec.clientId,
       name: spec.name,
       zone: spec.zone,

@@ -66,11 +66,13 @@ export {
 } from './staff-requests.ts';
 export { AccountStore, type NewAccount } from './store.ts';
 export {
+  hashRecoveryCodes,
   newRecoveryCodes,
   newTotpSecret,
-  recoveryCodeHash,
+  RecoveryCodes,
   TOTP_ISSUER,
   totpCode,
   totpStep,
   totpUri,
 } from './totp.ts';
+export { TotpVault } from './totp-vault.ts';

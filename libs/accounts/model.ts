@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PasswordHash } from './password.ts';
+import { RecoveryCodes } from './totp.ts';
 
 export const AccountKind = z.enum(['citizen', 'company', 'staff']);
 export type AccountKind = z.infer<typeof AccountKind>;
@@ -28,14 +29,21 @@ export const LoginName = z
 export const NewPassword = z.string().min(10, 'at least 10 characters').max(256, 'at most 256 characters');
 export const DisplayName = z.string().trim().min(1, 'required').max(100, 'at most 100 characters');
 
-export const TotpState = z.object({
-  secret: z.string(),
-  enabledAt: z.string(),
-  /** The last time step accepted: a code is never accepted twice. */
-  lastStep: z.number().int().default(0),
-  /** SHA-256 of each unused recovery code. */
-  recoveryCodes: z.array(z.string()).default([]),
-});
+export const TotpState = z
+  .object({
+    /** The secret sealed with the TOTP data key (TotpVault): AES-256-GCM, the account id as additional data. */
+    sealedSecret: z.string().optional(),
+    /** Older versions stored the secret in clear; it is sealed at its next use (TotpVault#secretOf). */
+    secret: z.string().optional(),
+    enabledAt: z.string(),
+    /** The last time step accepted: a code is never accepted twice. */
+    lastStep: z.number().int().default(0),
+    /** The unused recovery codes, salted and hashed with argon2id. */
+    recovery: RecoveryCodes.optional(),
+    /** Older versions: unsalted SHA-256 of each unused recovery code, accepted until used. */
+    recoveryCodes: z.array(z.string()).default([]),
+  })
+  .refine((t) => t.sealedSecret !== undefined || t.secret !== undefined, 'a TOTP secret is required');
 export type TotpState = z.infer<typeof TotpState>;
 
 export const Account = z.object({

@@ -17,7 +17,8 @@ export const PasswordHash = z.object({
 });
 export type PasswordHash = z.infer<typeof PasswordHash>;
 
-const derive = (
+/** argon2id of a secret (NFKC-normalised) with the given salt and parameters. */
+export const deriveArgon2id = (
   password: string,
   salt: Buffer,
   p: Pick<PasswordHash, 'memory' | 'passes' | 'parallelism'>,
@@ -35,7 +36,7 @@ const derive = (
 /** Hashes a password with argon2id (Node's own, no native add-on) and a fresh 16-byte salt. */
 export const hashPassword = async (password: string): Promise<PasswordHash> => {
   const salt = randomBytes(16);
-  const hash = await derive(password, salt, ARGON2_PARAMETERS, ARGON2_PARAMETERS.tagLength);
+  const hash = await deriveArgon2id(password, salt, ARGON2_PARAMETERS, ARGON2_PARAMETERS.tagLength);
   return {
     alg: 'argon2id',
     memory: ARGON2_PARAMETERS.memory,
@@ -49,7 +50,12 @@ export const hashPassword = async (password: string): Promise<PasswordHash> => {
 /** Checks a password against a stored hash, in constant time, with the parameters it was made with. */
 export const verifyPassword = async (password: string, stored: PasswordHash): Promise<boolean> => {
   const expected = Buffer.from(stored.hash, 'base64url');
-  const actual = await derive(password, Buffer.from(stored.salt, 'base64url'), stored, expected.length);
+  const actual = await deriveArgon2id(
+    password,
+    Buffer.from(stored.salt, 'base64url'),
+    stored,
+    expected.length,
+  );
   return timingSafeEqual(expected, Buffer.from(actual));
 };
 

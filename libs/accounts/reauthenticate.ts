@@ -1,6 +1,7 @@
 import type { Account } from './model.ts';
 import type { AccountStore } from './store.ts';
-import { recoveryCodeHash, totpStep } from './totp.ts';
+import { totpStep } from './totp.ts';
+import type { TotpVault } from './totp-vault.ts';
 
 /**
  * The factor a sensitive change (password, second factor, passkey) must be confirmed with:
@@ -26,17 +27,20 @@ export const provesStrongestFactor = (account: Account, amr: readonly string[]):
 /**
  * Checks a code from the authenticator app (6 digits, each time step once) or one of the
  * account's recovery codes (used up by this); the method it was, or undefined when wrong.
+ * Sign-in and sensitive changes both check codes here.
  */
 export const checkSecondFactorCode = async (
   accounts: AccountStore,
+  vault: TotpVault,
   account: Account,
   code: string,
 ): Promise<'totp' | 'recovery-code' | undefined> => {
   const cleaned = code.replace(/\s+/g, '');
   if (!account.totp || cleaned.length > 16) return undefined;
   if (/^\d{6}$/.test(cleaned)) {
-    const step = totpStep(account.totp.secret, cleaned);
+    const secret = await vault.secretOf(account, accounts);
+    const step = secret ? totpStep(secret, cleaned) : undefined;
     return step !== undefined && (await accounts.useTotpStep(account.id, step)) ? 'totp' : undefined;
   }
-  return (await accounts.useRecoveryCode(account, recoveryCodeHash(cleaned))) ? 'recovery-code' : undefined;
+  return (await accounts.useRecoveryCode(account, cleaned)) ? 'recovery-code' : undefined;
 };

@@ -19,6 +19,7 @@ import {
   type Role,
 } from './model.ts';
 import { hashPassword } from './password.ts';
+import { legacyRecoveryCodeHash, matchingRecoveryHash } from './totp.ts';
 
 export interface NewAccount {
   readonly kind: AccountKind;
@@ -150,12 +151,23 @@ export class AccountStore {
   }
 
   /** Removes one recovery code if it is still unused; true when it was. */
-  async useRecoveryCode(account: Account, codeHash: string): Promise<boolean> {
-    const codes = account.totp?.recoveryCodes ?? [];
-    if (!codes.includes(codeHash) || !account.totp) return false;
+  async useRecoveryCode(account: Account, code: string): Promise<boolean> {
+    const totp = account.totp;
+    if (!totp) return false;
+    const hash = totp.recovery ? await matchingRecoveryHash(totp.recovery, code) : undefined;
+    const legacy = totp.recoveryCodes.includes(legacyRecoveryCodeHash(code))
+      ? legacyRecoveryCodeHash(code)
+      : undefined;
+    if (!hash && !legacy) return false;
     try {
       await this.update(account, {
-        totp: { ...account.totp, recoveryCodes: codes.filter((c) => c !== codeHash) },
+        totp: {
+          ...totp,
+          ...(totp.recovery
+            ? { recovery: { ...totp.recovery, hashes: totp.recovery.hashes.filter((h) => h !== hash) } }
+            : {}),
+          recoveryCodes: totp.recoveryCodes.filter((c) => c !== legacy),
+        },
       });
       return true;
     } catch (err: unknown) {

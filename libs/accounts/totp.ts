@@ -1,5 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import { z } from 'zod';
+import { ARGON2_PARAMETERS, deriveArgon2id, PasswordHash } from './password.ts';
 
 const PERIOD = 30;
 export const TOTP_ISSUER = 'yitong';
@@ -36,13 +38,60 @@ export const totpStep = (secret: string, code: string, at: number = Date.now()):
 
 const RECOVERY_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
-/** Ten single-use recovery codes like `K7QM-2XPA`; only their hashes are stored. */
+/** Ten single-use recovery codes like `K7QM-2XPA-9RTE`: 12 of 32 characters, 60 bits each. */
 export const newRecoveryCodes = (count = 10): string[] =>
   Array.from({ length: count }, () => {
-    const bytes = randomBytes(8);
-    const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]);
-    return `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+    // 256 is a multiple of 32: every character is equally likely.
+    const chars = [...randomBytes(12)].map((b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]);
+    return `${chars.slice(0, 4).join('')}-${chars.slice(4, 8).join('')}-${chars.slice(8).join('')}`;
   });
 
-export const recoveryCodeHash = (code: string): string =>
+const normaliseRecoveryCode = (code: string) =>
+  code
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '');
+
+/**
+ * The stored form of an account's unused recovery codes: argon2id (the password parameters)
+ * with one random salt per set, so a guess costs one slow hash checked against every code, and
+ * nothing computed for one account helps with another.
+ */
+export const RecoveryCodes = PasswordHash.omit({ hash: true }).extend({ hashes: z.array(z.string()) });
+export type RecoveryCodes = z.infer<typeof RecoveryCodes>;
+
+const recoveryTag = async (code: string, p: Omit<RecoveryCodes, 'hashes'>) =>
+  Buffer.from(
+    await deriveArgon2id(normaliseRecoveryCode(code), Buffer.from(p.salt, 'base64url'), p, 32),
+  ).toString('base64url');
+
+/** Hashes a new set of recovery codes under one fresh salt. */
+export const hashRecoveryCodes = async (codes: readonly string[]): Promise<RecoveryCodes> => {
+  const params = {
+    alg: 'argon2id' as const,
+    memory: ARGON2_PARAMETERS.memory,
+    passes: ARGON2_PARAMETERS.passes,
+    parallelism: ARGON2_PARAMETERS.parallelism,
+    salt: randomBytes(16).toString('base64url'),
+  };
+  return { ...params, hashes: await Promise.all(codes.map((code) => recoveryTag(code, params))) };
+};
+
+/** The stored hash a presented code matches (compared in constant time), if any. */
+export const matchingRecoveryHash = async (
+  stored: RecoveryCodes,
+  code: string,
+): Promise<string | undefined> => {
+  if (!stored.hashes.length) return undefined;
+  const tag = Buffer.from(await recoveryTag(code, stored));
+  let found: string | undefined;
+  for (const hash of stored.hashes) {
+    const expected = Buffer.from(hash);
+    if (expected.length === tag.length && timingSafeEqual(expected, tag)) found = hash;
+  }
+  return found;
+};
+
+/** Unsalted SHA-256, as older versions stored codes: still accepted for codes people already hold. */
+export const legacyRecoveryCodeHash = (code: string): string =>
   createHash('sha256').update(code.trim().toUpperCase().replace(/\s+/g, '')).digest('hex');

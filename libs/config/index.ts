@@ -18,6 +18,21 @@ export const KEY_PURPOSES: readonly KeyPurpose[] = KeyPurpose.options;
 export const ZONE_KEY_PURPOSES: readonly KeyPurpose[] = ['id-token'];
 export const isZoneKey = (purpose: KeyPurpose): boolean => ZONE_KEY_PURPOSES.includes(purpose);
 
+/**
+ * The secrets yitong makes for itself, each readable only by the functions that need it:
+ * cookie keys (the issuer and the portals), the pairwise subject salt (the issuer), each
+ * portal's client secret (the portal and its zone's issuer) and the TOTP data key (the issuer).
+ */
+export const SecretName = z.enum([
+  'cookie-keys',
+  'pairwise-salt',
+  'account-client-secret',
+  'security-console-client-secret',
+  'admin-console-client-secret',
+  'totp-data-key',
+]);
+export type SecretName = z.infer<typeof SecretName>;
+
 export interface TableNames {
   readonly identity: string;
   readonly licences: string;
@@ -26,7 +41,15 @@ export interface TableNames {
 
 export type KeySource =
   | { readonly kind: 'local'; readonly dir: string | undefined }
-  | { readonly kind: 'kms'; readonly keyIds: Partial<Record<KeyPurpose, string>> };
+  | {
+      readonly kind: 'kms';
+      readonly keyIds: Partial<Record<KeyPurpose, string>>;
+      /** The KMS keys under which secrets (cookie keys, salts, portal secrets) and the TOTP data key are made. */
+      readonly secretsKeyId?: string;
+      readonly totpKeyId?: string;
+      /** The secrets this function may read (its role may decrypt only these). */
+      readonly secrets: readonly SecretName[];
+    };
 
 /** Everything a function needs to know about where it runs, parsed once at cold start. */
 export interface AppConfig {
@@ -64,6 +87,14 @@ export const FunctionEnv = z.object({
   KMS_KEY_LICENCE: nonEmpty.optional(),
   KMS_KEY_STATUS_LIST: nonEmpty.optional(),
   KMS_KEY_AUDIT_CHECKPOINT: nonEmpty.optional(),
+  KMS_KEY_SECRETS: nonEmpty.optional(),
+  KMS_KEY_TOTP: nonEmpty.optional(),
+  /** Comma-separated names of the secrets the function may read. */
+  SECRETS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(SecretName)),
   DYNAMODB_ENDPOINT: z.url().optional(),
   MAIL_FROM: z.email().optional(),
   LICENCE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
@@ -97,6 +128,9 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
         'status-list': e.KMS_KEY_STATUS_LIST,
         'audit-checkpoint': e.KMS_KEY_AUDIT_CHECKPOINT,
       },
+      secretsKeyId: e.KMS_KEY_SECRETS,
+      totpKeyId: e.KMS_KEY_TOTP,
+      secrets: e.SECRETS,
     },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     mailFrom: e.MAIL_FROM,

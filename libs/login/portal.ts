@@ -2,9 +2,9 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import { DomainError, ServiceUnavailableError } from '../http/index.ts';
+import { DomainError } from '../http/index.ts';
+import { currentSecret } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
-import { OidcRegistry } from '../oidc/registry.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { cookiesOf } from './lambda-page.ts';
 
@@ -210,16 +210,9 @@ export class FirstPartyPortal {
     return `${this.options.cookie}_login`;
   }
 
-  private async secret(): Promise<string> {
-    const { doc, config } = this.runtime;
-    const secret = await new OidcRegistry(doc, config.tables.identity).existingSecret(
-      this.options.spec.secretName,
-    );
-    if (!secret)
-      throw new ServiceUnavailableError(
-        `${this.options.spec.clientName} is not registered yet: its zone's issuer registers it when it starts`,
-      );
-    return secret;
+  /** Its client secret, from the secret store (the registration holds only its hash). */
+  private secret(): Promise<string> {
+    return currentSecret(this.runtime.secrets, this.options.spec.secretName);
   }
 
   private configuration(): Promise<oidc.Configuration> {

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { epochSeconds, IDENTITY_INDEXES, isConditionalCheckFailed, isExpired } from '../store/index.ts';
+import { isHashedClientSecret, withHashedSecret } from './client-secret.ts';
 import { rememberBrowserOrigins } from './cors.ts';
 
 /** Models oidc-provider revokes by grant id; only these carry the `grantKey` index attribute. */
@@ -76,8 +77,10 @@ export class DynamoOidcAdapter implements Adapter {
     return { pk: `oidc#${this.model}#${id}`, sk: 'oidc' };
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+  async upsert(id: string, given: AdapterPayload, expiresIn?: number): Promise<void> {
     if (this.model === 'Client') clientCacheOf(this.deps.doc).delete(`${this.deps.tableName}#${id}`);
+    // A client's secret is stored only as its hash, whoever stores the client.
+    const payload = this.model === 'Client' ? withHashedSecret(given) : given;
     const grantable = GRANTABLE_MODELS.has(this.model);
     await this.deps.doc.send(
       new PutCommand({
@@ -107,10 +110,37 @@ export class DynamoOidcAdapter implements Adapter {
     const { Item } = await this.deps.doc.send(
       new GetCommand({ TableName: this.deps.tableName, Key: this.key(id), ConsistentRead: true }),
     );
-    const payload = this.toPayload(Item);
+    let payload = this.toPayload(Item);
+    const secret = payload?.client_secret;
+    if (this.model === 'Client' && payload && typeof secret === 'string' && !isHashedClientSecret(secret)) {
+      payload = await this.hashStoredSecret(id, String(Item!.payload), payload);
+    }
     if (this.model === 'Client')
       clientCacheOf(this.deps.doc).set(cacheKey, { payload, until: this.now() + CLIENT_CACHE_SECONDS });
     return payload;
+  }
+
+  /**
+   * A client stored by an older version with its secret in clear: stored again with the hash
+   * (migrated on read), unless someone changed it meanwhile.
+   */
+  private async hashStoredSecret(id: string, stored: string, payload: AdapterPayload) {
+    const hashed = withHashedSecret(payload);
+    try {
+      await this.deps.doc.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: this.key(id),
+          UpdateExpression: 'SET #payload = :hashed',
+          ConditionExpression: '#payload = :stored',
+          ExpressionAttributeNames: { '#payload': 'payload' },
+          ExpressionAttributeValues: { ':hashed': JSON.stringify(hashed), ':stored': stored },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    return hashed;
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {

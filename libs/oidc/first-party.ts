@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Zone } from '../config/index.ts';
-import { type ClientMetadata, getClient, OidcRegistry, putClient } from './registry.ts';
+import type { SecretName, Zone } from '../config/index.ts';
+import { hashClientSecret } from './client-secret.ts';
+import { type ClientMetadata, getClient, putClient } from './registry.ts';
 
 /** The department of yitong's own clients (portals, the CLI): the platform itself, with no department record. */
 export const PLATFORM_DEPARTMENT = 'yitong';
@@ -12,8 +13,11 @@ export interface FirstPartyPortalSpec {
   readonly zone: Zone;
   /** Where the portal lives under the issuer, e.g. `/audit/console`. */
   readonly path: string;
-  /** Name of its stored client secret. */
-  readonly secretName: string;
+  /**
+   * Its client secret in the secret store, readable only by the portal's function and its
+   * zone's issuer; the registration holds only the hash.
+   */
+  readonly secretName: SecretName;
   /** Assurance the portal demands of everyone (the login flow steps up to it). */
   readonly requiredAcr?: string;
 }
@@ -37,14 +41,14 @@ export const SECURITY_CONSOLE: FirstPartyPortalSpec = {
   requiredAcr: 'urn:yitong:loa:2',
 };
 
-/** The registration of a portal at an issuer. */
+/** The registration of a portal at an issuer: its secret only as a hash. */
 export const portalMetadata = (
   spec: FirstPartyPortalSpec,
   issuer: string,
   secret: string,
 ): ClientMetadata => ({
   client_id: spec.clientId,
-  client_secret: secret,
+  client_secret: hashClientSecret(secret),
   client_name: spec.clientName,
   redirect_uris: [`${issuer}${spec.path}/callback`],
   post_logout_redirect_uris: [`${issuer}${spec.path}`],
@@ -58,17 +62,17 @@ export const portalMetadata = (
 });
 
 /**
- * Registers a portal (and its secret) when it is missing or out of step with the issuer's
- * URL. The zone's issuer calls this at start for the portals of its zone, so the portals
- * themselves never need write access to the identity table.
+ * Registers a portal (with the hash of its secret) when it is missing or out of step with the
+ * issuer's URL or the secret. The zone's issuer calls this at start for the portals of its
+ * zone, so the portals themselves never need write access to the identity table.
  */
 export const ensurePortalClient = async (
   doc: DynamoDBDocumentClient,
   table: string,
   spec: FirstPartyPortalSpec,
   issuer: string,
+  secret: string,
 ): Promise<void> => {
-  const secret = await new OidcRegistry(doc, table).stableSecret(spec.secretName);
   await ensureClient(doc, table, portalMetadata(spec, issuer, secret));
 };
 

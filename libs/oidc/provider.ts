@@ -38,6 +38,7 @@ import {
   privilegedMetadataProblems,
   SELF_SERVICE_YITONG_METADATA,
 } from './client-rules.ts';
+import { clientSecretMatches, isHashedClientSecret } from './client-secret.ts';
 import { browserOriginsOf, isBrowserOrigin } from './cors.ts';
 import { FIRST_PARTY_CLIENT_IDS, PLATFORM_DEPARTMENT } from './first-party.ts';
 import { grantedResources, type OidcRegistry } from './registry.ts';
@@ -543,6 +544,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     };
   });
 
+  storeClientSecretsHashed(provider);
+
   // Back-channel logout is the only way other sites learn of a logout: retry a failed delivery.
   const delays = deps.backchannelRetryDelaysMs ?? [250, 1000];
   const prototype = provider.Client.prototype as unknown as {
@@ -673,4 +676,60 @@ const departmentRegistrationPolicy = async (
     await releaseClientName(deps.doc, deps.identityTable, department, properties.client_name);
     throw tokenRefusal(err.message);
   }
+};
+
+type RequestWithBody = KoaContextWithOIDC['req'] & { body?: unknown };
+
+/**
+ * Client secrets are stored hashed (see client-secret.ts, and the adapter that hashes on every
+ * write). oidc-provider compares `client_secret` in two places, and shows the stored value in
+ * RFC 7592 answers; each is taken care of here:
+ * - client_secret_basic: `Client#compareClientSecret` compares the hash of what was presented;
+ * - an RFC 7592 update that repeats the secret: replaced, when it matches, by the stored hash,
+ *   which is what oidc-provider then compares it with;
+ * - RFC 7592 reads and updates answer without the hash. A secret is shown once: in the answer
+ *   to the registration that made it (oidc-provider has it in clear only then).
+ */
+const storeClientSecretsHashed = (provider: Provider): void => {
+  const prototype = provider.Client.prototype as unknown as {
+    compareClientSecret: (actual: string) => Promise<boolean> | boolean;
+  };
+  prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: string) {
+    return clientSecretMatches(this.clientSecret, actual);
+  };
+  provider.use(async (ctx, next) => {
+    const update = /\/reg\/([^/]+)$/.exec(ctx.path);
+    if (ctx.method === 'PUT' && update && ctx.is('application/json')) {
+      await repeatStoredSecret(provider, ctx as KoaContextWithOIDC, decodeURIComponent(update[1]!));
+    }
+    await next();
+    const route = (ctx as KoaContextWithOIDC).oidc?.route;
+    const body = ctx.body as Record<string, unknown> | undefined;
+    if ((route === 'client' || route === 'client_update') && isHashedClientSecret(body?.client_secret)) {
+      delete body!.client_secret;
+    }
+  });
+};
+
+const repeatStoredSecret = async (provider: Provider, ctx: KoaContextWithOIDC, clientId: string) => {
+  const req = ctx.req as RequestWithBody;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(Buffer.from(chunk as Buffer));
+  const text = Buffer.concat(chunks).toString('utf8') || String(req.body ?? '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    req.body = Buffer.from(text); // oidc-provider answers the malformed body itself
+    return;
+  }
+  const body = parsed as Record<string, unknown>;
+  if (typeof body?.client_secret === 'string') {
+    const client = (await provider.Client.find(clientId)) as unknown as { clientSecret?: string } | undefined;
+    if (client?.clientSecret && clientSecretMatches(client.clientSecret, body.client_secret)) {
+      body.client_secret = client.clientSecret;
+    }
+  }
+  // The stream is read: oidc-provider takes the body from here instead.
+  req.body = Buffer.from(JSON.stringify(body));
 };

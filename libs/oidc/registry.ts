@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +6,6 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isConditionalCheckFailed } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -42,7 +40,7 @@ export const ResourceGrant = z.object({
 });
 export type ResourceGrant = z.infer<typeof ResourceGrant>;
 
-/** Resource servers, consents and stable secrets of the OIDC layer, in the identity table. */
+/** Resource servers, their grants and consents of the OIDC layer, in the identity table. */
 export class OidcRegistry {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -143,44 +141,6 @@ export class OidcRegistry {
       }),
     );
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
-  }
-
-  /**
-   * A random secret created once and never changed (e.g. the pairwise subject salt: changing
-   * it would change every department's identifier for every person).
-   */
-  /** A secret made by `stableSecret`, read only; undefined until one was made. */
-  async existingSecret(name: string): Promise<string | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: `config#${name}`, sk: 'config' },
-        ConsistentRead: true,
-      }),
-    );
-    return typeof Item?.value === 'string' ? Item.value : undefined;
-  }
-
-  async stableSecret(name: string): Promise<string> {
-    const key = { pk: `config#${name}`, sk: 'config' };
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
-    );
-    if (typeof Item?.value === 'string') return Item.value;
-    const value = randomBytes(32).toString('base64url');
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...key, value },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return value;
-    } catch (err: unknown) {
-      if (!isConditionalCheckFailed(err)) throw err;
-      return this.stableSecret(name);
-    }
   }
 }
 

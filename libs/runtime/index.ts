@@ -2,7 +2,14 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig } from '../config/index.ts';
-import { type Keyring, KmsKeyring, LocalKeyring, loadCookieKeys } from '../keys/index.ts';
+import {
+  type Keyring,
+  KmsKeyring,
+  KmsSecretStore,
+  LocalKeyring,
+  LocalSecretStore,
+  type SecretStore,
+} from '../keys/index.ts';
 import { PowertoolsMetricsSink } from '../observability/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
@@ -11,6 +18,9 @@ export interface Runtime {
   readonly config: AppConfig;
   readonly doc: DynamoDBDocumentClient;
   readonly keyring: Keyring;
+  /** The secrets this function may read (on AWS its role may decrypt only those). */
+  readonly secrets: SecretStore;
+  /** Cookie keys, newest first; empty for a function that may not read them. */
   readonly cookieKeys: readonly string[];
   readonly audit: AuditLog;
 }
@@ -29,7 +39,9 @@ export const createRuntime = async (
     (config.keys.kind === 'local'
       ? new LocalKeyring(config.keys.dir, { zone: config.zone })
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
-  const cookieKeys = overrides.cookieKeys ?? (await loadCookieKeys(doc, config.tables.identity));
+  const secrets = overrides.secrets ?? secretStoreOf(config, doc);
+  const mayReadCookieKeys = config.keys.kind === 'local' || config.keys.secrets.includes('cookie-keys');
+  const cookieKeys = overrides.cookieKeys ?? (mayReadCookieKeys ? await secrets.versions('cookie-keys') : []);
   // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).
   // Detection rules watch every append (docs/audit.md).
   const chains = new DynamoAuditLog(doc, config.tables.audit, { retention: config.auditRetention });
@@ -40,5 +52,17 @@ export const createRuntime = async (
       doc,
       config.tables.audit,
     );
-  return { config, doc, keyring, cookieKeys, audit };
+  return { config, doc, keyring, secrets, cookieKeys, audit };
+};
+
+const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretStore => {
+  if (config.keys.kind === 'local') return new LocalSecretStore(config.keys.dir);
+  const { secretsKeyId, totpKeyId } = config.keys;
+  return new KmsSecretStore(
+    new KMSClient({}),
+    // A function without a key id may read no secret: KMS refuses the empty id.
+    { secrets: secretsKeyId ?? '', totp: totpKeyId ?? '' },
+    doc,
+    config.tables.identity,
+  );
 };

@@ -163,6 +163,7 @@ describe('a service that requires level 3', () => {
       secret = await seedDemoClient(
         createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
         stack.tables.identity,
+        stack.keysDir,
         {
           clientId: 'border-control',
           name: 'Border Control',

@@ -447,7 +447,7 @@ describe('assurance', () => {
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.html)![1]!;
     const { totpCode } = await import('../../libs/accounts/index.ts');
     page = await ua.submit(page, '/enrol', { otp: totpCode(secret) }, isCallback);
-    expect(page.html.match(/<li>[A-Z2-9]{4}-[A-Z2-9]{4}<\/li>/g)).toHaveLength(10);
+    expect(page.html.match(/<li>[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}<\/li>/g)).toHaveLength(10);
     page = await ua.submit(page, '/finish', {}, isCallback);
     if (!isCallback(new URL(page.url)))
       page = await ua.submit(page, '/consent', { decision: 'allow' }, isCallback);

@@ -41,6 +41,9 @@ beforeAll(async () => {
     TABLE_LICENCES: tables.licences,
     TABLE_AUDIT: tables.audit,
     KMS_KEY_ID_TOKEN: 'id-token-key',
+    KMS_KEY_SECRETS: 'secrets-key',
+    KMS_KEY_TOTP: 'totp-key',
+    SECRETS: 'cookie-keys,pairwise-salt,totp-data-key,account-client-secret',
     DYNAMODB_ENDPOINT: endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
@@ -67,7 +70,14 @@ describe('the deployed oidc bundle', () => {
     expect(metadata.issuer).toBe(`https://${HOST}/prod`);
     expect(metadata.token_endpoint).toBe(`https://${HOST}/prod/token`);
     expect(metadata.jwks_uri).toBe(`https://${HOST}/prod/jwks`);
-    expect(aws.calls).toEqual(['TrentService.GetPublicKey']);
+    // The first start makes the secrets it needs with KMS (cookie keys, pairwise salt, the
+    // account portal's secret); the TOTP data key waits for the first TOTP.
+    expect([...aws.calls].sort()).toEqual([
+      'TrentService.GenerateDataKey',
+      'TrentService.GenerateDataKey',
+      'TrentService.GenerateDataKey',
+      'TrentService.GetPublicKey',
+    ]);
   });
 
   it('publishes the KMS key, and only its public half', async () => {

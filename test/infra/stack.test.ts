@@ -318,6 +318,77 @@ describe('CDK stack', () => {
     }
   });
 
+  it('lets only the functions that need a secret read it: the key policies name their roles, per secret', () => {
+    const readers = (key: 'secrets' | 'totp') => {
+      const id = stack.getLogicalId(stack.secretKeys[key].node.defaultChild as never);
+      const statements = (
+        (template.findResources('AWS::KMS::Key') as Record<string, Resource>)[id]!.Properties.KeyPolicy as {
+          Statement: Array<
+            Statement & { Principal: unknown; Condition?: Record<string, Record<string, unknown>> }
+          >;
+        }
+      ).Statement;
+      for (const st of statements) {
+        if (JSON.stringify(st.Principal).includes(':root')) {
+          expect(actionsOf(st).filter((a) => /^kms:(Decrypt|GenerateDataKey|\*)$|^\*$/.test(a))).toEqual([]);
+        }
+      }
+      const bySecret = new Map<string, string[]>();
+      for (const st of statements.filter((st) => actionsOf(st).includes('kms:Decrypt'))) {
+        const role = (st.Principal as { AWS: { 'Fn::GetAtt': [string, string] } }).AWS[
+          'Fn::GetAtt'
+        ][0].replace(/ServiceRole.*$|Role.*$/, '');
+        const names = st.Condition!.StringEquals!['kms:EncryptionContext:yitong_secret'] as string[];
+        for (const name of names) bySecret.set(name, [...(bySecret.get(name) ?? []), role].sort());
+      }
+      return Object.fromEntries(bySecret);
+    };
+    const oidc = ['Fnoidcextranet', 'Fnoidcintranet', 'Fnoidcpublic'];
+    // Only the issuer opens TOTP secrets (it verifies and enrols them).
+    expect(readers('totp')).toEqual({ 'totp-data-key': oidc });
+    const secrets = readers('secrets');
+    expect(secrets['pairwise-salt']).toEqual(oidc);
+    // A portal's secret: the portal's function and its zone's issuer, nobody else.
+    expect(secrets['account-client-secret']).toEqual(['Fnaccountpublic', 'Fnoidcpublic']);
+    expect(secrets['admin-console-client-secret']).toEqual([
+      'Fnadminextranet',
+      'Fnadminintranet',
+      'Fnadminpublic',
+      'Fnoidcintranet',
+    ]);
+    expect(secrets['security-console-client-secret']).toEqual([
+      'Fnauditextranet',
+      'Fnauditintranet',
+      'Fnauditpublic',
+      'Fnoidcintranet',
+    ]);
+    // Cookie keys: the issuer and the portals; not licences, the authorizer or the audit jobs.
+    expect(secrets['cookie-keys']).toEqual(
+      [...oidc, 'Fnaccountpublic', 'Fnadminextranet', 'Fnadminintranet', 'Fnadminpublic']
+        .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
+        .sort(),
+    );
+    expect(Object.keys(secrets).sort()).toEqual([
+      'account-client-secret',
+      'admin-console-client-secret',
+      'cookie-keys',
+      'pairwise-salt',
+      'security-console-client-secret',
+    ]);
+    // And each function is told which secrets it may read, and with which key.
+    const env = (id: string) =>
+      (
+        Object.entries(template.findResources('AWS::Lambda::Function') as Record<string, Resource>).find(
+          ([k]) => k.startsWith(id),
+        )![1].Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(env('Fnlicencespublic').SECRETS).toBeUndefined();
+    expect(env('Fnlicencespublic').KMS_KEY_TOTP).toBeUndefined();
+    expect(env('Fnoidcpublic').SECRETS).toBe('cookie-keys,pairwise-salt,totp-data-key,account-client-secret');
+    expect(env('Fnoidcpublic').KMS_KEY_TOTP).toBeDefined();
+    expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
+  });
+
   it('streams every new audit event and checkpoint into an Object Lock bucket (compliance mode)', () => {
     const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
     expect(

@@ -1,4 +1,11 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+} from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -87,6 +94,12 @@ export const startFakeAws = async (options: {
     options.keyIds.map((id) => [id, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey]),
   );
   const calls: string[] = [];
+  // Symmetric keys (GenerateDataKey / Decrypt): any other KeyId. A data key is sealed under this
+  // stand-in's own key with the key id and encryption context as additional data, so Decrypt
+  // with another context or key fails as KMS's does.
+  const master = randomBytes(32);
+  const contextOf = (keyId: string, context: unknown) =>
+    Buffer.from(`${keyId}|${JSON.stringify(context ?? {})}`);
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -115,6 +128,40 @@ export const startFakeAws = async (options: {
           Signature: signature.toString('base64'),
           SigningAlgorithm: 'ECDSA_SHA_256',
         });
+      }
+      if ((target === 'TrentService.GenerateDataKey' || target === 'TrentService.Encrypt') && !key) {
+        const plaintext =
+          target === 'TrentService.Encrypt' ? Buffer.from(body.Plaintext, 'base64') : randomBytes(32);
+        const iv = randomBytes(12);
+        const cipher = createCipheriv('aes-256-gcm', master, iv).setAAD(
+          contextOf(body.KeyId, body.EncryptionContext),
+        );
+        const sealed = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+        const blob = Buffer.concat([Buffer.from(`${body.KeyId}\n`), sealed]);
+        return reply(200, {
+          KeyId: body.KeyId,
+          Plaintext: plaintext.toString('base64'),
+          CiphertextBlob: blob.toString('base64'),
+        });
+      }
+      if (target === 'TrentService.Decrypt') {
+        const blob = Buffer.from(body.CiphertextBlob, 'base64');
+        const keyId = blob.subarray(0, blob.indexOf(10)).toString();
+        const sealed = blob.subarray(blob.indexOf(10) + 1);
+        try {
+          const decipher = createDecipheriv('aes-256-gcm', master, sealed.subarray(0, 12)).setAAD(
+            contextOf(keyId, body.EncryptionContext),
+          );
+          decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+          const plaintext = Buffer.concat([
+            decipher.update(sealed.subarray(12, sealed.length - 16)),
+            decipher.final(),
+          ]);
+          if (body.KeyId && body.KeyId !== keyId) throw new Error('another key');
+          return reply(200, { KeyId: keyId, Plaintext: plaintext.toString('base64') });
+        } catch {
+          return reply(400, { __type: 'InvalidCiphertextException', message: 'cannot decrypt' });
+        }
       }
       if (target === 'secretsmanager.GetSecretValue' && options.secrets?.[body.SecretId]) {
         return reply(200, {

@@ -28,4 +28,11 @@ describe('function configuration', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/ZONE: .*TABLE_AUDIT|ZONE.*ISSUER.*TABLE_AUDIT/s);
   });
+
+  it('reads which secrets a function may read, and refuses a name it does not know', () => {
+    expect(configFromEnv(valid).keys).toMatchObject({ secrets: [] });
+    const issuer = configFromEnv({ ...valid, SECRETS: 'cookie-keys,totp-data-key', KMS_KEY_TOTP: 'k' });
+    expect(issuer.keys).toMatchObject({ secrets: ['cookie-keys', 'totp-data-key'], totpKeyId: 'k' });
+    expect(() => configFromEnv({ ...valid, SECRETS: 'cookie-keys,everything' })).toThrow(/SECRETS/);
+  });
 });
