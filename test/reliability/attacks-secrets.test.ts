@@ -196,7 +196,7 @@ describe('secrets at rest', () => {
   });
 
   it('shows an administrator a client secret once, when it is made, and stores its hash', async () => {
-    await registerClient(stack, 'intranet', 'secrets-console');
+    await registerClient(stack, 'intranet', 'secrets-console', { yitong_resources: ['admin'] });
     const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
     const { access_token: token } = await tokensFor(stack, 'intranet', 'secrets-console', person, {
       resource: `${stack.urls.intranet}/admin`,
