@@ -96,12 +96,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     signs: ['id-token'],
     reads: ['id-token'],
     // Cookies and CSRF, pairwise subjects, TOTP (the only function that seals or opens a TOTP
-    // secret), and the secrets of the portals it registers in its zone.
+    // secret), password reset codes (keyed hashes), and the secrets of the portals it registers
+    // in its zone.
     registersPortals: true,
     secrets: [
       'cookie-keys',
       'pairwise-salt',
       'totp-data-key',
+      'reset-code-key',
       'account-client-secret',
       'security-console-client-secret',
       'admin-console-client-secret',

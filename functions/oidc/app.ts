@@ -90,9 +90,10 @@ export const buildOidc = async (runtime: Runtime) => {
   const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
   const access = new AccessControl(config.zone, audit);
-  const [idTokenSigner, pairwiseSalt] = await Promise.all([
+  const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([
     runtime.keyring.signer('id-token'),
     currentSecret(runtime.secrets, 'pairwise-salt'),
+    runtime.secrets.versions('reset-code-key'),
     // The issuer registers yitong's own portals of its zone (they only read the registry).
     ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map(async (p) =>
       ensurePortalClient(doc, table, p, config.issuer, await currentSecret(runtime.secrets, p.secretName)),
@@ -272,7 +273,7 @@ export const buildOidc = async (runtime: Runtime) => {
       audit,
       lockout,
       throttle,
-      reset: new PasswordReset(doc, table, accounts, mail),
+      reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
       totpVault,
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),

@@ -1,4 +1,4 @@
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type Account, normaliseLoginName } from './model.ts';
@@ -40,7 +40,11 @@ const NO_ACCOUNT = '-';
 const DECOY_ACCOUNT_ID = 'decoy-for-unknown-login-names';
 
 const key = (loginName: string) => ({ pk: `reset#${normaliseLoginName(loginName)}`, sk: 'reset' });
-const hash = (code: string) => createHash('sha256').update(code.trim()).digest();
+/**
+ * A code's keyed hash (HMAC-SHA-256 under the `reset-code-key` secret): an 8-digit code has
+ * too few values for a plain hash to hide it from someone who can read the table.
+ */
+const hash = (key: string, code: string) => createHmac('sha256', key).update(code.trim()).digest();
 
 /**
  * Password reset by a one-time code sent through the notifier. The state is kept per login
@@ -55,8 +59,12 @@ export class PasswordReset {
     private readonly table: string,
     private readonly accounts: AccountStore,
     private readonly mail: MailQueue,
+    /** Versions of the `reset-code-key` secret, newest first: codes are made with the newest. */
+    private readonly codeKeys: readonly string[],
     private readonly policy: ResetPolicy = DEFAULT_RESET_POLICY,
-  ) {}
+  ) {
+    if (!codeKeys.length) throw new Error('password reset needs the reset-code-key secret');
+  }
 
   /** Sends a code when the account exists, can receive it and is within its limit; says nothing either way. */
   async request(loginName: string, lang: 'zh-CN' | 'en'): Promise<ResetRequestResult> {
@@ -66,7 +74,12 @@ export class PasswordReset {
     const code = String(randomInt(0, 100_000_000)).padStart(8, '0');
     const now = epochSeconds();
     const codeExpiresAt = now + CODE_TTL;
-    const issued = await this.issue(loginName, account?.id ?? NO_ACCOUNT, hash(code).toString('hex'), now);
+    const issued = await this.issue(
+      loginName,
+      account?.id ?? NO_ACCOUNT,
+      hash(this.codeKeys[0]!, code).toString('hex'),
+      now,
+    );
     const sent = issued && account !== undefined;
     // Handed over, not delivered, and handed over (empty) even when there is nothing to send.
     await this.mail.enqueue(
@@ -160,7 +173,9 @@ export class PasswordReset {
     }
     if (typeof item?.codeHash !== 'string' || item.accountId === NO_ACCOUNT || !/^\d{8}$/.test(code.trim()))
       return undefined;
-    if (!timingSafeEqual(Buffer.from(item.codeHash, 'hex'), hash(code))) return undefined;
+    const stored = Buffer.from(item.codeHash, 'hex');
+    // Any kept version of the key: a code made just before a rotation still works for its 15 minutes.
+    if (!this.codeKeys.some((k) => timingSafeEqual(stored, hash(k, code)))) return undefined;
     // Single use: only the request that removes this code may change the password.
     try {
       await this.doc.send(

@@ -30,6 +30,7 @@ export const SecretName = z.enum([
   'security-console-client-secret',
   'admin-console-client-secret',
   'totp-data-key',
+  'reset-code-key',
 ]);
 export type SecretName = z.infer<typeof SecretName>;
 

@@ -405,6 +405,10 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     // The level and methods of the sign-in travel with every access token, so APIs decide on them.
     extraTokenClaims: async (ctx, token) => {
+      // Every token a client is issued passes here (code, refresh, client credentials, device
+      // code): a suspended client gets none, though it still authenticates.
+      if ((ctx.oidc.client as unknown as { yitong_disabled?: unknown } | undefined)?.yitong_disabled === true)
+        throw new errors.InvalidClient('this client is suspended: ask its department’s administrator');
       const source =
         ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode ?? ctx.oidc.entities.RefreshToken;
       const claims: Record<string, unknown> = {};

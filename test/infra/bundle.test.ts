@@ -43,7 +43,7 @@ beforeAll(async () => {
     KMS_KEY_ID_TOKEN: 'id-token-key',
     KMS_KEY_SECRETS: 'secrets-key',
     KMS_KEY_TOTP: 'totp-key',
-    SECRETS: 'cookie-keys,pairwise-salt,totp-data-key,account-client-secret',
+    SECRETS: 'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,account-client-secret',
     DYNAMODB_ENDPOINT: endpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };
@@ -71,8 +71,9 @@ describe('the deployed oidc bundle', () => {
     expect(metadata.token_endpoint).toBe(`https://${HOST}/prod/token`);
     expect(metadata.jwks_uri).toBe(`https://${HOST}/prod/jwks`);
     // The first start makes the secrets it needs with KMS (cookie keys, pairwise salt, the
-    // account portal's secret); the TOTP data key waits for the first TOTP.
+    // reset code key, the account portal's secret); the TOTP data key waits for the first TOTP.
     expect([...aws.calls].sort()).toEqual([
+      'TrentService.GenerateDataKey',
       'TrentService.GenerateDataKey',
       'TrentService.GenerateDataKey',
       'TrentService.GenerateDataKey',

@@ -348,6 +348,8 @@ describe('CDK stack', () => {
     expect(readers('totp')).toEqual({ 'totp-data-key': oidc });
     const secrets = readers('secrets');
     expect(secrets['pairwise-salt']).toEqual(oidc);
+    // Password reset codes are keyed hashes: only the issuer, which makes and checks them.
+    expect(secrets['reset-code-key']).toEqual(oidc);
     // A portal's secret: the portal's function and its zone's issuer, nobody else.
     expect(secrets['account-client-secret']).toEqual(['Fnaccountpublic', 'Fnoidcpublic']);
     expect(secrets['admin-console-client-secret']).toEqual([
@@ -373,6 +375,7 @@ describe('CDK stack', () => {
       'admin-console-client-secret',
       'cookie-keys',
       'pairwise-salt',
+      'reset-code-key',
       'security-console-client-secret',
     ]);
     // And each function is told which secrets it may read, and with which key.
@@ -384,7 +387,9 @@ describe('CDK stack', () => {
       ).Variables;
     expect(env('Fnlicencespublic').SECRETS).toBeUndefined();
     expect(env('Fnlicencespublic').KMS_KEY_TOTP).toBeUndefined();
-    expect(env('Fnoidcpublic').SECRETS).toBe('cookie-keys,pairwise-salt,totp-data-key,account-client-secret');
+    expect(env('Fnoidcpublic').SECRETS).toBe(
+      'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,account-client-secret',
+    );
     expect(env('Fnoidcpublic').KMS_KEY_TOTP).toBeDefined();
     expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
   });

@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -252,11 +253,13 @@ describe('lockout and throttling', () => {
 });
 
 describe('password reset', () => {
+  const RESET_CODE_KEY = 'the reset code key of these tests, 32+ characters';
+
   it('sends a code that sets a new password once, and refuses wrong or reused codes', async () => {
     const account = await newCitizen('reset.me', 'old password 123');
     await accounts.update(account, { email: 'reset.me@example.gov' });
     const outbox = new OutboxNotifier(() => undefined);
-    const reset = new PasswordReset(doc, table, accounts, new BackgroundMail(outbox));
+    const reset = new PasswordReset(doc, table, accounts, new BackgroundMail(outbox), [RESET_CODE_KEY]);
     expect((await reset.request('reset.me', 'en')).sent).toBe(true);
     expect(await reset.request('nobody', 'en')).toEqual({ account: undefined, sent: false, limited: false });
     await new Promise(setImmediate); // delivery runs after the request
@@ -266,6 +269,13 @@ describe('password reset', () => {
     expect(
       await reset.confirm('reset.me', code === '00000000' ? '00000001' : '00000000', 'new password 456'),
     ).toBeUndefined();
+    // A reader of the table learns nothing: the stored hash is keyed, so trying all 10^8 codes
+    // against it needs the key (a plain SHA-256 of an 8-digit code is reversed in seconds).
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: table, Key: { pk: 'reset#reset.me', sk: 'reset' } }),
+    );
+    expect(Item?.codeHash).toBe(createHmac('sha256', RESET_CODE_KEY).update(code).digest('hex'));
+    expect(Item?.codeHash).not.toBe(createHash('sha256').update(code).digest('hex'));
     const changed = await reset.confirm('reset.me', code, 'new password 456');
     expect(changed && (await verifyPassword('new password 456', changed.password))).toBe(true);
     expect(await reset.confirm('reset.me', code, 'another password 789')).toBeUndefined();
@@ -278,7 +288,7 @@ describe('password reset', () => {
     try {
       await newCitizen('queued.reset', 'old password 123');
       const queue = new SqsMailQueue(new SQSClient({ region: 'cn-north-1' }), 'https://sqs.example/queue');
-      const reset = new PasswordReset(doc, table, accounts, queue);
+      const reset = new PasswordReset(doc, table, accounts, queue, [RESET_CODE_KEY]);
       await reset.request('queued.reset', 'en');
       await reset.request('nobody.queued', 'en');
       const records = sqs

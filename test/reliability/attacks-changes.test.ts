@@ -270,6 +270,7 @@ describe('password reset', () => {
       stack.tables.identity,
       new AccountStore(recording, stack.tables.identity),
       new BackgroundMail(stuck),
+      ['a reset code key for this test, 32 characters or more'],
     );
     const within = <T>(p: Promise<T>) =>
       Promise.race([

@@ -8,7 +8,14 @@ import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { auditEvents } from '../support/audit.ts';
-import { CALLBACK, createPerson, registerClient, signInTo, tokensFor } from '../support/oidc-flow.ts';
+import {
+  CALLBACK,
+  createPerson,
+  machineToken,
+  registerClient,
+  signInTo,
+  tokensFor,
+} from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
@@ -495,5 +502,23 @@ describe('CORS at the token endpoints', () => {
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id }),
     });
     expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('a suspended client', () => {
+  it('gets no token from the token endpoint, whatever the grant, until it is restored', async () => {
+    const suspend = async (disabled: boolean) =>
+      expect(
+        (await admin('PATCH', '/clients/hr-registry', { disabled, reason: 'suspended in an attack test' }))
+          .status,
+      ).toBe(200);
+    expect(await machineToken(stack, 'hr-registry')).toMatch(/^ey/);
+    await suspend(true);
+    try {
+      await expect(machineToken(stack, 'hr-registry')).rejects.toMatchObject({ error: 'invalid_client' });
+    } finally {
+      await suspend(false);
+    }
+    expect(await machineToken(stack, 'hr-registry')).toMatch(/^ey/);
   });
 });
