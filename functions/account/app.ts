@@ -314,10 +314,10 @@ ${
     if (key === 'GET /account/login') return portal.login(event, lang);
     if (key === 'GET /account/callback') return portal.callback(event);
     if (key === 'POST /account/logout') return portal.logout(event);
-    const session = portal.sessionOf(event);
     const route = routes[key];
     if (!route)
       throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the account portal`);
+    const session = (await portal.liveSessionOf(event, accounts))?.session;
     if (!session) {
       if (event.httpMethod !== 'GET') throw new ForbiddenError('your session has ended; sign in again');
       return portal.signInFirst(event);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DomainError } from '../http/index.ts';
 import { currentSecret } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
+import type { Account } from '../accounts/model.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { cookiesOf } from './lambda-page.ts';
 
@@ -20,6 +21,8 @@ export const PortalSession = z.object({
   zone: z.string(),
   sub: z.string(),
   exp: z.number(),
+  /** When the person signed in at the issuer (`auth_time`): a password change after it ends the session. */
+  authTime: z.number(),
   csrf: z.string(),
   idToken: z.string().optional(),
   acr: z.string().optional(),
@@ -93,6 +96,22 @@ export class FirstPartyPortal {
       : undefined;
   }
 
+  /**
+   * The session of a request with the account it names, if both are still good: the account is
+   * active and its sessions were not ended (a password change or reset, a disabled account)
+   * after this sign-in, as the issuer's own sessions and tokens end then.
+   */
+  async liveSessionOf(
+    event: APIGatewayProxyEvent,
+    accounts: { findById(id: string): Promise<Account | undefined> },
+  ): Promise<{ readonly session: PortalSession; readonly account: Account } | undefined> {
+    const session = this.sessionOf(event);
+    const account = session && (await accounts.findById(session.sub));
+    return session && account?.status === 'active' && session.authTime >= account.sessionsValidAfter
+      ? { session, account }
+      : undefined;
+  }
+
   /** Starts a sign-in at the issuer, remembering where to come back to. */
   async login(event: APIGatewayProxyEvent, lang: string): Promise<APIGatewayProxyResult> {
     const state = oidc.randomState();
@@ -137,6 +156,7 @@ export class FirstPartyPortal {
       zone: this.options.spec.zone,
       sub: claims.sub,
       exp: Math.floor(Date.now() / 1000) + this.sessionSeconds,
+      authTime: typeof claims.auth_time === 'number' ? claims.auth_time : Math.floor(Date.now() / 1000),
       csrf: randomBytes(18).toString('base64url'),
       idToken: tokens.id_token,
       acr: typeof claims.acr === 'string' ? claims.acr : undefined,

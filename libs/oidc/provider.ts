@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import Provider, {
   type Configuration,
@@ -215,7 +215,14 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     }),
     jwks: { keys: [new SignerSigningKey(deps.idTokenSigner)] },
     cookies: {
-      keys: [...deps.cookieKeys],
+      // The zone's own cookie keys: every zone shares the session store, and a browser sends
+      // localhost cookies to every port (a stolen cookie, to any host). Signed with keys of its
+      // own, a session another zone made never verifies here: each zone signs people in itself.
+      keys: deps.cookieKeys.map((key) =>
+        Buffer.from(hkdfSync('sha256', key, 'yitong oidc cookies', `zone|${deps.zone}`, 32)).toString(
+          'base64url',
+        ),
+      ),
       long: { httpOnly: true, sameSite: 'lax', secure },
       short: { httpOnly: true, sameSite: 'lax', secure },
     },

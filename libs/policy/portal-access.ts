@@ -37,12 +37,12 @@ export const portalPageGuard =
   (render: (page: PortalPage) => Promise<APIGatewayProxyResult>) =>
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const lang = langOfEvent(event);
-    const session = deps.portal.sessionOf(event);
-    if (!session)
+    const live = await deps.portal.liveSessionOf(event, deps.accounts);
+    if (!live)
       return event.httpMethod === 'GET'
         ? deps.portal.signInFirst(event)
         : deps.portal.redirect(`${deps.portal.basePath}${deps.home}`);
-    const account = await deps.accounts.findById(session.sub);
+    const { session, account } = live;
     const origin = {
       sourceIp: event.requestContext?.identity?.sourceIp,
       userAgent: event.headers?.['user-agent']?.slice(0, 512),

@@ -7,7 +7,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import {
   type AccountMessage,
@@ -23,7 +23,7 @@ import { t } from '../../libs/login/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
-import { type Page, UserAgent } from '../support/user-agent.ts';
+import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let doc: DynamoDBDocumentClient;
@@ -205,6 +205,34 @@ describe('sensitive changes need the account’s strongest factor', () => {
     expect(after.totp?.enabledAt).toBeDefined();
     expect(after.totp?.enabledAt).toBe(before.totp?.enabledAt);
     expect(after.passkeyIds).toEqual([`passkey-of-${person.username}`]);
+  });
+});
+
+describe('sessions after a password change', () => {
+  it('ends the account portal’s own session too, not only the sign-in session', async () => {
+    const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+    const ua = new UserAgent();
+    const callback = await signIn(
+      ua,
+      `${stack.urls.public}/account/login`,
+      (u) => u.pathname === '/account/callback',
+      person,
+    );
+    await ua.follow(callback.href);
+    expect((await ua.follow(`${stack.urls.public}/account/activity`)).status).toBe(200);
+    // A thief holds this browser's cookies; the owner changes the password a little later.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 5_000 });
+    try {
+      const owner = new UserAgent();
+      const form = await owner.follow(`${stack.urls.public}/password/change?lang=en`);
+      expect((await changePassword(owner, form, person, 'the owner’s new password')).status).toBe(200);
+      // The old cookie now leads to the issuer's sign-in form, not to the person's activity.
+      const after = await ua.follow(`${stack.urls.public}/account/activity`);
+      expect(after.url).toMatch(new RegExp(`^${stack.urls.public}/interaction/`));
+      expect(after.html).toContain('name="username"');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

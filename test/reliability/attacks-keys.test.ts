@@ -24,8 +24,16 @@ import { AccessControl, DynamoDpopProofLog, requireAccess, zoneTokenTrust } from
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
+import {
+  CALLBACK,
+  clientConfig,
+  createPerson,
+  isCallback,
+  registerClient,
+  tokensFor,
+} from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
+import { UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let admin: Awaited<ReturnType<typeof createPerson>>;
@@ -188,6 +196,30 @@ const departmentLambda = async () => {
     )
     .handler(async () => ({ statusCode: 200, body: '{}' }));
 };
+
+describe('a sign-in session per zone', () => {
+  // Browsers send localhost cookies to every port, and a stolen cookie can be replayed at any
+  // host: a session the public zone made must not count as a sign-in at the intranet.
+  it("does not take the public zone's sign-in session for one at the intranet", async () => {
+    await registerClient(stack, 'public', 'tax-session-public');
+    await registerClient(stack, 'intranet', 'staff-session-intranet');
+    const person = await createPerson(stack, { roles: ['staff'], totp: true });
+    const ua = new UserAgent();
+    await tokensFor(stack, 'public', 'tax-session-public', person, { ua });
+    const config = await clientConfig(stack, 'intranet', 'staff-session-intranet');
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const page = await ua.follow(url.href, isCallback);
+    expect(isCallback(new URL(page.url))).toBe(false);
+    // The intranet's own sign-in form, not single sign-on from the public zone.
+    expect(page.html).toContain('name="username"');
+    expect(page.url).toMatch(new RegExp(`^${stack.urls.intranet}/interaction/`));
+  });
+});
 
 describe('a key per zone at department APIs', () => {
   it("refuses at the intranet authorizer a token the public zone's key signed in the intranet's name", async () => {
