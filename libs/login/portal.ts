@@ -2,10 +2,10 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
+import type { Account } from '../accounts/model.ts';
 import { DomainError } from '../http/index.ts';
 import { currentSecret } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
-import type { Account } from '../accounts/model.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { cookiesOf } from './lambda-page.ts';
 
