@@ -544,8 +544,9 @@ export const interactionRoutes = (deps: InteractionDeps) => {
 
   /**
    * The second factor: a TOTP or recovery code. Throttled per source; refused unevaluated while
-   * the login name is locked; every wrong code counts in the name's budget (which a right
-   * password does not reset) and in this interaction's, which ends it after a few.
+   * the login name is locked; each code takes one of the interaction's few attempts before it
+   * is evaluated (so codes sent at once cannot race past the limit), and every wrong code counts
+   * in the name's budget (which a right password does not reset) too.
    */
   const otp = async (ctx: Ctx, uid: string) => {
     const { form, d } = await postedStep(ctx, uid);
@@ -555,11 +556,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
     const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
     if (before.locked) throw paused(lang, before);
+    const leftHere = await attempts.take(uid);
+    if (leftHere === undefined) throw await interactionEnded(ctx, lang);
     const code = (form.otp ?? '').replace(/\s+/g, '');
     const method = /^\d{6}$/.test(code) ? 'totp' : 'recovery-code';
     const ok = (await checkSecondFactorCode(deps.accounts, deps.totpVault, account, code)) !== undefined;
     const base = { ...at, actor: account.id, subject: account.id };
     if (ok) {
+      await attempts.giveBack(uid);
       await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
       return nextStep(ctx, d, account, lang, [...new Set([...pending.amr, 'otp', 'mfa'])]);
     }
@@ -569,7 +573,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       outcome: 'failure',
       details: { method },
     });
-    const leftHere = await attempts.recordFailure(uid);
+    // Only the request that took the last attempt ends the interaction (and says so once).
     if (leftHere === 0) {
       await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(uid) }));
       await deps.audit.append({
