@@ -126,6 +126,8 @@ const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
 
 const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
 
+const FIRST_PASSWORD_FIRST = 'choose your new password in place of the one-time password first; start again';
+
 /** A sign-in step refused by the failure budget: its page says what happened, when, and how to recover. */
 class SignInPaused extends PageError {
   constructor(
@@ -408,6 +410,19 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     );
   };
 
+  /**
+   * Every step that adds a second factor (the authenticator's page, its confirmation, a
+   * passkey's options and registration) checks, before doing anything, what finishing would:
+   * the login name is not locked, the one-time password was replaced first, and the factor the
+   * account already has was proven.
+   */
+  const mayEnrol = async (ctx: Ctx, d: Details, account: Account, amr: readonly string[]) => {
+    const lock = await lockedOut(deps, account.loginName, account.id, attempt(ctx, d), 'mfa.failure');
+    if (lock.locked) throw paused(langOf(ctx), lock);
+    if (account.mustChangePassword) throw new PageError(403, FIRST_PASSWORD_FIRST);
+    if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+  };
+
   const showEnrolment = async (
     ctx: Ctx,
     d: Details,
@@ -416,7 +431,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     amr: string[],
     error?: string,
   ) => {
-    if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, amr);
     const existing = await loadPending(d.uid);
     const secret = existing?.totpSecret
       ? await deps.totpVault.open(account.id, existing.totpSecret)
@@ -607,7 +622,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
-    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, pending.amr);
     const secret = pending?.totpSecret && (await deps.totpVault.open(account.id, pending.totpSecret));
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
@@ -830,7 +845,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
     const { pending, account } = await pendingAccount(uid);
-    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, pending.amr);
     if (action === 'register-options') {
       const options = await generateRegistrationOptions({
         rpName: rp.name,
