@@ -72,20 +72,24 @@ const wrongCode = (secret: string, n: number): string => {
 const eventsAbout = async (accountId: string, type: string) =>
   (await auditEvents(stack)).filter((e) => e.subject === accountId && e.type === type);
 
+/** The interaction id and CSRF token a sign-in page carries. */
+const interactionOf = (page: Page) => ({
+  uid: /interaction\/([\w-]+)\//.exec(page.html)![1]!,
+  csrf: /name="csrf" value="([^"]+)"/.exec(page.html)![1]!,
+});
+
 /**
  * Posts straight to a step of the interaction `page` belongs to (as a script would, whatever
  * the page offers), with the page's CSRF token.
  */
 const postStep = (ua: UserAgent, page: Page, step: string, fields: Record<string, string> = {}) => {
-  const uid = /interaction\/([\w-]+)\//.exec(page.html)![1]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+  const { uid, csrf } = interactionOf(page);
   return ua.request(`${stack.urls.public}/interaction/${uid}/${step}`, { form: { csrf, ...fields } });
 };
 
 /** The passkey registration options of the interaction `page` belongs to (the page script's call). */
 const passkeyOptions = (ua: UserAgent, page: Page) => {
-  const uid = /interaction\/([\w-]+)\//.exec(page.html)![1]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!;
+  const { uid, csrf } = interactionOf(page);
   return ua.request(`${stack.urls.public}/interaction/${uid}/passkey/register-options`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
