@@ -254,6 +254,27 @@ export const adminOperations = (runtime: Runtime) => {
   };
   const record = (who: Who, type: string, fields: AuditFields, before: unknown, after: unknown) =>
     audited(who, type, fields)(before, after);
+  /**
+   * An administrator's attempt to raise or approve their own access, refused: audited once as
+   * denied before the refusal is answered, so a probe of the two-administrator rule is on record.
+   */
+  const refusedSelfChange = async <E extends Error>(
+    who: Who,
+    fields: AuditFields,
+    refusal: E,
+  ): Promise<E> => {
+    await audit.append(
+      AuditEventInput.parse({
+        type: 'admin.self_change.denied',
+        outcome: 'denied',
+        zone: config.zone,
+        ...who,
+        ...fields,
+        reason: refusal.message,
+      }),
+    );
+    return refusal;
+  };
   const staffRequests = new StaffRequestStore(doc, table);
   const person = (who: Who): string => {
     if (!who.actor) throw new ForbiddenError('only a signed-in administrator may change staff accounts');
@@ -661,8 +682,12 @@ export const adminOperations = (runtime: Runtime) => {
       who: Who,
     ): Promise<StaffOutcome<ReturnType<typeof staffView>>> {
       if (id === who.actor)
-        throw new ConflictError(
-          'administrators cannot change their own roles or status; ask another administrator',
+        throw await refusedSelfChange(
+          who,
+          { subject: id },
+          new ConflictError(
+            'administrators cannot change their own roles or status; ask another administrator',
+          ),
         );
       const before = await staffOf(id);
       if (update.department) await departmentOf(update.department, 'department');
@@ -690,10 +715,19 @@ export const adminOperations = (runtime: Runtime) => {
      */
     async approveStaffRequest(requestId: string, who: Who) {
       const { request, me } = await decidable(requestId, who);
+      const self = { subject: request.accountId, resource: requestId };
       if (request.requestedBy === me)
-        throw new ForbiddenError('you asked for this change; another administrator must approve it');
+        throw await refusedSelfChange(
+          who,
+          self,
+          new ForbiddenError('you asked for this change; another administrator must approve it'),
+        );
       if (request.accountId === me)
-        throw new ForbiddenError('this change is to your own account; another administrator must approve it');
+        throw await refusedSelfChange(
+          who,
+          self,
+          new ForbiddenError('this change is to your own account; another administrator must approve it'),
+        );
       const approval = { requestId, requestedBy: request.requestedBy };
       if (request.kind === 'create') {
         const input = StaffInput.parse(request.change);

@@ -126,6 +126,8 @@ const mayAddFactor = (account: Account, amr: readonly string[]): boolean =>
 
 const ADD_FACTOR_REFUSED = 'confirm with the second factor this account already has before adding another';
 
+const FIRST_PASSWORD_FIRST = 'choose your new password in place of the one-time password first; start again';
+
 /** A sign-in step refused by the failure budget: its page says what happened, when, and how to recover. */
 class SignInPaused extends PageError {
   constructor(
@@ -408,6 +410,19 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     );
   };
 
+  /**
+   * Every step that adds a second factor (the authenticator's page, its confirmation, a
+   * passkey's options and registration) checks, before doing anything, what finishing would:
+   * the login name is not locked, the one-time password was replaced first, and the factor the
+   * account already has was proven.
+   */
+  const mayEnrol = async (ctx: Ctx, d: Details, account: Account, amr: readonly string[]) => {
+    const lock = await lockedOut(deps, account.loginName, account.id, attempt(ctx, d), 'mfa.failure');
+    if (lock.locked) throw paused(langOf(ctx), lock);
+    if (account.mustChangePassword) throw new PageError(403, FIRST_PASSWORD_FIRST);
+    if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+  };
+
   const showEnrolment = async (
     ctx: Ctx,
     d: Details,
@@ -416,7 +431,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     amr: string[],
     error?: string,
   ) => {
-    if (!mayAddFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, amr);
     const existing = await loadPending(d.uid);
     const secret = existing?.totpSecret
       ? await deps.totpVault.open(account.id, existing.totpSecret)
@@ -544,8 +559,9 @@ export const interactionRoutes = (deps: InteractionDeps) => {
 
   /**
    * The second factor: a TOTP or recovery code. Throttled per source; refused unevaluated while
-   * the login name is locked; every wrong code counts in the name's budget (which a right
-   * password does not reset) and in this interaction's, which ends it after a few.
+   * the login name is locked; each code takes one of the interaction's few attempts before it
+   * is evaluated (so codes sent at once cannot race past the limit), and every wrong code counts
+   * in the name's budget (which a right password does not reset) too.
    */
   const otp = async (ctx: Ctx, uid: string) => {
     const { form, d } = await postedStep(ctx, uid);
@@ -555,11 +571,14 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
     const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
     if (before.locked) throw paused(lang, before);
+    const leftHere = await attempts.take(uid);
+    if (leftHere === undefined) throw await interactionEnded(ctx, lang);
     const code = (form.otp ?? '').replace(/\s+/g, '');
     const method = /^\d{6}$/.test(code) ? 'totp' : 'recovery-code';
     const ok = (await checkSecondFactorCode(deps.accounts, deps.totpVault, account, code)) !== undefined;
     const base = { ...at, actor: account.id, subject: account.id };
     if (ok) {
+      await attempts.giveBack(uid);
       await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
       return nextStep(ctx, d, account, lang, [...new Set([...pending.amr, 'otp', 'mfa'])]);
     }
@@ -569,7 +588,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       outcome: 'failure',
       details: { method },
     });
-    const leftHere = await attempts.recordFailure(uid);
+    // Only the request that took the last attempt ends the interaction (and says so once).
     if (leftHere === 0) {
       await deps.doc.send(new DeleteCommand({ TableName: deps.identityTable, Key: pendingKey(uid) }));
       await deps.audit.append({
@@ -603,7 +622,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
     const { form, d } = await postedStep(ctx, uid);
     const lang = langOf(ctx);
     const { pending, account } = await pendingAccount(uid);
-    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, pending.amr);
     const secret = pending?.totpSecret && (await deps.totpVault.open(account.id, pending.totpSecret));
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
@@ -826,7 +845,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
       return json(ctx, 200, { redirectTo: await finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
     }
     const { pending, account } = await pendingAccount(uid);
-    if (!mayAddFactor(account, pending.amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    await mayEnrol(ctx, d, account, pending.amr);
     if (action === 'register-options') {
       const options = await generateRegistrationOptions({
         rpName: rp.name,

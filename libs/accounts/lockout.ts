@@ -172,9 +172,14 @@ export class LoginLockout {
 
   /**
    * Adds one to a counter that is still alive (and newer than `clearedAt`), or starts it at
-   * one. Two conditional writes at most per try, never a read-modify-write.
+   * one. Two conditional writes at most per try, never a read-modify-write. Returns the count
+   * as this write left it and as it found it: each racing write finds a different one.
    */
-  private async bump(key: Record<string, string>, lifetime: number, clearedAt: number): Promise<Counter> {
+  private async bump(
+    key: Record<string, string>,
+    lifetime: number,
+    clearedAt: number,
+  ): Promise<{ after: Counter; before: Counter }> {
     const now = this.now();
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -190,10 +195,14 @@ export class LoginLockout {
               ':expires': now + lifetime,
               ':cleared': clearedAt,
             },
-            ReturnValues: 'ALL_NEW',
+            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { failures: Number(Attributes?.failures ?? 1), lastFailure: now };
+        const failures = Number(Attributes?.failures ?? 0);
+        return {
+          after: { failures: failures + 1, lastFailure: now },
+          before: { failures, lastFailure: Number(Attributes?.lastFailure ?? 0) },
+        };
       } catch (err: unknown) {
         if (!isConditionFailure(err)) throw err;
       }
@@ -208,7 +217,7 @@ export class LoginLockout {
             ExpressionAttributeValues: { ':now': now, ':cleared': clearedAt },
           }),
         );
-        return { failures: 1, lastFailure: now };
+        return { after: { failures: 1, lastFailure: now }, before: { failures: 0, lastFailure: 0 } };
       } catch (err: unknown) {
         if (!isConditionFailure(err)) throw err;
       }
@@ -219,10 +228,12 @@ export class LoginLockout {
   /**
    * Counts a failed step (a wrong password, code or passkey) against the login name and the
    * source. `before` is the state read before the attempt; the result says whether this
-   * failure started a wait or lock.
+   * failure started a wait or lock — true for one failure only however many race, as each
+   * atomic update finds a different count: only the one that found no wait started it.
    */
   async recordFailure(name: string, source: string, before: LockoutState): Promise<FailureOutcome> {
     const p = this.policy;
+    const now = this.now();
     const [account, bySource] = await Promise.all([
       this.bump(this.accountKey(name), p.accountLockSeconds + p.forgetSeconds, -1),
       this.bump(
@@ -231,8 +242,13 @@ export class LoginLockout {
         before.clearedAt,
       ),
     ]);
-    const after = this.stateOf({ ...account, clearedAt: before.clearedAt }, bySource);
-    return { ...after, lockedNow: after.locked };
+    const after = this.stateOf({ ...account.after, clearedAt: before.clearedAt }, bySource.after);
+    const started = (tier: { after: Counter; before: Counter }, delay: (failures: number) => number) =>
+      tier.after.lastFailure + delay(tier.after.failures) > now &&
+      !(tier.before.failures && tier.before.lastFailure + delay(tier.before.failures) > now);
+    const lockedNow =
+      started(account, (f) => this.accountDelay(f)) || started(bySource, (f) => this.sourceDelay(f));
+    return { ...after, lockedNow };
   }
 
   /**
@@ -295,9 +311,12 @@ export class LoginLockout {
 }
 
 /**
- * The second-factor attempts of one sign-in interaction: after `limit` wrong codes the
- * interaction is ended for good and the person must start again (a new interaction needs the
- * password again, and every failure also counts in the login name's budget).
+ * The second-factor attempts of one sign-in interaction: at most `limit` codes are ever
+ * evaluated on it, however many arrive at once — each is taken from the interaction's budget
+ * by one conditional atomic write before it is checked. A right code gives its attempt back;
+ * once `limit` wrong codes have been taken the interaction is ended for good and the person
+ * must start again (a new interaction needs the password again, and every failure also counts
+ * in the login name's budget).
  */
 export class InteractionAttempts {
   constructor(
@@ -314,28 +333,54 @@ export class InteractionAttempts {
     return { pk: `interaction-attempts#${uid}`, sk: 'attempts' };
   }
 
-  /** Whether the interaction was ended by too many wrong codes. */
+  /** Whether the interaction's attempts are all taken (by wrong codes, or codes still being checked). */
   async ended(uid: string): Promise<boolean> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
     );
     if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return false;
-    return Number(Item.failures ?? 0) >= this.limit;
+    return Number(Item.attempts ?? 0) >= this.limit;
   }
 
-  /** Counts a wrong code; returns how many are left on this interaction (0: it is now ended). */
+  /**
+   * Takes one attempt, before the code is evaluated: how many are left after it (0: this was
+   * the last), or undefined when none was left and the code must not be evaluated.
+   */
   // Interaction ids are random and never reused, so the count needs no reset on expiry.
-  async recordFailure(uid: string): Promise<number> {
-    const { Attributes } = await this.doc.send(
+  async take(uid: string): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(uid),
+          UpdateExpression: 'ADD attempts :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: 'attribute_not_exists(attempts) OR attempts < :limit',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':limit': this.limit,
+            ':expires': this.now() + this.ttlSeconds,
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return this.limit - Number(Attributes?.attempts ?? this.limit);
+    } catch (err: unknown) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Gives back an attempt taken for a code that was right: only wrong codes use up the interaction. */
+  async giveBack(uid: string): Promise<void> {
+    await this.doc.send(
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(uid),
-        UpdateExpression: 'ADD failures :one SET expiresAt = if_not_exists(expiresAt, :expires)',
-        ExpressionAttributeValues: { ':one': 1, ':expires': this.now() + this.ttlSeconds },
-        ReturnValues: 'UPDATED_NEW',
+        UpdateExpression: 'ADD attempts :minusOne',
+        ConditionExpression: 'attempts > :zero',
+        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
       }),
     );
-    return Math.max(0, this.limit - Number(Attributes?.failures ?? 0));
   }
 }
 

@@ -148,6 +148,11 @@ export const EVENT_TYPES = {
     en: 'Request for admin or auditor rejected or withdrawn',
     zh: '拒绝或撤回授予管理员或审计员角色的申请',
   },
+  'admin.self_change.denied': {
+    retention: 'security',
+    en: 'Administrator refused a change to their own roles or the approval of their own request',
+    zh: '拒绝管理员修改自己的角色或批准自己的申请',
+  },
   'account.break_glass': {
     retention: 'security',
     en: 'Privileged account created with the break-glass command (AWS access, no second administrator)',

@@ -197,13 +197,35 @@ describe('lockout and throttling', () => {
     expect(await lockout.state('n', HERE)).toMatchObject({ sourceFailures: 0, accountFailures: 0 });
   });
 
-  it('ends an interaction after five wrong codes', async () => {
+  it('starts a lock once however many failures race past the threshold', async () => {
+    const lockout = new LoginLockout(doc, table, policy);
+    const before = await lockout.state('raced', HERE);
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, () => lockout.recordFailure('raced', HERE, before)),
+    );
+    expect(outcomes.filter((o) => o.lockedNow)).toHaveLength(2);
+    expect(outcomes.filter((o) => o.lockedNow && o.scope === 'source')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.lockedNow && o.scope === 'account')).toHaveLength(1);
+    expect(outcomes.every((o) => o.locked || o.sourceFailures < 6)).toBe(true);
+  });
+
+  it('ends an interaction after five wrong codes; a right code gives its attempt back', async () => {
     const attempts = new InteractionAttempts(doc, table);
     const left = [];
-    for (let i = 0; i < 5; i++) left.push(await attempts.recordFailure('uid-1'));
-    expect(left).toEqual([4, 3, 2, 1, 0]);
+    for (let i = 0; i < 4; i++) left.push(await attempts.take('uid-1'));
+    expect(await attempts.take('uid-1')).toBe(0);
+    await attempts.giveBack('uid-1');
+    expect(await attempts.ended('uid-1')).toBe(false);
+    left.push(await attempts.take('uid-1'), await attempts.take('uid-1'));
+    expect(left).toEqual([4, 3, 2, 1, 0, undefined]);
     expect(await attempts.ended('uid-1')).toBe(true);
     expect(await attempts.ended('uid-2')).toBe(false);
+  });
+
+  it('lets at most five of forty codes sent at once be evaluated on one interaction', async () => {
+    const attempts = new InteractionAttempts(doc, table);
+    const taken = await Promise.all(Array.from({ length: 40 }, () => attempts.take('uid-race')));
+    expect(taken.filter((left) => left !== undefined).sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('throttles a source over its limit within a window', async () => {

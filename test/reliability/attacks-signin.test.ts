@@ -1,7 +1,9 @@
 /**
  * Attacks on the sign-in failure budget (issue #15, findings 1 and 8): guessing the second
- * factor, finishing a sign-in whose login name is locked, wiping the count with a known
- * password, and locking staff out from a stranger's address. Loopback only; every loop bounded.
+ * factor (one by one, or racing many codes at once), finishing or adding a factor to a sign-in
+ * whose login name is locked, enrolling before the one-time password is replaced, wiping the
+ * count with a known password, and locking staff out from a stranger's address. Loopback only;
+ * every loop and every burst bounded.
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -69,6 +71,34 @@ const wrongCode = (secret: string, n: number): string => {
 
 const eventsAbout = async (accountId: string, type: string) =>
   (await auditEvents(stack)).filter((e) => e.subject === accountId && e.type === type);
+
+/** The interaction id and CSRF token a sign-in page carries. */
+const interactionOf = (page: Page) => ({
+  uid: /interaction\/([\w-]+)\//.exec(page.html)![1]!,
+  csrf: /name="csrf" value="([^"]+)"/.exec(page.html)![1]!,
+});
+
+/**
+ * Posts straight to a step of the interaction `page` belongs to (as a script would, whatever
+ * the page offers), with the page's CSRF token.
+ */
+const postStep = (ua: UserAgent, page: Page, step: string, fields: Record<string, string> = {}) => {
+  const { uid, csrf } = interactionOf(page);
+  return ua.request(`${stack.urls.public}/interaction/${uid}/${step}`, { form: { csrf, ...fields } });
+};
+
+/** The passkey registration options of the interaction `page` belongs to (the page script's call). */
+const passkeyOptions = (ua: UserAgent, page: Page) => {
+  const { uid, csrf } = interactionOf(page);
+  return ua.request(`${stack.urls.public}/interaction/${uid}/passkey/register-options`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+    body: '{}',
+  });
+};
+
+const accountStore = () =>
+  new AccountStore(createDynamoClient({ endpoint: stack.dynamodbEndpoint }), stack.tables.identity);
 
 const messageOf = (page: Page) =>
   /<p class="message" id="(?:password|otp)-error">([^<]*)</.exec(page.html)?.[1] ?? '';
@@ -138,6 +168,93 @@ describe('second-factor guessing', () => {
     expect(sixth.page.status).toBe(423);
     expect(messageOf(fifth.page)).toMatch(/1 more try/);
     expect(await eventsAbout(who.accountId, 'account.locked')).toHaveLength(1);
+  });
+});
+
+describe('racing the per-sign-in code limit', () => {
+  const burst = async (ua: UserAgent, page: Page, secret: string, n: number) =>
+    (await Promise.all(Array.from({ length: n }, (_, i) => submitCode(ua, page, wrongCode(secret, i))))).map(
+      (p) => p.status,
+    );
+
+  it('evaluates at most five of forty codes sent at once on one interaction, and ends it once', async () => {
+    const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
+    const { ua, page } = await tryPassword(who, who.password);
+    expect(asksForCode(page)).toBe(true);
+
+    const statuses = await burst(ua, page, who.totpSecret!, 40);
+    const evaluated = (await eventsAbout(who.accountId, 'mfa.failure')).filter(
+      (e) => e.outcome === 'failure',
+    );
+    expect(evaluated).toHaveLength(5);
+    expect(await eventsAbout(who.accountId, 'login.ended')).toHaveLength(1);
+    expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(4);
+    expect(statuses.every((s) => s === 400 || s === 429)).toBe(true);
+    expect(await eventsAbout(who.accountId, 'login.success')).toHaveLength(0);
+  });
+
+  it('audits the lock a burst of codes starts once', async () => {
+    const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: true });
+    const { ua, page } = await tryPassword(who, who.password);
+    // Three wrong passwords first: the burst's third wrong code is the sixth failure of this source.
+    for (let i = 0; i < 3; i++) await tryPassword(who, `wrong password ${i}`);
+
+    const statuses = await burst(ua, page, who.totpSecret!, 40);
+    const evaluated = (await eventsAbout(who.accountId, 'mfa.failure')).filter(
+      (e) => e.outcome === 'failure',
+    );
+    expect(evaluated.length).toBeGreaterThanOrEqual(3);
+    expect(evaluated.length).toBeLessThanOrEqual(5);
+    expect(await eventsAbout(who.accountId, 'account.locked')).toHaveLength(1);
+    expect(statuses).toContain(423);
+    expect((await eventsAbout(who.accountId, 'login.ended')).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('adding a factor to a sign-in that may not finish', () => {
+  it('refuses every enrolment step once the login name is locked, and adds no factor', async () => {
+    const who = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+    const pending = await tryPassword(who, who.password);
+    expect(pending.page.html).toContain('/protect"');
+
+    for (let i = 0; i < 6; i++) await tryPassword(who, `wrong password ${i}`);
+    const setUp = await pending.ua.submit(pending.page, '/protect', { choice: 'totp' }, isCallback);
+    expect(setUp.status).toBe(423);
+    expect(setUp.html).not.toContain('totp-secret');
+    const confirm = await postStep(pending.ua, pending.page, 'enrol', { otp: '123456' });
+    expect(confirm.status).toBe(423);
+    expect(confirm.html).not.toContain('totp-secret');
+    expect((await passkeyOptions(pending.ua, pending.page)).status).toBe(423);
+
+    expect(await eventsAbout(who.accountId, 'mfa.enrolled')).toHaveLength(0);
+    const account = await accountStore().findById(who.accountId);
+    expect(account?.totp).toBeUndefined();
+    expect(account?.passkeyIds).toEqual([]);
+  });
+});
+
+describe('a first sign-in out of order', () => {
+  it('refuses to enrol a second factor before the one-time password is replaced', async () => {
+    const who = await createPerson(stack, { roles: ['staff'], totp: false });
+    const store = accountStore();
+    await store.update((await store.findById(who.accountId))!, {
+      mustChangePassword: true,
+      mustEnrolSecondFactor: true,
+    });
+    const { ua, page } = await tryPassword(who, who.password);
+    expect(page.html).toContain('/new-password" novalidate');
+
+    const shown = await postStep(ua, page, 'enrol', { otp: '000000' });
+    expect(shown.status).toBe(403);
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(shown.html)?.[1];
+    expect(secret).toBeUndefined();
+    const viaProtect = await postStep(ua, page, 'protect', { choice: 'totp' });
+    expect(viaProtect.status).toBe(403);
+    expect(viaProtect.html).not.toContain('totp-secret');
+    expect((await passkeyOptions(ua, page)).status).toBe(403);
+
+    expect(await eventsAbout(who.accountId, 'mfa.enrolled')).toHaveLength(0);
+    expect((await store.findById(who.accountId))?.totp).toBeUndefined();
   });
 });
 

@@ -189,6 +189,33 @@ describe('separation of duties', () => {
   });
 });
 
+describe('refused self-escalation is on record', () => {
+  it('audits once, as denied, an administrator approving their own request or changing their own roles', async () => {
+    const first = await newAdmin();
+    const asked = await first.call('PATCH', `/staff/${(await newAdmin()).accountId}`, {
+      roles: ['staff', 'admin', 'auditor'],
+      reason: 'wants the trail read',
+    });
+    expect(asked.status).toBe(202);
+    const { requestId } = (await asked.json()) as { requestId: string };
+    expect((await first.call('POST', `/staff-requests/${requestId}/approve`, {})).status).toBe(403);
+    const own = await first.call('PATCH', `/staff/${first.accountId}`, {
+      roles: ['staff', 'admin', 'auditor'],
+      reason: 'promote myself',
+    });
+    expect(own.status).toBe(409);
+    expect((await accounts.findById(first.accountId))?.roles).toEqual(['staff', 'admin']);
+
+    const refusals = (await auditEvents(stack)).filter(
+      (e) => e.type === 'admin.self_change.denied' && e.actor === first.accountId,
+    );
+    expect(refusals).toHaveLength(2);
+    expect(refusals.every((e) => e.outcome === 'denied')).toBe(true);
+    expect(refusals.map((e) => e.resource)).toEqual([requestId, undefined]);
+    expect(refusals[1]).toMatchObject({ subject: first.accountId });
+  });
+});
+
 describe('staff changes are all or nothing', () => {
   it('audits a staff account made without a department, and a change that clears the department', async () => {
     const admin = await newAdmin();
