@@ -53,7 +53,8 @@ export const toProxyEvent = (
   url: URL,
   requestId: string,
 ): APIGatewayProxyEvent => {
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Without a prototype: a header or parameter may be called `constructor` or `__proto__`.
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     if (/^x-forwarded-(for|proto|port)$/i.test(name)) continue;
@@ -65,7 +66,7 @@ export const toProxyEvent = (
   multiValueHeaders['X-Forwarded-Port'] = [url.port || '80'];
   const headers = Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v.at(-1)!]));
 
-  const multiValueQueryStringParameters: Record<string, string[]> = {};
+  const multiValueQueryStringParameters: Record<string, string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
     multiValueQueryStringParameters[key] = [...(multiValueQueryStringParameters[key] ?? []), value];
   }

@@ -156,6 +156,25 @@ describe('local gateway', () => {
     expect(Object.keys(event.headers).filter((h) => h.toLowerCase() === 'x-forwarded-proto')).toHaveLength(1);
   });
 
+  it('passes parameters and headers named like object properties through as plain values', async () => {
+    const { port, seen } = await serve(async () => ({ statusCode: 204, body: '' }));
+    const answer = await send(port, {
+      path: '/echo/a?valueOf=1&constructor=2&__proto__=3&toString=4&toString=5',
+      headers: { constructor: 'c', valueOf: 'v' },
+    });
+    expect(answer.status).toBe(204);
+    const event = seen[0]!;
+    expect(Object.entries(event.queryStringParameters ?? {})).toEqual([
+      ['valueOf', '1'],
+      ['constructor', '2'],
+      ['__proto__', '3'],
+      ['toString', '5'],
+    ]);
+    expect(event.multiValueQueryStringParameters?.toString).toEqual(['4', '5']);
+    expect(event.headers.constructor).toBe('c');
+    expect(event.multiValueHeaders.valueOf).toEqual(['v']);
+  });
+
   it('passes binary bodies base64-encoded and decodes base64 responses', async () => {
     const bytes = Buffer.from([0, 1, 2, 255, 254]);
     const { port, seen } = await serve(async (event) => ({
