@@ -413,9 +413,20 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     // The level and methods of the sign-in travel with every access token, so APIs decide on them.
     extraTokenClaims: async (ctx, token) => {
       // Every token a client is issued passes here (code, refresh, client credentials, device
-      // code): a suspended client gets none, though it still authenticates.
-      if ((ctx.oidc.client as unknown as { yitong_disabled?: unknown } | undefined)?.yitong_disabled === true)
+      // code): a suspended client, or a client of a suspended department, gets none, though it
+      // still authenticates. (One read of the department: a suspension holds at once. Clients
+      // registered before departments were recorded have none, and keep working.)
+      const issuedTo = ctx.oidc.client as unknown as ClientWithExtras | undefined;
+      if ((issuedTo?.yitong_disabled as unknown) === true)
         throw new errors.InvalidClient('this client is suspended: ask its department’s administrator');
+      const department = issuedTo?.yitong_department;
+      if (department && department !== PLATFORM_DEPARTMENT) {
+        const record = await new DepartmentStore(deps.doc, deps.identityTable).get(department);
+        if (record && record.status !== 'active')
+          throw new errors.InvalidClient(
+            `the ${department} department is suspended: its clients get no tokens`,
+          );
+      }
       const source =
         ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode ?? ctx.oidc.entities.RefreshToken;
       const claims: Record<string, unknown> = {};
@@ -619,6 +630,9 @@ const departmentRegistrationPolicy = async (
   const initial = ctx.oidc.entities.InitialAccessToken;
   const existing = ctx.oidc.entities.Client;
   const current = (existing?.metadata() ?? {}) as Record<string, unknown>;
+  // A suspended client stays as its administrators left it: its own token changes nothing.
+  if (current.yitong_disabled === true)
+    throw new errors.InvalidClientMetadata('this client is suspended: only an administrator changes it now');
   let department: string | undefined;
   let zones: readonly string[] = [];
   let tokenId: string | undefined;

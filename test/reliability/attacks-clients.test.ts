@@ -328,7 +328,10 @@ describe('one set of client rules on both paths', () => {
     ).toBe(200);
     const lift = await update({ yitong_disabled: false });
     expect(lift.status).toBe(400);
-    expect(String(lift.answer.error_description)).toMatch(/yitong_disabled/);
+    expect(String(lift.answer.error_description)).toMatch(/suspended/);
+    // Nor does its own token change it while suspended (a stolen token during an incident).
+    const moved = await update({ redirect_uris: ['https://elsewhere.example/cb'] });
+    expect(moved.status).toBe(400);
     const stored = (await (await admin('GET', `/clients/${created.client_id}`)).json()) as Record<
       string,
       unknown
@@ -518,6 +521,21 @@ describe('a suspended client', () => {
       await expect(machineToken(stack, 'hr-registry')).rejects.toMatchObject({ error: 'invalid_client' });
     } finally {
       await suspend(false);
+    }
+    expect(await machineToken(stack, 'hr-registry')).toMatch(/^ey/);
+  });
+
+  it('of a suspended department gets no token either, until the department is restored', async () => {
+    const { yitong_department: department } = (await (await admin('GET', '/clients/hr-registry')).json()) as {
+      yitong_department: string;
+    };
+    const status = async (value: 'active' | 'suspended') =>
+      expect((await admin('PATCH', `/departments/${department}`, { status: value })).status).toBe(200);
+    await status('suspended');
+    try {
+      await expect(machineToken(stack, 'hr-registry')).rejects.toMatchObject({ error: 'invalid_client' });
+    } finally {
+      await status('active');
     }
     expect(await machineToken(stack, 'hr-registry')).toMatch(/^ey/);
   });
