@@ -64,6 +64,21 @@ const waitUntilActive = async (client: DynamoDBClient, tableName: string): Promi
   throw new Error(`table ${tableName} did not become ACTIVE`);
 };
 
+/** Waits until a deleted table is gone: a store deletes in the background (DELETING), and a
+ * CreateTable of the same name meanwhile is refused with ResourceInUse. */
+const waitUntilGone = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+    } catch (err: unknown) {
+      if (err instanceof ResourceNotFoundException) return;
+      throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 + attempt * 20));
+  }
+  throw new Error(`table ${tableName} was not deleted`);
+};
+
 /**
  * Creates any missing table from the shared definitions (local mode and tests; on AWS
  * the stack owns the tables). Safe to call on every start: existing tables are kept.
@@ -147,6 +162,7 @@ const addMissingIndexes = async (client: DynamoDBClient, def: TableDefinition, t
     );
   }
   await client.send(new DeleteTableCommand({ TableName: tableName }));
+  await waitUntilGone(client, tableName);
   await client.send(new CreateTableCommand(input));
   await waitUntilActive(client, tableName);
 };
