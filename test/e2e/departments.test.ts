@@ -4,14 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { clientInputSchema } from '../../libs/oidc/client-registration.ts';
 import { auditEvents } from '../support/audit.ts';
-import {
-  CALLBACK,
-  clientConfig,
-  createPerson,
-  registerClient,
-  signInTo,
-  tokensFor,
-} from '../support/oidc-flow.ts';
+import { adminApiToken, CALLBACK, clientConfig, signInTo } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
@@ -41,14 +34,7 @@ const client = (extra: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'onboarding-console', { yitong_resources: ['admin'] });
-  const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
-  adminToken = (
-    await tokensFor(stack, 'intranet', 'onboarding-console', person, {
-      resource: `${stack.urls.intranet}/admin`,
-      scope: 'openid admin',
-    })
-  ).access_token;
+  adminToken = await adminApiToken(stack, 'onboarding-console');
 });
 afterAll(() => stack?.stop());
 

@@ -9,12 +9,12 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { auditEvents } from '../support/audit.ts';
 import {
+  adminApiToken,
   CALLBACK,
   createPerson,
   machineToken,
   registerClient,
   signInTo,
-  tokensFor,
 } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 
@@ -48,14 +48,7 @@ const oauthError = async (res: Response) =>
 
 beforeAll(async () => {
   stack = await startTestStack();
-  await registerClient(stack, 'intranet', 'clients-console', { yitong_resources: ['admin'] });
-  const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
-  adminToken = (
-    await tokensFor(stack, 'intranet', 'clients-console', person, {
-      resource: `${stack.urls.intranet}/admin`,
-      scope: 'openid admin',
-    })
-  ).access_token;
+  adminToken = await adminApiToken(stack, 'clients-console');
 }, 120_000);
 afterAll(() => stack?.stop());
 

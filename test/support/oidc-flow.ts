@@ -94,6 +94,20 @@ export const tokensFor = async (
   );
 };
 
+/**
+ * An admin API access token: a new administrator (with TOTP) signs in through an intranet
+ * client an administrator granted the admin API (`clientId`, registered here).
+ */
+export const adminApiToken = async (stack: LocalStack, clientId: string): Promise<string> => {
+  await registerClient(stack, 'intranet', clientId, { yitong_resources: ['admin'] });
+  const person = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
+  const tokens = await tokensFor(stack, 'intranet', clientId, person, {
+    resource: `${stack.urls.intranet}/admin`,
+    scope: 'openid admin',
+  });
+  return tokens.access_token;
+};
+
 let people = 0;
 
 /** A fresh account (TOTP enrolled when asked), so each sign-in has its own one-time codes. */
