@@ -158,9 +158,10 @@ const CLIENT_CORS_PATHS = new Set([
 
 /** yitong's own APIs: their resource indicator is `<issuer>/<path>`. */
 export const OWN_APIS = Object.entries(OWN_API_SCOPES).map(([path, scope]) => ({ path, scope }));
+/** A loaded client with yitong's metadata, as the stored registration types it. */
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
-  Record<Exclude<(typeof CLIENT_EXTRA_METADATA)[number], 'yitong_resources'>, string>
-> & { yitong_resources?: unknown };
+  Record<'yitong_zone' | 'yitong_department' | 'yitong_required_acr', string>
+> & { yitong_disabled?: boolean; yitong_resources?: unknown };
 
 /**
  * The zone's OpenID provider. Every zone is its own issuer (its base URL); all zones share
@@ -417,7 +418,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       // still authenticates. (One read of the department: a suspension holds at once. Clients
       // registered before departments were recorded have none, and keep working.)
       const issuedTo = ctx.oidc.client as unknown as ClientWithExtras | undefined;
-      if ((issuedTo?.yitong_disabled as unknown) === true)
+      if (issuedTo?.yitong_disabled === true)
         throw new errors.InvalidClient('this client is suspended: ask its department’s administrator');
       const department = issuedTo?.yitong_department;
       if (department && department !== PLATFORM_DEPARTMENT) {
