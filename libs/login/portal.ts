@@ -84,8 +84,11 @@ export class FirstPartyPortal {
     this.sessionSeconds = options.sessionSeconds ?? 3600;
   }
 
-  /** The session of a request, if it has a live one. */
-  sessionOf(event: APIGatewayProxyEvent): PortalSession | undefined {
+  /**
+   * The sealed session of a request for this portal, unexpired. Pages use `liveSessionOf`,
+   * which also checks that the account's sessions were not ended since.
+   */
+  private sessionOf(event: APIGatewayProxyEvent): PortalSession | undefined {
     const session = this.unseal(PortalSession, cookiesOf(event)[this.sessionCookie]);
     const { clientId, zone } = this.options.spec;
     return session &&
