@@ -162,6 +162,8 @@ describe('fuzzing the onboarding routes of the admin API', () => {
         expiresInDays: fc.oneof(fc.integer(), jsonValue),
         uses: fc.oneof(fc.integer(), jsonValue),
         revoked: fc.oneof(fc.boolean(), jsonValue),
+        grant: fc.oneof(fc.array(nasty, { maxLength: 3 }), fc.constant(['admin']), jsonValue),
+        revoke: fc.oneof(fc.array(nasty, { maxLength: 3 }), jsonValue),
       },
       { requiredKeys: [] },
     );
@@ -178,6 +180,9 @@ describe('fuzzing the onboarding routes of the admin API', () => {
           ['PUT', '/admin/resource-servers'],
           ['POST', '/admin/staff'],
           ['PATCH', '/admin/staff/no-such-account'],
+          ['POST', '/admin/clients/no-such-client/resources'],
+          ['POST', '/admin/staff-requests/no-such-request/approve'],
+          ['POST', '/admin/staff-requests/no-such-request/reject'],
         ),
         jsonBody(shapes),
         async ([method, path], body) => {
