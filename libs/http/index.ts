@@ -12,6 +12,7 @@ export {
   ValidationError,
 } from './errors.ts';
 export {
+  httpFunction,
   problemErrors,
   SECURITY_HEADERS,
   securityHeaders,
@@ -19,3 +20,13 @@ export {
   zoneContext,
 } from './middleware.ts';
 export { invalidParamsOf, isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
+export {
+  isRouteFound,
+  type MethodNotAllowed,
+  type PathParams,
+  parseTemplate,
+  type RouteFound,
+  type RouteMethod,
+  Router,
+  routedEvent,
+} from './router.ts';

@@ -1,6 +1,8 @@
-import type { MiddlewareObj } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Zone } from '../config/index.ts';
+import { logger } from '../observability/index.ts';
 import { problemResponse } from './problem.ts';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -58,3 +60,18 @@ export const securityHeaders = (): Middleware => ({
     if (request.response) withSecurityHeaders(request.response);
   },
 });
+
+/**
+ * The one middleware chain of every HTTP function (APIs and pages alike): request context in the
+ * logs, the zone on the context, errors as RFC 9457 problems, security headers on every answer.
+ */
+export const httpFunction = (
+  zone: Zone,
+  handle: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>,
+) =>
+  middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(zoneContext(zone))
+    .use(problemErrors())
+    .use(securityHeaders())
+    .handler(handle);

@@ -1,6 +1,7 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLocalJWKSet } from 'jose';
-import { jwks } from '../keys/index.ts';
-import type { Runtime } from '../runtime/index.ts';
+import type { AppConfig } from '../config/index.ts';
+import { jwks, type Keyring } from '../keys/index.ts';
 import { DynamoDpopProofLog } from './dpop-proofs.ts';
 import type { ApiAccessOptions } from './require-access.ts';
 
@@ -9,10 +10,12 @@ import type { ApiAccessOptions } from './require-access.ts';
  * halves of the zone's own token key (the runtime's keyring holds no other zone's), and the
  * zone's record of DPoP proofs in the identity table. yitong's APIs and the authorizer use it.
  */
-export const zoneTokenTrust = async (
-  runtime: Runtime,
-): Promise<Pick<ApiAccessOptions, 'issuer' | 'keys' | 'dpopProofs'>> => ({
-  issuer: runtime.config.issuer,
-  keys: createLocalJWKSet(await jwks(runtime.keyring, ['id-token'])),
-  dpopProofs: new DynamoDpopProofLog(runtime.doc, runtime.config.tables.identity),
+export const zoneTokenTrust = async (zone: {
+  readonly config: AppConfig;
+  readonly keyring: Keyring;
+  readonly doc: DynamoDBDocumentClient;
+}): Promise<Pick<ApiAccessOptions, 'issuer' | 'keys' | 'dpopProofs'>> => ({
+  issuer: zone.config.issuer,
+  keys: createLocalJWKSet(await jwks(zone.keyring, ['id-token'])),
+  dpopProofs: new DynamoDpopProofLog(zone.doc, zone.config.tables.identity),
 });

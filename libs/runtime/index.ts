@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccountStore } from '../accounts/index.ts';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import {
@@ -11,6 +12,7 @@ import {
   type SecretStore,
 } from '../keys/index.ts';
 import { PowertoolsMetricsSink } from '../observability/index.ts';
+import { AccessControl } from '../policy/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
 /** What every function is built from: config plus the clients and keys it implies. */
@@ -23,6 +25,10 @@ export interface Runtime {
   /** Cookie keys, newest first; empty for a function that may not read them. */
   readonly cookieKeys: readonly string[];
   readonly audit: AuditLog;
+  /** The identity table's accounts. */
+  readonly accounts: AccountStore;
+  /** The zone's policy decisions (audited through `audit`). */
+  readonly access: AccessControl;
 }
 
 /** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
@@ -52,7 +58,9 @@ export const createRuntime = async (
       doc,
       config.tables.audit,
     );
-  return { config, doc, keyring, secrets, cookieKeys, audit };
+  const accounts = overrides.accounts ?? new AccountStore(doc, config.tables.identity);
+  const access = overrides.access ?? new AccessControl(config.zone, audit);
+  return { config, doc, keyring, secrets, cookieKeys, audit, accounts, access };
 };
 
 const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretStore => {
