@@ -1,0 +1,147 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { KMS_KEY_ENV, type Zone } from '../../libs/config/index.ts';
+import { bundleFunction } from '../bundle.ts';
+import { type FunctionDefinition, secretsOf, signsIn, tablesIn } from '../routes.ts';
+import { AppFunction } from './app-function.ts';
+import type { DataTables } from './data-tables.ts';
+import type { SigningKeys } from './signing-keys.ts';
+
+export interface ZoneFunctionProps {
+  /** The function's entry in the route table (infra/routes.ts). */
+  readonly definition: FunctionDefinition;
+  /** The zone this copy serves. */
+  readonly zone: Zone;
+  /** The zone's issuer URL. */
+  readonly issuer: string;
+  /** The issuer licences name: the public zone's. */
+  readonly licenceIssuer: string;
+  readonly tables: DataTables;
+  readonly keys: SigningKeys;
+  /** Where the bundle is written. @default dist/functions */
+  readonly bundleDir?: string;
+  /**
+   * Sender of account emails, for a definition that `sendsMail`.
+   * @default none: the function sends no email
+   */
+  readonly mailFrom?: string;
+  /**
+   * The zone's back-channel logout queue, for a definition with `backchannelQueue`: the function
+   * sends to it and consumes it. @default none
+   */
+  readonly backchannel?: sqs.IQueue;
+}
+
+/** The environment a function reads at cold start (libs/config): its zone, issuers, tables, keys. */
+function environmentOf(props: ZoneFunctionProps): Record<string, string> {
+  const { definition: def, zone, tables, keys } = props;
+  const environment: Record<string, string> = {
+    ZONE: zone,
+    ISSUER: props.issuer,
+    LICENCE_ISSUER: props.licenceIssuer,
+    TABLE_IDENTITY: tables.identity.tableName,
+    TABLE_LICENCES: tables.licences.tableName,
+    TABLE_AUDIT: tables.audit.tableName,
+  };
+  for (const purpose of keyPurposesOf(def, zone)) {
+    environment[KMS_KEY_ENV[purpose]] = keys.signingKey(purpose, zone).keyArn;
+  }
+  const secrets = secretsOf(def, zone);
+  if (secrets.length) environment.SECRETS = secrets.join(',');
+  if (secrets.some((name) => keys.secretKey(name) === keys.secrets)) {
+    environment.KMS_KEY_SECRETS = keys.secrets.keyArn;
+  }
+  if (secrets.some((name) => keys.secretKey(name) === keys.totp)) environment.KMS_KEY_TOTP = keys.totp.keyArn;
+  if (def.sendsMail && props.mailFrom) environment.MAIL_FROM = props.mailFrom;
+  if (props.backchannel) environment.BACKCHANNEL_QUEUE_URL = props.backchannel.queueUrl;
+  return environment;
+}
+
+/** The keys whose public half a function reads: those it signs with and those it verifies. */
+const keyPurposesOf = (def: FunctionDefinition, zone: Zone) => [
+  ...new Set([...signsIn(def, zone), ...def.reads]),
+];
+
+/**
+ * One function of the route table deployed for one zone, with least privilege from its entry:
+ * only the tables, keys and secrets it names, in the zone it serves.
+ */
+export class ZoneFunction extends AppFunction {
+  constructor(scope: Construct, id: string, props: ZoneFunctionProps) {
+    const { definition: def, zone, tables, keys } = props;
+    super(scope, id, {
+      codeDir: bundleFunction(def, props.bundleDir).dir,
+      description: `yitong ${def.name} (${zone} zone)`,
+      environment: environmentOf(props),
+    });
+    const role = this.fn.role!;
+    if (props.backchannel) {
+      props.backchannel.grantSendMessages(this.fn);
+      tables.key.grantEncryptDecrypt(this.fn);
+      this.fn.addEventSource(
+        new lambdaEvents.SqsEventSource(props.backchannel, { batchSize: 10, reportBatchItemFailures: true }),
+      );
+      Validations.of(this).acknowledge({
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          "An SQS source: failed records return to the queue and, after five attempts, go to the queue's own dead-letter queue (its redrive policy), which alarms.",
+      });
+    }
+
+    const access = tablesIn(def, zone);
+    tables.grantData(this.fn, access);
+    if (def.checksTokens && access.identity !== 'readWrite') tables.grantDpopProofRecording(this.fn);
+    if (def.auditWriter) tables.grantAuditAppend(this.fn);
+    for (const purpose of signsIn(def, zone)) {
+      keys.grantSign(role, purpose, zone, `Sign-${def.name}-${zone}`);
+    }
+    const secrets = secretsOf(def, zone);
+    if (secrets.length) keys.grantSecrets(role, secrets, `Secrets-${def.name}-${zone}`);
+    if (def.sendsMail && props.mailFrom) {
+      const domain = props.mailFrom.split('@')[1]!;
+      iam.Grant.addToPrincipal({
+        grantee: this.fn,
+        actions: ['ses:SendEmail'],
+        resourceArns: [
+          Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
+      });
+    }
+    for (const purpose of keyPurposesOf(def, zone)) keys.grantPublicKey(this.fn, purpose, zone);
+
+    const logicalId = (element: Construct) =>
+      Stack.of(this).getLogicalId(element.node.defaultChild as CfnElement);
+    for (const ack of [
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId(tables.identity)}.Arn>/index/*]`,
+        reason: "Queries the identity table's own sparse indexes (uid, user code, grant); no other table.",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId(tables.licences)}.Arn>/index/*]`,
+        reason:
+          "Queries the licences table's own holder index (a holder's licences, shares, receipts); no other table.",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId(tables.audit)}.Arn>/index/*]`,
+        reason:
+          "Reads the audit table's own query indexes (actor, subject, client, type, month, event id); no other table.",
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason:
+          'DynamoDB encryption with the customer-managed data key needs the ReEncrypt family on that one key.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'DynamoDB encryption with the customer-managed data key needs the GenerateDataKey family on that one key.',
+      },
+    ]) {
+      Validations.of(role).acknowledge(ack);
+    }
+  }
+}
