@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -13,27 +11,23 @@ import type {
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
-  AccountStore,
   BackgroundMail,
   deliverMailJobs,
+  InteractionAttempts,
   isMailJob,
   LoginLockout,
   type MailQueue,
   type Notifier,
   OutboxNotifier,
   PasswordReset,
+  PendingSignIns,
+  ReauthChallenges,
   SesNotifier,
   SourceThrottle,
   SqsMailQueue,
   TotpVault,
 } from '../../libs/accounts/index.ts';
-import {
-  isTransient,
-  PROBLEM_CONTENT_TYPE,
-  problemErrors,
-  securityHeaders,
-  zoneContext,
-} from '../../libs/http/index.ts';
+import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
 import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
@@ -45,12 +39,11 @@ import {
   OidcRegistry,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
-import { AccessControl } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
-import { interactionRoutes } from './interactions.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
+import { interactionRoutes } from './steps/index.ts';
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
@@ -82,14 +75,12 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
  * When the issuer has a path (an API stage such as /prod), it is the mount path.
  */
 export const buildOidc = async (runtime: Runtime) => {
-  const { config, doc, audit } = runtime;
+  const { config, doc, audit, accounts, access } = runtime;
   const table = config.tables.identity;
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   // On AWS the zone's queue carries back-channel logouts and account messages alike.
   const sqs = config.backchannelQueueUrl ? new SQSClient({}) : undefined;
-  const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
-  const access = new AccessControl(config.zone, audit);
   const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([
     runtime.keyring.signer('id-token'),
     currentSecret(runtime.secrets, 'pairwise-salt'),
@@ -267,13 +258,12 @@ export const buildOidc = async (runtime: Runtime) => {
     passwordRoutes({
       zone: config.zone,
       issuer: config.issuer,
-      doc,
-      identityTable: table,
       accounts,
       audit,
       lockout,
       throttle,
       reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
+      challenges: new ReauthChallenges(doc, table),
       totpVault,
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),
@@ -285,11 +275,11 @@ export const buildOidc = async (runtime: Runtime) => {
       provider,
       zone: config.zone,
       issuer: config.issuer,
-      doc,
-      identityTable: table,
       registry,
       cookieKeys: runtime.cookieKeys,
       accounts,
+      pending: new PendingSignIns(doc, table),
+      attempts: new InteractionAttempts(doc, table),
       totpVault,
       audit,
       access,
@@ -304,12 +294,10 @@ export const buildOidc = async (runtime: Runtime) => {
       if (mountPath) request.originalUrl = `${mountPath}${request.url ?? ''}`;
     },
   });
-  const http = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger))
-    .use(zoneContext(config.zone))
-    .use(problemErrors())
-    .use(securityHeaders())
-    .handler(async (event, context) => (await app(event, context)) as APIGatewayProxyResult);
+  const http = httpFunction(
+    config.zone,
+    async (event, context) => (await app(event, context)) as APIGatewayProxyResult,
+  );
   return { http, provider, notifier };
 };
 
