@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type {
@@ -29,7 +28,7 @@ import {
 } from '../../libs/accounts/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
+import { messageBody, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -41,32 +40,15 @@ import {
 } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
-import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
+import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
+import { providerPage, providerPages } from './provider-pages.ts';
 import { interactionRoutes } from './steps/index.ts';
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
-
-/** Pages oidc-provider renders itself (errors, logout), in our frame, language and CSP. */
-const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
-  const lang = langOf(ctx);
-  const nonce = randomBytes(16).toString('base64');
-  ctx.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'self'; frame-ancestors 'none'`,
-  );
-  return page({
-    lang,
-    title,
-    body,
-    nonce,
-    basePath: basePathOf(ctx),
-    switchHref: switchHrefFor(ctx, lang),
-  });
-};
 
 /**
  * The zone's OpenID provider as an API Gateway REST (v1) proxy handler. serverless-http
@@ -107,72 +89,7 @@ export const buildOidc = async (runtime: Runtime) => {
       sqs && config.backchannelQueueUrl
         ? new SqsBackchannelQueue(sqs, config.backchannelQueueUrl)
         : undefined,
-    pages: {
-      error: (ctx, out) => {
-        const lang = langOf(ctx);
-        return providerPage(
-          ctx,
-          t(lang, 'errorTitle'),
-          messageBody(
-            t(lang, 'errorTitle'),
-            t(lang, 'errorLead'),
-            html`<p><strong>${String(out.error ?? '')}</strong>: ${String(out.error_description ?? '')}</p>`,
-          ),
-        );
-      },
-      logout: (ctx, form) => {
-        const lang = langOf(ctx);
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.logoutForm';
-        return providerPage(
-          ctx,
-          t(lang, 'logoutTitle'),
-          messageBody(
-            t(lang, 'logoutTitle'),
-            t(lang, 'logoutLead'),
-            html`${new Html(form)}<button type="submit" form="${formId}" name="logout" value="yes">${t(lang, 'signOut')}</button>
-<button type="submit" form="${formId}" class="secondary">${t(lang, 'stay')}</button>`,
-          ),
-        );
-      },
-      loggedOut: (ctx) => {
-        const lang = langOf(ctx);
-        return providerPage(
-          ctx,
-          t(lang, 'loggedOutTitle'),
-          messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')),
-        );
-      },
-      deviceCodeInput: (ctx, form, error) => {
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceInputForm';
-        return providerPage(
-          ctx,
-          'Sign in a device 设备登录',
-          messageBody(
-            'Sign in a device 设备登录',
-            'Enter the code your terminal shows. 请输入终端显示的代码。',
-            html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}${new Html(form.replace('type="text" name="user_code"', 'type="text" name="user_code" aria-label="Code 代码"'))}<button type="submit" form="${formId}">Continue 继续</button>`,
-          ),
-        );
-      },
-      deviceCodeConfirm: (ctx, form, userCode, request) => {
-        const lang = langOf(ctx);
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceConfirmForm';
-        return providerPage(
-          ctx,
-          t(lang, 'deviceConfirmTitle'),
-          deviceConfirmBody(lang, { ...request, userCode, form: new Html(form), formId }),
-        );
-      },
-      deviceDone: (ctx) =>
-        providerPage(
-          ctx,
-          'Device signed in 设备已登录',
-          messageBody(
-            'Device signed in 设备已登录',
-            'You can close this page and return to your terminal. 您可以关闭此页面并回到终端。',
-          ),
-        ),
-    },
+    pages: providerPages,
   });
   const lockout = new LoginLockout(doc, table);
   const throttle = new SourceThrottle(doc, table);
