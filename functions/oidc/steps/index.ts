@@ -23,8 +23,9 @@ export type { InteractionDeps } from './kit.ts';
 const INTERACTION_PATH = /^\/interaction\/[\w-]{1,64}(?:\/[\w-]+)*$/;
 
 /** The routes of the journey, one step each (as oidc-provider composes its authorization actions). */
-const stepRoutes = (s: SignIn) =>
-  new Router<Step>()
+const stepRoutes = (s: SignIn) => {
+  const register = registerStep(s);
+  return new Router<Step>()
     .on('GET', '/interaction/{uid}', showStep(s))
     .on('POST', '/interaction/{uid}/login', passwordStep(s))
     .on('POST', '/interaction/{uid}/otp', secondFactorStep(s))
@@ -38,8 +39,9 @@ const stepRoutes = (s: SignIn) =>
     .on('POST', '/interaction/{uid}/passkey/login', passkeyLoginStep(s))
     .on('POST', '/interaction/{uid}/passkey/register-options', passkeyRegisterOptionsStep(s))
     .on('POST', '/interaction/{uid}/passkey/register', passkeyRegisterStep(s))
-    .on('GET', '/register', registerStep(s))
-    .on('POST', '/register', registerStep(s));
+    .on('GET', '/register', register)
+    .on('POST', '/register', register);
+};
 
 /** A refusal the person sees: a page, or JSON for the passkey calls; undefined for a server fault. */
 const refusalStatus = (err: unknown): number | undefined => {
@@ -59,7 +61,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
   const withOutcome = { ...kit, ...signInOutcome(kit) };
   const router = stepRoutes({ ...withOutcome, ...signInJourney(withOutcome) });
 
-  return async (ctx: Ctx, next: () => Promise<void>) => {
+  return async (ctx: Ctx, next: () => Promise<void>): Promise<void> => {
     const path = ctx.path;
     if (path !== '/register' && !path.startsWith('/interaction/')) return next();
     try {
@@ -67,7 +69,7 @@ export const interactionRoutes = (deps: InteractionDeps) => {
         path === '/register' || INTERACTION_PATH.test(path) ? router.match(ctx.method, path) : undefined;
       if (!found) throw new PageError(404, 'there is no such page');
       if (!isRouteFound(found)) throw new PageError(405, `use ${found.allowed.join(' or ')}`);
-      return await found.handler(ctx, found.params.uid ?? '');
+      await found.handler(ctx, found.params.uid ?? '');
     } catch (err: unknown) {
       const status = refusalStatus(err);
       if (status === undefined) throw err;

@@ -2,11 +2,13 @@ import type { LockoutState } from '../../../libs/accounts/index.ts';
 import { type Html, html, type Lang, t } from '../../../libs/login/index.ts';
 import { PageError } from '../page-kit.ts';
 
-/** What a sign-in step says when it refuses: paused by the failure budget, or a step out of order. */
+// What a sign-in step says when it refuses: paused by the failure budget, or a step out of order.
 
+/** Adding a factor needs the strongest one the account already has, proven in this sign-in. */
 export const ADD_FACTOR_REFUSED =
   'confirm with the second factor this account already has before adding another';
 
+/** A first sign-in replaces its one-time password before anything else. */
 export const FIRST_PASSWORD_FIRST =
   'choose your new password in place of the one-time password first; start again';
 
