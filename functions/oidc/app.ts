@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -13,29 +10,25 @@ import type {
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
-  AccountStore,
   BackgroundMail,
   deliverMailJobs,
+  InteractionAttempts,
   isMailJob,
   LoginLockout,
   type MailQueue,
   type Notifier,
   OutboxNotifier,
   PasswordReset,
+  PendingSignIns,
+  ReauthChallenges,
   SesNotifier,
   SourceThrottle,
   SqsMailQueue,
   TotpVault,
 } from '../../libs/accounts/index.ts';
-import {
-  isTransient,
-  PROBLEM_CONTENT_TYPE,
-  problemErrors,
-  securityHeaders,
-  zoneContext,
-} from '../../libs/http/index.ts';
+import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
+import { messageBody, t } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -45,35 +38,17 @@ import {
   OidcRegistry,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
-import { AccessControl } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
-import { interactionRoutes } from './interactions.ts';
-import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
+import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
+import { providerPage, providerPages } from './provider-pages.ts';
+import { interactionRoutes } from './steps/index.ts';
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
-
-/** Pages oidc-provider renders itself (errors, logout), in our frame, language and CSP. */
-const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
-  const lang = langOf(ctx);
-  const nonce = randomBytes(16).toString('base64');
-  ctx.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'self'; frame-ancestors 'none'`,
-  );
-  return page({
-    lang,
-    title,
-    body,
-    nonce,
-    basePath: basePathOf(ctx),
-    switchHref: switchHrefFor(ctx, lang),
-  });
-};
 
 /**
  * The zone's OpenID provider as an API Gateway REST (v1) proxy handler. serverless-http
@@ -82,14 +57,12 @@ const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): strin
  * When the issuer has a path (an API stage such as /prod), it is the mount path.
  */
 export const buildOidc = async (runtime: Runtime) => {
-  const { config, doc, audit } = runtime;
+  const { config, doc, audit, accounts, access } = runtime;
   const table = config.tables.identity;
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   // On AWS the zone's queue carries back-channel logouts and account messages alike.
   const sqs = config.backchannelQueueUrl ? new SQSClient({}) : undefined;
-  const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
-  const access = new AccessControl(config.zone, audit);
   const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([
     runtime.keyring.signer('id-token'),
     currentSecret(runtime.secrets, 'pairwise-salt'),
@@ -116,72 +89,7 @@ export const buildOidc = async (runtime: Runtime) => {
       sqs && config.backchannelQueueUrl
         ? new SqsBackchannelQueue(sqs, config.backchannelQueueUrl)
         : undefined,
-    pages: {
-      error: (ctx, out) => {
-        const lang = langOf(ctx);
-        return providerPage(
-          ctx,
-          t(lang, 'errorTitle'),
-          messageBody(
-            t(lang, 'errorTitle'),
-            t(lang, 'errorLead'),
-            html`<p><strong>${String(out.error ?? '')}</strong>: ${String(out.error_description ?? '')}</p>`,
-          ),
-        );
-      },
-      logout: (ctx, form) => {
-        const lang = langOf(ctx);
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.logoutForm';
-        return providerPage(
-          ctx,
-          t(lang, 'logoutTitle'),
-          messageBody(
-            t(lang, 'logoutTitle'),
-            t(lang, 'logoutLead'),
-            html`${new Html(form)}<button type="submit" form="${formId}" name="logout" value="yes">${t(lang, 'signOut')}</button>
-<button type="submit" form="${formId}" class="secondary">${t(lang, 'stay')}</button>`,
-          ),
-        );
-      },
-      loggedOut: (ctx) => {
-        const lang = langOf(ctx);
-        return providerPage(
-          ctx,
-          t(lang, 'loggedOutTitle'),
-          messageBody(t(lang, 'loggedOutTitle'), t(lang, 'loggedOutLead')),
-        );
-      },
-      deviceCodeInput: (ctx, form, error) => {
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceInputForm';
-        return providerPage(
-          ctx,
-          'Sign in a device 设备登录',
-          messageBody(
-            'Sign in a device 设备登录',
-            'Enter the code your terminal shows. 请输入终端显示的代码。',
-            html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}${new Html(form.replace('type="text" name="user_code"', 'type="text" name="user_code" aria-label="Code 代码"'))}<button type="submit" form="${formId}">Continue 继续</button>`,
-          ),
-        );
-      },
-      deviceCodeConfirm: (ctx, form, userCode, request) => {
-        const lang = langOf(ctx);
-        const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceConfirmForm';
-        return providerPage(
-          ctx,
-          t(lang, 'deviceConfirmTitle'),
-          deviceConfirmBody(lang, { ...request, userCode, form: new Html(form), formId }),
-        );
-      },
-      deviceDone: (ctx) =>
-        providerPage(
-          ctx,
-          'Device signed in 设备已登录',
-          messageBody(
-            'Device signed in 设备已登录',
-            'You can close this page and return to your terminal. 您可以关闭此页面并回到终端。',
-          ),
-        ),
-    },
+    pages: providerPages,
   });
   const lockout = new LoginLockout(doc, table);
   const throttle = new SourceThrottle(doc, table);
@@ -267,13 +175,12 @@ export const buildOidc = async (runtime: Runtime) => {
     passwordRoutes({
       zone: config.zone,
       issuer: config.issuer,
-      doc,
-      identityTable: table,
       accounts,
       audit,
       lockout,
       throttle,
       reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
+      challenges: new ReauthChallenges(doc, table),
       totpVault,
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),
@@ -285,11 +192,11 @@ export const buildOidc = async (runtime: Runtime) => {
       provider,
       zone: config.zone,
       issuer: config.issuer,
-      doc,
-      identityTable: table,
       registry,
       cookieKeys: runtime.cookieKeys,
       accounts,
+      pending: new PendingSignIns(doc, table),
+      attempts: new InteractionAttempts(doc, table),
       totpVault,
       audit,
       access,
@@ -304,12 +211,10 @@ export const buildOidc = async (runtime: Runtime) => {
       if (mountPath) request.originalUrl = `${mountPath}${request.url ?? ''}`;
     },
   });
-  const http = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger))
-    .use(zoneContext(config.zone))
-    .use(problemErrors())
-    .use(securityHeaders())
-    .handler(async (event, context) => (await app(event, context)) as APIGatewayProxyResult);
+  const http = httpFunction(
+    config.zone,
+    async (event, context) => (await app(event, context)) as APIGatewayProxyResult,
+  );
   return { http, provider, notifier };
 };
 

@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { CSRF_COOKIE, isCsrfTokenShaped, newCsrfToken, sameCsrfToken } from '../../libs/http/index.ts';
 import {
   type FieldError,
   fieldName,
@@ -16,7 +17,6 @@ type Ctx = KoaContextWithOIDC;
 
 const MAX_FORM_BYTES = 8 * 1024;
 const LANG_COOKIE = 'yitong_lang';
-const CSRF_COOKIE = 'yitong_csrf';
 
 /** A 4xx the person sees as a page (or, on JSON routes, as a problem). */
 export class PageError extends Error {
@@ -126,8 +126,8 @@ export const redirect = (ctx: Ctx, to: string) => {
  */
 export const csrfCookie = (ctx: Ctx): string => {
   const existing = ctx.cookies.get(CSRF_COOKIE);
-  if (existing && /^[\w-]{22,64}$/.test(existing)) return existing;
-  const token = randomBytes(24).toString('base64url');
+  if (isCsrfTokenShaped(existing)) return existing;
+  const token = newCsrfToken();
   ctx.cookies.set(CSRF_COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',
@@ -138,10 +138,10 @@ export const csrfCookie = (ctx: Ctx): string => {
   return token;
 };
 
+/** Whether a submitted token is the one in this browser's CSRF cookie. */
 export const csrfCookieValid = (ctx: Ctx, token: unknown): boolean => {
   const expected = ctx.cookies.get(CSRF_COOKIE);
-  if (!expected || typeof token !== 'string' || token.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(expected), Buffer.from(token));
+  return !!expected && sameCsrfToken(expected, token);
 };
 
 /** A form posted to a page outside an interaction: parsed, its language, CSRF-checked. */

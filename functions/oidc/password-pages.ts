@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
   type Account,
@@ -11,12 +9,14 @@ import {
   NewPassword,
   type OutboxNotifier,
   type PasswordReset,
+  type ReauthChallenges,
   type SourceThrottle,
   strongestFactor,
   type TotpVault,
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { isRouteFound, Router } from '../../libs/http/index.ts';
 import {
   changePasswordBody,
   type FieldError,
@@ -42,16 +42,14 @@ import { passkeyConfirmScript } from './webauthn-script.ts';
 
 type Ctx = KoaContextWithOIDC;
 
-/** A passkey's answer to a password change is at most this old (its challenge dies then). */
-const CHALLENGE_SECONDS = 300;
 const PASSKEY_OPTIONS_PATH = '/password/change/passkey-login-options';
 
 export interface PasswordPageDeps extends Authenticator {
   readonly zone: Zone;
   readonly issuer: string;
-  readonly doc: DynamoDBDocumentClient;
-  readonly identityTable: string;
   readonly reset: PasswordReset;
+  /** A passkey's challenge per browser, for confirming a password change. */
+  readonly challenges: ReauthChallenges;
   /** Opens the account's sealed TOTP secret to check a code. */
   readonly totpVault: TotpVault;
   /** Reset requests per source address (mail flooding, name spraying), apart from sign-in throttling. */
@@ -181,28 +179,14 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
   };
 
   const rp = relyingPartyOf(deps.issuer);
-  // One challenge per browser (its CSRF cookie), used once, within CHALLENGE_SECONDS.
-  const challengeKey = (ctx: Ctx) => ({
-    pk: `reauth#${createHash('sha256').update(csrfCookie(ctx)).digest('base64url')}`,
-    sk: 'reauth',
-  });
 
+  // One challenge per browser (its CSRF cookie), used once, within a few minutes.
   const passkeyOptions = async (ctx: Ctx) => {
-    if (ctx.method !== 'POST') throw new PageError(405, 'use POST');
     if (!csrfCookieValid(ctx, ctx.get('x-csrf-token')))
       throw new PageError(403, 'the page expired; reload it and try again');
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(langOf(ctx), 'throttled'));
     const options = await assertionOptions(rp);
-    await deps.doc.send(
-      new PutCommand({
-        TableName: deps.identityTable,
-        Item: {
-          ...challengeKey(ctx),
-          challenge: options.challenge,
-          expiresAt: epochSeconds() + CHALLENGE_SECONDS,
-        },
-      }),
-    );
+    await deps.challenges.save(csrfCookie(ctx), options.challenge);
     ctx.status = 200;
     ctx.type = 'json';
     ctx.set('cache-control', 'no-store');
@@ -211,18 +195,15 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
 
   /** The account's own passkey answered this browser's live challenge (which is used up). */
   const passkeyConfirms = async (ctx: Ctx, account: Account, assertion: string): Promise<boolean> => {
-    const { Attributes } = await deps.doc.send(
-      new DeleteCommand({ TableName: deps.identityTable, Key: challengeKey(ctx), ReturnValues: 'ALL_OLD' }),
-    );
-    if (typeof Attributes?.challenge !== 'string' || Number(Attributes.expiresAt) <= epochSeconds())
-      return false;
+    const challenge = await deps.challenges.take(csrfCookie(ctx));
+    if (!challenge) return false;
     let body: unknown;
     try {
       body = JSON.parse(assertion);
     } catch {
       return false;
     }
-    const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, Attributes.challenge);
+    const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, challenge);
     if (proof?.passkey.accountId !== account.id) return false;
     await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
     return true;
@@ -354,21 +335,26 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     );
   };
 
-  const routes: Record<string, (ctx: Ctx) => Promise<void>> = {
-    '/password/reset': resetRequest,
-    '/password/reset/confirm': resetConfirm,
-    '/password/change': change,
-    [PASSKEY_OPTIONS_PATH]: passkeyOptions,
-    ...(deps.outbox ? { '/outbox': outbox } : {}),
-  };
+  const router = new Router<(ctx: Ctx) => Promise<void>>()
+    .on('GET', '/password/reset', resetRequest)
+    .on('POST', '/password/reset', resetRequest)
+    .on('GET', '/password/reset/confirm', resetConfirm)
+    .on('POST', '/password/reset/confirm', resetConfirm)
+    .on('GET', '/password/change', change)
+    .on('POST', '/password/change', change)
+    .on('POST', PASSKEY_OPTIONS_PATH, passkeyOptions);
+  if (deps.outbox) router.on('GET', '/outbox', outbox);
+  // Only these exact paths are pages here; any other goes on to oidc-provider (and its 404).
+  const paths = new Set(router.routes().map((r) => r.template));
 
   return async (ctx: Ctx, next: () => Promise<void>) => {
-    const route = routes[ctx.path];
-    if (!route) return next();
+    if (!paths.has(ctx.path)) return next();
     try {
-      if (ctx.method !== 'GET' && (ctx.method !== 'POST' || ctx.path === '/outbox'))
-        throw new PageError(405, 'method not allowed here');
-      return await route(ctx);
+      const found = router.match(ctx.method, ctx.path);
+      // Every page here answers GET (its form) but the passkey call, which has none.
+      if (!isRouteFound(found))
+        throw new PageError(405, ctx.method === 'GET' ? 'use POST' : 'method not allowed here');
+      return await found.handler(ctx);
     } catch (err: unknown) {
       if (!(err instanceof PageError)) throw err;
       if (ctx.path === PASSKEY_OPTIONS_PATH) {

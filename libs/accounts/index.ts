@@ -50,6 +50,8 @@ export {
   PasswordHash,
   verifyPassword,
 } from './password.ts';
+export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
+export { ReauthChallenges } from './reauth-challenges.ts';
 export {
   checkSecondFactorCode,
   provesStrongestFactor,

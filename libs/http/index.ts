@@ -1,5 +1,13 @@
 export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
 export {
+  boundCsrfToken,
+  boundCsrfTokenValid,
+  CSRF_COOKIE,
+  isCsrfTokenShaped,
+  newCsrfToken,
+  sameCsrfToken,
+} from './csrf.ts';
+export {
   ConflictError,
   DomainError,
   ForbiddenError,

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { countFailure, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
+import { t } from '../../../libs/login/index.ts';
+import { langOf, PageError } from '../page-kit.ts';
+import { assertingPasskey, assertionOptions, verifyPasskeyAssertion } from '../passkeys.ts';
+import type { SignIn } from './journey.ts';
+import { json, type Step } from './kit.ts';
+import { paused } from './refusals.ts';
+
+/** POST /interaction/{uid}/passkey/login-options: a challenge for signing in with a passkey. */
+export const passkeyLoginOptionsStep =
+  (s: SignIn): Step =>
+  async (ctx, uid) => {
+    await s.postedJson(ctx, uid);
+    const options = await assertionOptions(s.rp);
+    await s.deps.pending.save(uid, { accountId: '', amr: [], challenge: options.challenge });
+    return json(ctx, 200, options);
+  };
+
+/**
+ * POST /interaction/{uid}/passkey/login: signs in with a passkey, on the same budget as every
+ * other factor: throttled per source, refused while the owner's login name is locked, and a
+ * failed assertion for a known passkey counts against it.
+ */
+export const passkeyLoginStep =
+  (s: SignIn): Step =>
+  async (ctx, uid) => {
+    const { deps } = s;
+    const { d, body } = await s.postedJson(ctx, uid);
+    const lang = langOf(ctx);
+    if (await deps.attempts.ended(uid)) throw await s.interactionEnded(ctx, lang);
+    const at = s.attempt(ctx, d);
+    if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
+    const pending = await deps.pending.load(uid);
+    const response = z
+      .object({ id: z.string().max(1024) })
+      .passthrough()
+      .safeParse(body);
+    if (!pending?.challenge || !response.success) throw new PageError(400, 'start the passkey sign-in again');
+    const stored = await assertingPasskey(deps.accounts, body);
+    const owner = stored ? await deps.accounts.findById(stored.accountId) : undefined;
+    const before = owner && (await lockedOut(deps, owner.loginName, owner.id, at, 'login.failure'));
+    if (before?.locked) throw paused(lang, before);
+    const proof =
+      stored && (await verifyPasskeyAssertion(deps.accounts, s.rp, body, pending.challenge, stored));
+    const account = proof ? owner : undefined;
+    if (!proof || !account) {
+      const failure = {
+        ...at,
+        type: 'login.failure',
+        outcome: 'failure' as const,
+        subject: owner?.id,
+        reason: 'passkey not recognised',
+        details: { method: 'passkey' },
+      };
+      if (!owner || !before) await deps.audit.append(failure);
+      else {
+        const after = await countFailure(deps, owner.loginName, at, before, failure);
+        if (after.locked) throw paused(lang, after);
+      }
+      throw new PageError(401, 'that passkey is not recognised');
+    }
+    await deps.audit.append({
+      ...at,
+      type: 'mfa.success',
+      outcome: 'success',
+      actor: account.id,
+      subject: account.id,
+      details: { method: 'passkey' },
+    });
+    if (account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
+    await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
+    return json(ctx, 200, { redirectTo: await s.finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
+  };

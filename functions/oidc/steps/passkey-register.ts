@@ -1,0 +1,72 @@
+import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
+import { PageError } from '../page-kit.ts';
+import type { SignIn } from './journey.ts';
+import { type Ctx, json, type Step } from './kit.ts';
+
+/** A passkey call that adds one: the person part-way through signing in, who may add a factor now. */
+const enrolling = async (s: SignIn, ctx: Ctx, uid: string) => {
+  const { d, body } = await s.postedJson(ctx, uid);
+  const { pending, account } = await s.pendingAccount(uid);
+  await s.mayEnrol(ctx, d, account, pending.amr);
+  return { d, body, pending, account };
+};
+
+/** POST /interaction/{uid}/passkey/register-options: a challenge for adding a passkey. */
+export const passkeyRegisterOptionsStep =
+  (s: SignIn): Step =>
+  async (ctx, uid) => {
+    const { pending, account } = await enrolling(s, ctx, uid);
+    const options = await generateRegistrationOptions({
+      rpName: s.rp.name,
+      rpID: s.rp.id,
+      userName: account.loginName,
+      userDisplayName: account.displayName,
+      userID: new TextEncoder().encode(account.id),
+      attestationType: 'none',
+      excludeCredentials: account.passkeyIds.map((id) => ({ id })),
+      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+    });
+    await s.deps.pending.save(uid, { ...pending, challenge: options.challenge });
+    return json(ctx, 200, options);
+  };
+
+/** POST /interaction/{uid}/passkey/register: adds the passkey, which proves possession now, and signs in. */
+export const passkeyRegisterStep =
+  (s: SignIn): Step =>
+  async (ctx, uid) => {
+    const { deps, rp } = s;
+    const { d, body, pending, account } = await enrolling(s, ctx, uid);
+    if (!pending?.challenge) throw new PageError(400, 'start adding the passkey again');
+    let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+    try {
+      const result = await verifyRegistrationResponse({
+        response: body as Parameters<typeof verifyRegistrationResponse>[0]['response'],
+        expectedChallenge: pending.challenge,
+        expectedOrigin: rp.origin,
+        expectedRPID: rp.id,
+        requireUserVerification: true,
+      });
+      info = result.verified ? result.registrationInfo : undefined;
+    } catch {
+      info = undefined;
+    }
+    if (!info) throw new PageError(400, 'the passkey could not be verified; try again');
+    const updated = await deps.accounts.addPasskey(account, {
+      credentialId: info.credential.id,
+      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
+      counter: info.credential.counter,
+      transports: info.credential.transports ?? [],
+    });
+    await deps.audit.append({
+      ...s.attempt(ctx, d),
+      type: 'mfa.enrolled',
+      outcome: 'success',
+      actor: account.id,
+      subject: account.id,
+      details: { method: 'passkey' },
+    });
+    // Registering a passkey needs user verification on the device: it proves possession now.
+    return json(ctx, 200, {
+      redirectTo: await s.finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']),
+    });
+  };

@@ -1,0 +1,51 @@
+import { authenticatePassword } from '../../../libs/accounts/index.ts';
+import { loginBody, t } from '../../../libs/login/index.ts';
+import { fieldProblem, fieldProblems, langOf, render } from '../page-kit.ts';
+import { webauthnScript } from '../webauthn-script.ts';
+import type { SignIn } from './journey.ts';
+import type { Step } from './kit.ts';
+import { pausedMessage, triesLeftMessage } from './refusals.ts';
+
+/** POST /interaction/{uid}/login: the login name and password, against the failure budget. */
+export const passwordStep =
+  (s: SignIn): Step =>
+  async (ctx, uid) => {
+    const { form, d } = await s.postedStep(ctx, uid);
+    const lang = langOf(ctx);
+    const c = await s.context(ctx, d, lang);
+    const username = (form.username ?? '').trim();
+    const password = form.password ?? '';
+    const errors = fieldProblems(
+      fieldProblem(lang, 'username', 'username', username, 64),
+      fieldProblem(lang, 'password', 'password', password, 256),
+    );
+    if (errors.length) {
+      return render(
+        ctx,
+        400,
+        lang,
+        t(lang, 'signInTitle'),
+        loginBody(c, { username, errors, passkeys: true }),
+        webauthnScript(uid, 'login'),
+      );
+    }
+    const result = await authenticatePassword(s.deps, username, password, s.attempt(ctx, d));
+    if (result.outcome !== 'ok') {
+      const message =
+        result.outcome === 'locked'
+          ? pausedMessage(lang, { lockedUntil: result.until, scope: result.scope })
+          : result.outcome === 'throttled'
+            ? t(lang, 'throttled')
+            : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft)}`;
+      const status = result.outcome === 'throttled' ? 429 : result.outcome === 'locked' ? 423 : 401;
+      return render(
+        ctx,
+        status,
+        lang,
+        t(lang, 'signInTitle'),
+        loginBody(c, { username, errors: [{ field: 'password', message }], passkeys: true }),
+        webauthnScript(uid, 'login'),
+      );
+    }
+    return s.nextStep(ctx, d, result.account, lang, ['pwd']);
+  };

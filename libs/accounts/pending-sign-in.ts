@@ -1,0 +1,57 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { epochSeconds } from '../store/index.ts';
+
+/** What a sign-in remembers between its steps, keyed by the interaction. */
+export const PendingSignIn = z.object({
+  accountId: z.string(),
+  amr: z.array(z.string()),
+  /** The secret being enrolled, sealed like a stored one (TotpVault). */
+  totpSecret: z.string().optional(),
+  challenge: z.string().optional(),
+  /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
+  denied: z.object({ policyIds: z.array(z.string()), eventRef: z.string() }).optional(),
+});
+export type PendingSignIn = z.infer<typeof PendingSignIn>;
+
+/**
+ * The pending state of sign-ins, one item per interaction (`pending#<uid>` / `pending`) that
+ * expires with it. Reads are consistent: the next step of a sign-in follows the last at once.
+ */
+export class PendingSignIns {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    /** @default 10 minutes */
+    private readonly ttlSeconds = 600,
+    private readonly now: () => number = () => epochSeconds(),
+  ) {}
+
+  private key(uid: string) {
+    return { pk: `pending#${uid}`, sk: 'pending' };
+  }
+
+  /** Replaces what the interaction remembers, for another `ttlSeconds`. */
+  async save(uid: string, pending: PendingSignIn): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...this.key(uid), ...pending, expiresAt: this.now() + this.ttlSeconds },
+      }),
+    );
+  }
+
+  /** What the interaction remembers, unless nothing or it has expired. */
+  async load(uid: string): Promise<PendingSignIn | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
+    );
+    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return undefined;
+    return PendingSignIn.parse(Item);
+  }
+
+  /** Forgets the interaction (a finished or ended sign-in). */
+  async delete(uid: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: this.key(uid) }));
+  }
+}
