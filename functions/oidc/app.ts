@@ -35,7 +35,7 @@ import {
   zoneContext,
 } from '../../libs/http/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { deviceConfirmBody, Html, html, messageBody, page, t } from '../../libs/login/index.ts';
+import { deviceConfirmBody, messageBody } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -47,6 +47,7 @@ import {
 } from '../../libs/oidc/index.ts';
 import { AccessControl } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
+import { Html, html, page, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { interactionRoutes } from './interactions.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';

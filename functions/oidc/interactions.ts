@@ -36,9 +36,6 @@ import {
   deniedBody,
   enrolBody,
   firstPasswordBody,
-  type Html,
-  html,
-  type Lang,
   loginBody,
   messageBody,
   otpBody,
@@ -47,11 +44,11 @@ import {
   protectBody,
   recoveryBody,
   registerBody,
-  t,
 } from '../../libs/login/index.ts';
 import { ACR, type OidcRegistry, requiredLoa } from '../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../libs/policy/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import { type Html, html, type Lang, t } from '../../libs/web/index.ts';
 import { consentViewOf } from './consent-view.ts';
 import { firstSignIn } from './first-sign-in.ts';
 import {

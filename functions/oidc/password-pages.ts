@@ -19,14 +19,12 @@ import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import {
   changePasswordBody,
-  type FieldError,
-  html,
   messageBody,
   resetConfirmBody,
   resetRequestBody,
-  t,
 } from '../../libs/login/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import { type FieldError, html, t } from '../../libs/web/index.ts';
 import {
   csrfCookie,
   csrfCookieValid,

@@ -7,7 +7,7 @@ import { DomainError } from '../http/index.ts';
 import { currentSecret } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
 import type { Runtime } from '../runtime/index.ts';
-import { cookiesOf } from './lambda-page.ts';
+import { cookiesOf } from '../web/index.ts';
 
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_SECONDS = 600;
