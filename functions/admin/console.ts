@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, Router, ValidationError } from '../../libs/http/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
-import { ResourceServer } from '../../libs/oidc/registry.ts';
+import { ResourceServer } from '../../libs/oidc/index.ts';
 import type { PublicRoute } from '../../libs/policy/index.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
