@@ -1,3 +1,4 @@
+/** The pages of the account portal: the licence wallet, shares, checks and activity. */
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import {
   claimLabel,
@@ -16,8 +17,6 @@ import {
   type MessageKey,
   t,
 } from '../../libs/web/index.ts';
-
-/** The pages of the account portal: the licence wallet, shares, checks and activity. */
 
 /** A page's title and body, framed by the page response. */
 export interface View {

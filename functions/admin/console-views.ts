@@ -1,14 +1,13 @@
-import { Role } from '../../libs/accounts/index.ts';
-import { grantedResources } from '../../libs/oidc/registry.ts';
-import type { PortalSession } from '../../libs/portal/index.ts';
-import { bilingual, Html, html, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
-import type { AdminOperations } from './operations.ts';
-
 /**
  * The pages of the admin console. The console is written for administrators of both
  * languages at once: each label shows English then Chinese ("Departments 部门"); the
  * sentences with no Chinese yet show in English only.
  */
+import { Role } from '../../libs/accounts/index.ts';
+import { grantedResources } from '../../libs/oidc/registry.ts';
+import type { PortalSession } from '../../libs/portal/index.ts';
+import { bilingual, Html, html, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
+import type { AdminOperations } from './operations.ts';
 
 type AdminKey = MessageKey & `admin_${string}`;
 type Operation = {

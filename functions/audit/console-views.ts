@@ -1,3 +1,4 @@
+/** The pages of the security console: overview, search, one event with its proof, alerts. */
 import {
   type AuditFilter,
   type ChainedEvent,
@@ -7,8 +8,6 @@ import {
 } from '../../libs/audit/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import { type Html, html, type Lang, t } from '../../libs/web/index.ts';
-
-/** The pages of the security console: overview, search, one event with its proof, alerts. */
 
 /** A page's title and body, framed by `consoleFrame`. */
 export interface View {

@@ -1,3 +1,4 @@
+/** The pages of the licences function: what a shared link or QR code opens. */
 import {
   claimLabel,
   ENVELOPE_CLAIMS,
@@ -6,8 +7,6 @@ import {
   type VerificationResult,
 } from '../../libs/licences/index.ts';
 import { formatDate, formatTime, type Html, html, type Lang, t } from '../../libs/web/index.ts';
-
-/** The pages of the licences function: what a shared link or QR code opens. */
 
 const value = (lang: Lang, v: unknown): string =>
   typeof v === 'boolean' ? t(lang, v ? 'yes' : 'no') : String(v);
