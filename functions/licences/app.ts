@@ -12,8 +12,6 @@ import {
   typeMetadata,
   type VerificationResult,
 } from '../../libs/licences/index.ts';
-import { linkGoneBody, verificationBody, w } from '../../libs/licences/pages.ts';
-import { langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import {
   AccessControl,
   type AccessRequest,
@@ -25,6 +23,8 @@ import {
   uniqueEntities,
 } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
+import { langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
+import { linkGoneBody, verificationBody } from './views.ts';
 
 const VerifyRequest = z.strictObject({
   /** A licence or a presentation of one (SD-JWT, compact). */

@@ -28,7 +28,7 @@ import {
 } from '../../libs/accounts/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { messageBody, t } from '../../libs/login/index.ts';
+import { messageBody } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
@@ -39,6 +39,7 @@ import {
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
+import { t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';

@@ -6,7 +6,7 @@ import {
   verifyPassword,
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput, AuditLog } from '../../libs/audit/index.ts';
-import { type FieldError, type Lang, t } from '../../libs/login/index.ts';
+import { type FieldError, type Lang, t } from '../../libs/web/index.ts';
 
 /** A second factor proven in this sign-in: a TOTP or recovery code, or a passkey. */
 const provenSecondFactor = (amr: readonly string[]): boolean => amr.includes('otp') || amr.includes('hwk');

@@ -10,7 +10,7 @@ import {
   page,
   pickLang,
   t,
-} from '../../libs/login/index.ts';
+} from '../../libs/web/index.ts';
 
 /** Helpers every server-rendered page of the oidc function shares. */
 type Ctx = KoaContextWithOIDC;

@@ -19,14 +19,12 @@ import type { Zone } from '../../libs/config/index.ts';
 import { isRouteFound, Router } from '../../libs/http/index.ts';
 import {
   changePasswordBody,
-  type FieldError,
-  html,
   messageBody,
   resetConfirmBody,
   resetRequestBody,
-  t,
 } from '../../libs/login/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
+import { type FieldError, html, t } from '../../libs/web/index.ts';
 import {
   csrfCookie,
   csrfCookieValid,

@@ -1,3 +1,4 @@
+export { claimLabel } from './claim-label.ts';
 export {
   isUscc,
   LICENCE_ID_PREFIX,
@@ -46,6 +47,7 @@ export {
 } from './types.ts';
 export {
   disclosureNames,
+  ENVELOPE_CLAIMS,
   type InvalidReason,
   licenceClaims,
   presentLicence,

@@ -1,6 +1,7 @@
-export { esc, type FieldError, Html, html, page } from './html.ts';
-export { fieldName, type Lang, type MessageKey, pickLang, t } from './i18n.ts';
-export { cookiesOf, LANG_COOKIE, langOfEvent, pageResponse } from './lambda-page.ts';
+/**
+ * The sign-in pages' bodies (login, second factor, passkey, consent, registration, device,
+ * password reset), built with the web kit (`libs/web`) and served by the issuer's interactions.
+ */
 export {
   type ConsentApi,
   type ConsentView,
@@ -24,4 +25,3 @@ export {
   resetRequestBody,
   type SimpleFormOptions,
 } from './pages.ts';
-export { FirstPartyPortal, PageProblem, type PortalOptions, PortalSession } from './portal.ts';

@@ -1,5 +1,14 @@
-import { errorSummary, type FieldError, field, Html, hidden, html } from './html.ts';
-import { type Lang, type MessageKey, t } from './i18n.ts';
+import {
+  errorSummary,
+  type FieldError,
+  field,
+  Html,
+  hidden,
+  html,
+  type Lang,
+  type MessageKey,
+  t,
+} from '../web/index.ts';
 
 /** What every sign-in page needs to know about where it is. */
 export interface PageContext {

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { t } from '../../libs/login/index.ts';
+import { t } from '../../libs/web/index.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
 import { CALLBACK, createPerson, signInTo } from '../support/oidc-flow.ts';

@@ -19,8 +19,8 @@ import {
   totpCode,
   verifyPassword,
 } from '../../libs/accounts/index.ts';
-import { t } from '../../libs/login/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { t } from '../../libs/web/index.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
 import { startTestStack } from '../support/stack.ts';
 import { type Page, signIn, UserAgent } from '../support/user-agent.ts';

@@ -1,5 +1,6 @@
 import { isRouteFound, Router } from '../../../libs/http/index.ts';
-import { messageBody, t } from '../../../libs/login/index.ts';
+import { messageBody } from '../../../libs/login/index.ts';
+import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
 import { abortStep } from './abort.ts';
 import { consentStep } from './consent.ts';

@@ -9,12 +9,11 @@ import {
 import {
   enrolBody,
   firstPasswordBody,
-  type Lang,
   otpBody,
   passkeyRequiredBody,
   protectBody,
-  t,
 } from '../../../libs/login/index.ts';
+import { type Lang, t } from '../../../libs/web/index.ts';
 import { langOf, PageError, redirect, render } from '../page-kit.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countFailure, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
-import { t } from '../../../libs/login/index.ts';
+import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import { assertingPasskey, assertionOptions, verifyPasskeyAssertion } from '../passkeys.ts';
 import type { SignIn } from './journey.ts';

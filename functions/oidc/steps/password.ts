@@ -1,5 +1,6 @@
 import { authenticatePassword } from '../../../libs/accounts/index.ts';
-import { loginBody, t } from '../../../libs/login/index.ts';
+import { loginBody } from '../../../libs/login/index.ts';
+import { t } from '../../../libs/web/index.ts';
 import { fieldProblem, fieldProblems, langOf, render } from '../page-kit.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { SignIn } from './journey.ts';

@@ -1,5 +1,5 @@
 import type { LockoutState } from '../../../libs/accounts/index.ts';
-import { type Html, html, type Lang, t } from '../../../libs/login/index.ts';
+import { type Html, html, type Lang, t } from '../../../libs/web/index.ts';
 import { PageError } from '../page-kit.ts';
 
 // What a sign-in step says when it refuses: paused by the failure budget, or a step out of order.

@@ -1,4 +1,5 @@
-import { consentBody, loginBody, t } from '../../../libs/login/index.ts';
+import { consentBody, loginBody } from '../../../libs/login/index.ts';
+import { t } from '../../../libs/web/index.ts';
 import { consentViewOf } from '../consent-view.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
 import { webauthnScript } from '../webauthn-script.ts';

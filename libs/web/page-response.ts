@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type Html, page } from './html.ts';
-import { type Lang, pickLang } from './i18n.ts';
+import type { Html } from './html.ts';
+import { page } from './layout.ts';
+import { type Lang, pickLang } from './words.ts';
 
 /** The cookie that remembers a chosen language, shared with the sign-in pages. */
 export const LANG_COOKIE = 'yitong_lang';
@@ -9,6 +10,7 @@ export const LANG_COOKIE = 'yitong_lang';
 const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
 
+/** The request's cookies by name, values decoded. */
 export const cookiesOf = (event: APIGatewayProxyEvent): Record<string, string> =>
   Object.fromEntries(
     (headerOf(event, 'cookie') ?? '')

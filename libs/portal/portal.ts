@@ -2,12 +2,12 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
-import type { Account } from '../accounts/model.ts';
+import type { Account } from '../accounts/index.ts';
 import { DomainError } from '../http/index.ts';
 import { currentSecret } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
 import type { Runtime } from '../runtime/index.ts';
-import { cookiesOf } from './lambda-page.ts';
+import { cookiesOf } from '../web/index.ts';
 
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_SECONDS = 600;

@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AccountStore } from '../accounts/store.ts';
-import type { Lang } from '../login/i18n.ts';
-import { langOfEvent } from '../login/lambda-page.ts';
-import type { FirstPartyPortal, PortalSession } from '../login/portal.ts';
-import type { AccessControl, CheckedDecision } from './access.ts';
-import type { RouteArea } from './entities.ts';
-import { decidePortalAccess } from './require-access.ts';
+import type { AccountStore } from '../accounts/index.ts';
+import {
+  type AccessControl,
+  type CheckedDecision,
+  decidePortalAccess,
+  type RouteArea,
+} from '../policy/index.ts';
+import { type Lang, langOfEvent } from '../web/index.ts';
+import type { FirstPartyPortal, PortalSession } from './portal.ts';
 
 /** A signed-in, allowed request to a console page. */
 export interface PortalPage {

@@ -1,0 +1,8 @@
+/**
+ * The first-party web portals of yitong's own issuers (the citizen account portal, the
+ * security and admin consoles): signing in through the issuer, the sealed portal session,
+ * CSRF-checked forms, and the gate that lets the policies decide on every console page.
+ */
+
+export { FirstPartyPortal, PageProblem, type PortalOptions, PortalSession } from './portal.ts';
+export { type PortalPage, portalPageGuard } from './portal-access.ts';

@@ -1,0 +1,15 @@
+export { formatDate, formatTime } from './dates.ts';
+export { errorSummary, type FieldError, type FieldOptions, field, hidden } from './forms.ts';
+export { esc, Html, html } from './html.ts';
+export { type PageOptions, page } from './layout.ts';
+export { cookiesOf, LANG_COOKIE, langOfEvent, pageResponse } from './page-response.ts';
+export {
+  bilingual,
+  fieldName,
+  type Lang,
+  type MessageKey,
+  type MessageVars,
+  type PluralForms,
+  pickLang,
+  t,
+} from './words.ts';
