@@ -7,9 +7,9 @@ import { DomainError, ValidationError } from '../../libs/http/index.ts';
 import { FirstPartyPortal, Html, html, langOfEvent, pageResponse } from '../../libs/login/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
 import { grantedResources, ResourceServer } from '../../libs/oidc/registry.ts';
-import { AccessControl, type PublicRoute } from '../../libs/policy/index.ts';
+import { AccessControl } from '../../libs/policy/index.ts';
 import { type PortalPage, portalPageGuard } from '../../libs/policy/portal-access.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import {
   type AdminOperations,
   RegistrationTokenRequest,

@@ -22,9 +22,9 @@ import {
   pageResponse,
 } from '../../libs/login/index.ts';
 import { SECURITY_CONSOLE } from '../../libs/oidc/first-party.ts';
-import type { AccessControl, PublicRoute } from '../../libs/policy/index.ts';
+import type { AccessControl } from '../../libs/policy/index.ts';
 import { portalPageGuard } from '../../libs/policy/portal-access.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 
 const LABELS = {
   console: { en: 'Security console', zh: '安全审计控制台' },

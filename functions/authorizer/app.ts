@@ -3,8 +3,8 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { OidcRegistry, type ResourceServer } from '../../libs/oidc/registry.ts';
-import { AccessControl, apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
+import { OidcRegistry, type ResourceServer } from '../../libs/oidc/index.ts';
+import { apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 export interface AuthorizerOptions {
@@ -24,9 +24,8 @@ const CACHE_MS = 60_000;
  * 401 ("Unauthorized"). Refused by policy: a Deny policy (403), audited with the policy ids.
  */
 export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions = {}) => {
-  const { config, doc } = runtime;
+  const { config, doc, access } = runtime;
   const registry = new OidcRegistry(doc, config.tables.identity);
-  const access = new AccessControl(config.zone, runtime.audit);
   // Every request decides: load the engine during init, alongside the zone's token keys.
   const [trust] = await Promise.all([zoneTokenTrust(runtime), access.engine()]);
   const servers = new Map<string, { at: number; server: ResourceServer | undefined }>();
