@@ -42,6 +42,10 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
     const server = audience ? await serverFor(audience) : undefined;
     // A misconfigured API fails closed: without a registered audience nothing is allowed.
     if (!audience || !server) return deny(event, 'unconfigured');
+    // API Gateway has already matched the path to one of the department's resources: the rule is
+    // looked up under that resource, not matched again with the Router. A second matcher could only
+    // disagree with the gateway that routed the request, and the registered keys are data that need
+    // not be templates the Router accepts.
     const id = `${event.httpMethod} ${event.resource}`;
     const rule = server.routes[id] ?? server.routes[`ANY ${event.resource}`] ?? {};
     const request = apiRequestOf(event as unknown as APIGatewayProxyEvent, {
