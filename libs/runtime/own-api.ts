@@ -8,7 +8,7 @@ import {
   type Router,
   routedEvent,
 } from '../http/index.ts';
-import { getClient } from '../oidc/index.ts';
+import { getClient } from '../oidc/registry.ts';
 import {
   type Allowed,
   type ApiAccessOptions,
