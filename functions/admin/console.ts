@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { DepartmentInput } from '../../libs/departments/index.ts';
 import { DomainError, Router, ValidationError } from '../../libs/http/index.ts';
 import { ADMIN_CONSOLE } from '../../libs/oidc/first-party.ts';
-import { ResourceServer } from '../../libs/oidc/index.ts';
-import type { PublicRoute } from '../../libs/policy/index.ts';
+import { ResourceServer } from '../../libs/oidc/registry.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import { langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
   consoleFrame,
@@ -372,8 +371,5 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
     );
 
   // The admin function serves these beside its API, in its own chain, keyed as API Gateway names them.
-  const routes: Record<string, PublicRoute> = Object.fromEntries(
-    router.routes().map((r) => [`${r.method} ${r.template}`, r.handler]),
-  );
-  return { access, routes };
+  return { access, routes: router };
 };

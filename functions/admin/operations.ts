@@ -3,7 +3,6 @@ import { z } from 'zod';
 import {
   type Account,
   AccountConflictError,
-  AccountStore,
   DisplayName,
   grantsPrivilegedRole,
   LoginName,
@@ -206,10 +205,9 @@ export interface Who {
  * returned to the caller once and never written to the trail.
  */
 export const adminOperations = (runtime: Runtime) => {
-  const { doc, config, audit } = runtime;
+  const { doc, config, audit, accounts } = runtime;
   const table = config.tables.identity;
   const departments = new DepartmentStore(doc, table);
-  const accounts = new AccountStore(doc, table);
   const registry = new OidcRegistry(doc, table);
   const clientInput = clientInputSchema({ localMode: config.localMode });
 

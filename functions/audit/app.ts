@@ -7,26 +7,24 @@ import {
   searchOf,
   verifyTrail,
 } from '../../libs/audit/index.ts';
-import { NotFoundError, ValidationError } from '../../libs/http/index.ts';
-import { AccessControl, json, ownApiHandler, requestUrlOf } from '../../libs/policy/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import { NotFoundError, Router, ValidationError } from '../../libs/http/index.ts';
+import { requestUrlOf } from '../../libs/policy/index.ts';
+import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { securityConsole } from './console.ts';
 
 /** The most events one export response carries (Lambda's 6 MB response limit); `Link` continues it. */
 export const EXPORT_PAGE = 5000;
 
 /**
- * The audit API and the security console (intranet, auditors at level 2). Every API request
- * meets the zone and role policies first; reading the trail is a privileged act, audited
- * with the deciding policy. The console decides the same way on its signed-in session.
+ * The routes of the audit API and the security console (intranet, auditors at level 2). Reading
+ * the trail is a privileged act, audited with the deciding policy; the console decides the same
+ * way on its signed-in session. Building them touches nothing (the route table's test reads them).
  */
-export const makeHandler = async (runtime: Runtime) => {
-  const { config, doc } = runtime;
+export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
+  const { config, doc, access } = runtime;
   const table = config.tables.audit;
   const log = new DynamoAuditLog(doc, table, { retention: config.auditRetention });
   const query = new AuditQuery(doc, table);
-  const access = new AccessControl(config.zone, runtime.audit);
-  const consoleRoutes = securityConsole(runtime, { log, query, access });
 
   const nextLink = (url: string, next: string | undefined) => {
     if (!next) return undefined;
@@ -35,59 +33,56 @@ export const makeHandler = async (runtime: Runtime) => {
     return link.href;
   };
 
-  return ownApiHandler(
-    runtime,
-    'audit',
-    ['intranet'],
-    {
-      ...consoleRoutes,
-      'GET /audit/verify': {
-        privileged: true,
-        handle: async () => json(200, await verifyTrail({ doc, table, log, keyring: runtime.keyring })),
+  return new Router<OwnRoute>()
+    .include(securityConsole(runtime, { log, query, access }))
+    .on('GET', '/audit/verify', {
+      privileged: true,
+      handle: async () => json(200, await verifyTrail({ doc, table, log, keyring: runtime.keyring })),
+    })
+    .on('GET', '/audit/events', {
+      privileged: true,
+      handle: async (event) => {
+        const search = searchOf(event.queryStringParameters, { maxLimit: 500, defaultLimit: 50 });
+        const page = await query.search(search.filter, search);
+        const url = `${requestUrlOf(event)}?${new URLSearchParams(event.queryStringParameters as Record<string, string>)}`;
+        return json(200, {
+          events: page.events,
+          next: page.next,
+          links: { next: nextLink(url, page.next) },
+          index: page.index,
+          itemsRead: page.scanned,
+        });
       },
-      'GET /audit/events': {
-        privileged: true,
-        handle: async (event) => {
-          const search = searchOf(event.queryStringParameters, { maxLimit: 500, defaultLimit: 50 });
-          const page = await query.search(search.filter, search);
-          const url = `${requestUrlOf(event)}?${new URLSearchParams(event.queryStringParameters as Record<string, string>)}`;
-          return json(200, {
-            events: page.events,
-            next: page.next,
-            links: { next: nextLink(url, page.next) },
-            index: page.index,
-            itemsRead: page.scanned,
-          });
-        },
+    })
+    .on('GET', '/audit/events/{eventId}', {
+      privileged: true,
+      handle: async (event) => {
+        const eventId = event.pathParameters?.eventId ?? '';
+        if (!/^[\w-]{1,64}$/.test(eventId))
+          throw new ValidationError('eventId is an audit event id (a UUID)');
+        const found = await query.byId(eventId);
+        if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
+        const proof = await proveEvent({ doc, table, log, keyring: runtime.keyring, event: found });
+        return json(200, { event: found, proof });
       },
-      'GET /audit/events/{eventId}': {
-        privileged: true,
-        handle: async (event) => {
-          const eventId = event.pathParameters?.eventId ?? '';
-          if (!/^[\w-]{1,64}$/.test(eventId))
-            throw new ValidationError('eventId is an audit event id (a UUID)');
-          const found = await query.byId(eventId);
-          if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
-          const proof = await proveEvent({ doc, table, log, keyring: runtime.keyring, event: found });
-          return json(200, { event: found, proof });
-        },
+    })
+    .on('GET', '/audit/export', {
+      privileged: true,
+      handle: async (event) => {
+        const format = exportFormatOf(event.queryStringParameters?.format);
+        const search = searchOf(event.queryStringParameters, {
+          maxLimit: EXPORT_PAGE,
+          defaultLimit: EXPORT_PAGE,
+          extra: ['format'],
+        });
+        const page = await query.search(search.filter, search);
+        const url = `${requestUrlOf(event)}?${new URLSearchParams(event.queryStringParameters as Record<string, string>)}`;
+        const next = nextLink(url, page.next);
+        return exportResponse(format, page.events, next ? { link: `<${next}>; rel="next"` } : {});
       },
-      'GET /audit/export': {
-        privileged: true,
-        handle: async (event) => {
-          const format = exportFormatOf(event.queryStringParameters?.format);
-          const search = searchOf(event.queryStringParameters, {
-            maxLimit: EXPORT_PAGE,
-            defaultLimit: EXPORT_PAGE,
-            extra: ['format'],
-          });
-          const page = await query.search(search.filter, search);
-          const url = `${requestUrlOf(event)}?${new URLSearchParams(event.queryStringParameters as Record<string, string>)}`;
-          const next = nextLink(url, page.next);
-          return exportResponse(format, page.events, next ? { link: `<${next}>; rel="next"` } : {});
-        },
-      },
-    },
-    { access },
-  );
+    });
 };
+
+/** The audit function: every API request meets the zone and role policies first. */
+export const makeHandler = (runtime: Runtime) =>
+  ownApiHandler(runtime, 'audit', ['intranet'], auditRoutes(runtime));

@@ -9,9 +9,9 @@ import {
 } from '../../libs/audit/index.ts';
 import { NotFoundError, Router } from '../../libs/http/index.ts';
 import { SECURITY_CONSOLE } from '../../libs/oidc/first-party.ts';
-import type { AccessControl, PublicRoute } from '../../libs/policy/index.ts';
+import type { AccessControl } from '../../libs/policy/index.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import { langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
   alertsView,
@@ -44,7 +44,7 @@ type Page = Omit<PortalPage, 'who'>;
 export const securityConsole = (
   runtime: Runtime,
   deps: { readonly log: DynamoAuditLog; readonly query: AuditQuery; readonly access: AccessControl },
-): Record<string, PublicRoute> => {
+): Router<PublicRoute> => {
   const { config, doc } = runtime;
   const portal = new FirstPartyPortal(runtime, {
     spec: SECURITY_CONSOLE,
@@ -170,5 +170,5 @@ export const securityConsole = (
     );
 
   // The audit function serves these beside its API, in its own chain, keyed as API Gateway names them.
-  return Object.fromEntries(router.routes().map((r) => [`${r.method} ${r.template}`, r.handler]));
+  return router;
 };

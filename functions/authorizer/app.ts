@@ -4,7 +4,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { OidcRegistry, type ResourceServer } from '../../libs/oidc/registry.ts';
-import { AccessControl, apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
+import { apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 export interface AuthorizerOptions {
@@ -24,9 +24,8 @@ const CACHE_MS = 60_000;
  * 401 ("Unauthorized"). Refused by policy: a Deny policy (403), audited with the policy ids.
  */
 export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions = {}) => {
-  const { config, doc } = runtime;
+  const { config, doc, access } = runtime;
   const registry = new OidcRegistry(doc, config.tables.identity);
-  const access = new AccessControl(config.zone, runtime.audit);
   // Every request decides: load the engine during init, alongside the zone's token keys.
   const [trust] = await Promise.all([zoneTokenTrust(runtime), access.engine()]);
   const servers = new Map<string, { at: number; server: ResourceServer | undefined }>();
@@ -43,6 +42,10 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
     const server = audience ? await serverFor(audience) : undefined;
     // A misconfigured API fails closed: without a registered audience nothing is allowed.
     if (!audience || !server) return deny(event, 'unconfigured');
+    // API Gateway has already matched the path to one of the department's resources: the rule is
+    // looked up under that resource, not matched again with the Router. A second matcher could only
+    // disagree with the gateway that routed the request, and the registered keys are data that need
+    // not be templates the Router accepts.
     const id = `${event.httpMethod} ${event.resource}`;
     const rule = server.routes[id] ?? server.routes[`ANY ${event.resource}`] ?? {};
     const request = apiRequestOf(event as unknown as APIGatewayProxyEvent, {

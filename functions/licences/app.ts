@@ -1,7 +1,12 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { AccountStore } from '../../libs/accounts/store.ts';
-import { ForbiddenError, NotFoundError, parseJsonBody, ValidationError } from '../../libs/http/index.ts';
+import {
+  ForbiddenError,
+  NotFoundError,
+  parseJsonBody,
+  Router,
+  ValidationError,
+} from '../../libs/http/index.ts';
 import {
   IdempotencyKey,
   IssueRequest,
@@ -13,16 +18,13 @@ import {
   type VerificationResult,
 } from '../../libs/licences/index.ts';
 import {
-  AccessControl,
   type AccessRequest,
   type Allowed,
-  json,
   licenceTypeEntities,
-  ownApiHandler,
   requestContext,
   uniqueEntities,
 } from '../../libs/policy/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
 import { linkGoneBody, verificationBody } from './views.ts';
 
@@ -39,16 +41,16 @@ const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
 
 /**
- * The licences function. Public at every entry: issuer discovery, the licence JWKS, type
+ * The licences function's routes. Public at every entry: issuer discovery, the licence JWKS, type
  * metadata at each `vct`, status lists, online verification and the page a shared link or QR
  * code opens. Extranet and intranet (by policy): issuance and status changes, each also
- * decided on the licence type (a department issues and revokes only its own).
+ * decided on the licence type (a department issues and revokes only its own). Building them
+ * touches nothing (the route table's test reads them).
  */
-export const makeHandler = async (runtime: Runtime) => {
-  const { config, doc } = runtime;
+export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
+  const { config, doc, accounts, access } = runtime;
   const issuer = config.licenceIssuer ?? config.issuer;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
-  const accounts = new AccountStore(doc, config.tables.identity);
   const service = new LicenceService({
     doc,
     table: config.tables.licences,
@@ -56,7 +58,6 @@ export const makeHandler = async (runtime: Runtime) => {
     keyring: runtime.keyring,
     holders: async (loginName) => (await accounts.findByLoginName(loginName))?.id,
   });
-  const access = new AccessControl(config.zone, runtime.audit);
 
   const origin = (event: APIGatewayProxyEvent) => ({
     sourceIp: event.requestContext?.identity?.sourceIp,
@@ -152,186 +153,183 @@ export const makeHandler = async (runtime: Runtime) => {
     status: result.status && { checked_seconds_ago: result.status.ageSeconds, list: result.status.uri },
   });
 
-  return ownApiHandler(
-    runtime,
-    'licences',
-    ['extranet', 'intranet'],
-    {
-      'GET /.well-known/jwt-vc-issuer': {
-        public: true,
-        handle: async () => json(200, { issuer, jwks_uri: `${issuer}/licences/jwks` }),
+  return new Router<OwnRoute>()
+    .on('GET', '/.well-known/jwt-vc-issuer', {
+      public: true,
+      handle: async () => json(200, { issuer, jwks_uri: `${issuer}/licences/jwks` }),
+    })
+    .on('GET', '/licences/jwks', {
+      public: true,
+      handle: async () => ({
+        ...json(200, await service.jwks()),
+        headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
+      }),
+    })
+    .on('GET', '/licences/types', {
+      public: true,
+      handle: async () => json(200, { types: (await service.types.latest()).map(typeMetadata) }),
+    })
+    .on('GET', '/licences/types/{typeId}/{version}', {
+      public: true,
+      handle: async (event) => {
+        const version = /^v(\d{1,4})$/.exec(event.pathParameters?.version ?? '')?.[1];
+        const type =
+          version && (await service.types.get(event.pathParameters?.typeId ?? '', Number(version)));
+        if (!type) throw new NotFoundError('there is no such licence type version');
+        return {
+          ...json(200, typeMetadata(type)),
+          headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' },
+        };
       },
-      'GET /licences/jwks': {
-        public: true,
-        handle: async () => ({
-          ...json(200, await service.jwks()),
-          headers: { 'content-type': 'application/jwk-set+json', 'cache-control': 'public, max-age=300' },
-        }),
+    })
+    .on('GET', '/licences/status/{list}', {
+      public: true,
+      handle: async (event) => {
+        const list = Number(event.pathParameters?.list);
+        const token = Number.isInteger(list)
+          ? await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'))
+          : undefined;
+        if (!token) throw new NotFoundError('there is no such status list');
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'application/statuslist+jwt', 'cache-control': 'public, max-age=60' },
+          body: token,
+        };
       },
-      'GET /licences/types': {
-        public: true,
-        handle: async () => json(200, { types: (await service.types.latest()).map(typeMetadata) }),
+    })
+    .on('POST', '/licences/verify', {
+      public: true,
+      handle: async (event) => {
+        const body = parseJsonBody(event, VerifyRequest);
+        const { result } = await verifyAndRecord(
+          body.licence,
+          { verifier: body.verifier, purpose: body.purpose, channel: 'api' },
+          event,
+        );
+        return json(200, publicView(result));
       },
-      'GET /licences/types/{typeId}/{version}': {
-        public: true,
-        handle: async (event) => {
-          const version = /^v(\d{1,4})$/.exec(event.pathParameters?.version ?? '')?.[1];
-          const type =
-            version && (await service.types.get(event.pathParameters?.typeId ?? '', Number(version)));
-          if (!type) throw new NotFoundError('there is no such licence type version');
-          return {
-            ...json(200, typeMetadata(type)),
-            headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=3600' },
-          };
-        },
-      },
-      'GET /licences/status/{list}': {
-        public: true,
-        handle: async (event) => {
-          const list = Number(event.pathParameters?.list);
-          const token = Number.isInteger(list)
-            ? await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'))
-            : undefined;
-          if (!token) throw new NotFoundError('there is no such status list');
-          return {
-            statusCode: 200,
-            headers: { 'content-type': 'application/statuslist+jwt', 'cache-control': 'public, max-age=60' },
-            body: token,
-          };
-        },
-      },
-      'POST /licences/verify': {
-        public: true,
-        handle: async (event) => {
-          const body = parseJsonBody(event, VerifyRequest);
-          const { result } = await verifyAndRecord(
-            body.licence,
-            { verifier: body.verifier, purpose: body.purpose, channel: 'api' },
-            event,
-          );
-          return json(200, publicView(result));
-        },
-      },
-      'GET /licences/shared/{shareId}': {
-        public: true,
-        handle: async (event) => {
-          const lang = langOfEvent(event);
-          const shareId = event.pathParameters?.shareId ?? '';
-          const path = `/licences/shared/${shareId}`;
-          const share = await service.activeShare(shareId);
-          if (!share) {
-            return pageResponse({
-              event,
-              status: 404,
-              lang,
-              title: w(lang, 'linkGone'),
-              body: linkGoneBody(lang),
-              basePath,
-              path,
-            });
-          }
-          const { result } = await verifyAndRecord(
-            share.presentation,
-            { verifier: 'link', purpose: share.purpose, channel: 'link', shareId: share.shareId },
-            event,
-          );
-          const type = (await service.types.list()).find((t) => t.vct === result.vct);
-          if (headerOf(event, 'accept')?.includes('application/json')) return json(200, publicView(result));
+    })
+    .on('GET', '/licences/shared/{shareId}', {
+      public: true,
+      handle: async (event) => {
+        const lang = langOfEvent(event);
+        const shareId = event.pathParameters?.shareId ?? '';
+        const path = `/licences/shared/${shareId}`;
+        const share = await service.activeShare(shareId);
+        if (!share) {
           return pageResponse({
             event,
-            status: 200,
+            status: 404,
             lang,
-            title: w(lang, 'checkTitle'),
-            body: verificationBody(lang, result, type, share),
+            title: w(lang, 'linkGone'),
+            body: linkGoneBody(lang),
             basePath,
             path,
           });
-        },
+        }
+        const { result } = await verifyAndRecord(
+          share.presentation,
+          { verifier: 'link', purpose: share.purpose, channel: 'link', shareId: share.shareId },
+          event,
+        );
+        const type = (await service.types.list()).find((t) => t.vct === result.vct);
+        if (headerOf(event, 'accept')?.includes('application/json')) return json(200, publicView(result));
+        return pageResponse({
+          event,
+          status: 200,
+          lang,
+          title: w(lang, 'checkTitle'),
+          body: verificationBody(lang, result, type, share),
+          basePath,
+          path,
+        });
       },
-      'POST /licences': {
-        privileged: false,
-        handle: async (event, allowed) => {
-          const key = IdempotencyKey.safeParse(headerOf(event, 'idempotency-key'));
-          if (!key.success) {
-            throw new ValidationError(
-              'send an Idempotency-Key header: the same key on a retry never issues twice',
-              [{ name: 'Idempotency-Key', reason: key.error.issues[0]!.message }],
-            );
-          }
-          const body = parseJsonBody(event, IssueRequest);
-          const type = await service.typeFor(body.type);
-          await decideOnType(allowed, 'issueLicence', type, event);
-          const caller = { id: actorOf(allowed) ?? allowed.claims.clientId, department: type.department };
-          // Audited before the key is marked done, with an id of its own: a retry after any
-          // failure audits it again and the log finds the event already there.
-          const outcome = await service.issue(body, key.data, caller, type, (licence) =>
-            runtime.audit
-              .append(
-                {
-                  type: 'licence.issued',
-                  outcome: 'success',
-                  zone: config.zone,
-                  actor: actorOf(allowed),
-                  client: allowed.claims.clientId,
-                  subject: licence.holder,
-                  department: type.department,
-                  resource: licence.licenceId,
-                  ...origin(event),
-                  details: { vct: type.vct, statusList: licence.statusList },
-                },
-                { eventId: `licence-issued-${licence.licenceId}` },
-              )
-              .then(() => undefined),
+    })
+    .on('POST', '/licences', {
+      privileged: false,
+      handle: async (event, allowed) => {
+        const key = IdempotencyKey.safeParse(headerOf(event, 'idempotency-key'));
+        if (!key.success) {
+          throw new ValidationError(
+            'send an Idempotency-Key header: the same key on a retry never issues twice',
+            [{ name: 'Idempotency-Key', reason: key.error.issues[0]!.message }],
           );
-          return json(outcome.replayed ? 200 : 201, {
-            licence_id: outcome.licence.licenceId,
-            vct: outcome.licence.vct,
-            holder: body.holder,
-            valid_from: outcome.licence.nbf,
-            valid_until: outcome.licence.exp,
-            status: outcome.licence.status,
-            status_list: {
-              uri: `${issuer}/licences/status/${outcome.licence.statusList}`,
-              idx: outcome.licence.statusIndex,
-            },
-            credential: outcome.licence.sdJwt,
-            replayed: outcome.replayed,
+        }
+        const body = parseJsonBody(event, IssueRequest);
+        const type = await service.typeFor(body.type);
+        await decideOnType(allowed, 'issueLicence', type, event);
+        const caller = { id: actorOf(allowed) ?? allowed.claims.clientId, department: type.department };
+        // Audited before the key is marked done, with an id of its own: a retry after any
+        // failure audits it again and the log finds the event already there.
+        const outcome = await service.issue(body, key.data, caller, type, (licence) =>
+          runtime.audit
+            .append(
+              {
+                type: 'licence.issued',
+                outcome: 'success',
+                zone: config.zone,
+                actor: actorOf(allowed),
+                client: allowed.claims.clientId,
+                subject: licence.holder,
+                department: type.department,
+                resource: licence.licenceId,
+                ...origin(event),
+                details: { vct: type.vct, statusList: licence.statusList },
+              },
+              { eventId: `licence-issued-${licence.licenceId}` },
+            )
+            .then(() => undefined),
+        );
+        return json(outcome.replayed ? 200 : 201, {
+          licence_id: outcome.licence.licenceId,
+          vct: outcome.licence.vct,
+          holder: body.holder,
+          valid_from: outcome.licence.nbf,
+          valid_until: outcome.licence.exp,
+          status: outcome.licence.status,
+          status_list: {
+            uri: `${issuer}/licences/status/${outcome.licence.statusList}`,
+            idx: outcome.licence.statusIndex,
+          },
+          credential: outcome.licence.sdJwt,
+          replayed: outcome.replayed,
+        });
+      },
+    })
+    .on('POST', '/licences/{licenceId}/status', {
+      privileged: false,
+      handle: async (event, allowed) => {
+        const change = parseJsonBody(event, StatusChange);
+        const licence = await service.get(event.pathParameters?.licenceId ?? '');
+        if (!licence) throw new NotFoundError('there is no such licence');
+        const decision = await decideOnType(
+          allowed,
+          'changeLicenceStatus',
+          { vct: licence.vct, department: licence.department },
+          event,
+        );
+        const { licence: updated, changed } = await service.changeStatus(licence, change);
+        if (changed) {
+          await runtime.audit.append({
+            type: `licence.${updated.status === 'valid' ? 'reinstated' : updated.status}`,
+            outcome: 'success',
+            zone: config.zone,
+            actor: actorOf(allowed),
+            client: allowed.claims.clientId,
+            subject: licence.holder,
+            department: licence.department,
+            resource: licence.licenceId,
+            reason: change.reason,
+            policyIds: [...decision.policyIds],
+            ...origin(event),
+            details: { before: licence.status, after: updated.status },
           });
-        },
+        }
+        return json(200, { licence_id: updated.licenceId, status: updated.status, changed });
       },
-      'POST /licences/{licenceId}/status': {
-        privileged: false,
-        handle: async (event, allowed) => {
-          const change = parseJsonBody(event, StatusChange);
-          const licence = await service.get(event.pathParameters?.licenceId ?? '');
-          if (!licence) throw new NotFoundError('there is no such licence');
-          const decision = await decideOnType(
-            allowed,
-            'changeLicenceStatus',
-            { vct: licence.vct, department: licence.department },
-            event,
-          );
-          const { licence: updated, changed } = await service.changeStatus(licence, change);
-          if (changed) {
-            await runtime.audit.append({
-              type: `licence.${updated.status === 'valid' ? 'reinstated' : updated.status}`,
-              outcome: 'success',
-              zone: config.zone,
-              actor: actorOf(allowed),
-              client: allowed.claims.clientId,
-              subject: licence.holder,
-              department: licence.department,
-              resource: licence.licenceId,
-              reason: change.reason,
-              policyIds: [...decision.policyIds],
-              ...origin(event),
-              details: { before: licence.status, after: updated.status },
-            });
-          }
-          return json(200, { licence_id: updated.licenceId, status: updated.status, changed });
-        },
-      },
-    },
-    { access },
-  );
+    });
 };
+
+/** The licences function: protected routes meet the zone and role policies first. */
+export const makeHandler = (runtime: Runtime) =>
+  ownApiHandler(runtime, 'licences', ['extranet', 'intranet'], licenceRoutes(runtime));

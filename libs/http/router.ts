@@ -115,6 +115,12 @@ export class Router<H> {
     return this;
   }
 
+  /** Adds every route of another router (a console's pages into its API's routes). */
+  include(other: Router<H>): this {
+    for (const route of other.routes()) this.on(route.method, route.template, route.handler);
+    return this;
+  }
+
   /** Every route, most specific first (for route tables, docs and tests). */
   routes(): ReadonlyArray<{ readonly method: RouteMethod; readonly template: string; readonly handler: H }> {
     return this.entries.map(({ method, template, handler }) => ({ method, template, handler }));

@@ -31,15 +31,8 @@ export {
   userEntities,
 } from './entities.ts';
 export {
-  type Allowed,
-  json,
-  type OwnRoute,
-  ownApiHandler,
-  type ProtectedRoute,
-  type PublicRoute,
-} from './own-api.ts';
-export {
   type AccessContext,
+  type Allowed,
   type ApiAccess,
   type ApiAccessOptions,
   type ApiPrincipal,

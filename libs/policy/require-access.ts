@@ -232,8 +232,11 @@ export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): A
   },
 });
 
+/** A request the policies let through, with who is calling. */
+export type Allowed = Extract<ApiAccess, { allowed: true }>;
+
 /** A refusal becomes the right problem response: 401 with a challenge, or 403. */
-export const assertAllowed = (result: ApiAccess): Extract<ApiAccess, { allowed: true }> => {
+export const assertAllowed = (result: ApiAccess): Allowed => {
   if (result.allowed) return result;
   if (result.status === 401) throw new UnauthorizedError(result.message, result.wwwAuthenticate ?? 'Bearer');
   throw new ForbiddenError(result.message, {

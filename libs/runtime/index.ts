@@ -15,6 +15,14 @@ import { PowertoolsMetricsSink } from '../observability/index.ts';
 import { AccessControl } from '../policy/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
+export {
+  json,
+  type OwnRoute,
+  ownApiHandler,
+  type ProtectedRoute,
+  type PublicRoute,
+} from './own-api.ts';
+
 /** What every function is built from: config plus the clients and keys it implies. */
 export interface Runtime {
   readonly config: AppConfig;

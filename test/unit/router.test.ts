@@ -47,6 +47,13 @@ describe('router', () => {
     expect(() => new Router().on('GET', 'relative', 'x')).toThrow(/starts with/);
   });
 
+  it('includes another router's routes, refusing one both define', () => {
+    const pages = new Router<string>().on('GET', '/admin/console', 'console');
+    const api = new Router<string>().on('GET', '/admin/departments', 'list').include(pages);
+    expect(api.match('GET', '/admin/console')).toMatchObject({ handler: 'console' });
+    expect(() => api.include(pages)).toThrow(/defined twice/);
+  });
+
   it('serves the resource API Gateway chose, and matches the path itself behind a greedy one', () => {
     const event = (resource: string, path: string, pathParameters: Record<string, string> | null = null) =>
       ({ httpMethod: 'GET', resource, path, pathParameters }) as unknown as APIGatewayProxyEvent;
