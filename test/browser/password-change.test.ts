@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import {
   addVirtualAuthenticator,
   launchChromium,
@@ -8,7 +9,6 @@ import {
   see,
   seriousViolations,
 } from '../support/browser.ts';
-import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;

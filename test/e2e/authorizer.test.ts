@@ -18,8 +18,8 @@ import { OidcRegistry } from '../../libs/oidc/index.ts';
 import { type AccessContext, AccessControl, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 let audience: string;

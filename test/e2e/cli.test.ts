@@ -7,8 +7,8 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let dataDir: string;

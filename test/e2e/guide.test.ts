@@ -16,8 +16,8 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let dataDir: string;

@@ -2,8 +2,8 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let tax: string;

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { type SignInOptions, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let issuer: string;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
+import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let staffPortal: string;

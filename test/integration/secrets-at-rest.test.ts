@@ -14,7 +14,7 @@ import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
 import { clientSecretMatches } from '../../libs/oidc/client-secret.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
-import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
+import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 import { freshTables } from '../support/tables.ts';
 
 let doc: DynamoDBDocumentClient;

@@ -14,9 +14,9 @@ import {
   machineToken,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { UserAgent } from '../../testkit/user-agent.ts';
 
 /**
  * Secrets at rest (issue #15, finding 7): whoever can read the identity table — a backup, a

@@ -17,7 +17,6 @@ import { getClient } from '../../libs/oidc/index.ts';
 import { AccessTokenError, verifyAccessToken } from '../../libs/policy/access-token.ts';
 import { DynamoDpopProofLog } from '../../libs/policy/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 import {
   CALLBACK,
   clientConfig,
@@ -25,9 +24,10 @@ import {
   isCallback,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
+import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 
 let stack: LocalStack;
 let adminToken: string;
