@@ -1,5 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDepartmentSite } from '../../examples/department-site/site.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import {
@@ -14,7 +15,7 @@ let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startTestStack({ demoSites: { tax: 0, housing: 0 } });
+  stack = await startTestStack({ demoSites: { tax: 0, housing: 0 }, startDemoSite: startDepartmentSite });
   browser = await launchChromium();
 });
 afterAll(async () => {

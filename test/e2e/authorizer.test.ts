@@ -10,8 +10,9 @@ import type {
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import { makeHandler } from '../../functions/authorizer/app.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
 import { problemErrors } from '../../libs/http/index.ts';
 import { OidcRegistry } from '../../libs/oidc/index.ts';
@@ -72,7 +73,7 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const effectOf = (result: APIGatewayAuthorizerResult) => result.policyDocument.Statement[0]!.Effect;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0, staff: 0 },
