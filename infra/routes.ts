@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type KeyPurpose, type SecretName, ZONES, type Zone } from '../libs/config/index.ts';
-import { FIRST_PARTY_PORTALS } from '../libs/oidc/first-party.ts';
+import { FIRST_PARTY_PORTALS } from '../libs/oidc/index.ts';
 import type { Runtime } from '../libs/runtime/index.ts';
 import type { TableName } from '../libs/store/index.ts';
 

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { createRegistrationToken } from '../../libs/oidc/client-registration.ts';
+import { createRegistrationToken } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import {
   CALLBACK,
