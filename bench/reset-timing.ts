@@ -3,9 +3,9 @@
  * pages of a throwaway local stack (docs/security.md, password reset). Run: npx tsx bench/reset-timing.ts
  */
 import { performance } from 'node:perf_hooks';
-import { createPerson } from '../test/support/oidc-flow.ts';
-import { startTestStack } from '../test/support/stack.ts';
-import { UserAgent } from '../test/support/user-agent.ts';
+import { createPerson } from '../testkit/oidc-flow.ts';
+import { startTestStack } from '../testkit/stack.ts';
+import { UserAgent } from '../testkit/user-agent.ts';
 
 const N = 22;
 const WARM = 3;

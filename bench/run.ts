@@ -11,7 +11,7 @@ import { bundleEntry } from '../infra/bundle.ts';
 import { startEmbeddedStore } from '../infra/local/embedded-store.ts';
 import { hashPassword } from '../libs/accounts/index.ts';
 import { createDynamoClient, ensureTables } from '../libs/store/index.ts';
-import { startFakeAws } from '../test/support/fake-aws.ts';
+import { startFakeAws } from '../testkit/fake-aws.ts';
 import { benchAudit } from './audit.ts';
 import { coldStart } from './lib/cold-start.ts';
 import { restEvent } from './lib/events.ts';

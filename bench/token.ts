@@ -6,7 +6,7 @@ import { DEMO_DRIVING_PERMIT_CLAIMS } from '../infra/local/seed.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { putClient } from '../libs/oidc/index.ts';
 import { createDynamoClient } from '../libs/store/index.ts';
-import { signIn, UserAgent } from '../test/support/user-agent.ts';
+import { signIn, UserAgent } from '../testkit/user-agent.ts';
 import { DynamoCallCounter } from './lib/dynamo-counter.ts';
 import { startStoreProcess } from './lib/store-process.ts';
 

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PORTS, startLocalStack } from '../infra/local/stack.ts';
+import { startLocalDemo } from '../examples/department-site/local-demo.ts';
+import { DEFAULT_PORTS } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
 import { adminCommands } from './admin.ts';
@@ -47,7 +48,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
         extranetPort: number;
         intranetPort: number;
       }) => {
-        const stack = await startLocalStack({
+        const stack = await startLocalDemo({
           dataDir: opts.dataDir,
           memory: opts.memory,
           ports: { public: opts.publicPort, extranet: opts.extranetPort, intranet: opts.intranetPort },

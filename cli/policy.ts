@@ -2,18 +2,20 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { AccountStore } from '../libs/accounts/index.ts';
 import { ZONES, type Zone } from '../libs/config/index.ts';
 import { getClient } from '../libs/oidc/index.ts';
-import { caseRequest, loadPolicyTests, runPolicyCase } from '../libs/policy/cases.ts';
 import {
   type AccessRequest,
   type Action,
   type CedarEntity,
   type CedarUid,
+  caseRequest,
   clientEntities,
   explain,
   licenceTypeEntities,
+  loadPolicyTests,
   PolicyEngine,
   requestContext,
   routeEntities,
+  runPolicyCase,
   uniqueEntities,
   userEntities,
 } from '../libs/policy/index.ts';

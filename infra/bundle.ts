@@ -8,7 +8,7 @@ import {
   readPolicySources,
   VALIDATED_DIGEST_FILE,
   validatePolicySources,
-} from '../libs/policy/engine.ts';
+} from '../libs/policy/index.ts';
 import type { FunctionDefinition } from './routes.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

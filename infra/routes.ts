@@ -4,8 +4,8 @@
  * the three ports from it, so nothing is routed twice.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { KeyPurpose, SecretName, Zone } from '../libs/config/index.ts';
-import { FIRST_PARTY_PORTALS } from '../libs/oidc/first-party.ts';
+import { type KeyPurpose, type SecretName, ZONES, type Zone } from '../libs/config/index.ts';
+import { FIRST_PARTY_PORTALS } from '../libs/oidc/index.ts';
 import type { Runtime } from '../libs/runtime/index.ts';
 import type { TableName } from '../libs/store/index.ts';
 
@@ -78,8 +78,6 @@ export interface FunctionDefinition {
   readonly jobs?: Zone;
 }
 
-const ALL_ZONES: readonly Zone[] = ['public', 'extranet', 'intranet'];
-
 export const FUNCTIONS: readonly FunctionDefinition[] = [
   {
     name: 'oidc',
@@ -88,8 +86,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // The provider owns everything no other function claims: discovery, /auth, /token,
     // /jwks, /session/end, /interaction/… . More specific routes of other functions win.
     routes: [
-      { method: 'ANY', path: '/', zones: ALL_ZONES },
-      { method: 'ANY', path: '/{proxy+}', zones: ALL_ZONES },
+      { method: 'ANY', path: '/', zones: ZONES },
+      { method: 'ANY', path: '/{proxy+}', zones: ZONES },
     ],
     tables: { identity: 'readWrite' },
     auditWriter: true,
@@ -120,7 +118,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // vanishing into a 404; the policy, not the routing, is the rule (see docs/policies.md).
     // Every route of the API and the security console is matched by path in the function, so
     // each method of each route reaches it (no API Gateway resource without that method).
-    routes: [{ method: 'ANY', path: '/audit/{proxy+}', zones: ALL_ZONES }],
+    routes: [{ method: 'ANY', path: '/audit/{proxy+}', zones: ZONES }],
     homeZones: ['intranet'],
     tables: { identity: 'read', audit: 'read' },
     auditWriter: true,
@@ -138,7 +136,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Intranet only by policy, reachable at every entry for the same reason as audit; the API and
     // the admin console are matched by path in the function, like the audit routes. Behind the
     // public and extranet entries it is deployed read-only (homeZones).
-    routes: [{ method: 'ANY', path: '/admin/{proxy+}', zones: ALL_ZONES }],
+    routes: [{ method: 'ANY', path: '/admin/{proxy+}', zones: ZONES }],
     homeZones: ['intranet'],
     tables: { identity: 'readWrite', licences: 'readWrite' },
     auditWriter: true,
@@ -156,15 +154,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Discovery, status lists and verification are for everyone; issuing and status changes
     // belong to the extranet and intranet, which the zone policy enforces at every entry.
     routes: [
-      { method: 'GET', path: '/.well-known/jwt-vc-issuer', zones: ALL_ZONES },
-      { method: 'GET', path: '/licences/jwks', zones: ALL_ZONES },
-      { method: 'GET', path: '/licences/types', zones: ALL_ZONES },
-      { method: 'GET', path: '/licences/types/{typeId}/{version}', zones: ALL_ZONES },
-      { method: 'GET', path: '/licences/status/{list}', zones: ALL_ZONES },
-      { method: 'POST', path: '/licences/verify', zones: ALL_ZONES },
-      { method: 'GET', path: '/licences/shared/{shareId}', zones: ALL_ZONES },
-      { method: 'POST', path: '/licences', zones: ALL_ZONES },
-      { method: 'POST', path: '/licences/{licenceId}/status', zones: ALL_ZONES },
+      { method: 'GET', path: '/.well-known/jwt-vc-issuer', zones: ZONES },
+      { method: 'GET', path: '/licences/jwks', zones: ZONES },
+      { method: 'GET', path: '/licences/types', zones: ZONES },
+      { method: 'GET', path: '/licences/types/{typeId}/{version}', zones: ZONES },
+      { method: 'GET', path: '/licences/status/{list}', zones: ZONES },
+      { method: 'POST', path: '/licences/verify', zones: ZONES },
+      { method: 'GET', path: '/licences/shared/{shareId}', zones: ZONES },
+      { method: 'POST', path: '/licences', zones: ZONES },
+      { method: 'POST', path: '/licences/{licenceId}/status', zones: ZONES },
     ],
     tables: { identity: 'read', licences: 'readWrite' },
     auditWriter: true,
@@ -220,7 +218,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     entry: 'functions/authorizer/handler.ts',
     // A REQUEST authorizer for department APIs, one per zone: it accepts only that zone's tokens.
     routes: [],
-    attachable: ALL_ZONES,
+    attachable: ZONES,
     tables: { identity: 'read' },
     auditWriter: true,
     checksTokens: true,
@@ -233,7 +231,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
 
 /** The zones a function is deployed to: every zone one of its routes is exposed in. */
 export const zonesOf = (fn: FunctionDefinition): Zone[] =>
-  ALL_ZONES.filter(
+  ZONES.filter(
     (zone) =>
       fn.routes.some((route) => route.zones.includes(zone)) ||
       fn.attachable?.includes(zone) ||

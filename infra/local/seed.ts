@@ -16,11 +16,10 @@ import {
 } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { DepartmentExistsError, DepartmentStore } from '../../libs/departments/index.ts';
-import { readOrCreateSecretFile } from '../../libs/keys/file.ts';
 import type { Keyring } from '../../libs/keys/index.ts';
+import { readOrCreateSecretFile } from '../../libs/keys/index.ts';
 import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
-import { claimClientName } from '../../libs/oidc/client-registration.ts';
-import { OidcRegistry, putClient } from '../../libs/oidc/index.ts';
+import { claimClientName, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
 
 export interface DemoAccount {
   readonly accountId: string;

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { TotpVault } from '../../libs/accounts/index.ts';
 import { DetectingAuditLog, DynamoAuditLog } from '../../libs/audit/index.ts';
-import type { AppConfig, Zone } from '../../libs/config/index.ts';
+import { type AppConfig, ZONES, type Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
@@ -34,7 +33,6 @@ import {
 } from './seed.ts';
 
 export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
-const ZONE_ORDER: readonly Zone[] = ['public', 'extranet', 'intranet'];
 
 export interface LocalStackOptions {
   /** Where the store, keys and secrets live. @default '.yitong' */
@@ -49,9 +47,16 @@ export interface LocalStackOptions {
   readonly tablePrefix?: string;
   /**
    * Ports of the demo department sites (two public, one intranet); 0 picks a free one, an
-   * omitted `staff` too; false starts none. @default { tax: 3100, housing: 3101, staff: 3102 }
+   * omitted `staff` too; false starts none. Needs `startDemoSite`.
+   * @default { tax: 3100, housing: 3101, staff: 3102 } with `startDemoSite`, else false
    */
   readonly demoSites?: DemoSitePorts | false;
+  /**
+   * Starts one demo department site. The local twin knows no site of its own (it must not depend
+   * on an example): `yitong start` passes the example department site
+   * (examples/department-site/local-demo.ts). @default none, so no demo sites
+   */
+  readonly startDemoSite?: StartDemoSite;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
   /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
@@ -66,6 +71,26 @@ export interface DemoSitePorts {
 
 type DemoSiteKey = 'tax' | 'housing' | 'staff';
 
+/** What a demo site is told: its name, its zone's issuer and the client it signs in as. */
+export interface DemoSiteOptions {
+  /** Shown on the page, e.g. "Tax Bureau 税务局". */
+  readonly name: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Known only once the site's URL is registered, so read it when signing in, not at start. */
+  readonly clientSecret: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+/** A running demo site: a relying party of the local stack. */
+export interface DemoSite {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export type StartDemoSite = (options: DemoSiteOptions) => Promise<DemoSite>;
+
 export interface LocalDemo {
   readonly accounts: readonly DemoAccount[];
   /** Machine clients (client credentials) of the licence-issuing demo departments. */
@@ -73,7 +98,7 @@ export interface LocalDemo {
   readonly sites: Readonly<
     Record<
       DemoSiteKey,
-      { readonly url: string; readonly clientId: string; readonly zone: Zone; readonly site: DepartmentSite }
+      { readonly url: string; readonly clientId: string; readonly zone: Zone; readonly site: DemoSite }
     >
   >;
 }
@@ -97,6 +122,7 @@ export interface LocalStack {
  * definitions, dev keys, and the three zones' gateways serving the deployed handlers.
  */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const demoSites = demoSitesOf(options);
   const memory = options.memory ?? false;
   const dataDir = memory ? await mkdtemp(join(tmpdir(), 'yitong-')) : resolve(options.dataDir ?? '.yitong');
   const keysDir = join(dataDir, 'keys');
@@ -132,7 +158,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     // Tables and secrets are shared by every zone, as on AWS. Each zone's keyring holds its
     // own ID and access token key (and the shared licence, status list and checkpoint keys).
     const keyrings = Object.fromEntries(
-      ZONE_ORDER.map((zone) => [zone, new LocalKeyring(keysDir, { zone })]),
+      ZONES.map((zone) => [zone, new LocalKeyring(keysDir, { zone })]),
     ) as Record<Zone, LocalKeyring>;
     // Secrets (cookie keys, pairwise salt, portal secrets, the TOTP data key) in the data folder.
     const secrets = new LocalSecretStore(keysDir);
@@ -141,7 +167,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
-    for (const zone of ZONE_ORDER) {
+    for (const zone of ZONES) {
       const targets = new Map<string, Promise<GatewayTarget>>();
       let ready: (issuer: string) => void = () => undefined;
       const issuerKnown = new Promise<string>((r) => {
@@ -199,7 +225,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       keyrings.extranet,
       { vault: new TotpVault(secrets), keysDir },
       urls,
-      options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 },
+      demoSites,
     );
     for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
 
@@ -250,6 +276,20 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   }
 };
 
+/** Which demo sites to start, and how: none without a way to start one. */
+const demoSitesOf = (
+  options: LocalStackOptions,
+): { readonly ports: DemoSitePorts; readonly start: StartDemoSite } | false => {
+  const start = options.startDemoSite;
+  if (!start) {
+    if (options.demoSites)
+      throw new Error('demoSites needs startDemoSite: the local stack has no site of its own');
+    return false;
+  }
+  const ports = options.demoSites ?? { tax: 3100, housing: 3101, staff: 3102 };
+  return ports && { ports, start };
+};
+
 /**
  * Demo accounts, a resource server, two department sites registered as public-zone clients
  * and a staff portal registered as an intranet client (signed in to through :3002 only).
@@ -260,7 +300,7 @@ const startDemo = async (
   keyring: LocalKeyring,
   local: { readonly vault: TotpVault; readonly keysDir: string },
   issuers: Readonly<Record<Zone, string>>,
-  ports: DemoSitePorts | false,
+  demoSites: { readonly ports: DemoSitePorts; readonly start: StartDemoSite } | false,
 ): Promise<LocalDemo> => {
   const table = tables.identity;
   await seedDemoDepartments(doc, table);
@@ -271,7 +311,8 @@ const startDemo = async (
     machineClients.push(await seedMachineClient(doc, table, local.keysDir, spec.clientId, spec.department));
   }
   await seedDemoLicences(doc, tables, keyring, issuers.public);
-  if (!ports) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
+  if (!demoSites) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
+  const { ports, start } = demoSites;
   const specs = [
     {
       key: 'tax',
@@ -298,13 +339,10 @@ const startDemo = async (
       port: ports.staff ?? 0,
     },
   ] as const;
-  const sites = {} as Record<
-    DemoSiteKey,
-    { url: string; clientId: string; zone: Zone; site: DepartmentSite }
-  >;
+  const sites = {} as Record<DemoSiteKey, { url: string; clientId: string; zone: Zone; site: DemoSite }>;
   for (const spec of specs) {
     let secret = '';
-    const site = await startDepartmentSite({
+    const site = await start({
       name: spec.name,
       issuer: issuers[spec.zone],
       clientId: spec.clientId,

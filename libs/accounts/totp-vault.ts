@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { currentSecret, type SecretStore } from '../keys/secrets.ts';
+import { currentSecret, type SecretStore } from '../keys/index.ts';
 import { AccountConflictError } from './errors.ts';
 import type { Account } from './model.ts';
 import type { AccountStore } from './store.ts';

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { base64url, compactVerify, createLocalJWKSet } from 'jose';
 import { z } from 'zod';
+import { DEFAULT_RETENTION, type RetentionDays } from '../config/index.ts';
 import type { Keyring, Signer } from '../keys/index.ts';
 import { epochSeconds } from '../store/index.ts';
 import { type ChainLink, type ChainProblem, type ChainVerification, verifyChainItems } from './chain.ts';
 import { type ChainedEvent, type ChainRef, chainKey } from './event.ts';
 import type { DynamoAuditLog } from './log.ts';
-import { DEFAULT_RETENTION, type RetentionDays } from './retention.ts';
 
 const CHECKPOINT_PK = 'checkpoint';
 const CHECKPOINT_TYP = 'audit-checkpoint+jwt';

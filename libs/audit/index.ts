@@ -59,11 +59,4 @@ export {
 } from './log.ts';
 export { MeteredAuditLog } from './metered.ts';
 export { AuditFilter, type AuditPage, AuditQuery } from './query.ts';
-export {
-  DEFAULT_RETENTION,
-  RETENTION_CLASSES,
-  type RetentionClass,
-  RetentionDays,
-  retentionClassOf,
-  retentionFromEnv,
-} from './retention.ts';
+export { RETENTION_CLASSES, type RetentionClass, retentionClassOf } from './retention.ts';

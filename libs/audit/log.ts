@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_RETENTION, type RetentionDays } from '../config/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type ChainVerification, eventHash, type StoredChainItem, verifyChainItems } from './chain.ts';
 import {
@@ -11,7 +12,7 @@ import {
   GENESIS_HASH,
   seqKey,
 } from './event.ts';
-import { DEFAULT_RETENTION, RETENTION_CLASSES, type RetentionDays, retentionClassOf } from './retention.ts';
+import { RETENTION_CLASSES, retentionClassOf } from './retention.ts';
 
 export interface AuditLogOptions {
   /** Independent chains per retention class; more shards mean less contention between appends. @default 4 */

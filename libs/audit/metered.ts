@@ -1,5 +1,4 @@
-import type { MetricsSink } from '../observability/metrics.ts';
-import { metricNameOf } from '../observability/metrics.ts';
+import { type MetricsSink, metricNameOf } from '../observability/index.ts';
 import type { AuditEventInput, ChainedEvent, ChainRef } from './event.ts';
 import type { AuditLog, VerifyOptions } from './log.ts';
 

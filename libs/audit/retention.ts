@@ -1,40 +1,11 @@
-import { z } from 'zod';
+import type { RetentionDays } from '../config/index.ts';
 import { eventTypeEntry } from './catalogue.ts';
 
-/**
- * How long each class of audit event is kept, in days. Access records (sign-ins, tokens,
- * verifications) are kept for at least the six months the Cybersecurity Law (Art. 21) asks
- * of network logs; security records (policy decisions, admin changes, licence changes,
- * alerts) for three years. Each class has its own hash chains, so events of one chain
- * expire oldest first and verification can tell expiry from deletion.
- */
-export const RetentionDays = z.strictObject({
-  access: z.number().int().min(180).max(36_500),
-  security: z.number().int().min(180).max(36_500),
-});
-export type RetentionDays = z.infer<typeof RetentionDays>;
+// How many days each class is kept (RetentionDays, DEFAULT_RETENTION) is config, parsed at cold
+// start in libs/config; which class an event belongs to is audit's own business.
 export type RetentionClass = keyof RetentionDays;
 export const RETENTION_CLASSES: readonly RetentionClass[] = ['access', 'security'];
-
-export const DEFAULT_RETENTION: RetentionDays = { access: 180, security: 1095 };
 
 /** The retention class of an event type: its catalogue entry's, security for anything uncatalogued. */
 export const retentionClassOf = (type: string): RetentionClass =>
   eventTypeEntry(type)?.retention ?? 'security';
-
-/** Parses `AUDIT_RETENTION_DAYS` (JSON, e.g. `{"access":365,"security":1825}`), failing fast. */
-export const retentionFromEnv = (raw: string | undefined): RetentionDays => {
-  if (!raw) return DEFAULT_RETENTION;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error('AUDIT_RETENTION_DAYS must be JSON such as {"access":180,"security":1095}');
-  }
-  const result = RetentionDays.safeParse(parsed);
-  if (!result.success)
-    throw new Error(
-      `AUDIT_RETENTION_DAYS: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return result.data;
-};

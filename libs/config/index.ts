@@ -1,10 +1,15 @@
 import { z } from 'zod';
-import { type RetentionDays, retentionFromEnv } from '../audit/retention.ts';
+import { type RetentionDays, retentionFromEnv } from './audit-retention.ts';
 
-/** The three government network zones; a request's zone is the entry point it arrived through. */
-export const Zone = z.enum(['public', 'extranet', 'intranet']);
+export { DEFAULT_RETENTION, RetentionDays, retentionFromEnv } from './audit-retention.ts';
+
+/**
+ * The three government network zones; a request's zone is the entry point it
+ * arrived through. Declared once here: every other list of zones derives from this one.
+ */
+export const ZONES = ['public', 'extranet', 'intranet'] as const;
+export const Zone = z.enum(ZONES);
 export type Zone = z.infer<typeof Zone>;
-export const ZONES: readonly Zone[] = Zone.options;
 
 /** Signing purposes: each has its own key so one can be rotated or revoked without the others. */
 export const KeyPurpose = z.enum(['id-token', 'licence', 'status-list', 'audit-checkpoint']);

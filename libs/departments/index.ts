@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
-import { isUscc } from '../licences/licence-id.ts';
+import { isUscc } from '../licences/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 
 /** A department (relying party organisation): who owns clients, APIs and licence types. */

@@ -1,3 +1,4 @@
+export { readOrCreateSecretFile } from './file.ts';
 export { publicJwkOf } from './jwk.ts';
 export { derToJose, KmsKeyring } from './kms.ts';
 export { LocalKeyring, type LocalKeyringOptions } from './local.ts';

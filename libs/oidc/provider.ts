@@ -11,10 +11,10 @@ import Provider, {
 import type { AccountStore } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
-import { isTransient } from '../http/problem.ts';
+import { isTransient } from '../http/index.ts';
 import type { Signer } from '../keys/index.ts';
-import { OWN_API_SCOPES } from '../policy/entities.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
+import { OWN_API_SCOPES } from '../policy/index.ts';
 import { dynamoAdapterFactory } from './adapter.ts';
 import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 import { type BackchannelQueue, rememberDelivery } from './backchannel.ts';

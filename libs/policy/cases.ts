@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Zone } from '../config/index.ts';
 import {
   type AccessRequest,
   type Action,
@@ -71,7 +72,7 @@ export const PolicyCase = z.strictObject({
   action: z.enum(['login', 'callApi', 'issueLicence', 'changeLicenceStatus']),
   resource: z.string(),
   context: z.strictObject({
-    zone: z.enum(['public', 'extranet', 'intranet']),
+    zone: Zone,
     loa: z.number().int().min(0).max(3),
     scopes: z.array(z.string()).default([]),
   }),

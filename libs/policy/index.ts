@@ -1,5 +1,6 @@
 export { AccessControl, type CheckedDecision, type DecisionOrigin, type LoginVerdict } from './access.ts';
 export { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
+export { type CaseResult, caseRequest, loadPolicyTests, PolicyCase, runPolicyCase } from './cases.ts';
 export { DPOP_PROOF_PREFIX, type DpopProofLog, DynamoDpopProofLog } from './dpop-proofs.ts';
 export {
   type AccessRequest,
@@ -12,15 +13,19 @@ export {
   PolicyEngine,
   PolicyLoadError,
   type PolicySources,
+  policyDigest,
   type RequestContext,
   readPolicySources,
   uid,
+  VALIDATED_DIGEST_FILE,
+  validatePolicySources,
 } from './engine.ts';
 export {
   anonymousEntities,
   clientEntities,
   departmentEntity,
   licenceTypeEntities,
+  OWN_API_SCOPES,
   type PolicyAccount,
   type PolicyClient,
   type PolicyRoute,

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { t } from '../../libs/web/index.ts';
+import { CALLBACK, createPerson, signInTo } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
-import { CALLBACK, createPerson, signInTo } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;

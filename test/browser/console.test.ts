@@ -2,10 +2,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
+import { createPerson } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
-import { createPerson } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;

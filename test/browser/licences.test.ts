@@ -2,8 +2,8 @@ import type { Browser } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { machineToken } from '../../testkit/oidc-flow.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
-import { machineToken } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 let browser: Browser;

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import {
   addVirtualAuthenticator,
@@ -16,7 +17,7 @@ let tax: string;
 let housing: string;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0 },

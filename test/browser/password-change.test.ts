@@ -1,6 +1,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDepartmentSite } from '../../examples/department-site/site.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import {
   addVirtualAuthenticator,
   launchChromium,
@@ -8,13 +10,12 @@ import {
   see,
   seriousViolations,
 } from '../support/browser.ts';
-import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await startTestStack({ demoSites: { tax: 0, housing: 0 } });
+  stack = await startTestStack({ demoSites: { tax: 0, housing: 0 }, startDemoSite: startDepartmentSite });
   browser = await launchChromium();
 });
 afterAll(async () => {

@@ -5,9 +5,9 @@ import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { chainKey, seqKey } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { createPerson, machineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { UserAgent } from '../support/user-agent.ts';
+import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { UserAgent } from '../../testkit/user-agent.ts';
 
 type Event = Record<string, unknown> & { eventId: string; type: string; details?: Record<string, unknown> };
 

@@ -10,16 +10,17 @@ import type {
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import { makeHandler } from '../../functions/authorizer/app.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
 import { problemErrors } from '../../libs/http/index.ts';
 import { OidcRegistry } from '../../libs/oidc/index.ts';
 import { type AccessContext, AccessControl, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 let audience: string;
@@ -72,7 +73,7 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const effectOf = (result: APIGatewayAuthorizerResult) => result.policyDocument.Statement[0]!.Effect;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0, staff: 0 },

@@ -3,19 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'yitong-cli-'));
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     dataDir,
     tablePrefix: `cli-${Date.now().toString(36)}`,
     ports: { public: 0, extranet: 0, intranet: 0 },

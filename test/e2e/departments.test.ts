@@ -2,10 +2,10 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { clientInputSchema } from '../../libs/oidc/client-registration.ts';
+import { clientInputSchema } from '../../libs/oidc/index.ts';
+import { adminApiToken, CALLBACK, clientConfig, signInTo } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
-import { adminApiToken, CALLBACK, clientConfig, signInTo } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let adminToken: string;

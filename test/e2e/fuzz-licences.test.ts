@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { machineToken } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
 import { deep, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
-import { machineToken } from '../support/oidc-flow.ts';
 
 /**
  * Property-based bad input against the licence endpoints: whatever arrives — malformed JSON,

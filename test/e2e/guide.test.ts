@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { serveLoopback } from '../../infra/local/loopback.ts';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'yitong-guide-'));
   configDir = await mkdtemp(join(tmpdir(), 'yitong-guide-config-'));
   process.env.YITONG_CONFIG_DIR = configDir;
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     dataDir,
     tablePrefix: `guide-${Date.now().toString(36)}`,
     ports: { public: 0, extranet: 0, intranet: 0 },

@@ -2,8 +2,8 @@ import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import type { Zone } from '../../libs/config/index.ts';
+import { machineToken as demoMachineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
-import { machineToken as demoMachineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
 
 let stack: LocalStack;
 

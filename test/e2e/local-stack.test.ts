@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
@@ -13,7 +14,7 @@ const publishedKids = async (issuer: string): Promise<string[]> => {
 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0 },
@@ -73,7 +74,7 @@ describe('local stack restart', () => {
       const demoSites = { tax: 0, housing: 0 };
       // Own tables, in case DYNAMODB_ENDPOINT points every test at one shared store.
       const tablePrefix = `restart-${Date.now().toString(36)}`;
-      const first = await startLocalStack({ dataDir, ports, demoSites, tablePrefix });
+      const first = await startLocalDemo({ dataDir, ports, demoSites, tablePrefix });
       const before = await (await fetch(`${first.urls.public}/jwks`)).json();
       const written = await new DynamoAuditLog(
         createDynamoClient({ endpoint: first.dynamodbEndpoint }),
@@ -81,7 +82,7 @@ describe('local stack restart', () => {
       ).append({ type: 'test.restart', outcome: 'success', zone: 'public' });
       await first.stop();
 
-      const second = await startLocalStack({ dataDir, ports, demoSites, tablePrefix });
+      const second = await startLocalDemo({ dataDir, ports, demoSites, tablePrefix });
       const after = await (await fetch(`${second.urls.public}/jwks`)).json();
       const chains = await new DynamoAuditLog(
         createDynamoClient({ endpoint: second.dynamodbEndpoint }),
@@ -111,7 +112,7 @@ describe('local stack restart', () => {
         mode: 0o600,
       });
       const oldKid = await calculateJwkThumbprint({ kty: 'EC', crv: 'P-256', x: old.x!, y: old.y! });
-      const upgraded = await startLocalStack({
+      const upgraded = await startLocalDemo({
         dataDir,
         ports: { public: 0, extranet: 0, intranet: 0 },
         demoSites: false,

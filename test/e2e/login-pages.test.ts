@@ -1,16 +1,17 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let tax: string;
 const isTaxCallback = (url: URL) => url.pathname === '/callback' && url.origin === new URL(tax).origin;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0 },

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
+import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
+import type { LocalStack } from '../../infra/local/stack.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { type SignInOptions, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let issuer: string;
@@ -55,7 +56,7 @@ const authorize = async (
 };
 
 beforeAll(async () => {
-  stack = await startLocalStack({
+  stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: { tax: 0, housing: 0 },

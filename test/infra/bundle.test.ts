@@ -9,7 +9,7 @@ import { type Bundle, bundleEntry, CEDAR_WASM } from '../../infra/bundle.ts';
 import { type EmbeddedStore, startEmbeddedStore } from '../../infra/local/embedded-store.ts';
 import { FUNCTIONS } from '../../infra/routes.ts';
 import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
-import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
+import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 
 /** Bundles must stay small enough for a quick cold start; raise only with a measured reason. */
 const OIDC_BUNDLE_BUDGET_BYTES = 2.5 * 1024 * 1024;

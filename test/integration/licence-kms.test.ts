@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_LICENCE_TYPES } from '../../infra/local/seed.ts';
 import { KmsKeyring } from '../../libs/keys/index.ts';
 import { LicenceService, verifyLicence } from '../../libs/licences/index.ts';
-import { signDigest } from '../support/fake-aws.ts';
+import { signDigest } from '../../testkit/fake-aws.ts';
 import { freshTables } from '../support/tables.ts';
 
 /**

@@ -10,11 +10,10 @@ import {
   TotpVault,
 } from '../../libs/accounts/index.ts';
 import { KmsSecretStore, LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
-import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
 import { clientSecretMatches } from '../../libs/oidc/client-secret.ts';
-import { putClient } from '../../libs/oidc/index.ts';
+import { DynamoOidcAdapter, putClient } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
-import { type FakeAws, startFakeAws } from '../support/fake-aws.ts';
+import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 import { freshTables } from '../support/tables.ts';
 
 let doc: DynamoDBDocumentClient;

@@ -15,10 +15,10 @@ import { totpCode } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 /** A new person per sign-in: a second factor's code is good once, so nobody signs in twice in a step. */

@@ -21,9 +21,9 @@ import {
 } from '../../libs/accounts/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { t } from '../../libs/web/index.ts';
-import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { type Page, signIn, UserAgent } from '../support/user-agent.ts';
+import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 
 let stack: LocalStack;
 let doc: DynamoDBDocumentClient;

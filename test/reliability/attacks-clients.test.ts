@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { auditEvents } from '../support/audit.ts';
 import {
   adminApiToken,
   CALLBACK,
@@ -15,8 +14,9 @@ import {
   machineToken,
   registerClient,
   signInTo,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { auditEvents } from '../support/audit.ts';
 
 let stack: LocalStack;
 let adminToken: string;

@@ -23,7 +23,6 @@ import { OidcRegistry } from '../../libs/oidc/index.ts';
 import { AccessControl, DynamoDpopProofLog, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { auditEvents } from '../support/audit.ts';
 import {
   CALLBACK,
   clientConfig,
@@ -31,9 +30,10 @@ import {
   isCallback,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { UserAgent } from '../../testkit/user-agent.ts';
+import { auditEvents } from '../support/audit.ts';
 
 let stack: LocalStack;
 let admin: Awaited<ReturnType<typeof createPerson>>;

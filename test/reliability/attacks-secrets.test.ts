@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { createRegistrationToken } from '../../libs/oidc/client-registration.ts';
+import { createRegistrationToken } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import {
   CALLBACK,
@@ -14,9 +14,9 @@ import {
   machineToken,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { UserAgent } from '../../testkit/user-agent.ts';
 
 /**
  * Secrets at rest (issue #15, finding 7): whoever can read the identity table — a backup, a

@@ -12,10 +12,10 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { AccountStore, totpCode } from '../../libs/accounts/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { type Page, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { type Page, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 type Person = Awaited<ReturnType<typeof createPerson>>;

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { AccountStore } from '../../libs/accounts/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
-import { createPerson, registerClient, tokensFor } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { type SignInOptions, signIn, UserAgent } from '../support/user-agent.ts';
 
 let stack: LocalStack;
 let accounts: AccountStore;

@@ -17,9 +17,9 @@ import {
   machineToken,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 
 let stack: LocalStack;
 let auditor: Awaited<ReturnType<typeof createPerson>>;

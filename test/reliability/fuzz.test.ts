@@ -14,10 +14,8 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { jwks, LocalKeyring } from '../../libs/keys/index.ts';
 import { verifyLicence } from '../../libs/licences/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
-import { AccessTokenError, verifyAccessToken } from '../../libs/policy/access-token.ts';
-import { DynamoDpopProofLog } from '../../libs/policy/index.ts';
+import { AccessTokenError, DynamoDpopProofLog, verifyAccessToken } from '../../libs/policy/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 import {
   CALLBACK,
   clientConfig,
@@ -25,9 +23,10 @@ import {
   isCallback,
   registerClient,
   tokensFor,
-} from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
-import { signIn, UserAgent } from '../support/user-agent.ts';
+} from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
+import { signIn, UserAgent } from '../../testkit/user-agent.ts';
+import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
 
 let stack: LocalStack;
 let adminToken: string;

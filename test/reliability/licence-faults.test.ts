@@ -5,10 +5,10 @@ import { DynamoAuditLog, verifyTrail } from '../../libs/audit/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, machineToken } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
 import { FaultInjector, type FaultKind, WRITES } from '../support/faults.ts';
-import { createPerson, machineToken } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
 
 const faults = new FaultInjector();
 let stack: LocalStack;

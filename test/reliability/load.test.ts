@@ -4,9 +4,9 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { DynamoAuditLog, verifyTrail } from '../../libs/audit/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
+import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, machineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
-import { startTestStack } from '../support/stack.ts';
 
 /** Bounded loopback load: small in `npm test`, the issue's size with LOAD_LOGINS=200 LOAD_VERIFICATIONS=2000. */
 const LOGINS = Number(process.env.LOAD_LOGINS ?? 40);

@@ -7,8 +7,8 @@ import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
-import { createPerson, machineToken, registerClient, tokensFor } from '../support/oidc-flow.ts';
 
 let dir: string;
 let store: Awaited<ReturnType<typeof startStoreProcess>>;

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signDigest } from '../support/fake-aws.ts';
+import { signDigest } from '../../testkit/fake-aws.ts';
 
 describe('the KMS stand-in used by bundle tests', () => {
   it('signs a SHA-256 digest so that standard ECDSA verification of the message succeeds', () => {

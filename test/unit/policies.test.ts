@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadPolicyTests, runPolicyCase } from '../../libs/policy/cases.ts';
-import { PolicyEngine, PolicyLoadError, readPolicySources } from '../../libs/policy/index.ts';
+import {
+  loadPolicyTests,
+  PolicyEngine,
+  PolicyLoadError,
+  readPolicySources,
+  runPolicyCase,
+} from '../../libs/policy/index.ts';
 
 const { fixtures, files } = loadPolicyTests();
 let engine: PolicyEngine;

@@ -47,7 +47,7 @@ describe('router', () => {
     expect(() => new Router().on('GET', 'relative', 'x')).toThrow(/starts with/);
   });
 
-  it('includes another router's routes, refusing one both define', () => {
+  it('includes the routes of another router, refusing one both define', () => {
     const pages = new Router<string>().on('GET', '/admin/console', 'console');
     const api = new Router<string>().on('GET', '/admin/departments', 'list').include(pages);
     expect(api.match('GET', '/admin/console')).toMatchObject({ handler: 'console' });

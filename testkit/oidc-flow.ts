@@ -1,9 +1,9 @@
 import * as oidc from 'openid-client';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { AccountStore, newTotpSecret, type Role } from '../../libs/accounts/index.ts';
-import type { Zone } from '../../libs/config/index.ts';
-import { putClient } from '../../libs/oidc/index.ts';
-import { createDynamoClient } from '../../libs/store/index.ts';
+import type { LocalStack } from '../infra/local/stack.ts';
+import { AccountStore, newTotpSecret, type Role } from '../libs/accounts/index.ts';
+import type { Zone } from '../libs/config/index.ts';
+import { putClient } from '../libs/oidc/index.ts';
+import { createDynamoClient } from '../libs/store/index.ts';
 import { type SignInOptions, signIn, UserAgent } from './user-agent.ts';
 
 export const CALLBACK = 'http://localhost:9/cb';

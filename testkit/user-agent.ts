@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { totpCode } from '../../libs/accounts/index.ts';
+import { totpCode } from '../libs/accounts/index.ts';
 
 interface StoredCookie {
   readonly value: string;

@@ -1,4 +1,4 @@
-import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../infra/local/stack.ts';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../infra/local/stack.ts';
 
 /** A throwaway local stack on free ports, without demo sites or timed checkpoints (tests ask for one). */
 export const startTestStack = (options: LocalStackOptions = {}): Promise<LocalStack> =>

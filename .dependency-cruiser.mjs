@@ -1,0 +1,90 @@
+/**
+ * The layers, enforced: `npm run lint:layers` (part of `npm test`) fails on any import that runs
+ * against these arrows. docs/architecture.md ("Layers") says what they are and why.
+ *
+ *   functions → libs;  infra, cli → functions, libs;  bench, testkit → infra, libs;
+ *   examples → infra/local;  test → anything.  Within libs, config sits below every other lib.
+ */
+
+/**
+ * Imports of a lib from outside it go through its index.ts. 'warn' while some files in functions/
+ * and infra/ (stack.ts, constructs/) still reach past an index; switch to 'error' once they do not.
+ */
+const DEEP_IMPORT_SEVERITY = 'warn';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+export default {
+  forbidden: [
+    {
+      name: 'functions-are-independent',
+      comment:
+        'A function never imports another: each is deployed, scaled and granted IAM on its own, ' +
+        'so what two share belongs in libs/.',
+      severity: 'error',
+      from: { path: '^functions/([^/]+)/' },
+      to: { path: '^functions/', pathNot: '^functions/$1/' },
+    },
+    {
+      name: 'libs-are-below-the-rest',
+      comment:
+        'libs/ is the domain the functions, the stack, the CLI and the bench are built on; it knows ' +
+        'none of them, nor any example or test.',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^(functions|infra|cli|bench|examples|test|testkit)/' },
+    },
+    {
+      name: 'config-is-below-every-lib',
+      comment:
+        'Every lib reads its settings from libs/config, parsed once at cold start; if config imported ' +
+        'a lib, that lib could not use config without a cycle.',
+      severity: 'error',
+      from: { path: '^libs/config/' },
+      to: { path: '^libs/', pathNot: '^libs/config/' },
+    },
+    {
+      name: 'policy-decides-and-renders-nothing',
+      comment:
+        'libs/policy answers allow or deny from the facts it is given: it renders no page, signs no ' +
+        'one in and reads no account or client itself, so any function can ask it and it can be tested ' +
+        'alone. Pages live in libs/login, accounts in libs/accounts, clients in libs/oidc. ' +
+        'portal-access.ts and own-api.ts are on their way out of libs/policy (issue #16).',
+      severity: 'error',
+      from: { path: '^libs/policy/', pathNot: '^libs/policy/(portal-access|own-api)[.]ts$' },
+      to: { path: '^libs/(login|web|oidc|accounts)/' },
+    },
+    {
+      name: 'twin-and-bench-need-no-example-or-test',
+      comment:
+        'The local twin (infra/local), the benchmarks and the kit they share (testkit/) run without ' +
+        'the examples and the tests: what they need from each other lives in testkit/, and the demo ' +
+        'sites are handed to the local stack by `yitong start`.',
+      severity: 'error',
+      from: { path: '^(infra/local|bench|testkit)/' },
+      to: { path: '^(examples|test)/' },
+    },
+    {
+      name: 'lib-imports-go-through-its-index',
+      comment:
+        "A lib's index.ts is its public surface: outside the lib, import from it, so the files behind " +
+        'it can be split or renamed freely. Tests may reach in to test a module on its own.',
+      severity: DEEP_IMPORT_SEVERITY,
+      from: { pathNot: '^(libs|test)/' },
+      to: { path: '^libs/[^/]+/', pathNot: '^libs/[^/]+/index[.]ts$' },
+    },
+    {
+      name: 'lib-imports-of-another-lib-go-through-its-index',
+      comment: 'The same rule between libs: a lib uses another through its index.ts.',
+      severity: DEEP_IMPORT_SEVERITY,
+      from: { path: '^libs/([^/]+)/' },
+      to: { path: '^libs/', pathNot: '^libs/($1/|[^/]+/index[.]ts$)' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|cdk[.]out|dist|[.]yitong)/' },
+    // Type-only imports are arrows too: a type from a higher layer ties the two together.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};
