@@ -6,12 +6,6 @@
  *   examples → infra/local;  test → anything.  Within libs, config sits below every other lib.
  */
 
-/**
- * Imports of a lib from outside it go through its index.ts. 'warn' while some files in functions/
- * and infra/ (stack.ts, constructs/) still reach past an index; switch to 'error' once they do not.
- */
-const DEEP_IMPORT_SEVERITY = 'warn';
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -47,11 +41,23 @@ export default {
       comment:
         'libs/policy answers allow or deny from the facts it is given: it renders no page, signs no ' +
         'one in and reads no account or client itself, so any function can ask it and it can be tested ' +
-        'alone. Pages live in libs/login, accounts in libs/accounts, clients in libs/oidc. ' +
-        'portal-access.ts and own-api.ts are on their way out of libs/policy (issue #16).',
+        'alone. Pages live in libs/web, libs/login and libs/portal, accounts in libs/accounts, clients ' +
+        'in libs/oidc, and what composes them with policy in libs/runtime.',
       severity: 'error',
-      from: { path: '^libs/policy/', pathNot: '^libs/policy/(portal-access|own-api)[.]ts$' },
-      to: { path: '^libs/(login|web|oidc|accounts)/' },
+      from: { path: '^libs/policy/' },
+      to: { path: '^libs/(login|web|portal|oidc|issuer|accounts|runtime)/' },
+    },
+    {
+      name: 'only-the-oidc-function-runs-the-provider',
+      comment:
+        'libs/issuer configures oidc-provider, the largest dependency yitong has; only the oidc ' +
+        'function serves it, and every other bundle stays small (test/infra/bundle.test.ts).',
+      severity: 'error',
+      from: {
+        path: '^(libs|functions|infra|cli|bench|examples|testkit)/',
+        pathNot: '^(libs/issuer|functions/oidc)/',
+      },
+      to: { path: '^libs/issuer/' },
     },
     {
       name: 'twin-and-bench-need-no-example-or-test',
@@ -68,14 +74,14 @@ export default {
       comment:
         "A lib's index.ts is its public surface: outside the lib, import from it, so the files behind " +
         'it can be split or renamed freely. Tests may reach in to test a module on its own.',
-      severity: DEEP_IMPORT_SEVERITY,
+      severity: 'error',
       from: { pathNot: '^(libs|test)/' },
       to: { path: '^libs/[^/]+/', pathNot: '^libs/[^/]+/index[.]ts$' },
     },
     {
       name: 'lib-imports-of-another-lib-go-through-its-index',
       comment: 'The same rule between libs: a lib uses another through its index.ts.',
-      severity: DEEP_IMPORT_SEVERITY,
+      severity: 'error',
       from: { path: '^libs/([^/]+)/' },
       to: { path: '^libs/', pathNot: '^libs/($1/|[^/]+/index[.]ts$)' },
     },

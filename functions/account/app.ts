@@ -11,8 +11,7 @@ import {
   ValidationError,
 } from '../../libs/http/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
-import { ACCOUNT_PORTAL } from '../../libs/oidc/first-party.ts';
-import { getClient } from '../../libs/oidc/index.ts';
+import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DepartmentChange, DepartmentInput } from '../../libs/departments/index.ts';
 import { ConflictError, parseJsonBody, Router, ValidationError } from '../../libs/http/index.ts';
-import { LicenceTypeConflictError, LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/types.ts';
-import { ResourceServer } from '../../libs/oidc/registry.ts';
+import { LicenceTypeConflictError, LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
+import { ResourceServer } from '../../libs/oidc/index.ts';
 import type { Allowed } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { adminConsole } from './console.ts';

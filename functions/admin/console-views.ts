@@ -4,7 +4,8 @@
  * sentences with no Chinese yet show in English only.
  */
 import { Role } from '../../libs/accounts/index.ts';
-import { grantedResources } from '../../libs/oidc/registry.ts';
+import { ZONES } from '../../libs/config/index.ts';
+import { grantedResources } from '../../libs/oidc/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import { bilingual, Html, html, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
 import type { AdminOperations } from './operations.ts';
@@ -117,7 +118,7 @@ export const departmentsView = (session: PortalSession, departments: Rows<'listD
 <div class="field"><label for="departmentId">${en('admin_id')}</label><input type="text" id="departmentId" name="departmentId" required></div>
 <div class="field"><label for="name">${b('admin_name')}</label><input type="text" id="name" name="name" required></div>
 <div class="field"><label for="uscc">${b('admin_usccLong')}</label><input type="text" id="uscc" name="uscc" required></div></div>
-<fieldset><legend>${b('admin_zones')}</legend>${(['public', 'extranet', 'intranet'] as const).map((z) => html`<div><input type="checkbox" id="zone-${z}" name="zones" value="${z}"> <label for="zone-${z}" style="display:inline">${z}</label></div>`)}</fieldset>
+<fieldset><legend>${b('admin_zones')}</legend>${ZONES.map((z) => html`<div><input type="checkbox" id="zone-${z}" name="zones" value="${z}"> <label for="zone-${z}" style="display:inline">${z}</label></div>`)}</fieldset>
 <button type="submit">${b('admin_registerEntry')}</button></form>`,
 });
 

@@ -24,6 +24,7 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
   type ClientInput,
+  type ClientMetadata,
   ClientNameTakenError,
   claimClientName,
   clientInputSchema,
@@ -31,23 +32,20 @@ import {
   createRegistrationToken,
   departmentClientIds,
   departmentRegistrationTokens,
+  FIRST_PARTY_CLIENT_IDS,
+  getClient,
+  grantedResources,
   newClientSecret,
+  OidcRegistry,
+  putClient,
   REGISTRATION_TOKEN_MAX_USES,
   type RegistrationToken,
   RegistrationTokenNotFoundError,
   RegistrationTokenRevokedError,
+  type ResourceServer,
   releaseClientName,
   revokeRegistrationToken,
-} from '../../libs/oidc/client-registration.ts';
-import { FIRST_PARTY_CLIENT_IDS } from '../../libs/oidc/first-party.ts';
-import {
-  type ClientMetadata,
-  getClient,
-  grantedResources,
-  OidcRegistry,
-  putClient,
-  type ResourceServer,
-} from '../../libs/oidc/registry.ts';
+} from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 export const ClientStatusChange = z.strictObject({

@@ -6,6 +6,7 @@ import {
   type EventProof,
   eventTypeEntry,
 } from '../../libs/audit/index.ts';
+import { ZONES } from '../../libs/config/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import { type Html, html, type Lang, t } from '../../libs/web/index.ts';
 
@@ -103,7 +104,7 @@ ${text('actor')}${text('subject')}${text('client')}
       (type) => html`<option value="${type}"${f.type === type ? ' selected' : ''}>${type}</option>`,
     )}</select></div>
 <div class="field"><label for="outcome">${t(lang, 'audit_outcome')}</label>${select('outcome', ['success', 'failure', 'denied'])}</div>
-<div class="field"><label for="zone">${t(lang, 'audit_zone')}</label>${select('zone', ['public', 'extranet', 'intranet'])}</div>
+<div class="field"><label for="zone">${t(lang, 'audit_zone')}</label>${select('zone', ZONES)}</div>
 ${text('from')}${text('to')}</div><button type="submit">${t(lang, 'audit_find')}</button></form>
 <p><a href="audit/console/events?${keep}&format=csv" download>${t(lang, 'audit_exportCsv')}</a> · <a href="audit/console/events?${keep}&format=jsonl" download>${t(lang, 'audit_exportJsonl')}</a></p>
 ${eventsTable(lang, o.events)}

@@ -8,7 +8,7 @@ import {
   searchOf,
 } from '../../libs/audit/index.ts';
 import { NotFoundError, Router } from '../../libs/http/index.ts';
-import { SECURITY_CONSOLE } from '../../libs/oidc/first-party.ts';
+import { SECURITY_CONSOLE } from '../../libs/oidc/index.ts';
 import type { AccessControl } from '../../libs/policy/index.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';

@@ -3,7 +3,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { OidcRegistry, type ResourceServer } from '../../libs/oidc/registry.ts';
+import { OidcRegistry, type ResourceServer } from '../../libs/oidc/index.ts';
 import { apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 

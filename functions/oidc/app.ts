@@ -27,13 +27,15 @@ import {
   TotpVault,
 } from '../../libs/accounts/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
+import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
 import { messageBody } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
-import { ensureCliClient, ensurePortalClient, FIRST_PARTY_PORTALS } from '../../libs/oidc/first-party.ts';
 import {
-  createProvider,
   deliverBackchannelJobs,
+  ensureCliClient,
+  ensurePortalClient,
+  FIRST_PARTY_PORTALS,
   isSqsEvent,
   OidcRegistry,
   SqsBackchannelQueue,

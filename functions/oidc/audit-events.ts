@@ -1,8 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { registrationTokenIdOf } from '../../libs/oidc/client-registration.ts';
-import { audienceRefusalOf } from '../../libs/oidc/provider.ts';
+import { audienceRefusalOf } from '../../libs/issuer/index.ts';
+import { registrationTokenIdOf } from '../../libs/oidc/index.ts';
 
 type Ctx = KoaContextWithOIDC;
 type Next = () => Promise<void>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { ConsentApi, ConsentView } from '../../libs/login/index.ts';
 import type { OidcRegistry } from '../../libs/oidc/index.ts';
-import { OWN_API_SCOPES } from '../../libs/policy/entities.ts';
+import { OWN_API_SCOPES } from '../../libs/policy/index.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 

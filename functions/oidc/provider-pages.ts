@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { ProviderDeps } from '../../libs/issuer/index.ts';
 import { deviceConfirmBody, messageBody } from '../../libs/login/index.ts';
-import type { ProviderDeps } from '../../libs/oidc/index.ts';
 import { Html, html, page, t } from '../../libs/web/index.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 

@@ -3,8 +3,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DETECTION_PREFIX } from '../../libs/audit/detection.ts';
-import { DPOP_PROOF_PREFIX } from '../../libs/policy/dpop-proofs.ts';
+import { DETECTION_PREFIX } from '../../libs/audit/index.ts';
+import { DPOP_PROOF_PREFIX } from '../../libs/policy/index.ts';
 import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../../libs/store/index.ts';
 
 /** What a function may do to a table: read it, or read and write it. */

@@ -9,7 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Zone } from '../../libs/config/index.ts';
-import { METRICS_NAMESPACE } from '../../libs/observability/metrics.ts';
+import { METRICS_NAMESPACE } from '../../libs/observability/index.ts';
 import type { AppFunction } from './app-function.ts';
 
 export interface ObservabilityProps {

@@ -12,6 +12,7 @@ export {
   type BackchannelQueue,
   deliverBackchannelJobs,
   isSqsEvent,
+  rememberDelivery,
   SqsBackchannelQueue,
 } from './backchannel.ts';
 export {
@@ -20,18 +21,33 @@ export {
   claimClientName,
   clientInputSchema,
   clientMetadataOf,
+  consumeRegistrationToken,
   createRegistrationToken,
+  DEPARTMENT_REGISTRATION_POLICY,
   departmentClientIds,
   departmentRegistrationTokens,
   newClientSecret,
   REGISTRATION_TOKEN_MAX_USES,
   type RegistrationToken,
   RegistrationTokenNotFoundError,
+  RegistrationTokenRefusedError,
   RegistrationTokenRevokedError,
   registrationTokenIdOf,
+  registrationTokenOf,
+  registrationTokenRefusal,
   releaseClientName,
   revokeRegistrationToken,
 } from './client-registration.ts';
+export {
+  type ClientProblem,
+  clientAccessProblems,
+  departmentClientProblems,
+  describeProblems,
+  privilegedMetadataProblems,
+  SELF_SERVICE_YITONG_METADATA,
+} from './client-rules.ts';
+export { clientSecretMatches, isHashedClientSecret } from './client-secret.ts';
+export { browserOriginsOf, isBrowserOrigin } from './cors.ts';
 export {
   ACCOUNT_PORTAL,
   ADMIN_CONSOLE,
@@ -41,17 +57,10 @@ export {
   FIRST_PARTY_CLIENT_IDS,
   FIRST_PARTY_PORTALS,
   type FirstPartyPortalSpec,
+  PLATFORM_DEPARTMENT,
   portalMetadata,
   SECURITY_CONSOLE,
 } from './first-party.ts';
-export {
-  type AudienceRefusal,
-  audienceRefusalOf,
-  CLIENT_EXTRA_METADATA,
-  createProvider,
-  type ProviderDeps,
-  SignerSigningKey,
-} from './provider.ts';
 export {
   type ClientMetadata,
   getClient,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Account } from '../accounts/index.ts';
 import { DomainError } from '../http/index.ts';
 import { currentSecret } from '../keys/index.ts';
-import type { FirstPartyPortalSpec } from '../oidc/first-party.ts';
+import type { FirstPartyPortalSpec } from '../oidc/index.ts';
 import type { Runtime } from '../runtime/index.ts';
 import { cookiesOf } from '../web/index.ts';
 

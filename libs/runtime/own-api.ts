@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Zone } from '../config/index.ts';
 import { httpFunction, isRouteFound, NotFoundError, type Router, routedEvent } from '../http/index.ts';
-import { getClient } from '../oidc/registry.ts';
+import { getClient } from '../oidc/index.ts';
 import {
   type Allowed,
   type ApiAccessOptions,

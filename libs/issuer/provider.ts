@@ -13,35 +13,40 @@ import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/index.ts';
 import type { Signer } from '../keys/index.ts';
-import type { AccessControl, PolicyClient } from '../policy/index.ts';
-import { OWN_API_SCOPES } from '../policy/index.ts';
-import { dynamoAdapterFactory } from './adapter.ts';
-import { ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
-import { type BackchannelQueue, rememberDelivery } from './backchannel.ts';
 import {
+  ACR_VALUES,
+  type BackchannelQueue,
+  browserOriginsOf,
   ClientNameTakenError,
+  type ClientProblem,
   claimClientName,
+  clientAccessProblems,
+  clientSecretMatches,
   consumeRegistrationToken,
   DEPARTMENT_REGISTRATION_POLICY,
+  departmentClientProblems,
+  describeProblems,
+  dynamoAdapterFactory,
+  FIRST_PARTY_CLIENT_IDS,
+  grantedResources,
+  isBrowserOrigin,
+  isHashedClientSecret,
+  loaOf,
   newClientSecret,
+  type OidcRegistry,
+  PLATFORM_DEPARTMENT,
+  privilegedMetadataProblems,
   RegistrationTokenRefusedError,
   registrationTokenIdOf,
   registrationTokenOf,
   registrationTokenRefusal,
   releaseClientName,
-} from './client-registration.ts';
-import {
-  type ClientProblem,
-  clientAccessProblems,
-  departmentClientProblems,
-  describeProblems,
-  privilegedMetadataProblems,
+  rememberDelivery,
+  requiredLoa,
   SELF_SERVICE_YITONG_METADATA,
-} from './client-rules.ts';
-import { clientSecretMatches, isHashedClientSecret } from './client-secret.ts';
-import { browserOriginsOf, isBrowserOrigin } from './cors.ts';
-import { FIRST_PARTY_CLIENT_IDS, PLATFORM_DEPARTMENT } from './first-party.ts';
-import { grantedResources, type OidcRegistry } from './registry.ts';
+} from '../oidc/index.ts';
+import type { AccessControl, PolicyClient } from '../policy/index.ts';
+import { OWN_API_SCOPES } from '../policy/index.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
 export class SignerSigningKey extends ExternalSigningKey {
