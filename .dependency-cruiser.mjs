@@ -48,6 +48,15 @@ export default {
       to: { path: '^libs/(login|web|portal|oidc|issuer|accounts|runtime)/' },
     },
     {
+      name: 'the-runtime-composes-from-above',
+      comment:
+        'libs/runtime builds a function out of the other libs (clients, keys, audit, accounts, access ' +
+        'control, the own-API handler); a lib that needed the runtime would need all of them.',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/runtime/' },
+      to: { path: '^libs/runtime/' },
+    },
+    {
       name: 'only-the-oidc-function-runs-the-provider',
       comment:
         'libs/issuer configures oidc-provider, the largest dependency yitong has; only the oidc ' +

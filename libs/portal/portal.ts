@@ -3,11 +3,18 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Account } from '../accounts/index.ts';
+import type { AppConfig } from '../config/index.ts';
 import { DomainError } from '../http/index.ts';
-import { currentSecret } from '../keys/index.ts';
+import { currentSecret, type SecretStore } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/index.ts';
-import type { Runtime } from '../runtime/index.ts';
 import { cookiesOf } from '../web/index.ts';
+
+/** What a portal needs of its function's runtime: its config, its secrets and the cookie keys. */
+export interface PortalRuntime {
+  readonly config: AppConfig;
+  readonly secrets: SecretStore;
+  readonly cookieKeys: readonly string[];
+}
 
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_SECONDS = 600;
@@ -74,7 +81,7 @@ export class FirstPartyPortal {
   private portalKeys: readonly Buffer[] | undefined;
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly runtime: PortalRuntime,
     private readonly options: PortalOptions,
   ) {
     const issuer = runtime.config.issuer;

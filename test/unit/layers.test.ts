@@ -36,6 +36,7 @@ const REVERSED: ReadonlyArray<readonly [rule: string, from: string, to: string]>
   ['policy-decides-and-renders-nothing', 'libs/policy/access.ts', 'libs/login/index.ts'],
   ['policy-decides-and-renders-nothing', 'libs/policy/engine.ts', 'libs/oidc/index.ts'],
   ['policy-decides-and-renders-nothing', 'libs/policy/zone-trust.ts', 'libs/runtime/index.ts'],
+  ['the-runtime-composes-from-above', 'libs/portal/portal.ts', 'libs/runtime/index.ts'],
   ['only-the-oidc-function-runs-the-provider', 'functions/account/app.ts', 'libs/issuer/index.ts'],
   ['only-the-oidc-function-runs-the-provider', 'libs/portal/portal.ts', 'libs/issuer/index.ts'],
   ['twin-and-bench-need-no-example-or-test', 'infra/local/stack.ts', 'examples/department-site/site.ts'],
