@@ -41,11 +41,11 @@ export default {
       comment:
         'libs/policy answers allow or deny from the facts it is given: it renders no page, signs no ' +
         'one in and reads no account or client itself, so any function can ask it and it can be tested ' +
-        'alone. Pages live in libs/web, libs/login and libs/portal, accounts in libs/accounts, clients ' +
+        'alone. Pages live in libs/web, libs/portal and next to each function, accounts in libs/accounts, clients ' +
         'in libs/oidc, and what composes them with policy in libs/runtime.',
       severity: 'error',
       from: { path: '^libs/policy/' },
-      to: { path: '^libs/(login|web|portal|oidc|issuer|accounts|runtime)/' },
+      to: { path: '^libs/(web|portal|oidc|issuer|accounts|runtime)/' },
     },
     {
       name: 'the-runtime-composes-from-above',

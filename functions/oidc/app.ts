@@ -29,7 +29,6 @@ import {
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
 import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { messageBody } from '../../libs/login/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
 import {
   deliverBackchannelJobs,
@@ -47,6 +46,7 @@ import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
 import { providerPage, providerPages } from './provider-pages.ts';
 import { interactionRoutes } from './steps/index.ts';
+import { messageBody } from './views.ts';
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });

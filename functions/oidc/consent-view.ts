@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type Provider from 'oidc-provider';
-import type { ConsentApi, ConsentView } from '../../libs/login/index.ts';
 import type { OidcRegistry } from '../../libs/oidc/index.ts';
 import { OWN_API_SCOPES } from '../../libs/policy/index.ts';
+import type { ConsentApi, ConsentView } from './views.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 

@@ -17,12 +17,6 @@ import {
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { isRouteFound, Router } from '../../libs/http/index.ts';
-import {
-  changePasswordBody,
-  messageBody,
-  resetConfirmBody,
-  resetRequestBody,
-} from '../../libs/login/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import { type FieldError, html, t } from '../../libs/web/index.ts';
 import {
@@ -36,6 +30,7 @@ import {
   render,
 } from './page-kit.ts';
 import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
+import { changePasswordBody, messageBody, resetConfirmBody, resetRequestBody } from './views.ts';
 import { passkeyConfirmScript } from './webauthn-script.ts';
 
 type Ctx = KoaContextWithOIDC;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { ProviderDeps } from '../../libs/issuer/index.ts';
-import { deviceConfirmBody, messageBody } from '../../libs/login/index.ts';
 import { Html, html, page, t } from '../../libs/web/index.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
+import { deviceConfirmBody, messageBody } from './views.ts';
 
 /** Pages oidc-provider renders itself (errors, logout), in our frame, language and CSP. */
 export const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {

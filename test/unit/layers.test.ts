@@ -33,7 +33,7 @@ const REVERSED: ReadonlyArray<readonly [rule: string, from: string, to: string]>
   ['libs-are-below-the-rest', 'libs/audit/log.ts', 'functions/audit/app.ts'],
   ['libs-are-below-the-rest', 'libs/store/table.ts', 'test/support/tables.ts'],
   ['config-is-below-every-lib', 'libs/config/index.ts', 'libs/audit/index.ts'],
-  ['policy-decides-and-renders-nothing', 'libs/policy/access.ts', 'libs/login/index.ts'],
+  ['policy-decides-and-renders-nothing', 'libs/policy/access.ts', 'libs/web/index.ts'],
   ['policy-decides-and-renders-nothing', 'libs/policy/engine.ts', 'libs/oidc/index.ts'],
   ['policy-decides-and-renders-nothing', 'libs/policy/zone-trust.ts', 'libs/runtime/index.ts'],
   ['the-runtime-composes-from-above', 'libs/portal/portal.ts', 'libs/runtime/index.ts'],

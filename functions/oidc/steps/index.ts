@@ -1,7 +1,7 @@
 import { isRouteFound, Router } from '../../../libs/http/index.ts';
-import { messageBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
+import { messageBody } from '../views.ts';
 import { abortStep } from './abort.ts';
 import { consentStep } from './consent.ts';
 import { firstPasswordStep } from './first-password.ts';

@@ -6,15 +6,9 @@ import {
   provesStrongestFactor,
   totpUri,
 } from '../../../libs/accounts/index.ts';
-import {
-  enrolBody,
-  firstPasswordBody,
-  otpBody,
-  passkeyRequiredBody,
-  protectBody,
-} from '../../../libs/login/index.ts';
 import { type Lang, t } from '../../../libs/web/index.ts';
 import { langOf, PageError, redirect, render } from '../page-kit.ts';
+import { enrolBody, firstPasswordBody, otpBody, passkeyRequiredBody, protectBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';
 import { hasSecondFactor, loaOfAmr, type SignInOutcome } from './outcome.ts';

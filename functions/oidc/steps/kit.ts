@@ -11,13 +11,13 @@ import type {
 import type { AuditLog } from '../../../libs/audit/index.ts';
 import type { Zone } from '../../../libs/config/index.ts';
 import { boundCsrfToken, boundCsrfTokenValid } from '../../../libs/http/index.ts';
-import type { PageContext } from '../../../libs/login/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
 import type { AccessControl } from '../../../libs/policy/index.ts';
 import { html, type Lang, t } from '../../../libs/web/index.ts';
 import { firstSignIn } from '../first-sign-in.ts';
 import { langOf, PageError, readForm, readJson } from '../page-kit.ts';
 import { relyingPartyOf } from '../passkeys.ts';
+import type { PageContext } from '../views.ts';
 import { resetLink, SignInPaused } from './refusals.ts';
 
 /** What the sign-in steps are built from. */

@@ -1,9 +1,9 @@
 import { type Account, lockedOut } from '../../../libs/accounts/index.ts';
-import { type DeniedReason, deniedBody } from '../../../libs/login/index.ts';
 import { ACR } from '../../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../../libs/policy/index.ts';
 import { type Lang, t } from '../../../libs/web/index.ts';
 import { basePathOf, langOf, PageError, render } from '../page-kit.ts';
+import { type DeniedReason, deniedBody } from '../views.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';
 import { paused } from './refusals.ts';
 

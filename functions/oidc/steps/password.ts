@@ -1,7 +1,7 @@
 import { authenticatePassword } from '../../../libs/accounts/index.ts';
-import { loginBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { fieldProblem, fieldProblems, langOf, render } from '../page-kit.ts';
+import { loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DisplayName, LoginName, LoginNameTakenError, NewPassword } from '../../../libs/accounts/index.ts';
-import { messageBody, registerBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { basePathOf, csrfCookie, langOf, PageError, readCookieForm, redirect, render } from '../page-kit.ts';
+import { messageBody, registerBody } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
 

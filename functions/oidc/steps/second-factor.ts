@@ -4,9 +4,9 @@ import {
   lockedOut,
   sourceThrottled,
 } from '../../../libs/accounts/index.ts';
-import { otpBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
+import { otpBody } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
 import { paused, triesLeftMessage } from './refusals.ts';

@@ -1,7 +1,7 @@
-import { consentBody, loginBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { consentViewOf } from '../consent-view.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
+import { consentBody, loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';

@@ -1,7 +1,7 @@
 import { hashRecoveryCodes, newRecoveryCodes, totpStep } from '../../../libs/accounts/index.ts';
-import { recoveryBody } from '../../../libs/login/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
+import { recoveryBody } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
 

@@ -8,7 +8,7 @@ import {
   type Lang,
   type MessageKey,
   t,
-} from '../web/index.ts';
+} from '../../libs/web/index.ts';
 
 /** What every sign-in page needs to know about where it is. */
 export interface PageContext {
