@@ -74,3 +74,32 @@ export const see = async (
     typeof text === 'string' ? new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) : text;
   await locator.filter({ hasText: pattern }).first().waitFor({ state: 'visible', timeout });
 };
+
+/** The two widths every journey is checked at: a desktop, and WCAG 1.4.10's 320 CSS pixels. */
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  narrow: { width: 320, height: 640 },
+} as const;
+
+/** How far the page scrolls sideways, in CSS pixels (0 when it reflows). */
+export const horizontalOverflow = async (page: Page): Promise<number> =>
+  (await page.evaluate(
+    'Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0) - document.documentElement.clientWidth',
+  )) as number;
+
+/**
+ * What every page a journey visits must pass: no serious or critical axe violation and no
+ * sideways scrolling at the page's current width. Returns the problems found, so a test can
+ * `expect(await pageProblems(page)).toEqual([])` and see which page failed and why.
+ */
+export const pageProblems = async (page: Page): Promise<string[]> => {
+  const where = new URL(page.url()).pathname;
+  const overflow = await horizontalOverflow(page);
+  const violations = await seriousViolations(page);
+  return [
+    ...(overflow > 0
+      ? [`${where}: scrolls sideways by ${overflow}px at ${page.viewportSize()?.width}px`]
+      : []),
+    ...violations.map((v) => `${where}: axe ${v.impact} ${v.id} (${v.help}, ${v.nodes} nodes)`),
+  ];
+};
