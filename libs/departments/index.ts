@@ -12,7 +12,10 @@ export const DepartmentInput = z.strictObject({
       /^[a-z][a-z0-9-]{1,39}$/,
       'a short lower-case id such as "water" or "civil-affairs" (letters, digits, -)',
     ),
+  /** The department's name as people know it (Chinese, the official name). */
   name: z.string().trim().min(2, 'at least 2 characters').max(200),
+  /** Its name in English, shown to English readers; without it they see `name`. */
+  nameEn: z.string().trim().min(2, 'at least 2 characters').max(200).optional(),
   uscc: z
     .string()
     .refine(isUscc, 'an 18-character unified social credit code with a valid check character (GB 32100)'),
@@ -30,11 +33,16 @@ export interface Department extends DepartmentInput {
 export const DepartmentChange = z
   .strictObject({
     name: DepartmentInput.shape.name.optional(),
+    nameEn: DepartmentInput.shape.nameEn,
     zones: DepartmentInput.shape.zones.optional(),
     status: z.enum(['active', 'suspended']).optional(),
   })
-  .refine((c) => Object.keys(c).length > 0, 'change at least one of name, zones, status');
+  .refine((c) => Object.keys(c).length > 0, 'change at least one of name, nameEn, zones, status');
 export type DepartmentChange = z.infer<typeof DepartmentChange>;
+
+/** The name a reader of `lang` recognises: the English one for English readers, when there is one. */
+export const departmentName = (department: Pick<Department, 'name' | 'nameEn'>, lang: string): string =>
+  lang === 'en' ? (department.nameEn ?? department.name) : department.name;
 
 export class DepartmentExistsError extends Error {
   override readonly name = 'DepartmentExistsError';
