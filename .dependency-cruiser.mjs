@@ -10,6 +10,15 @@
 export default {
   forbidden: [
     {
+      name: 'no-import-cycles',
+      comment:
+        'A cycle of runtime imports makes load order decide what is undefined at start-up; two files ' +
+        'that need each other are one module or share a third. Types may refer back (they vanish).',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
       name: 'functions-are-independent',
       comment:
         'A function never imports another: each is deployed, scaled and granted IAM on its own, ' +

@@ -9,7 +9,8 @@ export interface RouteMatch<T> {
 
 /**
  * The local gateway's view of the route table: the functions' own router (libs/http), so a path
- * reaches the same function locally as deployed and the two cannot disagree on matching.
+ * reaches the same function locally as deployed and the two cannot disagree on matching. Like
+ * API Gateway's REST APIs, it hands path parameters on percent-encoded; the function decodes them.
  */
 export class RouteMatcher<T> {
   private readonly router = new Router<{ readonly target: T; readonly route: RouteDefinition }>();
@@ -23,7 +24,7 @@ export class RouteMatcher<T> {
    * matches has no method for this request (API Gateway does not fall back to a greedy one).
    */
   match(method: string, path: string): RouteMatch<T> | 'method' | undefined {
-    const found = this.router.match(method, path);
+    const found = this.router.match(method, path, { decode: false });
     if (!found) return undefined;
     if (!('handler' in found)) return 'method';
     return {

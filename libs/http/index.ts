@@ -30,9 +30,9 @@ export {
 export { invalidParamsOf, isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 export {
   isRouteFound,
+  type MatchOptions,
   type MethodNotAllowed,
   type PathParams,
-  parseTemplate,
   type RouteFound,
   type RouteMethod,
   Router,

@@ -47,6 +47,8 @@ export const parseTemplate = (template: string): readonly Segment[] => {
     });
   if (segments.slice(0, -1).some((s) => s.kind === 'greedy'))
     throw new Error(`a greedy {parameter+} must be the last segment: ${template}`);
+  const names = segments.flatMap((s) => (s.kind === 'literal' ? [] : [s.name]));
+  if (new Set(names).size !== names.length) throw new Error(`a path parameter is named twice: ${template}`);
   return segments;
 };
 
@@ -74,11 +76,15 @@ const matchSegments = (pattern: readonly Segment[], parts: readonly string[]): P
     }
     const part = parts[i];
     if (part === undefined) return undefined;
-    if (segment.kind === 'literal' && segment.value !== part) return undefined;
+    if (segment.kind === 'literal' && segment.value !== decodePathPart(part)) return undefined;
     if (segment.kind === 'param') params[segment.name] = part;
   }
   return pattern.length === parts.length ? params : undefined;
 };
+
+/** The resource a template names, whatever its parameters are called: `/a/{}/b`. */
+const shapeOf = (segments: readonly Segment[]): string =>
+  segments.map((s) => (s.kind === 'literal' ? s.value : s.kind === 'param' ? '{}' : '{+}')).join('/');
 
 const decodePathPart = (part: string): string => {
   try {
@@ -95,6 +101,12 @@ interface Entry<H> {
   readonly handler: H;
 }
 
+/** How `match` treats percent-escapes: decoded once (a function), or kept (API Gateway's event). */
+export interface MatchOptions {
+  /** @default true */
+  readonly decode?: boolean;
+}
+
 /**
  * Routes keyed by method and path template. The most specific resource that matches wins
  * (literal over `{param}` over `{proxy+}`, segment by segment); on that resource an exact
@@ -109,6 +121,13 @@ export class Router<H> {
     const segments = parseTemplate(template);
     if (this.entries.some((e) => e.method === method && e.template === template))
       throw new Error(`route ${method} ${template} is defined twice`);
+    // API Gateway refuses sibling resources that differ only in a parameter's name
+    // (`/a/{id}` beside `/a/{name}`): one of them could never be reached.
+    const clash = this.entries.find(
+      (e) => e.template !== template && shapeOf(e.segments) === shapeOf(segments),
+    );
+    if (clash)
+      throw new Error(`route ${template} is the resource ${clash.template} with other parameter names`);
     this.entries = [...this.entries, { method, template, segments, handler }].sort((a, b) =>
       compareSpecificity(a.segments, b.segments),
     );
@@ -126,9 +145,17 @@ export class Router<H> {
     return this.entries.map(({ method, template, handler }) => ({ method, template, handler }));
   }
 
-  /** The route for a request path (raw, as received: segments are percent-decoded here). */
-  match(method: string, path: string): RouteFound<H> | MethodNotAllowed | undefined {
-    const parts = path.split('/').filter(Boolean).map(decodePathPart);
+  /**
+   * The route for a request path, as received (percent-encoded). Literal segments match their
+   * decoded form, and each parameter is decoded once, unless `decode: false` (the local gateway hands them on
+   * encoded, as API Gateway REST APIs do).
+   */
+  match(
+    method: string,
+    path: string,
+    options: MatchOptions = {},
+  ): RouteFound<H> | MethodNotAllowed | undefined {
+    const parts = path.split('/').filter(Boolean);
     const resource = this.entries.find((entry) => matchSegments(entry.segments, parts));
     if (!resource) return undefined;
     const sameResource = this.entries.filter((entry) => entry.template === resource.template);
@@ -136,11 +163,12 @@ export class Router<H> {
       sameResource.find((entry) => entry.method === method) ??
       sameResource.find((entry) => entry.method === 'ANY');
     if (!chosen) return { allowed: sameResource.map((entry) => entry.method) };
+    const params = matchSegments(chosen.segments, parts)!;
     return {
       handler: chosen.handler,
       method: chosen.method,
       template: chosen.template,
-      params: matchSegments(chosen.segments, parts)!,
+      params: options.decode === false ? params : decodeParams(params),
     };
   }
 
@@ -159,7 +187,8 @@ export class Router<H> {
         handler: chosen.handler,
         method: chosen.method,
         template: chosen.template,
-        params: { ...(event.pathParameters as Record<string, string> | null) },
+        // API Gateway REST APIs pass path parameters percent-encoded, as the path came.
+        params: decodeParams({ ...(event.pathParameters as Record<string, string> | null) }),
       };
     if (!resource?.endsWith('+}'))
       return onTemplate.length ? { allowed: onTemplate.map((e) => e.method) } : undefined;
@@ -167,11 +196,21 @@ export class Router<H> {
   }
 }
 
-/** The event as the route sees it: the matched template as its resource, its parameters set. */
-export const routedEvent = (event: APIGatewayProxyEvent, found: RouteFound<unknown>): APIGatewayProxyEvent =>
-  event.resource === found.template
-    ? event
-    : { ...event, resource: found.template, pathParameters: { ...event.pathParameters, ...found.params } };
+/** The event as the route sees it: the matched template as its resource, its parameters decoded. */
+export const routedEvent = (
+  event: APIGatewayProxyEvent,
+  found: RouteFound<unknown>,
+): APIGatewayProxyEvent => ({
+  ...event,
+  resource: found.template,
+  pathParameters: { ...event.pathParameters, ...found.params },
+});
+
+const decodeParams = (params: PathParams): PathParams =>
+  Object.fromEntries(Object.entries(params).map(([name, value]) => [name, decodeGreedy(value)]));
+
+/** Decodes each segment of a value once (a greedy value keeps its encoded slashes apart). */
+const decodeGreedy = (value: string): string => value.split('/').map(decodePathPart).join('/');
 
 /** Narrows a match to a found route. */
 export const isRouteFound = <H>(

@@ -11,7 +11,7 @@ import {
   type RouteArea,
   zoneTokenTrust,
 } from '../policy/index.ts';
-import type { Runtime } from './index.ts';
+import type { Runtime } from './runtime.ts';
 
 /** One route of one of yitong's own APIs, as the policies see it and as the handler serves it. */
 export type OwnRoute = ProtectedRoute | PublicRoute;
@@ -39,10 +39,6 @@ export const json = (statusCode: number, body: unknown): APIGatewayProxyResult =
   body: JSON.stringify(body),
 });
 
-/**
- * Adds routes listed as `METHOD /template` keys (the consoles' pages list theirs that way) to an
- * API's router, so the pages and the API are matched as one.
- */
 /**
  * A yitong API function (audit, admin, licences): every request meets the policies first. The
  * router matches as API Gateway does, and the policies see each route as `METHOD /template`; the

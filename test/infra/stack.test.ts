@@ -474,6 +474,27 @@ describe('CDK stack', () => {
     ).toHaveLength(4); // three back-channel dead-letter queues and the audit archive's
   });
 
+  it('keeps the logical ids of everything that holds data, keys or an address', () => {
+    // A changed logical id makes CloudFormation replace the resource: a new table, key or API
+    // (data and endpoints gone). The constructs regroup the stack, so pin the ids it must keep.
+    const STATEFUL = [
+      'AWS::DynamoDB::Table',
+      'AWS::KMS::Key',
+      'AWS::S3::Bucket',
+      'AWS::ApiGateway::RestApi',
+      'AWS::ApiGateway::DomainName',
+      'AWS::SQS::Queue',
+      'AWS::EC2::VPC',
+      'AWS::EC2::VPCEndpoint',
+      'AWS::WAFv2::WebACL',
+    ];
+    const ids = Object.entries(template.toJSON().Resources as Record<string, { Type: string }>)
+      .filter(([, r]) => STATEFUL.includes(r.Type))
+      .map(([id, r]) => `${r.Type} ${id}`)
+      .sort();
+    expect(ids).toEqual(PINNED_LOGICAL_IDS);
+  });
+
   it('stays well inside the 500-resource CloudFormation limit', () => {
     expect(Object.keys(template.toJSON().Resources).length).toBeLessThan(420);
   });
@@ -515,3 +536,36 @@ describe('CDK stack', () => {
     for (const [, output] of outputs) expect(JSON.stringify(output.Value)).toContain('Fnauthorizer');
   });
 });
+
+/** The logical ids of the stateful resources as deployed (see the test that pins them). */
+const PINNED_LOGICAL_IDS: readonly string[] = [
+  'AWS::ApiGateway::DomainName DomainextranetCBF365D9',
+  'AWS::ApiGateway::DomainName Domainpublic3CA2E0E8',
+  'AWS::ApiGateway::RestApi Apiextranet9D89DC24',
+  'AWS::ApiGateway::RestApi Apiintranet15683323',
+  'AWS::ApiGateway::RestApi Apipublic15DAF0A4',
+  'AWS::DynamoDB::Table AuditTableB07F8EEB',
+  'AWS::DynamoDB::Table IdentityTableA085AC59',
+  'AWS::DynamoDB::Table LicencesTableE449FD2F',
+  'AWS::EC2::VPC IntranetVpc23620A19',
+  'AWS::EC2::VPCEndpoint IntranetVpcExecuteApi7A7CD0C2',
+  'AWS::KMS::Key DataKey17AFBB84',
+  'AWS::KMS::Key SecretsKey317DCF94',
+  'AWS::KMS::Key SigningKeyauditcheckpoint5DDBF43E',
+  'AWS::KMS::Key SigningKeyidtokenextranet549ECDC9',
+  'AWS::KMS::Key SigningKeyidtokenintranetFDCABFC1',
+  'AWS::KMS::Key SigningKeyidtokenpublicC2E185E5',
+  'AWS::KMS::Key SigningKeylicence4794AD66',
+  'AWS::KMS::Key SigningKeystatuslist52BBE8A7',
+  'AWS::KMS::Key TotpKey103FF508',
+  'AWS::S3::Bucket AuditArchive60EBC247',
+  'AWS::S3::Bucket AuditArchiveAccessLogsB1E96488',
+  'AWS::SQS::Queue AuditArchiveDeadLetters8A7C1529',
+  'AWS::SQS::Queue BackchannelDeadLettersextranetC0CA04B2',
+  'AWS::SQS::Queue BackchannelDeadLettersintranetFD7E866D',
+  'AWS::SQS::Queue BackchannelDeadLetterspublic7B3A9460',
+  'AWS::SQS::Queue Backchannelextranet1B5B48A8',
+  'AWS::SQS::Queue BackchannelintranetADE5549D',
+  'AWS::SQS::Queue Backchannelpublic4544B7BA',
+  'AWS::WAFv2::WebACL WebAcl',
+];

@@ -29,6 +29,8 @@ const cruised = async (baseDir: string, paths: readonly string[]) => {
 
 // A tiny repository whose files import one another along these arrows.
 const REVERSED: ReadonlyArray<readonly [rule: string, from: string, to: string]> = [
+  // A cycle is reported once, at the edge where it is first seen; the fixture adds the way back.
+  ['no-import-cycles', 'libs/audit/chain.ts', 'libs/audit/log.ts'],
   ['functions-are-independent', 'functions/account/app.ts', 'functions/admin/app.ts'],
   ['libs-are-below-the-rest', 'libs/audit/log.ts', 'functions/audit/app.ts'],
   ['libs-are-below-the-rest', 'libs/store/table.ts', 'test/support/tables.ts'],
@@ -45,6 +47,7 @@ const REVERSED: ReadonlyArray<readonly [rule: string, from: string, to: string]>
   ['lib-imports-of-another-lib-go-through-its-index', 'libs/issuer/provider.ts', 'libs/http/problem.ts'],
 ];
 const ALLOWED: ReadonlyArray<readonly [from: string, to: string]> = [
+  ['libs/audit/log.ts', 'libs/audit/chain.ts'],
   ['functions/account/app.ts', 'libs/accounts/index.ts'],
   ['libs/audit/log.ts', 'libs/config/index.ts'],
   ['libs/oidc/client-registration.ts', 'libs/oidc/registry.ts'],

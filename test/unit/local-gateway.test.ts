@@ -43,8 +43,8 @@ describe('route matching', () => {
     expect(matcher.match('DELETE', '/licences/status/7')).toBe('method');
   });
 
-  it('decodes path parameters as API Gateway does', () => {
-    expect(matcher.match('GET', '/licences/a%20b')).toMatchObject({ pathParameters: { id: 'a b' } });
+  it('hands path parameters on percent-encoded, as API Gateway REST APIs do (the function decodes them)', () => {
+    expect(matcher.match('GET', '/licences/a%20b')).toMatchObject({ pathParameters: { id: 'a%20b' } });
   });
 });
 

@@ -41,6 +41,32 @@ describe('router', () => {
     expect(router().match('GET', '/interaction/%E0%A4%A')).toMatchObject({ params: { uid: '%E0%A4%A' } });
   });
 
+  it('refuses a resource beside itself under other parameter names, and a name used twice', () => {
+    // API Gateway refuses both; either would leave a route no request can reach.
+    expect(() => router().on('POST', '/account/licences/{id}', 'other')).toThrow(/other parameter names/);
+    expect(() => new Router().on('GET', '/a/{id}/b/{id}', 'x')).toThrow(/named twice/);
+  });
+
+  it('decodes a parameter once whichever way the route was found, and hands it on encoded if asked', () => {
+    const event = (resource: string, pathParameters: Record<string, string>) =>
+      ({
+        httpMethod: 'GET',
+        resource,
+        path: '/account/licences/caf%C3%A9',
+        pathParameters,
+      }) as unknown as APIGatewayProxyEvent;
+    // API Gateway REST APIs pass parameters percent-encoded, on a specific resource or behind a greedy one.
+    const bySpecific = router().matchEvent(
+      event('/account/licences/{licenceId}', { licenceId: 'caf%C3%A9' }),
+    );
+    const byGreedy = router().matchEvent(event('/account/{proxy+}', { proxy: 'licences/caf%C3%A9' }));
+    expect(bySpecific).toMatchObject({ params: { licenceId: 'café' } });
+    expect(byGreedy).toMatchObject({ params: { licenceId: 'café' } });
+    expect(router().match('GET', '/account/licences/caf%C3%A9', { decode: false })).toMatchObject({
+      params: { licenceId: 'caf%C3%A9' },
+    });
+  });
+
   it('refuses a route defined twice and a greedy parameter that is not last', () => {
     expect(() => router().on('GET', '/account/licences', 'again')).toThrow(/defined twice/);
     expect(() => new Router().on('GET', '/a/{rest+}/b', 'x')).toThrow(/last segment/);

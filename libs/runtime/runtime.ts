@@ -1,0 +1,77 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccountStore } from '../accounts/index.ts';
+import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
+import type { AppConfig } from '../config/index.ts';
+import {
+  type Keyring,
+  KmsKeyring,
+  KmsSecretStore,
+  LocalKeyring,
+  LocalSecretStore,
+  type SecretStore,
+} from '../keys/index.ts';
+import { PowertoolsMetricsSink } from '../observability/index.ts';
+import { AccessControl } from '../policy/index.ts';
+import { createDynamoClient } from '../store/index.ts';
+
+
+/** What every function is built from: config plus the clients and keys it implies. */
+export interface Runtime {
+  readonly config: AppConfig;
+  readonly doc: DynamoDBDocumentClient;
+  readonly keyring: Keyring;
+  /** The secrets this function may read (on AWS its role may decrypt only those). */
+  readonly secrets: SecretStore;
+  /** Cookie keys, newest first; empty for a function that may not read them. */
+  readonly cookieKeys: readonly string[];
+  readonly audit: AuditLog;
+  /** The identity table's accounts. */
+  readonly accounts: AccountStore;
+  /** The zone's policy decisions (audited through `audit`). */
+  readonly access: AccessControl;
+}
+
+/** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
+export type RuntimeOverrides = Partial<Omit<Runtime, 'config'>>;
+
+/** Builds the runtime once per cold start (or once per zone in the local stack). */
+export const createRuntime = async (
+  config: AppConfig,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> => {
+  const doc = overrides.doc ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
+  const keyring =
+    overrides.keyring ??
+    (config.keys.kind === 'local'
+      ? new LocalKeyring(config.keys.dir, { zone: config.zone })
+      : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
+  const secrets = overrides.secrets ?? secretStoreOf(config, doc);
+  const mayReadCookieKeys = config.keys.kind === 'local' || config.keys.secrets.includes('cookie-keys');
+  const cookieKeys = overrides.cookieKeys ?? (mayReadCookieKeys ? await secrets.versions('cookie-keys') : []);
+  // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).
+  // Detection rules watch every append (docs/audit.md).
+  const chains = new DynamoAuditLog(doc, config.tables.audit, { retention: config.auditRetention });
+  const audit =
+    overrides.audit ??
+    new DetectingAuditLog(
+      config.localMode ? chains : new MeteredAuditLog(chains, new PowertoolsMetricsSink()),
+      doc,
+      config.tables.audit,
+    );
+  const accounts = overrides.accounts ?? new AccountStore(doc, config.tables.identity);
+  const access = overrides.access ?? new AccessControl(config.zone, audit);
+  return { config, doc, keyring, secrets, cookieKeys, audit, accounts, access };
+};
+
+const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretStore => {
+  if (config.keys.kind === 'local') return new LocalSecretStore(config.keys.dir);
+  const { secretsKeyId, totpKeyId } = config.keys;
+  return new KmsSecretStore(
+    new KMSClient({}),
+    // A function without a key id may read no secret: KMS refuses the empty id.
+    { secrets: secretsKeyId ?? '', totp: totpKeyId ?? '' },
+    doc,
+    config.tables.identity,
+  );
+};
