@@ -185,7 +185,7 @@ ${Object.keys(claims)
 <p><a class="button secondary" href="account/licences/${id}/download">${t(lang, 'download')}</a></p>
 <h2 id="share">${t(lang, 'share')}</h2>
 <p>${t(lang, 'shareLead')}</p>
-<form method="post" action="account/licences/${id}/shares#share" novalidate>
+<form method="post" action="account/licences/${id}/shares" novalidate>
 ${hidden('csrf', session.csrf)}
 <div class="field${fieldsError ? ' error' : ''}"><fieldset class="checkboxes"${fieldsError ? html` aria-describedby="fields-error"` : ''}><legend>${t(lang, 'fields')}</legend>
 ${fieldsError ? html`<p class="message" id="fields-error">${fieldsError}</p>` : ''}
