@@ -167,6 +167,14 @@ describe('the licence wallet at desktop and 320 px, in Chinese and English', () 
         await verifier.reload();
         await see(verifier.locator('h1'), t(lang, 'linkGone'));
         await clean(verifier);
+        // A form sent with no session (or no token): a page in words, not a JSON problem.
+        const stale = await verifier.request.post(`${stack.urls.public}/account/shares/anything/withdraw`, {
+          form: { csrf: 'stale' },
+          headers: { 'accept-language': lang },
+        });
+        expect(stale.status()).toBe(403);
+        expect(stale.headers()['content-type']).toMatch(/^text\/html/);
+        expect(await stale.text()).toContain(t(lang, 'sessionEndedTitle'));
         await verifierContext.close();
 
         // Activity: services signed in to include the one reached by single sign-on; licences by name.
@@ -184,6 +192,15 @@ describe('the licence wallet at desktop and 320 px, in Chinese and English', () 
         expect(await page.locator('#activity').textContent()).not.toMatch(/YT-|LIC-|\d{10,}/);
         await clean(page);
 
+        // Who checked my licences: each check as a card, the licence by name.
+        await page.goto(`${stack.urls.public}/account/verifications`);
+        await see(page.locator('#receipts > li', { hasText: purpose }).locator('h2'), DRIVING_PERMIT[lang]);
+        await clean(page);
+
+        // A licence that is not in the wallet: the same HTML page, saying so.
+        expect((await page.goto(`${stack.urls.public}/account/licences/not-a-licence`))?.status()).toBe(404);
+        await see(page.locator('main'), new RegExp(t(lang, 'notFoundLicence')));
+
         // A page that is not there: HTML in the person's language, with the way back.
         const missing = await page.goto(`${stack.urls.public}/account/no-such-page`);
         expect(missing?.status()).toBe(404);
@@ -194,6 +211,7 @@ describe('the licence wallet at desktop and 320 px, in Chinese and English', () 
         await clean(page);
       }
       await context.close();
-    });
+      // Two widths of a whole journey, with axe on every page: more than the project's 90 s on a busy machine.
+    }, 180_000);
   }
 });
