@@ -1,14 +1,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import QRCode from 'qrcode';
-import { AuditQuery, eventTypeEntry } from '../../libs/audit/index.ts';
+import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
+import { type Department, DepartmentStore } from '../../libs/departments/index.ts';
 import {
+  DomainError,
   ForbiddenError,
   httpFunction,
   isRouteFound,
   NotFoundError,
   Router,
   routedEvent,
-  ValidationError,
 } from '../../libs/http/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
@@ -16,13 +17,35 @@ import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
+  ACCOUNT_STYLES,
   activityView,
   licenceView,
+  notFoundView,
+  type ShareInput,
+  sessionEndedView,
+  shareErrors,
   shareReadyView,
   type View,
   verificationsView,
   walletView,
 } from './views.ts';
+
+/**
+ * A department's name in the page's language: its English name on English pages when it has
+ * one, else its official (Chinese) name. `nameEn` arrives with the admin console's English names.
+ */
+const departmentName = (department: Department & { readonly nameEn?: string }, lang: Lang): string =>
+  (lang === 'en' && department.nameEn) || department.name;
+
+/** Sign-ins to a service: at the sign-in page, or by single sign-on (a code exchanged with no sign-in page). */
+const signedInTo = (e: ChainedEvent): string | undefined =>
+  e.client &&
+  e.outcome === 'success' &&
+  (e.type === 'login.success' ||
+    (e.type === 'token.issued' &&
+      (e.details as { grantType?: unknown } | undefined)?.grantType === 'authorization_code'))
+    ? e.client
+    : undefined;
 
 /** The account portal's own client of the public issuer (first party). */
 export const ACCOUNT_CLIENT_ID = ACCOUNT_PORTAL.clientId;
@@ -50,10 +73,39 @@ export const makeHandler = async (runtime: Runtime) => {
   });
   const { basePath } = portal;
   const activity = new AuditQuery(doc, config.tables.audit);
+  const departments = new DepartmentStore(doc, config.tables.identity);
+  /** Departments' names in one language, each read once per request. */
+  const issuerNames = (lang: Lang) => {
+    const cache = new Map<string, Promise<string>>();
+    return (id: string): Promise<string> => {
+      let name = cache.get(id);
+      if (!name) {
+        name = departments.get(id).then((d) => (d ? departmentName(d, lang) : id));
+        cache.set(id, name);
+      }
+      return name;
+    };
+  };
+  const issuersOf = async (lang: Lang, licences: readonly Licence[]) => {
+    const nameOf = issuerNames(lang);
+    const ids = [...new Set(licences.map((l) => l.department))];
+    return new Map(await Promise.all(ids.map(async (id) => [id, await nameOf(id)] as const)));
+  };
   const readForm = (event: APIGatewayProxyEvent, session: Session) => portal.readForm(event, session);
 
   const show = (event: APIGatewayProxyEvent, lang: Lang, status: number, view: View, path: string) =>
-    pageResponse({ event, status, lang, title: view.title, body: view.body, basePath, path });
+    pageResponse({
+      event,
+      status,
+      lang,
+      title: view.title,
+      body: view.body,
+      script: view.script,
+      styles: ACCOUNT_STYLES,
+      basePath,
+      path,
+    });
+  const now = () => Math.floor(Date.now() / 1000);
 
   const ownLicence = async (session: Session, licenceId: string): Promise<Licence> => {
     const licence = await service.get(licenceId);
@@ -83,6 +135,39 @@ export const makeHandler = async (runtime: Runtime) => {
       correlationId: event.requestContext?.requestId,
       details,
     });
+
+  /** One licence's page: with the share form as sent and its errors, or with a withdrawal to confirm. */
+  const showLicence = async (
+    event: APIGatewayProxyEvent,
+    session: Session,
+    lang: Lang,
+    licence: Licence,
+    status: number,
+    extra: Pick<Parameters<typeof licenceView>[2], 'withdrawn' | 'input' | 'errors'>,
+  ) => {
+    const [types, shares, issuer] = await Promise.all([
+      typesByVct(),
+      service.sharesOf(session.sub, licence.licenceId),
+      issuerNames(lang)(licence.department),
+    ]);
+    const { claims, disclosable: fields } = licenceClaims(licence.sdJwt);
+    return show(
+      event,
+      lang,
+      status,
+      licenceView(lang, session, {
+        licence,
+        type: types.get(licence.vct),
+        issuer,
+        claims,
+        fields,
+        shares,
+        now: now(),
+        ...extra,
+      }),
+      `/account/licences/${encodeURIComponent(licence.licenceId)}`,
+    );
+  };
 
   /** A page of a signed-in person. */
   type Page = (event: APIGatewayProxyEvent, session: Session, lang: Lang) => Promise<APIGatewayProxyResult>;
@@ -118,7 +203,14 @@ export const makeHandler = async (runtime: Runtime) => {
       '/account/licences',
       signedIn(async (event, session, lang) => {
         const [licences, types] = await Promise.all([service.licencesOf(session.sub), typesByVct()]);
-        return show(event, lang, 200, walletView(lang, session, licences, types), '/account/licences');
+        const issuers = await issuersOf(lang, licences);
+        return show(
+          event,
+          lang,
+          200,
+          walletView(lang, session, { licences, types, issuers, now: now() }),
+          '/account/licences',
+        );
       }),
     )
     .on(
@@ -126,17 +218,9 @@ export const makeHandler = async (runtime: Runtime) => {
       '/account/licences/{licenceId}',
       signedIn(async (event, session, lang) => {
         const licence = await ownLicence(session, event.pathParameters?.licenceId ?? '');
-        const type = (await typesByVct()).get(licence.vct);
-        const { claims, disclosable: fields } = licenceClaims(licence.sdJwt);
-        const shares = await service.sharesOf(session.sub, licence.licenceId);
-        const now = Math.floor(Date.now() / 1000);
-        return show(
-          event,
-          lang,
-          200,
-          licenceView(lang, session, { licence, type, claims, fields, shares, now }),
-          `/account/licences/${encodeURIComponent(licence.licenceId)}`,
-        );
+        return showLicence(event, session, lang, licence, 200, {
+          withdrawn: event.queryStringParameters?.withdrawn === '1',
+        });
       }),
     )
     .on(
@@ -161,16 +245,20 @@ export const makeHandler = async (runtime: Runtime) => {
       signedIn(async (event, session, lang) => {
         const form = readForm(event, session);
         const licence = await ownLicence(session, event.pathParameters?.licenceId ?? '');
+        const input: ShareInput = {
+          fields: form.getAll('fields').slice(0, 40),
+          purpose: (form.get('purpose') ?? '').slice(0, 1000),
+          hours: Number(form.get('hours') ?? 24),
+        };
+        // Errors go back on the form itself, with what was typed and ticked kept.
+        const errors = shareErrors(input, licenceClaims(licence.sdJwt).disclosable);
         const parsed = ShareRequest.safeParse({
-          fields: form.getAll('fields'),
-          purpose: form.get('purpose') ?? '',
-          expiresInMinutes: Number(form.get('hours') ?? 24) * 60,
+          fields: input.fields,
+          purpose: input.purpose,
+          expiresInMinutes: input.hours * 60,
         });
-        if (!parsed.success)
-          throw new ValidationError(
-            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-          );
-        if (parsed.data.fields.length === 0) throw new ValidationError('choose at least one detail to share');
+        if (errors.length || !parsed.success)
+          return showLicence(event, session, lang, licence, 400, { input, errors });
         const share = await service.share(licence, parsed.data);
         await audit(event, session, 'licence.shared', licence, {
           fields: share.fields,
@@ -193,7 +281,8 @@ export const makeHandler = async (runtime: Runtime) => {
       signedIn(async (event, session) => {
         readForm(event, session);
         const shareId = event.pathParameters?.shareId ?? '';
-        if (!(await service.withdrawShare(session.sub, shareId)))
+        const share = await service.activeShare(shareId);
+        if (!share || share.holder !== session.sub || !(await service.withdrawShare(session.sub, shareId)))
           throw new NotFoundError('there is no such share to withdraw');
         await runtime.audit.append({
           type: 'licence.share_withdrawn',
@@ -204,8 +293,13 @@ export const makeHandler = async (runtime: Runtime) => {
           resource: `share:${shareId}`.slice(0, 256),
           sourceIp: event.requestContext?.identity?.sourceIp,
           correlationId: event.requestContext?.requestId,
+          // Which licence it shared, so the activity page can name it.
+          details: { licence: share.licenceId },
         });
-        return portal.redirect(`${basePath}/account/licences`);
+        // Back to the licence, which says the link was withdrawn (post, redirect, get).
+        return portal.redirect(
+          `${basePath}/account/licences/${encodeURIComponent(share.licenceId)}?withdrawn=1`,
+        );
       }),
     )
     .on(
@@ -235,7 +329,7 @@ export const makeHandler = async (runtime: Runtime) => {
         const page = await activity.search({ subject: session.sub }, { limit: 200 });
         const events = page.events.filter((e) => eventTypeEntry(e.type)?.citizen);
         const clientIds = [...new Set(events.map((e) => e.client).filter((c): c is string => Boolean(c)))];
-        const names = new Map(
+        const names = new Map<string, string>(
           await Promise.all(
             clientIds.map(async (id) => {
               const client = await getClient(doc, config.tables.identity, id);
@@ -243,34 +337,67 @@ export const makeHandler = async (runtime: Runtime) => {
             }),
           ),
         );
+        // Services signed in to, newest first: at the sign-in page or by single sign-on.
         const sites = new Map<string, string>();
-        for (const e of events) {
-          if (e.client && e.type === 'login.success' && !sites.has(e.client)) sites.set(e.client, e.time);
+        for (const e of page.events) {
+          const client = signedInTo(e);
+          if (client && !sites.has(client)) sites.set(client, e.time);
         }
+        for (const id of sites.keys()) {
+          if (!names.has(id)) {
+            const client = await getClient(doc, config.tables.identity, id);
+            names.set(id, typeof client?.client_name === 'string' ? client.client_name : id);
+          }
+        }
+        const [licences, types] = await Promise.all([service.licencesOf(session.sub), typesByVct()]);
+        const licenceNames = new Map(
+          licences.map((l) => [l.licenceId, types.get(l.vct)?.name[lang] ?? l.vct]),
+        );
+        const about = (e: ChainedEvent): string | undefined => {
+          if (e.client) return names.get(e.client) ?? e.client;
+          const shared = (e.details as { licence?: unknown } | undefined)?.licence;
+          const licenceId =
+            typeof shared === 'string' ? shared : e.type.startsWith('licence.') ? e.resource : undefined;
+          return licenceId ? licenceNames.get(licenceId) : undefined;
+        };
         return show(
           event,
           lang,
           200,
-          activityView(lang, session, { events, sites, names }),
+          activityView(lang, session, { events, sites, names, about }),
           '/account/activity',
         );
       }),
     );
 
-  const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const lang = langOfEvent(event);
+  const route = async (event: APIGatewayProxyEvent, lang: Lang): Promise<APIGatewayProxyResult> => {
     const found = router.matchEvent(event);
     if (!isRouteFound(found))
       throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the account portal`);
     const routed = routedEvent(event, found);
-    const route = found.handler;
-    if ('step' in route) return route.step(routed, lang);
+    const target = found.handler;
+    if ('step' in target) return target.step(routed, lang);
     const session = (await portal.liveSessionOf(routed, accounts))?.session;
     if (!session) {
       if (routed.httpMethod !== 'GET') throw new ForbiddenError('your session has ended; sign in again');
       return portal.signInFirst(routed);
     }
-    return route.page(routed, session, lang);
+    return target.page(routed, session, lang);
+  };
+
+  /** A page a browser reaches answers in HTML, in the person's language, never as a JSON problem. */
+  const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const lang = langOfEvent(event);
+    try {
+      return await route(event, lang);
+    } catch (err: unknown) {
+      if (!(err instanceof DomainError) || (err.status !== 404 && err.status !== 403)) throw err;
+      const path = event.path.replace(basePath, '') || '/account';
+      const known = isRouteFound(router.matchEvent(event));
+      return err.status === 404
+        ? show(event, lang, 404, notFoundView(lang, known ? 'notFoundLicence' : undefined), path)
+        : show(event, lang, 403, sessionEndedView(lang), path);
+    }
   };
 
   return httpFunction(config.zone, handle);

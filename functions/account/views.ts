@@ -2,6 +2,7 @@
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import {
   claimLabel,
+  claimValue,
   type Licence,
   type LicenceType,
   type Receipt,
@@ -9,111 +10,259 @@ import {
 } from '../../libs/licences/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import {
+  errorSummary,
+  type FieldError,
+  field,
   formatDate,
   formatTime,
   type Html,
+  hidden,
   html,
   type Lang,
   type MessageKey,
   t,
 } from '../../libs/web/index.ts';
 
-/** A page's title and body, framed by the page response. */
+/** A page's title and body, framed by the page response, with the page's own script if any. */
 export interface View {
   readonly title: string;
   readonly body: Html;
+  readonly script?: string;
 }
 
+/**
+ * The portal's own styles: licences and events as cards that reflow down to 320 px (WCAG 1.4.10),
+ * long numbers and links that wrap, and a definition list that stacks on a narrow screen.
+ */
+export const ACCOUNT_STYLES = `
+.cards{list-style:none;padding:0;margin:0 0 24px}
+.cards>li{border:1px solid #b1b4b6;border-left:5px solid #1d70b8;padding:12px 16px;margin:0 0 16px;background:#fff}
+.cards>li.inactive{border-left-color:#b1b4b6}
+.cards h2,.cards h3{margin:0 0 8px;font-size:1.1875rem}
+.cards dl{margin:0}
+.wrap,code{overflow-wrap:anywhere;word-break:break-word}
+.checkboxes div{margin:0 0 8px}.checkboxes label{display:inline;font-weight:400}
+.checkboxes input{width:1.25em;height:1.25em;vertical-align:middle;margin:0 8px 0 0}
+.tag{display:inline-block;padding:0 8px;font-weight:700;background:#cce2d8;color:#005a30}
+.tag.off{background:#f4cdc6;color:#942514}
+nav.account{margin:0 0 16px}nav.account ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 16px}
+.share-url{font-size:1.125rem}
+select{max-width:100%}
+.visually-hidden{position:absolute!important;width:1px;height:1px;margin:0;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+@media (max-width:40em){main .card{padding:16px}dl{grid-template-columns:minmax(0,1fr);gap:0}dd{margin:0 0 8px}}
+`;
+
 /** How long a share link may live, in hours: an hour, a day, a week. */
-const SHARE_HOURS = [1, 24, 168] as const;
+export const SHARE_HOURS = [1, 24, 168] as const;
+
+/** What the share form was sent with, to show it again with its errors. */
+export interface ShareInput {
+  readonly fields: readonly string[];
+  readonly purpose: string;
+  readonly hours: number;
+}
 
 const nav = (lang: Lang, session: PortalSession) =>
-  html`<p><a href="account/licences">${t(lang, 'walletTitle')}</a> · <a href="account/verifications">${t(lang, 'verifications')}</a> · <a href="account/activity">${t(lang, 'activity')}</a></p>
-<form method="post" action="account/logout"><input type="hidden" name="csrf" value="${session.csrf}"><button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
+  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li></ul></nav>
+<form method="post" action="account/logout">${hidden('csrf', session.csrf)}<button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
 
-/** The wallet: every licence of the signed-in person. */
+const typeName = (lang: Lang, licence: Licence, type: LicenceType | undefined) =>
+  type?.name[lang] ?? licence.vct;
+
+/** Whether a licence is in force now, and the short word for its state. */
+const standing = (lang: Lang, licence: Licence, now: number): { inForce: boolean; word: string } => {
+  if (licence.status === 'revoked') return { inForce: false, word: t(lang, 'revokedShort') };
+  if (licence.status === 'suspended') return { inForce: false, word: t(lang, 'suspendedShort') };
+  if (licence.exp <= now) return { inForce: false, word: t(lang, 'expiredShort') };
+  if (licence.nbf > now) return { inForce: false, word: t(lang, 'not_yet_valid') };
+  return { inForce: true, word: t(lang, 'active') };
+};
+
+const tag = (s: { inForce: boolean; word: string }) =>
+  html`<strong class="tag${s.inForce ? '' : ' off'}">${s.word}</strong>`;
+
+/** The wallet: every licence of the signed-in person, each a card. */
 export const walletView = (
   lang: Lang,
   session: PortalSession,
-  licences: readonly Licence[],
-  types: ReadonlyMap<string, LicenceType>,
+  o: {
+    readonly licences: readonly Licence[];
+    readonly types: ReadonlyMap<string, LicenceType>;
+    /** Issuing departments' names in the page's language, by department id. */
+    readonly issuers: ReadonlyMap<string, string>;
+    readonly now: number;
+  },
 ): View => {
-  const rows = licences.map((l) => {
-    const type = types.get(l.vct);
-    return html`<tr><td>${type?.name[lang] ?? l.vct}</td><td><code>${l.licenceId}</code></td><td>${formatDate(lang, l.exp)}</td><td>${t(lang, l.status)}</td><td><a href="account/licences/${encodeURIComponent(l.licenceId)}">${t(lang, 'view')}</a></td></tr>`;
+  const { licences, types, issuers, now } = o;
+  const cards = licences.map((l) => {
+    const s = standing(lang, l, now);
+    return html`<li class="${s.inForce ? '' : 'inactive'}" data-licence="${l.licenceId}">
+<h2><a href="account/licences/${encodeURIComponent(l.licenceId)}">${typeName(lang, l, types.get(l.vct))}</a></h2>
+<dl>
+<dt>${t(lang, 'issuer')}</dt><dd class="issuer">${issuers.get(l.department) ?? l.department}</dd>
+<dt>${t(lang, 'number')}</dt><dd><code class="licence-number">${l.licenceId}</code></dd>
+<dt>${t(lang, 'validity')}</dt><dd>${t(lang, 'dateRange', { from: formatDate(lang, l.nbf), until: formatDate(lang, l.exp) })}</dd>
+<dt>${t(lang, 'status')}</dt><dd>${tag(s)}</dd>
+</dl></li>`;
   });
   return {
     title: t(lang, 'walletTitle'),
     body: html`<h1>${t(lang, 'walletTitle')}</h1><p class="lead">${t(lang, 'walletLead')}</p>${nav(lang, session)}${
       licences.length
-        ? html`<table id="licences"><thead><tr><th>${t(lang, 'type')}</th><th>${t(lang, 'number')}</th><th>${t(lang, 'validUntil')}</th><th>${t(lang, 'status')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
+        ? html`<p>${t(lang, 'licenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${cards}</ul>`
         : html`<p>${t(lang, 'noLicences')}</p>`
     }`,
   };
 };
 
-/** One licence: its details, the form to share chosen fields, and its shares. */
+/** What the share form says is wrong, one message per field, in the page's language. */
+export const shareErrors = (
+  input: ShareInput,
+  fields: readonly string[],
+): { readonly field: string; readonly key: MessageKey }[] => {
+  const errors: { field: string; key: MessageKey }[] = [];
+  if (!input.fields.length || input.fields.some((f) => !fields.includes(f)))
+    errors.push({ field: `field-${fields[0] ?? ''}`, key: 'shareFieldsRequired' });
+  const purpose = input.purpose.trim();
+  if (!purpose) errors.push({ field: 'purpose', key: 'sharePurposeRequired' });
+  else if (purpose.length < 3) errors.push({ field: 'purpose', key: 'sharePurposeShort' });
+  else if (purpose.length > 200) errors.push({ field: 'purpose', key: 'sharePurposeLong' });
+  if (!(SHARE_HOURS as readonly number[]).includes(input.hours))
+    errors.push({ field: 'hours', key: 'shareHoursInvalid' });
+  return errors;
+};
+
+/** One licence: who issued it, its details, the form to share chosen fields, and its shares. */
 export const licenceView = (
   lang: Lang,
   session: PortalSession,
   o: {
     readonly licence: Licence;
     readonly type: LicenceType | undefined;
+    /** The issuing department's name in the page's language. */
+    readonly issuer: string;
     readonly claims: Readonly<Record<string, unknown>>;
     readonly fields: readonly string[];
     readonly shares: readonly Share[];
     /** Now, in seconds since the epoch: which shares have expired. */
     readonly now: number;
+    /** A share was just withdrawn: say so. */
+    readonly withdrawn?: boolean;
+    /** The share form as sent, when it had errors. */
+    readonly input?: ShareInput;
+    readonly errors?: readonly { readonly field: string; readonly key: MessageKey }[];
   },
 ): View => {
-  const { licence, type, claims, fields, shares, now } = o;
+  const { licence, type, claims, fields, shares, now, input, errors = [] } = o;
   const id = encodeURIComponent(licence.licenceId);
+  const name = typeName(lang, licence, type);
+  const messages: FieldError[] = errors.map((e) => ({ field: e.field, message: t(lang, e.key) }));
+  const errorOf = (prefix: string) => messages.find((e) => e.field.startsWith(prefix))?.message;
+  const fieldsError = errorOf('field-');
+  const hoursError = errorOf('hours');
+  const chosen = new Set(input?.fields ?? []);
+  const hours = input?.hours ?? 24;
   return {
-    title: type?.name[lang] ?? licence.vct,
-    body: html`<h1>${type?.name[lang] ?? licence.vct}</h1>${nav(lang, session)}
+    title: name,
+    body: html`${errorSummary(lang, messages)}<h1>${name}</h1>${nav(lang, session)}${
+      o.withdrawn
+        ? html`<div class="notice" role="status" id="withdrawn-notice"><p>${t(lang, 'shareWithdrawnNotice')}</p></div>`
+        : ''
+    }
 <dl id="licence">
-<dt>${t(lang, 'number')}</dt><dd><code>${licence.licenceId}</code></dd>
-<dt>${t(lang, 'status')}</dt><dd>${t(lang, licence.status)}</dd>
+<dt>${t(lang, 'issuer')}</dt><dd id="licence-issuer">${o.issuer}</dd>
+<dt>${t(lang, 'number')}</dt><dd><code class="licence-number">${licence.licenceId}</code></dd>
+<dt>${t(lang, 'status')}</dt><dd>${tag(standing(lang, licence, now))}</dd>
 <dt>${t(lang, 'validFrom')}</dt><dd>${formatDate(lang, licence.nbf)}</dd>
 <dt>${t(lang, 'validUntil')}</dt><dd>${formatDate(lang, licence.exp)}</dd>
 ${Object.keys(claims)
   .filter((n) => type?.claims.some((f) => f.name === n) || n.startsWith('age_over_'))
-  .map((n) => html`<dt>${claimLabel(lang, type, n)}</dt><dd>${String(claims[n])}</dd>`)}
+  .map(
+    (n) =>
+      html`<dt>${claimLabel(lang, type, n)}</dt><dd class="wrap" data-claim="${n}">${claimValue(lang, type, n, claims[n])}</dd>`,
+  )}
 </dl>
 <p><a class="button secondary" href="account/licences/${id}/download">${t(lang, 'download')}</a></p>
-<h2>${t(lang, 'share')}</h2>
+<h2 id="share">${t(lang, 'share')}</h2>
 <p>${t(lang, 'shareLead')}</p>
 <form method="post" action="account/licences/${id}/shares" novalidate>
-<input type="hidden" name="csrf" value="${session.csrf}">
-<fieldset><legend>${t(lang, 'fields')}</legend>
-${fields.map((name) => html`<div><input type="checkbox" id="field-${name}" name="fields" value="${name}"> <label for="field-${name}" style="display:inline">${claimLabel(lang, type, name)}</label></div>`)}
-</fieldset>
-<div class="field"><label for="purpose">${t(lang, 'purpose')}</label><p class="hint">${t(lang, 'purposeHint')}</p><input type="text" id="purpose" name="purpose" maxlength="200" required></div>
-<div class="field"><label for="hours">${t(lang, 'validFor')}</label><select id="hours" name="hours">${SHARE_HOURS.map(
+${hidden('csrf', session.csrf)}
+<div class="field${fieldsError ? ' error' : ''}"><fieldset class="checkboxes"${fieldsError ? html` aria-describedby="fields-error"` : ''}><legend>${t(lang, 'fields')}</legend>
+${fieldsError ? html`<p class="message" id="fields-error">${fieldsError}</p>` : ''}
+${fields.map(
+  (f) =>
+    html`<div><input type="checkbox" id="field-${f}" name="fields" value="${f}"${chosen.has(f) ? html` checked` : ''}><label for="field-${f}">${claimLabel(lang, type, f)}</label></div>`,
+)}
+</fieldset></div>
+${field({
+  name: 'purpose',
+  label: t(lang, 'purpose'),
+  hint: t(lang, 'purposeHint'),
+  error: errorOf('purpose'),
+  value: input?.purpose ?? '',
+  autocomplete: 'off',
+  maxlength: 200,
+})}
+<div class="field${hoursError ? ' error' : ''}"><label for="hours">${t(lang, 'validFor')}</label>${
+      hoursError ? html`<p class="message" id="hours-error">${hoursError}</p>` : ''
+    }<select id="hours" name="hours"${hoursError ? html` aria-describedby="hours-error" aria-invalid="true"` : ''}>${SHARE_HOURS.map(
       (h) =>
-        html`<option value="${h}"${h === 24 ? ' selected' : ''}>${h < 48 ? t(lang, 'hours', { count: h }) : t(lang, 'days', { count: h / 24 })}</option>`,
+        html`<option value="${h}"${h === hours ? html` selected` : ''}>${h < 48 ? t(lang, 'hours', { count: h }) : t(lang, 'days', { count: h / 24 })}</option>`,
     )}</select></div>
 <button type="submit">${t(lang, 'createLink')}</button>
 </form>
 <h2>${t(lang, 'shares')}</h2>
 ${
   shares.length
-    ? html`<table id="shares"><thead><tr><th>${t(lang, 'forWhat')}</th><th>${t(lang, 'fields')}</th><th>${t(lang, 'expiresAt')}</th><th></th></tr></thead><tbody>${shares.map(
-        (s) =>
-          html`<tr><td>${s.purpose}</td><td>${s.fields.map((f) => claimLabel(lang, type, f)).join(', ')}</td><td>${formatTime(lang, s.linkExpiresAt)}</td><td>${
-            s.withdrawnAt
-              ? t(lang, 'withdrawn')
-              : s.linkExpiresAt <= now
-                ? t(lang, 'expiredShort')
-                : html`<form method="post" action="account/shares/${s.shareId}/withdraw"><input type="hidden" name="csrf" value="${session.csrf}"><button type="submit" class="secondary">${t(lang, 'withdraw')}</button></form>`
-          }</td></tr>`,
-      )}</tbody></table>`
+    ? html`<ul class="cards" id="shares">${shares.map((s) => {
+        const live = !s.withdrawnAt && s.linkExpiresAt > now;
+        return html`<li class="${live ? '' : 'inactive'}" data-share="${s.shareId}">
+<h3 class="wrap">${s.purpose}</h3>
+<dl>
+<dt>${t(lang, 'fields')}</dt><dd>${s.fields.map((f) => claimLabel(lang, type, f)).join(lang === 'en' ? ', ' : '、')}</dd>
+<dt>${t(lang, 'expiresAt')}</dt><dd>${formatTime(lang, s.linkExpiresAt)}</dd>
+<dt>${t(lang, 'status')}</dt><dd>${
+          s.withdrawnAt
+            ? tag({ inForce: false, word: t(lang, 'withdrawn') })
+            : live
+              ? tag({ inForce: true, word: t(lang, 'active') })
+              : tag({ inForce: false, word: t(lang, 'expiredShort') })
+        }</dd>
+</dl>${
+          live
+            ? html`<form method="post" action="account/shares/${s.shareId}/withdraw">${hidden('csrf', session.csrf)}<button type="submit" class="secondary">${t(lang, 'withdraw')}<span class="visually-hidden">: ${s.purpose}</span></button></form>`
+            : ''
+        }</li>`;
+      })}</ul>`
     : html`<p>${t(lang, 'none')}</p>`
 }`,
   };
 };
 
-/** A new share: its link and QR code, until when they work. */
+/** Copies the share link where the browser allows it, else selects it for the person to copy. */
+const COPY_SCRIPT = `(() => {
+  const block = document.getElementById('copy-block');
+  const button = document.getElementById('copy-link');
+  const link = document.getElementById('share-link');
+  const status = document.getElementById('copy-status');
+  if (!block || !button || !link || !status) return;
+  block.style.display = 'block';
+  button.addEventListener('click', async () => {
+    const range = document.createRange();
+    range.selectNodeContents(link);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    try {
+      await navigator.clipboard.writeText(link.getAttribute('href'));
+      status.textContent = button.dataset.copied;
+    } catch {
+      status.textContent = button.dataset.selected;
+    }
+  });
+})();`;
+
+/** A new share: its link (with a copy button) and QR code, until when they work. */
 export const shareReadyView = (
   lang: Lang,
   session: PortalSession,
@@ -122,22 +271,13 @@ export const shareReadyView = (
   title: t(lang, 'linkReady'),
   body: html`<h1>${t(lang, 'linkReady')}</h1>${nav(lang, session)}
 <p class="lead">${t(lang, 'linkReadyLead', { time: formatTime(lang, o.share.linkExpiresAt) })}</p>
-<p><a id="share-link" href="${o.url}">${o.url}</a></p>
-<p><img id="share-qr" src="${o.qr}" alt="QR code: ${o.url}" width="240" height="240"></p>
+<p class="share-url"><a id="share-link" class="wrap" href="${o.url}">${o.url}</a></p>
+<div class="js-only" id="copy-block"><button type="button" class="secondary" id="copy-link" data-copied="${t(lang, 'linkCopied')}" data-selected="${t(lang, 'linkSelected')}">${t(lang, 'copyLink')}</button>
+<p id="copy-status" role="status"></p></div>
+<p><img id="share-qr" src="${o.qr}" alt="${t(lang, 'qrOf', { url: o.url })}" width="240" height="240"></p>
 <p><a href="account/licences/${encodeURIComponent(o.licence.licenceId)}">${t(lang, 'back')}</a></p>`,
+  script: COPY_SCRIPT,
 });
-
-const receiptsTable = (
-  lang: Lang,
-  receipts: readonly Receipt[],
-  typeNames: (licenceId: string) => string,
-): Html =>
-  receipts.length
-    ? html`<table id="receipts"><thead><tr><th>${t(lang, 'when')}</th><th>${t(lang, 'type')}</th><th>${t(lang, 'who')}</th><th>${t(lang, 'forWhat')}</th><th>${t(lang, 'result')}</th></tr></thead><tbody>${receipts.map(
-        (r) =>
-          html`<tr><td>${formatTime(lang, r.at)}</td><td>${typeNames(r.licenceId)}</td><td>${r.channel === 'link' ? t(lang, 'linkVisitor') : r.verifier}</td><td>${r.purpose}</td><td>${t(lang, r.verdict as MessageKey)}</td></tr>`,
-      )}</tbody></table>`
-    : html`<p id="receipts">${t(lang, 'noVerifications')}</p>`;
 
 /** Who checked my licences: every check, with who, when and the purpose they gave. */
 export const verificationsView = (
@@ -147,8 +287,26 @@ export const verificationsView = (
   typeNames: (licenceId: string) => string,
 ): View => ({
   title: t(lang, 'verifications'),
-  body: html`<h1>${t(lang, 'verifications')}</h1><p class="lead">${t(lang, 'verificationsLead')}</p>${nav(lang, session)}${receiptsTable(lang, receipts, typeNames)}`,
+  body: html`<h1>${t(lang, 'verifications')}</h1><p class="lead">${t(lang, 'verificationsLead')}</p>${nav(lang, session)}${
+    receipts.length
+      ? html`<ul class="cards" id="receipts">${receipts.map(
+          (r) =>
+            html`<li><h2>${typeNames(r.licenceId)}</h2><dl>
+<dt>${t(lang, 'when')}</dt><dd>${formatTime(lang, r.at)}</dd>
+<dt>${t(lang, 'who')}</dt><dd class="wrap">${r.channel === 'link' ? t(lang, 'linkVisitor') : r.verifier}</dd>
+<dt>${t(lang, 'forWhat')}</dt><dd class="wrap">${r.purpose}</dd>
+<dt>${t(lang, 'result')}</dt><dd>${t(lang, r.verdict as MessageKey)}</dd>
+</dl></li>`,
+        )}</ul>`
+      : html`<p id="receipts">${t(lang, 'noVerifications')}</p>`
+  }`,
 });
+
+const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
+  public: 'zone_public',
+  extranet: 'zone_extranet',
+  intranet: 'zone_intranet',
+};
 
 /** My activity: the services I signed in to, and my own events from the audit trail. */
 export const activityView = (
@@ -157,37 +315,59 @@ export const activityView = (
   o: {
     /** Newest first. */
     readonly events: readonly ChainedEvent[];
-    /** Each service signed in to, with its latest sign-in. */
+    /** Each service signed in to (directly or by single sign-on), with its latest sign-in. */
     readonly sites: ReadonlyMap<string, string>;
     /** Client names by client id. */
     readonly names: ReadonlyMap<string, string>;
+    /** What each event was about, in words: a service's or a licence's name; undefined when neither. */
+    readonly about: (event: ChainedEvent) => string | undefined;
   },
 ): View => {
-  const { events, sites, names } = o;
+  const { events, sites, names, about } = o;
   const describe = (type: string) => {
     const entry = eventTypeEntry(type);
     return entry ? (lang === 'en' ? entry.en : entry.zh) : type;
   };
+  const zone = (z: string) => (ZONE_WORDS[z] ? t(lang, ZONE_WORDS[z]) : z);
   return {
     title: t(lang, 'activity'),
     body: html`<h1>${t(lang, 'activity')}</h1><p class="lead">${t(lang, 'activityLead')}</p>${nav(lang, session)}
-<h2>${t(lang, 'sitesUsed')}</h2>${
+<h2>${t(lang, 'sitesUsed')}</h2><p class="hint">${t(lang, 'sitesLead')}</p>${
       sites.size
-        ? html`<table id="sites"><thead><tr><th>${t(lang, 'activityService')}</th><th>${t(lang, 'lastUsed')}</th></tr></thead><tbody>${[
-            ...sites,
-          ].map(
+        ? html`<ul class="cards" id="sites">${[...sites].map(
             ([id, time]) =>
-              html`<tr><td>${names.get(id) ?? id}</td><td>${formatTime(lang, Date.parse(time) / 1000)}</td></tr>`,
-          )}</tbody></table>`
+              html`<li data-client="${id}"><h3 class="wrap">${names.get(id) ?? id}</h3><dl><dt>${t(lang, 'lastUsed')}</dt><dd>${formatTime(lang, time)}</dd></dl></li>`,
+          )}</ul>`
         : html`<p>${t(lang, 'noActivity')}</p>`
     }
 <h2>${t(lang, 'what')}</h2>${
       events.length
-        ? html`<table id="activity"><thead><tr><th>${t(lang, 'when')}</th><th>${t(lang, 'what')}</th><th>${t(lang, 'activityService')}</th><th>${t(lang, 'where')}</th><th>${t(lang, 'fromAddress')}</th></tr></thead><tbody>${events.map(
-            (e) =>
-              html`<tr data-type="${e.type}"><td>${formatTime(lang, Date.parse(e.time) / 1000)}</td><td>${describe(e.type)}</td><td>${e.client ? (names.get(e.client) ?? e.client) : (e.resource ?? '')}</td><td>${e.zone}</td><td>${e.sourceIp ?? ''}</td></tr>`,
-          )}</tbody></table>`
+        ? html`<p>${t(lang, 'eventCount', { count: events.length })}</p><ol class="cards" id="activity">${events.map(
+            (e) => {
+              const subject = about(e);
+              return html`<li data-type="${e.type}"><h3>${describe(e.type)}</h3><dl>
+<dt>${t(lang, 'when')}</dt><dd>${formatTime(lang, e.time)}</dd>
+${subject ? html`<dt>${t(lang, 'serviceOrLicence')}</dt><dd class="wrap about">${subject}</dd>` : ''}
+<dt>${t(lang, 'where')}</dt><dd>${zone(e.zone)}</dd>
+${e.sourceIp ? html`<dt>${t(lang, 'fromAddress')}</dt><dd class="wrap">${e.sourceIp}</dd>` : ''}
+</dl></li>`;
+            },
+          )}</ol>`
         : html`<p>${t(lang, 'noActivity')}</p>`
     }`,
   };
 };
+
+/** A page that is not there (or not yours): in the person's language, with the way back to the wallet. */
+export const notFoundView = (lang: Lang, detail?: MessageKey): View => ({
+  title: t(lang, 'notFoundTitle'),
+  body: html`<h1>${t(lang, 'notFoundTitle')}</h1>${detail ? html`<p class="lead">${t(lang, detail)}</p>` : ''}<p>${t(lang, 'notFoundLead')}</p>
+<p><a href="account/licences">${t(lang, 'back')}</a></p>`,
+});
+
+/** A form sent after the session ended (or without its token): nothing done, sign in again. */
+export const sessionEndedView = (lang: Lang): View => ({
+  title: t(lang, 'sessionEndedTitle'),
+  body: html`<h1>${t(lang, 'sessionEndedTitle')}</h1><p class="lead">${t(lang, 'sessionEndedLead')}</p>
+<p><a class="button" href="account/licences">${t(lang, 'signIn')}</a></p>`,
+});

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { type Department, DepartmentStore } from '../../libs/departments/index.ts';
 import {
   ForbiddenError,
   NotFoundError,
@@ -25,8 +26,15 @@ import {
   uniqueEntities,
 } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
-import { langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
-import { linkGoneBody, verificationBody } from './views.ts';
+import { type Lang, langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
+import { type IssuerShown, linkGoneBody, VERIFICATION_STYLES, verificationBody } from './views.ts';
+
+/**
+ * A department's name in the page's language: its English name on English pages when it has
+ * one, else its official (Chinese) name. `nameEn` arrives with the admin console's English names.
+ */
+const departmentName = (department: Department & { readonly nameEn?: string }, lang: Lang): string =>
+  (lang === 'en' && department.nameEn) || department.name;
 
 const VerifyRequest = z.strictObject({
   /** A licence or a presentation of one (SD-JWT, compact). */
@@ -58,6 +66,24 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     keyring: runtime.keyring,
     holders: async (loginName) => (await accounts.findByLoginName(loginName))?.id,
   });
+
+  const departments = new DepartmentStore(doc, config.tables.identity);
+
+  /**
+   * Who issued a verified licence, in words: the issuing department named in the licence (or
+   * owning its type), with the credit code the licence carries for a verifier to check it by.
+   */
+  const issuerShown = async (
+    lang: Lang,
+    result: VerificationResult,
+    type: LicenceType | undefined,
+  ): Promise<IssuerShown> => {
+    const authority = result.issuingAuthority as { department?: unknown; code?: unknown } | undefined;
+    const id = typeof authority?.department === 'string' ? authority.department : type?.department;
+    const department = id ? await departments.get(id) : undefined;
+    const code = typeof authority?.code === 'string' ? authority.code : undefined;
+    return { name: department ? departmentName(department, lang) : (id ?? result.issuer ?? ''), code };
+  };
 
   const origin = (event: APIGatewayProxyEvent) => ({
     sourceIp: event.requestContext?.identity?.sourceIp,
@@ -223,6 +249,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
             lang,
             title: w(lang, 'linkGone'),
             body: linkGoneBody(lang),
+            styles: VERIFICATION_STYLES,
             basePath,
             path,
           });
@@ -239,7 +266,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
           status: 200,
           lang,
           title: w(lang, 'checkTitle'),
-          body: verificationBody(lang, result, type, share),
+          body: verificationBody(lang, result, type, share, await issuerShown(lang, result, type)),
+          styles: VERIFICATION_STYLES,
           basePath,
           path,
         });

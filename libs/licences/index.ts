@@ -1,4 +1,4 @@
-export { claimLabel } from './claim-label.ts';
+export { claimLabel, claimValue } from './claim-label.ts';
 export {
   isUscc,
   LICENCE_ID_PREFIX,

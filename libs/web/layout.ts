@@ -56,6 +56,8 @@ export interface PageOptions {
    */
   readonly basePath: string;
   readonly script?: string;
+  /** The page's own styles (its cards, its lists), under the same nonce: CSP allows no inline style attribute. */
+  readonly styles?: string;
 }
 
 /** The page frame: one accessible layout for every page, in either language. */
@@ -68,7 +70,7 @@ export const page = (o: PageOptions): string =>
 <meta name="referrer" content="no-referrer">
 <base href="${o.basePath}/">
 <title>${o.title} – ${t(o.lang, 'service')}</title>
-<style nonce="${o.nonce}">${new Html(STYLES)}</style>
+<style nonce="${o.nonce}">${new Html(STYLES)}${new Html(o.styles ?? '')}</style>
 </head>
 <body>
 <a class="skip" href="#main">${t(o.lang, 'skip')}</a>

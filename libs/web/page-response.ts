@@ -41,6 +41,8 @@ export const pageResponse = (options: {
   readonly basePath: string;
   readonly path: string;
   readonly script?: string;
+  /** The page's own styles, added to the frame's. */
+  readonly styles?: string;
   readonly cookies?: readonly string[];
 }): APIGatewayProxyResult => {
   const nonce = randomBytes(16).toString('base64');
@@ -60,6 +62,7 @@ export const pageResponse = (options: {
       basePath: options.basePath,
       switchHref: `${options.path.replace(/^\//, '')}?lang=${other}`,
       script: options.script,
+      styles: options.styles,
     }),
   };
   const cookies = [...(options.cookies ?? [])];

@@ -39,7 +39,7 @@ describe('the security console in a real browser', () => {
     await portal.getByRole('button', { name: 'Not now' }).click();
     await allowIfAsked(portal);
     await see(portal.locator('h1'), 'My activity');
-    await see(portal.locator('#activity tr[data-type="login.success"] td').nth(1), 'Signed in');
+    await see(portal.locator('#activity li[data-type="login.success"] h3').first(), 'Signed in');
     await see(portal.locator('#sites'), /yitong account/);
     expect(await seriousViolations(portal)).toEqual([]);
     const guesser = await (await newContext(browser, 'en')).newPage();

@@ -45,9 +45,9 @@ describe('the licence wallet in a real browser', () => {
 
     await see(page.locator('h1'), 'My licences');
     expect(await seriousViolations(page)).toEqual([]);
-    const row = page.locator('#licences tr', { hasText: 'Driving permit' });
-    const licenceId = (await row.locator('code').textContent())!.trim();
-    await row.getByRole('link', { name: 'View' }).click();
+    const card = page.locator('#licences > li', { hasText: 'Driving permit' });
+    const licenceId = (await card.locator('.licence-number').textContent())!.trim();
+    await card.getByRole('link', { name: 'Driving permit' }).click();
     await see(page.locator('h1'), 'Driving permit');
 
     await page.getByLabel('Family name').check();
@@ -82,13 +82,13 @@ describe('the licence wallet in a real browser', () => {
 
     // The holder sees both checks, with the purpose they gave.
     await page.goto(`${stack.urls.public}/account/verifications`);
-    const receipts = page.locator('#receipts tbody tr', { hasText: 'renting a car' });
+    const receipts = page.locator('#receipts > li', { hasText: 'renting a car' });
     expect(await receipts.count()).toBe(2);
 
     // Withdrawn, the link no longer shows anything.
     await page.goto(`${stack.urls.public}/account/licences/${encodeURIComponent(licenceId)}`);
     await page
-      .locator('#shares tr', { hasText: 'renting a car' })
+      .locator('#shares > li', { hasText: 'renting a car' })
       .getByRole('button', { name: 'Withdraw' })
       .click();
     await verifier.reload();
