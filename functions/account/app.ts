@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import QRCode from 'qrcode';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
-import { type Department, DepartmentStore } from '../../libs/departments/index.ts';
+import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
   DomainError,
   ForbiddenError,
@@ -29,13 +29,6 @@ import {
   verificationsView,
   walletView,
 } from './views.ts';
-
-/**
- * A department's name in the page's language: its English name on English pages when it has
- * one, else its official (Chinese) name. `nameEn` arrives with the admin console's English names.
- */
-const departmentName = (department: Department & { readonly nameEn?: string }, lang: Lang): string =>
-  (lang === 'en' && department.nameEn) || department.name;
 
 /** Sign-ins to a service: at the sign-in page, or by single sign-on (a code exchanged with no sign-in page). */
 const signedInTo = (e: ChainedEvent): string | undefined =>

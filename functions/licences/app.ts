@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { type Department, DepartmentStore } from '../../libs/departments/index.ts';
+import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
   ForbiddenError,
   NotFoundError,
@@ -28,13 +28,6 @@ import {
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { type Lang, langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
 import { type IssuerShown, linkGoneBody, VERIFICATION_STYLES, verificationBody } from './views.ts';
-
-/**
- * A department's name in the page's language: its English name on English pages when it has
- * one, else its official (Chinese) name. `nameEn` arrives with the admin console's English names.
- */
-const departmentName = (department: Department & { readonly nameEn?: string }, lang: Lang): string =>
-  (lang === 'en' && department.nameEn) || department.name;
 
 const VerifyRequest = z.strictObject({
   /** A licence or a presentation of one (SD-JWT, compact). */
