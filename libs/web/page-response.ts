@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { FieldError } from './forms.ts';
 import type { Html } from './html.ts';
 import { page } from './layout.ts';
 import { type Lang, pickLang } from './words.ts';
@@ -42,6 +43,8 @@ export const pageResponse = (options: {
   readonly path: string;
   readonly script?: string;
   readonly cookies?: readonly string[];
+  /** The form's field errors: the page shows GOV.UK's error summary, focused, and "Error: " in the title. */
+  readonly errors?: readonly FieldError[];
 }): APIGatewayProxyResult => {
   const nonce = randomBytes(16).toString('base64');
   const other = options.lang === 'en' ? 'zh-CN' : 'en';
@@ -60,6 +63,7 @@ export const pageResponse = (options: {
       basePath: options.basePath,
       switchHref: `${options.path.replace(/^\//, '')}?lang=${other}`,
       script: options.script,
+      errors: options.errors,
     }),
   };
   const cookies = [...(options.cookies ?? [])];
