@@ -15,7 +15,7 @@ import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../..
 import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import { type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
+import { errorPages, type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -393,5 +393,5 @@ export const makeHandler = async (runtime: Runtime) => {
     }
   };
 
-  return httpFunction(config.zone, handle);
+  return httpFunction(config.zone, handle, { errorPage: errorPages(basePath) });
 };

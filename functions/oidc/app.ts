@@ -26,7 +26,7 @@ import {
   SqsMailQueue,
   TotpVault,
 } from '../../libs/accounts/index.ts';
-import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE } from '../../libs/http/index.ts';
+import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE, prefersPage } from '../../libs/http/index.ts';
 import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
 import { LogMessage, logger } from '../../libs/observability/index.ts';
@@ -40,11 +40,11 @@ import {
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import { t } from '../../libs/web/index.ts';
+import { errorPages, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { langOf } from './page-kit.ts';
 import { passwordRoutes } from './password-pages.ts';
-import { providerPage, providerPages } from './provider-pages.ts';
+import { errorPage, homePage, providerPage, providerPages } from './provider-pages.ts';
 import { interactionRoutes } from './steps/index.ts';
 import { messageBody } from './views.ts';
 
@@ -157,11 +157,18 @@ export const buildOidc = async (runtime: Runtime) => {
     );
     await next();
   });
-  // A path no function serves: a problem+json 404 like every other API error, not Koa's text.
-  provider.use(async (ctx, next) => {
+  // A path no function serves: for a browser the kit's "page not found" in its language; for a
+  // program a problem+json 404 like every other API error; never Koa's text.
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
     await next();
-    if (ctx.status === 404 && ctx.body == null) {
-      ctx.status = 404;
+    if (ctx.status !== 404 || ctx.body != null) return;
+    ctx.status = 404;
+    if (
+      prefersPage({ method: ctx.method, accept: ctx.get('accept'), contentType: ctx.get('content-type') })
+    ) {
+      ctx.type = 'html';
+      ctx.body = errorPage(ctx, 404);
+    } else {
       ctx.type = PROBLEM_CONTENT_TYPE;
       ctx.body = JSON.stringify({
         type: 'urn:yitong:problem:not-found',
@@ -171,6 +178,15 @@ export const buildOidc = async (runtime: Runtime) => {
         code: 'NOT_FOUND',
       });
     }
+  });
+  // The issuer's home page: what yitong is, and the way into this zone's portals.
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.type = 'html';
+      ctx.body = homePage(ctx, config.zone);
+      return;
+    }
+    await next();
   });
   provider.use(auditProtocolEvents(audit, config.zone));
   const totpVault = new TotpVault(runtime.secrets);
@@ -217,6 +233,7 @@ export const buildOidc = async (runtime: Runtime) => {
   const http = httpFunction(
     config.zone,
     async (event, context) => (await app(event, context)) as APIGatewayProxyResult,
+    { errorPage: errorPages(mountPath) },
   );
   return { http, provider, notifier };
 };

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Zone } from '../../libs/config/index.ts';
 import type { ProviderDeps } from '../../libs/issuer/index.ts';
-import { Html, html, page, t } from '../../libs/web/index.ts';
+import { ACCOUNT_PORTAL, ADMIN_CONSOLE, SECURITY_CONSOLE } from '../../libs/oidc/index.ts';
+import { errorPageContent, Html, html, page, referenceOf, t } from '../../libs/web/index.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 import { deviceConfirmBody, messageBody } from './views.ts';
 
@@ -23,17 +25,55 @@ export const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html)
   });
 };
 
+/** The request id API Gateway gave this request: the reference a person can quote. */
+export const referenceOfRequest = (ctx: KoaContextWithOIDC): string | undefined =>
+  (ctx.req as { requestContext?: { requestId?: string } }).requestContext?.requestId;
+
+/** The kit's error page for a status (a path nobody serves, to a browser), never cached. */
+export const errorPage = (ctx: KoaContextWithOIDC, status: number): string => {
+  const { title, body } = errorPageContent(langOf(ctx), status, referenceOfRequest(ctx));
+  ctx.set('cache-control', 'no-store');
+  return providerPage(ctx, title, body);
+};
+
+/**
+ * The issuer's home page (`/`): what yitong is, and the way into the first-party portals of the
+ * zone — the account portal on the public issuer, the consoles on the intranet's.
+ */
+export const homePage = (ctx: KoaContextWithOIDC, zone: Zone): string => {
+  const lang = langOf(ctx);
+  const link = (path: string, key: Parameters<typeof t>[1]) =>
+    html`<li><a href="${path.replace(/^\//, '')}">${t(lang, key)}</a></li>`;
+  const portals =
+    zone === 'public'
+      ? html`<h2>${t(lang, 'edge_homeAccountHeading')}</h2><p>${t(lang, 'edge_homeAccountText')}</p>
+<p><a class="button" href="${ACCOUNT_PORTAL.path.replace(/^\//, '')}">${t(lang, 'edge_homeAccountLink')}</a></p>`
+      : zone === 'intranet'
+        ? html`<h2>${t(lang, 'edge_homeStaffHeading')}</h2><ul>${link(SECURITY_CONSOLE.path, 'edge_homeSecurityConsole')}${link(ADMIN_CONSOLE.path, 'edge_homeAdminConsole')}</ul>`
+        : '';
+  return providerPage(
+    ctx,
+    t(lang, 'edge_homeTitle'),
+    html`<h1>${t(lang, 'edge_homeTitle')}</h1><p class="lead">${t(lang, 'edge_homeLead')}</p>
+${portals}<h2>${t(lang, 'edge_homeServicesHeading')}</h2><p>${t(lang, 'edge_homeServicesText')}</p>`,
+  );
+};
+
 /** The pages oidc-provider asks for: errors, logout, and the device flow's (the CLI's) code, confirm and done. */
 export const providerPages: ProviderDeps['pages'] = {
+  // What went wrong in plain words and what to do; the OAuth error, which the service's own
+  // developers need, stays one click away, next to the reference.
   error: (ctx, out) => {
     const lang = langOf(ctx);
+    ctx.set('cache-control', 'no-store');
     return providerPage(
       ctx,
       t(lang, 'errorTitle'),
       messageBody(
         t(lang, 'errorTitle'),
         t(lang, 'errorLead'),
-        html`<p><strong>${String(out.error ?? '')}</strong>: ${String(out.error_description ?? '')}</p>`,
+        html`${referenceOf(lang, referenceOfRequest(ctx))}<details><summary>${t(lang, 'edge_technicalDetails')}</summary>
+<p><code>${String(out.error ?? '')}</code>: ${String(out.error_description ?? '')}</p></details>`,
       ),
     );
   },

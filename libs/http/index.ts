@@ -20,6 +20,7 @@ export {
   ValidationError,
 } from './errors.ts';
 export {
+  type ErrorOptions,
   httpFunction,
   problemErrors,
   SECURITY_HEADERS,
@@ -27,6 +28,13 @@ export {
   type ZonedContext,
   zoneContext,
 } from './middleware.ts';
+export {
+  type ErrorPageFacts,
+  type ErrorPageRenderer,
+  eventPrefersPage,
+  prefersPage,
+  type RequestShape,
+} from './negotiate.ts';
 export { invalidParamsOf, isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 export {
   isRouteFound,

@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Zone } from '../config/index.ts';
 import { logger } from '../observability/index.ts';
+import { type ErrorPageRenderer, eventPrefersPage } from './negotiate.ts';
 import { problemResponse } from './problem.ts';
 
 type Middleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -19,10 +20,33 @@ export const zoneContext = (zone: Zone): Middleware => ({
   },
 });
 
-/** Any thrown error becomes an RFC 9457 response; nothing internal leaks. */
-export const problemErrors = (): Middleware => ({
+/** What an HTTP function does with its errors beyond RFC 9457. */
+export interface ErrorOptions {
+  /**
+   * The page a browser's request gets instead of problem+json (`prefersPage`): a function that
+   * serves pages passes the web kit's `errorPages(basePath)`. Without it every error is JSON.
+   */
+  readonly errorPage?: ErrorPageRenderer;
+}
+
+/** Headers of a problem that still hold when a page carries it (when to retry, how to authenticate). */
+const KEPT_HEADERS = ['retry-after', 'www-authenticate'];
+
+/**
+ * Any thrown error becomes an RFC 9457 response, or for a browser's page request the kit's
+ * error page with the same status and the request id as its reference; nothing internal leaks.
+ */
+export const problemErrors = (options: ErrorOptions = {}): Middleware => ({
   onError: (request) => {
-    request.response = problemResponse(request.error, request.event?.requestContext?.requestId);
+    const reference = request.event?.requestContext?.requestId;
+    const problem = problemResponse(request.error, reference);
+    if (!options.errorPage || !request.event || !eventPrefersPage(request.event)) {
+      request.response = problem;
+      return;
+    }
+    const page = options.errorPage(request.event, { status: problem.statusCode, reference });
+    const kept = Object.entries(problem.headers ?? {}).filter(([name]) => KEPT_HEADERS.includes(name));
+    request.response = { ...page, headers: { ...page.headers, ...Object.fromEntries(kept) } };
   },
 });
 
@@ -63,15 +87,17 @@ export const securityHeaders = (): Middleware => ({
 
 /**
  * The one middleware chain of every HTTP function (APIs and pages alike): request context in the
- * logs, the zone on the context, errors as RFC 9457 problems, security headers on every answer.
+ * logs, the zone on the context, errors as RFC 9457 problems (as pages for a browser, when the
+ * function serves pages and passes `errorPage`), security headers on every answer.
  */
 export const httpFunction = (
   zone: Zone,
   handle: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>,
+  options: ErrorOptions = {},
 ) =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(zoneContext(zone))
-    .use(problemErrors())
+    .use(problemErrors(options))
     .use(securityHeaders())
     .handler(handle);

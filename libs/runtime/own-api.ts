@@ -11,6 +11,7 @@ import {
   type RouteArea,
   zoneTokenTrust,
 } from '../policy/index.ts';
+import { errorPages } from '../web/index.ts';
 import type { Runtime } from './runtime.ts';
 
 /** One route of one of yitong's own APIs, as the policies see it and as the handler serves it. */
@@ -67,27 +68,34 @@ export const ownApiHandler = async (
     },
   };
 
-  return httpFunction(config.zone, async (incoming) => {
-    // Behind the API's greedy `{proxy+}` resource (one API Gateway resource for many routes keeps
-    // the stack inside CloudFormation's limits) the router matches the path itself.
-    const found = routes.matchEvent(incoming);
-    const event = isRouteFound(found) ? routedEvent(incoming, found) : incoming;
-    const id = `${event.httpMethod} ${event.resource}`;
-    // A path the API does not have, or a method its resource lacks, still meets the zone policy
-    // first: 403 from the wrong entry, 404 only for a caller who may use the API.
-    const route: OwnRoute = isRouteFound(found)
-      ? found.handler
-      : {
-          privileged: false,
-          handle: async () => {
-            throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the ${area} API`);
-          },
-        };
-    if (route.public) return route.handle(event);
-    const result = await decideApiAccess(
-      { ...base, privileged: route.privileged },
-      apiRequestOf(event, { id, area, zones: route.zones ?? homeZones, minLoa: route.minLoa }),
-    );
-    return route.handle(event, assertAllowed(result));
-  });
+  // The consoles' pages share the API's function: a browser's refusal or unknown page is the
+  // kit's error page, while API callers keep problem+json.
+  const errorPage = errorPages(new URL(config.issuer).pathname.replace(/\/$/, ''));
+  return httpFunction(
+    config.zone,
+    async (incoming) => {
+      // Behind the API's greedy `{proxy+}` resource (one API Gateway resource for many routes keeps
+      // the stack inside CloudFormation's limits) the router matches the path itself.
+      const found = routes.matchEvent(incoming);
+      const event = isRouteFound(found) ? routedEvent(incoming, found) : incoming;
+      const id = `${event.httpMethod} ${event.resource}`;
+      // A path the API does not have, or a method its resource lacks, still meets the zone policy
+      // first: 403 from the wrong entry, 404 only for a caller who may use the API.
+      const route: OwnRoute = isRouteFound(found)
+        ? found.handler
+        : {
+            privileged: false,
+            handle: async () => {
+              throw new NotFoundError(`${event.httpMethod} ${event.path} is not part of the ${area} API`);
+            },
+          };
+      if (route.public) return route.handle(event);
+      const result = await decideApiAccess(
+        { ...base, privileged: route.privileged },
+        apiRequestOf(event, { id, area, zones: route.zones ?? homeZones, minLoa: route.minLoa }),
+      );
+      return route.handle(event, assertAllowed(result));
+    },
+    { errorPage },
+  );
 };

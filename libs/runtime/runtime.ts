@@ -15,7 +15,6 @@ import { PowertoolsMetricsSink } from '../observability/index.ts';
 import { AccessControl } from '../policy/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
-
 /** What every function is built from: config plus the clients and keys it implies. */
 export interface Runtime {
   readonly config: AppConfig;

@@ -1,4 +1,5 @@
 export { formatDate, formatTime } from './dates.ts';
+export { errorPageContent, errorPages, referenceOf } from './error-page.ts';
 export { errorSummary, type FieldError, type FieldOptions, field, hidden } from './forms.ts';
 export { esc, Html, html } from './html.ts';
 export { type PageOptions, page } from './layout.ts';

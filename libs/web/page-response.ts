@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { FieldError } from './forms.ts';
 import type { Html } from './html.ts';
 import { page } from './layout.ts';
 import { type Lang, pickLang } from './words.ts';
@@ -44,6 +45,8 @@ export const pageResponse = (options: {
   /** The page's own styles, added to the frame's. */
   readonly styles?: string;
   readonly cookies?: readonly string[];
+  /** The form's field errors: the page shows GOV.UK's error summary, focused, and "Error: " in the title. */
+  readonly errors?: readonly FieldError[];
 }): APIGatewayProxyResult => {
   const nonce = randomBytes(16).toString('base64');
   const other = options.lang === 'en' ? 'zh-CN' : 'en';
@@ -63,6 +66,7 @@ export const pageResponse = (options: {
       switchHref: `${options.path.replace(/^\//, '')}?lang=${other}`,
       script: options.script,
       styles: options.styles,
+      errors: options.errors,
     }),
   };
   const cookies = [...(options.cookies ?? [])];

@@ -389,4 +389,33 @@ export const en = {
   admin_registerApi: 'Register an API',
   admin_audienceInput: 'Audience (its URL)',
   admin_scopesInput: 'Scopes (space separated)',
+  // The web edge (libs/web/error-page.ts, the home page): error pages a browser gets, the title prefix
+  edge_errorPrefix: 'Error: ',
+  edge_reference: 'Reference: {reference}',
+  edge_referenceHint: 'If you contact the help desk about this, quote this reference.',
+  edge_homeLink: 'Go to the yitong home page',
+  edge_notFoundTitle: 'Page not found',
+  edge_notFoundLead:
+    'If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.',
+  edge_forbiddenTitle: 'You cannot use this page',
+  edge_forbiddenLead:
+    'Your session may have ended, or your account may not have access to this page. Sign in again; if you think you should have access, ask your administrator.',
+  edge_badRequestTitle: 'Something went wrong with this page',
+  edge_badRequestLead: 'The page may be out of date. Go back, reload the page and try again.',
+  edge_serverErrorTitle: 'Sorry, there is a problem with the service',
+  edge_serverErrorLead: 'Try again later. If it keeps happening, contact the help desk.',
+  edge_technicalDetails: 'Details for the service’s technical team',
+  edge_homeTitle: 'yitong: one sign-in for government services',
+  edge_homeLead:
+    'yitong is the government’s sign-in. One login name and password works for every online service that uses it, with two-step sign-in and passkeys for extra protection.',
+  edge_homeServicesHeading: 'Using a government service',
+  edge_homeServicesText:
+    'Start on the service’s own website and choose to sign in with yitong. You will come back to the service once you have signed in.',
+  edge_homeAccountHeading: 'Your yitong account',
+  edge_homeAccountText:
+    'See your licences, share them, see who has checked them, and manage how you sign in.',
+  edge_homeAccountLink: 'Sign in to your account',
+  edge_homeStaffHeading: 'For staff',
+  edge_homeSecurityConsole: 'Security console (audit trail)',
+  edge_homeAdminConsole: 'Admin console (departments and services)',
 } as const satisfies Record<string, string | PluralForms>;
