@@ -398,6 +398,12 @@ ${proof.checkpoint ? html`<p>${t(lang, 'audit_checkpoint')} <code>${proof.checkp
   };
 };
 
+/** An event id that names no event (mistyped, or expired): a page, not an API's problem. */
+export const eventNotFoundView = (lang: Lang): View => ({
+  title: t(lang, 'audit_notFound'),
+  body: html`<p>${t(lang, 'audit_notFoundLead')}</p><p><a href="audit/console/events">${t(lang, 'audit_search')}</a></p>`,
+});
+
 /** The alerts the detection rules raised over the last `days` days, newest first. */
 export const alertsView = (
   lang: Lang,

@@ -11,7 +11,7 @@ import {
   proveEvent,
   searchOf,
 } from '../../libs/audit/index.ts';
-import { NotFoundError, Router, ValidationError } from '../../libs/http/index.ts';
+import { Router, ValidationError } from '../../libs/http/index.ts';
 import { getClient, SECURITY_CONSOLE } from '../../libs/oidc/index.ts';
 import type { AccessControl } from '../../libs/policy/index.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
@@ -22,6 +22,7 @@ import {
   CONSOLE_STYLES,
   CONSOLE_UTC_OFFSET_MINUTES,
   consoleFrame,
+  eventNotFoundView,
   eventView,
   type Names,
   overviewView,
@@ -344,7 +345,7 @@ export const securityConsole = (
       page(async (p) => {
         const eventId = p.event.pathParameters?.eventId ?? '';
         const found = /^[\w-]{1,64}$/.test(eventId) ? await deps.query.byId(eventId) : undefined;
-        if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
+        if (!found) return show(p, 404, eventNotFoundView(p.lang), '/audit/console/events');
         const [proof, names] = await Promise.all([
           proveEvent({
             doc,

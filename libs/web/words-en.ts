@@ -308,6 +308,9 @@ export const en = {
   audit_resource: 'What was acted on',
   audit_department: 'Department',
   audit_raw: 'The raw record',
+  audit_notFound: 'There is no event with this reference',
+  audit_notFoundLead:
+    'Check the reference. An event past its retention period is no longer kept (see the audit trail’s retention).',
   audit_unknownPerson: 'an unknown account ({id})',
   audit_sentence_loginSuccess: '{actor} signed in to {client} from the {zone} on {time}.',
   audit_sentence_loginFailure: 'A sign-in to {client} as {subject} failed, from the {zone} on {time}.',

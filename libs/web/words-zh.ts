@@ -291,6 +291,8 @@ export const zh: Record<MessageKey, string> = {
   audit_resource: '操作对象',
   audit_department: '部门',
   audit_raw: '原始记录',
+  audit_notFound: '没有此参考编号的事件',
+  audit_notFoundLead: '请核对参考编号。超过保存期限的事件已不再保留。',
   audit_unknownPerson: '未知账户（{id}）',
   audit_sentence_loginSuccess: '{actor}于{time}从{zone}登录了{client}。',
   audit_sentence_loginFailure: '{time}，有人从{zone}以{subject}的身份登录{client}，未成功。',

@@ -135,6 +135,12 @@ describe('the security console, for a compliance officer', () => {
         expect(await page.locator('#from').getAttribute('aria-invalid')).toBe('true');
         expect(await page.locator('#events').count()).toBe(0);
         expect(await pageProblems(page)).toEqual([]);
+
+        // A mistyped event reference is a page in words, not an API's problem document.
+        const missing = await page.goto(`${base}/events/00000000-0000-4000-8000-000000000000`);
+        expect(missing?.status()).toBe(404);
+        await see(page.locator('h1'), t(lang, 'audit_notFound'));
+        expect(await pageProblems(page)).toEqual([]);
       }
     }
 
