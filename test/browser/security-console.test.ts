@@ -205,6 +205,23 @@ describe('the security console, for a compliance officer', () => {
         expect(denied[0]).toMatchObject({ actor: person.accountId, zone: 'intranet' });
       }
     }
+    // The admin console's guard is the same: its refusal is the same plain page.
+    await page.goto(`${stack.urls.intranet}/admin/console?lang=zh-CN`);
+    // Single sign-on: no password again, though the admin console may still ask for consent.
+    const allow = page.getByRole('button', { name: t('zh-CN', 'allow'), exact: true });
+    if (await allow.isVisible({ timeout: 1000 }).catch(() => false)) await allow.click();
+    for (const lang of LANGS) {
+      for (const size of WIDTHS) {
+        await page.setViewportSize(size);
+        await page.goto(`${stack.urls.intranet}/admin/console?lang=${lang}`);
+        await see(page.locator('h1'), t(lang, 'admin_refused'));
+        await see(page.locator('#refusal'), t(lang, 'portal_refusedWhyAdmin'));
+        expect(await page.locator('#reference code').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await page.locator('main').textContent()).not.toContain('Yitong::');
+        expect(await page.locator('main a').count()).toBe(0);
+        expect(await pageProblems(page)).toEqual([]);
+      }
+    }
     await context.close();
   });
 });
