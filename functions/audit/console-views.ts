@@ -139,8 +139,9 @@ export interface Names {
 export const CONSOLE_STYLES = `
 .console select{max-width:100%}
 .console nav ul{list-style:none;padding:0;margin:0 0 8px;display:flex;flex-wrap:wrap;gap:4px 16px}
-.console .chart{display:block;margin:0 0 24px}
-.console .chart svg{display:block;width:100%;height:auto;max-width:560px}
+.console #charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,400px),1fr));gap:0 32px}
+.console .chart{display:block;margin:0 0 24px;min-width:0}
+.console .chart svg{display:block;width:100%;height:auto;max-width:480px}
 .console .chart svg a:focus rect{fill:#0b0c0c}
 .console pre{white-space:pre-wrap;word-break:break-all;font-size:.875rem}
 .console code{word-break:break-all}
@@ -184,33 +185,35 @@ const barChart = (lang: Lang, series: ChartSeries, days: readonly string[], top:
   const name = typeName(lang, series.type);
   const values = days.map((d) => series.counts.get(d) ?? 0);
   const total = values.reduce((a, b) => a + b, 0);
-  const left = 40;
-  const bottom = 36;
-  const plot = 160;
-  const slot = 30;
-  const width = left + days.length * slot + 8;
-  const height = 16 + plot + bottom;
-  const y = (v: number) => 16 + plot - (v / top) * plot;
+  // Small units, so the text stays legible when the chart shrinks to a phone's width.
+  const left = 36;
+  const bottom = 28;
+  const plot = 140;
+  const slot = 20;
+  const head = 24;
+  const width = left + days.length * slot + 16;
+  const height = head + plot + bottom;
+  const y = (v: number) => head + plot - (v / top) * plot;
   const ticks = [0, top / 4, top / 2, (3 * top) / 4, top];
   const id = `chart-${series.type.replace(/\W/g, '-')}`;
   return html`<figure class="chart" data-type="${series.type}" aria-labelledby="${id}"><figcaption id="${id}"><strong>${name}</strong>: ${series.capped ? '≥' : ''}${total}</figcaption>
 <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="group" aria-label="${name}, ${t(lang, 'audit_chartAxis')}">
-<text x="4" y="10" font-size="11" fill="#505a5f">${t(lang, 'audit_chartAxis')}</text>
+<text x="2" y="11" font-size="12" fill="#505a5f">${t(lang, 'audit_chartAxis')}</text>
 ${ticks.map(
   (v) =>
-    html`<line x1="${left}" x2="${width - 4}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 0 ? '#0b0c0c' : '#b1b4b6'}" stroke-width="1"/><text x="${left - 6}" y="${y(v) + 4}" font-size="12" text-anchor="end" fill="#0b0c0c">${String(v)}</text>`,
+    html`<line x1="${left}" x2="${width - 4}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 0 ? '#0b0c0c' : '#b1b4b6'}" stroke-width="1"/><text x="${left - 5}" y="${y(v) + 4}" font-size="13" text-anchor="end" fill="#0b0c0c">${String(v)}</text>`,
 )}
-<line x1="${left}" x2="${left}" y1="16" y2="${16 + plot}" stroke="#0b0c0c" stroke-width="1"/>
+<line x1="${left}" x2="${left}" y1="${head}" y2="${head + plot}" stroke="#0b0c0c" stroke-width="1"/>
 ${values.map((v, i) => {
-  const x = left + i * slot + 4;
+  const x = left + i * slot + 3;
   const label = `${name}, ${dayLabel(lang, days[i]!, true)}: ${v}`;
-  const bar = html`<rect x="${x}" y="${y(v)}" width="${slot - 8}" height="${16 + plot - y(v)}" fill="#1d70b8"><title>${label}</title></rect>`;
+  const bar = html`<rect x="${x}" y="${y(v)}" width="${slot - 6}" height="${head + plot - y(v)}" fill="#1d70b8"><title>${label}</title></rect>`;
   return v > 0 ? html`<a href="${dayFilter(series.type, days[i]!)}" aria-label="${label}">${bar}</a>` : bar;
 })}
 ${days.map((d, i) =>
-  i % 2 === days.length % 2
+  (days.length - 1 - i) % 3
     ? ''
-    : html`<text x="${left + i * slot + slot / 2}" y="${16 + plot + 16}" font-size="11" text-anchor="middle" fill="#0b0c0c">${dayLabel(lang, d)}</text>`,
+    : html`<text x="${left + i * slot + slot / 2}" y="${head + plot + 18}" font-size="13" text-anchor="middle" fill="#0b0c0c">${dayLabel(lang, d)}</text>`,
 )}
 </svg>
 <details><summary>${t(lang, 'audit_chartTable')}: ${name}</summary>
