@@ -135,16 +135,12 @@ export const securityConsole = (
       ...new Set(ids.filter((id): id is string => Boolean(id))),
     ];
     const accounts = new Map(
-      await Promise.all(
-        unique(people).map(
-          async (id) => [id, await runtime.accounts.findById(id).catch(() => undefined)] as const,
-        ),
-      ),
+      await Promise.all(unique(people).map(async (id) => [id, await runtime.accounts.findById(id)] as const)),
     );
     const services = new Map(
       await Promise.all(
         unique(clients).map(async (id) => {
-          const client = await getClient(doc, config.tables.identity, id).catch(() => undefined);
+          const client = await getClient(doc, config.tables.identity, id);
           return [id, typeof client?.client_name === 'string' ? client.client_name : id] as const;
         }),
       ),
