@@ -212,6 +212,11 @@ export const EVENT_TYPES = {
     zh: '客户端注册或修改被拒绝',
   },
   'alert.raised': { retention: 'security', en: 'Detection rule raised an alert', zh: '检测规则发出告警' },
+  'audit.account_lookup': {
+    retention: 'security',
+    en: 'Auditor looked up an account by login name to search the audit trail',
+    zh: '审计员按登录名查找账户以检索审计记录',
+  },
 } as const satisfies Record<string, EventTypeEntry>;
 
 export type EventType = keyof typeof EVENT_TYPES;

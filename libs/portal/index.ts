@@ -6,3 +6,4 @@
 
 export { FirstPartyPortal, PageProblem, type PortalOptions, PortalSession } from './portal.ts';
 export { type PortalPage, portalPageGuard } from './portal-access.ts';
+export { refusalPage } from './refusal.ts';

@@ -8,6 +8,7 @@ import {
 } from '../policy/index.ts';
 import { type Lang, langOfEvent } from '../web/index.ts';
 import type { FirstPartyPortal, PortalSession } from './portal.ts';
+import { refusalPage } from './refusal.ts';
 
 /** A signed-in, allowed request to a console page. */
 export interface PortalPage {
@@ -22,7 +23,7 @@ export interface PortalPage {
  * The gate in front of every page of an intranet console (security, admin): a visitor without
  * a session is sent to sign in (a form post without one goes back to the console); then the
  * `callApi` policies decide on the page's route with the session's level — audited like the
- * API — and a refusal is the console's own page.
+ * API — and a refusal is one plain page for every console (`refusalPage`).
  */
 export const portalPageGuard =
   (deps: {
@@ -31,7 +32,11 @@ export const portalPageGuard =
     readonly accounts: AccountStore;
     readonly area: RouteArea;
     readonly home: string;
-    readonly refused: (
+    /**
+     * @deprecated Not called: every console's refusal is the one plain page of `refusalPage`
+     * (no policy internals, no console navigation). Kept so callers compile until they drop it.
+     */
+    readonly refused?: (
       page: Omit<PortalPage, 'who'>,
       decision: CheckedDecision,
     ) => APIGatewayProxyResult | Promise<APIGatewayProxyResult>;
@@ -57,7 +62,8 @@ export const portalPageGuard =
       { id: `${event.httpMethod} ${event.resource}`, area: deps.area, zones: ['intranet'], minLoa: 2 },
       origin,
     );
-    if (!decision.allowed) return deps.refused({ event, lang, session }, decision);
+    if (!decision.allowed)
+      return refusalPage({ portal: deps.portal, event, lang, area: deps.area, session, account });
     return render({
       event,
       lang,

@@ -191,6 +191,11 @@ export class FirstPartyPortal {
     return this.redirect(end, [this.cookie(this.sessionCookie, '', 0)]);
   }
 
+  /** The portal's sign-out form action, relative to the base path (`/audit/console/logout`). */
+  get logoutPath(): string {
+    return `${this.options.spec.path}/logout`;
+  }
+
   /** Sends a signed-out visitor to sign in and come back to the page they asked for. */
   signInFirst(event: APIGatewayProxyEvent): APIGatewayProxyResult {
     const back = event.path.replace(this.basePath, '');

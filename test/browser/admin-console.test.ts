@@ -184,7 +184,8 @@ describe('the admin console in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${stack.urls.intranet}/admin/console`);
     await signInWithTotp(page, person.username, person.password, person.totpSecret!);
-    await see(page.locator('h1'), 'You cannot use the admin console 您无权使用管理控制台');
+    await see(page.locator('h1'), 'You cannot use the admin console');
+    await see(page.locator('#refusal'), t('en', 'portal_refusedWhyAdmin'));
     expect(await page.locator('#departments').count()).toBe(0);
     await context.close();
   });

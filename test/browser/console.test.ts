@@ -60,7 +60,7 @@ describe('the security console in a real browser', () => {
 
     await see(page.locator('h1'), 'Security console');
     expect(await page.locator('#charts figure').count()).toBe(5);
-    await see(page.locator('#charts figure[data-type="Sign-in failed"] figcaption'), /: 10$/);
+    await see(page.locator('#charts figure[data-type="login.failure"] figcaption'), /^Sign-in failed: 10$/);
     expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByRole('link', { name: 'Alerts' }).click();
