@@ -344,6 +344,11 @@ export const departmentView = (
     [w(c, 'admin_zones'), department.zones.join(', ')],
     [w(c, 'admin_status'), department.status === 'active' ? w(c, 'admin_active') : w(c, 'admin_suspended')],
   ])}
+<details${new Html(c.state?.form === 'names' ? ' open' : '')}><summary>${w(c, 'admin_changeNames')}</summary>
+<form method="post" action="admin/console/departments/${department.departmentId}" novalidate>${csrf(c.session)}
+${text(c, 'names', { name: 'name', label: w(c, 'admin_fieldName'), value: department.name })}
+${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c, 'admin_fieldNameEnHint'), value: department.nameEn ?? '' })}
+<button type="submit" class="secondary">${w(c, 'admin_save')}</button></form></details>
 <h2>${w(c, 'admin_clients')}</h2>
 <div id="clients">${
     clients.length

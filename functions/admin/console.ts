@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { Role } from '../../libs/accounts/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
-import { DepartmentInput, departmentName } from '../../libs/departments/index.ts';
+import { DepartmentChange, DepartmentInput, departmentName } from '../../libs/departments/index.ts';
 import { ConflictError, DomainError, Router, ValidationError } from '../../libs/http/index.ts';
 import { ADMIN_CONSOLE, ResourceServer } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
@@ -389,6 +389,27 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       'GET',
       '/admin/console/departments/{departmentId}',
       page((p) => departmentPage(p, departmentOf(p))),
+    )
+    .on(
+      'POST',
+      '/admin/console/departments/{departmentId}',
+      submit(
+        () => ({ form: 'names', first: 'name' }),
+        async (p) => {
+          const f = p.form();
+          const id = departmentOf(p);
+          await ops.updateDepartment(
+            id,
+            zod(DepartmentChange, {
+              name: f.get('name') ?? '',
+              ...(f.get('nameEn')?.trim() ? { nameEn: f.get('nameEn') } : {}),
+            }),
+            p.who,
+          );
+          return toDepartment(id);
+        },
+        (p, state) => departmentPage(p, departmentOf(p), state),
+      ),
     )
     .on(
       'POST',

@@ -300,6 +300,8 @@ export const en = {
   admin_usccHint: '18 characters, as on the business licence. Each department has its own.',
   admin_zones: 'Zones',
   admin_status: 'Status',
+  admin_changeNames: 'Change its names',
+  admin_save: 'Save',
   admin_registerDepartment: 'Register a department',
   admin_registerEntry: 'Register',
   admin_clients: 'Clients',

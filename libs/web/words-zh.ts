@@ -287,6 +287,8 @@ export const zh: Record<MessageKey, string> = {
   admin_usccHint: '18 位，与营业执照一致。每个部门各有其代码。',
   admin_zones: '区域',
   admin_status: '状态',
+  admin_changeNames: '修改名称',
+  admin_save: '保存',
   admin_registerDepartment: '登记部门',
   admin_registerEntry: '登记',
   admin_clients: '客户端',

@@ -235,4 +235,17 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       await see(page.locator('#error-summary a[href="#departmentId"]'), t(lang, 'admin_errDepartmentId'));
     }
   });
+
+  it('changes a department’s names, the English one shown on English pages', async () => {
+    const { page } = await signedIn('en');
+    await open(page, '/departments/market', 'en');
+    await page.getByText('Change its names').click();
+    await page.getByLabel('Name in English').fill('Market Regulation Administration');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await see(page.locator('h1'), 'Market Regulation Administration');
+    expect(await problemsAtBothWidths(page)).toEqual([]);
+    const zh = (await signedIn('zh-CN')).page;
+    await open(zh, '/departments/market', 'zh-CN');
+    await see(zh.locator('h1'), '市场监督管理局');
+  });
 });
