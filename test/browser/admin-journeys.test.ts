@@ -154,6 +154,16 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
           (e) => e.type === 'admin.client.secret_rotated' && e.client === clientId,
         ).length;
       expect(await rotations()).toBe(0);
+      // The confirmation's form is the only way: a post without its CSRF token changes nothing.
+      const forged = await page.request.post(
+        `${stack.urls.intranet}/admin/console/clients/${clientId}/secret`,
+        {
+          form: { reason: 'forged' },
+          maxRedirects: 0,
+        },
+      );
+      expect(forged.status()).toBe(403);
+      expect(await rotations()).toBe(0);
 
       // Cancel changes nothing.
       await page.getByRole('link', { name: t(lang, 'admin_cancel') }).click();
