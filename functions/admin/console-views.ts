@@ -5,7 +5,7 @@
  * one-time password pages say once what is shown once.
  */
 import { Role } from '../../libs/accounts/index.ts';
-import { ZONES } from '../../libs/config/index.ts';
+import { ZONES, Zone } from '../../libs/config/index.ts';
 import { departmentName } from '../../libs/departments/index.ts';
 import { grantedResources } from '../../libs/oidc/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
@@ -255,7 +255,7 @@ export const registrationTokenView = (
     lead: w(c, 'admin_registrationTokenLead', {
       tokenId: token.token_id,
       expiresAt: token.expires_at,
-      zones: token.zones.join(', '),
+      zones: zoneNames(c, token.zones),
       count: token.uses,
     }),
     label: w(c, 'admin_tokenLabel'),
@@ -287,7 +287,15 @@ ${text(c, 'confirm', { name: 'reason', label: w(c, 'admin_reason'), hint: w(c, '
 <button type="submit">${o.button}</button> <a href="${o.back}">${w(c, 'admin_cancel')}</a></form>`,
 });
 
-const zoneOptions = (zones: readonly string[]) => zones.map((z) => ({ value: z, label: z }));
+/** A zone, a role, a token's status in words (the value stays the same in every language). */
+const zoneName = (c: { readonly lang: Lang }, zone: string) => {
+  const known = Zone.safeParse(zone);
+  return known.success ? w(c, `admin_zone_${known.data}`) : zone;
+};
+const zoneNames = (c: { readonly lang: Lang }, zones: readonly string[]) =>
+  zones.map((z) => zoneName(c, z)).join(c.lang === 'en' ? ', ' : '、');
+const zoneOptions = (c: { readonly lang: Lang }, zones: readonly string[]) =>
+  zones.map((z) => ({ value: z, label: zoneName(c, z) }));
 
 /** Every department, and the form to register one. */
 export const departmentsView = (c: Ctx, departments: Rows<'listDepartments'>): View => ({
@@ -299,7 +307,7 @@ export const departmentsView = (c: Ctx, departments: Rows<'listDepartments'>): V
         [
           [w(c, 'admin_fieldDepartmentId'), html`<code>${d.departmentId}</code>`],
           [w(c, 'admin_usccLong'), html`<code>${d.uscc}</code>`],
-          [w(c, 'admin_zones'), d.zones.join(', ')],
+          [w(c, 'admin_zones'), zoneNames(c, d.zones)],
           [w(c, 'admin_status'), d.status === 'active' ? w(c, 'admin_active') : w(c, 'admin_suspended')],
         ],
       )}</section>`,
@@ -310,7 +318,7 @@ ${text(c, 'department', { name: 'departmentId', label: w(c, 'admin_fieldDepartme
 ${text(c, 'department', { name: 'name', label: w(c, 'admin_fieldName') })}
 ${text(c, 'department', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c, 'admin_fieldNameEnHint') })}
 ${text(c, 'department', { name: 'uscc', label: w(c, 'admin_usccLong'), hint: w(c, 'admin_usccHint'), maxlength: 18 })}
-${choices(c, 'department', { type: 'checkbox', name: 'zones', prefix: 'zone', legend: w(c, 'admin_zones'), options: zoneOptions(ZONES), checked: [] })}
+${choices(c, 'department', { type: 'checkbox', name: 'zones', prefix: 'zone', legend: w(c, 'admin_zones'), options: zoneOptions(c, ZONES), checked: [] })}
 <button type="submit">${w(c, 'admin_registerEntry')}</button></form>`,
 });
 
@@ -341,7 +349,7 @@ export const departmentView = (
     [w(c, 'admin_fieldName'), department.name],
     [w(c, 'admin_fieldNameEn'), department.nameEn ?? ''],
     [w(c, 'admin_usccLong'), html`<code>${department.uscc}</code>`],
-    [w(c, 'admin_zones'), department.zones.join(', ')],
+    [w(c, 'admin_zones'), zoneNames(c, department.zones)],
     [w(c, 'admin_status'), department.status === 'active' ? w(c, 'admin_active') : w(c, 'admin_suspended')],
   ])}
 <details${new Html(c.state?.form === 'names' ? ' open' : '')}><summary>${w(c, 'admin_changeNames')}</summary>
@@ -357,7 +365,7 @@ ${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c
             html`<section class="item" data-client="${client.client_id}"><h3>${clientName(client)}</h3>${details(
               [
                 [w(c, 'admin_clientId'), html`<code>${client.client_id}</code>`],
-                [w(c, 'admin_zone'), String(client.yitong_zone)],
+                [w(c, 'admin_zone'), zoneName(c, String(client.yitong_zone))],
                 [
                   w(c, 'admin_redirectUris'),
                   html`${((client.redirect_uris as string[] | undefined) ?? []).map((u) => html`<code>${u}</code><br>`)}`,
@@ -379,7 +387,7 @@ ${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c
 <h2>${w(c, 'admin_registerClient')}</h2>
 <form method="post" action="admin/console/clients" novalidate>${csrf(c.session)}<input type="hidden" name="department" value="${department.departmentId}">
 ${text(c, 'client', { name: 'client_name', label: w(c, 'admin_clientName') })}
-${choices(c, 'client', { type: 'radio', name: 'zone', prefix: 'zone', legend: w(c, 'admin_zone'), options: zoneOptions(department.zones), checked: department.zones.slice(0, 1) })}
+${choices(c, 'client', { type: 'radio', name: 'zone', prefix: 'zone', legend: w(c, 'admin_zone'), options: zoneOptions(c, department.zones), checked: department.zones.slice(0, 1) })}
 ${area(c, 'client', { name: 'redirect_uris', label: w(c, 'admin_redirectUrisInput'), hint: w(c, 'admin_onePerLine') })}
 ${area(c, 'client', { name: 'post_logout_redirect_uris', label: w(c, 'admin_postLogoutUris'), hint: `${w(c, 'admin_optional')} ${w(c, 'admin_onePerLine')}` })}
 ${text(c, 'client', { name: 'backchannel_logout_uri', label: w(c, 'admin_backchannelUri'), hint: w(c, 'admin_optional'), maxlength: 2000 })}
@@ -414,10 +422,13 @@ ${choices(c, 'client', {
           (token) =>
             html`<section class="item" data-token="${token.token_id}">${details([
               [w(c, 'admin_tokenId'), html`<code>${token.token_id}</code>`],
-              [w(c, 'admin_zones'), token.zones.join(', ')],
+              [w(c, 'admin_zones'), zoneNames(c, token.zones)],
               [w(c, 'admin_used'), html`<span class="token-used">${token.used} / ${token.uses}</span>`],
               [w(c, 'admin_tokenExpires'), token.expires_at],
-              [w(c, 'admin_status'), html`<span class="token-status">${token.status}</span>`],
+              [
+                w(c, 'admin_status'),
+                html`<span class="token-status">${w(c, `admin_token_${token.status}`)}</span>`,
+              ],
             ])}${
               token.status === 'revoked'
                 ? ''
@@ -437,14 +448,16 @@ ${text(c, 'token', { name: 'uses', label: w(c, 'admin_uses'), maxlength: 3, valu
 });
 
 /** The roles a staff account may hold (not a citizen's or a company's). */
-const STAFF_ROLES = Role.options.filter((r) => r !== 'citizen' && r !== 'company');
+const STAFF_ROLES = Role.options.filter(
+  (r): r is Exclude<Role, 'citizen' | 'company'> => r !== 'citizen' && r !== 'company',
+);
 const roleBoxes = (c: Ctx, form: string, prefix: string) =>
   choices(c, form, {
     type: 'checkbox',
     name: 'roles',
     prefix: `${prefix}-role`,
     legend: w(c, 'admin_roles'),
-    options: STAFF_ROLES.map((r) => ({ value: r, label: r })),
+    options: STAFF_ROLES.map((r) => ({ value: r, label: w(c, `admin_role_${r}`) })),
     checked: ['staff'],
   });
 
