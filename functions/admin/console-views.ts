@@ -461,6 +461,21 @@ const roleBoxes = (c: Ctx, form: string, prefix: string) =>
     checked: ['staff'],
   });
 
+const roleName = (c: { readonly lang: Lang }, role: string) => {
+  const staff = STAFF_ROLES.find((r) => r === role);
+  return staff ? w(c, `admin_role_${staff}`) : role;
+};
+/** A requested staff change as a few labelled lines (login name, roles, department, reason). */
+const changeInWords = (c: { readonly lang: Lang }, change: unknown): Html => {
+  const fields = (typeof change === 'object' && change !== null ? change : {}) as Record<string, unknown>;
+  const line = (key: AdminKey, value: unknown) =>
+    value === undefined || value === null ? '' : html`${w(c, key)}: ${value}<br>`;
+  const roles = Array.isArray(fields.roles)
+    ? fields.roles.map((r) => roleName(c, String(r))).join(c.lang === 'en' ? ', ' : '、')
+    : undefined;
+  return html`${line('admin_loginName', fields.loginName)}${line('admin_fullName', fields.displayName)}${line('admin_roles', roles)}${line('admin_department', fields.department)}${line('admin_reason', fields.reason)}`;
+};
+
 /** Staff: the requests waiting for a second administrator, and the forms to create and change accounts. */
 export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => ({
   title: w(c, 'admin_staff'),
@@ -476,7 +491,7 @@ export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => 
                 w(c, 'admin_account'),
                 r.kind === 'create' ? w(c, 'admin_newAccount') : html`<code>${r.accountId ?? ''}</code>`,
               ],
-              [w(c, 'admin_change'), html`<code>${JSON.stringify(r.change)}</code>`],
+              [w(c, 'admin_change'), changeInWords(c, r.change)],
               [w(c, 'admin_askedBy'), html`<code>${r.requestedBy}</code>`],
               [w(c, 'admin_requestExpires'), r.expiresAt],
             ])}

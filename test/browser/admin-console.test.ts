@@ -141,6 +141,10 @@ describe('the admin console in a real browser', () => {
 
     // The requester cannot approve it.
     await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await see(
+      page.locator(`#staff-requests [data-request="${requestId}"]`),
+      /Login name: console\.auditor[\s\S]*Roles: Civil servant, Auditor: reads the audit trail/,
+    );
     await page
       .locator(`#staff-requests [data-request="${requestId}"]`)
       .getByRole('button', { name: 'Approve' })
