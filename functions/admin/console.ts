@@ -95,7 +95,7 @@ const FIELDS: Readonly<Record<string, { label: Key; indexed?: Key; advice: Key; 
   expiresInDays: { label: 'admin_validDays', advice: 'admin_errDays' },
   uses: { label: 'admin_uses', advice: 'admin_errUses' },
   reason: { label: 'admin_reason', advice: 'admin_errReason' },
-  loginName: { label: 'admin_loginName', advice: 'admin_errValid' },
+  loginName: { label: 'admin_loginName', advice: 'admin_errLoginName' },
   displayName: { label: 'admin_fullName', advice: 'admin_errValid' },
   roles: { label: 'admin_roles', advice: 'admin_errRoles', choice: true },
   department: { label: 'admin_department', advice: 'admin_errUnknownDepartment' },
@@ -125,6 +125,8 @@ interface FormFields {
   readonly ids?: Readonly<Record<string, string>>;
   /** Where an error that names no field points: the form's first field. */
   readonly first: string;
+  /** Labels that differ on this form (an API's name is not a department's Chinese name). */
+  readonly labels?: Readonly<Record<string, Key>>;
 }
 
 /**
@@ -168,7 +170,10 @@ export const formErrors = (
       continue;
     }
     const n = index !== undefined && /^\d+$/.test(index) ? Number(index) + 1 : undefined;
-    const label = n !== undefined && spec.indexed ? t(lang, spec.indexed, { n }) : t(lang, spec.label);
+    const label =
+      n !== undefined && spec.indexed
+        ? t(lang, spec.indexed, { n })
+        : t(lang, fields.labels?.[named] ?? spec.label);
     const conflict = err instanceof ConflictError ? CONFLICTS[named] : undefined;
     const holder = typeof err.details?.holder === 'string' ? holderName(err.details.holder) : '';
     const empty = !spec.choice && n === undefined && (values.get(id) ?? '').trim() === '';
@@ -690,7 +695,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       'POST',
       '/admin/console/resource-servers',
       submit(
-        () => ({ form: 'api', first: 'audience' }),
+        () => ({ form: 'api', first: 'audience', labels: { name: 'admin_name' } }),
         async (p) => {
           const f = p.form();
           const server = zod(ResourceServer, {

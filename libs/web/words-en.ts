@@ -415,6 +415,7 @@ export const en = {
     'This credit code is already registered to the {holder} department. Check the code, or use that department',
   admin_errDepartmentIdTaken: 'A department with this id already exists. Choose another id',
   admin_errClientNameTaken: 'This department already has a client with this name. Choose another name',
+  admin_errLoginName: 'Enter a login name of 3 to 64 letters, digits, dots, hyphens, underscores or @',
   admin_errLoginNameTaken: 'This login name is already taken. Choose another',
   admin_errZones: 'Choose at least one zone',
   admin_errZoneNotAllowed: 'Choose one of the department’s zones: {zones}',

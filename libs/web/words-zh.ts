@@ -393,6 +393,7 @@ export const zh: Record<MessageKey, string> = {
   admin_errUsccTaken: '该统一社会信用代码已登记在“{holder}”部门名下。请核对代码，或使用该部门',
   admin_errDepartmentIdTaken: '已有部门使用此标识，请另选一个',
   admin_errClientNameTaken: '该部门已有同名客户端，请另选名称',
+  admin_errLoginName: '登录名须为 3 至 64 个字母、数字、点、连字符、下划线或 @',
   admin_errLoginNameTaken: '此登录名已被使用，请另选一个',
   admin_errZones: '请至少选择一个区域',
   admin_errZoneNotAllowed: '请选择该部门可用的区域：{zones}',

@@ -81,4 +81,24 @@ describe('the admin console’s form errors', () => {
       ),
     ).toEqual([{ field: 'zone-public', message: 'Choose at least one zone' }]);
   });
+
+  it('names a field as its own form labels it', () => {
+    const err = invalid(['name', 'too short'], ['loginName', 'bad']);
+    const values = new URLSearchParams({ name: '', loginName: 'a b' });
+    expect(
+      formErrors(
+        'en',
+        { form: 'api', first: 'audience', labels: { name: 'admin_name' } },
+        err,
+        values,
+        (id) => id,
+      ),
+    ).toEqual([
+      { field: 'name', message: 'Enter name' },
+      {
+        field: 'loginName',
+        message: 'Enter a login name of 3 to 64 letters, digits, dots, hyphens, underscores or @',
+      },
+    ]);
+  });
 });
