@@ -13,6 +13,7 @@ import {
   errorSummary,
   type FieldError,
   field,
+  formatTime,
   Html,
   html,
   type Lang,
@@ -199,7 +200,7 @@ export const filedView = (
   request: { requestId: string; expiresAt: string },
 ): View => ({
   title: w(c, 'admin_filedTitle'),
-  body: html`<p class="lead" id="request">${w(c, 'admin_filedRequest')} <code>${request.requestId}</code> ${w(c, 'admin_filedLead', { expiresAt: request.expiresAt })}</p><p><a href="admin/console/staff">${w(c, 'admin_back')}</a></p>`,
+  body: html`<p class="lead" id="request">${w(c, 'admin_filedRequest')} <code>${request.requestId}</code> ${w(c, 'admin_filedLead', { expiresAt: formatTime(c.lang, request.expiresAt) })}</p><p><a href="admin/console/staff">${w(c, 'admin_back')}</a></p>`,
 });
 
 const clientName = (client: { client_name?: unknown; client_id: string }) =>
@@ -254,7 +255,7 @@ export const registrationTokenView = (
     title: w(c, 'admin_registrationToken', { department: departmentName(department, c.lang) }),
     lead: w(c, 'admin_registrationTokenLead', {
       tokenId: token.token_id,
-      expiresAt: token.expires_at,
+      expiresAt: formatTime(c.lang, token.expires_at),
       zones: zoneNames(c, token.zones),
       count: token.uses,
     }),
@@ -424,7 +425,7 @@ ${choices(c, 'client', {
               [w(c, 'admin_tokenId'), html`<code>${token.token_id}</code>`],
               [w(c, 'admin_zones'), zoneNames(c, token.zones)],
               [w(c, 'admin_used'), html`<span class="token-used">${token.used} / ${token.uses}</span>`],
-              [w(c, 'admin_tokenExpires'), token.expires_at],
+              [w(c, 'admin_tokenExpires'), formatTime(c.lang, token.expires_at)],
               [
                 w(c, 'admin_status'),
                 html`<span class="token-status">${w(c, `admin_token_${token.status}`)}</span>`,
@@ -493,7 +494,7 @@ export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => 
               ],
               [w(c, 'admin_change'), changeInWords(c, r.change)],
               [w(c, 'admin_askedBy'), html`<code>${r.requestedBy}</code>`],
-              [w(c, 'admin_requestExpires'), r.expiresAt],
+              [w(c, 'admin_requestExpires'), formatTime(c.lang, r.expiresAt)],
             ])}
 <form method="post" action="admin/console/staff-requests/${r.requestId}/approve">${csrf(c.session)}<button type="submit">${w(c, 'admin_approve')}</button></form>
 <form method="post" action="admin/console/staff-requests/${r.requestId}/reject" novalidate>${csrf(c.session)}${text(
