@@ -1,13 +1,26 @@
 /**
- * The pages of the admin console. The console is written for administrators of both
- * languages at once: each label shows English then Chinese ("Departments 部门"); the
- * sentences with no Chinese yet show in English only.
+ * The pages of the admin console, in the page's language (the language switch, the remembered
+ * choice, then the browser's). A form that could not be done is shown again with what was
+ * typed, an error summary and one message beside each field; the change, the secret and the
+ * one-time password pages say once what is shown once.
  */
 import { Role } from '../../libs/accounts/index.ts';
-import { ZONES } from '../../libs/config/index.ts';
+import { ZONES, Zone } from '../../libs/config/index.ts';
+import { departmentName } from '../../libs/departments/index.ts';
 import { grantedResources } from '../../libs/oidc/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
-import { bilingual, Html, html, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
+import {
+  errorSummary,
+  type FieldError,
+  field,
+  formatTime,
+  Html,
+  html,
+  type Lang,
+  type MessageKey,
+  type MessageVars,
+  t,
+} from '../../libs/web/index.ts';
 import type { AdminOperations } from './operations.ts';
 
 type AdminKey = MessageKey & `admin_${string}`;
@@ -19,195 +32,504 @@ type Rows<K extends Operation> = Awaited<
   ReturnType<Extract<AdminOperations[K], (...args: never[]) => unknown>>
 >;
 
-/** A label in both languages. */
-const b = (key: AdminKey, vars?: MessageVars) => bilingual(key, vars);
-/** A sentence that has no Chinese yet. */
-const en = (key: AdminKey, vars?: MessageVars) => t('en', key, vars);
-
-/** A page's title and body, framed by `consoleFrame`. */
+/** A page's title and body, framed by `consoleFrame`; `errors` lead the page when a form failed. */
 export interface View {
   readonly title: string;
   readonly body: Html;
+  readonly errors?: readonly FieldError[];
+  /** The page's own script (the copy button), run with the page's nonce. */
+  readonly script?: string;
 }
 
+/**
+ * A form sent back to its page: which form, what was typed, and what was wrong (each error
+ * names the id of its field, in the page's language).
+ */
+export interface FormState {
+  readonly form: string;
+  readonly values: URLSearchParams;
+  readonly errors: readonly FieldError[];
+}
+
+/** The parts of a page every view needs: its language, the session (for CSRF) and a failed form. */
+export interface Ctx {
+  readonly lang: Lang;
+  readonly session: PortalSession;
+  readonly state?: FormState;
+}
+
+const w = (c: { readonly lang: Lang }, key: AdminKey, vars?: MessageVars) => t(c.lang, key, vars);
+
 /** The console's navigation and sign-out around a page's title and body. */
-export const consoleFrame = (session: PortalSession, view: View): Html =>
-  html`<div class="wide"><p><a href="admin/console">${b('admin_departments')}</a> · <a href="admin/console/resource-servers">${b('admin_apis')}</a> · <a href="admin/console/staff">${b('admin_staff')}</a></p>
-<form method="post" action="admin/console/logout"><input type="hidden" name="csrf" value="${session.csrf}"><button type="submit" class="link-button">${b('admin_signOut')}</button></form>
-<h1>${view.title}</h1>${view.body}</div>`;
+export const consoleFrame = (c: Ctx, view: View): Html =>
+  html`<div class="wide"><nav><p><a href="admin/console">${w(c, 'admin_departments')}</a> · <a href="admin/console/resource-servers">${w(c, 'admin_apis')}</a> · <a href="admin/console/staff">${w(c, 'admin_staff')}</a></p></nav>
+<form method="post" action="admin/console/logout">${csrf(c.session)}<button type="submit" class="link-button">${w(c, 'admin_signOut')}</button></form>
+${errorSummary(c.lang, view.errors ?? [])}<h1>${view.title}</h1>${view.body}</div>`;
 
 const csrf = (session: PortalSession) => html`<input type="hidden" name="csrf" value="${session.csrf}">`;
 
-/** A secret shown once (a client secret, a one-time password, a token), with the way back. */
-const once = (title: string, what: string, value: string, back: string): View => ({
-  title,
-  body: html`<p class="lead">${what} ${b('admin_shownOnce')}</p><p><code id="once">${value}</code></p><p><a href="${back}">${b('admin_back')}</a></p>`,
-});
+/** What the failed form `form` held in `name`, or `fallback` when another form (or none) failed. */
+const kept = (c: Ctx, form: string, name: string, fallback = ''): string =>
+  c.state?.form === form ? (c.state.values.get(name) ?? fallback) : fallback;
+const errorFor = (c: Ctx, form: string, id: string): string | undefined =>
+  c.state?.form === form ? c.state.errors.find((e) => e.field === id)?.message : undefined;
+const errorsOf = (c: Ctx): readonly FieldError[] => c.state?.errors ?? [];
 
-/** The policies refused the page. */
-export const refusedView = (decision: { readonly explanation: string }): View => ({
-  title: b('admin_refused'),
-  body: html`<p id="refusal">${decision.explanation}</p>`,
-});
+/** A text input of a form, its typed value and its error kept. */
+const text = (
+  c: Ctx,
+  form: string,
+  o: { name: string; label: string; hint?: string; maxlength?: number; value?: string },
+) =>
+  field({
+    name: o.name,
+    label: o.label,
+    hint: o.hint,
+    autocomplete: 'off',
+    maxlength: o.maxlength ?? 200,
+    value: kept(c, form, o.name, o.value ?? ''),
+    error: errorFor(c, form, o.name),
+  });
 
-/** A change the console could not make: what was wrong, field by field. */
-export const failedView = (
-  message: string,
-  params: readonly { readonly name: string; readonly reason: string }[],
+/** A textarea laid out as the kit lays out a field. */
+const area = (c: Ctx, form: string, o: { name: string; label: string; hint?: string }) => {
+  const error = errorFor(c, form, o.name);
+  const described = [o.hint ? `${o.name}-hint` : '', error ? `${o.name}-error` : '']
+    .filter(Boolean)
+    .join(' ');
+  return html`<div class="field${error ? ' error' : ''}"><label for="${o.name}">${o.label}</label>
+${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}${error ? html`<p class="message" id="${o.name}-error">${error}</p>` : ''}
+<textarea id="${o.name}" name="${o.name}" rows="3" cols="24" spellcheck="false" autocapitalize="none"${new Html(described ? ` aria-describedby="${described}"` : '')}${new Html(error ? ' aria-invalid="true"' : '')}>${kept(c, form, o.name)}</textarea></div>`;
+};
+
+/**
+ * Radios or checkboxes as one fieldset; an error links to the first choice, whose id is
+ * `${prefix}-${first value}`.
+ */
+const choices = (
+  c: Ctx,
+  form: string,
+  o: {
+    type: 'radio' | 'checkbox';
+    name: string;
+    prefix: string;
+    legend: string;
+    options: readonly { value: string; label: string }[];
+    checked: readonly string[];
+  },
+) => {
+  const first = `${o.prefix}-${o.options[0]?.value ?? ''}`;
+  const error = errorFor(c, form, first);
+  const checked = c.state?.form === form ? c.state.values.getAll(o.name) : o.checked;
+  return html`<div class="field${error ? ' error' : ''}"><fieldset class="radios"><legend>${o.legend}</legend>${error ? html`<p class="message" id="${first}-error">${error}</p>` : ''}${o.options.map(
+    (x) =>
+      html`<div><input type="${o.type}" id="${o.prefix}-${x.value}" name="${o.name}" value="${x.value}"${new Html(checked.includes(x.value) ? ' checked' : '')}> <label for="${o.prefix}-${x.value}">${x.label}</label></div>`,
+  )}</fieldset></div>`;
+};
+
+/** One item of a list as a heading and its details: reflows on a narrow screen, unlike a table. */
+const details = (rows: readonly (readonly [string, unknown])[]) =>
+  html`<dl>${rows.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
+
+/** The copy button of a secret shown once: shown and wired up only where scripts run. */
+const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function(b){
+b.classList.remove('js-only');
+b.addEventListener('click',function(){
+var el=document.getElementById(b.getAttribute('data-copy'));var text=el.textContent.trim();
+var done=function(){document.getElementById('copy-status').textContent=b.getAttribute('data-done');};
+var select=function(){var r=document.createRange();r.selectNodeContents(el);var s=window.getSelection();s.removeAllRanges();s.addRange(r);try{document.execCommand('copy');done();}catch(e){}};
+if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(done,select);}else{select();}
+});});`;
+
+/**
+ * A secret shown once (a client secret, a one-time password, a token): labelled, in a
+ * monospaced block that wraps, with a copy button and the warning that it cannot be shown again.
+ */
+const once = (
+  c: { readonly lang: Lang },
+  o: {
+    title: string;
+    lead: string;
+    label: string;
+    value: string;
+    back: string;
+    before?: Html;
+  },
 ): View => ({
-  title: b('admin_failed'),
-  body: html`<div class="error-summary" role="alert" id="error-summary"><p>${message}</p><ul>${params.map((i) => html`<li><strong>${i.name}</strong>: ${i.reason}</li>`)}</ul></div><p><a href="admin/console">${b('admin_back')}</a></p>`,
+  title: o.title,
+  body: html`<p class="lead">${o.lead}</p>${o.before ?? ''}
+<div class="notice" id="once-warning"><p><strong>${w(c, 'admin_onceWarning')}</strong></p></div>
+<p class="label" id="once-label">${o.label}</p>
+<p class="secret" id="once" aria-labelledby="once-label">${o.value}</p>
+<p><button type="button" class="secondary js-only" id="copy" data-copy="once" data-done="${w(c, 'admin_copied')}">${w(c, 'admin_copy')}</button> <span role="status" id="copy-status"></span></p>
+<p><a href="${o.back}">${w(c, 'admin_back')}</a></p>`,
+  script: COPY_SCRIPT,
+});
+
+/** Something that is not a form's field went wrong (a page that no longer exists). */
+export const failedView = (c: { readonly lang: Lang }, message: string): View => ({
+  title: w(c, 'admin_failed'),
+  body: html`<p class="lead" id="failure">${message}</p><p><a href="admin/console">${w(c, 'admin_back')}</a></p>`,
 });
 
 /** A new staff account's one-time password, shown once to the administrator who made it. */
-export const createdView = (account: { loginName: string; one_time_password: string }): View =>
-  once(
-    en('admin_created', { loginName: account.loginName }),
-    en('admin_oneTimePassword'),
-    account.one_time_password,
-    'admin/console/staff',
-  );
+export const createdView = (
+  c: { readonly lang: Lang },
+  account: { loginName: string; one_time_password: string },
+): View =>
+  once(c, {
+    title: w(c, 'admin_created', { loginName: account.loginName }),
+    lead: w(c, 'admin_oneTimePassword', { loginName: account.loginName }),
+    label: w(c, 'admin_oneTimePasswordLabel'),
+    value: account.one_time_password,
+    back: 'admin/console/staff',
+  });
 
 /** A privileged change waits for a second administrator: say so, with the request to approve. */
-export const filedView = (request: { requestId: string; expiresAt: string }): View => ({
-  title: b('admin_filedTitle'),
-  body: html`<p class="lead" id="request">${en('admin_filedRequest')} <code>${request.requestId}</code> ${b('admin_filedLead', { expiresAt: request.expiresAt })}</p><p><a href="admin/console/staff">${b('admin_back')}</a></p>`,
+export const filedView = (
+  c: { readonly lang: Lang },
+  request: { requestId: string; expiresAt: string },
+): View => ({
+  title: w(c, 'admin_filedTitle'),
+  body: html`<p class="lead" id="request">${w(c, 'admin_filedRequest')} <code>${request.requestId}</code> ${w(c, 'admin_filedLead', { expiresAt: formatTime(c.lang, request.expiresAt) })}</p><p><a href="admin/console/staff">${w(c, 'admin_back')}</a></p>`,
 });
 
+const clientName = (client: { client_name?: unknown; client_id: string }) =>
+  typeof client.client_name === 'string' && client.client_name ? client.client_name : client.client_id;
+
 /** A newly registered client, with its secret shown once. */
-export const registeredView = (client: Rows<'registerClient'>, departmentId: string): View =>
-  once(
-    en('admin_registered', { clientId: client.client_id }),
-    en('admin_clientSecret', { clientId: client.client_id }),
-    String(client.client_secret ?? en('admin_noSecret')),
-    `admin/console/departments/${departmentId}`,
-  );
+export const registeredView = (
+  c: { readonly lang: Lang },
+  client: Rows<'registerClient'>,
+  departmentId: string,
+): View => {
+  const name = clientName(client);
+  const id = html`<p class="label">${w(c, 'admin_clientId')}</p><p class="secret" id="client-id">${client.client_id}</p>`;
+  const back = `admin/console/departments/${departmentId}`;
+  if (typeof client.client_secret !== 'string')
+    return {
+      title: w(c, 'admin_registered', { name }),
+      body: html`${id}<p>${w(c, 'admin_noSecret')}</p><p><a href="${back}">${w(c, 'admin_back')}</a></p>`,
+    };
+  return once(c, {
+    title: w(c, 'admin_registered', { name }),
+    lead: w(c, 'admin_registeredLead', { name }),
+    before: id,
+    label: w(c, 'admin_secretLabel'),
+    value: client.client_secret,
+    back,
+  });
+};
 
 /** A client's new secret, shown once. */
-export const newSecretView = (clientId: string, secret: string, departmentId: string): View =>
-  once(
-    en('admin_newSecretFor', { clientId }),
-    en('admin_oldSecretGone'),
-    secret,
-    `admin/console/departments/${departmentId}`,
-  );
+export const newSecretView = (
+  c: { readonly lang: Lang },
+  client: { client_id: string; client_name?: unknown },
+  secret: string,
+  departmentId: string,
+): View =>
+  once(c, {
+    title: w(c, 'admin_newSecretFor', { name: clientName(client) }),
+    lead: w(c, 'admin_oldSecretGone'),
+    label: w(c, 'admin_secretLabel'),
+    value: secret,
+    back: `admin/console/departments/${departmentId}`,
+  });
 
 /** A new registration token, shown once. */
-export const registrationTokenView = (departmentId: string, token: Rows<'issueRegistrationToken'>): View =>
-  once(
-    en('admin_registrationToken', { departmentId }),
-    en('admin_registrationTokenLead', {
+export const registrationTokenView = (
+  c: { readonly lang: Lang },
+  department: { departmentId: string; name: string; nameEn?: string },
+  token: Rows<'issueRegistrationToken'>,
+): View =>
+  once(c, {
+    title: w(c, 'admin_registrationToken', { department: departmentName(department, c.lang) }),
+    lead: w(c, 'admin_registrationTokenLead', {
       tokenId: token.token_id,
-      expiresAt: token.expires_at,
-      zones: token.zones.join(', '),
+      expiresAt: formatTime(c.lang, token.expires_at),
+      zones: zoneNames(c, token.zones),
       count: token.uses,
     }),
-    token.initial_access_token,
-    `admin/console/departments/${departmentId}`,
-  );
+    label: w(c, 'admin_tokenLabel'),
+    value: token.initial_access_token,
+    back: `admin/console/departments/${department.departmentId}`,
+  });
+
+/**
+ * Are you sure? The page before a change that cannot be taken back quietly (a new secret, a
+ * suspension): what it does, a reason for the audit trail, a button that posts, and a way out.
+ */
+export const confirmView = (
+  c: Ctx,
+  o: {
+    readonly title: string;
+    readonly lead: string;
+    readonly action: string;
+    readonly button: string;
+    readonly back: string;
+    readonly hidden?: Readonly<Record<string, string>>;
+    readonly reason?: string;
+  },
+): View => ({
+  title: o.title,
+  errors: errorsOf(c),
+  body: html`<p class="lead" id="confirm-lead">${o.lead}</p>
+<form method="post" action="${o.action}">${csrf(c.session)}${Object.entries(o.hidden ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+${text(c, 'confirm', { name: 'reason', label: w(c, 'admin_reason'), hint: w(c, 'admin_reasonHint'), maxlength: 500, value: o.reason })}
+<button type="submit">${o.button}</button> <a href="${o.back}">${w(c, 'admin_cancel')}</a></form>`,
+});
+
+/** A zone, a role, a token's status in words (the value stays the same in every language). */
+const zoneName = (c: { readonly lang: Lang }, zone: string) => {
+  const known = Zone.safeParse(zone);
+  return known.success ? w(c, `admin_zone_${known.data}`) : zone;
+};
+const zoneNames = (c: { readonly lang: Lang }, zones: readonly string[]) =>
+  zones.map((z) => zoneName(c, z)).join(c.lang === 'en' ? ', ' : '、');
+const zoneOptions = (c: { readonly lang: Lang }, zones: readonly string[]) =>
+  zones.map((z) => ({ value: z, label: zoneName(c, z) }));
 
 /** Every department, and the form to register one. */
-export const departmentsView = (session: PortalSession, departments: Rows<'listDepartments'>): View => ({
-  title: b('admin_departments'),
-  body: html`<table class="wide" id="departments"><thead><tr><th>${en('admin_id')}</th><th>${b('admin_name')}</th><th>${en('admin_uscc')}</th><th>${b('admin_zones')}</th><th>${b('admin_status')}</th></tr></thead><tbody>${departments.map(
+export const departmentsView = (c: Ctx, departments: Rows<'listDepartments'>): View => ({
+  title: w(c, 'admin_departments'),
+  errors: errorsOf(c),
+  body: html`<div id="departments">${departments.map(
     (d) =>
-      html`<tr data-department="${d.departmentId}"><td><a href="admin/console/departments/${d.departmentId}">${d.departmentId}</a></td><td>${d.name}</td><td><code>${d.uscc}</code></td><td>${d.zones.join(', ')}</td><td>${d.status}</td></tr>`,
-  )}</tbody></table>
-<h2>${b('admin_registerDepartment')}</h2>
-<form method="post" action="admin/console/departments">${csrf(session)}<div class="filters">
-<div class="field"><label for="departmentId">${en('admin_id')}</label><input type="text" id="departmentId" name="departmentId" required></div>
-<div class="field"><label for="name">${b('admin_name')}</label><input type="text" id="name" name="name" required></div>
-<div class="field"><label for="uscc">${b('admin_usccLong')}</label><input type="text" id="uscc" name="uscc" required></div></div>
-<fieldset><legend>${b('admin_zones')}</legend>${ZONES.map((z) => html`<div><input type="checkbox" id="zone-${z}" name="zones" value="${z}"> <label for="zone-${z}" style="display:inline">${z}</label></div>`)}</fieldset>
-<button type="submit">${b('admin_registerEntry')}</button></form>`,
+      html`<section class="item" data-department="${d.departmentId}"><h2><a href="admin/console/departments/${d.departmentId}">${departmentName(d, c.lang)}</a></h2>${details(
+        [
+          [w(c, 'admin_fieldDepartmentId'), html`<code>${d.departmentId}</code>`],
+          [w(c, 'admin_usccLong'), html`<code>${d.uscc}</code>`],
+          [w(c, 'admin_zones'), zoneNames(c, d.zones)],
+          [w(c, 'admin_status'), d.status === 'active' ? w(c, 'admin_active') : w(c, 'admin_suspended')],
+        ],
+      )}</section>`,
+  )}</div>
+<h2>${w(c, 'admin_registerDepartment')}</h2>
+<form method="post" action="admin/console/departments" novalidate>${csrf(c.session)}
+${text(c, 'department', { name: 'departmentId', label: w(c, 'admin_fieldDepartmentId'), hint: w(c, 'admin_fieldDepartmentIdHint'), maxlength: 40 })}
+${text(c, 'department', { name: 'name', label: w(c, 'admin_fieldName') })}
+${text(c, 'department', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c, 'admin_fieldNameEnHint') })}
+${text(c, 'department', { name: 'uscc', label: w(c, 'admin_usccLong'), hint: w(c, 'admin_usccHint'), maxlength: 18 })}
+${choices(c, 'department', { type: 'checkbox', name: 'zones', prefix: 'zone', legend: w(c, 'admin_zones'), options: zoneOptions(c, ZONES), checked: [] })}
+<button type="submit">${w(c, 'admin_registerEntry')}</button></form>`,
 });
 
 /** A client's grants beyond its department's APIs, each with a withdraw button, and a form to grant one. */
-const grantsOf = (session: PortalSession, clientId: string, granted: readonly string[]) =>
-  html`<ul class="grants">${granted.map(
+const grantsOf = (c: Ctx, clientId: string, granted: readonly string[]) => {
+  const form = `grant-${clientId}`;
+  return html`<ul class="grants">${granted.map(
     (api) =>
-      html`<li><code>${api}</code><form method="post" action="admin/console/clients/${clientId}/resources">${csrf(session)}<input type="hidden" name="revoke" value="${api}"><input type="hidden" name="reason" value="withdrawn in the admin console"><button type="submit" class="link-button">${b('admin_withdraw')}</button></form></li>`,
+      html`<li><code>${api}</code><form method="post" action="admin/console/clients/${clientId}/resources">${csrf(c.session)}<input type="hidden" name="revoke" value="${api}"><input type="hidden" name="reason" value="withdrawn in the admin console"><button type="submit" class="link-button">${w(c, 'admin_withdraw')}</button></form></li>`,
   )}</ul>
-<form method="post" action="admin/console/clients/${clientId}/resources">${csrf(session)}<label for="grant-${clientId}">${b('admin_grantApi')} ${en('admin_grantApiHint')}</label><input type="text" id="grant-${clientId}" name="grant" required><label for="grant-reason-${clientId}">${b('admin_grantReason')}</label><input type="text" id="grant-reason-${clientId}" name="reason" required><button type="submit" class="secondary">${b('admin_grant')}</button></form>`;
+<form method="post" action="admin/console/clients/${clientId}/resources" novalidate>${csrf(c.session)}
+${text(c, form, { name: `grant-${clientId}`, label: w(c, 'admin_grantApi'), hint: w(c, 'admin_grantApiHint'), maxlength: 256 })}
+${text(c, form, { name: `grant-reason-${clientId}`, label: w(c, 'admin_grantReason'), maxlength: 500 })}
+<button type="submit" class="secondary">${w(c, 'admin_grant')}</button></form>`;
+};
 
 /** One department: its clients, the form to register one, and its registration tokens. */
 export const departmentView = (
-  session: PortalSession,
+  c: Ctx,
   department: Rows<'department'>,
   clients: Rows<'listClients'>,
   tokens: Rows<'listRegistrationTokens'>,
 ): View => ({
-  title: department.name,
-  body: html`<p>${department.departmentId} · <code>${department.uscc}</code> · ${department.zones.join(', ')} · ${department.status}</p>
-<h2>${b('admin_clients')}</h2>
-<table class="wide" id="clients"><thead><tr><th>${b('admin_name')}</th><th>${en('admin_clientId')}</th><th>${b('admin_zone')}</th><th>${en('admin_redirectUris')}</th><th>${b('admin_status')}</th><th>${b('admin_apisGranted')}</th><th></th></tr></thead><tbody>${clients.map(
-    (c) =>
-      html`<tr data-client="${c.client_id}"><td>${String(c.client_name ?? '')}</td><td><code>${c.client_id}</code></td><td>${String(c.yitong_zone)}</td><td>${((c.redirect_uris as string[] | undefined) ?? []).join(' ')}</td><td>${c.yitong_disabled ? b('admin_suspended') : b('admin_active')}</td><td>${grantsOf(session, c.client_id, grantedResources(c))}</td><td>
-<form method="post" action="admin/console/clients/${c.client_id}/status">${csrf(session)}<input type="hidden" name="disabled" value="${c.yitong_disabled ? 'false' : 'true'}"><label for="reason-${c.client_id}">${b('admin_reason')}</label><input type="text" id="reason-${c.client_id}" name="reason" required><button type="submit" class="secondary">${c.yitong_disabled ? b('admin_restore') : b('admin_suspend')}</button></form>
-${c.token_endpoint_auth_method === 'client_secret_basic' ? html`<form method="post" action="admin/console/clients/${c.client_id}/secret">${csrf(session)}<input type="hidden" name="reason" value="rotated in the admin console"><button type="submit" class="secondary">${b('admin_newSecret')}</button></form>` : ''}</td></tr>`,
-  )}</tbody></table>
-<h2>${b('admin_registerClient')}</h2>
-<form method="post" action="admin/console/clients">${csrf(session)}<input type="hidden" name="department" value="${department.departmentId}">
-<div class="field"><label for="client_name">${b('admin_clientName')}</label><input type="text" id="client_name" name="client_name" required></div>
-<div class="field"><label for="zone">${b('admin_zone')}</label><select id="zone" name="zone">${department.zones.map((z) => html`<option value="${z}">${z}</option>`)}</select></div>
-<div class="field"><label for="redirect_uris">${b('admin_redirectUrisInput')}</label><textarea id="redirect_uris" name="redirect_uris" rows="2" cols="60"></textarea></div>
-<div class="field"><label for="post_logout_redirect_uris">${b('admin_postLogoutUris')}</label><textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows="2" cols="60"></textarea></div>
-<div class="field"><label for="backchannel_logout_uri">${en('admin_backchannelUri')}</label><input type="text" id="backchannel_logout_uri" name="backchannel_logout_uri"></div>
-<div class="field"><label for="grant">${b('admin_kind')}</label><select id="grant" name="grant"><option value="site">${b('admin_kindSite')}</option><option value="machine">${b('admin_kindMachine')}</option></select></div>
-<div class="field"><label for="required_acr">${b('admin_assurance')}</label><select id="required_acr" name="required_acr"><option value="">${b('admin_assuranceAny')}</option><option value="urn:yitong:loa:2">${b('admin_assuranceSecondFactor')}</option><option value="urn:yitong:loa:3">${b('admin_assurancePasskey')}</option></select></div>
-<button type="submit">${b('admin_registerSubmit')}</button></form>
-<h2>${b('admin_registrationTokens')}</h2>
-<table class="wide" id="registration-tokens"><thead><tr><th>${b('admin_tokenId')}</th><th>${b('admin_zones')}</th><th>${b('admin_used')}</th><th>${b('admin_tokenExpires')}</th><th>${b('admin_status')}</th><th></th></tr></thead><tbody>${tokens.map(
-    (token) =>
-      html`<tr data-token="${token.token_id}"><td><code>${token.token_id}</code></td><td>${token.zones.join(', ')}</td><td>${token.used} / ${token.uses}</td><td>${token.expires_at}</td><td>${token.status}</td><td>${
-        token.status === 'revoked'
-          ? ''
-          : html`<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens/${token.token_id}/revoke">${csrf(session)}<label for="revoke-${token.token_id}">${b('admin_reason')}</label><input type="text" id="revoke-${token.token_id}" name="reason" required><button type="submit" class="secondary">${b('admin_revoke')}</button></form>`
-      }</td></tr>`,
-  )}</tbody></table>
-<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens">${csrf(session)}<div class="filters"><div class="field"><label for="days">${b('admin_validDays')}</label><input type="text" id="days" name="days" value="7"></div><div class="field"><label for="uses">${b('admin_uses')}</label><input type="text" id="uses" name="uses" value="1"></div></div><button type="submit" class="secondary">${b('admin_issue')}</button></form>`,
+  title: departmentName(department, c.lang),
+  errors: errorsOf(c),
+  body: html`${details([
+    [w(c, 'admin_fieldDepartmentId'), html`<code>${department.departmentId}</code>`],
+    [w(c, 'admin_fieldName'), department.name],
+    [w(c, 'admin_fieldNameEn'), department.nameEn ?? ''],
+    [w(c, 'admin_usccLong'), html`<code>${department.uscc}</code>`],
+    [w(c, 'admin_zones'), zoneNames(c, department.zones)],
+    [w(c, 'admin_status'), department.status === 'active' ? w(c, 'admin_active') : w(c, 'admin_suspended')],
+  ])}
+<details${new Html(c.state?.form === 'names' ? ' open' : '')}><summary>${w(c, 'admin_changeNames')}</summary>
+<form method="post" action="admin/console/departments/${department.departmentId}" novalidate>${csrf(c.session)}
+${text(c, 'names', { name: 'name', label: w(c, 'admin_fieldName'), value: department.name })}
+${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c, 'admin_fieldNameEnHint'), value: department.nameEn ?? '' })}
+<button type="submit" class="secondary">${w(c, 'admin_save')}</button></form></details>
+<h2>${w(c, 'admin_clients')}</h2>
+<div id="clients">${
+    clients.length
+      ? clients.map(
+          (client) =>
+            html`<section class="item" data-client="${client.client_id}"><h3>${clientName(client)}</h3>${details(
+              [
+                [w(c, 'admin_clientId'), html`<code>${client.client_id}</code>`],
+                [w(c, 'admin_zone'), zoneName(c, String(client.yitong_zone))],
+                [
+                  w(c, 'admin_redirectUris'),
+                  html`${((client.redirect_uris as string[] | undefined) ?? []).map((u) => html`<code>${u}</code><br>`)}`,
+                ],
+                [
+                  w(c, 'admin_status'),
+                  html`<span class="client-status">${client.yitong_disabled ? w(c, 'admin_suspended') : w(c, 'admin_active')}</span>`,
+                ],
+                [w(c, 'admin_apisGranted'), grantsOf(c, client.client_id, grantedResources(client))],
+              ],
+            )}<p><a class="button secondary" href="admin/console/clients/${client.client_id}/status?disabled=${client.yitong_disabled ? 'false' : 'true'}">${client.yitong_disabled ? w(c, 'admin_restore') : w(c, 'admin_suspend')}</a>${
+              client.token_endpoint_auth_method === 'client_secret_basic'
+                ? html` <a class="button secondary" href="admin/console/clients/${client.client_id}/secret">${w(c, 'admin_newSecret')}</a>`
+                : ''
+            }</p></section>`,
+        )
+      : html`<p>${w(c, 'admin_noClients')}</p>`
+  }</div>
+<h2>${w(c, 'admin_registerClient')}</h2>
+<form method="post" action="admin/console/clients" novalidate>${csrf(c.session)}<input type="hidden" name="department" value="${department.departmentId}">
+${text(c, 'client', { name: 'client_name', label: w(c, 'admin_clientName') })}
+${choices(c, 'client', { type: 'radio', name: 'zone', prefix: 'zone', legend: w(c, 'admin_zone'), options: zoneOptions(c, department.zones), checked: department.zones.slice(0, 1) })}
+${area(c, 'client', { name: 'redirect_uris', label: w(c, 'admin_redirectUrisInput'), hint: w(c, 'admin_onePerLine') })}
+${area(c, 'client', { name: 'post_logout_redirect_uris', label: w(c, 'admin_postLogoutUris'), hint: `${w(c, 'admin_optional')} ${w(c, 'admin_onePerLine')}` })}
+${text(c, 'client', { name: 'backchannel_logout_uri', label: w(c, 'admin_backchannelUri'), hint: w(c, 'admin_optional'), maxlength: 2000 })}
+${choices(c, 'client', {
+  type: 'radio',
+  name: 'grant',
+  prefix: 'kind',
+  legend: w(c, 'admin_kind'),
+  options: [
+    { value: 'site', label: w(c, 'admin_kindSite') },
+    { value: 'machine', label: w(c, 'admin_kindMachine') },
+  ],
+  checked: ['site'],
+})}
+${choices(c, 'client', {
+  type: 'radio',
+  name: 'required_acr',
+  prefix: 'acr',
+  legend: w(c, 'admin_assurance'),
+  options: [
+    { value: 'any', label: w(c, 'admin_assuranceAny') },
+    { value: 'urn:yitong:loa:2', label: w(c, 'admin_assuranceSecondFactor') },
+    { value: 'urn:yitong:loa:3', label: w(c, 'admin_assurancePasskey') },
+  ],
+  checked: ['any'],
+})}
+<button type="submit">${w(c, 'admin_registerSubmit')}</button></form>
+<h2>${w(c, 'admin_registrationTokens')}</h2>
+<div id="registration-tokens">${
+    tokens.length
+      ? tokens.map(
+          (token) =>
+            html`<section class="item" data-token="${token.token_id}">${details([
+              [w(c, 'admin_tokenId'), html`<code>${token.token_id}</code>`],
+              [w(c, 'admin_zones'), zoneNames(c, token.zones)],
+              [w(c, 'admin_used'), html`<span class="token-used">${token.used} / ${token.uses}</span>`],
+              [w(c, 'admin_tokenExpires'), formatTime(c.lang, token.expires_at)],
+              [
+                w(c, 'admin_status'),
+                html`<span class="token-status">${w(c, `admin_token_${token.status}`)}</span>`,
+              ],
+            ])}${
+              token.status === 'revoked'
+                ? ''
+                : html`<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens/${token.token_id}/revoke" novalidate>${csrf(c.session)}${text(
+                    c,
+                    `revoke-${token.token_id}`,
+                    { name: `revoke-${token.token_id}`, label: w(c, 'admin_reason'), maxlength: 500 },
+                  )}<button type="submit" class="secondary">${w(c, 'admin_revoke')}</button></form>`
+            }</section>`,
+        )
+      : html`<p>${w(c, 'admin_noTokens')}</p>`
+  }</div>
+<form method="post" action="admin/console/departments/${department.departmentId}/registration-tokens" novalidate>${csrf(c.session)}
+${text(c, 'token', { name: 'days', label: w(c, 'admin_validDays'), maxlength: 3, value: '7' })}
+${text(c, 'token', { name: 'uses', label: w(c, 'admin_uses'), maxlength: 3, value: '1' })}
+<button type="submit" class="secondary">${w(c, 'admin_issue')}</button></form>`,
 });
 
 /** The roles a staff account may hold (not a citizen's or a company's). */
-const STAFF_ROLES = Role.options.filter((r) => r !== 'citizen' && r !== 'company');
-const roleBoxes = (prefix: string) =>
-  html`<fieldset><legend>${b('admin_roles')}</legend>${STAFF_ROLES.map((r) => html`<div><input type="checkbox" id="${prefix}-role-${r}" name="roles" value="${r}"${new Html(r === 'staff' ? ' checked' : '')}> <label for="${prefix}-role-${r}" style="display:inline">${r}</label></div>`)}</fieldset>`;
+const STAFF_ROLES = Role.options.filter(
+  (r): r is Exclude<Role, 'citizen' | 'company'> => r !== 'citizen' && r !== 'company',
+);
+const roleBoxes = (c: Ctx, form: string, prefix: string) =>
+  choices(c, form, {
+    type: 'checkbox',
+    name: 'roles',
+    prefix: `${prefix}-role`,
+    legend: w(c, 'admin_roles'),
+    options: STAFF_ROLES.map((r) => ({ value: r, label: w(c, `admin_role_${r}`) })),
+    checked: ['staff'],
+  });
+
+const roleName = (c: { readonly lang: Lang }, role: string) => {
+  const staff = STAFF_ROLES.find((r) => r === role);
+  return staff ? w(c, `admin_role_${staff}`) : role;
+};
+/** A requested staff change as a few labelled lines (login name, roles, department, reason). */
+const changeInWords = (c: { readonly lang: Lang }, change: unknown): Html => {
+  const fields = (typeof change === 'object' && change !== null ? change : {}) as Record<string, unknown>;
+  const line = (key: AdminKey, value: unknown) =>
+    value === undefined || value === null ? '' : html`${w(c, key)}: ${value}<br>`;
+  const roles = Array.isArray(fields.roles)
+    ? fields.roles.map((r) => roleName(c, String(r))).join(c.lang === 'en' ? ', ' : '、')
+    : undefined;
+  return html`${line('admin_loginName', fields.loginName)}${line('admin_fullName', fields.displayName)}${line('admin_roles', roles)}${line('admin_department', fields.department)}${line('admin_reason', fields.reason)}`;
+};
 
 /** Staff: the requests waiting for a second administrator, and the forms to create and change accounts. */
-export const staffView = (session: PortalSession, requests: Rows<'listStaffRequests'>): View => ({
-  title: b('admin_staff'),
-  body: html`<h2>${b('admin_waiting')}</h2>
-<table class="wide" id="staff-requests"><thead><tr><th>${b('admin_request')}</th><th>${b('admin_change')}</th><th>${b('admin_askedBy')}</th><th>${b('admin_requestExpires')}</th><th></th></tr></thead><tbody>${requests.map(
-    (r) =>
-      html`<tr data-request="${r.requestId}"><td><code>${r.requestId}</code><br>${r.kind === 'create' ? b('admin_newAccount') : html`${b('admin_account')} <code>${r.accountId ?? ''}</code>`}</td><td><code>${JSON.stringify(r.change)}</code></td><td><code>${r.requestedBy}</code></td><td>${r.expiresAt}</td><td>
-<form method="post" action="admin/console/staff-requests/${r.requestId}/approve">${csrf(session)}<button type="submit">${b('admin_approve')}</button></form>
-<form method="post" action="admin/console/staff-requests/${r.requestId}/reject">${csrf(session)}<label for="reject-${r.requestId}">${b('admin_reason')}</label><input type="text" id="reject-${r.requestId}" name="reason"><button type="submit" class="secondary">${b('admin_reject')}</button></form></td></tr>`,
-  )}</tbody></table>
-<h2>${b('admin_createStaff')}</h2>
-<form method="post" action="admin/console/staff">${csrf(session)}<div class="filters">
-<div class="field"><label for="loginName">${b('admin_loginName')}</label><input type="text" id="loginName" name="loginName" required></div>
-<div class="field"><label for="displayName">${b('admin_fullName')}</label><input type="text" id="displayName" name="displayName" required></div>
-<div class="field"><label for="staff-department">${b('admin_department')}</label><input type="text" id="staff-department" name="department"></div></div>
-${roleBoxes('new')}<button type="submit">${b('admin_create')}</button></form>
-<h2>${b('admin_changeStaff')}</h2>
-<form method="post" action="admin/console/staff/change">${csrf(session)}<div class="filters">
-<div class="field"><label for="accountId">${b('admin_accountId')}</label><input type="text" id="accountId" name="accountId" required></div>
-<div class="field"><label for="change-reason">${b('admin_reason')}</label><input type="text" id="change-reason" name="reason" required></div></div>
-${roleBoxes('change')}<button type="submit">${b('admin_changeRoles')}</button></form>`,
+export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => ({
+  title: w(c, 'admin_staff'),
+  errors: errorsOf(c),
+  body: html`<h2>${w(c, 'admin_waiting')}</h2>
+<div id="staff-requests" tabindex="-1">${
+    requests.length
+      ? requests.map(
+          (r) =>
+            html`<section class="item" data-request="${r.requestId}">${details([
+              [w(c, 'admin_request'), html`<code>${r.requestId}</code>`],
+              [
+                w(c, 'admin_account'),
+                r.kind === 'create' ? w(c, 'admin_newAccount') : html`<code>${r.accountId ?? ''}</code>`,
+              ],
+              [w(c, 'admin_change'), changeInWords(c, r.change)],
+              [w(c, 'admin_askedBy'), html`<code>${r.requestedBy}</code>`],
+              [w(c, 'admin_requestExpires'), formatTime(c.lang, r.expiresAt)],
+            ])}
+<form method="post" action="admin/console/staff-requests/${r.requestId}/approve">${csrf(c.session)}<button type="submit">${w(c, 'admin_approve')}</button></form>
+<form method="post" action="admin/console/staff-requests/${r.requestId}/reject" novalidate>${csrf(c.session)}${text(
+              c,
+              `reject-${r.requestId}`,
+              { name: `reject-${r.requestId}`, label: w(c, 'admin_reason'), maxlength: 500 },
+            )}<button type="submit" class="secondary">${w(c, 'admin_reject')}</button></form></section>`,
+        )
+      : html`<p>${w(c, 'admin_noRequests')}</p>`
+  }</div>
+<h2>${w(c, 'admin_createStaff')}</h2>
+<form method="post" action="admin/console/staff" novalidate>${csrf(c.session)}
+${text(c, 'staff', { name: 'loginName', label: w(c, 'admin_loginName'), maxlength: 64 })}
+${text(c, 'staff', { name: 'displayName', label: w(c, 'admin_fullName') })}
+${text(c, 'staff', { name: 'department', label: w(c, 'admin_department'), hint: w(c, 'admin_departmentHint'), maxlength: 40 })}
+${roleBoxes(c, 'staff', 'new')}<button type="submit">${w(c, 'admin_create')}</button></form>
+<h2>${w(c, 'admin_changeStaff')}</h2>
+<form method="post" action="admin/console/staff/change" novalidate>${csrf(c.session)}
+${text(c, 'staffChange', { name: 'accountId', label: w(c, 'admin_accountId'), maxlength: 64 })}
+${text(c, 'staffChange', { name: 'reason', label: w(c, 'admin_reason'), maxlength: 500 })}
+${roleBoxes(c, 'staffChange', 'change')}<button type="submit">${w(c, 'admin_changeRoles')}</button></form>`,
 });
 
 /** APIs (resource servers), who else they are granted to, and the form to register one. */
-export const resourceServersView = (session: PortalSession, servers: Rows<'listResourceServers'>): View => ({
-  title: b('admin_apis'),
-  body: html`<table class="wide" id="resource-servers"><thead><tr><th>${en('admin_audience')}</th><th>${b('admin_name')}</th><th>${b('admin_department')}</th><th>${en('admin_scopes')}</th><th>${b('admin_alsoGranted')}</th></tr></thead><tbody>${servers.map(
+export const resourceServersView = (c: Ctx, servers: Rows<'listResourceServers'>): View => ({
+  title: w(c, 'admin_apis'),
+  errors: errorsOf(c),
+  body: html`<div id="resource-servers">${servers.map(
     (s) =>
-      html`<tr data-audience="${s.audience}"><td><code>${s.audience}</code></td><td>${s.name}</td><td>${s.department}</td><td>${s.scopes.join(' ')}</td><td><ul class="grants">${s.grantedTo.map((g) => html`<li><code>${g.clientId}</code> (${g.department ?? ''}): ${g.reason}</li>`)}</ul></td></tr>`,
-  )}</tbody></table>
-<h2>${b('admin_registerApi')}</h2>
-<form method="post" action="admin/console/resource-servers">${csrf(session)}<div class="filters">
-<div class="field"><label for="audience">${en('admin_audienceInput')}</label><input type="text" id="audience" name="audience" required></div>
-<div class="field"><label for="api-name">${b('admin_name')}</label><input type="text" id="api-name" name="name" required></div>
-<div class="field"><label for="api-department">${b('admin_department')}</label><input type="text" id="api-department" name="department" required></div>
-<div class="field"><label for="scopes">${en('admin_scopesInput')}</label><input type="text" id="scopes" name="scopes" required></div></div>
-<button type="submit">${b('admin_registerEntry')}</button></form>`,
+      html`<section class="item" data-audience="${s.audience}"><h2>${s.name}</h2>${details([
+        [w(c, 'admin_audience'), html`<code>${s.audience}</code>`],
+        [w(c, 'admin_department'), s.department],
+        [w(c, 'admin_scopes'), s.scopes.join(' ')],
+        [
+          w(c, 'admin_alsoGranted'),
+          html`<ul class="grants">${s.grantedTo.map((g) => html`<li><code>${g.clientId}</code> (${g.department ?? ''}): ${g.reason}</li>`)}</ul>`,
+        ],
+      ])}</section>`,
+  )}</div>
+<h2>${w(c, 'admin_registerApi')}</h2>
+<form method="post" action="admin/console/resource-servers" novalidate>${csrf(c.session)}
+${text(c, 'api', { name: 'audience', label: w(c, 'admin_audience'), maxlength: 256 })}
+${text(c, 'api', { name: 'name', label: w(c, 'admin_name') })}
+${text(c, 'api', { name: 'department', label: w(c, 'admin_department'), hint: w(c, 'admin_departmentHint'), maxlength: 40 })}
+${text(c, 'api', { name: 'scopes', label: w(c, 'admin_scopes'), hint: w(c, 'admin_scopesHint'), maxlength: 500 })}
+<button type="submit">${w(c, 'admin_registerEntry')}</button></form>`,
 });

@@ -20,6 +20,7 @@ import {
   DepartmentExistsError,
   type DepartmentInput,
   DepartmentStore,
+  UsccTakenError,
 } from '../../libs/departments/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
@@ -190,6 +191,13 @@ export const SecretRotation = z.strictObject({
   reason: z.string().trim().min(3, 'say why, in at least 3 characters').max(500),
 });
 
+/**
+ * A 409 that names the field in conflict (`invalid-params`, as a 400 does), so a caller — the
+ * admin console among them — can show it beside that field.
+ */
+export const conflictOn = (field: string, message: string, extra: Record<string, string> = {}) =>
+  new ConflictError(message, { 'invalid-params': [{ name: field, reason: message }], ...extra });
+
 /** Who made a change, and from where: the audit fields of every administrative act. */
 export interface Who {
   readonly actor?: string;
@@ -278,7 +286,7 @@ export const adminOperations = (runtime: Runtime) => {
   };
   const nameFree = async (loginName: string) => {
     if (await accounts.findByLoginName(loginName))
-      throw new ConflictError(`the login name “${loginName}” is already registered; choose another`);
+      throw conflictOn('loginName', `the login name “${loginName}” is already registered; choose another`);
   };
   /** Files a privileged change for a second administrator; audited once as requested. */
   const requestApproval = async (
@@ -358,7 +366,7 @@ export const adminOperations = (runtime: Runtime) => {
     try {
       await claimClientName(doc, table, department, name, clientId);
     } catch (err: unknown) {
-      if (err instanceof ClientNameTakenError) throw new ConflictError(err.message);
+      if (err instanceof ClientNameTakenError) throw conflictOn('client_name', err.message);
       throw err;
     }
   };
@@ -376,7 +384,8 @@ export const adminOperations = (runtime: Runtime) => {
       try {
         created = await departments.create(input);
       } catch (err: unknown) {
-        if (err instanceof DepartmentExistsError) throw new ConflictError(err.message);
+        if (err instanceof DepartmentExistsError) throw conflictOn('departmentId', err.message);
+        if (err instanceof UsccTakenError) throw conflictOn('uscc', err.message, { holder: err.holder });
         throw err;
       }
       await record(who, 'admin.department.created', { department: created.departmentId }, null, created);

@@ -186,12 +186,12 @@ export const seedDemoResourceServers = async (
 
 /** Unified social credit codes of the demo departments (valid check characters; fictitious). */
 export const DEMO_DEPARTMENTS = {
-  market: { name: 'Market Regulation Bureau 市场监督管理局', uscc: '11100000000013127D' },
-  transport: { name: 'Traffic Administration 交通管理局', uscc: '11100000000019713D' },
-  hr: { name: 'Human Resources Bureau 人力资源和社会保障局', uscc: '11100000000014071H' },
-  tax: { name: 'Tax Bureau 税务局', uscc: '111000000000184210' },
-  housing: { name: 'Housing Fund 住房公积金', uscc: '111000000000177546' },
-  'general-office': { name: 'General Office 办公厅', uscc: '11100000000010001D' },
+  market: { name: '市场监督管理局', nameEn: 'Market Regulation Bureau', uscc: '11100000000013127D' },
+  transport: { name: '交通管理局', nameEn: 'Traffic Administration', uscc: '11100000000019713D' },
+  hr: { name: '人力资源和社会保障局', nameEn: 'Human Resources Bureau', uscc: '11100000000014071H' },
+  tax: { name: '税务局', nameEn: 'Tax Bureau', uscc: '111000000000184210' },
+  housing: { name: '住房公积金管理中心', nameEn: 'Housing Fund', uscc: '111000000000177546' },
+  'general-office': { name: '办公厅', nameEn: 'General Office', uscc: '11100000000010001D' },
 } as const;
 
 /** Zones each demo department may register clients in. */
@@ -213,6 +213,7 @@ export const seedDemoDepartments = async (doc: DynamoDBDocumentClient, table: st
       await store.create({
         departmentId,
         name: d.name,
+        nameEn: d.nameEn,
         uscc: d.uscc,
         zones: [...DEMO_DEPARTMENT_ZONES[departmentId as keyof typeof DEMO_DEPARTMENTS]],
       });

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
 import { isUscc } from '../licences/index.ts';
@@ -12,9 +18,9 @@ export const DepartmentInput = z.strictObject({
       /^[a-z][a-z0-9-]{1,39}$/,
       'a short lower-case id such as "water" or "civil-affairs" (letters, digits, -)',
     ),
-  /** The department's name as people know it (Chinese, the official name). */
+  /** Its name in Chinese, as it signs its documents (e.g. 交通管理局). */
   name: z.string().trim().min(2, 'at least 2 characters').max(200),
-  /** Its name in English, shown to English readers; without it they see `name`. */
+  /** Its name in English (e.g. Traffic Administration), shown on English pages. @default the Chinese name */
   nameEn: z.string().trim().min(2, 'at least 2 characters').max(200).optional(),
   uscc: z
     .string()
@@ -40,13 +46,29 @@ export const DepartmentChange = z
   .refine((c) => Object.keys(c).length > 0, 'change at least one of name, nameEn, zones, status');
 export type DepartmentChange = z.infer<typeof DepartmentChange>;
 
-/** The name a reader of `lang` recognises: the English one for English readers, when there is one. */
-export const departmentName = (department: Pick<Department, 'name' | 'nameEn'>, lang: string): string =>
-  lang === 'en' ? (department.nameEn ?? department.name) : department.name;
-
 export class DepartmentExistsError extends Error {
   override readonly name = 'DepartmentExistsError';
 }
+
+/** Another department already holds this unified social credit code. */
+export class UsccTakenError extends Error {
+  override readonly name = 'UsccTakenError';
+  constructor(
+    readonly uscc: string,
+    /** The department that holds it. */
+    readonly holder: string,
+  ) {
+    super(
+      `the unified social credit code ${uscc} belongs to the ${holder} department; check the code, or use that department`,
+    );
+  }
+}
+
+/** A department's name in a page's language: English where it has one, its Chinese name otherwise. */
+export const departmentName = (
+  department: Pick<DepartmentInput, 'name' | 'nameEn'>,
+  lang: 'zh-CN' | 'en',
+): string => (lang === 'en' && department.nameEn ? department.nameEn : department.name);
 
 export class DepartmentChangedError extends Error {
   override readonly name = 'DepartmentChangedError';
@@ -54,6 +76,13 @@ export class DepartmentChangedError extends Error {
 
 /** One partition holds them all: a government has dozens of departments, not millions. */
 const keyOf = (id: string) => ({ pk: 'departments', sk: id });
+/** The item that gives a credit code to one department only. */
+const usccKey = (uscc: string) => ({ pk: 'department-uscc', sk: uscc.toUpperCase() });
+/**
+ * A claim older than this whose department was never written is left over from a create that
+ * died half-way (the Lambda timeout is far shorter), and may be taken over.
+ */
+const STALE_CLAIM_MS = 5 * 60_000;
 
 /** Departments in the identity table, one item each. */
 export class DepartmentStore {
@@ -63,9 +92,24 @@ export class DepartmentStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * Registers a department, its credit code unique across departments. The store has single-item
+   * conditions only (no transactions, see docs/architecture.md), so the code is claimed first by
+   * a conditional put of `department-uscc/<code>`, as client names are (claimClientName): of two
+   * creates with one code exactly one claims it. Departments from before claims existed are
+   * checked by their list (a government has dozens). A claim whose department write failed is
+   * released; one left by a create that died is taken over once stale.
+   */
   async create(input: DepartmentInput): Promise<Department> {
     const at = this.now().toISOString();
     const department: Department = { ...input, status: 'active', createdAt: at, updatedAt: at };
+    const existing = await this.get(input.departmentId);
+    if (existing) throw this.exists(input.departmentId);
+    const holder = (await this.list()).find(
+      (d) => d.uscc.toUpperCase() === input.uscc.toUpperCase() && d.departmentId !== input.departmentId,
+    );
+    if (holder) throw new UsccTakenError(input.uscc, holder.departmentId);
+    await this.claimUscc(input.uscc, input.departmentId, at);
     try {
       await this.doc.send(
         new PutCommand({
@@ -75,13 +119,65 @@ export class DepartmentStore {
         }),
       );
     } catch (err: unknown) {
-      if (isConditionalCheckFailed(err))
-        throw new DepartmentExistsError(
-          `a department ${input.departmentId} already exists; choose another id`,
-        );
+      await this.releaseUscc(input.uscc, input.departmentId, at);
+      if (isConditionalCheckFailed(err)) throw this.exists(input.departmentId);
       throw err;
     }
+    // The claim is now the department's for good: never stale.
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: usccKey(input.uscc),
+        UpdateExpression: 'SET settled = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
+    );
     return department;
+  }
+
+  private exists(id: string) {
+    return new DepartmentExistsError(`a department ${id} already exists; choose another id`);
+  }
+
+  private async claimUscc(uscc: string, departmentId: string, at: string): Promise<void> {
+    const stale = new Date(this.now().getTime() - STALE_CLAIM_MS).toISOString();
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...usccKey(uscc), departmentId, claimedAt: at },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (claimedAt < :stale AND attribute_not_exists(settled))',
+          ExpressionAttributeValues: { ':stale': stale },
+        }),
+      );
+      return;
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: usccKey(uscc), ConsistentRead: true }),
+    );
+    const holder = typeof Item?.departmentId === 'string' ? Item.departmentId : 'another';
+    // Two creates of one department at once: the other one is making it.
+    if (holder === departmentId) throw this.exists(departmentId);
+    throw new UsccTakenError(uscc, holder);
+  }
+
+  /** Gives back a claim this create made (and nobody has taken over since). */
+  private async releaseUscc(uscc: string, departmentId: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: usccKey(uscc),
+          ConditionExpression: 'departmentId = :id AND claimedAt = :at',
+          ExpressionAttributeValues: { ':id': departmentId, ':at': at },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   async get(id: string): Promise<Department | undefined> {
@@ -121,6 +217,7 @@ export class DepartmentStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'departments' },
+      ConsistentRead: true,
     });
     return items.map(({ pk: _pk, sk: _sk, ...d }) => d as unknown as Department);
   }

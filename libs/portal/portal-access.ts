@@ -1,11 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AccountStore } from '../accounts/index.ts';
-import {
-  type AccessControl,
-  type CheckedDecision,
-  decidePortalAccess,
-  type RouteArea,
-} from '../policy/index.ts';
+import { type AccessControl, decidePortalAccess, type RouteArea } from '../policy/index.ts';
 import { type Lang, langOfEvent } from '../web/index.ts';
 import type { FirstPartyPortal, PortalSession } from './portal.ts';
 import { refusalPage } from './refusal.ts';
@@ -32,14 +27,6 @@ export const portalPageGuard =
     readonly accounts: AccountStore;
     readonly area: RouteArea;
     readonly home: string;
-    /**
-     * @deprecated Not called: every console's refusal is the one plain page of `refusalPage`
-     * (no policy internals, no console navigation). Kept so callers compile until they drop it.
-     */
-    readonly refused?: (
-      page: Omit<PortalPage, 'who'>,
-      decision: CheckedDecision,
-    ) => APIGatewayProxyResult | Promise<APIGatewayProxyResult>;
   }) =>
   (render: (page: PortalPage) => Promise<APIGatewayProxyResult>) =>
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

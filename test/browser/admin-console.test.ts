@@ -39,23 +39,25 @@ describe('the admin console in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${stack.urls.intranet}/admin/console`);
     await signInWithTotp(page, admin.loginName, admin.password, admin.totpSecret!);
-    await see(page.locator('h1'), 'Departments 部门');
-    expect(await page.locator('#departments tr[data-department="tax"]').count()).toBe(1);
+    await see(page.locator('h1'), 'Departments');
+    expect(await page.locator('#departments [data-department="tax"]').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
 
-    await page.getByLabel('Id').fill('forest');
-    await page.getByLabel('Name 名称').fill('Forestry Bureau 林业局');
-    await page.getByLabel('Unified social credit code 统一社会信用代码').fill('11100000000010001D');
+    await page.getByLabel('Department id').fill('forest');
+    await page.getByLabel('Name in Chinese').fill('林业局');
+    await page.getByLabel('Name in English').fill('Forestry Bureau');
+    await page.getByLabel('Unified social credit code').fill('11100000000020003B');
     await page.getByLabel('public').check();
-    await page.getByRole('button', { name: 'Register 登记' }).click();
-    await see(page.locator('h1'), 'Forestry Bureau 林业局');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await see(page.locator('h1'), 'Forestry Bureau');
     expect(await seriousViolations(page)).toEqual([]);
 
-    await page.getByLabel('Name people see 显示名称').fill('Forest permits');
-    await page.getByLabel('Redirect URIs (one per line) 回调地址').fill(CALLBACK);
-    await page.getByRole('button', { name: 'Register 注册' }).click();
-    await see(page.locator('h1'), /^Registered forest-/);
-    const clientId = (await page.locator('h1').textContent())!.replace('Registered ', '').trim();
+    await page.getByLabel('Name people see').fill('Forest permits');
+    await page.getByLabel('Redirect addresses').fill(CALLBACK);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await see(page.locator('h1'), 'Client registered: Forest permits');
+    const clientId = (await page.locator('#client-id').textContent())!.trim();
+    expect(clientId).toMatch(/^forest-/);
     const secret = (await page.locator('#once').textContent())!.trim();
     await signInTo(
       stack,
@@ -64,11 +66,13 @@ describe('the admin console in a real browser', () => {
       { username: 'zhang.san', password: 'demo-citizen-2026' },
     );
 
-    await page.getByRole('link', { name: 'Back 返回' }).click();
-    const row = page.locator(`#clients tr[data-client="${clientId}"]`);
-    await row.getByLabel('Reason 原因').fill('pilot finished');
-    await row.getByRole('button', { name: 'Suspend 停用' }).click();
-    await see(page.locator(`#clients tr[data-client="${clientId}"] td`).nth(4), 'suspended 已停用');
+    await page.getByRole('link', { name: 'Back' }).click();
+    const row = page.locator(`#clients [data-client="${clientId}"]`);
+    await row.getByRole('link', { name: 'Suspend' }).click();
+    await see(page.locator('h1'), 'Suspend Forest permits?');
+    await page.getByLabel('Reason').fill('pilot finished');
+    await page.getByRole('button', { name: 'Yes, suspend it' }).click();
+    await see(page.locator(`#clients [data-client="${clientId}"] .client-status`), 'suspended');
     await expect(
       signInTo(
         stack,
@@ -91,20 +95,20 @@ describe('the admin console in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${stack.urls.intranet}/admin/console`);
     await signInWithTotp(page, person.username, person.password, person.totpSecret!);
-    await page.getByRole('link', { name: 'housing', exact: true }).click();
-    await page.getByLabel('Registrations it allows 可注册次数').fill('2');
-    await page.getByRole('button', { name: 'Issue 签发' }).click();
-    await see(page.locator('h1'), 'Registration token for housing');
+    await page.getByRole('link', { name: 'Housing Fund', exact: true }).click();
+    await page.getByLabel('Registrations it allows').fill('2');
+    await page.getByRole('button', { name: 'Issue' }).click();
+    await see(page.locator('h1'), 'Registration token for Housing Fund');
     const token = (await page.locator('#once').textContent())!.trim();
 
-    await page.getByRole('link', { name: 'Back 返回' }).click();
-    const row = page.locator('#registration-tokens tr[data-token]').first();
-    await see(row.locator('td').nth(2), '0 / 2');
+    await page.getByRole('link', { name: 'Back' }).click();
+    const row = page.locator('#registration-tokens [data-token]').first();
+    await see(row.locator('.token-used'), '0 / 2');
     expect(await page.content()).not.toContain(token);
     expect(await seriousViolations(page)).toEqual([]);
-    await row.getByLabel('Reason 原因').fill('sent to the wrong team');
-    await row.getByRole('button', { name: 'Revoke 吊销' }).click();
-    await see(page.locator('#registration-tokens tr[data-token]').first().locator('td').nth(4), 'revoked');
+    await row.getByLabel('Reason').fill('sent to the wrong team');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await see(page.locator('#registration-tokens [data-token]').first().locator('.token-status'), 'revoked');
     const refused = await fetch(`${stack.urls.public}/reg`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -125,23 +129,27 @@ describe('the admin console in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${stack.urls.intranet}/admin/console/staff`);
     await signInWithTotp(page, first.username, first.password, first.totpSecret!);
-    await see(page.locator('h1'), 'Staff 人员');
-    await page.getByLabel('Login name 登录名').fill('console.auditor');
-    await page.getByLabel('Full name 姓名').fill('Console Auditor');
-    await page.getByLabel('Department 部门').fill('tax');
+    await see(page.locator('h1'), 'Staff');
+    await page.getByLabel('Login name').fill('console.auditor');
+    await page.getByLabel('Full name').fill('Console Auditor');
+    await page.getByLabel('Department', { exact: true }).fill('tax');
     await page.locator('#new-role-auditor').check();
-    await page.getByRole('button', { name: 'Create 创建' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
     await see(page.locator('h1'), /^Waiting for a second administrator/);
     const requestId = (await page.locator('#request code').textContent())!.trim();
     expect(await seriousViolations(page)).toEqual([]);
 
     // The requester cannot approve it.
     await page.goto(`${stack.urls.intranet}/admin/console/staff`);
+    await see(
+      page.locator(`#staff-requests [data-request="${requestId}"]`),
+      /Login name: console\.auditor[\s\S]*Roles: Civil servant, Auditor: reads the audit trail/,
+    );
     await page
-      .locator(`#staff-requests tr[data-request="${requestId}"]`)
-      .getByRole('button', { name: 'Approve 批准' })
+      .locator(`#staff-requests [data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve' })
       .click();
-    await see(page.locator('#error-summary'), /another administrator must approve it/);
+    await see(page.locator('#error-summary'), /Another administrator must do this/);
     await context.close();
 
     const second = await createPerson(stack, { roles: ['staff', 'admin'], totp: true });
@@ -150,10 +158,10 @@ describe('the admin console in a real browser', () => {
     await page2.goto(`${stack.urls.intranet}/admin/console/staff`);
     await signInWithTotp(page2, second.username, second.password, second.totpSecret!);
     await page2
-      .locator(`#staff-requests tr[data-request="${requestId}"]`)
-      .getByRole('button', { name: 'Approve 批准' })
+      .locator(`#staff-requests [data-request="${requestId}"]`)
+      .getByRole('button', { name: 'Approve' })
       .click();
-    await see(page2.locator('h1'), 'Created console.auditor');
+    await see(page2.locator('h1'), 'Staff account created: console.auditor');
     const oneTime = (await page2.locator('#once').textContent())!.trim();
     expect(oneTime.length).toBeGreaterThanOrEqual(16);
     expect(await roleRequestTrail(stack, first.accountId, second.accountId)).toEqual({

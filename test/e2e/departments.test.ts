@@ -20,8 +20,9 @@ const admin = (method: string, path: string, body?: unknown) =>
 
 const WATER = {
   departmentId: 'water',
-  name: 'Water Authority 水务局',
-  uscc: '11100000000010001D',
+  name: '水务局',
+  nameEn: 'Water Authority',
+  uscc: '111000000000200015',
   zones: ['public'],
 };
 const client = (extra: Record<string, unknown> = {}) => ({
@@ -57,6 +58,32 @@ describe('departments', () => {
     expect(list.departments.map((d) => d.departmentId)).toEqual(
       expect.arrayContaining(['water', 'tax', 'transport']),
     );
+  });
+
+  it("answers 409 for another department's credit code, naming the field and the holder, and lets one of two racing registrations win", async () => {
+    const taken = await admin('POST', '/departments', { ...WATER, departmentId: 'forest', name: '林业局' });
+    expect(taken.status).toBe(409);
+    expect(await taken.json()).toMatchObject({
+      status: 409,
+      holder: 'water',
+      'invalid-params': [{ name: 'uscc' }],
+    });
+    const race = { ...WATER, uscc: '111000000000200028', zones: ['public'] };
+    const answers = await Promise.all(
+      ['river', 'lake'].map((departmentId) =>
+        admin('POST', '/departments', { ...race, departmentId, name: `${departmentId}局` }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const list = (await (await admin('GET', '/departments')).json()) as {
+      departments: Array<{ uscc: string }>;
+    };
+    expect(list.departments.filter((d) => d.uscc === race.uscc)).toHaveLength(1);
+    expect(
+      (await auditEvents(stack)).filter(
+        (e) => e.type === 'admin.department.created' && ['river', 'lake'].includes(String(e.department)),
+      ),
+    ).toHaveLength(1);
   });
 });
 

@@ -284,7 +284,8 @@ describe('grants in the admin console', () => {
       person,
     );
     await ua.follow(callback.href);
-    const row = (html: string) => /<tr data-client="market-registry">[\s\S]*?<\/tr>/.exec(html)?.[0] ?? '';
+    const row = (html: string) =>
+      /<section class="item" data-client="market-registry">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
     let page = await ua.follow(departmentPage);
     expect(row(page.html)).toContain('<code>licences</code>');
     const change = async (fields: Record<string, string>) => {
@@ -296,9 +297,11 @@ describe('grants in the admin console', () => {
     await change({ grant: taxApi, reason: 'tax asked in writing, ref 2026-77' });
     expect(row(page.html)).toContain(`<code>${taxApi}</code>`);
     const apis = await ua.follow(`${stack.urls.intranet}/admin/console/resource-servers`);
-    expect(/<tr data-audience="http:\/\/tax.localhost:9\/api">[\s\S]*?<\/tr>/.exec(apis.html)?.[0]).toContain(
-      '<code>market-registry</code> (market): tax asked in writing, ref 2026-77',
-    );
+    expect(
+      /<section class="item" data-audience="http:\/\/tax.localhost:9\/api">[\s\S]*?<\/section>/.exec(
+        apis.html,
+      )?.[0],
+    ).toContain('<code>market-registry</code> (market): tax asked in writing, ref 2026-77');
     await change({ revoke: taxApi, reason: 'withdrawn in the admin console' });
     expect(row(page.html)).not.toContain(`<code>${taxApi}</code>`);
     const audited = (await auditEvents(stack)).filter(
