@@ -4,6 +4,7 @@ import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type Account, normaliseLoginName } from './model.ts';
 import type { MailQueue } from './notifier.ts';
 import { hashPassword } from './password.ts';
+import { PendingSignIns } from './pending-sign-in.ts';
 import type { AccountStore } from './store.ts';
 
 /** How long a code works. */
@@ -147,6 +148,19 @@ export class PasswordReset {
       if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * Hands a sign-in over to the interaction `uid` that sent the person here, after a reset of
+   * `accountId` confirmed in the browser whose CSRF cookie has the digest `browser`: the
+   * interaction's next page continues it (asking for any second factor the account has).
+   */
+  async handOver(uid: string, accountId: string, browser: string): Promise<void> {
+    await new PendingSignIns(this.doc, this.table).save(uid, {
+      accountId,
+      amr: [],
+      handedOver: { by: 'reset', browser },
+    });
   }
 
   /**

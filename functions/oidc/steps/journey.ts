@@ -32,6 +32,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
     lang: Lang,
     amr: string[],
     stepUp = false,
+    /** A password reset handed this sign-in over: email access is no second factor. */
+    afterReset = false,
   ): Promise<void> => {
     // The policies say who may use the service at all, and the level they need for it.
     const verdict = await s.policyVerdict(d, account, 1, amr);
@@ -46,6 +48,10 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
       // Only a passkey reaches level 3. Adding one needs the factor the account already has.
       if (passkeys || !account.totp || proven) return showPasskeyRequired(ctx, d, account, lang, amr);
     }
+    // After a reset the account's own second factor is asked for whatever the service needs:
+    // a code sent by email proves the mailbox, never the factor the account holds.
+    if (afterReset && !proven && passkeys && !account.totp)
+      return showPasskeyRequired(ctx, d, account, lang, amr);
     if (!proven && account.totp) {
       await deps.pending.save(d.uid, { accountId: account.id, amr });
       return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(await s.context(ctx, d, lang), { stepUp }));
@@ -123,6 +129,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
     lang: Lang,
     amr: string[],
     error?: string,
+    /** The person chose to add it (the protect page), rather than the service requiring it. */
+    chosen = false,
   ) => {
     await mayEnrol(ctx, d, account, amr);
     const existing = await deps.pending.load(d.uid);
@@ -140,7 +148,7 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
       error ? 400 : 200,
       lang,
       t(lang, 'enrolTitle'),
-      enrolBody(await s.context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error }),
+      enrolBody(await s.context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error, chosen }),
     );
   };
 
