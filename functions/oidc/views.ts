@@ -114,7 +114,7 @@ export const recoveryBody = (c: PageContext, codes: readonly string[], loginName
 <p class="lead">${t(c.lang, 'recoveryLead')}</p>
 <ul class="codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ul>
 <p><a class="button secondary" id="recovery-download" download="yitong-recovery-codes.txt" href="data:text/plain;charset=utf-8,${encodeURIComponent(file)}">${t(c.lang, 'recoveryDownload')}</a></p>
-<p class="js-only"><button type="button" class="secondary" id="recovery-print">${t(c.lang, 'recoveryPrint')}</button>
+<p class="js-only" id="recovery-tools"><button type="button" class="secondary" id="recovery-print">${t(c.lang, 'recoveryPrint')}</button>
 <button type="button" class="secondary" id="recovery-copy" data-copied="${t(c.lang, 'recoveryCopied')}">${t(c.lang, 'recoveryCopy')}</button>
 <span id="recovery-copied" role="status"></span></p>
 <form method="post" action="interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
@@ -124,6 +124,7 @@ export const recoveryBody = (c: PageContext, codes: readonly string[], loginName
 /** Print and copy for the recovery codes page (its buttons show only where scripts run). */
 export const recoveryScript = `(()=>{const list=document.getElementById('recovery-codes');if(!list)return;
 const codes=[...list.querySelectorAll('li')].map((l)=>l.textContent).join('\\n');
+document.getElementById('recovery-tools').style.display='block';
 document.getElementById('recovery-print')?.addEventListener('click',()=>window.print());
 const copy=document.getElementById('recovery-copy');const said=document.getElementById('recovery-copied');
 copy?.addEventListener('click',async()=>{try{await navigator.clipboard.writeText(codes);said.textContent=copy.dataset.copied;}catch(e){}});})();
