@@ -149,6 +149,93 @@ describe('registration and passwords', () => {
   });
 });
 
+describe('registration and reset from a service are bound to its browser', () => {
+  const outboxCode = async (loginName: string) => {
+    const outbox = await (await fetch(`${stack.urls.public}/outbox`)).text();
+    const escaped = loginName.replace(/[.]/g, '\\.');
+    return [
+      ...outbox.matchAll(
+        new RegExp(
+          `<span class="to">${escaped}</span>[^<]*<span class="kind">password-reset</span>[^<]*<code class="code">(\\d{8})</code>`,
+          'g',
+        ),
+      ),
+    ].at(-1)![1]!;
+  };
+
+  it('does not sign a victim’s browser in as the account someone reset with the victim’s interaction id', async () => {
+    const victim = await loginPage();
+    const attacker = new UserAgent();
+    await attacker.submit(await attacker.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Mallory',
+      username: 'mallory.reset',
+      email: 'mallory@example.org',
+      password: 'mallory first password',
+    });
+    const confirm = await attacker.submit(
+      await attacker.follow(`${stack.urls.public}/password/reset?lang=en&interaction=${victim.uid}`),
+      '/password/reset',
+      { username: 'mallory.reset' },
+    );
+    const handedOver = await attacker.submit(confirm, '/password/reset/confirm', {
+      username: 'mallory.reset',
+      code: await outboxCode('mallory.reset'),
+      password: 'mallory second password',
+    });
+    // The attacker's browser holds no cookie of the victim's interaction: nothing continues there.
+    expect(handedOver.status).toBe(400);
+    // Nor in the victim's browser, whose CSRF cookie is not the one the reset was made with.
+    const page = await victim.ua.follow(`${victim.base}/interaction/${victim.uid}`, isTaxCallback);
+    expect(page.html).toContain('/login" novalidate');
+    expect(page.html).not.toContain('Mallory');
+    const trail = await auditEvents(stack);
+    expect(trail.filter((e) => e.type === 'login.success' && e.correlationId === victim.uid)).toHaveLength(0);
+  });
+
+  it('refuses a registration posted to an interaction without that interaction’s token, and creates no account', async () => {
+    const victim = await loginPage();
+    const other = await loginPage();
+    // Another browser's interaction token, and no token at all.
+    for (const csrf of [other.csrf, '']) {
+      const refused = await victim.ua.request(`${victim.base}/interaction/${victim.uid}/register`, {
+        form: {
+          csrf,
+          kind: 'citizen',
+          displayName: 'Forged',
+          username: `forged.${csrf ? 'other' : 'none'}`,
+          password: 'forged registration password',
+        },
+      });
+      expect(refused.status).toBe(403);
+    }
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter((e) => e.type === 'account.registered' && JSON.stringify(e).includes('forged.')),
+    ).toHaveLength(0);
+  });
+
+  it('audits a registration from a service once, and its sign-in once', async () => {
+    const { ua, page, uid } = await loginPage();
+    const register = await ua.follow(`${stack.urls.public}/interaction/${uid}/register?lang=en`);
+    const protect = await ua.submit(register, '/register', {
+      kind: 'company',
+      displayName: 'Audited Ltd',
+      username: 'audited.ltd',
+      password: 'audited registration password',
+    });
+    const consent = await ua.submit(protect, '/protect', { choice: 'skip' });
+    await ua.submit(consent, '/consent', { decision: 'allow' }, isTaxCallback);
+    expect(page.status).toBe(200);
+    const trail = await auditEvents(stack);
+    const signedIn = trail.filter((e) => e.type === 'login.success' && e.correlationId === uid);
+    expect(signedIn).toHaveLength(1);
+    expect(
+      trail.filter((e) => e.type === 'account.registered' && e.actor === signedIn[0]!.actor),
+    ).toHaveLength(1);
+  });
+});
+
 describe('second factors', () => {
   it('cannot be replaced by someone who knows only the password', async () => {
     const { ua, page, uid, base } = await loginPage();
