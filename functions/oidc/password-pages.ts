@@ -34,7 +34,7 @@ import {
   render,
 } from './page-kit.ts';
 import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
-import { pausedMessage, timeZoneOf } from './steps/refusals.ts';
+import { pausedMessage, personTimeZone } from './steps/refusals.ts';
 import { changePasswordBody, messageBody, resetConfirmBody, resetRequestBody } from './views.ts';
 import { passkeyConfirmScript } from './webauthn-script.ts';
 
@@ -267,7 +267,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     if (errors.length) return again(400, errors);
     const at = attempt(ctx);
     const result = await authenticatePassword(deps, username, form.current!, at);
-    const zone = timeZoneOf(form.tz);
+    const zone = personTimeZone(form.tz, ctx.get('accept-language'));
     if (result.outcome === 'locked')
       return again(423, [
         {

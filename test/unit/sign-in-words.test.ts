@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { wordsOfIssue } from '../../functions/oidc/page-kit.ts';
-import { timeZoneOf, triesLeftMessage, waitWords, zonedTime } from '../../functions/oidc/steps/refusals.ts';
+import {
+  personTimeZone,
+  timeZoneOf,
+  triesLeftMessage,
+  waitWords,
+  zonedTime,
+} from '../../functions/oidc/steps/refusals.ts';
 import { LoginName } from '../../libs/accounts/index.ts';
 import { t } from '../../libs/web/index.ts';
 
@@ -21,6 +27,14 @@ describe('the words of the sign-in pages', () => {
     expect(timeZoneOf('<script>')).toBeUndefined();
     expect(timeZoneOf('x'.repeat(65))).toBeUndefined();
     expect(timeZoneOf(undefined)).toBeUndefined();
+  });
+
+  it('takes the person’s zone from the browser, else from the region of the language they accept', () => {
+    expect(personTimeZone('America/New_York', 'en-GB,en;q=0.9')).toBe('America/New_York');
+    expect(personTimeZone('', 'en-GB,en;q=0.9')).toBe('Europe/London');
+    expect(personTimeZone(undefined, 'zh-Hans-CN')).toBe('Asia/Shanghai');
+    expect(personTimeZone(undefined, 'en-US')).toBeUndefined();
+    expect(personTimeZone(undefined, 'en')).toBeUndefined();
   });
 
   it('warns before the last try with how long the wait will be, in each language’s plural', () => {

@@ -5,7 +5,7 @@ import { loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
-import { pausedMessage, timeZoneOf, triesLeftMessage } from './refusals.ts';
+import { pausedMessage, personTimeZone, triesLeftMessage } from './refusals.ts';
 import { registrationOpen } from './register.ts';
 
 /** POST /interaction/{uid}/login: the login name and password, against the failure budget. */
@@ -36,7 +36,11 @@ export const passwordStep =
     if (result.outcome !== 'ok') {
       const message =
         result.outcome === 'locked'
-          ? pausedMessage(lang, { lockedUntil: result.until, scope: result.scope }, timeZoneOf(form.tz))
+          ? pausedMessage(
+              lang,
+              { lockedUntil: result.until, scope: result.scope },
+              personTimeZone(form.tz, ctx.get('accept-language')),
+            )
           : result.outcome === 'throttled'
             ? t(lang, 'throttled')
             : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft, result.nextWaitSeconds)}`;

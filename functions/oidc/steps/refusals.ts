@@ -35,6 +35,30 @@ export const timeZoneOf = (value: unknown): string | undefined => {
   }
 };
 
+/** Regions with one time zone, for a browser that ran no script but said where its language is from. */
+const REGION_ZONES: Readonly<Record<string, string>> = {
+  CN: 'Asia/Shanghai',
+  HK: 'Asia/Hong_Kong',
+  MO: 'Asia/Macau',
+  TW: 'Asia/Taipei',
+  SG: 'Asia/Singapore',
+  GB: 'Europe/London',
+  JP: 'Asia/Tokyo',
+  KR: 'Asia/Seoul',
+};
+
+/**
+ * The person's time zone, best effort: the one their browser reported (the page script fills
+ * the `tz` field), else the region of the first language they accept when it has a single
+ * zone (`en-GB`, `zh-CN`), else none (the page's language decides, see `zonedTime`).
+ */
+export const personTimeZone = (reported: unknown, acceptLanguage: string | undefined): string | undefined => {
+  const fromBrowser = timeZoneOf(reported);
+  if (fromBrowser) return fromBrowser;
+  const region = /^[a-z]{2,3}(?:-[A-Za-z]{4})?-([A-Za-z]{2})\b/.exec((acceptLanguage ?? '').trim())?.[1];
+  return region ? REGION_ZONES[region.toUpperCase()] : undefined;
+};
+
 /**
  * A time people can act on, with its zone said: in the zone the browser told us (its long
  * name in the page's language), else Beijing time for Chinese pages and UTC for English ones.
