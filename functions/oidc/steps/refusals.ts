@@ -91,8 +91,9 @@ export const waitWords = (lang: Lang, seconds: number): string =>
     ? t(lang, 'minutes', { count: Math.ceil(seconds / 60) })
     : t(lang, 'hours', { count: Math.round(seconds / 3600) });
 
-export const resetLink = (lang: Lang) =>
-  html`<p><a href="password/reset?lang=${lang}">${t(lang, 'forgotPassword')}</a></p>`;
+/** The way out of a paused sign-in: a reset, which comes back to the sign-in `uid` when given. */
+export const resetLink = (lang: Lang, uid?: string) =>
+  html`<p><a href="password/reset?lang=${lang}${uid ? `&interaction=${uid}` : ''}">${t(lang, 'forgotPassword')}</a></p>`;
 
 /** What a person whose sign-in is paused reads: until when (with the time zone), and the way out. */
 export const pausedMessage = (
@@ -106,7 +107,14 @@ export const paused = (
   lang: Lang,
   state: Pick<LockoutState, 'lockedUntil' | 'scope'>,
   browserZone?: string,
-) => new SignInPaused(423, pausedMessage(lang, state, browserZone), t(lang, 'lockedTitle'), resetLink(lang));
+  uid?: string,
+) =>
+  new SignInPaused(
+    423,
+    pausedMessage(lang, state, browserZone),
+    t(lang, 'lockedTitle'),
+    resetLink(lang, uid),
+  );
 
 /** "n more tries before a wait", for the field under a wrong password or code. */
 export const triesLeftMessage = (lang: Lang, triesLeft: number, nextWaitSeconds: number): string => {

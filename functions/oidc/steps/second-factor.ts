@@ -27,7 +27,7 @@ export const secondFactorStep =
     const at = s.attempt(ctx, d);
     if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
     const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
-    if (before.locked) throw paused(lang, before, personTimeZone(form.tz, ctx.get('accept-language')));
+    if (before.locked) throw paused(lang, before, personTimeZone(form.tz, ctx.get('accept-language')), uid);
     const leftHere = await deps.attempts.take(uid);
     if (leftHere === undefined) throw await s.interactionEnded(ctx, lang);
     const code = (form.otp ?? '').replace(/\s+/g, '');
@@ -56,7 +56,7 @@ export const secondFactorStep =
       });
       if (!after.locked) throw await s.interactionEnded(ctx, lang);
     }
-    if (after.locked) throw paused(lang, after, personTimeZone(form.tz, ctx.get('accept-language')));
+    if (after.locked) throw paused(lang, after, personTimeZone(form.tz, ctx.get('accept-language')), uid);
     return render(
       ctx,
       400,
