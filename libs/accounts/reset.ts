@@ -210,6 +210,9 @@ export class PasswordReset {
     return this.accounts.update(account, {
       password: await hashPassword(newPassword),
       sessionsValidAfter: epochSeconds(),
+      // A password the person chose replaces any one-time password an administrator gave: the
+      // first sign-in then asks only for the second factor it still lacks.
+      mustChangePassword: false,
     });
   }
 }

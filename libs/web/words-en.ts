@@ -142,7 +142,7 @@ export const en = {
     'If that account exists and can receive messages, a code is on its way. It works for 15 minutes.',
   resetConfirmTitle: 'Choose a new password',
   resetCode: 'Code from the message',
-  resetDone: 'Your password has been changed. Sign in with the new one.',
+  resetDone: 'Sign in with your new password.',
   resetInvalid: 'That code is not right, has expired or has been used.',
   currentPassword: 'Current password',
   changeTitle: 'Change your password',

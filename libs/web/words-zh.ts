@@ -135,7 +135,7 @@ export const zh: Record<MessageKey, string> = {
   resetSent: '如该账号存在且可接收消息，验证码已发出，15 分钟内有效。',
   resetConfirmTitle: '设置新密码',
   resetCode: '消息中的验证码',
-  resetDone: '密码已修改，请使用新密码登录。',
+  resetDone: '请使用新密码登录。',
   resetInvalid: '验证码不正确、已过期或已被使用。',
   currentPassword: '当前密码',
   changeTitle: '修改密码',
