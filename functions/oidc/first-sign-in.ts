@@ -1,12 +1,7 @@
-import {
-  type Account,
-  type AccountStore,
-  hashPassword,
-  NewPassword,
-  verifyPassword,
-} from '../../libs/accounts/index.ts';
+import { type Account, type AccountStore, hashPassword, verifyPassword } from '../../libs/accounts/index.ts';
 import type { AuditEventInput, AuditLog } from '../../libs/audit/index.ts';
 import { type FieldError, type Lang, t } from '../../libs/web/index.ts';
+import { newPasswordProblem } from './page-kit.ts';
 
 /** A second factor proven in this sign-in: a TOTP or recovery code, or a passkey. */
 const provenSecondFactor = (amr: readonly string[]): boolean => amr.includes('otp') || amr.includes('hwk');
@@ -40,13 +35,9 @@ export const firstSignIn = (deps: { readonly accounts: AccountStore; readonly au
     audit: Pick<AuditEventInput, 'zone' | 'sourceIp' | 'userAgent' | 'client' | 'correlationId'>,
   ): Promise<{ account: Account } | { errors: FieldError[] }> {
     const password = form.newPassword ?? '';
-    const parsed = NewPassword.safeParse(password);
+    const weak = newPasswordProblem(lang, 'newPassword', password);
     const errors: FieldError[] = [];
-    if (!parsed.success)
-      errors.push({
-        field: 'newPassword',
-        message: `${t(lang, 'newPassword')}: ${parsed.error.issues[0]!.message}`,
-      });
+    if (weak) errors.push(weak);
     else if (password !== (form.confirmPassword ?? ''))
       errors.push({ field: 'confirmPassword', message: t(lang, 'passwordsDiffer') });
     else if (await verifyPassword(password, account.password))

@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { NewPassword } from '../../libs/accounts/index.ts';
 import { CSRF_COOKIE, isCsrfTokenShaped, newCsrfToken, sameCsrfToken } from '../../libs/http/index.ts';
 import {
   type FieldError,
@@ -64,6 +65,19 @@ export const switchHrefFor = (ctx: Ctx, lang: Lang): string => {
   return `${path}${search}`.replace(/^\//, '');
 };
 
+/**
+ * The script every page carries (progressive enhancement; the pages work without it): the
+ * login name typed is carried across a switch of language (in this tab's session storage,
+ * never in a URL), and `tz` fields get the browser's time zone, so a lockout's end is stated
+ * in the person's own time.
+ */
+const PAGE_SCRIPT = `(()=>{const k='yitong-login-name';const u=document.querySelector('input[name=username]');
+try{const v=sessionStorage.getItem(k);sessionStorage.removeItem(k);if(u&&v&&!u.value)u.value=v;}catch(e){}
+const a=document.querySelector('a[hreflang]');
+if(a&&u)a.addEventListener('click',()=>{try{if(u.value)sessionStorage.setItem(k,u.value);}catch(e){}});
+for(const z of document.querySelectorAll('input[name=tz]')){try{z.value=Intl.DateTimeFormat().resolvedOptions().timeZone;}catch(e){}}})();
+`;
+
 /** Renders a page with a fresh CSP nonce for its own style and script, never cached. */
 export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body: Html, script?: string) => {
   const nonce = randomBytes(16).toString('base64');
@@ -81,7 +95,7 @@ export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body
     nonce,
     basePath: basePathOf(ctx),
     switchHref: switchHrefFor(ctx, lang),
-    script,
+    script: `${PAGE_SCRIPT}${script ?? ''}`,
   });
 };
 
@@ -138,6 +152,17 @@ export const csrfCookie = (ctx: Ctx): string => {
   return token;
 };
 
+/**
+ * This browser, as a digest of its CSRF cookie (random, HttpOnly, SameSite=Strict): binds a
+ * sign-in handed over by a page outside the interaction to the browser that was on that page.
+ */
+export const browserDigest = (ctx: Ctx): string | undefined => {
+  const token = ctx.cookies.get(CSRF_COOKIE);
+  return isCsrfTokenShaped(token)
+    ? createHash('sha256').update(`sign-in hand-over|${token}`).digest('base64url')
+    : undefined;
+};
+
 /** Whether a submitted token is the one in this browser's CSRF cookie. */
 export const csrfCookieValid = (ctx: Ctx, token: unknown): boolean => {
   const expected = ctx.cookies.get(CSRF_COOKIE);
@@ -164,6 +189,42 @@ export const fieldProblem = (
   if (!value) return { field, message: t(lang, 'required', { field: fieldName(lang, label) }) };
   if (value.length > max) return { field, message: t(lang, 'tooLong', { field: fieldName(lang, label) }) };
   return undefined;
+};
+
+/** The problem with a new password, in the page's language and worded as what to do, if any. */
+export const newPasswordProblem = (lang: Lang, field: string, value: string): FieldError | undefined => {
+  const issue = NewPassword.safeParse(value).error?.issues[0];
+  return issue && { field, message: t(lang, wordsOfIssue(issue, value, NEW_PASSWORD_WORDS)) };
+};
+
+/** The catalogue's words for each kind of problem a field can have. */
+export interface FieldWords {
+  readonly empty: MessageKey;
+  readonly short?: MessageKey;
+  readonly long?: MessageKey;
+  readonly format?: MessageKey;
+}
+
+const NEW_PASSWORD_WORDS: FieldWords = {
+  empty: 'enterNewPassword',
+  short: 'passwordTooShort',
+  long: 'passwordTooLong',
+};
+
+/**
+ * What a schema's issue with a field means to the person, as the field's own catalogue words
+ * (the schemas' English messages never reach a page): empty, too short, too long, or not in
+ * the right form.
+ */
+export const wordsOfIssue = (
+  issue: { readonly code: string },
+  value: string,
+  words: FieldWords,
+): MessageKey => {
+  if (!value.trim()) return words.empty;
+  if (issue.code === 'too_small') return words.short ?? words.empty;
+  if (issue.code === 'too_big') return words.long ?? words.format ?? words.empty;
+  return words.format ?? words.empty;
 };
 
 /** The problems of several fields, in order. */

@@ -6,7 +6,6 @@ import {
   checkSecondFactorCode,
   countFailure,
   hashPassword,
-  NewPassword,
   type OutboxNotifier,
   type PasswordReset,
   type ReauthChallenges,
@@ -17,19 +16,25 @@ import {
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
 import { isRouteFound, Router } from '../../libs/http/index.ts';
+import { ACCOUNT_PORTAL, FIRST_PARTY_PORTALS } from '../../libs/oidc/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
-import { type FieldError, html, t } from '../../libs/web/index.ts';
+import { type FieldError, type Html, html, type Lang, t } from '../../libs/web/index.ts';
 import {
+  basePathOf,
+  browserDigest,
   csrfCookie,
   csrfCookieValid,
   fieldProblem,
   fieldProblems,
   langOf,
+  newPasswordProblem,
   PageError,
   readCookieForm,
+  redirect,
   render,
 } from './page-kit.ts';
 import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
+import { pausedMessage, personTimeZone } from './steps/refusals.ts';
 import { changePasswordBody, messageBody, resetConfirmBody, resetRequestBody } from './views.ts';
 import { passkeyConfirmScript } from './webauthn-script.ts';
 
@@ -51,14 +56,22 @@ export interface PasswordPageDeps extends Authenticator {
   readonly outbox?: OutboxNotifier;
 }
 
-const lockedMessage = (lang: Parameters<typeof t>[0], until: number) =>
-  t(lang, 'locked', { time: new Date(until * 1000).toLocaleTimeString(lang, { timeZone: 'Asia/Shanghai' }) });
+/** The sign-in a reset page was opened from (its interaction id), to go back to it afterwards. */
+const interactionOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^[\w-]{1,64}$/.test(value) ? value : undefined;
 
-const newPasswordError = (lang: Parameters<typeof t>[0], password: string): FieldError | undefined => {
-  const parsed = NewPassword.safeParse(password);
-  return parsed.success
-    ? undefined
-    : { field: 'password', message: `${t(lang, 'newPassword')}: ${parsed.error.issues[0]!.message}` };
+/** Where a reset made on its own leaves the person: signing in to yitong's own portals of this zone. */
+const nextStepsAfterReset = (lang: Lang, zone: Zone): Html => {
+  const portals = FIRST_PARTY_PORTALS.filter((p) => p.zone === zone);
+  if (!portals.length) return html`<p>${t(lang, 'resetDoneElsewhere')}</p>`;
+  return html`${portals.map(
+    (p, i) =>
+      html`<p><a class="button${i ? ' secondary' : ''}" id="next-step-${p.clientId}" href="${p.path.slice(1)}?lang=${lang}">${
+        p === ACCOUNT_PORTAL
+          ? t(lang, 'signInToAccount')
+          : t(lang, 'signInToPortal', { portal: p.clientName })
+      }</a></p>`,
+  )}<p>${t(lang, 'resetDoneElsewhere')}</p>`;
 };
 
 /**
@@ -73,9 +86,16 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
   const resetRequest = async (ctx: Ctx) => {
     if (ctx.method === 'GET') {
       const lang = langOf(ctx);
-      return render(ctx, 200, lang, t(lang, 'resetTitle'), resetRequestBody(lang, { csrf: csrfCookie(ctx) }));
+      return render(
+        ctx,
+        200,
+        lang,
+        t(lang, 'resetTitle'),
+        resetRequestBody(lang, { csrf: csrfCookie(ctx), interaction: interactionOf(ctx.query.interaction) }),
+      );
     }
     const { form, lang } = readCookieForm(ctx);
+    const interaction = interactionOf(form.interaction);
     const username = (form.username ?? '').trim();
     const problem = fieldProblem(lang, 'username', 'username', username, 64);
     if (problem) {
@@ -84,7 +104,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         400,
         lang,
         t(lang, 'resetTitle'),
-        resetRequestBody(lang, { csrf: csrfCookie(ctx), errors: [problem] }),
+        resetRequestBody(lang, { csrf: csrfCookie(ctx), interaction, errors: [problem] }),
       );
     }
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
@@ -115,7 +135,12 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       200,
       lang,
       t(lang, 'resetConfirmTitle'),
-      resetConfirmBody(lang, { csrf: csrfCookie(ctx), values: { username }, notice: t(lang, 'resetSent') }),
+      resetConfirmBody(lang, {
+        csrf: csrfCookie(ctx),
+        interaction,
+        values: { username },
+        notice: t(lang, 'resetSent'),
+      }),
     );
   };
 
@@ -127,19 +152,20 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         200,
         lang,
         t(lang, 'resetConfirmTitle'),
-        resetConfirmBody(lang, { csrf: csrfCookie(ctx) }),
+        resetConfirmBody(lang, { csrf: csrfCookie(ctx), interaction: interactionOf(ctx.query.interaction) }),
       );
     }
     const { form, lang } = readCookieForm(ctx);
+    const interaction = interactionOf(form.interaction);
     const username = (form.username ?? '').trim();
-    const weak = newPasswordError(lang, form.password ?? '');
+    const weak = newPasswordProblem(lang, 'password', form.password ?? '');
     const again = (status: number, errors: FieldError[]) =>
       render(
         ctx,
         status,
         lang,
         t(lang, 'resetConfirmTitle'),
-        resetConfirmBody(lang, { csrf: csrfCookie(ctx), values: { username }, errors }),
+        resetConfirmBody(lang, { csrf: csrfCookie(ctx), interaction, values: { username }, errors }),
       );
     if (weak) return again(400, [weak]);
     if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
@@ -162,12 +188,19 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       actor: account.id,
       subject: account.id,
     });
+    // From a service: back into its sign-in, which carries on in this browser only (the digest
+    // of its CSRF cookie) and asks for any second factor the account has (steps/show.ts).
+    const browser = browserDigest(ctx);
+    if (interaction && browser) {
+      await deps.reset.handOver(interaction, account.id, browser);
+      return redirect(ctx, `${basePathOf(ctx)}/interaction/${interaction}`);
+    }
     return render(
       ctx,
       200,
       lang,
-      t(lang, 'resetConfirmTitle'),
-      messageBody(t(lang, 'resetConfirmTitle'), t(lang, 'resetDone')),
+      t(lang, 'resetDoneTitle'),
+      messageBody(t(lang, 'resetDoneTitle'), t(lang, 'resetDone'), nextStepsAfterReset(lang, deps.zone)),
     );
   };
 
@@ -229,13 +262,19 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
       fieldProblem(lang, 'username', 'username', username, 64),
       fieldProblem(lang, 'current', 'currentPassword', form.current ?? '', 256),
     );
-    const weak = newPasswordError(lang, form.password ?? '');
+    const weak = newPasswordProblem(lang, 'password', form.password ?? '');
     if (weak) errors.push(weak);
     if (errors.length) return again(400, errors);
     const at = attempt(ctx);
     const result = await authenticatePassword(deps, username, form.current!, at);
+    const zone = personTimeZone(form.tz, ctx.get('accept-language'));
     if (result.outcome === 'locked')
-      return again(423, [{ field: 'current', message: lockedMessage(lang, result.until) }]);
+      return again(423, [
+        {
+          field: 'current',
+          message: pausedMessage(lang, { lockedUntil: result.until, scope: result.scope }, zone),
+        },
+      ]);
     if (result.outcome !== 'ok')
       return again(result.outcome === 'throttled' ? 429 : 401, [
         { field: 'current', message: t(lang, 'invalidCredentials') },
@@ -272,7 +311,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         reason: 'second factor not confirmed for a password change',
         details: { method },
       });
-      return after.locked ? lockedMessage(lang, after.lockedUntil) : undefined;
+      return after.locked ? pausedMessage(lang, after, zone) : undefined;
     };
     if (strongest === 'passkey') {
       if (!form.passkey)

@@ -22,17 +22,30 @@ const cancelForm = (c: PageContext): Html =>
   html`<form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
 <button type="submit" class="secondary">${t(c.lang, 'cancel')}</button></form>`;
 
+/** The way to reset the password from a sign-in, back to this sign-in afterwards. */
+const resetHref = (c: PageContext) => `password/reset?interaction=${c.uid}&lang=${c.lang}`;
+
 export const loginBody = (
   c: PageContext,
-  o: { username?: string; errors?: readonly FieldError[]; notice?: string; passkeys: boolean },
+  o: {
+    username?: string;
+    errors?: readonly FieldError[];
+    notice?: string;
+    passkeys: boolean;
+    /** Self-registration is offered (public zone only). */
+    register: boolean;
+    /** The wait is near or here: the way out, next to the message. */
+    resetOffered?: boolean;
+  },
 ): Html => {
   const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
   return html`${errorSummary(c.lang, o.errors ?? [])}
 ${o.notice ? html`<div class="notice" role="status">${o.notice}</div>` : ''}
+${o.resetOffered ? html`<p id="reset-offer"><a href="${resetHref(c)}">${t(c.lang, 'resetYourPassword')}</a></p>` : ''}
 <h1>${t(c.lang, 'signInTitle')}</h1>
 <p class="lead">${t(c.lang, 'signInLead')} ${t(c.lang, 'signInTo', { client: c.clientName })}</p>
 <form method="post" action="interaction/${c.uid}/login" novalidate>
-${hidden('csrf', c.csrf)}
+${hidden('csrf', c.csrf)}${hidden('tz', '')}
 ${field({ name: 'username', label: t(c.lang, 'username'), autocomplete: 'username', value: o.username, error: error('username'), maxlength: 64, autofocus: !o.errors?.length })}
 ${field({ name: 'password', label: t(c.lang, 'password'), type: 'password', autocomplete: 'current-password', error: error('password'), maxlength: 256 })}
 <button type="submit">${t(c.lang, 'signIn')}</button>
@@ -44,8 +57,8 @@ ${
 <p class="message" id="passkey-error" role="alert"></p></div>`
     : ''
 }
-<p>${t(c.lang, 'noAccount')} <a href="register?interaction=${c.uid}&amp;lang=${c.lang}">${t(c.lang, 'register')}</a></p>
-<p><a href="password/reset?lang=${c.lang}">${t(c.lang, 'forgotPassword')}</a> · <a href="password/change?lang=${c.lang}">${t(c.lang, 'changePassword')}</a></p>
+${o.register ? html`<p>${t(c.lang, 'noAccount')} <a href="interaction/${c.uid}/register?lang=${c.lang}">${t(c.lang, 'register')}</a></p>` : ''}
+<p><a href="${resetHref(c)}">${t(c.lang, 'forgotPassword')}</a> · <a href="password/change?lang=${c.lang}">${t(c.lang, 'changePassword')}</a></p>
 ${cancelForm(c)}`;
 };
 
@@ -54,7 +67,7 @@ export const otpBody = (c: PageContext, o: { error?: string; stepUp: boolean }):
 <h1>${t(c.lang, 'otpTitle')}</h1>
 <p class="lead">${o.stepUp ? t(c.lang, 'stepUpLead', { client: c.clientName }) : t(c.lang, 'otpLead')}</p>
 <form method="post" action="interaction/${c.uid}/otp" novalidate>
-${hidden('csrf', c.csrf)}
+${hidden('csrf', c.csrf)}${hidden('tz', '')}
 ${field({ name: 'otp', label: t(c.lang, 'otp'), hint: t(c.lang, 'otpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 16, autofocus: true })}
 <button type="submit">${t(c.lang, 'continue')}</button>
 </form>
@@ -62,15 +75,15 @@ ${cancelForm(c)}`;
 
 export const enrolBody = (
   c: PageContext,
-  o: { qrSvgDataUrl: string; secret: string; error?: string },
+  o: { qrSvgDataUrl: string; secret: string; error?: string; chosen: boolean },
 ): Html =>
   html`${errorSummary(c.lang, o.error ? [{ field: 'otp', message: o.error }] : [])}
 <h1>${t(c.lang, 'enrolTitle')}</h1>
-<p class="lead">${t(c.lang, 'enrolLead', { client: c.clientName })}</p>
+<p class="lead">${o.chosen ? t(c.lang, 'enrolLeadChosen') : t(c.lang, 'enrolLead', { client: c.clientName })}</p>
 <p><img src="${o.qrSvgDataUrl}" width="200" height="200" alt="${t(c.lang, 'enrolTitle')}"></p>
 <p>${t(c.lang, 'enrolSecret')} <span class="secret" id="totp-secret">${o.secret}</span></p>
 <form method="post" action="interaction/${c.uid}/enrol" novalidate>
-${hidden('csrf', c.csrf)}
+${hidden('csrf', c.csrf)}${o.chosen ? hidden('chosen', '1') : ''}
 ${field({ name: 'otp', label: t(c.lang, 'otp'), autocomplete: 'one-time-code', inputmode: 'numeric', error: o.error, maxlength: 6 })}
 <button type="submit">${t(c.lang, 'continue')}</button>
 </form>
@@ -91,12 +104,31 @@ ${field({ name: 'confirmPassword', label: t(c.lang, 'confirmPassword'), type: 'p
 ${cancelForm(c)}`;
 };
 
-export const recoveryBody = (c: PageContext, codes: readonly string[]): Html =>
-  html`<h1>${t(c.lang, 'recoveryTitle')}</h1>
+/**
+ * The recovery codes, shown once: to download as a text file (a data: link, so it works
+ * without JavaScript and nothing is sent anywhere), print or copy (the page script).
+ */
+export const recoveryBody = (c: PageContext, codes: readonly string[], loginName: string): Html => {
+  const file = [t(c.lang, 'recoveryFileTitle', { name: loginName }), '', ...codes, ''].join('\r\n');
+  return html`<h1>${t(c.lang, 'recoveryTitle')}</h1>
 <p class="lead">${t(c.lang, 'recoveryLead')}</p>
 <ul class="codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ul>
+<p><a class="button secondary" id="recovery-download" download="yitong-recovery-codes.txt" href="data:text/plain;charset=utf-8,${encodeURIComponent(file)}">${t(c.lang, 'recoveryDownload')}</a></p>
+<p class="js-only" id="recovery-tools"><button type="button" class="secondary" id="recovery-print">${t(c.lang, 'recoveryPrint')}</button>
+<button type="button" class="secondary" id="recovery-copy" data-copied="${t(c.lang, 'recoveryCopied')}">${t(c.lang, 'recoveryCopy')}</button>
+<span id="recovery-copied" role="status"></span></p>
 <form method="post" action="interaction/${c.uid}/finish">${hidden('csrf', c.csrf)}
 <button type="submit">${t(c.lang, 'recoverySaved')}</button></form>`;
+};
+
+/** Print and copy for the recovery codes page (its buttons show only where scripts run). */
+export const recoveryScript = `(()=>{const list=document.getElementById('recovery-codes');if(!list)return;
+const codes=[...list.querySelectorAll('li')].map((l)=>l.textContent).join('\\n');
+document.getElementById('recovery-tools').style.display='block';
+document.getElementById('recovery-print')?.addEventListener('click',()=>window.print());
+const copy=document.getElementById('recovery-copy');const said=document.getElementById('recovery-copied');
+copy?.addEventListener('click',async()=>{try{await navigator.clipboard.writeText(codes);said.textContent=copy.dataset.copied;}catch(e){}});})();
+`;
 
 /** What a consent page asks for: scopes about the person, and each API with its scopes. */
 export interface ConsentView {
@@ -189,17 +221,27 @@ export const passkeyRequiredBody = (c: PageContext, hasPasskey: boolean): Html =
 <p class="message" id="passkey-error" role="alert"></p></div>
 ${cancelForm(c)}`;
 
+/**
+ * The registration form: on its own (a double-submit CSRF cookie), or as a step of the
+ * interaction of the service that sent the person (the interaction's CSRF token).
+ */
 export const registerBody = (
   lang: Lang,
-  o: { interaction: string; csrf: string; values?: Record<string, string>; errors?: readonly FieldError[] },
+  o: {
+    csrf?: string;
+    interaction?: PageContext;
+    values?: Record<string, string>;
+    errors?: readonly FieldError[];
+  },
 ): Html => {
   const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
   const kind = o.values?.kind === 'company' ? 'company' : 'citizen';
+  const c = o.interaction;
   return html`${errorSummary(lang, o.errors ?? [])}
 <h1>${t(lang, 'registerTitle')}</h1>
-<p class="lead">${t(lang, 'registerLead')}</p>
-<form method="post" action="register" novalidate>
-${hidden('csrf', o.csrf)}${hidden('interaction', o.interaction)}${hidden('lang', lang)}
+<p class="lead">${t(lang, 'registerLead')}${c ? html` ${t(lang, 'signInTo', { client: c.clientName })}` : ''}</p>
+<form method="post" action="${c ? `interaction/${c.uid}/register` : 'register'}" novalidate>
+${hidden('csrf', c?.csrf ?? o.csrf ?? '')}${hidden('lang', lang)}
 <fieldset class="radios"><legend>${t(lang, 'accountType')}</legend>
 <input type="radio" id="kind-citizen" name="kind" value="citizen"${new Html(kind === 'citizen' ? ' checked' : '')}><label for="kind-citizen">${t(lang, 'citizen')}</label>
 <input type="radio" id="kind-company" name="kind" value="company"${new Html(kind === 'company' ? ' checked' : '')}><label for="kind-company">${t(lang, 'company')}</label>
@@ -209,7 +251,8 @@ ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username'
 ${field({ name: 'email', label: t(lang, 'email'), type: 'email', autocomplete: 'email', hint: t(lang, 'emailHint'), value: o.values?.email, error: error('email'), maxlength: 254 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: error('password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'createAccount')}</button>
-</form>`;
+</form>
+${c ? cancelForm(c) : ''}`;
 };
 
 export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
@@ -217,6 +260,8 @@ export const messageBody = (heading: string, lead: string, extra?: Html): Html =
 
 export interface SimpleFormOptions {
   readonly csrf: string;
+  /** The sign-in that sent the person here, to go back to it afterwards. */
+  readonly interaction?: string;
   readonly values?: Record<string, string>;
   readonly errors?: readonly FieldError[];
   readonly notice?: string;
@@ -230,15 +275,15 @@ export const resetRequestBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'resetTitle')}</h1>
 <p class="lead">${t(lang, 'resetLead')}</p>
-<form method="post" action="password/reset" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/reset" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}${hidden('interaction', o.interaction ?? '')}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 <button type="submit">${t(lang, 'sendCode')}</button></form>
-<p><a href="password/reset/confirm?lang=${lang}">${t(lang, 'resetConfirmTitle')}</a></p>`;
+<p><a href="password/reset/confirm?lang=${lang}${o.interaction ? `&interaction=${o.interaction}` : ''}">${t(lang, 'resetConfirmTitle')}</a></p>`;
 
 export const resetConfirmBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'resetConfirmTitle')}</h1>
-<form method="post" action="password/reset/confirm" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/reset/confirm" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}${hidden('interaction', o.interaction ?? '')}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'code', label: t(lang, 'resetCode'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'code'), maxlength: 8 })}
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
@@ -247,7 +292,7 @@ ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', aut
 export const changePasswordBody = (lang: Lang, o: SimpleFormOptions): Html =>
   html`${errorSummary(lang, o.errors ?? [])}${noticeOf(o)}
 <h1>${t(lang, 'changeTitle')}</h1>
-<form method="post" action="password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}
+<form method="post" action="password/change" novalidate>${hidden('csrf', o.csrf)}${hidden('lang', lang)}${hidden('tz', '')}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: errorOf(o, 'username'), maxlength: 64 })}
 ${field({ name: 'current', label: t(lang, 'currentPassword'), type: 'password', autocomplete: 'current-password', error: errorOf(o, 'current'), maxlength: 256 })}
 ${field({ name: 'otp', label: t(lang, 'otp'), hint: t(lang, 'changeOtpHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error: errorOf(o, 'otp'), maxlength: 16 })}

@@ -16,7 +16,7 @@ export interface AttemptContext {
 
 export type PasswordOutcome =
   | { readonly outcome: 'ok'; readonly account: Account }
-  | { readonly outcome: 'invalid'; readonly triesLeft: number }
+  | { readonly outcome: 'invalid'; readonly triesLeft: number; readonly nextWaitSeconds: number }
   | { readonly outcome: 'locked'; readonly until: number; readonly scope: LockScope }
   | { readonly outcome: 'throttled' };
 
@@ -81,7 +81,7 @@ export const authenticatePassword = async (
       details: { loginNameHashPrefix: hashPrefix(loginName) },
     });
     if (after.locked) return { outcome: 'locked', until: after.lockedUntil, scope: after.scope ?? 'source' };
-    return { outcome: 'invalid', triesLeft: after.triesLeft };
+    return { outcome: 'invalid', triesLeft: after.triesLeft, nextWaitSeconds: after.nextWaitSeconds };
   }
   // A right password clears nothing: only a complete sign-in does (see LoginLockout.signedIn),
   // or a stranger who knows the password could wipe the second factor's failures with it.

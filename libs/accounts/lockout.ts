@@ -43,6 +43,8 @@ export interface LockoutState {
   readonly scope?: LockScope;
   /** Failures left before a wait or lock, whichever comes first. */
   readonly triesLeft: number;
+  /** How long the wait the next failure would start lasts, in seconds (0: none): for the warning before it. */
+  readonly nextWaitSeconds: number;
   /** Consecutive failures counted for this source and for the login name. */
   readonly sourceFailures: number;
   readonly accountFailures: number;
@@ -142,6 +144,10 @@ export class LoginLockout {
           this.policy.sourceFailures - source.failures,
           this.policy.accountFailures - account.failures,
         ),
+      ),
+      nextWaitSeconds: Math.max(
+        this.sourceDelay(source.failures + 1),
+        this.accountDelay(account.failures + 1),
       ),
       sourceFailures: source.failures,
       accountFailures: account.failures,

@@ -11,6 +11,11 @@ export const PendingSignIn = z.object({
   challenge: z.string().optional(),
   /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
   denied: z.object({ policyIds: z.array(z.string()), eventRef: z.string() }).optional(),
+  /**
+   * A password reset made in this browser hands the sign-in over: the next page of the
+   * interaction continues it, only in the browser whose CSRF cookie has this digest.
+   */
+  handedOver: z.object({ by: z.literal('reset'), browser: z.string() }).optional(),
 });
 export type PendingSignIn = z.infer<typeof PendingSignIn>;
 

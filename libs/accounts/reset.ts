@@ -4,6 +4,7 @@ import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 import { type Account, normaliseLoginName } from './model.ts';
 import type { MailQueue } from './notifier.ts';
 import { hashPassword } from './password.ts';
+import { PendingSignIns } from './pending-sign-in.ts';
 import type { AccountStore } from './store.ts';
 
 /** How long a code works. */
@@ -150,6 +151,19 @@ export class PasswordReset {
   }
 
   /**
+   * Hands a sign-in over to the interaction `uid` that sent the person here, after a reset of
+   * `accountId` confirmed in the browser whose CSRF cookie has the digest `browser`: the
+   * interaction's next page continues it (asking for any second factor the account has).
+   */
+  async handOver(uid: string, accountId: string, browser: string): Promise<void> {
+    await new PendingSignIns(this.doc, this.table).save(uid, {
+      accountId,
+      amr: [],
+      handedOver: { by: 'reset', browser },
+    });
+  }
+
+  /**
    * Sets a new password if the code is right. Every try, right or wrong, first takes one
    * attempt from the window (one conditional update, so parallel guesses cannot exceed it).
    */
@@ -196,6 +210,9 @@ export class PasswordReset {
     return this.accounts.update(account, {
       password: await hashPassword(newPassword),
       sessionsValidAfter: epochSeconds(),
+      // A password the person chose replaces any one-time password an administrator gave: the
+      // first sign-in then asks only for the second factor it still lacks.
+      mustChangePassword: false,
     });
   }
 }

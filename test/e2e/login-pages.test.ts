@@ -37,17 +37,22 @@ const signsIn = async (username: string, password: string) => {
 };
 
 describe('registration and passwords', () => {
-  it('registers a citizen who can then sign in', async () => {
+  it('registers a citizen from a service and signs them in to it without typing the password again', async () => {
     const { ua, page } = await loginPage();
-    const register = await ua.follow(ua.resolve(page, /href="(register[^"]+)"/.exec(page.html)![1]!));
-    const back = await ua.submit(register, '/register', {
+    const register = await ua.follow(
+      ua.resolve(page, /href="(interaction\/[\w-]+\/register[^"]*)"/.exec(page.html)![1]!),
+    );
+    const protect = await ua.submit(register, '/register', {
       kind: 'citizen',
       displayName: 'Chen Jing',
       username: 'chen.jing',
       email: 'chen.jing@example.gov',
       password: 'chen jing password',
     });
-    expect(back.html).toContain('Your account is ready');
+    const consent = await ua.submit(protect, '/protect', { choice: 'skip' });
+    const callback = await ua.submit(consent, '/consent', { decision: 'allow' }, isTaxCallback);
+    expect(isTaxCallback(new URL(callback.url))).toBe(true);
+    expect((await ua.follow(callback.url)).html).toContain('Signed in as');
     expect(await signsIn('chen.jing', 'chen jing password')).toBe(true);
   });
 
@@ -62,9 +67,9 @@ describe('registration and passwords', () => {
       password: 'short',
     });
     expect(page.status).toBe(400);
-    expect(page.html).toContain('at least 3 characters');
-    expect(page.html).toContain('at least 10 characters');
-    expect(page.html).toContain('valid email address');
+    expect(page.html).toContain('Login name must be at least 3 characters');
+    expect(page.html).toContain('Password must be at least 10 characters');
+    expect(page.html).toContain('Enter an email address in the correct format');
     const taken = await ua.submit(await ua.follow(`${stack.urls.public}/register?lang=en`), '/register', {
       kind: 'citizen',
       displayName: 'Z',
@@ -141,6 +146,93 @@ describe('registration and passwords', () => {
     });
     expect(changed.html).toContain('Your password has been changed');
     expect(await signsIn('liu.yang', 'liu yang second password')).toBe(true);
+  });
+});
+
+describe('registration and reset from a service are bound to its browser', () => {
+  const outboxCode = async (loginName: string) => {
+    const outbox = await (await fetch(`${stack.urls.public}/outbox`)).text();
+    const escaped = loginName.replace(/[.]/g, '\\.');
+    return [
+      ...outbox.matchAll(
+        new RegExp(
+          `<span class="to">${escaped}</span>[^<]*<span class="kind">password-reset</span>[^<]*<code class="code">(\\d{8})</code>`,
+          'g',
+        ),
+      ),
+    ].at(-1)![1]!;
+  };
+
+  it('does not sign a victim’s browser in as the account someone reset with the victim’s interaction id', async () => {
+    const victim = await loginPage();
+    const attacker = new UserAgent();
+    await attacker.submit(await attacker.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Mallory',
+      username: 'mallory.reset',
+      email: 'mallory@example.org',
+      password: 'mallory first password',
+    });
+    const confirm = await attacker.submit(
+      await attacker.follow(`${stack.urls.public}/password/reset?lang=en&interaction=${victim.uid}`),
+      '/password/reset',
+      { username: 'mallory.reset' },
+    );
+    const handedOver = await attacker.submit(confirm, '/password/reset/confirm', {
+      username: 'mallory.reset',
+      code: await outboxCode('mallory.reset'),
+      password: 'mallory second password',
+    });
+    // The attacker's browser holds no cookie of the victim's interaction: nothing continues there.
+    expect(handedOver.status).toBe(400);
+    // Nor in the victim's browser, whose CSRF cookie is not the one the reset was made with.
+    const page = await victim.ua.follow(`${victim.base}/interaction/${victim.uid}`, isTaxCallback);
+    expect(page.html).toContain('/login" novalidate');
+    expect(page.html).not.toContain('Mallory');
+    const trail = await auditEvents(stack);
+    expect(trail.filter((e) => e.type === 'login.success' && e.correlationId === victim.uid)).toHaveLength(0);
+  });
+
+  it('refuses a registration posted to an interaction without that interaction’s token, and creates no account', async () => {
+    const victim = await loginPage();
+    const other = await loginPage();
+    // Another browser's interaction token, and no token at all.
+    for (const csrf of [other.csrf, '']) {
+      const refused = await victim.ua.request(`${victim.base}/interaction/${victim.uid}/register`, {
+        form: {
+          csrf,
+          kind: 'citizen',
+          displayName: 'Forged',
+          username: `forged.${csrf ? 'other' : 'none'}`,
+          password: 'forged registration password',
+        },
+      });
+      expect(refused.status).toBe(403);
+    }
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter((e) => e.type === 'account.registered' && JSON.stringify(e).includes('forged.')),
+    ).toHaveLength(0);
+  });
+
+  it('audits a registration from a service once, and its sign-in once', async () => {
+    const { ua, page, uid } = await loginPage();
+    const register = await ua.follow(`${stack.urls.public}/interaction/${uid}/register?lang=en`);
+    const protect = await ua.submit(register, '/register', {
+      kind: 'company',
+      displayName: 'Audited Ltd',
+      username: 'audited.ltd',
+      password: 'audited registration password',
+    });
+    const consent = await ua.submit(protect, '/protect', { choice: 'skip' });
+    await ua.submit(consent, '/consent', { decision: 'allow' }, isTaxCallback);
+    expect(page.status).toBe(200);
+    const trail = await auditEvents(stack);
+    const signedIn = trail.filter((e) => e.type === 'login.success' && e.correlationId === uid);
+    expect(signedIn).toHaveLength(1);
+    expect(
+      trail.filter((e) => e.type === 'account.registered' && e.actor === signedIn[0]!.actor),
+    ).toHaveLength(1);
   });
 });
 

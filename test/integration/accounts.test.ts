@@ -181,7 +181,12 @@ describe('lockout and throttling', () => {
     for (let i = 0; i < 5; i++) await fail('203.0.113.66');
     await lockout.signedIn('owner', HERE);
     expect(await lockout.state('owner', HERE)).toMatchObject({ sourceFailures: 0, accountFailures: 0 });
-    expect(await lockout.state('owner', '203.0.113.66')).toMatchObject({ sourceFailures: 5, triesLeft: 1 });
+    // The warning before the last try knows how long the wait it would start lasts.
+    expect(await lockout.state('owner', '203.0.113.66')).toMatchObject({
+      sourceFailures: 5,
+      triesLeft: 1,
+      nextWaitSeconds: 900,
+    });
   });
 
   it('forgets a quiet count', async () => {

@@ -1,7 +1,59 @@
+import { FIRST_PARTY_CLIENT_IDS } from '../../../libs/oidc/index.ts';
 import { consentViewOf } from '../consent-view.ts';
 import { PageError, redirect } from '../page-kit.ts';
 import type { SignIn } from './journey.ts';
-import type { Step } from './kit.ts';
+import type { Ctx, Details, Step } from './kit.ts';
+
+/** yitong's own portals and consoles: the platform itself, which asks nobody's consent to be used. */
+export const isFirstParty = (d: Details): boolean => FIRST_PARTY_CLIENT_IDS.has(String(d.params.client_id));
+
+/**
+ * Grants what the consent prompt is missing — exactly that — remembers it and audits it once
+ * (`consent.granted`; `details.automatic` for yitong's own portals); the URL to resume at.
+ */
+export const grantConsent = async (
+  s: SignIn,
+  ctx: Ctx,
+  d: Details,
+  accountId: string,
+  automatic: boolean,
+): Promise<string> => {
+  const { deps, provider } = s;
+  const clientId = String(d.params.client_id);
+  const missing = d.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  const grant = d.grantId
+    ? await provider.Grant.find(d.grantId)
+    : new provider.Grant({ accountId, clientId });
+  if (!grant) throw new PageError(400, 'this sign-in has expired; start again');
+  if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  const grantId = await grant.save();
+  const scopes = String(grant.getOIDCScope() ?? '')
+    .split(' ')
+    .filter(Boolean);
+  await deps.registry.rememberConsent(accountId, clientId, scopes);
+  await deps.audit.append({
+    ...s.attempt(ctx, d),
+    actor: accountId,
+    subject: accountId,
+    type: 'consent.granted',
+    outcome: 'success',
+    details: automatic ? { scopes, automatic: true } : { scopes },
+  });
+  return provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { consent: d.grantId ? {} : { grantId } },
+    { mergeWithLastSubmission: true },
+  );
+};
 
 /** POST /interaction/{uid}/consent: grants exactly what the consent page showed, or refuses. */
 export const consentStep =
@@ -12,11 +64,11 @@ export const consentStep =
     if (d.prompt.name !== 'consent' || !d.session?.accountId)
       throw new PageError(400, 'there is nothing to consent to');
     const accountId = d.session.accountId;
-    const clientId = String(d.params.client_id);
-    const base = { ...s.attempt(ctx, d), actor: accountId, subject: accountId };
     if (form.decision !== 'allow') {
       await deps.audit.append({
-        ...base,
+        ...s.attempt(ctx, d),
+        actor: accountId,
+        subject: accountId,
         type: 'consent.denied',
         outcome: 'denied',
         reason: 'the person did not allow access',
@@ -37,33 +89,5 @@ export const consentStep =
         400,
         'what this service asks for has changed since the page was shown; start again',
       );
-    const missing = d.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
-    const grant = d.grantId
-      ? await provider.Grant.find(d.grantId)
-      : new provider.Grant({ accountId, clientId });
-    if (!grant) throw new PageError(400, 'this sign-in has expired; start again');
-    if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(indicator, scopes.join(' '));
-    }
-    const grantId = await grant.save();
-    const scopes = String(grant.getOIDCScope() ?? '')
-      .split(' ')
-      .filter(Boolean);
-    await deps.registry.rememberConsent(accountId, clientId, scopes);
-    await deps.audit.append({ ...base, type: 'consent.granted', outcome: 'success', details: { scopes } });
-    return redirect(
-      ctx,
-      await provider.interactionResult(
-        ctx.req,
-        ctx.res,
-        { consent: d.grantId ? {} : { grantId } },
-        { mergeWithLastSubmission: true },
-      ),
-    );
+    return redirect(ctx, await grantConsent(s, ctx, d, accountId, false));
   };

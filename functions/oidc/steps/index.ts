@@ -13,7 +13,7 @@ import { passkeyRegisterOptionsStep, passkeyRegisterStep } from './passkey-regis
 import { passwordStep } from './password.ts';
 import { protectStep } from './protect.ts';
 import { SignInPaused } from './refusals.ts';
-import { registerStep } from './register.ts';
+import { interactionRegisterStep, registerStep } from './register.ts';
 import { secondFactorStep } from './second-factor.ts';
 import { showStep } from './show.ts';
 import { enrolStep, finishStep } from './totp-enrolment.ts';
@@ -26,6 +26,7 @@ const INTERACTION_PATH = /^\/interaction\/[\w-]{1,64}(?:\/[\w-]+)*$/;
 /** The routes of the journey, one step each (as oidc-provider composes its authorization actions). */
 const stepRoutes = (s: SignIn) => {
   const register = registerStep(s);
+  const registerHere = interactionRegisterStep(s);
   return new Router<Step>()
     .on('GET', '/interaction/{uid}', showStep(s))
     .on('POST', '/interaction/{uid}/login', passwordStep(s))
@@ -40,6 +41,8 @@ const stepRoutes = (s: SignIn) => {
     .on('POST', '/interaction/{uid}/passkey/login', passkeyLoginStep(s))
     .on('POST', '/interaction/{uid}/passkey/register-options', passkeyRegisterOptionsStep(s))
     .on('POST', '/interaction/{uid}/passkey/register', passkeyRegisterStep(s))
+    .on('GET', '/interaction/{uid}/register', registerHere)
+    .on('POST', '/interaction/{uid}/register', registerHere)
     .on('GET', '/register', register)
     .on('POST', '/register', register);
 };

@@ -12,7 +12,7 @@ import { enrolBody, firstPasswordBody, otpBody, passkeyRequiredBody, protectBody
 import { webauthnScript } from '../webauthn-script.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';
 import { hasSecondFactor, loaOfAmr, type SignInOutcome } from './outcome.ts';
-import { ADD_FACTOR_REFUSED, FIRST_PASSWORD_FIRST, paused } from './refusals.ts';
+import { ADD_FACTOR_REFUSED, FIRST_PASSWORD_FIRST, paused, personTimeZone } from './refusals.ts';
 
 /** Everything a step may use: the kit, how a sign-in ends, and what the person proves next. */
 export type SignIn = StepKit & SignInOutcome & SignInJourney;
@@ -32,6 +32,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
     lang: Lang,
     amr: string[],
     stepUp = false,
+    /** A password reset handed this sign-in over: email access is no second factor. */
+    afterReset = false,
   ): Promise<void> => {
     // The policies say who may use the service at all, and the level they need for it.
     const verdict = await s.policyVerdict(d, account, 1, amr);
@@ -46,6 +48,10 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
       // Only a passkey reaches level 3. Adding one needs the factor the account already has.
       if (passkeys || !account.totp || proven) return showPasskeyRequired(ctx, d, account, lang, amr);
     }
+    // After a reset the account's own second factor is asked for whatever the service needs:
+    // a code sent by email proves the mailbox, never the factor the account holds.
+    if (afterReset && !proven && passkeys && !account.totp)
+      return showPasskeyRequired(ctx, d, account, lang, amr);
     if (!proven && account.totp) {
       await deps.pending.save(d.uid, { accountId: account.id, amr });
       return render(ctx, 200, lang, t(lang, 'otpTitle'), otpBody(await s.context(ctx, d, lang), { stepUp }));
@@ -110,7 +116,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
    */
   const mayEnrol = async (ctx: Ctx, d: Details, account: Account, amr: readonly string[]) => {
     const lock = await lockedOut(deps, account.loginName, account.id, s.attempt(ctx, d), 'mfa.failure');
-    if (lock.locked) throw paused(langOf(ctx), lock);
+    if (lock.locked)
+      throw paused(langOf(ctx), lock, personTimeZone(undefined, ctx.get('accept-language')), d.uid);
     if (account.mustChangePassword) throw new PageError(403, FIRST_PASSWORD_FIRST);
     if (!provesStrongestFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
   };
@@ -123,6 +130,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
     lang: Lang,
     amr: string[],
     error?: string,
+    /** The person chose to add it (the protect page), rather than the service requiring it. */
+    chosen = false,
   ) => {
     await mayEnrol(ctx, d, account, amr);
     const existing = await deps.pending.load(d.uid);
@@ -140,7 +149,7 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
       error ? 400 : 200,
       lang,
       t(lang, 'enrolTitle'),
-      enrolBody(await s.context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error }),
+      enrolBody(await s.context(ctx, d, lang), { qrSvgDataUrl: qr, secret, error, chosen }),
     );
   };
 

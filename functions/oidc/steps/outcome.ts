@@ -5,7 +5,7 @@ import { type Lang, t } from '../../../libs/web/index.ts';
 import { basePathOf, langOf, PageError, render } from '../page-kit.ts';
 import { type DeniedReason, deniedBody } from '../views.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';
-import { paused } from './refusals.ts';
+import { paused, personTimeZone } from './refusals.ts';
 
 type PolicyClientMetadata = Parameters<AccessControl['login']>[1];
 type Denied = { readonly policyIds: string[]; readonly eventRef: string };
@@ -86,7 +86,8 @@ export const signInOutcome = (kit: StepKit) => {
     // login name finishes no step, and neither does an interaction ended by wrong codes.
     if (await deps.attempts.ended(d.uid)) throw await kit.interactionEnded(ctx, langOf(ctx));
     const lock = await lockedOut(deps, signedIn.loginName, signedIn.id, kit.attempt(ctx, d), 'login.failure');
-    if (lock.locked) throw paused(langOf(ctx), lock);
+    if (lock.locked)
+      throw paused(langOf(ctx), lock, personTimeZone(undefined, ctx.get('accept-language')), d.uid);
     // A first sign-in with a one-time password issues no code until it has a new password and a second factor.
     const account = await kit.firstTime.complete(signedIn, amr);
     if (!account) throw new PageError(403, 'choose a new password and set up a second factor first');

@@ -5,7 +5,8 @@ import { loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
-import { pausedMessage, triesLeftMessage } from './refusals.ts';
+import { pausedMessage, personTimeZone, triesLeftMessage } from './refusals.ts';
+import { registrationOpen } from './register.ts';
 
 /** POST /interaction/{uid}/login: the login name and password, against the failure budget. */
 export const passwordStep =
@@ -16,6 +17,7 @@ export const passwordStep =
     const c = await s.context(ctx, d, lang);
     const username = (form.username ?? '').trim();
     const password = form.password ?? '';
+    const register = registrationOpen(s.deps.zone);
     const errors = fieldProblems(
       fieldProblem(lang, 'username', 'username', username, 64),
       fieldProblem(lang, 'password', 'password', password, 256),
@@ -26,7 +28,7 @@ export const passwordStep =
         400,
         lang,
         t(lang, 'signInTitle'),
-        loginBody(c, { username, errors, passkeys: true }),
+        loginBody(c, { username, errors, passkeys: true, register }),
         webauthnScript(uid, 'login'),
       );
     }
@@ -34,17 +36,30 @@ export const passwordStep =
     if (result.outcome !== 'ok') {
       const message =
         result.outcome === 'locked'
-          ? pausedMessage(lang, { lockedUntil: result.until, scope: result.scope })
+          ? pausedMessage(
+              lang,
+              { lockedUntil: result.until, scope: result.scope },
+              personTimeZone(form.tz, ctx.get('accept-language')),
+            )
           : result.outcome === 'throttled'
             ? t(lang, 'throttled')
-            : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft)}`;
+            : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft, result.nextWaitSeconds)}`;
       const status = result.outcome === 'throttled' ? 429 : result.outcome === 'locked' ? 423 : 401;
+      // Near the wait, or in it, the way out is offered next to the message.
+      const resetOffered =
+        result.outcome === 'locked' || (result.outcome === 'invalid' && result.triesLeft <= 2);
       return render(
         ctx,
         status,
         lang,
         t(lang, 'signInTitle'),
-        loginBody(c, { username, errors: [{ field: 'password', message }], passkeys: true }),
+        loginBody(c, {
+          username,
+          errors: [{ field: 'password', message }],
+          passkeys: true,
+          register,
+          resetOffered,
+        }),
         webauthnScript(uid, 'login'),
       );
     }

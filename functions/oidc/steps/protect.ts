@@ -10,7 +10,7 @@ export const protectStep =
     const { form, d } = await s.postedStep(ctx, uid);
     const lang = langOf(ctx);
     const { pending, account } = await s.pendingAccount(uid);
-    if (form.choice === 'totp') return s.showEnrolment(ctx, d, account, lang, pending.amr);
+    if (form.choice === 'totp') return s.showEnrolment(ctx, d, account, lang, pending.amr, undefined, true);
     // "Not now" is only for accounts with no second factor; anyone else must use theirs.
     if (account.totp || account.passkeyIds.length > 0) throw new PageError(403, ADD_FACTOR_REFUSED);
     ctx.cookies.set('yitong_protect_later', '1', {

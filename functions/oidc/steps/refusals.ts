@@ -24,20 +24,102 @@ export class SignInPaused extends PageError {
   }
 }
 
-/** A time as people in China read it: Beijing time has no daylight saving, so it is always UTC+8. */
-const beijingTime = (epochSeconds: number): string =>
-  new Date((epochSeconds + 8 * 3600) * 1000).toISOString().slice(0, 16).replace('T', ' ');
+/** A time zone name the browser told us (an IANA name such as Europe/London), if it is one. */
+export const timeZoneOf = (value: unknown): string | undefined => {
+  if (typeof value !== 'string' || !value || value.length > 64 || !/^[\w+\-/]+$/.test(value))
+    return undefined;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+};
 
-export const resetLink = (lang: Lang) =>
-  html`<p><a href="password/reset?lang=${lang}">${t(lang, 'forgotPassword')}</a></p>`;
+/** Regions with one time zone, for a browser that ran no script but said where its language is from. */
+const REGION_ZONES: Readonly<Record<string, string>> = {
+  CN: 'Asia/Shanghai',
+  HK: 'Asia/Hong_Kong',
+  MO: 'Asia/Macau',
+  TW: 'Asia/Taipei',
+  SG: 'Asia/Singapore',
+  GB: 'Europe/London',
+  JP: 'Asia/Tokyo',
+  KR: 'Asia/Seoul',
+};
+
+/**
+ * The person's time zone, best effort: the one their browser reported (the page script fills
+ * the `tz` field), else the region of the first language they accept when it has a single
+ * zone (`en-GB`, `zh-CN`), else none (the page's language decides, see `zonedTime`).
+ */
+export const personTimeZone = (reported: unknown, acceptLanguage: string | undefined): string | undefined => {
+  const fromBrowser = timeZoneOf(reported);
+  if (fromBrowser) return fromBrowser;
+  const region = /^[a-z]{2,3}(?:-[A-Za-z]{4})?-([A-Za-z]{2})\b/.exec((acceptLanguage ?? '').trim())?.[1];
+  return region ? REGION_ZONES[region.toUpperCase()] : undefined;
+};
+
+/**
+ * A time people can act on, with its zone said: in the zone the browser told us (its long
+ * name in the page's language), else Beijing time for Chinese pages and UTC for English ones.
+ */
+export const zonedTime = (lang: Lang, epochSeconds: number, browserZone?: string): string => {
+  const zone = browserZone ?? (lang === 'zh-CN' ? 'Asia/Shanghai' : 'UTC');
+  const at = new Date(epochSeconds * 1000);
+  const when = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: zone,
+    month: 'long',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  const label =
+    zone === 'Asia/Shanghai'
+      ? t(lang, 'beijingTime')
+      : zone === 'UTC' || zone === 'Etc/UTC'
+        ? t(lang, 'utcTime')
+        : (new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: 'long' })
+            .formatToParts(at)
+            .find((p) => p.type === 'timeZoneName')?.value ?? zone);
+  return `${when} ${label}`;
+};
+
+/** A wait in words: minutes below two hours, else hours. */
+export const waitWords = (lang: Lang, seconds: number): string =>
+  seconds < 7200
+    ? t(lang, 'minutes', { count: Math.ceil(seconds / 60) })
+    : t(lang, 'hours', { count: Math.round(seconds / 3600) });
+
+/** The way out of a paused sign-in: a reset, which comes back to the sign-in `uid` when given. */
+export const resetLink = (lang: Lang, uid?: string) =>
+  html`<p><a href="password/reset?lang=${lang}${uid ? `&interaction=${uid}` : ''}">${t(lang, 'forgotPassword')}</a></p>`;
 
 /** What a person whose sign-in is paused reads: until when (with the time zone), and the way out. */
-export const pausedMessage = (lang: Lang, state: Pick<LockoutState, 'lockedUntil' | 'scope'>): string =>
-  `${t(lang, state.scope === 'account' ? 'lockedAccount' : 'locked', { time: beijingTime(state.lockedUntil) })} ${t(lang, 'lockedHelp')}`;
+export const pausedMessage = (
+  lang: Lang,
+  state: Pick<LockoutState, 'lockedUntil' | 'scope'>,
+  browserZone?: string,
+): string =>
+  `${t(lang, state.scope === 'account' ? 'lockedAccount' : 'locked', { time: zonedTime(lang, state.lockedUntil, browserZone) })} ${t(lang, 'lockedHelp')}`;
 
-export const paused = (lang: Lang, state: Pick<LockoutState, 'lockedUntil' | 'scope'>) =>
-  new SignInPaused(423, pausedMessage(lang, state), t(lang, 'lockedTitle'), resetLink(lang));
+export const paused = (
+  lang: Lang,
+  state: Pick<LockoutState, 'lockedUntil' | 'scope'>,
+  browserZone?: string,
+  uid?: string,
+) =>
+  new SignInPaused(
+    423,
+    pausedMessage(lang, state, browserZone),
+    t(lang, 'lockedTitle'),
+    resetLink(lang, uid),
+  );
 
 /** "n more tries before a wait", for the field under a wrong password or code. */
-export const triesLeftMessage = (lang: Lang, triesLeft: number): string =>
-  triesLeft === 1 ? t(lang, 'triesLeftOne') : t(lang, 'triesLeftMany', { n: String(triesLeft) });
+export const triesLeftMessage = (lang: Lang, triesLeft: number, nextWaitSeconds: number): string => {
+  const wait = waitWords(lang, nextWaitSeconds);
+  return triesLeft === 1
+    ? t(lang, 'triesLeftOne', { wait })
+    : t(lang, 'triesLeftMany', { n: String(triesLeft), wait });
+};

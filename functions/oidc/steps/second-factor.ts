@@ -9,7 +9,7 @@ import { langOf, PageError, render } from '../page-kit.ts';
 import { otpBody } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
-import { paused, triesLeftMessage } from './refusals.ts';
+import { paused, personTimeZone, triesLeftMessage } from './refusals.ts';
 
 /**
  * POST /interaction/{uid}/otp: the second factor, a TOTP or recovery code. Throttled per source;
@@ -27,7 +27,7 @@ export const secondFactorStep =
     const at = s.attempt(ctx, d);
     if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
     const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
-    if (before.locked) throw paused(lang, before);
+    if (before.locked) throw paused(lang, before, personTimeZone(form.tz, ctx.get('accept-language')), uid);
     const leftHere = await deps.attempts.take(uid);
     if (leftHere === undefined) throw await s.interactionEnded(ctx, lang);
     const code = (form.otp ?? '').replace(/\s+/g, '');
@@ -56,7 +56,7 @@ export const secondFactorStep =
       });
       if (!after.locked) throw await s.interactionEnded(ctx, lang);
     }
-    if (after.locked) throw paused(lang, after);
+    if (after.locked) throw paused(lang, after, personTimeZone(form.tz, ctx.get('accept-language')), uid);
     return render(
       ctx,
       400,
@@ -69,7 +69,7 @@ export const secondFactorStep =
             ? leftHere === 1
               ? t(lang, 'codesLeftOne')
               : t(lang, 'codesLeftMany', { n: String(leftHere) })
-            : triesLeftMessage(lang, after.triesLeft)
+            : triesLeftMessage(lang, after.triesLeft, after.nextWaitSeconds)
         }`,
       }),
     );

@@ -1,10 +1,31 @@
 import { t } from '../../../libs/web/index.ts';
 import { consentViewOf } from '../consent-view.ts';
-import { langOf, PageError, render } from '../page-kit.ts';
+import { browserDigest, langOf, PageError, redirect, render } from '../page-kit.ts';
 import { consentBody, loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
+import { grantConsent, isFirstParty } from './consent.ts';
 import type { SignIn } from './journey.ts';
-import type { Step } from './kit.ts';
+import type { Ctx, Details, Step } from './kit.ts';
+import { registrationOpen } from './register.ts';
+
+/**
+ * A sign-in a password reset in this browser handed over: it carries on from the new
+ * password, asking for any second factor the account has and the level the service needs.
+ * Used once; ignored (the sign-in page instead) in any other browser or for any other prompt.
+ */
+const continueAfterReset = async (s: SignIn, ctx: Ctx, d: Details): Promise<boolean> => {
+  const { deps } = s;
+  const pending = await deps.pending.load(d.uid);
+  const handedOver = pending?.handedOver;
+  if (!pending || !handedOver) return false;
+  await deps.pending.delete(d.uid);
+  const browser = browserDigest(ctx);
+  if (d.prompt.name !== 'login' || !browser || handedOver.browser !== browser) return false;
+  const account = await deps.accounts.findById(pending.accountId);
+  if (account?.status !== 'active') return false;
+  await s.nextStep(ctx, d, account, langOf(ctx), ['pwd'], false, true);
+  return true;
+};
 
 /** GET /interaction/{uid}: the page for the prompt oidc-provider hands over (sign-in, step-up, consent, refusal). */
 export const showStep =
@@ -15,6 +36,7 @@ export const showStep =
     const lang = langOf(ctx);
     const denied = (await deps.pending.load(uid))?.denied;
     if (denied) return s.showDenied(ctx, d, lang, denied);
+    if (await continueAfterReset(s, ctx, d)) return;
     const c = await s.context(ctx, d, lang);
     if (d.prompt.name === 'login') {
       const sessionAccount = d.session?.accountId
@@ -27,17 +49,19 @@ export const showStep =
         // Step-up: the person is known; ask only for what raises the level.
         return s.nextStep(ctx, d, sessionAccount, lang, ['pwd'], true);
       }
-      const notice = ctx.query.registered === '1' ? t(lang, 'accountCreated') : undefined;
       return render(
         ctx,
         200,
         lang,
         t(lang, 'signInTitle'),
-        loginBody(c, { passkeys: true, notice }),
+        loginBody(c, { passkeys: true, register: registrationOpen(deps.zone) }),
         webauthnScript(uid, 'login'),
       );
     }
     if (d.prompt.name === 'consent') {
+      // yitong's own portals are the platform the person signed in to: nothing to consent to.
+      if (isFirstParty(d) && d.session?.accountId)
+        return redirect(ctx, await grantConsent(s, ctx, d, d.session.accountId, true));
       const view = await consentViewOf(d, deps.registry, deps.issuer);
       return render(
         ctx,

@@ -1,7 +1,7 @@
 import { hashRecoveryCodes, newRecoveryCodes, totpStep } from '../../../libs/accounts/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
-import { recoveryBody } from '../views.ts';
+import { recoveryBody, recoveryScript } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
 
@@ -17,7 +17,15 @@ export const enrolStep =
     const secret = pending?.totpSecret && (await deps.totpVault.open(account.id, pending.totpSecret));
     const step = secret ? totpStep(secret, (form.otp ?? '').trim()) : undefined;
     if (!secret || step === undefined) {
-      return s.showEnrolment(ctx, d, account, lang, pending?.amr ?? ['pwd'], t(lang, 'otpInvalid'));
+      return s.showEnrolment(
+        ctx,
+        d,
+        account,
+        lang,
+        pending?.amr ?? ['pwd'],
+        t(lang, 'otpInvalid'),
+        form.chosen === '1',
+      );
     }
     const codes = newRecoveryCodes();
     await deps.accounts.update(account, {
@@ -46,7 +54,8 @@ export const enrolStep =
       200,
       lang,
       t(lang, 'recoveryTitle'),
-      recoveryBody(await s.context(ctx, d, lang), codes),
+      recoveryBody(await s.context(ctx, d, lang), codes, account.loginName),
+      recoveryScript,
     );
   };
 
