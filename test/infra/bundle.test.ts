@@ -107,12 +107,15 @@ describe('the deployed oidc bundle', () => {
  * Each function is bundled on its own with only what it imports. Budgets: raise one only with
  * a measured reason. The oidc function carries oidc-provider and Koa; nothing else may.
  */
+// The one word catalogue (libs/web, both languages: about 75 KiB minified) is in every function
+// that renders a page; the account portal, with QR codes and the licence verifier, reaches past
+// 1280 KiB with it. Most of every bundle is zod (460 KiB, 261 KiB of it locales never used; issue #19).
 const BUNDLE_BUDGETS_KIB: Record<string, number> = {
   oidc: 2560,
   audit: 1280,
   admin: 1280,
   licences: 1280,
-  account: 1280,
+  account: 1344,
   authorizer: 1280,
   'audit-jobs': 1280,
 };
