@@ -11,13 +11,16 @@ export const PendingSignIn = z.object({
   challenge: z.string().optional(),
   /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
   denied: z.object({ policyIds: z.array(z.string()), eventRef: z.string() }).optional(),
-  /**
-   * A password reset made in this browser hands the sign-in over: the next page of the
-   * interaction continues it, only in the browser whose CSRF cookie has this digest.
-   */
-  handedOver: z.object({ by: z.literal('reset'), browser: z.string() }).optional(),
 });
 export type PendingSignIn = z.infer<typeof PendingSignIn>;
+
+/**
+ * A password reset made from a sign-in hands it back: the interaction's next page continues it,
+ * only in the browser whose CSRF cookie has this digest. Kept apart from the pending state, so no
+ * step of the sign-in ever takes it for an account that proved itself there.
+ */
+export const ResetHandOver = z.object({ accountId: z.string(), browser: z.string() });
+export type ResetHandOver = z.infer<typeof ResetHandOver>;
 
 /**
  * The pending state of sign-ins, one item per interaction (`pending#<uid>` / `pending`) that
@@ -53,6 +56,29 @@ export class PendingSignIns {
     );
     if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return undefined;
     return PendingSignIn.parse(Item);
+  }
+
+  /** Leaves a reset's hand-over for the interaction (replacing an earlier one), for `ttlSeconds`. */
+  async handOver(uid: string, handOver: ResetHandOver): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: `handover#${uid}`, sk: 'handover', ...handOver, expiresAt: this.now() + this.ttlSeconds },
+      }),
+    );
+  }
+
+  /** Takes the interaction's hand-over, once: whoever asks first removes it. */
+  async takeHandOver(uid: string): Promise<ResetHandOver | undefined> {
+    const { Attributes: item } = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: `handover#${uid}`, sk: 'handover' },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!item || (typeof item.expiresAt === 'number' && item.expiresAt <= this.now())) return undefined;
+    return ResetHandOver.parse(item);
   }
 
   /** Forgets the interaction (a finished or ended sign-in). */

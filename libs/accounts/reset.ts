@@ -156,11 +156,7 @@ export class PasswordReset {
    * interaction's next page continues it (asking for any second factor the account has).
    */
   async handOver(uid: string, accountId: string, browser: string): Promise<void> {
-    await new PendingSignIns(this.doc, this.table).save(uid, {
-      accountId,
-      amr: [],
-      handedOver: { by: 'reset', browser },
-    });
+    await new PendingSignIns(this.doc, this.table).handOver(uid, { accountId, browser });
   }
 
   /**

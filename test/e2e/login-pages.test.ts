@@ -2,6 +2,7 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { AccountStore } from '../../libs/accounts/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -191,6 +192,86 @@ describe('registration and reset from a service are bound to its browser', () =>
     expect(page.html).not.toContain('Mallory');
     const trail = await auditEvents(stack);
     expect(trail.filter((e) => e.type === 'login.success' && e.correlationId === victim.uid)).toHaveLength(0);
+  });
+
+  it('does not let the browser whose sign-in id a victim’s reset carried take the victim’s account', async () => {
+    // The attack: send a victim the real reset link with your own sign-in's id, wait for the
+    // reset, then carry on your sign-in's later steps (skip or set up a second factor).
+    const attacker = await loginPage();
+    const victim = new UserAgent();
+    await victim.submit(await victim.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Victim',
+      username: 'victim.handover',
+      email: 'victim@example.org',
+      password: 'victim first password',
+    });
+    const confirm = await victim.submit(
+      await victim.follow(`${stack.urls.public}/password/reset?lang=en&interaction=${attacker.uid}`),
+      '/password/reset',
+      { username: 'victim.handover' },
+    );
+    await victim.submit(confirm, '/password/reset/confirm', {
+      username: 'victim.handover',
+      code: await outboxCode('victim.handover'),
+      password: 'victim second password',
+    });
+    const victimId = (
+      await new AccountStore(
+        createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+        stack.tables.identity,
+      ).findByLoginName('victim.handover')
+    )?.id;
+    expect(victimId).toBeDefined();
+    for (const [step, choice] of [
+      ['protect', 'skip'],
+      ['protect', 'totp'],
+    ] as const) {
+      const page = await attacker.ua.request(`${attacker.base}/interaction/${attacker.uid}/${step}`, {
+        form: { csrf: attacker.csrf, choice },
+      });
+      expect(page.status).toBeGreaterThanOrEqual(400);
+      expect(page.html).not.toContain('Victim');
+    }
+    // And the attacker's own sign-in page is the sign-in form, not a hand-over.
+    const page = await attacker.ua.follow(`${attacker.base}/interaction/${attacker.uid}`, isTaxCallback);
+    expect(page.html).toContain('/login" novalidate');
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter((e) => e.type === 'login.success' && e.subject === victimId && victimId),
+    ).toHaveLength(0);
+  });
+
+  it('leaves a victim’s sign-in in progress alone when someone resets their own account with its id', async () => {
+    const victim = await loginPage();
+    const second = await victim.ua.submit(victim.page, '/login', {
+      username: 'li.si',
+      password: 'demo-staff-2026',
+    });
+    expect(second.html).toContain('/otp');
+    const attacker = new UserAgent();
+    await attacker.submit(await attacker.follow(`${stack.urls.public}/register?lang=en`), '/register', {
+      kind: 'citizen',
+      displayName: 'Mallory',
+      username: 'mallory.swap',
+      email: 'mallory@example.org',
+      password: 'mallory first password',
+    });
+    const confirm = await attacker.submit(
+      await attacker.follow(`${stack.urls.public}/password/reset?lang=en&interaction=${victim.uid}`),
+      '/password/reset',
+      { username: 'mallory.swap' },
+    );
+    await attacker.submit(confirm, '/password/reset/confirm', {
+      username: 'mallory.swap',
+      code: await outboxCode('mallory.swap'),
+      password: 'mallory second password',
+    });
+    // The victim's sign-in still belongs to the victim: a wrong code counts against li.si's
+    // budget as before, and nothing of Mallory's account appears.
+    const wrong = await victim.ua.submit(second, '/otp', { code: '000000' });
+    expect(wrong.html).not.toContain('Mallory');
+    expect(wrong.html).toContain('/otp');
   });
 
   it('refuses a registration posted to an interaction without that interaction’s token, and creates no account', async () => {

@@ -15,13 +15,11 @@ import { registrationOpen } from './register.ts';
  */
 const continueAfterReset = async (s: SignIn, ctx: Ctx, d: Details): Promise<boolean> => {
   const { deps } = s;
-  const pending = await deps.pending.load(d.uid);
-  const handedOver = pending?.handedOver;
-  if (!pending || !handedOver) return false;
-  await deps.pending.delete(d.uid);
+  const handedOver = await deps.pending.takeHandOver(d.uid);
+  if (!handedOver) return false;
   const browser = browserDigest(ctx);
   if (d.prompt.name !== 'login' || !browser || handedOver.browser !== browser) return false;
-  const account = await deps.accounts.findById(pending.accountId);
+  const account = await deps.accounts.findById(handedOver.accountId);
   if (account?.status !== 'active') return false;
   await s.nextStep(ctx, d, account, langOf(ctx), ['pwd'], false, true);
   return true;
