@@ -1,3 +1,18 @@
+// The domain's errors live in libs/errors; they are re-exported here because this kit is what maps
+// them to RFC 9457, and a function that throws them needs nothing else.
+export {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  type InvalidParam,
+  invalidParamsOf,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors/index.ts';
 export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
 export {
   boundCsrfToken,
@@ -7,18 +22,6 @@ export {
   newCsrfToken,
   sameCsrfToken,
 } from './csrf.ts';
-export {
-  ConflictError,
-  DomainError,
-  ForbiddenError,
-  type InvalidParam,
-  NotFoundError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from './errors.ts';
 export {
   type ErrorOptions,
   httpFunction,
@@ -35,7 +38,7 @@ export {
   prefersPage,
   type RequestShape,
 } from './negotiate.ts';
-export { invalidParamsOf, isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
+export { isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
 export {
   isRouteFound,
   type MatchOptions,

@@ -1,11 +1,8 @@
-export { claimLabel, claimValue } from './claim-label.ts';
 export {
-  isUscc,
   LICENCE_ID_PREFIX,
   licenceId,
   licenceIdProblem,
   mod3736CheckCharacter,
-  usccCheckCharacter,
 } from './licence-id.ts';
 export {
   type Caller,

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { JWTVerifyGetKey } from 'jose';
-import { ForbiddenError, UnauthorizedError } from '../http/index.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors/index.ts';
 import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
 import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
 import type { DpopProofLog } from './dpop-proofs.ts';

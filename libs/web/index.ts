@@ -1,3 +1,4 @@
+export { claimLabel, claimValue } from './claim-words.ts';
 export { formatDate, formatTime } from './dates.ts';
 export { errorPageContent, errorPages, referenceOf } from './error-page.ts';
 export { errorSummary, type FieldError, type FieldOptions, field, hidden } from './forms.ts';
