@@ -46,6 +46,7 @@ export {
   assertAllowed,
   decideApiAccess,
   decidePortalAccess,
+  licenceTypeRequest,
   requestUrlOf,
   requireAccess,
 } from './require-access.ts';
