@@ -5,7 +5,6 @@ export {
   DomainError,
   ForbiddenError,
   type InvalidParam,
-  invalidParamsOf,
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
@@ -13,7 +12,7 @@ export {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors/index.ts';
-export { MAX_JSON_BODY_BYTES, parseJsonBody } from './body.ts';
+export { parseJsonBody } from './body.ts';
 export {
   boundCsrfToken,
   boundCsrfTokenValid,
@@ -22,30 +21,7 @@ export {
   newCsrfToken,
   sameCsrfToken,
 } from './csrf.ts';
-export {
-  type ErrorOptions,
-  httpFunction,
-  problemErrors,
-  SECURITY_HEADERS,
-  securityHeaders,
-  type ZonedContext,
-  zoneContext,
-} from './middleware.ts';
-export {
-  type ErrorPageFacts,
-  type ErrorPageRenderer,
-  eventPrefersPage,
-  prefersPage,
-  type RequestShape,
-} from './negotiate.ts';
-export { isTransient, PROBLEM_CONTENT_TYPE, problemResponse } from './problem.ts';
-export {
-  isRouteFound,
-  type MatchOptions,
-  type MethodNotAllowed,
-  type PathParams,
-  type RouteFound,
-  type RouteMethod,
-  Router,
-  routedEvent,
-} from './router.ts';
+export { httpFunction } from './middleware.ts';
+export { prefersPage } from './negotiate.ts';
+export { isTransient, PROBLEM_CONTENT_TYPE } from './problem.ts';
+export { isRouteFound, Router, routedEvent } from './router.ts';
