@@ -3,7 +3,8 @@
  * against these arrows. docs/architecture.md ("Layers") says what they are and why.
  *
  *   functions → libs;  infra, cli → functions, libs;  bench, testkit → infra, libs;
- *   examples → infra/local;  test → anything.  Within libs, config sits below every other lib.
+ *   examples → infra/local;  test → anything.  Within libs, config and errors sit below every other
+ *   lib; the domain libs sit below the edge (http, web, portal, runtime, issuer); http below pages.
  */
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -44,6 +45,37 @@ export default {
       severity: 'error',
       from: { path: '^libs/config/' },
       to: { path: '^libs/', pathNot: '^libs/config/' },
+    },
+    {
+      name: 'errors-are-below-every-lib',
+      comment:
+        "libs/errors is the domain's vocabulary of failures (not found, conflict, forbidden…) that every " +
+        'lib throws and libs/http maps to RFC 9457; if it imported a lib, that lib could not throw them ' +
+        'without a cycle.',
+      severity: 'error',
+      from: { path: '^libs/errors/' },
+      to: { path: '^libs/', pathNot: '^libs/errors/' },
+    },
+    {
+      name: 'the-domain-knows-no-edge',
+      comment:
+        'The domain libs (accounts, audit, departments, licences, policy, oidc clients, keys, the store, ' +
+        'config) say what is true and what failed; how that becomes a response, a page, a portal, a ' +
+        'composed function or the OIDC provider is the edge above them. A domain lib that imported the ' +
+        'edge would drag HTTP and pages into every caller and could not be tested or reused without them.',
+      severity: 'error',
+      from: { path: '^libs/(accounts|audit|departments|licences|policy|oidc|keys|store|config)/' },
+      to: { path: '^libs/(http|web|portal|runtime|issuer)/' },
+    },
+    {
+      name: 'the-http-kit-renders-no-page',
+      comment:
+        'libs/http turns requests into calls and errors into RFC 9457 responses; pages come from ' +
+        'libs/web and libs/portal and are handed to it (an ErrorPageRenderer), and libs/runtime composes ' +
+        'it with the rest, so it imports none of them and an API-only function carries no page code.',
+      severity: 'error',
+      from: { path: '^libs/http/' },
+      to: { path: '^libs/(web|portal|runtime)/' },
     },
     {
       name: 'policy-decides-and-renders-nothing',

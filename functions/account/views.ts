@@ -1,15 +1,10 @@
 /** The pages of the account portal: the licence wallet, shares, checks and activity. */
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
+import type { Licence, LicenceType, Receipt, Share } from '../../libs/licences/index.ts';
+import type { PortalSession } from '../../libs/portal/index.ts';
 import {
   claimLabel,
   claimValue,
-  type Licence,
-  type LicenceType,
-  type Receipt,
-  type Share,
-} from '../../libs/licences/index.ts';
-import type { PortalSession } from '../../libs/portal/index.ts';
-import {
   errorSummary,
   type FieldError,
   field,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DepartmentChange, DepartmentInput } from '../../libs/departments/index.ts';
-import { ConflictError, parseJsonBody, Router, ValidationError } from '../../libs/http/index.ts';
-import { LicenceTypeConflictError, LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
+import { parseJsonBody, Router, ValidationError } from '../../libs/http/index.ts';
+import { LicenceTypeInput } from '../../libs/licences/index.ts';
 import { ResourceServer } from '../../libs/oidc/index.ts';
 import type { Allowed } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
@@ -35,13 +35,6 @@ const FIRST_SIGN_IN =
  * Building them touches nothing, so the route table's test reads them without a stack.
  */
 export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
-  const { doc, config, audit } = runtime;
-  // Types are registered under the public base URL, where their vct metadata is served.
-  const licenceTypes = new LicenceTypeStore(
-    doc,
-    config.tables.licences,
-    config.licenceIssuer ?? config.issuer,
-  );
   const ops = adminOperations(runtime);
   const who = (event: APIGatewayProxyEvent, access: Allowed): Who => ({
     actor: access.principal.kind === 'user' ? access.principal.id : undefined,
@@ -232,39 +225,16 @@ export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
     })
     .on('GET', '/admin/licence-types', {
       privileged,
-      handle: async () => json(200, { types: await licenceTypes.list() }),
+      handle: async () => json(200, { types: await ops.listLicenceTypes() }),
     })
     .on('PUT', '/admin/licence-types/{typeId}', {
       privileged,
       handle: async (event, a) => {
-        const input = parseJsonBody(event, LicenceTypeInput);
-        if (input.typeId !== event.pathParameters?.typeId) {
-          throw new ValidationError('the body names another type than the path', [
-            { name: 'typeId', reason: `must be ${event.pathParameters?.typeId}` },
-          ]);
-        }
-        const before = await licenceTypes.get(input.typeId);
-        let result: Awaited<ReturnType<typeof licenceTypes.put>>;
-        try {
-          result = await licenceTypes.put(input);
-        } catch (err: unknown) {
-          if (err instanceof LicenceTypeConflictError) throw new ConflictError(err.message);
-          throw err;
-        }
-        if (result.created) {
-          await audit.append({
-            type: 'admin.licence_type.updated',
-            outcome: 'success',
-            zone: config.zone,
-            ...who(event, a),
-            department: result.type.department,
-            resource: result.type.vct.slice(0, 256),
-            details: {
-              before: before ? { version: before.version, vct: before.vct } : null,
-              after: { version: result.type.version, vct: result.type.vct },
-            },
-          });
-        }
+        const result = await ops.putLicenceType(
+          event.pathParameters?.typeId,
+          parseJsonBody(event, LicenceTypeInput),
+          who(event, a),
+        );
         return json(result.created ? 201 : 200, result.type);
       },
     });

@@ -24,6 +24,11 @@ import {
 } from '../../libs/departments/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
+  LicenceTypeConflictError,
+  type LicenceTypeInput,
+  LicenceTypeStore,
+} from '../../libs/licences/index.ts';
+import {
   type ClientInput,
   type ClientMetadata,
   ClientNameTakenError,
@@ -216,6 +221,12 @@ export const adminOperations = (runtime: Runtime) => {
   const departments = new DepartmentStore(doc, table);
   const registry = new OidcRegistry(doc, table);
   const clientInput = clientInputSchema({ localMode: config.localMode });
+  // Types are registered under the public base URL, where their vct metadata is served.
+  const licenceTypes = new LicenceTypeStore(
+    doc,
+    config.tables.licences,
+    config.licenceIssuer ?? config.issuer,
+  );
 
   /** The department a path names (404), or a body or query field names (400: the request is wrong). */
   const departmentOf = async (id: string, field?: string) => {
@@ -375,6 +386,41 @@ export const adminOperations = (runtime: Runtime) => {
     clientInput,
     departmentOf,
     listDepartments: () => departments.list(),
+    listLicenceTypes: () => licenceTypes.list(),
+    /**
+     * Registers a licence type or a new version of one (the path names it); audited once when
+     * something was written, with the version and vct before and after.
+     */
+    async putLicenceType(pathTypeId: string | undefined, input: LicenceTypeInput, who: Who) {
+      if (input.typeId !== pathTypeId) {
+        throw new ValidationError('the body names another type than the path', [
+          { name: 'typeId', reason: `must be ${pathTypeId}` },
+        ]);
+      }
+      const before = await licenceTypes.get(input.typeId);
+      let result: Awaited<ReturnType<typeof licenceTypes.put>>;
+      try {
+        result = await licenceTypes.put(input);
+      } catch (err: unknown) {
+        if (err instanceof LicenceTypeConflictError) throw new ConflictError(err.message);
+        throw err;
+      }
+      if (result.created) {
+        await audit.append({
+          type: 'admin.licence_type.updated',
+          outcome: 'success',
+          zone: config.zone,
+          ...who,
+          department: result.type.department,
+          resource: result.type.vct.slice(0, 256),
+          details: {
+            before: before ? { version: before.version, vct: before.vct } : null,
+            after: { version: result.type.version, vct: result.type.vct },
+          },
+        });
+      }
+      return result;
+    },
     async department(id: string) {
       const department = await departmentOf(id);
       return { ...department, clients: await departmentClientIds(doc, table, department.departmentId) };

@@ -18,13 +18,7 @@ import {
   typeMetadata,
   type VerificationResult,
 } from '../../libs/licences/index.ts';
-import {
-  type AccessRequest,
-  type Allowed,
-  licenceTypeEntities,
-  requestContext,
-  uniqueEntities,
-} from '../../libs/policy/index.ts';
+import { type Allowed, licenceTypeRequest } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { type Lang, langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
 import { type IssuerShown, linkGoneBody, VERIFICATION_STYLES, verificationBody } from './views.ts';
@@ -93,16 +87,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     type: Pick<LicenceType, 'vct' | 'department'>,
     event: APIGatewayProxyEvent,
   ) => {
-    const resource = licenceTypeEntities(type.vct, type.department);
-    const request: AccessRequest = {
-      principal: allowed.principalUid,
-      action,
-      resource: resource[0]!.uid as AccessRequest['resource'],
-      context: requestContext(config.zone, allowed.claims),
-      entities: uniqueEntities([...allowed.principalEntities], resource),
-    };
     const decision = await access.check(
-      request,
+      licenceTypeRequest(allowed, action, type, config.zone),
       {
         ...origin(event),
         actor: allowed.principal.kind === 'user' ? allowed.principal.id : undefined,

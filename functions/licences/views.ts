@@ -1,13 +1,20 @@
 /** The pages of the licences function: what a shared link or QR code opens. */
 import {
-  claimLabel,
-  claimValue,
   ENVELOPE_CLAIMS,
   type LicenceType,
   type Share,
   type VerificationResult,
 } from '../../libs/licences/index.ts';
-import { formatDate, formatTime, type Html, html, type Lang, t } from '../../libs/web/index.ts';
+import {
+  claimLabel,
+  claimValue,
+  formatDate,
+  formatTime,
+  type Html,
+  html,
+  type Lang,
+  t,
+} from '../../libs/web/index.ts';
 
 /** The verification page's own styles: long numbers wrap, and the list stacks on a narrow screen. */
 export const VERIFICATION_STYLES = `

@@ -1,4 +1,4 @@
-import { DomainError } from '../http/index.ts';
+import { DomainError } from '../errors/index.ts';
 
 export class LoginNameTakenError extends DomainError {
   readonly code = 'LOGIN_NAME_TAKEN';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ValidationError } from '../http/index.ts';
+import { ValidationError } from '../errors/index.ts';
 import type { ChainedEvent } from './event.ts';
 import { AuditFilter } from './query.ts';
 

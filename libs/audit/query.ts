@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
-import { ValidationError } from '../http/index.ts';
+import { ValidationError } from '../errors/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isExpired } from '../store/index.ts';
 import type { ChainedEvent } from './event.ts';
 import { findEventById, stripKey } from './log.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type RetentionDays, retentionFromEnv } from './audit-retention.ts';
 
-export { DEFAULT_RETENTION, RetentionDays, retentionFromEnv } from './audit-retention.ts';
+export { DEFAULT_RETENTION, RetentionDays } from './audit-retention.ts';
 
 /**
  * The three government network zones; a request's zone is the entry point it

@@ -7,8 +7,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
-import { isUscc } from '../licences/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
+import { isUscc } from './uscc.ts';
+
+export { isUscc } from './uscc.ts';
 
 /** A department (relying party organisation): who owns clients, APIs and licence types. */
 export const DepartmentInput = z.strictObject({

@@ -1,7 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
-import { invalidParamsOf } from './problem.ts';
+import {
+  invalidParamsOf,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors/index.ts';
 
 /** API bodies are small; anything larger is a mistake or an attack. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;

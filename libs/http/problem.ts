@@ -1,19 +1,15 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ZodError } from 'zod';
-import { LogMessage, logger } from '../observability/index.ts';
 import {
   DomainError,
-  type InvalidParam,
+  invalidParamsOf,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
-} from './errors.ts';
+} from '../errors/index.ts';
+import { LogMessage, logger } from '../observability/index.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** Maps zod's issues to RFC 9457 `invalid-params`: which field, and what was wrong with it. */
-export const invalidParamsOf = (err: ZodError): InvalidParam[] =>
-  err.issues.map((issue) => ({ name: issue.path.join('.') || '(body)', reason: issue.message }));
 
 /**
  * Throttling, timeouts, a store's own 500 and a connection that failed are the caller's cue to

@@ -3,11 +3,4 @@
  * storage. Only the oidc function imports it (oidc-provider is the largest part of its bundle);
  * the clients, their rules and the first-party portals it serves are in libs/oidc.
  */
-export {
-  type AudienceRefusal,
-  audienceRefusalOf,
-  CLIENT_EXTRA_METADATA,
-  createProvider,
-  type ProviderDeps,
-  SignerSigningKey,
-} from './provider.ts';
+export { audienceRefusalOf, createProvider, type ProviderDeps } from './provider.ts';

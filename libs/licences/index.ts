@@ -1,60 +1,25 @@
-export { claimLabel, claimValue } from './claim-label.ts';
 export {
-  isUscc,
-  LICENCE_ID_PREFIX,
-  licenceId,
-  licenceIdProblem,
-  mod3736CheckCharacter,
-  usccCheckCharacter,
-} from './licence-id.ts';
-export {
-  type Caller,
-  type HolderLookup,
   IdempotencyKey,
-  type IssueOutcome,
   IssueRequest,
   Licence,
   LicenceService,
-  type LicenceServiceDeps,
   Receipt,
   Share,
   ShareRequest,
   StatusChange,
 } from './service.ts';
+export { encodeList, LIST_SIZE, STATUS, setStatusBits, signStatusList } from './status-list.ts';
 export {
-  decodeList,
-  encodeList,
-  getStatusBits,
-  LIST_SIZE,
-  STATUS,
-  STATUS_LIST_TTL,
-  StatusListStore,
-  type StatusName,
-  setStatusBits,
-  signStatusList,
-  statusName,
-} from './status-list.ts';
-export {
-  ClaimField,
-  claimsSchema,
-  disclosableNames,
   LicenceType,
   LicenceTypeConflictError,
   LicenceTypeInput,
   LicenceTypeStore,
   typeMetadata,
-  vctOf,
 } from './types.ts';
 export {
-  disclosureNames,
   ENVELOPE_CLAIMS,
-  type InvalidReason,
   licenceClaims,
-  presentLicence,
-  readStatusList,
   type StatusEvidence,
-  type Verdict,
   type VerificationResult,
-  type VerifyOptions,
   verifyLicence,
 } from './verify.ts';

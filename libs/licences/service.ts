@@ -5,7 +5,7 @@ import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { base64url, type JWK } from 'jose';
 import { z } from 'zod';
 import { canonicalJson } from '../audit/index.ts';
-import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../http/index.ts';
+import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../errors/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
 import { isConditionalCheckFailed, LICENCE_INDEXES, queryAll } from '../store/index.ts';
 import { licenceId as buildLicenceId } from './licence-id.ts';

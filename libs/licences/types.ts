@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { isUscc } from '../departments/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
-import { isUscc } from './licence-id.ts';
 
 /**
  * Licence types: what a department may issue. Each type has a versioned `vct` (its URL,

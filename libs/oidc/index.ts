@@ -1,14 +1,6 @@
+export { dynamoAdapterFactory } from './adapter.ts';
+export { ACR, ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 export {
-  CLIENT_CACHE_SECONDS,
-  DynamoOidcAdapter,
-  dynamoAdapterFactory,
-  GRANTABLE_MODELS,
-  type OidcAdapterDeps,
-  revokeGrant,
-} from './adapter.ts';
-export { ACR, ACR_VALUES, type Loa, loaOf, requiredLoa } from './assurance.ts';
-export {
-  BackchannelJob,
   type BackchannelQueue,
   deliverBackchannelJobs,
   isSqsEvent,
@@ -51,14 +43,12 @@ export { browserOriginsOf, isBrowserOrigin } from './cors.ts';
 export {
   ACCOUNT_PORTAL,
   ADMIN_CONSOLE,
-  CLI_CLIENT,
   ensureCliClient,
   ensurePortalClient,
   FIRST_PARTY_CLIENT_IDS,
   FIRST_PARTY_PORTALS,
   type FirstPartyPortalSpec,
   PLATFORM_DEPARTMENT,
-  portalMetadata,
   SECURITY_CONSOLE,
 } from './first-party.ts';
 export {

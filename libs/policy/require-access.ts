@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { JWTVerifyGetKey } from 'jose';
-import { ForbiddenError, UnauthorizedError } from '../http/index.ts';
+import { ForbiddenError, UnauthorizedError } from '../errors/index.ts';
 import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
 import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
 import type { DpopProofLog } from './dpop-proofs.ts';
@@ -9,6 +9,7 @@ import type { AccessRequest, CedarEntity, CedarUid } from './engine.ts';
 import {
   anonymousEntities,
   clientEntities,
+  licenceTypeEntities,
   type PolicyAccount,
   type PolicyClient,
   type PolicyRoute,
@@ -234,6 +235,26 @@ export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): A
 
 /** A request the policies let through, with who is calling. */
 export type Allowed = Extract<ApiAccess, { allowed: true }>;
+
+/**
+ * Whether a caller the API check allowed may act on a licence type (issue its licences, change
+ * their status): asked of the type as its department's, in the zone the request came through.
+ */
+export const licenceTypeRequest = (
+  allowed: Allowed,
+  action: 'issueLicence' | 'changeLicenceStatus',
+  type: { readonly vct: string; readonly department: string },
+  zone: string,
+): AccessRequest => {
+  const resource = licenceTypeEntities(type.vct, type.department);
+  return {
+    principal: allowed.principalUid,
+    action,
+    resource: resource[0]!.uid as AccessRequest['resource'],
+    context: requestContext(zone, allowed.claims),
+    entities: uniqueEntities([...allowed.principalEntities], resource),
+  };
+};
 
 /** A refusal becomes the right problem response: 401 with a challenge, or 403. */
 export const assertAllowed = (result: ApiAccess): Allowed => {

@@ -4,6 +4,5 @@
  * CSRF-checked forms, and the gate that lets the policies decide on every console page.
  */
 
-export { FirstPartyPortal, PageProblem, type PortalOptions, PortalSession } from './portal.ts';
+export { FirstPartyPortal, PortalSession } from './portal.ts';
 export { type PortalPage, portalPageGuard } from './portal-access.ts';
-export { refusalPage } from './refusal.ts';

@@ -6,15 +6,5 @@ export {
   isExpired,
   queryAll,
 } from './client.ts';
-export { createTableInput, dropTables, ensureTables } from './provision.ts';
-export {
-  AUDIT_INDEXES,
-  IDENTITY_INDEXES,
-  type IndexDefinition,
-  LICENCE_INDEXES,
-  TABLE_LIST,
-  TABLES,
-  type TableDefinition,
-  type TableName,
-  TTL_ATTRIBUTE,
-} from './tables.ts';
+export { dropTables, ensureTables } from './provision.ts';
+export { AUDIT_INDEXES, IDENTITY_INDEXES, LICENCE_INDEXES, TABLE_LIST, type TableName } from './tables.ts';

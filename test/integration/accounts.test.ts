@@ -4,9 +4,7 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  type AccountMessage,
   AccountStore,
-  ARGON2_PARAMETERS,
   authenticatePassword,
   BackgroundMail,
   deliverMailJobs,
@@ -14,16 +12,17 @@ import {
   InteractionAttempts,
   LoginLockout,
   LoginNameTakenError,
-  needsRehash,
   OutboxNotifier,
   PasswordReset,
   SourceThrottle,
   SqsMailQueue,
-  sourceOf,
   totpCode,
   totpStep,
   verifyPassword,
 } from '../../libs/accounts/index.ts';
+import { sourceOf } from '../../libs/accounts/lockout.ts';
+import type { AccountMessage } from '../../libs/accounts/notifier.ts';
+import { ARGON2_PARAMETERS, needsRehash } from '../../libs/accounts/password.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import { freshTables } from '../support/tables.ts';
 

@@ -4,7 +4,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler, S3AuditArchive } from '../../functions/audit-jobs/app.ts';
-import { latestCheckpoint, verifyCheckpoint } from '../../libs/audit/index.ts';
+import { latestCheckpoint, verifyCheckpoint } from '../../libs/audit/checkpoint.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { createRuntime, type Runtime } from '../../libs/runtime/index.ts';
 import { freshTables } from '../support/tables.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { defaultRules, outsideOfficeHours } from '../../libs/audit/detection.ts';
 import {
   type AuditEventInput,
   AuditQuery,
@@ -9,9 +10,7 @@ import {
   createCheckpoint,
   DetectingAuditLog,
   DynamoAuditLog,
-  defaultRules,
   eventHash,
-  outsideOfficeHours,
   proveEvent,
   seqKey,
   verifyTrail,

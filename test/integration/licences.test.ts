@@ -12,13 +12,12 @@ import {
   type Licence,
   LicenceService,
   type LicenceType,
-  licenceIdProblem,
-  mod3736CheckCharacter,
-  presentLicence,
   STATUS,
   type StatusEvidence,
   verifyLicence,
 } from '../../libs/licences/index.ts';
+import { licenceIdProblem, mod3736CheckCharacter } from '../../libs/licences/licence-id.ts';
+import { presentLicence } from '../../libs/licences/verify.ts';
 import { freshTables } from '../support/tables.ts';
 
 const ISSUER = 'https://id.gov.example';

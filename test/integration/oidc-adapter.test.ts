@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { errors } from 'oidc-provider';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DynamoOidcAdapter, GRANTABLE_MODELS, type OidcAdapterDeps } from '../../libs/oidc/index.ts';
+import { DynamoOidcAdapter, GRANTABLE_MODELS, type OidcAdapterDeps } from '../../libs/oidc/adapter.ts';
 import { freshTables } from '../support/tables.ts';
 
 const ALL_MODELS = [

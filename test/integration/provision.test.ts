@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { createDynamoClient, createTableInput, ensureTables, TABLES } from '../../libs/store/index.ts';
+import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
+import { createTableInput } from '../../libs/store/provision.ts';
+import { TABLES } from '../../libs/store/tables.ts';
 
 describe('ensureTables', () => {
   it('adds an index a table from an earlier version lacks, keeping the table', async () => {

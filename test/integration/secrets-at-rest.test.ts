@@ -10,8 +10,9 @@ import {
   TotpVault,
 } from '../../libs/accounts/index.ts';
 import { KmsSecretStore, LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
+import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
 import { clientSecretMatches } from '../../libs/oidc/client-secret.ts';
-import { DynamoOidcAdapter, putClient } from '../../libs/oidc/index.ts';
+import { putClient } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 import { freshTables } from '../support/tables.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STAFF_REQUEST_SECONDS, StaffRequestStore } from '../../libs/accounts/index.ts';
+import { StaffRequestStore } from '../../libs/accounts/index.ts';
+import { STAFF_REQUEST_SECONDS } from '../../libs/accounts/staff-requests.ts';
 import { freshTables } from '../support/tables.ts';
 
 describe('requests for privileged staff roles', () => {

@@ -10,15 +10,15 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import {
-  type AccountMessage,
   AccountStore,
   BackgroundMail,
-  DEFAULT_LOCKOUT,
   type Notifier,
   PasswordReset,
   totpCode,
   verifyPassword,
 } from '../../libs/accounts/index.ts';
+import { DEFAULT_LOCKOUT } from '../../libs/accounts/lockout.ts';
+import type { AccountMessage } from '../../libs/accounts/notifier.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { t } from '../../libs/web/index.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';

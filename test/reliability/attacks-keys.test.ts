@@ -17,10 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler as makeAuthorizer } from '../../functions/authorizer/app.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import type { AppConfig, Zone } from '../../libs/config/index.ts';
-import { problemErrors } from '../../libs/http/index.ts';
+import { problemErrors } from '../../libs/http/middleware.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { OidcRegistry } from '../../libs/oidc/index.ts';
-import { AccessControl, DynamoDpopProofLog, requireAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
+import { DynamoDpopProofLog } from '../../libs/policy/dpop-proofs.ts';
+import { AccessControl, zoneTokenTrust } from '../../libs/policy/index.ts';
+import { requireAccess } from '../../libs/policy/require-access.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import {

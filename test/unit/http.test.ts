@@ -2,14 +2,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { NotFoundError, parseJsonBody } from '../../libs/http/index.ts';
 import {
-  NotFoundError,
-  parseJsonBody,
   problemErrors,
   securityHeaders,
   type ZonedContext,
   zoneContext,
-} from '../../libs/http/index.ts';
+} from '../../libs/http/middleware.ts';
 
 const event = (
   body: string | null,

@@ -6,7 +6,8 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import { CompactSign, calculateJwkThumbprint, compactVerify, importJWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { derToJose, jwks, KmsKeyring, LocalKeyring, type Signer } from '../../libs/keys/index.ts';
+import { jwks, KmsKeyring, LocalKeyring, type Signer } from '../../libs/keys/index.ts';
+import { derToJose } from '../../libs/keys/kms.ts';
 
 /** Signs a JWS through a Signer, the way the licence and audit code will. */
 const signJws = async (signer: Signer, payload: string): Promise<string> => {

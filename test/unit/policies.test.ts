@@ -1,11 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadPolicyTests,
-  PolicyEngine,
-  PolicyLoadError,
-  readPolicySources,
-  runPolicyCase,
-} from '../../libs/policy/index.ts';
+import { PolicyLoadError } from '../../libs/policy/engine.ts';
+import { loadPolicyTests, PolicyEngine, readPolicySources, runPolicyCase } from '../../libs/policy/index.ts';
 
 const { fixtures, files } = loadPolicyTests();
 let engine: PolicyEngine;

@@ -6,7 +6,8 @@ import { licenceRoutes } from '../../functions/licences/app.ts';
 import { RouteMatcher } from '../../infra/local/route-match.ts';
 import { FUNCTIONS, routesOf, zonesOf } from '../../infra/routes.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
-import { isRouteFound, type RouteMethod, type Router } from '../../libs/http/index.ts';
+import { isRouteFound, type Router } from '../../libs/http/index.ts';
+import type { RouteMethod } from '../../libs/http/router.ts';
 import { createRuntime, type Runtime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claimLabel, claimValue, type LicenceType } from '../../libs/licences/index.ts';
-import { formatDate, formatTime, t } from '../../libs/web/index.ts';
+import type { LicenceType } from '../../libs/licences/index.ts';
+import { claimLabel, claimValue, formatDate, formatTime, t } from '../../libs/web/index.ts';
 
 /** 2026-11-30 15:48:08 in Beijing (07:48:08 UTC). */
 const AT = Date.parse('2026-11-30T07:48:08Z') / 1000;

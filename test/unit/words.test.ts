@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bilingual, fieldName, type MessageKey, t } from '../../libs/web/index.ts';
+import { fieldName, type MessageKey, t } from '../../libs/web/index.ts';
+import { bilingual } from '../../libs/web/words.ts';
 import { en } from '../../libs/web/words-en.ts';
 import { zh } from '../../libs/web/words-zh.ts';
 

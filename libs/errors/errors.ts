@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /** A failure the caller can understand and act on; carries a stable machine-readable code. */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
@@ -82,3 +84,7 @@ export class ConflictError extends DomainError {
   readonly status = 409;
   readonly title = 'Conflict with the current state';
 }
+
+/** Maps zod's issues to RFC 9457 `invalid-params`: which field, and what was wrong with it. */
+export const invalidParamsOf = (err: ZodError): InvalidParam[] =>
+  err.issues.map((issue) => ({ name: issue.path.join('.') || '(body)', reason: issue.message }));

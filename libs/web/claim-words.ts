@@ -1,5 +1,9 @@
-import { formatDate, type Lang, t } from '../web/index.ts';
-import type { LicenceType } from './types.ts';
+import type { LicenceType } from '../licences/index.ts';
+import { formatDate } from './dates.ts';
+import { type Lang, t } from './words.ts';
+
+// A licence's claims in a page's words. Pages say them, so they live in the page kit; the licences
+// lib below knows claims only as data and renders nothing.
 
 /** A claim's label in a page's language: from its type, else a derived claim's, else its name. */
 export const claimLabel = (lang: Lang, type: LicenceType | undefined, name: string): string => {
