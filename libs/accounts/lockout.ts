@@ -43,7 +43,7 @@ export interface LockoutState {
   readonly scope?: LockScope;
   /** Failures left before a wait or lock, whichever comes first. */
   readonly triesLeft: number;
-  /** How long the wait the next failure would start lasts, in seconds (0: none): for the warning before it. */
+  /** How long the wait lasts once the tries left are used up, in seconds: for the warnings before it. */
   readonly nextWaitSeconds: number;
   /** Consecutive failures counted for this source and for the login name. */
   readonly sourceFailures: number;
@@ -134,20 +134,20 @@ export class LoginLockout {
     const accountUntil = account.failures ? account.lastFailure + this.accountDelay(account.failures) : 0;
     const lockedUntil = Math.max(sourceUntil, accountUntil);
     const locked = lockedUntil > now;
+    const triesLeft = Math.max(
+      0,
+      Math.min(this.policy.sourceFailures - source.failures, this.policy.accountFailures - account.failures),
+    );
+    // The warning says how long the pause will be when the last try fails, not the next one.
+    const failuresThen = Math.max(1, triesLeft);
     return {
       locked,
       lockedUntil: locked ? lockedUntil : 0,
       scope: !locked ? undefined : accountUntil > now ? 'account' : 'source',
-      triesLeft: Math.max(
-        0,
-        Math.min(
-          this.policy.sourceFailures - source.failures,
-          this.policy.accountFailures - account.failures,
-        ),
-      ),
+      triesLeft,
       nextWaitSeconds: Math.max(
-        this.sourceDelay(source.failures + 1),
-        this.accountDelay(account.failures + 1),
+        this.sourceDelay(source.failures + failuresThen),
+        this.accountDelay(account.failures + failuresThen),
       ),
       sourceFailures: source.failures,
       accountFailures: account.failures,

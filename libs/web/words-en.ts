@@ -57,6 +57,8 @@ export const en = {
   recoveryCopy: 'Copy the codes',
   recoveryCopied: 'Codes copied',
   recoveryFileTitle: 'yitong recovery codes for {name}. Each code works once.',
+  registerOncePerSignIn:
+    'An account has already been made in this sign-in. Carry on with it, or go back to the service and start again.',
   registerNotHere:
     'Accounts cannot be created here. Staff and partner accounts are made by an administrator: ask yours.',
   codesLeftOne: 'You can enter 1 more code before this sign-in ends.',

@@ -56,6 +56,7 @@ export const zh: Record<MessageKey, string> = {
   recoveryCopy: '复制恢复码',
   recoveryCopied: '已复制恢复码',
   recoveryFileTitle: '{name} 的一通恢复码。每个恢复码只能使用一次。',
+  registerOncePerSignIn: '本次登录已创建过账号。请继续完成登录，或返回服务重新开始。',
   registerNotHere: '此处不能自行注册账号。工作人员和合作单位的账号由管理员创建，请联系您的管理员。',
   codesLeftOne: '本次登录还可输入 1 次验证码，之后登录将终止。',
   codesLeftMany: '本次登录还可输入 {n} 次验证码，之后登录将终止。',

@@ -57,6 +57,30 @@ describe('registration and passwords', () => {
     expect(await signsIn('chen.jing', 'chen jing password')).toBe(true);
   });
 
+  it('registers one account per sign-in: a second registration in it is refused with a page, not a 500', async () => {
+    const { ua, page } = await loginPage();
+    const register = await ua.follow(
+      ua.resolve(page, /href="(interaction\/[\w-]+\/register[^"]*)"/.exec(page.html)![1]!),
+    );
+    const fields = (n: number) => ({
+      kind: 'citizen',
+      displayName: `Repeat ${n}`,
+      username: `repeat.${n}`,
+      password: 'repeat registration password',
+    });
+    const protect = await ua.submit(register, '/register', fields(1));
+    expect(protect.html).toContain('/protect');
+    const again = await ua.submit(register, '/register', fields(2));
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('text/html');
+    const accounts = new AccountStore(
+      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      stack.tables.identity,
+    );
+    expect(await accounts.findByLoginName('repeat.1')).toBeDefined();
+    expect(await accounts.findByLoginName('repeat.2')).toBeUndefined();
+  });
+
   it('explains what to fix when registration details are not acceptable', async () => {
     const ua = new UserAgent();
     const form = await ua.follow(`${stack.urls.public}/register?lang=en`);

@@ -186,6 +186,12 @@ describe('lockout and throttling', () => {
       triesLeft: 1,
       nextWaitSeconds: 900,
     });
+    // And the warnings before it say the same wait, not the none the next failure starts.
+    expect(await lockout.state('owner', '203.0.113.67')).toMatchObject({
+      sourceFailures: 0,
+      triesLeft: 6,
+      nextWaitSeconds: 900,
+    });
   });
 
   it('forgets a quiet count', async () => {

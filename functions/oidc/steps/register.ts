@@ -175,6 +175,9 @@ export const interactionRegisterStep =
     const { form, d } = await s.postedStep(ctx, uid);
     const lang = langOf(ctx, form.lang);
     if (d.prompt.name !== 'login') throw new PageError(400, t(lang, 'errorLead'));
+    // One account per sign-in: once someone is part-way through it (registered or signed in),
+    // another registration would only mint accounts from one form.
+    if (await s.deps.pending.load(uid)) throw new PageError(409, t(lang, 'registerOncePerSignIn'));
     const c = await s.context(ctx, d, lang);
     const again = (status: number, errors: FieldError[]) =>
       render(
