@@ -25,6 +25,7 @@ export {
   DisplayName,
   LoginName,
   NewPassword,
+  normaliseEmail,
   normaliseLoginName,
   Passkey,
   Role,
@@ -66,7 +67,7 @@ export {
   StaffRequest,
   StaffRequestStore,
 } from './staff-requests.ts';
-export { AccountStore, type NewAccount } from './store.ts';
+export { AccountStore, type EmailIndexReport, type NewAccount } from './store.ts';
 export {
   hashRecoveryCodes,
   newRecoveryCodes,
