@@ -15,6 +15,7 @@ export {
   createCheckpoint,
   type EventProof,
   latestCheckpoint,
+  type ProofResult,
   proveEvent,
   type TrailVerification,
   verifyCheckpoint,

@@ -145,6 +145,15 @@ describe('the admin console in a real browser', () => {
       page.locator(`#staff-requests [data-request="${requestId}"]`),
       /Login name: console\.auditor[\s\S]*Roles: Civil servant, Auditor: reads the audit trail/,
     );
+    // Who asked, by name and login name, never a bare account id.
+    const askedBy = page.locator(`#staff-requests [data-request="${requestId}"]`);
+    await see(
+      askedBy,
+      new RegExp(
+        `Asked by\\s*${first.username.replace(/[.]/g, '\\.')} \\(${first.username.replace(/[.]/g, '\\.')}\\)`,
+      ),
+    );
+    expect(await askedBy.textContent()).not.toContain(first.accountId);
     await page
       .locator(`#staff-requests [data-request="${requestId}"]`)
       .getByRole('button', { name: 'Approve' })
