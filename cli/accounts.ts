@@ -188,4 +188,23 @@ export const accountsCommand = (program: Command): void => {
     process.stdout.write(`unlocked ${account.loginName} (${account.id}): every source may sign in again\n`);
     doc.destroy();
   });
+  const indexEmails = accounts
+    .command('index-emails')
+    .description(
+      'Write the e-mail lookup (used by the security console to find accounts by address) for accounts ' +
+        'stored before it existed, and remove lookup items no account matches. Run once after upgrading; ' +
+        'running it again changes nothing.',
+    );
+  withTarget(indexEmails).action(async (opts) => {
+    const where = await target(opts);
+    const doc = createDynamoClient({ endpoint: where.dynamodbEndpoint });
+    try {
+      const report = await new AccountStore(doc, where.tables.identity).indexEmails();
+      process.stdout.write(
+        `read ${report.accounts} accounts: ${report.written} e-mail lookup items written, ${report.removed} stale ones removed\n`,
+      );
+    } finally {
+      doc.destroy();
+    }
+  });
 };

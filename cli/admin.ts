@@ -206,34 +206,40 @@ export const adminCommands = (program: Command): void => {
       .command('add')
       .description('Register a department')
       .requiredOption('--id <id>', 'short id, e.g. water')
-      .requiredOption('--name <name>', 'its name')
+      .requiredOption('--name <name>', 'its name (Chinese)')
+      .option('--name-en <name>', 'its English name, shown on English pages (default: its Chinese name)')
       .requiredOption('--uscc <code>', 'its unified social credit code (18 characters)')
       .requiredOption('--zones <list>', 'zones its clients may use, e.g. public,extranet'),
-  ).action(async (opts: Target & { id: string; name: string; uscc: string; zones: string }) =>
-    out(
-      await adminCall(opts, 'POST', '/departments', {
-        departmentId: opts.id,
-        name: opts.name,
-        uscc: opts.uscc,
-        zones: list(opts.zones),
-      }),
-    ),
+  ).action(
+    async (opts: Target & { id: string; name: string; nameEn?: string; uscc: string; zones: string }) =>
+      out(
+        await adminCall(opts, 'POST', '/departments', {
+          departmentId: opts.id,
+          name: opts.name,
+          ...(opts.nameEn ? { nameEn: opts.nameEn } : {}),
+          uscc: opts.uscc,
+          zones: list(opts.zones),
+        }),
+      ),
   );
   withTarget(
     departments
       .command('update <id>')
       .description('Change a department’s name, zones or status')
-      .option('--name <name>')
+      .option('--name <name>', 'its name (Chinese)')
+      .option('--name-en <name>', 'its English name')
       .option('--zones <list>')
       .option('--status <status>', 'active or suspended'),
-  ).action(async (id: string, opts: Target & { name?: string; zones?: string; status?: string }) =>
-    out(
-      await adminCall(opts, 'PATCH', `/departments/${encodeURIComponent(id)}`, {
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.zones ? { zones: list(opts.zones) } : {}),
-        ...(opts.status ? { status: opts.status } : {}),
-      }),
-    ),
+  ).action(
+    async (id: string, opts: Target & { name?: string; nameEn?: string; zones?: string; status?: string }) =>
+      out(
+        await adminCall(opts, 'PATCH', `/departments/${encodeURIComponent(id)}`, {
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.nameEn ? { nameEn: opts.nameEn } : {}),
+          ...(opts.zones ? { zones: list(opts.zones) } : {}),
+          ...(opts.status ? { status: opts.status } : {}),
+        }),
+      ),
   );
   withTarget(
     departments

@@ -468,8 +468,19 @@ const changeInWords = (c: { readonly lang: Lang }, change: unknown): Html => {
   return html`${line('admin_loginName', fields.loginName)}${line('admin_fullName', fields.displayName)}${line('admin_roles', roles)}${line('admin_department', fields.department)}${line('admin_reason', fields.reason)}`;
 };
 
+/** The people a page names, by account id: display name and login name. */
+export type People = ReadonlyMap<string, { readonly displayName: string; readonly loginName: string }>;
+
+/** "Zhang San (zhang.san)", or the id itself when no account has it. */
+const personOf = (c: { readonly lang: Lang }, people: People, id: string): Html | string => {
+  const found = people.get(id);
+  return found
+    ? `${found.displayName} (${found.loginName})`
+    : html`${w(c, 'admin_unknownPerson')} <code>${id}</code>`;
+};
+
 /** Staff: the requests waiting for a second administrator, and the forms to create and change accounts. */
-export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => ({
+export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>, people: People = new Map()): View => ({
   title: w(c, 'admin_staff'),
   errors: errorsOf(c),
   body: html`<h2>${w(c, 'admin_waiting')}</h2>
@@ -481,10 +492,12 @@ export const staffView = (c: Ctx, requests: Rows<'listStaffRequests'>): View => 
               [w(c, 'admin_request'), html`<code>${r.requestId}</code>`],
               [
                 w(c, 'admin_account'),
-                r.kind === 'create' ? w(c, 'admin_newAccount') : html`<code>${r.accountId ?? ''}</code>`,
+                r.kind === 'create' || !r.accountId
+                  ? w(c, 'admin_newAccount')
+                  : personOf(c, people, r.accountId),
               ],
               [w(c, 'admin_change'), changeInWords(c, r.change)],
-              [w(c, 'admin_askedBy'), html`<code>${r.requestedBy}</code>`],
+              [w(c, 'admin_askedBy'), personOf(c, people, r.requestedBy)],
               [w(c, 'admin_requestExpires'), formatTime(c.lang, r.expiresAt)],
             ])}
 <form method="post" action="admin/console/staff-requests/${r.requestId}/approve">${csrf(c.session)}<button type="submit">${w(c, 'admin_approve')}</button></form>

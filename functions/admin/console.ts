@@ -302,8 +302,19 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       `/admin/console/departments/${department.departmentId}`,
     );
   };
-  const staffPage = async (p: Page, state?: FormState) =>
-    show(p, 200, staffView(ctx(p, state), await ops.listStaffRequests()), '/admin/console/staff');
+  const staffPage = async (p: Page, state?: FormState) => {
+    const requests = await ops.listStaffRequests();
+    // Who asked, and whom a change is about, by name: the requests hold account ids.
+    const ids = [
+      ...new Set(requests.flatMap((r) => [r.requestedBy, r.accountId]).filter((id) => id !== undefined)),
+    ];
+    const people = new Map(
+      (await Promise.all(ids.map((id) => accounts.findById(id))))
+        .filter((a) => a !== undefined)
+        .map((a) => [a.id, { displayName: a.displayName, loginName: a.loginName }] as const),
+    );
+    return show(p, 200, staffView(ctx(p, state), requests, people), '/admin/console/staff');
+  };
   const apisPage = async (p: Page, state?: FormState) =>
     show(
       p,

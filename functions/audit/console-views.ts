@@ -385,6 +385,29 @@ export const eventSentence = (lang: Lang, e: ChainedEvent, names: Names): string
   });
 };
 
+/** What the chain proof found, in words: libs/audit gives a code and its numbers. */
+const proofText = (lang: Lang, proof: EventProof): string => {
+  const r = proof.result;
+  switch (r.code) {
+    case 'broken':
+      return t(lang, `audit_proofBroken_${r.kind}`, { seq: r.seq });
+    case 'misplaced':
+      return t(lang, 'audit_proofMisplaced');
+    case 'checkpoint-invalid':
+      return t(lang, 'audit_proofCheckpointInvalid');
+    case 'uncovered':
+      return t(lang, 'audit_proofUncovered', { seq: r.headSeq });
+    case 'covered':
+      return t(lang, 'audit_proofCovered', {
+        time: consoleTime(lang, r.signedAt),
+        count: proof.links.length,
+        seq: r.headSeq,
+      });
+    case 'diverged':
+      return t(lang, 'audit_proofDiverged', { seq: r.headSeq });
+  }
+};
+
 /** One event: a sentence, the facts in words, the raw record one click away, and its chain proof. */
 export const eventView = (lang: Lang, event: ChainedEvent, proof: EventProof, names: Names): View => {
   const fact = (key: MessageKey, value: Html | string | undefined) =>
@@ -395,7 +418,7 @@ export const eventView = (lang: Lang, event: ChainedEvent, proof: EventProof, na
 <dl id="event">${fact('audit_when', timeOf(lang, event.time))}${fact('audit_what', typeName(lang, event.type))}${fact('audit_outcome', outcomeName(lang, event.outcome))}${fact('audit_actor', event.actor ? names.person(event.actor) : undefined)}${fact('audit_subject', event.subject ? names.person(event.subject) : undefined)}${fact('audit_client', event.client ? names.client(event.client) : undefined)}${fact('audit_department', event.department)}${fact('audit_resource', event.resource)}${fact('audit_zone', zoneName(lang, event.zone))}${fact('audit_source', event.sourceIp)}${fact('audit_reason', event.reason)}${fact('audit_reference', html`<code>${event.eventId}</code>`)}${fact('audit_requestReference', event.correlationId ? html`<code>${event.correlationId}</code>` : undefined)}</dl>
 <details id="raw"><summary>${t(lang, 'audit_raw')}</summary><pre>${JSON.stringify(event, null, 2)}</pre></details>
 <h2>${t(lang, 'audit_proof')}</h2>
-<p id="proof" class="${proof.ok ? 'ok' : 'bad'}">${proof.ok ? t(lang, 'audit_intact') : t(lang, 'audit_broken')}: ${proof.message}</p>
+<p id="proof" class="${proof.ok ? 'ok' : 'bad'}">${proof.ok ? t(lang, 'audit_intact') : t(lang, 'audit_broken')}: ${proofText(lang, proof)}</p>
 ${proof.checkpoint ? html`<p>${t(lang, 'audit_checkpoint')} <code>${proof.checkpoint.checkpointId}</code> (${timeOf(lang, proof.checkpoint.createdAt)}), ${t(lang, 'audit_key')} <code>${proof.checkpoint.kid ?? ''}</code></p>` : ''}
 <details><summary>${t(lang, 'audit_links', { count: proof.links.length })}</summary><ol>${proof.links.map((k) => html`<li value="${k.seq}"><code>${k.hash}</code></li>`)}</ol></details>`,
   };

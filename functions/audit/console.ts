@@ -83,6 +83,7 @@ export const consoleInstantOf = (text: string, edge: 'start' | 'end'): string | 
   return z.iso.datetime({ offset: true }).safeParse(text).success ? new Date(text).toISOString() : undefined;
 };
 
+/** What the audit keeps of a name or address that was looked up: 12 hex digits of its hash, never the text. */
 const hashPrefix = (name: string): string =>
   createHash('sha256').update(normaliseLoginName(name)).digest('hex').slice(0, 12);
 
@@ -150,9 +151,12 @@ export const securityConsole = (
   };
 
   /**
-   * The actor and subject fields as account ids: an account id as typed, a login name looked
-   * up. A search that looks anyone up is audited once (`audit.account_lookup`), whether the
-   * names were found or not; a name matching no account is an error on its field.
+   * The actor and subject fields as account ids: an account id as typed, a login name or an
+   * e-mail address looked up. A login name wins (it is unique); a value with an @ that is no
+   * login name is an address, which may belong to several accounts: then the field asks for
+   * the login name of the one meant, listing them (docs/audit.md says why). A search that looks
+   * anyone up is audited once (`audit.account_lookup`), found or not, with account ids and a
+   * hash of what was typed, never the name or address itself.
    */
   const resolvePeople = async (
     p: Page,
@@ -163,7 +167,12 @@ export const securityConsole = (
   }> => {
     const ids: Partial<Record<'actor' | 'subject', string>> = {};
     const errors: FieldError[] = [];
-    const looked: { field: 'actor' | 'subject'; name: string; account: Account | undefined }[] = [];
+    const looked: {
+      field: 'actor' | 'subject';
+      name: string;
+      by: 'login-name' | 'email';
+      accounts: Account[];
+    }[] = [];
     for (const name of ['actor', 'subject'] as const) {
       const typed = form[name];
       if (!typed) continue;
@@ -171,29 +180,49 @@ export const securityConsole = (
         ids[name] = typed.toLowerCase();
         continue;
       }
-      const account = await runtime.accounts.findByLoginName(typed);
-      looked.push({ field: name, name: typed, account });
-      if (account) ids[name] = account.id;
-      else errors.push({ field: name, message: t(p.lang, 'audit_errorNoAccount', { name: typed }) });
+      const byName = await runtime.accounts.findByLoginName(typed);
+      const byEmail = !byName && typed.includes('@') ? await runtime.accounts.findByEmail(typed) : undefined;
+      const accounts = byName ? [byName] : (byEmail ?? []);
+      looked.push({ field: name, name: typed, by: byEmail ? 'email' : 'login-name', accounts });
+      if (accounts.length === 1) ids[name] = accounts[0]!.id;
+      else if (accounts.length > 1) {
+        const list = accounts
+          .map((a) => `${a.displayName} (${a.loginName})`)
+          .sort()
+          .join(t(p.lang, 'audit_listSeparator'));
+        errors.push({
+          field: name,
+          message: t(p.lang, 'audit_errorSeveralAccounts', { count: accounts.length, accounts: list }),
+        });
+      } else {
+        errors.push({
+          field: name,
+          message: t(p.lang, byEmail ? 'audit_errorNoAccountEmail' : 'audit_errorNoAccount', { name: typed }),
+        });
+      }
     }
     if (looked.length) {
-      const found = Object.fromEntries(
-        looked.filter((l) => l.account).map((l) => [`${l.field}Account`, l.account!.id]),
-      );
-      const missing = looked.filter((l) => !l.account).map((l) => hashPrefix(l.name));
+      const details: Record<string, string | string[]> = {
+        fields: looked.map((l) => l.field).join(','),
+      };
+      for (const l of looked) {
+        if (l.by === 'email') details[`${l.field}By`] = 'email';
+        if (l.accounts.length === 1) details[`${l.field}Account`] = l.accounts[0]!.id;
+        if (l.accounts.length > 1) details[`${l.field}Accounts`] = l.accounts.map((a) => a.id);
+      }
+      const missing = (by: 'login-name' | 'email') =>
+        looked.filter((l) => l.by === by && !l.accounts.length).map((l) => hashPrefix(l.name));
+      if (missing('login-name').length) details.loginNameHashPrefixes = missing('login-name');
+      if (missing('email').length) details.emailHashPrefixes = missing('email');
       await runtime.audit.append({
         type: 'audit.account_lookup',
-        outcome: missing.length ? 'failure' : 'success',
+        outcome: looked.some((l) => l.accounts.length !== 1) ? 'failure' : 'success',
         zone: config.zone,
         actor: p.who.actor,
         subject: ids.subject ?? ids.actor,
         sourceIp: p.who.sourceIp,
         correlationId: p.who.correlationId,
-        details: {
-          fields: looked.map((l) => l.field).join(','),
-          ...found,
-          ...(missing.length ? { loginNameHashPrefixes: missing } : {}),
-        },
+        details,
       });
     }
     return { ids, errors };
@@ -279,9 +308,6 @@ export const securityConsole = (
         );
         const keep = new URLSearchParams(Object.entries(form) as [string, string][]);
         const errors: FieldError[] = [];
-        for (const name of ['actor', 'subject'] as const) {
-          if (form[name]?.includes('@')) errors.push({ field: name, message: t(p.lang, 'audit_errorEmail') });
-        }
         const from = form.from ? consoleInstantOf(form.from, 'start') : undefined;
         const to = form.to ? consoleInstantOf(form.to, 'end') : undefined;
         if (form.from && !from) errors.push({ field: 'from', message: t(p.lang, 'audit_errorFrom') });

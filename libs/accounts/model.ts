@@ -91,6 +91,22 @@ export type Passkey = z.infer<typeof Passkey>;
 /** Case and width folded, so Zhang.San and ｚｈａｎｇ.ｓａｎ are one name. */
 export const normaliseLoginName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
 
+/**
+ * E-mail addresses as the lookup finds them: trimmed, width folded and lower-cased. The local
+ * part is case-sensitive in theory (RFC 5321) and never in practice; folding it means an
+ * auditor finds the account however the address was typed.
+ */
+export const normaliseEmail = (email: string): string => email.trim().normalize('NFKC').toLowerCase();
+
 export const accountKey = (id: string) => ({ pk: `account#${id}`, sk: 'account' });
 export const loginNameKey = (name: string) => ({ pk: `login#${normaliseLoginName(name)}`, sk: 'login' });
+/**
+ * One item per account holding an address: addresses are optional and not unique, so the
+ * partition lists every account that gives it. The item holds only the address (which the
+ * account item already holds) and the account id.
+ */
+export const emailKey = (email: string, accountId: string) => ({
+  pk: `email#${normaliseEmail(email)}`,
+  sk: accountId,
+});
 export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credentialId}`, sk: 'passkey' });

@@ -4,6 +4,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../store/index.ts';
@@ -12,7 +14,9 @@ import {
   Account,
   type AccountKind,
   accountKey,
+  emailKey,
   loginNameKey,
+  normaliseEmail,
   normaliseLoginName,
   Passkey,
   passkeyKey,
@@ -33,6 +37,16 @@ export interface NewAccount {
   /** A one-time password: the first sign-in changes it (and enrols a second factor) before anything else. */
   readonly oneTimePassword?: boolean;
 }
+
+/** What `AccountStore.indexEmails` did: accounts read, lookup items written and stale ones removed. */
+export interface EmailIndexReport {
+  readonly accounts: number;
+  readonly written: number;
+  readonly removed: number;
+}
+
+const sameEmail = (a: string | undefined, b: string | undefined): boolean =>
+  (a === undefined ? undefined : normaliseEmail(a)) === (b === undefined ? undefined : normaliseEmail(b));
 
 /** Accounts in the identity table. Uniqueness of login names comes from a keyed item, not a transaction. */
 export class AccountStore {
@@ -89,7 +103,93 @@ export class AccountStore {
       }
       throw err;
     }
+    if (account.email) await this.putEmailItem(account.email, account.id);
     return account;
+  }
+
+  /**
+   * Every account whose e-mail address is this one, however it was typed (case, width).
+   * Reads the lookup items, then each account: an item the account no longer matches (a crash
+   * between an address change and the item's removal) is ignored.
+   */
+  async findByEmail(email: string): Promise<Account[]> {
+    const address = normaliseEmail(email);
+    if (!address) return [];
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': emailKey(address, '').pk },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) if (typeof item.sk === 'string') ids.push(item.sk);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const accounts = await Promise.all(ids.map((id) => this.findById(id)));
+    return accounts.filter((a): a is Account => a !== undefined && sameEmail(a.email, address));
+  }
+
+  /**
+   * The one-time backfill of the e-mail lookup (`yitong accounts index-emails`): reads every
+   * account item and lookup item in the identity table, writes the lookup item of each account
+   * with an address and removes those no account holds any more. Running it again changes
+   * nothing.
+   */
+  async indexEmails(): Promise<EmailIndexReport> {
+    const holders = new Map<string, Set<string>>();
+    const existing: { pk: string; sk: string }[] = [];
+    let accounts = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :account OR begins_with(pk, :email)',
+          ExpressionAttributeValues: { ':account': 'account', ':email': 'email#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk === 'account' && typeof item.pk === 'string' && item.pk.startsWith('account#')) {
+          accounts++;
+          if (typeof item.email === 'string' && typeof item.id === 'string') {
+            const key = emailKey(item.email, item.id);
+            holders.set(key.pk, (holders.get(key.pk) ?? new Set()).add(key.sk));
+          }
+        } else if (typeof item.pk === 'string' && typeof item.sk === 'string') {
+          existing.push({ pk: item.pk, sk: item.sk });
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const have = new Set(existing.map((k) => `${k.pk}\n${k.sk}`));
+    let written = 0;
+    for (const [pk, ids] of holders) {
+      for (const id of ids) {
+        if (have.has(`${pk}\n${id}`)) continue;
+        await this.doc.send(new PutCommand({ TableName: this.table, Item: { pk, sk: id, accountId: id } }));
+        written++;
+      }
+    }
+    let removed = 0;
+    for (const key of existing) {
+      if (holders.get(key.pk)?.has(key.sk)) continue;
+      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      removed++;
+    }
+    return { accounts, written, removed };
+  }
+
+  private async putEmailItem(email: string, accountId: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...emailKey(email, accountId), accountId } }),
+    );
   }
 
   async findById(id: string): Promise<Account | undefined> {
@@ -124,6 +224,15 @@ export class AccountStore {
       if (isConditionalCheckFailed(err))
         throw new AccountConflictError(`account ${account.id} changed concurrently`);
       throw err;
+    }
+    // The lookup follows the address: the new item first, so the account is never unfindable.
+    if (!sameEmail(account.email, next.email)) {
+      if (next.email) await this.putEmailItem(next.email, next.id);
+      if (account.email) {
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.table, Key: emailKey(account.email, account.id) }),
+        );
+      }
     }
     return next;
   }

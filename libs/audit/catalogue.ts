@@ -214,8 +214,8 @@ export const EVENT_TYPES = {
   'alert.raised': { retention: 'security', en: 'Detection rule raised an alert', zh: '检测规则发出告警' },
   'audit.account_lookup': {
     retention: 'security',
-    en: 'Auditor looked up an account by login name to search the audit trail',
-    zh: '审计员按登录名查找账户以检索审计记录',
+    en: 'Auditor looked up an account by login name or e-mail address to search the audit trail',
+    zh: '审计员按登录名或电子邮箱查找账户以检索审计记录',
   },
 } as const satisfies Record<string, EventTypeEntry>;
 

@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { DEFAULT_RETENTION, type RetentionDays } from '../config/index.ts';
 import type { Keyring, Signer } from '../keys/index.ts';
 import { epochSeconds } from '../store/index.ts';
-import { type ChainLink, type ChainProblem, type ChainVerification, verifyChainItems } from './chain.ts';
+import {
+  type ChainLink,
+  type ChainProblem,
+  type ChainProblemKind,
+  type ChainVerification,
+  verifyChainItems,
+} from './chain.ts';
 import { type ChainedEvent, type ChainRef, chainKey } from './event.ts';
 import type { DynamoAuditLog } from './log.ts';
 
@@ -223,8 +229,25 @@ const compareWithCheckpoint = (
   return { ...report, signedHead: head, unsigned: result.head.seq - head.seq };
 };
 
+/**
+ * What the proof found, as a code and the numbers it rests on, for pages to put into words
+ * (libs/audit renders nothing; `message` is the same in English for the API and logs).
+ * `broken`: the walk found a problem at `seq`; `misplaced`: the event is not at its position;
+ * `checkpoint-invalid`: the latest checkpoint's signature fails; `uncovered`: intact to the
+ * current head `headSeq`, no checkpoint covers it yet; `covered`: intact to the signed head;
+ * `diverged`: the chain no longer reaches the signed head unchanged.
+ */
+export type ProofResult =
+  | { readonly code: 'broken'; readonly kind: ChainProblemKind; readonly seq: number }
+  | { readonly code: 'misplaced' }
+  | { readonly code: 'checkpoint-invalid' }
+  | { readonly code: 'uncovered'; readonly headSeq: number }
+  | { readonly code: 'covered'; readonly headSeq: number; readonly signedAt: string }
+  | { readonly code: 'diverged'; readonly headSeq: number };
+
 export interface EventProof {
   readonly ok: boolean;
+  readonly result: ProofResult;
   /** Links walked from the event forward. */
   readonly links: readonly ChainLink[];
   readonly signedHead?: CheckpointHead;
@@ -267,14 +290,25 @@ export const proveEvent = async (deps: {
   if (!first || first.eventId !== event.eventId || !walk.ok) {
     return {
       ok: false,
+      result: walk.problem
+        ? { code: 'broken', kind: walk.problem.kind, seq: walk.problem.seq }
+        : { code: 'misplaced' },
       links,
       message: walk.problem?.message ?? 'the event is not where its chain position says',
     };
   }
-  if (signed && !signed.ok) return { ok: false, links, message: `latest checkpoint: ${signed.reason}` };
+  if (signed && !signed.ok) {
+    return {
+      ok: false,
+      result: { code: 'checkpoint-invalid' },
+      links,
+      message: `latest checkpoint: ${signed.reason}`,
+    };
+  }
   if (!covered) {
     return {
       ok: true,
+      result: { code: 'uncovered', headSeq: walk.head.seq },
       links,
       message: `links to the current head (event ${walk.head.seq}); no signed checkpoint covers it yet`,
     };
@@ -282,6 +316,9 @@ export const proveEvent = async (deps: {
   const matches = walk.passed?.get(head.seq) === head.hash;
   return {
     ok: matches,
+    result: matches
+      ? { code: 'covered', headSeq: head.seq, signedAt: stored!.createdAt }
+      : { code: 'diverged', headSeq: head.seq },
     links,
     signedHead: head,
     checkpoint: {

@@ -6,7 +6,14 @@ import { t } from '../../libs/web/index.ts';
 import { CALLBACK, createPerson, signInTo } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
-import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
+import {
+  launchChromium,
+  newContext,
+  pageProblems,
+  see,
+  seriousViolations,
+  VIEWPORTS,
+} from '../support/browser.ts';
 
 let stack: LocalStack;
 let browser: Browser;
@@ -145,6 +152,32 @@ describe('the admin console in a real browser', () => {
       page.locator(`#staff-requests [data-request="${requestId}"]`),
       /Login name: console\.auditor[\s\S]*Roles: Civil servant, Auditor: reads the audit trail/,
     );
+    // Who asked, by name and login name, never a bare account id.
+    const askedBy = page.locator(`#staff-requests [data-request="${requestId}"]`);
+    await see(
+      askedBy,
+      new RegExp(
+        `Asked by\\s*${first.username.replace(/[.]/g, '\\.')} \\(${first.username.replace(/[.]/g, '\\.')}\\)`,
+      ),
+    );
+    expect(await askedBy.textContent()).not.toContain(first.accountId);
+    for (const lang of ['zh-CN', 'en'] as const) {
+      for (const size of [VIEWPORTS.desktop, VIEWPORTS.narrow]) {
+        await page.setViewportSize(size);
+        await page.goto(`${stack.urls.intranet}/admin/console/staff?lang=${lang}`);
+        const request = page.locator(`#staff-requests [data-request="${requestId}"]`);
+        const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        await see(
+          request,
+          new RegExp(
+            `${literal(t(lang, 'admin_askedBy'))}\\s*${literal(`${first.username} (${first.username})`)}`,
+          ),
+        );
+        expect(await pageProblems(page)).toEqual([]);
+      }
+    }
+    await page.setViewportSize(VIEWPORTS.desktop);
+    await page.goto(`${stack.urls.intranet}/admin/console/staff?lang=en`);
     await page
       .locator(`#staff-requests [data-request="${requestId}"]`)
       .getByRole('button', { name: 'Approve' })

@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleTime } from '../../functions/audit/console-views.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { totpCode } from '../../libs/accounts/index.ts';
+import { AccountStore, totpCode } from '../../libs/accounts/index.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
 import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
@@ -168,6 +169,127 @@ describe('the security console, for a compliance officer', () => {
     // Names are looked up, never written to the trail.
     expect(JSON.stringify(lookups)).not.toContain(citizen.username);
     expect(JSON.stringify(lookups)).not.toContain('no.such.person');
+    await context.close();
+  });
+
+  it('finds people by e-mail address, asks which one when several share it, and audits each look-up once', async () => {
+    const store = new AccountStore(
+      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      stack.tables.identity,
+    );
+    // The citizen's address is added later: the lookup follows the change.
+    await store.update((await store.findById(citizen.accountId))!, { email: 'Citizen.Mail@Example.cn' });
+    const family = await Promise.all(
+      ['韩梅梅', 'Li Lei'].map((displayName, i) =>
+        store.create({
+          kind: 'citizen',
+          loginName: `family-${i}-${Date.now().toString(36)}`,
+          displayName,
+          password: 'a long enough password',
+          roles: ['citizen'],
+          email: 'family@example.cn',
+        }),
+      ),
+    );
+    const auditor = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${stack.urls.intranet}/audit/console`);
+    await signIn(page, auditor);
+    const base = `${stack.urls.intranet}/audit/console`;
+    let searches = 0;
+
+    for (const lang of LANGS) {
+      for (const size of WIDTHS) {
+        await page.setViewportSize(size);
+        await page.goto(`${base}/events?lang=${lang}`);
+        await see(page.locator('#actor-hint'), t(lang, 'audit_personHint'));
+        // One account gives the address, typed in another case: its events.
+        await page.locator('#actor').fill('citizen.mail@EXAMPLE.cn');
+        await page.locator('#type').selectOption('login.success');
+        await page.getByRole('button', { name: t(lang, 'audit_find') }).click();
+        searches += 1;
+        const rows = page.locator('#events tbody tr');
+        expect(await rows.count()).toBe(1);
+        await see(rows.first().locator('td').nth(3), `${citizen.username} (${citizen.username})`);
+        expect(await page.locator('#actor').inputValue()).toBe('citizen.mail@EXAMPLE.cn');
+        expect(await pageProblems(page)).toEqual([]);
+
+        // The event's chain proof, in the page's language.
+        await rows.first().locator('a').first().click();
+        const proof = (await page.locator('#proof').textContent())!;
+        expect(proof).toMatch(
+          lang === 'en'
+            ? /^Intact: (covered by the checkpoint signed .+ to its head, event \d+|links to the current head)/
+            : /^完整: (由 .+ 签名的检查点覆盖：\d+ 个链接通往其链头（事件 \d+）|链接到当前链头（事件 \d+）)/,
+        );
+        expect(await pageProblems(page)).toEqual([]);
+
+        // Two accounts give one address: the field asks for the login name of the one meant.
+        await page.goto(`${base}/events?lang=${lang}`);
+        await page.locator('#subject').fill('family@example.cn');
+        await page.getByRole('button', { name: t(lang, 'audit_find') }).click();
+        searches += 1;
+        const error = (await page.locator('#subject-error').textContent())!;
+        for (const a of family) expect(error).toContain(`${a.displayName} (${a.loginName})`);
+        expect(error).toContain(
+          lang === 'en' ? '2 accounts have this e-mail address' : '有 2 个账户使用此电子邮箱',
+        );
+        await see(page.locator('#error-summary a[href="#subject"]'), /.+/);
+        expect(await page.locator('#events').count()).toBe(0);
+        expect(await pageProblems(page)).toEqual([]);
+      }
+    }
+
+    // An address nobody gives: an error on its field, audited all the same.
+    await page.goto(`${base}/events?lang=en`);
+    await page.locator('#actor').fill('nobody@example.cn');
+    await page.getByRole('button', { name: 'Search' }).click();
+    searches += 1;
+    await see(
+      page.locator('#actor-error'),
+      'No account has the e-mail address “nobody@example.cn”: check the spelling, or search by login name',
+    );
+    expect(await pageProblems(page)).toEqual([]);
+
+    const lookups = (await auditEvents(stack)).filter(
+      (e) => e.type === 'audit.account_lookup' && e.actor === auditor.accountId,
+    );
+    expect(lookups).toHaveLength(searches);
+    const found = lookups.filter((e) => e.outcome === 'success');
+    expect(found).toHaveLength(4);
+    for (const e of found) {
+      expect(e).toMatchObject({
+        subject: citizen.accountId,
+        details: { fields: 'actor', actorBy: 'email', actorAccount: citizen.accountId },
+      });
+    }
+    const several = lookups.filter(
+      (e) => (e.details as Record<string, unknown> | undefined)?.subjectAccounts,
+    );
+    expect(several).toHaveLength(4);
+    for (const e of several) {
+      expect(e.outcome).toBe('failure');
+      expect([...((e.details as Record<string, unknown>).subjectAccounts as string[])].sort()).toEqual(
+        family.map((a) => a.id).sort(),
+      );
+    }
+    expect(
+      lookups.find((e) => (e.details as Record<string, unknown> | undefined)?.emailHashPrefixes),
+    ).toMatchObject({
+      outcome: 'failure',
+      details: { actorBy: 'email', emailHashPrefixes: [expect.stringMatching(/^[0-9a-f]{12}$/)] },
+    });
+    // Addresses are looked up, never written to the trail.
+    const trail = JSON.stringify(lookups).toLowerCase();
+    for (const address of [
+      'citizen.mail@example.cn',
+      'family@example.cn',
+      'nobody@example.cn',
+      '@example.cn',
+    ]) {
+      expect(trail).not.toContain(address);
+    }
     await context.close();
   });
 

@@ -1,10 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
 import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { AccountStore } from '../../libs/accounts/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
@@ -107,6 +109,47 @@ describe('yitong accounts create', () => {
         dataDir,
       ),
     ).rejects.toThrow(/roles/);
+  });
+});
+
+describe('yitong accounts index-emails', () => {
+  it('writes the e-mail lookup of accounts stored before it, once: a second run changes nothing', async () => {
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    const accounts = new AccountStore(doc, stack.tables.identity);
+    await run(
+      'accounts',
+      'create',
+      '--login-name',
+      'old.mail',
+      '--display-name',
+      '旧邮箱',
+      '--kind',
+      'citizen',
+      '--roles',
+      'citizen',
+      '--data-dir',
+      dataDir,
+    );
+    const old = (await accounts.findByLoginName('old.mail'))!;
+    // As an account written before the lookup existed holds its address: on the account item only.
+    await doc.send(
+      new UpdateCommand({
+        TableName: stack.tables.identity,
+        Key: { pk: `account#${old.id}`, sk: 'account' },
+        UpdateExpression: 'SET email = :e',
+        ExpressionAttributeValues: { ':e': 'Old.Mail@Example.cn' },
+      }),
+    );
+    expect(await accounts.findByEmail('old.mail@example.cn')).toEqual([]);
+
+    const first = await run('accounts', 'index-emails', '--data-dir', dataDir);
+    expect(first).toMatch(/[1-9]\d* e-mail lookup items written, 0 stale ones removed/);
+    expect((await accounts.findByEmail('old.mail@example.cn')).map((a) => a.id)).toEqual([old.id]);
+
+    const again = await run('accounts', 'index-emails', '--data-dir', dataDir);
+    expect(again).toMatch(/: 0 e-mail lookup items written, 0 stale ones removed/);
+    expect((await accounts.findByEmail('old.mail@example.cn')).map((a) => a.id)).toEqual([old.id]);
+    doc.destroy();
   });
 });
 

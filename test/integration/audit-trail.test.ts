@@ -161,12 +161,20 @@ describe('signed checkpoints', () => {
   it('proves one event by its links up to a signed head', async () => {
     const { log, events } = await setup();
     const proof = await proveEvent({ doc, table, log, keyring, event: events[1]! });
-    expect(proof).toMatchObject({ ok: true, signedHead: { seq: 5 } });
+    expect(proof).toMatchObject({
+      ok: true,
+      signedHead: { seq: 5 },
+      result: { code: 'covered', headSeq: 5, signedAt: expect.any(String) },
+    });
     expect(proof.links.map((l) => l.seq)).toEqual([2, 3, 4, 5]);
     await doc.send(
       new PutCommand({ TableName: table, Item: { ...keyOf(events[3]!), ...events[3]!, outcome: 'failure' } }),
     );
-    expect((await proveEvent({ doc, table, log, keyring, event: events[1]! })).ok).toBe(false);
+    // What it found is a code and a position, for pages to put into their own words.
+    expect(await proveEvent({ doc, table, log, keyring, event: events[1]! })).toMatchObject({
+      ok: false,
+      result: { code: 'broken', kind: 'altered', seq: 4 },
+    });
   });
 });
 
