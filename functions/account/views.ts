@@ -120,7 +120,7 @@ export const shareErrors = (
     errors.push({ field: `field-${fields[0] ?? ''}`, key: 'shareFieldsRequired' });
   const purpose = input.purpose.trim();
   if (!purpose) errors.push({ field: 'purpose', key: 'sharePurposeRequired' });
-  else if (purpose.length < 3) errors.push({ field: 'purpose', key: 'sharePurposeShort' });
+  else if (purpose.length < 2) errors.push({ field: 'purpose', key: 'sharePurposeShort' });
   else if (purpose.length > 200) errors.push({ field: 'purpose', key: 'sharePurposeLong' });
   if (!(SHARE_HOURS as readonly number[]).includes(input.hours))
     errors.push({ field: 'hours', key: 'shareHoursInvalid' });

@@ -5,7 +5,7 @@ import { ZONES } from '../../libs/config/index.ts';
 import { DepartmentChange, DepartmentInput, departmentName } from '../../libs/departments/index.ts';
 import { ConflictError, DomainError, Router, ValidationError } from '../../libs/http/index.ts';
 import { ADMIN_CONSOLE, ResourceServer } from '../../libs/oidc/index.ts';
-import { FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
+import { FirstPartyPortal, OneTimeForms, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import {
   type FieldError,
@@ -202,6 +202,7 @@ export const formErrors = (
  */
 export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
   const { access, accounts } = runtime;
+  const onceForms = new OneTimeForms(runtime.doc, runtime.config.tables.identity);
   const portal = new FirstPartyPortal(runtime, {
     spec: ADMIN_CONSOLE,
     home: '/admin/console',
@@ -333,6 +334,8 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
         title: t(p.lang, 'admin_confirmSecretTitle', { name }),
         lead: t(p.lang, 'admin_confirmSecretLead', { name }),
         action: `admin/console/clients/${client.client_id}/secret`,
+        // One new secret per confirmation: reloading the page that shows it re-posts this form.
+        hidden: { once: onceForms.issue() },
         button: t(p.lang, 'admin_confirmSecret'),
         back: `admin/console/departments/${String(client.yitong_department)}`,
       }),
@@ -546,6 +549,10 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
         async (p) => {
           const id = clientOf(p);
           const given = (p.form().get('reason') ?? '').trim();
+          if (!(await onceForms.spend(p.form().get('once'))))
+            throw new ConflictError(
+              'this confirmation was used already: its secret was shown once, when it was made; ask for another if it was lost',
+            );
           const rotated = await ops.rotateSecret(id, given || 'rotated in the admin console', p.who);
           const client = await ops.client(id);
           return show(

@@ -63,7 +63,7 @@ export type StatusChange = z.infer<typeof StatusChange>;
 
 export const ShareRequest = z.strictObject({
   fields: z.array(z.string().min(1).max(40)).max(40),
-  purpose: z.string().trim().min(3, 'say what it is for, in at least 3 characters').max(200),
+  purpose: z.string().trim().min(2, 'say what it is for, in at least 2 characters (租房, rent)').max(200),
   /** Minutes the link works. */
   expiresInMinutes: z
     .number()

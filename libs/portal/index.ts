@@ -4,5 +4,6 @@
  * CSRF-checked forms, and the gate that lets the policies decide on every console page.
  */
 
+export { OneTimeForms } from './once.ts';
 export { FirstPartyPortal, PortalSession } from './portal.ts';
 export { type PortalPage, portalPageGuard } from './portal-access.ts';

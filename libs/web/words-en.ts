@@ -268,7 +268,7 @@ export const en = {
   eventCount: { one: '{count} event recorded.', other: '{count} events recorded.' },
   shareFieldsRequired: 'Select at least one detail to share',
   sharePurposeRequired: 'Enter what the link is for',
-  sharePurposeShort: 'What the link is for must be 3 characters or more',
+  sharePurposeShort: 'What the link is for must be 2 characters or more',
   sharePurposeLong: 'What the link is for must be 200 characters or fewer',
   shareHoursInvalid: 'Select how long the link works',
   shareWithdrawnNotice: 'The link was withdrawn. It no longer shows your licence to anyone.',

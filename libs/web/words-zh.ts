@@ -256,7 +256,7 @@ export const zh: Record<MessageKey, string> = {
   eventCount: '共记录 {count} 条事件。',
   shareFieldsRequired: '请至少选择一项要分享的信息',
   sharePurposeRequired: '请填写链接的用途',
-  sharePurposeShort: '用途至少需要 3 个字',
+  sharePurposeShort: '用途至少需要 2 个字',
   sharePurposeLong: '用途不能超过 200 个字',
   shareHoursInvalid: '请选择链接的有效期',
   shareWithdrawnNotice: '链接已撤回，任何人都无法再通过它查看您的证照。',

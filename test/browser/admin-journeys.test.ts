@@ -192,8 +192,15 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
       expect(await problemsAtBothWidths(page)).toEqual([]);
 
+      // Reloading the page re-posts its confirmation: refused, and no second secret is made.
+      const reloaded = await page.reload();
+      expect(reloaded?.request().method()).toBe('POST');
+      expect(reloaded?.status()).toBe(409);
+      await see(page.locator('#error-summary'), new RegExp(t(lang, 'admin_errConflict').slice(0, 12)));
+      expect(await rotations()).toBe(1);
+      await page.goto(`${stack.urls.intranet}/admin/console/departments/housing?lang=${lang}`);
+
       // The secret is not on the client's page afterwards.
-      await page.getByRole('link', { name: t(lang, 'admin_back') }).click();
       expect(await page.content()).not.toContain(secret);
     }
   });

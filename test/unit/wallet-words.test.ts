@@ -101,3 +101,14 @@ describe('the share form’s errors', () => {
     }
   });
 });
+
+describe('the share form’s purpose', () => {
+  it('takes the examples its own hint gives (租房, 求职), and refuses one character', async () => {
+    const { ShareRequest } = await import('../../libs/licences/index.ts');
+    const share = (purpose: string) => ShareRequest.safeParse({ fields: [], purpose, expiresInMinutes: 60 });
+    expect(t('zh-CN', 'purposeHint')).toContain('租房');
+    expect(share('租房').success).toBe(true);
+    expect(share('求职').success).toBe(true);
+    expect(share('租').success).toBe(false);
+  });
+});
