@@ -22,6 +22,6 @@ export {
   sameCsrfToken,
 } from './csrf.ts';
 export { httpFunction } from './middleware.ts';
-export { prefersPage } from './negotiate.ts';
+export { eventPrefersPage, prefersPage } from './negotiate.ts';
 export { isTransient, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { isRouteFound, Router, routedEvent } from './router.ts';

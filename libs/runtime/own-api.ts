@@ -1,6 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Zone } from '../config/index.ts';
-import { httpFunction, isRouteFound, NotFoundError, type Router, routedEvent } from '../http/index.ts';
+import {
+  eventPrefersPage,
+  httpFunction,
+  isRouteFound,
+  NotFoundError,
+  type Router,
+  routedEvent,
+} from '../http/index.ts';
 import { getClient } from '../oidc/index.ts';
 import {
   type Allowed,
@@ -90,6 +97,11 @@ export const ownApiHandler = async (
             },
           };
       if (route.public) return route.handle(event);
+      // A person's browser (a page request with no token) at a page the API does not have: the
+      // consoles' "page not found", not a sign-in prompt that could never help. API callers, who
+      // send a token, still meet the zone policy first.
+      if (!isRouteFound(found) && eventPrefersPage(event) && !hasBearer(event))
+        throw new NotFoundError(`${event.httpMethod} ${event.path} is not a page of the ${area} console`);
       const result = await decideApiAccess(
         { ...base, privileged: route.privileged },
         apiRequestOf(event, { id, area, zones: route.zones ?? homeZones, minLoa: route.minLoa }),
@@ -99,3 +111,8 @@ export const ownApiHandler = async (
     { errorPage },
   );
 };
+
+const hasBearer = (event: APIGatewayProxyEvent): boolean =>
+  Object.entries(event.headers ?? {}).some(
+    ([name, value]) => name.toLowerCase() === 'authorization' && !!value,
+  );

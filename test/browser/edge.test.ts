@@ -101,8 +101,9 @@ describe('the web edge in a real browser', () => {
         const where = new URL(url).pathname;
         expect(res?.headers()['content-type'], where).toMatch(/^text\/html/);
         expect(await page.textContent('body'), where).not.toMatch(/urn:yitong|"type"|DENY|Cedar/);
-        const status = res?.status();
-        await see(page.locator('h1'), status === 404 ? WORDS[lang].notFound : WORDS[lang].forbidden);
+        // A browser at a page no function has is told so, never asked to sign in.
+        expect(res?.status(), where).toBe(404);
+        await see(page.locator('h1'), WORDS[lang].notFound);
         await see(page.locator('.reference'), WORDS[lang].reference);
         expect(await page.getByRole('link', { name: WORDS[lang].homeLink }).getAttribute('href')).toBe('./');
         expect(await pageProblems(page), where).toEqual([]);
