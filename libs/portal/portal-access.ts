@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { AccountStore } from '../accounts/index.ts';
+import { NotFoundError } from '../errors/index.ts';
 import { type AccessControl, decidePortalAccess, type RouteArea } from '../policy/index.ts';
 import { type Lang, langOfEvent } from '../web/index.ts';
 import type { FirstPartyPortal, PortalSession } from './portal.ts';
@@ -30,6 +31,10 @@ export const portalPageGuard =
   }) =>
   (render: (page: PortalPage) => Promise<APIGatewayProxyResult>) =>
   async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    // Outside its zone (the admin API is also reachable, read-only, from the public entry) a
+    // console has no pages: sending the person to sign in there could only end in an error.
+    if (!deps.portal.servesThisZone)
+      throw new NotFoundError('the consoles are on the government intranet only');
     const lang = langOfEvent(event);
     const live = await deps.portal.liveSessionOf(event, deps.accounts);
     if (!live)

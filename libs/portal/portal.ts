@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { Account } from '../accounts/index.ts';
 import type { AppConfig } from '../config/index.ts';
-import { DomainError } from '../http/index.ts';
+import { DomainError, NotFoundError } from '../errors/index.ts';
 import { currentSecret, type SecretStore } from '../keys/index.ts';
 import type { FirstPartyPortalSpec } from '../oidc/index.ts';
 import { cookiesOf } from '../web/index.ts';
@@ -91,6 +91,19 @@ export class FirstPartyPortal {
     this.sessionSeconds = options.sessionSeconds ?? 3600;
   }
 
+  /** Whether this function's zone is the portal's own (the consoles are intranet-only). */
+  get servesThisZone(): boolean {
+    return this.runtime.config.zone === this.options.spec.zone;
+  }
+
+  /**
+   * Outside its zone a portal has no pages: its client is refused by that zone's issuer, so
+   * sending anyone to sign in there could only end in an error page with protocol details.
+   */
+  private onlyInOwnZone(): void {
+    if (!this.servesThisZone) throw new NotFoundError(`${this.options.spec.path} is not served in this zone`);
+  }
+
   /**
    * The sealed session of a request for this portal, unexpired. Pages use `liveSessionOf`,
    * which also checks that the account's sessions were not ended since.
@@ -124,6 +137,7 @@ export class FirstPartyPortal {
 
   /** Starts a sign-in at the issuer, remembering where to come back to. */
   async login(event: APIGatewayProxyEvent, lang: string): Promise<APIGatewayProxyResult> {
+    this.onlyInOwnZone();
     const state = oidc.randomState();
     const verifier = oidc.randomPKCECodeVerifier();
     const nonce = oidc.randomNonce();
@@ -147,6 +161,7 @@ export class FirstPartyPortal {
 
   /** Finishes a sign-in: exchanges the code and opens the session. */
   async callback(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    this.onlyInOwnZone();
     const pending = this.unseal(LoginState, cookiesOf(event)[this.loginCookie]);
     if (!pending)
       throw new PageProblem(400, 'this sign-in was not started here, or has expired; start again');
@@ -198,6 +213,7 @@ export class FirstPartyPortal {
 
   /** Sends a signed-out visitor to sign in and come back to the page they asked for. */
   signInFirst(event: APIGatewayProxyEvent): APIGatewayProxyResult {
+    this.onlyInOwnZone();
     const back = event.path.replace(this.basePath, '');
     const query = new URLSearchParams(
       Object.entries(event.queryStringParameters ?? {}).filter(

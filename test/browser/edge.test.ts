@@ -96,7 +96,13 @@ describe('the web edge in a real browser', () => {
 
   it('answers an unknown page with an HTML "page not found" with a way on and a reference, never JSON', async () => {
     await eachLanguageAndWidth(async (page, lang) => {
-      for (const url of [`${stack.urls.public}/no-such-page`, `${stack.urls.intranet}/admin/no-such-page`]) {
+      for (const url of [
+        `${stack.urls.public}/no-such-page`,
+        `${stack.urls.intranet}/admin/no-such-page`,
+        // The consoles are intranet pages: from the public entry, not a sign-in that must fail.
+        `${stack.urls.public}/admin/console`,
+        `${stack.urls.public}/audit/console`,
+      ]) {
         const res = await page.goto(url);
         const where = new URL(url).pathname;
         expect(res?.headers()['content-type'], where).toMatch(/^text\/html/);
