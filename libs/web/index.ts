@@ -3,7 +3,14 @@ export { errorPageContent, errorPages, referenceOf } from './error-page.ts';
 export { errorSummary, type FieldError, type FieldOptions, field, hidden } from './forms.ts';
 export { esc, Html, html } from './html.ts';
 export { type PageOptions, page } from './layout.ts';
-export { cookiesOf, LANG_COOKIE, langOfEvent, pageResponse } from './page-response.ts';
+export {
+  cookiesOf,
+  LANG_COOKIE,
+  langOfEvent,
+  type PageCspOptions,
+  pageCsp,
+  pageResponse,
+} from './page-response.ts';
 export {
   bilingual,
   fieldName,
