@@ -109,7 +109,8 @@ export const providerPages: ProviderDeps['pages'] = {
       messageBody(
         t(lang, 'deviceInputTitle'),
         t(lang, 'deviceInputLead'),
-        html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}${new Html(labelled)}<button type="submit" form="${formId}">${t(lang, 'continue')}</button>`,
+        // oidc-provider's own words for a wrong code are English: the person gets the catalogue's.
+        html`${error ? html`<p class="error" role="alert">${t(lang, 'deviceCodeWrong')}</p>` : ''}${new Html(labelled)}<button type="submit" form="${formId}">${t(lang, 'continue')}</button>`,
       ),
     );
   },

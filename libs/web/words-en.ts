@@ -641,6 +641,8 @@ export const en = {
   deviceInputTitle: 'Sign in a device',
   deviceInputLead: 'Enter the code your terminal shows.',
   deviceCodeLabel: 'Code',
+  deviceCodeWrong:
+    'That code is not right, or has expired. Check the code your terminal shows, or start again there.',
   deviceDoneTitle: 'Device signed in',
   deviceDoneLead: 'You can close this page and return to your terminal.',
 } as const satisfies Record<string, string | PluralForms>;

@@ -591,6 +591,7 @@ export const zh: Record<MessageKey, string> = {
   deviceInputTitle: '设备登录',
   deviceInputLead: '请输入终端显示的代码。',
   deviceCodeLabel: '代码',
+  deviceCodeWrong: '该代码不正确或已过期。请核对终端显示的代码，或在终端重新开始。',
   deviceDoneTitle: '设备已登录',
   deviceDoneLead: '您可以关闭此页面并回到终端。',
 };

@@ -366,6 +366,8 @@ describe('device sign-in', () => {
       expect(input.html).toContain(t(lang, 'deviceInputTitle'));
       expect(input.html).toContain(`aria-label="${t(lang, 'deviceCodeLabel')}"`);
       expect(input.html).not.toContain(t(other, 'deviceInputTitle'));
+      const wrong = await ua.submit(input, '/device', { user_code: 'WRONG-CODE' });
+      expect(wrong.html).toContain(t(lang, 'deviceCodeWrong'));
     }
   });
 });
