@@ -43,9 +43,10 @@ import type { Runtime } from '../../libs/runtime/index.ts';
 import { errorPages, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { langOf } from './page-kit.ts';
-import { passwordRoutes } from './password-pages.ts';
+import { pageRoutes } from './page-routes.ts';
+import { passwordRouter } from './password-pages.ts';
 import { errorPage, homePage, providerPage, providerPages } from './provider-pages.ts';
-import { interactionRoutes } from './steps/index.ts';
+import { interactionRouter } from './steps/index.ts';
 import { messageBody } from './views.ts';
 
 const mailFailed = (err: unknown) =>
@@ -191,37 +192,37 @@ export const buildOidc = async (runtime: Runtime) => {
   provider.use(auditProtocolEvents(audit, config.zone));
   const totpVault = new TotpVault(runtime.secrets);
   provider.use(
-    passwordRoutes({
-      zone: config.zone,
-      issuer: config.issuer,
-      accounts,
-      audit,
-      lockout,
-      throttle,
-      reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
-      challenges: new ReauthChallenges(doc, table),
-      totpVault,
-      // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
-      resetSources: new SourceThrottle(doc, table, 50, 3600),
-      outbox,
-    }),
-  );
-  provider.use(
-    interactionRoutes({
-      provider,
-      zone: config.zone,
-      issuer: config.issuer,
-      registry,
-      cookieKeys: runtime.cookieKeys,
-      accounts,
-      pending: new PendingSignIns(doc, table),
-      attempts: new InteractionAttempts(doc, table),
-      totpVault,
-      audit,
-      access,
-      lockout,
-      throttle,
-    }),
+    pageRoutes(
+      passwordRouter({
+        zone: config.zone,
+        issuer: config.issuer,
+        accounts,
+        audit,
+        lockout,
+        throttle,
+        reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
+        challenges: new ReauthChallenges(doc, table),
+        totpVault,
+        // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
+        resetSources: new SourceThrottle(doc, table, 50, 3600),
+        outbox,
+      }),
+      interactionRouter({
+        provider,
+        zone: config.zone,
+        issuer: config.issuer,
+        registry,
+        cookieKeys: runtime.cookieKeys,
+        accounts,
+        pending: new PendingSignIns(doc, table),
+        attempts: new InteractionAttempts(doc, table),
+        totpVault,
+        audit,
+        access,
+        lockout,
+        throttle,
+      }),
+    ),
   );
 
   const app = serverless(provider.callback(), {

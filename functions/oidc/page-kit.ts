@@ -6,9 +6,12 @@ import {
   type FieldError,
   fieldName,
   type Html,
+  LANG_COOKIE,
   type Lang,
   type MessageKey,
+  type MessageVars,
   page,
+  pageCsp,
   pickLang,
   t,
 } from '../../libs/web/index.ts';
@@ -17,15 +20,24 @@ import {
 type Ctx = KoaContextWithOIDC;
 
 const MAX_FORM_BYTES = 8 * 1024;
-const LANG_COOKIE = 'yitong_lang';
 
-/** A 4xx the person sees as a page (or, on JSON routes, as a problem). */
+/**
+ * A 4xx the person sees as a page in its language (or, on the passkey calls, as JSON): the
+ * catalogue's words and what fills them. The error's own message is the English, for logs and
+ * the `detail` programs read.
+ */
 export class PageError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    readonly key: MessageKey,
+    readonly vars: MessageVars = {},
   ) {
-    super(message);
+    super(t('en', key, vars));
+  }
+
+  /** What the person reads, in the page's language. */
+  words(lang: Lang): string {
+    return t(lang, this.key, this.vars);
   }
 }
 
@@ -51,17 +63,20 @@ export const langOf = (ctx: Ctx, fromForm?: unknown): Lang => {
 export const basePathOf = (ctx: Ctx): string => String((ctx.state as { basePath?: string }).basePath ?? '');
 
 /**
- * The same page in the other language, relative to the base path. A POST result links to
- * the GET page it came from (the interaction, not the step).
+ * The same page in the other language, relative to the base path. On one of our routes that is
+ * the page the route belongs to (set by the page routes: a form's step leads back to its
+ * interaction's page); a POST result keeps none of the form's query.
  */
 export const switchHrefFor = (ctx: Ctx, lang: Lang): string => {
   const url = new URL(ctx.url, 'http://x');
-  url.searchParams.set('lang', lang === 'en' ? 'zh-CN' : 'en');
-  const path =
-    ctx.method === 'GET'
-      ? url.pathname
-      : url.pathname.replace(/\/(login|otp|enrol|finish|consent|protect)$/, '');
-  const search = ctx.method === 'GET' ? url.search : `?lang=${url.searchParams.get('lang')}`;
+  const other = lang === 'en' ? 'zh-CN' : 'en';
+  url.searchParams.set('lang', other);
+  const pagePath = (ctx.state as { pagePath?: string } | undefined)?.pagePath;
+  const path = pagePath ?? url.pathname;
+  const search =
+    ctx.method === 'GET' && (pagePath === undefined || pagePath === url.pathname)
+      ? url.search
+      : `?lang=${other}`;
   return `${path}${search}`.replace(/^\//, '');
 };
 
@@ -84,10 +99,7 @@ export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('cache-control', 'no-store');
-  ctx.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; frame-ancestors 'none'`,
-  );
+  ctx.set('content-security-policy', pageCsp(nonce, { fetches: true, formsLeadAway: true }));
   ctx.body = page({
     lang,
     title,
@@ -102,14 +114,14 @@ export const render = (ctx: Ctx, status: number, lang: Lang, title: string, body
 /** Reads an urlencoded form: right content type, at most 8 KiB, no field twice. */
 export const readForm = (ctx: Ctx): Record<string, string> => {
   if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) {
-    throw new PageError(415, 'send the form as application/x-www-form-urlencoded');
+    throw new PageError(415, 'step_formContentType');
   }
   const body = (ctx.req as { body?: Buffer | string }).body ?? '';
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  if (raw.length > MAX_FORM_BYTES) throw new PageError(413, 'the form is too large');
+  if (raw.length > MAX_FORM_BYTES) throw new PageError(413, 'step_formTooLarge');
   const form: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
-    if (key in form) throw new PageError(400, `the form field ${key} was sent twice`);
+    if (key in form) throw new PageError(400, 'step_formFieldTwice', { field: key });
     form[key] = value;
   }
   return form;
@@ -117,14 +129,14 @@ export const readForm = (ctx: Ctx): Record<string, string> => {
 
 export const readJson = (ctx: Ctx): unknown => {
   if (!/^application\/json\b/i.test(ctx.get('content-type')))
-    throw new PageError(415, 'send application/json');
+    throw new PageError(415, 'step_jsonContentType');
   const body = (ctx.req as { body?: Buffer | string }).body ?? '';
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  if (raw.length > 64 * 1024) throw new PageError(413, 'the request is too large');
+  if (raw.length > 64 * 1024) throw new PageError(413, 'step_requestTooLarge');
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new PageError(400, 'the body is not valid JSON');
+    throw new PageError(400, 'step_jsonInvalid');
   }
 };
 
@@ -173,8 +185,7 @@ export const csrfCookieValid = (ctx: Ctx, token: unknown): boolean => {
 export const readCookieForm = (ctx: Ctx): { form: Record<string, string>; lang: Lang } => {
   const form = readForm(ctx);
   const lang = langOf(ctx, form.lang);
-  if (!csrfCookieValid(ctx, form.csrf))
-    throw new PageError(403, 'the form expired; reload the page and try again');
+  if (!csrfCookieValid(ctx, form.csrf)) throw new PageError(403, 'step_formExpired');
   return { form, lang };
 };
 

@@ -15,7 +15,7 @@ import {
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { isRouteFound, Router } from '../../libs/http/index.ts';
+import { Router } from '../../libs/http/index.ts';
 import { ACCOUNT_PORTAL, FIRST_PARTY_PORTALS } from '../../libs/oidc/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import { type FieldError, type Html, html, type Lang, t } from '../../libs/web/index.ts';
@@ -33,6 +33,7 @@ import {
   redirect,
   render,
 } from './page-kit.ts';
+import type { PageRoute, PageRouter } from './page-routes.ts';
 import { assertionOptions, relyingPartyOf, verifyPasskeyAssertion } from './passkeys.ts';
 import { pausedMessage, personTimeZone } from './steps/refusals.ts';
 import { changePasswordBody, messageBody, resetConfirmBody, resetRequestBody } from './views.ts';
@@ -80,7 +81,7 @@ const nextStepsAfterReset = (lang: Lang, zone: Zone): Html => {
  * change: it needs the current password and, in the same request, the account's strongest
  * factor (a security code when it has an authenticator app).
  */
-export const passwordRoutes = (deps: PasswordPageDeps) => {
+export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
   const attempt = (ctx: Ctx) => ({ zone: deps.zone, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') });
 
   const resetRequest = async (ctx: Ctx) => {
@@ -107,7 +108,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         resetRequestBody(lang, { csrf: csrfCookie(ctx), interaction, errors: [problem] }),
       );
     }
-    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, 'throttled');
     if (!(await deps.resetSources.allow(`reset|${ctx.ip}`))) {
       await deps.audit.append({
         ...attempt(ctx),
@@ -115,7 +116,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         outcome: 'denied',
         reason: 'too many reset requests from this source',
       });
-      throw new PageError(429, t(lang, 'throttled'));
+      throw new PageError(429, 'throttled');
     }
     // Every request is audited once, known name or not, so both cost the same.
     const result = await deps.reset.request(username, lang);
@@ -168,7 +169,7 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
         resetConfirmBody(lang, { csrf: csrfCookie(ctx), interaction, values: { username }, errors }),
       );
     if (weak) return again(400, [weak]);
-    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, 'throttled');
     const account =
       username.length <= 64 ? await deps.reset.confirm(username, form.code ?? '', form.password!) : undefined;
     if (!account) {
@@ -208,9 +209,8 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
 
   // One challenge per browser (its CSRF cookie), used once, within a few minutes.
   const passkeyOptions = async (ctx: Ctx) => {
-    if (!csrfCookieValid(ctx, ctx.get('x-csrf-token')))
-      throw new PageError(403, 'the page expired; reload it and try again');
-    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(langOf(ctx), 'throttled'));
+    if (!csrfCookieValid(ctx, ctx.get('x-csrf-token'))) throw new PageError(403, 'step_pageExpired');
+    if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, 'throttled');
     const options = await assertionOptions(rp);
     await deps.challenges.save(csrfCookie(ctx), options.challenge);
     ctx.status = 200;
@@ -367,42 +367,15 @@ export const passwordRoutes = (deps: PasswordPageDeps) => {
     );
   };
 
-  const router = new Router<(ctx: Ctx) => Promise<void>>()
-    .on('GET', '/password/reset', resetRequest)
-    .on('POST', '/password/reset', resetRequest)
-    .on('GET', '/password/reset/confirm', resetConfirm)
-    .on('POST', '/password/reset/confirm', resetConfirm)
-    .on('GET', '/password/change', change)
-    .on('POST', '/password/change', change)
-    .on('POST', PASSKEY_OPTIONS_PATH, passkeyOptions);
-  if (deps.outbox) router.on('GET', '/outbox', outbox);
-  // Only these exact paths are pages here; any other goes on to oidc-provider (and its 404).
-  const paths = new Set(router.routes().map((r) => r.template));
-
-  return async (ctx: Ctx, next: () => Promise<void>) => {
-    if (!paths.has(ctx.path)) return next();
-    try {
-      const found = router.match(ctx.method, ctx.path);
-      // Every page here answers GET (its form) but the passkey call, which has none.
-      if (!isRouteFound(found))
-        throw new PageError(405, ctx.method === 'GET' ? 'use POST' : 'method not allowed here');
-      return await found.handler(ctx);
-    } catch (err: unknown) {
-      if (!(err instanceof PageError)) throw err;
-      if (ctx.path === PASSKEY_OPTIONS_PATH) {
-        ctx.status = err.status;
-        ctx.type = 'json';
-        ctx.body = { error: 'invalid_request', detail: err.message };
-        return;
-      }
-      const lang = langOf(ctx);
-      return render(
-        ctx,
-        err.status,
-        lang,
-        t(lang, 'errorTitle'),
-        messageBody(t(lang, 'errorTitle'), err.message),
-      );
-    }
-  };
+  const page = (answer: (ctx: Ctx) => Promise<void>, json = false): PageRoute => ({ answer, json });
+  const router = new Router<PageRoute>()
+    .on('GET', '/password/reset', page(resetRequest))
+    .on('POST', '/password/reset', page(resetRequest))
+    .on('GET', '/password/reset/confirm', page(resetConfirm))
+    .on('POST', '/password/reset/confirm', page(resetConfirm))
+    .on('GET', '/password/change', page(change))
+    .on('POST', '/password/change', page(change))
+    .on('POST', PASSKEY_OPTIONS_PATH, page(passkeyOptions, true));
+  if (deps.outbox) router.on('GET', '/outbox', page(outbox));
+  return router;
 };

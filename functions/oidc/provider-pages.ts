@@ -3,7 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Zone } from '../../libs/config/index.ts';
 import type { ProviderDeps } from '../../libs/issuer/index.ts';
 import { ACCOUNT_PORTAL, ADMIN_CONSOLE, SECURITY_CONSOLE } from '../../libs/oidc/index.ts';
-import { errorPageContent, Html, html, page, referenceOf, t } from '../../libs/web/index.ts';
+import { errorPageContent, Html, html, page, pageCsp, referenceOf, t } from '../../libs/web/index.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
 import { deviceConfirmBody, messageBody } from './views.ts';
 
@@ -11,10 +11,7 @@ import { deviceConfirmBody, messageBody } from './views.ts';
 export const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {
   const lang = langOf(ctx);
   const nonce = randomBytes(16).toString('base64');
-  ctx.set(
-    'content-security-policy',
-    `default-src 'none'; style-src 'nonce-${nonce}'; base-uri 'self'; frame-ancestors 'none'`,
-  );
+  ctx.set('content-security-policy', pageCsp(nonce, { formsLeadAway: true }));
   return page({
     lang,
     title,
@@ -100,14 +97,20 @@ export const providerPages: ProviderDeps['pages'] = {
     );
   },
   deviceCodeInput: (ctx, form, error) => {
+    const lang = langOf(ctx);
     const formId = /id="([^"]+)"/.exec(form)?.[1] ?? 'op.deviceInputForm';
+    const labelled = form.replace(
+      'type="text" name="user_code"',
+      html`type="text" name="user_code" aria-label="${t(lang, 'deviceCodeLabel')}"`.toString(),
+    );
     return providerPage(
       ctx,
-      'Sign in a device 设备登录',
+      t(lang, 'deviceInputTitle'),
       messageBody(
-        'Sign in a device 设备登录',
-        'Enter the code your terminal shows. 请输入终端显示的代码。',
-        html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}${new Html(form.replace('type="text" name="user_code"', 'type="text" name="user_code" aria-label="Code 代码"'))}<button type="submit" form="${formId}">Continue 继续</button>`,
+        t(lang, 'deviceInputTitle'),
+        t(lang, 'deviceInputLead'),
+        // oidc-provider's own words for a wrong code are English: the person gets the catalogue's.
+        html`${error ? html`<p class="error" role="alert">${t(lang, 'deviceCodeWrong')}</p>` : ''}${new Html(labelled)}<button type="submit" form="${formId}">${t(lang, 'continue')}</button>`,
       ),
     );
   },
@@ -120,13 +123,12 @@ export const providerPages: ProviderDeps['pages'] = {
       deviceConfirmBody(lang, { ...request, userCode, form: new Html(form), formId }),
     );
   },
-  deviceDone: (ctx) =>
-    providerPage(
+  deviceDone: (ctx) => {
+    const lang = langOf(ctx);
+    return providerPage(
       ctx,
-      'Device signed in 设备已登录',
-      messageBody(
-        'Device signed in 设备已登录',
-        'You can close this page and return to your terminal. 您可以关闭此页面并回到终端。',
-      ),
-    ),
+      t(lang, 'deviceDoneTitle'),
+      messageBody(t(lang, 'deviceDoneTitle'), t(lang, 'deviceDoneLead')),
+    );
+  },
 };

@@ -1,3 +1,4 @@
+import { departmentName } from '../../libs/departments/index.ts';
 import {
   errorSummary,
   type FieldError,
@@ -308,7 +309,7 @@ export const deviceConfirmBody = (
   o: {
     readonly userCode: string;
     readonly clientName: string;
-    readonly department: string;
+    readonly department: { readonly name: string; readonly nameEn?: string };
     readonly scopes: readonly string[];
     readonly resources: readonly string[];
     /** oidc-provider's own form (its CSRF token and the code), submitted by the buttons. */
@@ -320,7 +321,7 @@ export const deviceConfirmBody = (
 <p class="lead">${t(lang, 'deviceConfirmLead', { code: o.userCode })}</p>
 <dl id="device-request">
 <dt>${t(lang, 'deviceApplication')}</dt><dd id="device-client">${o.clientName}</dd>
-<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${o.department}</dd>
+<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${departmentName(o.department, lang)}</dd>
 </dl>
 <p>${t(lang, 'deviceAsks')}</p>
 <ul class="scopes" id="device-scopes">${o.scopes.map((s) => html`<li>${describeScope(lang, s)}</li>`)}${o.resources.map((r) => html`<li>${t(lang, 'deviceResource', { resource: r })}</li>`)}</ul>

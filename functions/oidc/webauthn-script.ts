@@ -45,7 +45,7 @@ const passkeyScript = (o: {
       body: JSON.stringify(body || {}),
     });
     const json = await res.json();
-    if (!res.ok) throw new Error(json.detail || json.error_description || 'failed');
+    if (!res.ok) throw new Error(json.message || json.detail || json.error_description || 'failed');
     return json;
   };
   button.addEventListener('click', async () => {

@@ -24,4 +24,4 @@ export {
 export { httpFunction } from './middleware.ts';
 export { eventPrefersPage, prefersPage } from './negotiate.ts';
 export { isTransient, PROBLEM_CONTENT_TYPE } from './problem.ts';
-export { isRouteFound, Router, routedEvent } from './router.ts';
+export { isRouteFound, type PathParams, Router, routedEvent } from './router.ts';

@@ -142,8 +142,11 @@ export interface ProviderDeps {
 /** What a device sign-in asks for, as the confirmation page names it. */
 export interface DeviceRequest {
   readonly clientName: string;
-  /** The department's name (its id when it has no record, as for yitong's own clients). */
-  readonly department: string;
+  /**
+   * The department's names, for `departmentName` in the page's language (its id when it has no
+   * record; yitong's own for the platform's clients, such as the CLI).
+   */
+  readonly department: { readonly name: string; readonly nameEn?: string };
   readonly scopes: readonly string[];
   /** Resource indicators (RFC 8707) the tokens would be for. */
   readonly resources: readonly string[];
@@ -267,8 +270,11 @@ export const createProvider = (deps: ProviderDeps): Provider => {
           ctx.body = deps.pages.deviceCodeConfirm(ctx, form, userCode, {
             clientName: client.clientName ?? client.clientId,
             // yitong's own clients (the CLI) belong to the platform, which has no department record.
-            department:
-              department?.name ?? (departmentId === PLATFORM_DEPARTMENT ? 'yitong 一通' : departmentId),
+            department: department
+              ? { name: department.name, nameEn: department.nameEn }
+              : departmentId === PLATFORM_DEPARTMENT
+                ? { name: '一通', nameEn: 'yitong' }
+                : { name: departmentId },
             scopes: String(params.scope ?? '')
               .split(' ')
               .filter(Boolean),

@@ -8,6 +8,34 @@ import { type Lang, pickLang } from './words.ts';
 /** The cookie that remembers a chosen language, shared with the sign-in pages. */
 export const LANG_COOKIE = 'yitong_lang';
 
+/** What a page's Content-Security-Policy allows beyond its own nonce'd style and script. */
+export interface PageCspOptions {
+  /** The page's script calls back to its own origin (the passkey calls). @default false */
+  readonly fetches?: boolean;
+  /**
+   * A form's answer may redirect to another site (sign-in and logout end at the service the
+   * person came from); browsers apply `form-action` to those redirects, so it is left out.
+   * @default false
+   */
+  readonly formsLeadAway?: boolean;
+}
+
+/**
+ * The one Content-Security-Policy of every server-rendered page: nothing but the page's own
+ * style and script (by nonce) and its images; no framing, no base element elsewhere.
+ */
+export const pageCsp = (nonce: string, options: PageCspOptions = {}): string =>
+  [
+    "default-src 'none'",
+    `style-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    "img-src 'self' data:",
+    ...(options.fetches ? ["connect-src 'self'"] : []),
+    ...(options.formsLeadAway ? [] : ["form-action 'self'"]),
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
 const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
 
@@ -55,7 +83,7 @@ export const pageResponse = (options: {
     headers: {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src 'self' data:; form-action 'self'; base-uri 'self'; frame-ancestors 'none'`,
+      'content-security-policy': pageCsp(nonce),
     },
     body: page({
       lang: options.lang,

@@ -28,11 +28,11 @@ export const en = {
   lockedHelp:
     'Forgotten your password? Reset it to sign in straight away. Staff can also ask an administrator to unlock their account.',
   lockedTitle: 'Sign-in is paused',
-  triesLeftOne: 'You have 1 more try before sign-in from here is paused for {wait}.',
-  triesLeftMany: 'You have {n} more tries before sign-in from here is paused for {wait}.',
+  triesLeft: {
+    one: 'You have {count} more try before sign-in from here is paused for {wait}.',
+    other: 'You have {count} more tries before sign-in from here is paused for {wait}.',
+  },
   minutes: { one: '{count} minute', other: '{count} minutes' },
-  beijingTime: 'China Standard Time (UTC+8)',
-  utcTime: 'UTC',
   resetYourPassword: 'Reset your password',
   enterDisplayName: 'Enter your full name',
   displayNameTooLong: 'Full name must be 100 characters or fewer',
@@ -61,8 +61,10 @@ export const en = {
     'An account has already been made in this sign-in. Carry on with it, or go back to the service and start again.',
   registerNotHere:
     'Accounts cannot be created here. Staff and partner accounts are made by an administrator: ask yours.',
-  codesLeftOne: 'You can enter 1 more code before this sign-in ends.',
-  codesLeftMany: 'You can enter {n} more codes before this sign-in ends.',
+  codesLeft: {
+    one: 'You can enter {count} more code before this sign-in ends.',
+    other: 'You can enter {count} more codes before this sign-in ends.',
+  },
   attemptsEndedTitle: 'Too many wrong codes',
   attemptsEndedLead:
     'To protect your account, this sign-in has ended. Return to the service and start again. If you no longer have your authenticator app, use one of your recovery codes.',
@@ -624,4 +626,42 @@ export const en = {
   admin_errConflict: 'This changed meanwhile or cannot be done now. Reload the page and check',
   admin_errNotFound: 'This no longer exists. Go back and reload the page',
   admin_errForm: 'Check the form and try again',
+
+  // Sign-in steps that cannot go on (functions/oidc's PageError): what happened and what to do
+  step_pageExpired: 'The page expired. Reload it and try again.',
+  step_formExpired: 'The form expired. Reload the page and try again.',
+  step_methodNotAllowed: 'This address cannot be opened on its own: use {methods} from its page.',
+  step_formContentType: 'Send the form as application/x-www-form-urlencoded.',
+  step_formTooLarge: 'The form is too large.',
+  step_formFieldTwice: 'The form field {field} was sent twice.',
+  step_jsonContentType: 'Send application/json.',
+  step_requestTooLarge: 'The request is too large.',
+  step_jsonInvalid: 'The body is not valid JSON.',
+  step_firstPasswordFirst:
+    'Choose your new password in place of the one-time password first, then start again.',
+  step_addFactorRefused: 'Confirm with the second factor this account already has before adding another.',
+  step_noNewPassword: 'There is no new password to choose in this sign-in. Start again.',
+  step_passkeyLoginAgain: 'Start the passkey sign-in again.',
+  step_passkeyUnknown: 'That passkey is not recognised.',
+  step_codeStepFirst: 'Finish the security code step first.',
+  step_setUpFirst: 'Choose a new password and set up a second factor first.',
+  step_unsupportedPrompt:
+    'This sign-in asked for a step this service does not offer ({prompt}). Start again.',
+  step_signInExpired: 'This sign-in has expired. Start again.',
+  step_nothingToConsent: 'There is nothing to consent to.',
+  step_consentChanged: 'What this service asks for has changed since the page was shown. Start again.',
+  step_sessionMismatch: 'This sign-in does not match your browser session.',
+  step_interactionGone: 'This sign-in has expired or was started in another browser.',
+  step_clientUnknown: 'The service you came from is not registered.',
+  step_passkeyAddAgain: 'Start adding the passkey again.',
+  step_passkeyNotVerified: 'The passkey could not be verified. Try again.',
+
+  // The device flow (the command line's sign-in): code, confirmation, done
+  deviceInputTitle: 'Sign in a device',
+  deviceInputLead: 'Enter the code your terminal shows.',
+  deviceCodeLabel: 'Code',
+  deviceCodeWrong:
+    'That code is not right, or has expired. Check the code your terminal shows, or start again there.',
+  deviceDoneTitle: 'Device signed in',
+  deviceDoneLead: 'You can close this page and return to your terminal.',
 } as const satisfies Record<string, string | PluralForms>;

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { t } from '../../libs/web/index.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { launchChromium, newContext, pageProblems, see, VIEWPORTS } from '../support/browser.ts';
 
@@ -114,6 +115,62 @@ describe('the web edge in a real browser', () => {
         expect(await page.getByRole('link', { name: WORDS[lang].homeLink }).getAttribute('href')).toBe('./');
         expect(await pageProblems(page), where).toEqual([]);
       }
+    });
+  });
+
+  it('explains a refused sign-in step in the page’s language, with a language switch that leads to a page', async () => {
+    await eachLanguageAndWidth(async (page, lang) => {
+      const other = lang === 'en' ? 'zh-CN' : 'en';
+      const signInPage = async () => {
+        await page.goto(`${stack.urls.public}/account/licences`);
+        await page.getByRole('button', { name: WORDS[lang].signIn }).waitFor();
+        return /\/interaction\/([\w-]+)/.exec(page.url())![1]!;
+      };
+      const within = (words: string) => new RegExp(words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      const refused = async (status: number, words: string) => {
+        await see(page.locator('main'), within(words));
+        expect(await page.getAttribute('html', 'lang')).toBe(lang);
+        expect(await pageProblems(page)).toEqual([]);
+        return status;
+      };
+
+      // An id no provider makes: the kit's page not found.
+      const unknown = await page.goto(`${stack.urls.public}/interaction/${'x'.repeat(80)}`);
+      expect(unknown?.status()).toBe(await refused(404, WORDS[lang].notFound));
+      // An interaction this browser does not have (expired, or from another browser).
+      const gone = await page.goto(`${stack.urls.public}/interaction/not-a-real-one`);
+      expect(gone?.status()).toBe(await refused(400, t(lang, 'step_interactionGone')));
+
+      // A form whose CSRF token is not the interaction's.
+      await signInPage();
+      await page.evaluate("document.querySelector('input[name=csrf]').value = 'forged'");
+      await page.locator('input[name=username]').fill('nobody');
+      await page.locator('input[name=password]').fill('not the password');
+      const [forged] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST'),
+        page.getByRole('button', { name: WORDS[lang].signIn }).click(),
+      ]);
+      expect(forged.status()).toBe(await refused(403, t(lang, 'step_formExpired')));
+
+      // The first-password step refused (this sign-in has no new password to choose): its
+      // language switch leads back to the sign-in page, not to the POST-only step (was a 405).
+      const uid = await signInPage();
+      await page.evaluate(
+        `document.querySelector('form[action$="/login"]').setAttribute('action', 'interaction/${uid}/new-password')`,
+      );
+      await page.getByRole('button', { name: WORDS[lang].signIn }).click();
+      await see(page.locator('main'), within(t(lang, 'step_signInExpired')));
+      expect(await pageProblems(page)).toEqual([]);
+      const [switched] = await Promise.all([
+        page.waitForResponse((r) => r.url().includes(`/interaction/${uid}?lang=`)),
+        page.locator(`a[hreflang="${other}"]`).click(),
+      ]);
+      expect(switched.status()).toBe(200);
+      await page.waitForLoadState();
+      expect(await page.getAttribute('html', 'lang')).toBe(other);
+      expect(await pageProblems(page)).toEqual([]);
+      // Back to this profile's language for the next width.
+      await page.goto(`${stack.urls.public}/?lang=${lang}`);
     });
   });
 

@@ -242,7 +242,7 @@ describe('sign-in pages', () => {
           await page.locator('#error-summary').waitFor();
         };
         for (let i = 0; i < 5; i++) await attempt();
-        const warning = t(lang, 'triesLeftOne', { wait: t(lang, 'minutes', { count: 15 }) });
+        const warning = t(lang, 'triesLeft', { count: 1, wait: t(lang, 'minutes', { count: 15 }) });
         await see(
           page.locator('#password-error'),
           new RegExp(warning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
@@ -250,7 +250,7 @@ describe('sign-in pages', () => {
         await see(page.locator('#reset-offer a'), t(lang, 'resetYourPassword'));
         await clean(page);
         await attempt();
-        const zone = lang === 'en' ? 'Greenwich Mean Time' : t(lang, 'beijingTime');
+        const zone = lang === 'en' ? 'Greenwich Mean Time' : t(lang, 'timeZone');
         await see(page.locator('#password-error'), new RegExp(zone.replace(/[()（）+]/g, '.')));
         await clean(page);
         await page.locator('#reset-offer a').click();

@@ -4,6 +4,7 @@ import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { AccountStore } from '../../libs/accounts/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { t } from '../../libs/web/index.ts';
 import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
 
@@ -434,9 +435,80 @@ describe('bad input gets a clear 4xx, never a 500', () => {
       400,
       /expired or was started in another browser/,
     );
-    expectClear(await ua.request(`${base}/interaction/${uid}/teleport`, { form: {} }), 404, /no such page/);
+    expectClear(
+      await ua.request(`${base}/interaction/${uid}/teleport`, { form: {}, headers: { accept: 'text/html' } }),
+      404,
+      /Page not found/,
+    );
     expectClear(await ua.request(`${base}/interaction/${uid}/login`), 405, /use POST/);
-    expectClear(await ua.request(`${base}/interaction/${'x'.repeat(200)}`), 404, /no such page/);
+    expectClear(await ua.request(`${base}/interaction/${'x'.repeat(200)}`), 404, /Page not found/);
+  });
+
+  it('says what went wrong in Chinese on a Chinese page: unknown, expired and forged requests', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    const zh = { headers: { 'accept-language': 'zh-CN', accept: 'text/html' } };
+    const chinese = (page: Page, status: number, words: string) => {
+      expect(page.status).toBe(status);
+      expect(page.html).toContain('lang="zh-CN"');
+      expect(page.html).toContain(words);
+    };
+    chinese(
+      await ua.request(`${base}/interaction/${'x'.repeat(200)}`, zh),
+      404,
+      t('zh-CN', 'edge_notFoundTitle'),
+    );
+    chinese(
+      await ua.request(`${base}/interaction/${uid}/teleport`, { ...zh, form: {} }),
+      404,
+      t('zh-CN', 'edge_notFoundTitle'),
+    );
+    chinese(
+      await ua.request(`${base}/interaction/not-a-real-one`, zh),
+      400,
+      t('zh-CN', 'step_interactionGone'),
+    );
+    chinese(
+      await ua.request(`${base}/interaction/${uid}/login`, {
+        ...zh,
+        form: { csrf: 'forged', username: 'zhang.san', password: 'demo-citizen-2026' },
+      }),
+      403,
+      t('zh-CN', 'step_formExpired'),
+    );
+    chinese(
+      await ua.request(`${base}/interaction/${uid}/login`, zh),
+      405,
+      t('zh-CN', 'step_methodNotAllowed', { methods: 'POST' }),
+    );
+    // A passkey call keeps English for programs, and gives the page the person's words.
+    const passkey = await ua.request(`${base}/interaction/${uid}/passkey/login`, {
+      body: '{not json',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, 'accept-language': 'zh-CN' },
+    });
+    expect(JSON.parse(passkey.html)).toEqual({
+      error: 'invalid_request',
+      code: 'step_jsonInvalid',
+      detail: t('en', 'step_jsonInvalid'),
+      message: t('zh-CN', 'step_jsonInvalid'),
+    });
+  });
+
+  it('switches language on the first-password step’s error page to the sign-in page, not a POST-only step', async () => {
+    const { ua, uid, csrf, base } = await loginPage();
+    const refused = await ua.request(`${base}/interaction/${uid}/new-password`, {
+      form: { csrf, password: 'a brand new password' },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain(t('en', 'step_signInExpired'));
+    const target = (/<a href="([^"]+)"[^>]*hreflang="zh-CN"/.exec(refused.html)?.[1] ?? '').replace(
+      /&amp;/g,
+      '&',
+    );
+    expect(target).toBe(`interaction/${uid}?lang=zh-CN`);
+    const switched = await ua.request(`${base}/${target}`);
+    expect(switched.status).toBe(200);
+    expect(switched.html).toContain('lang="zh-CN"');
+    expect(switched.html).toContain(t('zh-CN', 'signInTitle'));
   });
 
   it('treats an expired interaction as expired', async () => {
@@ -451,6 +523,9 @@ describe('bad input gets a clear 4xx, never a 500', () => {
       }),
     );
     expectClear(await ua.request(`${base}/interaction/${uid}`), 400, /expired/);
+    const zh = await ua.request(`${base}/interaction/${uid}`, { headers: { 'accept-language': 'zh-CN' } });
+    expect(zh.status).toBe(400);
+    expect(zh.html).toContain(t('zh-CN', 'step_interactionGone'));
     expectClear(
       await ua.request(`${base}/interaction/${uid}/login`, {
         form: { csrf, username: 'zhang.san', password: 'demo-citizen-2026' },

@@ -348,11 +348,26 @@ describe('device sign-in', () => {
     const en = await confirmPage('en');
     expect(en.status).toBe(200);
     expect(en.html).toContain('yitong command line 一通命令行');
-    expect(en.html).toMatch(/id="device-department">yitong 一通</);
+    expect(en.html).toMatch(/id="device-department">yitong</);
     expect(en.html).toContain(t('en', 'scope_admin'));
     expect(en.html).toContain(`${stack.urls.intranet}/admin`);
     const zh = await confirmPage('zh-CN');
     expect(zh.html).toContain('yitong command line 一通命令行');
     expect(zh.html).toContain(t('zh-CN', 'scope_admin'));
+    expect(zh.html).toMatch(/id="device-department">一通</);
+  });
+
+  it('asks for the code in the page’s language only', async () => {
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const other = lang === 'en' ? 'zh-CN' : 'en';
+      const ua = new UserAgent();
+      ua.plant('yitong_lang', lang);
+      const input = await ua.follow(`${stack.urls.intranet}/device`);
+      expect(input.html).toContain(t(lang, 'deviceInputTitle'));
+      expect(input.html).toContain(`aria-label="${t(lang, 'deviceCodeLabel')}"`);
+      expect(input.html).not.toContain(t(other, 'deviceInputTitle'));
+      const wrong = await ua.submit(input, '/device', { user_code: 'WRONG-CODE' });
+      expect(wrong.html).toContain(t(lang, 'deviceCodeWrong'));
+    }
   });
 });

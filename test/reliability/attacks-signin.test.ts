@@ -307,7 +307,7 @@ describe('lockout as denial of service', () => {
     expect(own.page.status).toBe(200);
     expect(asksForCode(own.page)).toBe(true);
     // An English page that was told no time zone states the time in UTC, and says so.
-    expect(messageOf(stranger.page)).toMatch(/\d{2}:\d{2} UTC\./);
+    expect(messageOf(stranger.page)).toMatch(/\d{1,2}:\d{2}[ap]m \(Coordinated Universal Time\)\./);
     expect(stranger.page.html).toContain('password/reset');
     const locks = await eventsAbout(admin.accountId, 'account.locked');
     expect(locks).toHaveLength(1);
@@ -338,7 +338,7 @@ describe('lockout as denial of service', () => {
     }
     const own = await tryPassword(admin, admin.password, { zone: 'intranet' });
     expect(own.page.status).toBe(423);
-    expect(messageOf(own.page)).toMatch(/many places.*\d{2}:\d{2} UTC\./);
+    expect(messageOf(own.page)).toMatch(/many places.*\d{1,2}:\d{2}[ap]m \(Coordinated Universal Time\)\./);
     const locks = await eventsAbout(admin.accountId, 'account.locked');
     // Each of the first sixteen strangers started a wait for its own address; the seventeenth
     // was stopped by the name's lock before its sixth guess. Counted by address: once, in a full

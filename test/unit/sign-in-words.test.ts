@@ -15,10 +15,11 @@ const AT = Date.UTC(2026, 10, 30, 7, 48) / 1000;
 
 describe('the words of the sign-in pages', () => {
   it('states when a wait ends with its time zone: the browser’s, else Beijing time in Chinese and UTC in English', () => {
-    expect(zonedTime('zh-CN', AT)).toBe('11月30日 15:48 北京时间（UTC+8）');
-    expect(zonedTime('en', AT)).toBe('30 November at 07:48 UTC');
-    expect(zonedTime('en', AT, 'Europe/London')).toBe('30 November at 07:48 Greenwich Mean Time');
-    expect(zonedTime('en', AT, 'Asia/Shanghai')).toBe('30 November at 15:48 China Standard Time (UTC+8)');
+    expect(zonedTime('zh-CN', AT)).toBe('2026年11月30日 15:48（北京时间）');
+    expect(zonedTime('en', AT)).toBe('30 November 2026 at 7:48am (Coordinated Universal Time)');
+    expect(zonedTime('en', AT, 'Europe/London')).toBe('30 November 2026 at 7:48am (Greenwich Mean Time)');
+    expect(zonedTime('en', AT, 'Asia/Shanghai')).toBe('30 November 2026 at 3:48pm (Beijing time, UTC+8)');
+    expect(zonedTime('zh-CN', AT, 'Europe/London')).toBe('2026年11月30日 07:48（格林尼治标准时间）');
   });
 
   it('takes only a real IANA time zone from the browser', () => {
@@ -45,7 +46,15 @@ describe('the words of the sign-in pages', () => {
       'You have 2 more tries before sign-in from here is paused for 1 minute.',
     );
     expect(triesLeftMessage('zh-CN', 1, 900)).toBe('还可尝试 1 次，之后将暂停从此处登录 15 分钟。');
+    expect(triesLeftMessage('zh-CN', 3, 900)).toBe('还可尝试 3 次，之后将暂停从此处登录 15 分钟。');
     expect(waitWords('en', 86_400)).toBe('24 hours');
+  });
+
+  it('counts the codes left in one sign-in with each language’s plural forms', () => {
+    expect(t('en', 'codesLeft', { count: 1 })).toBe('You can enter 1 more code before this sign-in ends.');
+    expect(t('en', 'codesLeft', { count: 2 })).toBe('You can enter 2 more codes before this sign-in ends.');
+    expect(t('zh-CN', 'codesLeft', { count: 1 })).toBe('本次登录还可输入 1 次验证码，之后登录将终止。');
+    expect(t('zh-CN', 'codesLeft', { count: 4 })).toBe('本次登录还可输入 4 次验证码，之后登录将终止。');
   });
 
   it('words a schema’s problem with a field as what to do, in the page’s language', () => {

@@ -28,7 +28,7 @@ export const grantConsent = async (
   const grant = d.grantId
     ? await provider.Grant.find(d.grantId)
     : new provider.Grant({ accountId, clientId });
-  if (!grant) throw new PageError(400, 'this sign-in has expired; start again');
+  if (!grant) throw new PageError(400, 'step_signInExpired');
   if (missing.missingOIDCScope?.length) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims?.length) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
@@ -62,7 +62,7 @@ export const consentStep =
     const { deps, provider } = s;
     const { form, d } = await s.postedStep(ctx, uid);
     if (d.prompt.name !== 'consent' || !d.session?.accountId)
-      throw new PageError(400, 'there is nothing to consent to');
+      throw new PageError(400, 'step_nothingToConsent');
     const accountId = d.session.accountId;
     if (form.decision !== 'allow') {
       await deps.audit.append({
@@ -85,9 +85,6 @@ export const consentStep =
     }
     // Grant only what the page showed: what is asked for now must be what the person saw.
     if (form.shown !== (await consentViewOf(d, deps.registry, deps.issuer)).digest)
-      throw new PageError(
-        400,
-        'what this service asks for has changed since the page was shown; start again',
-      );
+      throw new PageError(400, 'step_consentChanged');
     return redirect(ctx, await grantConsent(s, ctx, d, accountId, false));
   };

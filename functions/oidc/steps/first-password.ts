@@ -10,7 +10,7 @@ export const firstPasswordStep =
     const lang = langOf(ctx);
     const { pending, account } = await s.pendingAccount(uid);
     if (!pending.amr.includes('pwd') || !s.firstTime.needsNewPassword(account, pending.amr))
-      throw new PageError(400, 'there is no new password to choose in this sign-in; start again');
+      throw new PageError(400, 'step_noNewPassword');
     const { client, zone, sourceIp, userAgent, correlationId } = s.attempt(ctx, d);
     const chosen = await s.firstTime.choosePassword(account, form, lang, {
       client,

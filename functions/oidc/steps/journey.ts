@@ -12,7 +12,7 @@ import { enrolBody, firstPasswordBody, otpBody, passkeyRequiredBody, protectBody
 import { webauthnScript } from '../webauthn-script.ts';
 import type { Ctx, Details, StepKit } from './kit.ts';
 import { hasSecondFactor, loaOfAmr, type SignInOutcome } from './outcome.ts';
-import { ADD_FACTOR_REFUSED, FIRST_PASSWORD_FIRST, paused, personTimeZone } from './refusals.ts';
+import { paused, personTimeZone } from './refusals.ts';
 
 /** Everything a step may use: the kit, how a sign-in ends, and what the person proves next. */
 export type SignIn = StepKit & SignInOutcome & SignInJourney;
@@ -118,8 +118,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
     const lock = await lockedOut(deps, account.loginName, account.id, s.attempt(ctx, d), 'mfa.failure');
     if (lock.locked)
       throw paused(langOf(ctx), lock, personTimeZone(undefined, ctx.get('accept-language')), d.uid);
-    if (account.mustChangePassword) throw new PageError(403, FIRST_PASSWORD_FIRST);
-    if (!provesStrongestFactor(account, amr)) throw new PageError(403, ADD_FACTOR_REFUSED);
+    if (account.mustChangePassword) throw new PageError(403, 'step_firstPasswordFirst');
+    if (!provesStrongestFactor(account, amr)) throw new PageError(403, 'step_addFactorRefused');
   };
 
   /** The authenticator app's page: the secret being enrolled (kept, sealed, across retries) and its QR code. */

@@ -63,17 +63,17 @@ export const stepKit = (deps: InteractionDeps) => {
   const details = async (ctx: Ctx, uid: string): Promise<Details> => {
     try {
       const d = await provider.interactionDetails(ctx.req, ctx.res);
-      if (d.uid !== uid) throw new PageError(400, 'this sign-in does not match your browser session');
+      if (d.uid !== uid) throw new PageError(400, 'step_sessionMismatch');
       return d;
     } catch (err: unknown) {
       if (err instanceof PageError) throw err;
-      throw new PageError(400, 'this sign-in has expired or was started in another browser');
+      throw new PageError(400, 'step_interactionGone');
     }
   };
 
   const clientOf = async (d: Details) => {
     const client = await provider.Client.find(String(d.params.client_id));
-    if (!client) throw new PageError(400, 'the service you came from is not registered');
+    if (!client) throw new PageError(400, 'step_clientUnknown');
     const extras = client as unknown as { yitong_required_acr?: string; clientName?: string };
     return { client, name: client.clientName ?? client.clientId, requiredAcr: extras.yitong_required_acr };
   };
@@ -119,8 +119,7 @@ export const stepKit = (deps: InteractionDeps) => {
   const postedStep = async (ctx: Ctx, uid: string) => {
     const form = readForm(ctx);
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, form.csrf))
-      throw new PageError(403, 'the form expired; reload the page and try again');
+    if (!csrfValid(uid, form.csrf)) throw new PageError(403, 'step_formExpired');
     if (await deps.attempts.ended(uid)) throw await interactionEnded(ctx, langOf(ctx));
     return { form, d };
   };
@@ -128,14 +127,13 @@ export const stepKit = (deps: InteractionDeps) => {
   /** Every passkey call from the page script: its interaction, CSRF-checked (a header), and its JSON body. */
   const postedJson = async (ctx: Ctx, uid: string) => {
     const d = await details(ctx, uid);
-    if (!csrfValid(uid, ctx.get('x-csrf-token')))
-      throw new PageError(403, 'the page expired; reload it and try again');
+    if (!csrfValid(uid, ctx.get('x-csrf-token'))) throw new PageError(403, 'step_pageExpired');
     return { d, body: readJson(ctx) };
   };
 
   const accountOfPending = async (pending: PendingSignIn | undefined) => {
     const account = pending && (await deps.accounts.findById(pending.accountId));
-    if (account?.status !== 'active') throw new PageError(400, 'this sign-in has expired; start again');
+    if (account?.status !== 'active') throw new PageError(400, 'step_signInExpired');
     return account;
   };
 

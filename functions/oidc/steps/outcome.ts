@@ -90,7 +90,7 @@ export const signInOutcome = (kit: StepKit) => {
       throw paused(langOf(ctx), lock, personTimeZone(undefined, ctx.get('accept-language')), d.uid);
     // A first sign-in with a one-time password issues no code until it has a new password and a second factor.
     const account = await kit.firstTime.complete(signedIn, amr);
-    if (!account) throw new PageError(403, 'choose a new password and set up a second factor first');
+    if (!account) throw new PageError(403, 'step_setUpFirst');
     const verdict = await policyVerdict(d, account, loa, amr);
     if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
     await deps.pending.delete(d.uid);

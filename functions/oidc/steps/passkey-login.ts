@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { countFailure, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
-import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import { assertingPasskey, assertionOptions, verifyPasskeyAssertion } from '../passkeys.ts';
 import type { SignIn } from './journey.ts';
@@ -30,13 +29,13 @@ export const passkeyLoginStep =
     const lang = langOf(ctx);
     if (await deps.attempts.ended(uid)) throw await s.interactionEnded(ctx, lang);
     const at = s.attempt(ctx, d);
-    if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
+    if (await sourceThrottled(deps, at)) throw new PageError(429, 'throttled');
     const pending = await deps.pending.load(uid);
     const response = z
       .object({ id: z.string().max(1024) })
       .passthrough()
       .safeParse(body);
-    if (!pending?.challenge || !response.success) throw new PageError(400, 'start the passkey sign-in again');
+    if (!pending?.challenge || !response.success) throw new PageError(400, 'step_passkeyLoginAgain');
     const stored = await assertingPasskey(deps.accounts, body);
     const owner = stored ? await deps.accounts.findById(stored.accountId) : undefined;
     const before = owner && (await lockedOut(deps, owner.loginName, owner.id, at, 'login.failure'));
@@ -58,7 +57,7 @@ export const passkeyLoginStep =
         const after = await countFailure(deps, owner.loginName, at, before, failure);
         if (after.locked) throw paused(lang, after);
       }
-      throw new PageError(401, 'that passkey is not recognised');
+      throw new PageError(401, 'step_passkeyUnknown');
     }
     await deps.audit.append({
       ...at,
@@ -68,7 +67,7 @@ export const passkeyLoginStep =
       subject: account.id,
       details: { method: 'passkey' },
     });
-    if (account.status !== 'active') throw new PageError(401, 'that passkey is not recognised');
+    if (account.status !== 'active') throw new PageError(401, 'step_passkeyUnknown');
     await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
     return json(ctx, 200, { redirectTo: await s.finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
   };

@@ -36,7 +36,7 @@ export const passkeyRegisterStep =
   async (ctx, uid) => {
     const { deps, rp } = s;
     const { d, body, pending, account } = await enrolling(s, ctx, uid);
-    if (!pending?.challenge) throw new PageError(400, 'start adding the passkey again');
+    if (!pending?.challenge) throw new PageError(400, 'step_passkeyAddAgain');
     let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
     try {
       const result = await verifyRegistrationResponse({
@@ -50,7 +50,7 @@ export const passkeyRegisterStep =
     } catch {
       info = undefined;
     }
-    if (!info) throw new PageError(400, 'the passkey could not be verified; try again');
+    if (!info) throw new PageError(400, 'step_passkeyNotVerified');
     const updated = await deps.accounts.addPasskey(account, {
       credentialId: info.credential.id,
       publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),

@@ -1,7 +1,6 @@
 import { langOf, PageError, redirect } from '../page-kit.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
-import { ADD_FACTOR_REFUSED } from './refusals.ts';
 
 /** POST /interaction/{uid}/protect: the offer of a second factor, taken (authenticator app) or put off. */
 export const protectStep =
@@ -12,7 +11,7 @@ export const protectStep =
     const { pending, account } = await s.pendingAccount(uid);
     if (form.choice === 'totp') return s.showEnrolment(ctx, d, account, lang, pending.amr, undefined, true);
     // "Not now" is only for accounts with no second factor; anyone else must use theirs.
-    if (account.totp || account.passkeyIds.length > 0) throw new PageError(403, ADD_FACTOR_REFUSED);
+    if (account.totp || account.passkeyIds.length > 0) throw new PageError(403, 'step_addFactorRefused');
     ctx.cookies.set('yitong_protect_later', '1', {
       httpOnly: true,
       sameSite: 'lax',

@@ -1,26 +1,25 @@
 import type { LockoutState } from '../../../libs/accounts/index.ts';
-import { type Html, html, type Lang, t } from '../../../libs/web/index.ts';
+import { formatTime, type Html, html, type Lang, t } from '../../../libs/web/index.ts';
 import { PageError } from '../page-kit.ts';
 
-// What a sign-in step says when it refuses: paused by the failure budget, or a step out of order.
+// What a sign-in step says when the failure budget refuses it: paused, until when, and the way out.
 
-/** Adding a factor needs the strongest one the account already has, proven in this sign-in. */
-export const ADD_FACTOR_REFUSED =
-  'confirm with the second factor this account already has before adding another';
-
-/** A first sign-in replaces its one-time password before anything else. */
-export const FIRST_PASSWORD_FIRST =
-  'choose your new password in place of the one-time password first; start again';
-
-/** A sign-in step refused by the failure budget: its page says what happened, when, and how to recover. */
+/**
+ * A sign-in step refused by the failure budget: its page says what happened, when, and how to
+ * recover (already in the page's language, since it states a time in the person's zone).
+ */
 export class SignInPaused extends PageError {
   constructor(
     status: number,
-    message: string,
+    private readonly text: string,
     readonly title: string,
     readonly help: Html,
   ) {
-    super(status, message);
+    super(status, 'lockedTitle');
+  }
+
+  override words(): string {
+    return this.text;
   }
 }
 
@@ -60,30 +59,11 @@ export const personTimeZone = (reported: unknown, acceptLanguage: string | undef
 };
 
 /**
- * A time people can act on, with its zone said: in the zone the browser told us (its long
- * name in the page's language), else Beijing time for Chinese pages and UTC for English ones.
+ * A time people can act on, with its zone said: in the zone the browser told us, else Beijing
+ * time for Chinese pages and UTC for English ones.
  */
-export const zonedTime = (lang: Lang, epochSeconds: number, browserZone?: string): string => {
-  const zone = browserZone ?? (lang === 'zh-CN' ? 'Asia/Shanghai' : 'UTC');
-  const at = new Date(epochSeconds * 1000);
-  const when = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', {
-    timeZone: zone,
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-  const label =
-    zone === 'Asia/Shanghai'
-      ? t(lang, 'beijingTime')
-      : zone === 'UTC' || zone === 'Etc/UTC'
-        ? t(lang, 'utcTime')
-        : (new Intl.DateTimeFormat(lang, { timeZone: zone, timeZoneName: 'long' })
-            .formatToParts(at)
-            .find((p) => p.type === 'timeZoneName')?.value ?? zone);
-  return `${when} ${label}`;
-};
+export const zonedTime = (lang: Lang, epochSeconds: number, browserZone?: string): string =>
+  formatTime(lang, epochSeconds, browserZone ?? (lang === 'zh-CN' ? 'Asia/Shanghai' : 'UTC'));
 
 /** A wait in words: minutes below two hours, else hours. */
 export const waitWords = (lang: Lang, seconds: number): string =>
@@ -118,8 +98,5 @@ export const paused = (
 
 /** "n more tries before a wait", for the field under a wrong password or code. */
 export const triesLeftMessage = (lang: Lang, triesLeft: number, nextWaitSeconds: number): string => {
-  const wait = waitWords(lang, nextWaitSeconds);
-  return triesLeft === 1
-    ? t(lang, 'triesLeftOne', { wait })
-    : t(lang, 'triesLeftMany', { n: String(triesLeft), wait });
+  return t(lang, 'triesLeft', { count: triesLeft, wait: waitWords(lang, nextWaitSeconds) });
 };

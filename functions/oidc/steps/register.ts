@@ -70,7 +70,7 @@ const createAccount = async (
   form: Record<string, string>,
   again: (status: number, errors: FieldError[]) => void,
 ): Promise<Account | undefined> => {
-  if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, t(lang, 'throttled'));
+  if (!(await deps.throttle.allow(ctx.ip))) throw new PageError(429, 'throttled');
   const parsed = RegisterForm.safeParse(form);
   if (!parsed.success) {
     again(400, problemsOf(lang, form, parsed.error.issues));
@@ -110,8 +110,8 @@ const valuesOf = (form: Record<string, string>) => ({
   email: form.email ?? '',
 });
 
-const refuseOutsidePublic = (s: SignIn, ctx: Ctx) => {
-  if (!registrationOpen(s.deps.zone)) throw new PageError(404, t(langOf(ctx), 'registerNotHere'));
+const refuseOutsidePublic = (s: SignIn) => {
+  if (!registrationOpen(s.deps.zone)) throw new PageError(404, 'registerNotHere');
 };
 
 /**
@@ -122,7 +122,7 @@ const refuseOutsidePublic = (s: SignIn, ctx: Ctx) => {
 export const registerStep =
   (s: SignIn): Step =>
   async (ctx) => {
-    refuseOutsidePublic(s, ctx);
+    refuseOutsidePublic(s);
     const interaction = typeof ctx.query.interaction === 'string' ? ctx.query.interaction : '';
     if (ctx.method === 'GET') {
       const lang = langOf(ctx);
@@ -165,7 +165,7 @@ export const registerStep =
 export const interactionRegisterStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
-    refuseOutsidePublic(s, ctx);
+    refuseOutsidePublic(s);
     if (ctx.method === 'GET') {
       const d = await s.details(ctx, uid);
       const lang = langOf(ctx);
@@ -174,10 +174,10 @@ export const interactionRegisterStep =
     }
     const { form, d } = await s.postedStep(ctx, uid);
     const lang = langOf(ctx, form.lang);
-    if (d.prompt.name !== 'login') throw new PageError(400, t(lang, 'errorLead'));
+    if (d.prompt.name !== 'login') throw new PageError(400, 'errorLead');
     // One account per sign-in: once someone is part-way through it (registered or signed in),
     // another registration would only mint accounts from one form.
-    if (await s.deps.pending.load(uid)) throw new PageError(409, t(lang, 'registerOncePerSignIn'));
+    if (await s.deps.pending.load(uid)) throw new PageError(409, 'registerOncePerSignIn');
     const c = await s.context(ctx, d, lang);
     const again = (status: number, errors: FieldError[]) =>
       render(

@@ -25,7 +25,7 @@ export const secondFactorStep =
     const lang = langOf(ctx);
     const { pending, account } = await s.pendingAccount(uid);
     const at = s.attempt(ctx, d);
-    if (await sourceThrottled(deps, at)) throw new PageError(429, t(lang, 'throttled'));
+    if (await sourceThrottled(deps, at)) throw new PageError(429, 'throttled');
     const before = await lockedOut(deps, account.loginName, account.id, at, 'mfa.failure');
     if (before.locked) throw paused(lang, before, personTimeZone(form.tz, ctx.get('accept-language')), uid);
     const leftHere = await deps.attempts.take(uid);
@@ -66,9 +66,7 @@ export const secondFactorStep =
         stepUp: false,
         error: `${t(lang, 'otpInvalid')} ${
           leftHere < after.triesLeft
-            ? leftHere === 1
-              ? t(lang, 'codesLeftOne')
-              : t(lang, 'codesLeftMany', { n: String(leftHere) })
+            ? t(lang, 'codesLeft', { count: leftHere })
             : triesLeftMessage(lang, after.triesLeft, after.nextWaitSeconds)
         }`,
       }),

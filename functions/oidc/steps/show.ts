@@ -69,5 +69,5 @@ export const showStep =
         consentBody(c, view, view.digest),
       );
     }
-    throw new PageError(400, `unsupported prompt ${d.prompt.name}`);
+    throw new PageError(400, 'step_unsupportedPrompt', { prompt: d.prompt.name });
   };

@@ -65,7 +65,6 @@ export const finishStep =
   async (ctx, uid) => {
     const { d } = await s.postedStep(ctx, uid);
     const { pending, account } = await s.pendingAccount(uid);
-    if (!account.totp || !pending.amr.includes('otp'))
-      throw new PageError(400, 'finish the security code step first');
+    if (!account.totp || !pending.amr.includes('otp')) throw new PageError(400, 'step_codeStepFirst');
     return s.nextStep(ctx, d, account, langOf(ctx), pending.amr);
   };
