@@ -1,7 +1,7 @@
 /**
  * The pages of the security console: overview, search, one event with its proof, alerts.
  * Written for a compliance officer, not an engineer: people by name, event types and
- * outcomes in words, every time in China Standard Time with the zone named.
+ * outcomes in words, every time in Beijing time with the zone named.
  */
 import { type ChainedEvent, EVENT_TYPES, type EventProof, eventTypeEntry } from '../../libs/audit/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
@@ -10,6 +10,7 @@ import {
   errorSummary,
   type FieldError,
   field,
+  formatTime,
   type Html,
   html,
   type Lang,
@@ -29,41 +30,12 @@ export const CONSOLE_TIME_ZONE = 'Asia/Shanghai';
 /** China Standard Time is UTC+8 all year (no daylight saving). */
 export const CONSOLE_UTC_OFFSET_MINUTES = 8 * 60;
 
-const timeFormats: Record<Lang, Intl.DateTimeFormat> = {
-  en: new Intl.DateTimeFormat('en-GB', {
-    timeZone: CONSOLE_TIME_ZONE,
-    dateStyle: 'medium',
-    timeStyle: 'long',
-  }),
-  'zh-CN': new Intl.DateTimeFormat('zh-CN', {
-    timeZone: CONSOLE_TIME_ZONE,
-    dateStyle: 'long',
-    timeStyle: 'long',
-  }),
-};
-const zoneNames: Record<Lang, string> = {
-  en: zoneNameOf('en'),
-  'zh-CN': zoneNameOf('zh-CN'),
-};
-
-function zoneNameOf(lang: Lang): string {
-  return (
-    new Intl.DateTimeFormat(lang, { timeZone: CONSOLE_TIME_ZONE, timeZoneName: 'long' })
-      .formatToParts(new Date())
-      .find((p) => p.type === 'timeZoneName')?.value ?? 'UTC+8'
-  );
-}
-
-/** A moment in China Standard Time with the zone named ("30 Nov 2026, 19:29:15 China Standard Time"). */
-export const consoleTime = (lang: Lang, iso: string): string => {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return iso;
-  // `timeStyle: long` names the zone by its short name (GMT+8); the long name is what people read.
-  return timeFormats[lang]
-    .formatToParts(at)
-    .map((p) => (p.type === 'timeZoneName' ? zoneNames[lang] : p.value))
-    .join('');
-};
+/**
+ * A moment in Beijing time, to the second, written as every page writes times (libs/web dates):
+ * "28 November 2026 at 2:30:05pm (Beijing time, UTC+8)", "2026年11月28日 14:30:05（北京时间）".
+ */
+export const consoleTime = (lang: Lang, iso: string): string =>
+  Number.isNaN(Date.parse(iso)) ? iso : formatTime(lang, iso, CONSOLE_TIME_ZONE, { seconds: true });
 
 const timeOf = (lang: Lang, iso: string): Html =>
   html`<time datetime="${iso}">${consoleTime(lang, iso)}</time>`;

@@ -310,8 +310,8 @@ export const en = {
   audit_from: 'From',
   audit_to: 'To',
   audit_dateHint:
-    'A date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30 (China Standard Time)',
-  audit_timesNote: 'All times are China Standard Time (UTC+8).',
+    'A date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30 (Beijing time)',
+  audit_timesNote: 'All times are Beijing time (UTC+8).',
   audit_errorFrom:
     'Enter the start as a date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30',
   audit_errorTo: 'Enter the end as a date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30',

@@ -16,7 +16,7 @@ let citizen: Awaited<ReturnType<typeof createPerson>>;
 
 const LANGS: readonly Lang[] = ['en', 'zh-CN'];
 const WIDTHS = [VIEWPORTS.desktop, VIEWPORTS.narrow] as const;
-const ZONE_NAME: Record<Lang, string> = { en: 'China Standard Time', 'zh-CN': '中国标准时间' };
+const ZONE_NAME: Record<Lang, string> = { en: 'Beijing time, UTC+8', 'zh-CN': '北京时间' };
 
 beforeAll(async () => {
   stack = await startTestStack();

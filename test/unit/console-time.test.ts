@@ -21,7 +21,10 @@ describe('times in the security console (China Standard Time, UTC+8)', () => {
   });
 
   it('shows a moment in Beijing time with the zone named, in either language', () => {
-    expect(consoleTime('en', '2026-11-28T06:30:05Z')).toBe('28 Nov 2026, 14:30:05 China Standard Time');
-    expect(consoleTime('zh-CN', '2026-11-28T06:30:05Z')).toBe('2026年11月28日 中国标准时间 14:30:05');
+    // As every page writes times (one format per language), to the second.
+    expect(consoleTime('en', '2026-11-28T06:30:05Z')).toBe(
+      '28 November 2026 at 2:30:05pm (Beijing time, UTC+8)',
+    );
+    expect(consoleTime('zh-CN', '2026-11-28T06:30:05Z')).toBe('2026年11月28日 14:30:05（北京时间）');
   });
 });
