@@ -309,8 +309,7 @@ export const en = {
   audit_source: 'Source address',
   audit_from: 'From',
   audit_to: 'To',
-  audit_dateHint:
-    'A date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30 (Beijing time)',
+  audit_dateHint: 'A date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30 (Beijing time)',
   audit_timesNote: 'All times are Beijing time (UTC+8).',
   audit_errorFrom:
     'Enter the start as a date, such as 2026-11-28, or a date and time, such as 2026-11-28 14:30',
