@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import {
   AuditFilter,
   AuditQuery,
+  AuditSealer,
+  AuditTrail,
   createCheckpoint,
   csvHeader,
-  DynamoAuditLog,
   toCsvRows,
   toJsonl,
   verifyTrail,
@@ -39,7 +40,7 @@ const open = async (opts: TargetOptions) => {
   const keyring: Keyring = opts.tablePrefix
     ? new KmsKeyring(new KMSClient({}), { 'audit-checkpoint': opts.checkpointKey })
     : new LocalKeyring(join(resolve(opts.dataDir), 'keys'));
-  return { doc, table: where.tables.audit, keyring, log: new DynamoAuditLog(doc, where.tables.audit) };
+  return { doc, table: where.tables.audit, keyring, trail: new AuditTrail(doc, where.tables.audit) };
 };
 
 /** `yitong audit …`: verify, export and checkpoint the audit trail from a terminal. */
@@ -50,29 +51,39 @@ export const auditCommand = (program: Command): void => {
     audit
       .command('verify')
       .description(
-        'Walk every hash chain and check it against the latest signed checkpoint; names the first altered, ' +
-          'removed or inserted event of each chain. Exits 1 when the trail is not intact.',
+        'Walk the chain of signed checkpoints, then every chain of seals and the events they list, against ' +
+          'the newest genuine checkpoint; names the first altered, removed, inserted or unsealed event of each ' +
+          'chain and any replayed, missing or stale checkpoint. Exits 1 when the trail is not intact.',
       ),
   )
     .option(
       '--checkpoint-key <arn>',
       'with --table-prefix: the audit-checkpoint KMS key (alias/yitong-audit-checkpoint)',
     )
+    .option(
+      '--checkpoint-every <seconds>',
+      'how often checkpoints are signed (default: 900 for a deployed stack, 60 for the local one)',
+    )
     .option('--json', 'print the full result as JSON', false)
-    .action(async (opts: TargetOptions & { json: boolean }) => {
-      const { doc, table, keyring, log } = await open(opts);
-      const result = await verifyTrail({ doc, table, log, keyring });
+    .action(async (opts: TargetOptions & { json: boolean; checkpointEvery?: string }) => {
+      const { doc, table, keyring, trail } = await open(opts);
+      const every = opts.checkpointEvery ? Number(opts.checkpointEvery) : opts.tablePrefix ? 900 : 60;
+      if (!Number.isInteger(every) || every <= 0)
+        throw new Error('--checkpoint-every is a number of seconds');
+      const result = await verifyTrail({ doc, table, trail, keyring, checkpointEverySeconds: every });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
         const cp = result.checkpoint;
         process.stdout.write(
           cp
-            ? `checkpoint ${cp.checkpointId} signed ${cp.createdAt}: ${cp.ok ? `signature valid (key ${cp.kid})` : `INVALID — ${cp.reason}`}\n`
+            ? `newest checkpoint ${cp.seq} (${cp.checkpointId}) signed ${cp.createdAt}, key ${cp.kid}; ${result.checkpoints.verified} checkpoints verified and linked\n`
             : 'no signed checkpoint yet: chains are checked by their links only\n',
         );
+        for (const p of result.checkpoints.problems)
+          process.stdout.write(`BROKEN  checkpoints — ${p.kind} at ${p.seq}: ${p.message}\n`);
         for (const c of result.chains) {
-          const range = c.verified ? `events ${c.from}–${c.head.seq}` : 'empty';
+          const range = c.verified ? `seals ${c.from}–${c.head.seq}, ${c.events} events` : 'empty';
           const signed = c.signedHead ? `, signed up to ${c.signedHead.seq}, ${c.unsigned} after` : '';
           process.stdout.write(
             `${c.ok ? 'ok      ' : 'BROKEN  '}${c.chain.padEnd(20)} ${range}${signed}${c.problem ? ` — ${c.problem.kind} at ${c.problem.seq}: ${c.problem.message}` : ''}\n`,
@@ -138,20 +149,22 @@ export const auditCommand = (program: Command): void => {
   audit
     .command('checkpoint')
     .description(
-      'Sign a checkpoint of every chain head now (local stack; the deployed stack signs every 15 minutes ' +
-        'from its audit-jobs function, the only holder of kms:Sign on the checkpoint key)',
+      'Seal what is pending and sign a checkpoint of every chain head now (local stack; the deployed stack ' +
+        'signs every 15 minutes from its audit-jobs function, the only holder of kms:Sign on the checkpoint key)',
     )
     .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
     .action(async (opts: { dataDir: string }) => {
-      const { doc, table, keyring, log } = await open(opts);
-      const { checkpoint, created } = await createCheckpoint({
+      const { doc, table, keyring, trail } = await open(opts);
+      const sealed = await new AuditSealer(doc, table).sealPending();
+      const { checkpoint } = await createCheckpoint({
         doc,
         table,
-        log,
+        trail,
+        keyring,
         signer: await keyring.signer('audit-checkpoint'),
       });
       process.stdout.write(
-        `${created ? 'signed' : 'unchanged since'} checkpoint ${checkpoint.checkpointId} (${checkpoint.createdAt}) over ${checkpoint.heads.length} chains\n`,
+        `sealed ${sealed.sealed} pending events; signed checkpoint ${checkpoint.seq} (${checkpoint.checkpointId}, ${checkpoint.createdAt}) over ${checkpoint.heads.length} chains\n`,
       );
     });
 };

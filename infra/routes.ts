@@ -45,8 +45,10 @@ export interface FunctionDefinition {
    * `dpop#` key of the identity table (PutItem on those keys only) so no proof is used twice.
    */
   readonly checksTokens?: boolean;
-  /** Whether the function appends to the audit trail (append-only: put, no update or delete). */
+  /** Whether the function appends to the audit trail (new events only: put under `event#`, no update or delete). */
   readonly auditWriter: boolean;
+  /** Whether the function seals events into chains and signs checkpoints (puts under `seal#` and `checkpoint` only). */
+  readonly auditSealer?: boolean;
   /** Keys the function signs with (in its home zones); only these get kms:Sign. */
   readonly signs: readonly KeySigning[];
   /** Keys whose public halves it publishes or verifies with (kms:GetPublicKey). */
@@ -208,6 +210,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     jobs: 'intranet',
     tables: {},
     auditWriter: true,
+    auditSealer: true,
     signs: ['audit-checkpoint'],
     reads: ['audit-checkpoint'],
     secrets: [],

@@ -1,6 +1,6 @@
 import {
   AuditQuery,
-  DynamoAuditLog,
+  AuditTrail,
   exportFormatOf,
   exportResponse,
   proveEvent,
@@ -23,7 +23,7 @@ export const EXPORT_PAGE = 5000;
 export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
   const { config, doc, access } = runtime;
   const table = config.tables.audit;
-  const log = new DynamoAuditLog(doc, table, { retention: config.auditRetention });
+  const trail = new AuditTrail(doc, table);
   const query = new AuditQuery(doc, table);
 
   const nextLink = (url: string, next: string | undefined) => {
@@ -34,10 +34,20 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
   };
 
   return new Router<OwnRoute>()
-    .include(securityConsole(runtime, { log, query, access }))
+    .include(securityConsole(runtime, { trail, query, access }))
     .on('GET', '/audit/verify', {
       privileged: true,
-      handle: async () => json(200, await verifyTrail({ doc, table, log, keyring: runtime.keyring })),
+      handle: async () =>
+        json(
+          200,
+          await verifyTrail({
+            doc,
+            table,
+            trail,
+            keyring: runtime.keyring,
+            checkpointEverySeconds: config.auditCheckpointSeconds,
+          }),
+        ),
     })
     .on('GET', '/audit/events', {
       privileged: true,
@@ -62,7 +72,7 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
           throw new ValidationError('eventId is an audit event id (a UUID)');
         const found = await query.byId(eventId);
         if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
-        const proof = await proveEvent({ doc, table, log, keyring: runtime.keyring, event: found });
+        const proof = await proveEvent({ doc, table, trail, keyring: runtime.keyring, event: found });
         return json(200, { event: found, proof });
       },
     })

@@ -365,8 +365,8 @@ const proofText = (lang: Lang, proof: EventProof): string => {
       return t(lang, `audit_proofBroken_${r.kind}`, { seq: r.seq });
     case 'misplaced':
       return t(lang, 'audit_proofMisplaced');
-    case 'checkpoint-invalid':
-      return t(lang, 'audit_proofCheckpointInvalid');
+    case 'pending':
+      return t(lang, 'audit_proofPending');
     case 'uncovered':
       return t(lang, 'audit_proofUncovered', { seq: r.headSeq });
     case 'covered':

@@ -5,7 +5,7 @@ import { type Account, normaliseLoginName } from '../../libs/accounts/index.ts';
 import {
   type AuditPage,
   type AuditQuery,
-  type DynamoAuditLog,
+  type AuditTrail,
   exportFormatOf,
   exportResponse,
   proveEvent,
@@ -95,7 +95,7 @@ const hashPrefix = (name: string): string =>
  */
 export const securityConsole = (
   runtime: Runtime,
-  deps: { readonly log: DynamoAuditLog; readonly query: AuditQuery; readonly access: AccessControl },
+  deps: { readonly trail: AuditTrail; readonly query: AuditQuery; readonly access: AccessControl },
 ): Router<PublicRoute> => {
   const { config, doc } = runtime;
   const portal = new FirstPartyPortal(runtime, {
@@ -365,7 +365,7 @@ export const securityConsole = (
           proveEvent({
             doc,
             table: config.tables.audit,
-            log: deps.log,
+            trail: deps.trail,
             keyring: runtime.keyring,
             event: found,
           }),

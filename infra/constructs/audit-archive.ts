@@ -7,11 +7,12 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CHECKPOINT_PARTITION, EVENT_PREFIX, SEAL_PREFIX } from '../../libs/audit/index.ts';
 
 export interface AuditArchiveProps {
-  /** The audit jobs function: it copies new events and checkpoints to the archive. */
+  /** The audit jobs function: it seals new events and copies every change of the trail to the archive. */
   readonly jobs: lambda.Function;
-  /** The audit table; its stream (NEW_IMAGE) feeds the archive. */
+  /** The audit table; its stream (NEW_AND_OLD_IMAGES) feeds the sealer and the archive. */
   readonly table: dynamodb.ITable;
   /** Encrypts the archive and the dead-letter queue; the table's own key, which the stream needs. */
   readonly key: kms.IKey;
@@ -23,8 +24,8 @@ export interface AuditArchiveProps {
 }
 
 /**
- * The WORM archive of the audit trail: every new event and checkpoint, copied by the audit jobs
- * from the table's stream to a bucket under Object Lock.
+ * The WORM archive of the audit trail: every insert, change and removal of an event, seal or
+ * checkpoint, copied by the audit jobs from the table's stream to a bucket under Object Lock.
  */
 export class AuditArchive extends Construct {
   /** The WORM archive (Object Lock, compliance mode). */
@@ -93,21 +94,23 @@ export class AuditArchive extends Construct {
           'This is the dead-letter queue itself: a stream batch or schedule run the audit jobs could not take; its depth alarms and an operator replays it.',
       });
     }
-    const inserted = (prefix: string) =>
+    // Every insert, change and removal of the trail itself (events, seals, checkpoints); not the
+    // detection counters, which are updated all the time.
+    const trail = (prefix: string) =>
       lambda.FilterCriteria.filter({
-        eventName: lambda.FilterRule.isEqual('INSERT'),
         dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(prefix) } } },
       });
     jobs.addEventSource(
       new lambdaEvents.DynamoEventSource(props.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 500,
-        maxBatchingWindow: Duration.seconds(30),
+        // Events are sealed within about a second of being written: a short batching window.
+        batchSize: 1000,
+        maxBatchingWindow: Duration.seconds(1),
         bisectBatchOnError: true,
         retryAttempts: 10,
         reportBatchItemFailures: true,
         onFailure: new lambdaEvents.SqsDlq(this.deadLetters),
-        filters: [inserted('chain#'), inserted('checkpoint')],
+        filters: [trail(EVENT_PREFIX), trail(SEAL_PREFIX), trail(CHECKPOINT_PARTITION)],
       }),
     );
     key.grantDecrypt(jobs);

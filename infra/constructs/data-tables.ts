@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { DETECTION_PREFIX } from '../../libs/audit/index.ts';
+import { CHECKPOINT_PARTITION, DETECTION_PREFIX, EVENT_PREFIX, SEAL_PREFIX } from '../../libs/audit/index.ts';
 import { DPOP_PROOF_PREFIX } from '../../libs/policy/index.ts';
 import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../../libs/store/index.ts';
 
@@ -47,8 +47,9 @@ export class DataTables extends Construct {
           deletionProtection: true,
           timeToLiveAttribute: def.ttlAttribute,
           removalPolicy: RemovalPolicy.RETAIN,
-          // The audit table streams every new event to the WORM archive (see AuditArchive).
-          ...(def.name === 'audit' ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
+          // The audit table streams every change, with both images, to the audit jobs: the sealer,
+          // the WORM archive and the alert on any change or removal (see AuditArchive).
+          ...(def.name === 'audit' ? { stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES } : {}),
         });
         for (const index of def.indexes) {
           const attributeType = (name: string) =>
@@ -91,13 +92,22 @@ export class DataTables extends Construct {
   }
 
   /**
-   * Append-only access to the audit trail: add events and read the chain tip, never update or
-   * delete. The one update allowed is to detection counters, whose partition keys start `detect#`.
+   * Append-only access to the audit trail: add new events under `event#` keys (the sealer
+   * alone may write seals and checkpoints) and read by event id, never update or delete. The
+   * one update allowed is to detection counters, whose partition keys start `detect#`. IAM
+   * cannot demand a put's condition, so a writer could replace an event it can name: the seal
+   * holds its hash (verification names it) and the stream raises an alert (docs/security.md).
    */
   grantAuditAppend(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem'],
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.audit.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${EVENT_PREFIX}*`] } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query', 'dynamodb:GetItem'],
       // The event-id index: a retried append with its own id finds the event it wrote.
       resourceArns: [this.audit.tableArn, `${this.audit.tableArn}/index/${AUDIT_INDEXES.byEventId}`],
     });
@@ -106,6 +116,27 @@ export class DataTables extends Construct {
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.audit.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DETECTION_PREFIX}*`] } },
+    });
+    this.key.grantEncryptDecrypt(grantee);
+  }
+
+  /**
+   * The sealer and checkpoint job: new seals under `seal#` and checkpoints under `checkpoint`,
+   * nothing else; reads the chains it extends and the seal-time index.
+   */
+  grantAuditSeal(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.audit.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${SEAL_PREFIX}*`, CHECKPOINT_PARTITION] },
+      },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+      resourceArns: [this.audit.tableArn, `${this.audit.tableArn}/index/${AUDIT_INDEXES.bySeal}`],
     });
     this.key.grantEncryptDecrypt(grantee);
   }

@@ -95,6 +95,7 @@ export class ZoneFunction extends AppFunction {
     tables.grantData(this.fn, access);
     if (def.checksTokens && access.identity !== 'readWrite') tables.grantDpopProofRecording(this.fn);
     if (def.auditWriter) tables.grantAuditAppend(this.fn);
+    if (def.auditSealer) tables.grantAuditSeal(this.fn);
     for (const purpose of signsIn(def, zone)) {
       keys.grantSign(role, purpose, zone, `Sign-${def.name}-${zone}`);
     }

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TotpVault } from '../../libs/accounts/index.ts';
-import { DetectingAuditLog, DynamoAuditLog } from '../../libs/audit/index.ts';
+import { AuditSealer, DetectingAuditLog, DynamoAuditLog, type SealRun } from '../../libs/audit/index.ts';
 import { type AppConfig, ZONES, type Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
@@ -61,6 +61,8 @@ export interface LocalStackOptions {
   readonly configureDynamo?: DynamoClientOptions['configure'];
   /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
   readonly checkpointSeconds?: number;
+  /** Milliseconds between runs of the audit sealer's poller (on AWS the table's stream drives it). @default 1000 */
+  readonly sealMilliseconds?: number;
 }
 
 export interface DemoSitePorts {
@@ -112,8 +114,10 @@ export interface LocalStack {
   readonly tables: Readonly<Record<TableName, string>>;
   /** Demo accounts and department sites (local mode only). */
   readonly demo: LocalDemo;
-  /** Signs an audit checkpoint now, as the scheduled job does; says whether anything changed. */
+  /** Seals pending audit events, then signs an audit checkpoint now, as the scheduled job does. */
   checkpoint(): Promise<{ checkpointId: string; created: boolean }>;
+  /** Seals every audit event written in the last two minutes that no seal lists yet (the poller does it every second). */
+  seal(): Promise<SealRun>;
   stop(): Promise<void>;
 }
 
@@ -186,6 +190,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               localMode: true,
               // Licences name the public entry as their issuer, whichever zone issues them.
               licenceIssuer: urls.public ?? issuer,
+              ...(options.checkpointSeconds !== 0
+                ? { auditCheckpointSeconds: options.checkpointSeconds ?? 60 }
+                : {}),
             };
             const runtime = await createRuntime(config, {
               doc,
@@ -243,7 +250,25 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         { doc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
       ),
     );
+    // The sealer: on AWS the audit table's stream feeds it; the embedded store has no stream, so
+    // a poller looks for events no seal lists yet (first catching up from before a restart).
+    const sealer = new AuditSealer(doc, tables.audit);
+    await sealer.sealPending({ catchUp: true });
+    let sealing: Promise<unknown> = Promise.resolve();
+    const seal = () => {
+      sealing = sealing.then(() => sealer.sealPending());
+      return sealing as Promise<SealRun>;
+    };
+    const sealTimer = setInterval(() => {
+      seal().catch(() => undefined);
+    }, options.sealMilliseconds ?? 1000);
+    sealTimer.unref();
+    cleanups.push(async () => {
+      clearInterval(sealTimer);
+      await seal().catch(() => undefined);
+    });
     const checkpoint = async () => {
+      await seal();
       const result = await jobs({ source: 'yitong.local', 'detail-type': 'Scheduled Event' } as never);
       if ('checkpointId' in result) return result;
       throw new Error('the audit jobs function did not sign a checkpoint');
@@ -268,6 +293,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       tables,
       demo,
       checkpoint,
+      seal,
       stop,
     };
   } catch (err: unknown) {

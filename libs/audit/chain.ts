@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
-import { type ChainedEvent, type ChainRef, chainKey, seqKey } from './event.ts';
+import { type ChainRef, chainKey, seqKey } from './event.ts';
 
-/** The hash of an event covers every field but the hash itself, including its position. */
-export const eventHash = (event: Omit<ChainedEvent, 'hash'>): string => {
-  const { hash: _ignored, ...content } = event as ChainedEvent;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+/** The hash of an event or a seal covers every field but the hash itself. */
+export const eventHash = (content: object): string => {
+  const { hash: _ignored, ...rest } = content as { hash?: unknown };
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 };
 
-export type ChainProblemKind = 'altered' | 'removed' | 'inserted';
+/**
+ * `altered`: an event or seal no longer matches its hash; `removed`: one is missing that had
+ * not expired; `inserted`: one is not part of the chain (or sealed twice); `unsealed`: an event
+ * older than the sealing grace that no seal lists.
+ */
+export type ChainProblemKind = 'altered' | 'removed' | 'inserted' | 'unsealed';
 
 export interface ChainProblem {
   readonly kind: ChainProblemKind;
-  /** Sequence number the problem is at: the altered or inserted event, or the first missing one. */
+  /** The seal the problem is at (the one listing the event), or the first missing seal. */
   readonly seq: number;
   readonly eventId: string | undefined;
   readonly message: string;
@@ -29,25 +34,34 @@ export interface ChainVerification {
   readonly retention: ChainRef['retention'];
   readonly shard: number;
   readonly ok: boolean;
-  /** Events that verified before the first problem (all of them when ok). */
+  /** Seals that verified before the first problem (all of them when ok). */
   readonly verified: number;
-  /** The first sequence number verified; events before it expired under retention (1 when none did). */
+  /** The first seal verified; seals before it expired under retention (1 when none did). */
   readonly from: number;
-  /** The last verified link: with a signed checkpoint of the same head, proof of the range. */
+  /** The last verified seal: with a signed checkpoint of the same head, proof of the range. */
   readonly head: ChainLink;
   readonly problem?: ChainProblem;
   /** Links passed on the way, by sequence number, for the checkpoint comparison. */
   readonly passed?: ReadonlyMap<number, string>;
 }
 
-/** A stored item: the chained event plus its key, which verification also checks. */
-export type StoredChainItem = ChainedEvent & { readonly sk: string };
+/** A link of a chain as stored (a seal), with its sort key, which verification also checks. */
+export interface StoredChainItem {
+  readonly sk: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly prevHash: string;
+  readonly expiresAt: number;
+  /** The predecessor's expiry: a gap before this link is lawful only if this time has passed. */
+  readonly prevExpiresAt: number;
+  readonly eventId?: string;
+}
 
 /**
- * Walks a chain's events in key order from a trusted starting link and names the first
- * altered, removed or inserted event. An inserted event is one the chain does not pass
- * through: nothing links to it, or it claims a position another genuine event holds. A gap
- * is lawful only where retention expired it: the event after the gap carries its
+ * Walks a chain's seals in key order from a trusted starting link and names the first
+ * altered, removed or inserted seal. An inserted seal is one the chain does not pass
+ * through: nothing links to it, or it claims a position another genuine seal holds. A gap
+ * is lawful only where retention expired it: the seal after the gap carries its
  * predecessor's expiry inside its hash, and that time must have passed.
  */
 export const verifyChainItems = (
@@ -80,13 +94,13 @@ export const verifyChainItems = (
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const next = items[i + 1];
-    const { sk: _sk, ...event } = item;
-    if (eventHash(event) !== item.hash) {
+    const { sk: _sk, ...link } = item;
+    if (eventHash(link) !== item.hash) {
       return fail(
         'altered',
         item.seq,
         item,
-        `event ${item.seq} does not match its hash: its content was changed`,
+        `seal ${item.seq} does not match its hash: its content was changed`,
       );
     }
     if (
@@ -100,15 +114,15 @@ export const verifyChainItems = (
       (previous === undefined || previous.expiresAt <= item.prevExpiresAt) &&
       next?.prevHash !== head.hash
     ) {
-      // Everything before this event has expired (expiry never decreases along a chain):
-      // the store may have deleted any of it. Resume from this event's own link.
+      // Everything before this seal has expired (expiry never decreases along a chain):
+      // the store may have deleted any of it. Resume from this seal's own link.
       head = { seq: item.seq - 1, hash: item.prevHash };
       from = item.seq;
       previous = undefined;
     }
     if (item.prevHash === head.hash) {
       if (item.seq !== head.seq + 1 || item.sk !== seqKey(item.seq)) {
-        return fail('inserted', item.seq, item, `event at key ${item.sk} is out of sequence`);
+        return fail('inserted', item.seq, item, `seal at key ${item.sk} is out of sequence`);
       }
       previous = item;
       head = { seq: item.seq, hash: item.hash };
@@ -117,13 +131,13 @@ export const verifyChainItems = (
       continue;
     }
     if (previous && item.prevHash === previous.prevHash) {
-      // Two events claim the same predecessor: the genuine one is the one the chain continues from.
+      // Two seals claim the same predecessor: the genuine one is the one the chain continues from.
       const forged = next?.prevHash === item.hash ? previous : item;
       return fail(
         'inserted',
         forged.seq,
         forged,
-        `event ${forged.seq} is not part of the chain: it was inserted`,
+        `seal ${forged.seq} is not part of the chain: it was inserted`,
       );
     }
     if (next?.prevHash === head.hash) {
@@ -131,27 +145,27 @@ export const verifyChainItems = (
         'inserted',
         item.seq,
         item,
-        `event at key ${item.sk} is not part of the chain: it was inserted`,
+        `seal at key ${item.sk} is not part of the chain: it was inserted`,
       );
     }
     if (item.seq > head.seq + 1) {
-      // Before the first event found, older ones may have expired lawfully: the one certainly
+      // Before the first seal found, older ones may have expired lawfully: the one certainly
       // removed is the predecessor this event says had not expired.
       const missing = previous === undefined ? item.seq - 1 : head.seq + 1;
       return fail(
         'removed',
         missing,
         item,
-        `event ${missing} is missing and had not expired: the chain resumes at ${item.seq}`,
+        `seal ${missing} is missing and had not expired: the chain resumes at ${item.seq}`,
       );
     }
-    // In position but not linked: the event before it was rewritten, hash and all.
+    // In position but not linked: the seal before it was rewritten, hash and all.
     verified = Math.max(0, verified - 1);
     return fail(
       'altered',
       head.seq,
       previous,
-      `event ${head.seq} was rewritten: the next event no longer links to it`,
+      `seal ${head.seq} was rewritten: the next seal no longer links to it`,
     );
   }
   return { ...base, ok: true, verified, from, head, passed };

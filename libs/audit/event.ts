@@ -25,28 +25,31 @@ export const AuditEventInput = z.strictObject({
 });
 export type AuditEventInput = z.infer<typeof AuditEventInput>;
 
-/** 2: retention classes with their own chains, expiry inside the hash, the month index key. */
-export const AUDIT_SCHEMA_VERSION = 2;
+/**
+ * 3: events are written where they land (one put to a write-sharded partition) and sealed
+ * into their chain afterwards in batches; the time, type and client indexes are write-sharded.
+ */
+export const AUDIT_SCHEMA_VERSION = 3;
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** An event as stored: the input plus its place in a chain. Every field is covered by `hash`. */
+/** Write shards per retention class: each is one event partition and one chain of seals. */
+export const DEFAULT_SHARDS = 16;
+/** Shards of the time, type and client indexes: searches on them fan out over this many keys. */
+export const INDEX_SHARDS = 8;
+
+/** An event as stored: the input plus where it was written. Every field is covered by `hash`. */
 export interface ChainedEvent extends AuditEventInput {
   readonly v: number;
   readonly eventId: string;
   readonly time: string;
-  /** `YYYY-MM` of `time`: the partition of the time index. */
+  /** `YYYY-MM` of `time`. */
   readonly month: string;
   readonly retention: RetentionClass;
+  /** The write shard: which event partition holds it and which chain of seals seals it. */
   readonly shard: number;
-  readonly seq: number;
-  /** Epoch seconds after which the event may be deleted; never earlier than its predecessor's. */
+  /** Epoch seconds after which the event may be deleted (the table's TTL attribute). */
   readonly expiresAt: number;
-  /**
-   * The predecessor's expiry (0 for the first event): a gap before this event is lawful
-   * only if this time has passed, which tells expiry from deletion.
-   */
-  readonly prevExpiresAt: number;
-  readonly prevHash: string;
+  /** SHA-256 of every other field (canonical JSON); its seal lists this hash. */
   readonly hash: string;
 }
 
@@ -58,4 +61,19 @@ export interface ChainRef {
 
 /** Sort keys are zero-padded so lexical order is chain order. */
 export const seqKey = (seq: number): string => seq.toString().padStart(12, '0');
+/** A chain's name in reports and checkpoints. */
 export const chainKey = (chain: ChainRef): string => `chain#${chain.retention}#${chain.shard}`;
+/** The partition a chain's events are written to, each under `eventSortKey`. */
+export const eventPartition = (chain: ChainRef): string => `${EVENT_PREFIX}${chain.retention}#${chain.shard}`;
+/** Partition prefixes: event writers may write only under EVENT_PREFIX, the sealer only under SEAL_PREFIX. */
+export const EVENT_PREFIX = 'event#';
+export const SEAL_PREFIX = 'seal#';
+export const eventSortKey = (time: string, eventId: string): string => `${time}#${eventId}`;
+/** The partition of a chain's seals, each under `seqKey(seq)`. */
+export const sealPartition = (chain: ChainRef): string => `${SEAL_PREFIX}${chain.retention}#${chain.shard}`;
+/** The partition of the signed checkpoints, each under `seqKey(seq)`. */
+export const CHECKPOINT_PARTITION = 'checkpoint';
+
+/** Keys of the write-sharded indexes: `<value>#<index shard>`. */
+export const indexShardOf = (shard: number): number => shard % INDEX_SHARDS;
+export const shardedKey = (value: string, indexShard: number): string => `${value}#${indexShard}`;

@@ -1,10 +1,34 @@
 export { canonicalJson } from './canonical.ts';
 export { EVENT_TYPES, eventTypeEntry } from './catalogue.ts';
 export { eventHash } from './chain.ts';
-export { createCheckpoint, type EventProof, proveEvent, verifyTrail } from './checkpoint.ts';
+export {
+  createCheckpoint,
+  type EventProof,
+  newestCheckpoint,
+  proveEvent,
+  type TrailVerification,
+  verifyTrail,
+} from './checkpoint.ts';
 export { DETECTION_PREFIX, DetectingAuditLog } from './detection.ts';
-export { AuditEventInput, type ChainedEvent, chainKey, GENESIS_HASH, seqKey } from './event.ts';
+export {
+  AuditEventInput,
+  CHECKPOINT_PARTITION,
+  type ChainedEvent,
+  type ChainRef,
+  chainKey,
+  DEFAULT_SHARDS,
+  EVENT_PREFIX,
+  eventPartition,
+  eventSortKey,
+  GENESIS_HASH,
+  INDEX_SHARDS,
+  SEAL_PREFIX,
+  sealPartition,
+  seqKey,
+} from './event.ts';
 export { csvHeader, exportFormatOf, exportResponse, searchOf, toCsvRows, toJsonl } from './export.ts';
-export { type AuditLog, DynamoAuditLog } from './log.ts';
+export { type AuditLog, chainOf, DynamoAuditLog, eventItem } from './log.ts';
 export { MeteredAuditLog } from './metered.ts';
 export { AuditFilter, type AuditPage, AuditQuery } from './query.ts';
+export { AuditSealer, type Seal, type SealRun } from './seal.ts';
+export { AuditTrail, type StoredSeal } from './trail.ts';

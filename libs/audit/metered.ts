@@ -1,6 +1,6 @@
 import { type MetricsSink, metricNameOf } from '../observability/index.ts';
-import type { AuditEventInput, ChainedEvent, ChainRef } from './event.ts';
-import type { AuditLog, VerifyOptions } from './log.ts';
+import type { AuditEventInput, ChainedEvent } from './event.ts';
+import type { AuditLog } from './log.ts';
 
 /**
  * Counts every appended audit event as a metric named after its type (`AccountLocked`,
@@ -13,10 +13,6 @@ export class MeteredAuditLog implements AuditLog {
     private readonly sink: MetricsSink,
   ) {}
 
-  get shards(): number {
-    return this.inner.shards;
-  }
-
   async append(event: AuditEventInput, options?: { readonly eventId?: string }): Promise<ChainedEvent> {
     const chained = await this.inner.append(event, options);
     try {
@@ -25,17 +21,5 @@ export class MeteredAuditLog implements AuditLog {
       // Metrics are best effort; the audit trail is the record.
     }
     return chained;
-  }
-
-  chains(): ChainRef[] {
-    return this.inner.chains();
-  }
-
-  verifyChain(chain: ChainRef, options?: VerifyOptions) {
-    return this.inner.verifyChain(chain, options);
-  }
-
-  verifyAll() {
-    return this.inner.verifyAll();
   }
 }

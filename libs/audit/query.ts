@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Zone } from '../config/index.ts';
 import { ValidationError } from '../errors/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isExpired } from '../store/index.ts';
-import type { ChainedEvent } from './event.ts';
+import { type ChainedEvent, INDEX_SHARDS, shardedKey } from './event.ts';
 import { findEventById, stripKey } from './log.ts';
 
 const id = z.string().min(1).max(256);
@@ -43,13 +43,21 @@ const Cursor = z.strictObject({
     .string()
     .regex(/^\d{4}-\d{2}$/)
     .optional(),
-  k: z.record(z.string(), z.union([z.string().max(300), z.number()])),
+  /** The searched value (actor, subject, client or type), so a cursor serves only its own search. */
+  v: z.string().max(300).optional(),
+  /** Time and sort key of the last event returned: the page after it starts just past it. */
+  t: z.string().max(40),
+  s: z.string().max(300),
 });
 type Cursor = z.infer<typeof Cursor>;
 
 type Plan = {
   readonly index: string;
   readonly attribute: 'actor' | 'subject' | 'client' | 'type' | 'month';
+  /** The index's partition key attribute. */
+  readonly key: string;
+  /** Write-sharded: the partition is `<value>#<n>` for each of INDEX_SHARDS, and searches fan out. */
+  readonly sharded: boolean;
   readonly value?: string;
   /** Filters the index key does not cover, checked by the store before returning items. */
   readonly rest: ReadonlyArray<readonly [string, string]>;
@@ -61,14 +69,49 @@ const planOf = (filter: AuditFilter): Plan => {
     (['actor', 'subject', 'client', 'type', 'outcome', 'zone'] as const)
       .filter((k) => k !== skip && filter[k] !== undefined)
       .map((k) => [k, filter[k]!] as const);
-  for (const attribute of ['actor', 'subject', 'client', 'type'] as const) {
-    if (filter[attribute] !== undefined) {
-      const index =
-        AUDIT_INDEXES[`by${attribute[0]!.toUpperCase()}${attribute.slice(1)}` as keyof typeof AUDIT_INDEXES];
-      return { index, attribute, value: filter[attribute], rest: remaining(attribute) };
-    }
-  }
-  return { index: AUDIT_INDEXES.byMonth, attribute: 'month', rest: remaining('month') };
+  if (filter.actor !== undefined)
+    return {
+      index: AUDIT_INDEXES.byActor,
+      attribute: 'actor',
+      key: 'actor',
+      sharded: false,
+      value: filter.actor,
+      rest: remaining('actor'),
+    };
+  if (filter.subject !== undefined)
+    return {
+      index: AUDIT_INDEXES.bySubject,
+      attribute: 'subject',
+      key: 'subject',
+      sharded: false,
+      value: filter.subject,
+      rest: remaining('subject'),
+    };
+  if (filter.client !== undefined)
+    return {
+      index: AUDIT_INDEXES.byClient,
+      attribute: 'client',
+      key: 'clientKey',
+      sharded: true,
+      value: filter.client,
+      rest: remaining('client'),
+    };
+  if (filter.type !== undefined)
+    return {
+      index: AUDIT_INDEXES.byType,
+      attribute: 'type',
+      key: 'typeKey',
+      sharded: true,
+      value: filter.type,
+      rest: remaining('type'),
+    };
+  return {
+    index: AUDIT_INDEXES.byMonth,
+    attribute: 'month',
+    key: 'monthKey',
+    sharded: true,
+    rest: remaining('month'),
+  };
 };
 
 const monthsBetween = (from: Date, to: Date): string[] => {
@@ -91,21 +134,32 @@ const decodeCursor = (raw: string, plan: Plan): Cursor => {
   } catch {
     throw new ValidationError('cursor is not one this API gave out; start the search again without it');
   }
-  const key = parsed.k;
   const ownKey =
     parsed.i === plan.index &&
-    typeof key.pk === 'string' &&
-    typeof key.sk === 'string' &&
-    typeof key.time === 'string' &&
-    (plan.attribute === 'month' ? key.month === parsed.m : key[plan.attribute] === plan.value);
+    (plan.attribute === 'month' ? parsed.m !== undefined : parsed.v === plan.value);
   if (!ownKey) throw new ValidationError('cursor belongs to a different search; start again without it');
   return parsed;
 };
 
+type Item = Record<string, unknown>;
+
+/** Newest first: by time, then by sort key (time and event id), so the order is total. */
+const newer = (a: Item, b: Item): boolean =>
+  String(a.time) > String(b.time) || (a.time === b.time && String(a.sk) > String(b.sk));
+
+/** One index partition read page by page, newest first. */
+interface ShardReader {
+  readonly key: string;
+  buffer: Item[];
+  next?: Record<string, unknown>;
+  done: boolean;
+}
+
 /**
  * The auditors' reader: every query is served by an index (actor, subject, client, type, or
  * month), newest first, paged by an opaque cursor that points just past the last event
- * returned. Never a scan.
+ * returned. Never a scan. The client, type and month indexes are write-sharded: a search reads
+ * each shard a few items at a time and merges them, so it reads little more than it returns.
  */
 export class AuditQuery {
   constructor(
@@ -131,53 +185,99 @@ export class AuditQuery {
         ? monthsBetween(from, to).filter((m) => !start?.m || m <= start.m)
         : [plan.value!];
     const events: ChainedEvent[] = [];
-    let scanned = 0;
+    const scanned = { count: 0 };
     const nowSeconds = epochSeconds(this.now());
+    let last: Item | undefined;
     for (const partition of partitions) {
-      let exclusiveStart =
-        start && (plan.attribute !== 'month' || start.m === partition) ? start.k : undefined;
-      let last: Record<string, unknown> | undefined;
-      do {
-        const wanted = options.limit - events.length;
-        const page = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: plan.index,
-            KeyConditionExpression: '#p = :p AND #t BETWEEN :from AND :to',
-            ...(plan.rest.length
-              ? { FilterExpression: plan.rest.map(([k]) => `#${k} = :${k}`).join(' AND ') }
-              : {}),
-            ExpressionAttributeNames: {
-              '#p': plan.attribute,
-              '#t': 'time',
-              ...Object.fromEntries(plan.rest.map(([k]) => [`#${k}`, k])),
-            },
-            ExpressionAttributeValues: {
-              ':p': partition,
-              ':from': filter.from ? new Date(filter.from).toISOString() : '0',
-              ':to': filter.to ? new Date(filter.to).toISOString() : '9',
-              ...Object.fromEntries(plan.rest.map(([k, v]) => [`:${k}`, v])),
-            },
-            ScanIndexForward: false,
-            // Without a filter the store reads exactly what it returns; with one, read ahead a little.
-            Limit: plan.rest.length ? Math.min(1000, Math.max(1, wanted) * 4) : Math.max(1, wanted) + 1,
-            ExclusiveStartKey: exclusiveStart,
-          }),
+      const after = start && (plan.attribute !== 'month' || start.m === partition) ? start : undefined;
+      const keys = plan.sharded
+        ? Array.from({ length: INDEX_SHARDS }, (_, n) => shardedKey(partition, n))
+        : [partition];
+      const readers: ShardReader[] = keys.map((key) => ({ key, buffer: [], done: false }));
+      const fill = (reader: ShardReader) =>
+        this.fill(
+          reader,
+          plan,
+          filter,
+          after,
+          options.limit - events.length,
+          readers.length,
+          scanned,
+          nowSeconds,
         );
-        scanned += page.ScannedCount ?? 0;
-        for (const item of page.Items ?? []) {
-          if (isExpired(item, nowSeconds)) continue;
-          if (events.length === options.limit) {
-            // One more exists: the cursor points just past the last one returned.
-            return { events, next: this.cursorAt(plan, last!), scanned, index: plan.index };
-          }
-          events.push(stripKey(item));
-          last = item;
+      await Promise.all(readers.map(fill));
+      for (;;) {
+        const empty = readers.filter((r) => r.buffer.length === 0 && !r.done);
+        if (empty.length > 0) {
+          await Promise.all(empty.map(fill));
+          continue;
         }
-        exclusiveStart = page.LastEvaluatedKey;
-      } while (exclusiveStart);
+        let best: ShardReader | undefined;
+        for (const r of readers) if (r.buffer[0] && (!best || newer(r.buffer[0], best.buffer[0]!))) best = r;
+        if (!best) break;
+        const item = best.buffer.shift()!;
+        if (events.length === options.limit) {
+          // One more exists: the cursor points just past the last one returned.
+          return { events, next: this.cursorAt(plan, last!), scanned: scanned.count, index: plan.index };
+        }
+        events.push(stripKey(item));
+        last = item;
+      }
     }
-    return { events, scanned, index: plan.index };
+    return { events, scanned: scanned.count, index: plan.index };
+  }
+
+  /** Reads the next page of one index partition into its buffer. */
+  private async fill(
+    reader: ShardReader,
+    plan: Plan,
+    filter: AuditFilter,
+    after: Cursor | undefined,
+    remaining: number,
+    shards: number,
+    scanned: { count: number },
+    nowSeconds: number,
+  ): Promise<void> {
+    const wanted = Math.max(1, remaining) + 1;
+    // Each shard holds about 1/shards of what is wanted; one more each so the merge can see past it.
+    const perShard = shards > 1 ? Math.ceil(wanted / shards) + 1 : wanted;
+    const upper = filter.to ? new Date(filter.to).toISOString() : '9';
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: plan.index,
+        KeyConditionExpression: '#p = :p AND #t BETWEEN :from AND :to',
+        ...(plan.rest.length
+          ? { FilterExpression: plan.rest.map(([k]) => `#${k} = :${k}`).join(' AND ') }
+          : {}),
+        ExpressionAttributeNames: {
+          '#p': plan.key,
+          '#t': 'time',
+          ...Object.fromEntries(plan.rest.map(([k]) => [`#${k}`, k])),
+        },
+        ExpressionAttributeValues: {
+          ':p': reader.key,
+          ':from': filter.from ? new Date(filter.from).toISOString() : '0',
+          ':to': after && after.t < upper ? after.t : upper,
+          ...Object.fromEntries(plan.rest.map(([k, v]) => [`:${k}`, v])),
+        },
+        ScanIndexForward: false,
+        // Without a filter the store reads what the merge needs; with one, read ahead a little.
+        Limit: plan.rest.length ? Math.min(1000, perShard * 4) : perShard,
+        ExclusiveStartKey: reader.next,
+      }),
+    );
+    scanned.count += page.ScannedCount ?? 0;
+    const fresh = (page.Items ?? []).filter(
+      (item) =>
+        !isExpired(item, nowSeconds) &&
+        // Past the cursor: events at its exact time are skipped up to and including its key.
+        !(after && item.time === after.t && String(item.sk) >= after.s),
+    );
+    reader.buffer.push(...fresh);
+    reader.buffer.sort((a, b) => (newer(a, b) ? -1 : 1));
+    reader.next = page.LastEvaluatedKey;
+    reader.done = reader.next === undefined;
   }
 
   /** One event by id (help-desk references and alert links); undefined when absent or expired. */
@@ -203,38 +303,44 @@ export class AuditQuery {
       Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() - (days - 1)) - shift,
     );
     const counts = new Map<string, number>();
-    let read = 0;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: AUDIT_INDEXES.byType,
-          KeyConditionExpression: '#type = :type AND #t >= :from',
-          ExpressionAttributeNames: { '#type': 'type', '#t': 'time' },
-          ExpressionAttributeValues: { ':type': type, ':from': from.toISOString() },
-          ProjectionExpression: '#t',
-          Limit: Math.min(5000, cap - read),
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const day = new Date(new Date(String(item.time)).getTime() + shift).toISOString().slice(0, 10);
-        counts.set(day, (counts.get(day) ?? 0) + 1);
-      }
-      read += page.Count ?? 0;
-      cursor = page.LastEvaluatedKey;
-    } while (cursor && read < cap);
-    return { counts, capped: cursor !== undefined };
+    let capped = false;
+    const share = Math.ceil(cap / INDEX_SHARDS);
+    await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, async (_, n) => {
+        let cursor: Record<string, unknown> | undefined;
+        let mine = 0;
+        do {
+          const page = await this.doc.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              IndexName: AUDIT_INDEXES.byType,
+              KeyConditionExpression: '#type = :type AND #t >= :from',
+              ExpressionAttributeNames: { '#type': 'typeKey', '#t': 'time' },
+              ExpressionAttributeValues: { ':type': shardedKey(type, n), ':from': from.toISOString() },
+              ProjectionExpression: '#t',
+              Limit: Math.min(5000, share - mine),
+              ExclusiveStartKey: cursor,
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const day = new Date(new Date(String(item.time)).getTime() + shift).toISOString().slice(0, 10);
+            counts.set(day, (counts.get(day) ?? 0) + 1);
+          }
+          mine += page.Count ?? 0;
+          cursor = page.LastEvaluatedKey;
+        } while (cursor && mine < share);
+        if (cursor) capped = true;
+      }),
+    );
+    return { counts, capped };
   }
 
-  private cursorAt(plan: Plan, item: Record<string, unknown>): string {
-    const k: Record<string, string> = {
-      pk: String(item.pk),
-      sk: String(item.sk),
-      time: String(item.time),
-      [plan.attribute]: String(item[plan.attribute]),
-    };
-    return encodeCursor({ i: plan.index, ...(plan.attribute === 'month' ? { m: k.month } : {}), k });
+  private cursorAt(plan: Plan, item: Item): string {
+    return encodeCursor({
+      i: plan.index,
+      ...(plan.attribute === 'month' ? { m: String(item.month) } : { v: plan.value }),
+      t: String(item.time),
+      s: String(item.sk),
+    });
   }
 }

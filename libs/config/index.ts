@@ -78,6 +78,8 @@ export interface AppConfig {
   readonly backchannelQueueUrl?: string;
   /** Days each audit retention class is kept. @default DEFAULT_RETENTION (access 180, security 1095) */
   readonly auditRetention?: RetentionDays;
+  /** How often the audit checkpoint job runs: verification reports a newest checkpoint older than twice this. @default 900 */
+  readonly auditCheckpointSeconds?: number;
 }
 
 const nonEmpty = z.string().min(1);

@@ -45,14 +45,16 @@ export const AUDIT_INDEXES = {
   byActor: 'byActor',
   /** Whom it was about. */
   bySubject: 'bySubject',
-  /** Which client (site or machine) it was for. */
-  byClient: 'byClient',
-  /** Event type. */
-  byType: 'byType',
-  /** Calendar month (`YYYY-MM`) for queries by time, zone or outcome alone. */
-  byMonth: 'byMonth',
+  /** Which client (site or machine) it was for: `clientKey` is `<client>#<index shard>`. */
+  byClient: 'byClientShard',
+  /** Event type: `typeKey` is `<type>#<index shard>`. */
+  byType: 'byTypeShard',
+  /** Calendar month, for queries by time, zone or outcome alone: `monthKey` is `<YYYY-MM>#<index shard>`. */
+  byMonth: 'byMonthShard',
   /** An event by its id (help-desk references, alert links). */
   byEventId: 'byEventId',
+  /** A chain's seals by the time they were written (`sealOf` is the chain): finds an event's seal. */
+  bySeal: 'bySeal',
 } as const;
 
 export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
@@ -87,19 +89,22 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
       sk: 'S',
       actor: 'S',
       subject: 'S',
-      client: 'S',
-      type: 'S',
-      month: 'S',
+      clientKey: 'S',
+      typeKey: 'S',
+      monthKey: 'S',
       time: 'S',
       eventId: 'S',
+      sealOf: 'S',
+      sealedAt: 'S',
     },
     indexes: [
       { name: AUDIT_INDEXES.byActor, partitionKey: 'actor', sortKey: 'time', projection: 'ALL' },
       { name: AUDIT_INDEXES.bySubject, partitionKey: 'subject', sortKey: 'time', projection: 'ALL' },
-      { name: AUDIT_INDEXES.byClient, partitionKey: 'client', sortKey: 'time', projection: 'ALL' },
-      { name: AUDIT_INDEXES.byType, partitionKey: 'type', sortKey: 'time', projection: 'ALL' },
-      { name: AUDIT_INDEXES.byMonth, partitionKey: 'month', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byClient, partitionKey: 'clientKey', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byType, partitionKey: 'typeKey', sortKey: 'time', projection: 'ALL' },
+      { name: AUDIT_INDEXES.byMonth, partitionKey: 'monthKey', sortKey: 'time', projection: 'ALL' },
       { name: AUDIT_INDEXES.byEventId, partitionKey: 'eventId', projection: 'KEYS_ONLY' },
+      { name: AUDIT_INDEXES.bySeal, partitionKey: 'sealOf', sortKey: 'sealedAt', projection: 'KEYS_ONLY' },
     ],
     ttlAttribute: TTL_ATTRIBUTE,
   },

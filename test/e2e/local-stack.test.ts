@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { AuditTrail, DynamoAuditLog } from '../../libs/audit/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 
@@ -84,14 +84,16 @@ describe('local stack restart', () => {
 
       const second = await startLocalDemo({ dataDir, ports, demoSites, tablePrefix });
       const after = await (await fetch(`${second.urls.public}/jwks`)).json();
-      const chains = await new DynamoAuditLog(
+      // The first stack sealed what was pending as it stopped; the second verifies it.
+      const chains = await new AuditTrail(
         createDynamoClient({ endpoint: second.dynamodbEndpoint }),
         second.tables.audit,
       ).verifyChain({ retention: written.retention, shard: written.shard });
       await second.stop();
 
       expect(after).toEqual(before);
-      expect(chains).toMatchObject({ ok: true, verified: 1, head: { hash: written.hash } });
+      expect(chains).toMatchObject({ ok: true, pending: 0 });
+      expect(chains.events).toBeGreaterThanOrEqual(1);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,25 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type AuditEventInput,
+  AuditSealer,
+  AuditTrail,
   type ChainedEvent,
-  chainKey,
+  chainOf,
   DynamoAuditLog,
   eventHash,
+  eventItem,
+  eventPartition,
+  eventSortKey,
+  sealPartition,
   seqKey,
 } from '../../libs/audit/index.ts';
 import { freshTables } from '../support/tables.ts';
 
 let doc: DynamoDBDocumentClient;
-let tableName: string;
+let table: string;
 let log: DynamoAuditLog;
+let sealer: AuditSealer;
+let trail: AuditTrail;
 
 const event = (n: number): AuditEventInput => ({
   type: 'login.success',
@@ -31,11 +33,10 @@ const event = (n: number): AuditEventInput => ({
   correlationId: randomUUID(),
 });
 
-const chainOfEvent = (e: ChainedEvent) => ({ retention: e.retention, shard: e.shard });
-const key = (e: ChainedEvent) => ({ pk: chainKey(chainOfEvent(e)), sk: seqKey(e.seq) });
+const keyOf = (e: ChainedEvent) => ({ pk: eventPartition(e), sk: eventSortKey(e.time, e.eventId) });
 
 /** Appends until one shard holds at least `n` events, returning that shard's events in order. */
-const chainOf = async (n: number): Promise<ChainedEvent[]> => {
+const shardOf = async (n: number): Promise<ChainedEvent[]> => {
   const byShard = new Map<number, ChainedEvent[]>();
   for (let i = 0; ; i++) {
     const stored = await log.append(event(i));
@@ -46,146 +47,167 @@ const chainOf = async (n: number): Promise<ChainedEvent[]> => {
   }
 };
 
+/** A trail reader whose clock is `seconds` ahead: what verification says that much later. */
+const later = (seconds: number) =>
+  new AuditTrail(doc, table, { shards: 2, now: () => new Date(Date.now() + seconds * 1000) });
+
 beforeEach(async () => {
   const fresh = await freshTables();
   doc = fresh.doc;
-  tableName = fresh.tables.audit;
-  log = new DynamoAuditLog(doc, tableName, { shards: 2 });
+  table = fresh.tables.audit;
+  log = new DynamoAuditLog(doc, table, { shards: 2 });
+  sealer = new AuditSealer(doc, table, { shards: 2 });
+  trail = new AuditTrail(doc, table, { shards: 2 });
 });
 
-describe('audit hash chain', () => {
-  it('verifies an untouched trail clean and reports its head', async () => {
-    const events = await chainOf(5);
-    const result = await log.verifyChain(chainOfEvent(events[0]!));
-    expect(result).toMatchObject({ ok: true, verified: 5, head: { seq: 5, hash: events[4]!.hash } });
-    expect(result.problem).toBeUndefined();
-  });
-
-  it('links each event to the one before it', async () => {
-    const events = await chainOf(3);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
-    expect(events[1]!.prevHash).toBe(events[0]!.hash);
-    expect(events[2]!.prevHash).toBe(events[1]!.hash);
+describe('audit appends and seals', () => {
+  it('writes each event with one put, seals it once, and verifies the trail clean', async () => {
+    const events: ChainedEvent[] = [];
+    for (let i = 0; i < 6; i++) events.push(await log.append(event(i)));
+    expect(events.every((e) => e.hash === eventHash(e))).toBe(true);
+    const run = await sealer.sealPending();
+    expect(run).toMatchObject({ sealed: 6, already: 0, refused: [] });
+    const results = await trail.verifyAll();
+    expect(results.every((c) => c.ok)).toBe(true);
+    expect(results.reduce((n, c) => n + c.events, 0)).toBe(6);
+    // Sealing again (a redelivered stream batch) lists nothing twice, even from a fresh sealer.
+    expect(await new AuditSealer(doc, table, { shards: 2 }).sealPending()).toMatchObject({
+      sealed: 0,
+      already: 6,
+    });
+    expect((await trail.verifyAll()).every((c) => c.ok)).toBe(true);
   });
 
   it('rejects an event that does not match the schema, writing nothing', async () => {
-    await expect(log.append({ ...event(0), type: 'Not A Type' })).rejects.toThrow(
-      /dotted lower-case event type/,
-    );
-    const results = await log.verifyAll();
-    expect(results.every((r) => r.ok && r.verified === 0)).toBe(true);
+    await expect(log.append({ ...event(1), type: 'NotDotted' })).rejects.toThrow();
+    expect(await sealer.sealPending()).toMatchObject({ sealed: 0 });
   });
 
-  it('names an event whose content was altered', async () => {
-    const events = await chainOf(5);
+  it('links each seal to the one before it, one seal per batch', async () => {
+    const first = await shardOf(2);
+    await sealer.sealPending();
+    const second = await log.append(event(99));
+    await sealer.sealPending();
+    const seals = await trail.readSeals(chainOf(first[0]!));
+    expect(seals[0]).toMatchObject({ seq: 1, sk: seqKey(1) });
+    expect(seals[0]!.events.length).toBeGreaterThanOrEqual(2);
+    if (second.shard === first[0]!.shard)
+      expect(seals[1]).toMatchObject({ seq: 2, prevHash: seals[0]!.hash });
+  });
+
+  it('reports an event no seal lists as pending at first, and as unsealed once the grace has passed', async () => {
+    const written = await log.append(event(1));
+    const now = await trail.verifyChain(chainOf(written));
+    expect(now).toMatchObject({ ok: true, pending: 1 });
+    const after = await later(120).verifyChain(chainOf(written));
+    expect(after.ok).toBe(false);
+    expect(after.problem).toMatchObject({ kind: 'unsealed', eventId: written.eventId });
+  });
+
+  it('names an event whose content was altered after it was sealed', async () => {
+    const events = await shardOf(3);
+    await sealer.sealPending();
     await doc.send(
       new UpdateCommand({
-        TableName: tableName,
-        Key: key(events[2]!),
-        UpdateExpression: 'SET outcome = :o',
-        ExpressionAttributeValues: { ':o': 'failure' },
+        TableName: table,
+        Key: keyOf(events[1]!),
+        UpdateExpression: 'SET actor = :a',
+        ExpressionAttributeValues: { ':a': 'mallory' },
       }),
     );
-    const result = await log.verifyChain(chainOfEvent(events[0]!));
+    const result = await trail.verifyChain(chainOf(events[0]!));
     expect(result.ok).toBe(false);
-    expect(result.problem).toMatchObject({ kind: 'altered', seq: 3, eventId: events[2]!.eventId });
-    expect(result.verified).toBe(2);
+    expect(result.problem).toMatchObject({ kind: 'altered', seq: 1, eventId: events[1]!.eventId });
   });
 
-  it('names an event that was rewritten with a fresh hash', async () => {
-    const events = await chainOf(5);
-    const forged = { ...events[2]!, actor: 'someone-else' };
-    const { hash: _old, ...content } = forged;
+  it('names an event rewritten with a fresh hash of its new content', async () => {
+    const events = await shardOf(3);
+    await sealer.sealPending();
+    const { hash: _old, ...content } = { ...events[2]!, outcome: 'failure' as const };
+    const forged = { ...content, hash: eventHash(content) } as ChainedEvent;
+    await doc.send(new PutCommand({ TableName: table, Item: eventItem(forged) }));
+    const result = await trail.verifyChain(chainOf(events[0]!));
+    expect(result.problem).toMatchObject({ kind: 'altered', eventId: events[2]!.eventId });
+  });
+
+  it('names an event that was removed before it expired', async () => {
+    const events = await shardOf(3);
+    await sealer.sealPending();
+    await doc.send(new DeleteCommand({ TableName: table, Key: keyOf(events[1]!) }));
+    const result = await trail.verifyChain(chainOf(events[0]!));
+    expect(result.problem).toMatchObject({ kind: 'removed', eventId: events[1]!.eventId });
+  });
+
+  it('names an event planted in a partition behind the sealer’s back, and refuses to seal a malformed one', async () => {
+    const [genuine] = await shardOf(1);
+    await sealer.sealPending();
+    const time = new Date(Date.now() - 600_000).toISOString();
+    const { hash: _h, ...content } = { ...genuine!, eventId: randomUUID(), time, actor: 'planted' };
+    const planted = { ...content, hash: eventHash(content) } as ChainedEvent;
+    await doc.send(new PutCommand({ TableName: table, Item: eventItem(planted) }));
+    const result = await trail.verifyChain(chainOf(genuine!));
+    expect(result.problem).toMatchObject({ kind: 'unsealed', eventId: planted.eventId });
+
+    // An item outside every chain, or whose hash does not match its content, is never sealed.
+    const stray = { ...eventItem(planted), pk: 'event#access#99', sk: eventSortKey(time, randomUUID()) };
+    const tampered = { ...eventItem(planted), sk: eventSortKey(time, 'x'), eventId: 'x', actor: 'other' };
+    expect(await sealer.seal([stray, tampered])).toMatchObject({
+      sealed: 0,
+      refused: [expect.any(String), expect.any(String)],
+    });
+  });
+
+  it('names a seal rewritten with a fresh hash: the next seal no longer links to it', async () => {
+    const one = new DynamoAuditLog(doc, table, { shards: 1 });
+    const oneSealer = new AuditSealer(doc, table, { shards: 1 });
+    const first = [await one.append(event(1)), await one.append(event(2))];
+    await oneSealer.sealPending();
+    await one.append(event(3));
+    await oneSealer.sealPending();
+    const chain = chainOf(first[0]!);
+    const oneTrail = new AuditTrail(doc, table, { shards: 1 });
+    expect(await oneTrail.verifyChain(chain)).toMatchObject({ ok: true, verified: 2, events: 3 });
+    // Drop an event from seal 1 and give the seal a fresh hash: seal 2 still names the old one.
+    const [seal] = await oneTrail.readSeals(chain, { fromSeq: 1, toSeq: 1 });
+    const { hash: _h, sk: _sk, ...content } = { ...seal!, events: seal!.events.slice(1) };
     await doc.send(
       new PutCommand({
-        TableName: tableName,
-        Item: { ...key(forged), ...content, hash: eventHash(content) },
+        TableName: table,
+        Item: { pk: sealPartition(chain), sk: seqKey(1), ...content, hash: eventHash(content) },
       }),
     );
-    const result = await log.verifyChain(chainOfEvent(events[0]!));
-    expect(result.problem).toMatchObject({ kind: 'altered', seq: 3, eventId: events[2]!.eventId });
-  });
-
-  it('names the first event that was removed', async () => {
-    const events = await chainOf(5);
-    await doc.send(new DeleteCommand({ TableName: tableName, Key: key(events[2]!) }));
-    const result = await log.verifyChain(chainOfEvent(events[0]!));
-    expect(result.problem).toMatchObject({ kind: 'removed', seq: 3 });
-    expect(result.verified).toBe(2);
-  });
-
-  it('names an event that was inserted between two others', async () => {
-    const events = await chainOf(5);
-    const before = events[2]!;
-    const { hash: _h, ...content } = {
-      ...before,
-      eventId: randomUUID(),
-      actor: 'intruder',
-      seq: 4,
-      prevHash: before.hash,
-    };
-    const inserted = { ...content, hash: eventHash(content) };
-    await doc.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { pk: key(before).pk, sk: `${key(before).sk}~`, ...inserted },
-      }),
-    );
-    const result = await log.verifyChain(chainOfEvent(before));
-    expect(result.problem).toMatchObject({ kind: 'inserted', eventId: inserted.eventId });
-    expect(result.verified).toBe(3);
-  });
-
-  it('names an inserted event when the events after it were renumbered', async () => {
-    const events = await chainOf(4);
-    const chain = chainOfEvent(events[0]!);
-    // Shift events 3 and 4 up by one key, keeping their content, and put a forgery at 3.
-    for (const e of [events[3]!, events[2]!]) {
-      await doc.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { ...e, pk: chainKey(chain), sk: seqKey(e.seq + 1) },
-        }),
-      );
-    }
-    const { hash: _h, ...content } = { ...events[2]!, eventId: randomUUID(), actor: 'intruder' };
-    const forged = { ...content, hash: eventHash(content) };
-    await doc.send(new PutCommand({ TableName: tableName, Item: { ...key(events[2]!), ...forged } }));
-
-    const result = await log.verifyChain(chain);
-    expect(result.problem).toMatchObject({ kind: 'inserted', eventId: forged.eventId });
-  });
-
-  it('keeps every chain whole under concurrent appends', async () => {
-    const contended = new DynamoAuditLog(doc, tableName, { shards: 2, maxAttempts: 40 });
-    const written = await Promise.all(Array.from({ length: 30 }, (_, i) => contended.append(event(i))));
-    const results = await contended.verifyAll();
-    expect(results.every((r) => r.ok)).toBe(true);
-    expect(results.reduce((sum, r) => sum + r.verified, 0)).toBe(30);
-    expect(new Set(written.map((e) => `${e.shard}:${e.seq}`)).size).toBe(30);
+    const result = await oneTrail.verifyChain(chain);
+    expect(result.ok).toBe(false);
+    expect(result.problem).toMatchObject({ kind: 'altered', seq: 1 });
   });
 
   it('does not duplicate an event whose append is retried with the same id', async () => {
-    const eventId = randomUUID();
-    const first = await log.append(event(1), { eventId });
-    const again = await log.append(event(1), { eventId });
-    expect(again.seq).toBe(first.seq);
-    const results = await log.verifyAll();
-    expect(results.reduce((sum, r) => sum + r.verified, 0)).toBe(1);
-    const stored = await doc.send(new GetCommand({ TableName: tableName, Key: key(first) }));
-    expect(stored.Item?.eventId).toBe(eventId);
+    const id = randomUUID();
+    const first = await log.append(event(1), { eventId: id });
+    const retry = await log.append(event(1), { eventId: id });
+    expect(retry).toMatchObject({ eventId: id, hash: first.hash });
+    await sealer.sealPending();
+    const results = await trail.verifyAll();
+    expect(results.reduce((n, c) => n + c.events, 0)).toBe(1);
   });
 });
 
-describe('audit appends from several containers', () => {
-  it('keep one chain when writers with stale views of the tip interleave', async () => {
-    const a = new DynamoAuditLog(doc, tableName, { shards: 1 });
-    const b = new DynamoAuditLog(doc, tableName, { shards: 1 });
-    for (let i = 0; i < 6; i++) {
-      await a.append(event(i));
-      await b.append(event(i));
-    }
-    await Promise.all([a.append(event(100)), b.append(event(101)), a.append(event(102))]);
-    expect(await a.verifyChain({ retention: 'access', shard: 0 })).toMatchObject({ ok: true, verified: 15 });
+describe('audit appends and seals from several containers', () => {
+  it('lose nothing and list nothing twice when many writers and two sealers run at once', async () => {
+    const writers = Array.from({ length: 8 }, () => new DynamoAuditLog(doc, table, { shards: 2 }));
+    const sealers = [sealer, new AuditSealer(doc, table, { shards: 2 })];
+    const written: ChainedEvent[] = [];
+    const appends = Array.from({ length: 64 }, async (_, i) => {
+      written.push(await writers[i % writers.length]!.append(event(i)));
+      // Each container's sealer sees part of the stream, some of it twice.
+      if (i % 8 === 7) await sealers[i % 2]!.sealPending();
+    });
+    await Promise.all(appends);
+    await Promise.all(sealers.map((s) => s.sealPending()));
+    const results = await trail.verifyAll();
+    expect(results.filter((c) => !c.ok)).toEqual([]);
+    expect(results.reduce((n, c) => n + c.events, 0)).toBe(64);
+    expect(results.reduce((n, c) => n + c.pending, 0)).toBe(0);
+    expect(new Set(written.map((e) => e.eventId)).size).toBe(64);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { DynamoAuditLog, verifyTrail } from '../../libs/audit/index.ts';
+import { AuditTrail, verifyTrail } from '../../libs/audit/index.ts';
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
@@ -87,10 +87,11 @@ describe(`bounded load: ${LOGINS} concurrent sign-ins and ${VERIFICATIONS} verif
     ).toHaveLength(VERIFICATIONS);
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
     const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    await stack.seal();
     const trail = await verifyTrail({
       doc,
       table: stack.tables.audit,
-      log: new DynamoAuditLog(doc, stack.tables.audit),
+      trail: new AuditTrail(doc, stack.tables.audit),
       keyring: new LocalKeyring(stack.keysDir),
     });
     expect(trail.chains.filter((c) => !c.ok)).toEqual([]);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStoreProcess } from '../../bench/lib/store-process.ts';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { AuditTrail } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -80,7 +80,8 @@ describe('the embedded store killed and restarted under the local stack', () => 
     const retried = await issue('restart-down');
     expect(retried.status).toBe(201);
     const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-    expect((await new DynamoAuditLog(doc, stack.tables.audit).verifyAll()).filter((c) => !c.ok)).toEqual([]);
+    await stack.seal();
+    expect((await new AuditTrail(doc, stack.tables.audit).verifyAll()).filter((c) => !c.ok)).toEqual([]);
     const issued = (await auditEvents(stack)).filter((e) => e.type === 'licence.issued');
     expect(issued).toHaveLength(6);
     await tokensFor(stack, 'public', 'restart-site', person);

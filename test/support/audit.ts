@@ -1,18 +1,19 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { AuditTrail } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 
-/** Every audit event in a table, across all its chains, oldest first (read by key, for tests). */
+/** Every audit event in a table, across all its shards, oldest first (read by key, for tests). */
 export const auditEventsIn = async (
   doc: DynamoDBDocumentClient,
   table: string,
 ): Promise<Array<Record<string, unknown>>> => {
-  const log = new DynamoAuditLog(doc, table);
-  const chains = await Promise.all(log.chains().map((chain) => log.read(chain)));
-  return chains.flat().sort((a, b) => a.time.localeCompare(b.time)) as unknown as Array<
-    Record<string, unknown>
-  >;
+  const trail = new AuditTrail(doc, table);
+  const shards = await Promise.all(trail.chains().map((chain) => trail.readEventItems(chain)));
+  return shards
+    .flat()
+    .map(({ pk: _pk, sk: _sk, monthKey: _m, typeKey: _t, clientKey: _c, ...event }) => event)
+    .sort((a, b) => String(a.time).localeCompare(String(b.time)));
 };
 
 /** Every audit event a local stack has recorded, oldest first. */

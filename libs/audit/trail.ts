@@ -1,0 +1,263 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_INDEXES, epochSeconds } from '../store/index.ts';
+import {
+  type ChainLink,
+  type ChainProblem,
+  type ChainVerification,
+  eventHash,
+  verifyChainItems,
+} from './chain.ts';
+import {
+  type ChainRef,
+  chainKey,
+  DEFAULT_SHARDS,
+  eventPartition,
+  GENESIS_HASH,
+  sealPartition,
+  seqKey,
+} from './event.ts';
+import { eventItem, stripKey } from './log.ts';
+import { RETENTION_CLASSES } from './retention.ts';
+import { CLOCK_SKEW_MS, type Seal } from './seal.ts';
+
+/** A seal as stored, with its sort key. */
+export type StoredSeal = Seal & { readonly sk: string };
+
+/** One chain's verification: its seals' links, then every event they list, then any left unsealed. */
+export interface SealedChainVerification extends ChainVerification {
+  /** Events whose hashes matched their seal. */
+  readonly events: number;
+  /** Events written within the sealing grace that no seal lists yet: normal, not a problem. */
+  readonly pending: number;
+  /** When the oldest seal still stored was written. */
+  readonly firstSealedAt?: string;
+}
+
+export interface TrailOptions {
+  /** Write shards per retention class, as the writers use. @default DEFAULT_SHARDS */
+  readonly shards?: number;
+  /** An event no seal lists after this long is reported `unsealed`. @default 60 */
+  readonly sealGraceSeconds?: number;
+  readonly now?: () => Date;
+}
+
+/**
+ * The reader of the sealed trail: a chain's seals and events, and their verification. Reads
+ * only; needs no write permission.
+ */
+export class AuditTrail {
+  readonly shards: number;
+  readonly sealGraceSeconds: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+    options: TrailOptions = {},
+  ) {
+    this.shards = options.shards ?? DEFAULT_SHARDS;
+    this.sealGraceSeconds = options.sealGraceSeconds ?? 60;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Every chain there is: each retention class times the shards. */
+  chains(): ChainRef[] {
+    return RETENTION_CLASSES.flatMap((retention) =>
+      Array.from({ length: this.shards }, (_, shard) => ({ retention, shard })),
+    );
+  }
+
+  /** A chain's seals in order, from `fromSeq` to `toSeq` inclusive when given. */
+  async readSeals(
+    chain: ChainRef,
+    range: { readonly fromSeq?: number; readonly toSeq?: number } = {},
+  ): Promise<StoredSeal[]> {
+    const bounded = range.fromSeq !== undefined || range.toSeq !== undefined;
+    const items = await this.queryAll({
+      KeyConditionExpression: bounded ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+      ExpressionAttributeValues: {
+        ':pk': sealPartition(chain),
+        ...(bounded
+          ? { ':from': seqKey(range.fromSeq ?? 0), ':to': seqKey(range.toSeq ?? 999_999_999_999) }
+          : {}),
+      },
+    });
+    // The partition key is the chain's, not part of the seal's content.
+    return items.map(({ pk: _pk, ...seal }) => seal as unknown as StoredSeal);
+  }
+
+  /** Every stored item of a chain's event partition, in key (time) order. */
+  readEventItems(chain: ChainRef): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': eventPartition(chain) },
+    });
+  }
+
+  /** The newest seal of a chain, read consistently. */
+  async head(chain: ChainRef): Promise<StoredSeal | undefined> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': sealPartition(chain) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const item = Items?.[0];
+    if (!item) return undefined;
+    const { pk: _pk, ...seal } = item;
+    return seal as unknown as StoredSeal;
+  }
+
+  /** The first seal of a chain written at or after `time` less the clock skew: where an event's seal can start. */
+  async firstSealFrom(chain: ChainRef, time: string): Promise<number | undefined> {
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: AUDIT_INDEXES.bySeal,
+        KeyConditionExpression: 'sealOf = :c AND sealedAt >= :t',
+        ExpressionAttributeValues: {
+          ':c': chainKey(chain),
+          ':t': new Date(Date.parse(time) - CLOCK_SKEW_MS).toISOString(),
+        },
+        Limit: 1,
+      }),
+    );
+    const sk = Items?.[0]?.sk;
+    return typeof sk === 'string' ? Number(sk) : undefined;
+  }
+
+  /**
+   * Walks a chain's seals from its oldest unexpired one, then checks every event each seal
+   * lists against its hash, then looks for events no seal lists.
+   */
+  async verifyChain(
+    chain: ChainRef,
+    options: { readonly remember?: ReadonlySet<number> } = {},
+  ): Promise<SealedChainVerification> {
+    const [seals, items] = await Promise.all([this.readSeals(chain), this.readEventItems(chain)]);
+    const now = this.now();
+    const walk = verifyChainItems(
+      chain,
+      seals,
+      { seq: 0, hash: GENESIS_HASH },
+      { now: epochSeconds(now), remember: options.remember },
+    );
+    return {
+      ...walk,
+      ...checkSealedEvents(walk, seals, items, now, this.sealGraceSeconds),
+      ...(seals[0] ? { firstSealedAt: seals[0].sealedAt } : {}),
+    };
+  }
+
+  async verifyAll(): Promise<SealedChainVerification[]> {
+    return Promise.all(this.chains().map((chain) => this.verifyChain(chain)));
+  }
+
+  private async queryAll(query: {
+    readonly KeyConditionExpression: string;
+    readonly ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          ...query,
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  }
+}
+
+/** Whether a stored item is, key and all, exactly the event its seal entry hashed. */
+export const matchesEntry = (item: Record<string, unknown>, hash: string): boolean => {
+  const event = stripKey(item);
+  if (eventHash(event) !== hash || event.hash !== hash) return false;
+  const expected = eventItem(event);
+  return (['pk', 'sk', 'monthKey', 'typeKey', 'clientKey'] as const).every((k) => expected[k] === item[k]);
+};
+
+const eventIdOfKey = (k: string): string => k.slice(k.indexOf('#') + 1);
+
+/** The event half of a chain's verification, after its seals walked (`walk`). */
+const checkSealedEvents = (
+  walk: ChainVerification,
+  seals: readonly StoredSeal[],
+  items: readonly Record<string, unknown>[],
+  now: Date,
+  graceSeconds: number,
+): Pick<SealedChainVerification, 'ok' | 'problem' | 'events' | 'pending'> => {
+  const nowSeconds = epochSeconds(now);
+  const byKey = new Map(items.map((item) => [String(item.sk), item]));
+  const listed = new Set<string>();
+  let events = 0;
+  const fail = (problem: ChainProblem) => ({ ok: false, problem, events, pending: 0 });
+  for (const seal of seals) {
+    if (seal.seq < walk.from || seal.seq > walk.head.seq) continue;
+    for (const entry of seal.events) {
+      const eventId = eventIdOfKey(entry.k);
+      if (listed.has(entry.k)) {
+        return fail({
+          kind: 'inserted',
+          seq: seal.seq,
+          eventId,
+          message: `event ${eventId} is listed by two seals (seal ${seal.seq} lists it again)`,
+        });
+      }
+      listed.add(entry.k);
+      const item = byKey.get(entry.k);
+      if (!item) {
+        if (entry.x <= nowSeconds) continue; // expired under retention: the store may delete it
+        return fail({
+          kind: 'removed',
+          seq: seal.seq,
+          eventId,
+          message: `event ${eventId}, sealed by seal ${seal.seq}, is missing and had not expired`,
+        });
+      }
+      if (!matchesEntry(item, entry.h)) {
+        return fail({
+          kind: 'altered',
+          seq: seal.seq,
+          eventId,
+          message: `event ${eventId} does not match the hash seal ${seal.seq} recorded: its content was changed`,
+        });
+      }
+      events++;
+    }
+  }
+  if (!walk.ok) return { ok: false, problem: walk.problem, events, pending: 0 };
+  let pending = 0;
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (listed.has(sk)) continue;
+    const expiresAt = Number(item.expiresAt);
+    if (Number.isFinite(expiresAt) && expiresAt <= nowSeconds) continue;
+    const age = now.getTime() - Date.parse(String(item.time));
+    if (age <= graceSeconds * 1000) {
+      pending++;
+      continue;
+    }
+    const eventId = typeof item.eventId === 'string' ? item.eventId : eventIdOfKey(sk);
+    return fail({
+      kind: 'unsealed',
+      seq: walk.head.seq,
+      eventId,
+      message: `event ${eventId} was written ${Math.round(age / 1000)} s ago and no seal lists it: it was planted, or the sealer is stopped`,
+    });
+  }
+  return { ok: true, events, pending };
+};
+
+/** The link of a seal, for proofs. */
+export const linkOf = (seal: StoredSeal): ChainLink => ({ seq: seal.seq, hash: seal.hash });
