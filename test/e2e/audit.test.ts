@@ -1,9 +1,9 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { chainKey, seqKey } from '../../libs/audit/index.ts';
+import { eventPartition, eventSortKey } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
@@ -209,29 +209,47 @@ describe('the audit API after a scripted session', () => {
     expect(rows.map((r) => r.type)).toEqual(['account.locked']);
   });
 
-  it('verifies the trail against a signed checkpoint, and names an event altered afterwards', async () => {
+  it('verifies the trail against a signed checkpoint, and names an event altered afterwards and the old checkpoint replayed to hide it', async () => {
     await stack.checkpoint();
     const clean = (await (await auditApi('/audit/verify')).json()) as {
       ok: boolean;
-      checkpoint: { ok: boolean };
+      checkpoint: { ok: boolean; seq: number };
       chains: Array<{ ok: boolean; signedHead?: unknown }>;
     };
     expect(clean.ok).toBe(true);
     expect(clean.checkpoint.ok).toBe(true);
     expect(clean.chains.some((c) => c.signedHead)).toBe(true);
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    const { Items: checkpoints } = await doc.send(
+      new QueryCommand({
+        TableName: stack.tables.audit,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'checkpoint' },
+      }),
+    );
+    const oldest = checkpoints![0]!;
+    await stack.checkpoint(); // a newer one, covering the same events
 
     const [target] = await search({ actor: admin.accountId, type: 'admin.client.updated' });
-    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
     await doc.send(
       new UpdateCommand({
         TableName: stack.tables.audit,
-        Key: { pk: chainKey(target as never), sk: seqKey(Number(target!.seq)) },
+        Key: {
+          pk: eventPartition(target as never),
+          sk: eventSortKey(String(target!.time), String(target!.eventId)),
+        },
         UpdateExpression: 'SET reason = :r',
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':r': 'nothing happened here' },
       }),
     );
+    // The attack from issue #18: an old checkpoint put back above every other.
+    await doc.send(
+      new PutCommand({ TableName: stack.tables.audit, Item: { ...oldest, sk: '999999999999' } }),
+    );
     const tampered = (await (await auditApi('/audit/verify')).json()) as {
       ok: boolean;
+      checkpoints: { problems: Array<{ kind: string; checkpointId?: string }> };
       chains: Array<{ ok: boolean; problem?: { kind: string; eventId: string } }>;
     };
     expect(tampered.ok).toBe(false);
@@ -239,5 +257,8 @@ describe('the audit API after a scripted session', () => {
       kind: 'altered',
       eventId: target!.eventId,
     });
+    expect(tampered.checkpoints.problems).toEqual([
+      expect.objectContaining({ kind: 'replayed', checkpointId: oldest.checkpointId }),
+    ]);
   });
 });
