@@ -134,6 +134,24 @@ export class Observability extends Construct {
       );
     }
 
+    // The audit sealer (the audit jobs function on the table's stream): events it has not
+    // sealed yet are not yet covered by a chain, and verification would call them unsealed.
+    const jobs = [...props.functions.entries()].find(([name]) => name.startsWith('audit-jobs-'))?.[1];
+    if (jobs) {
+      alarm(
+        'AuditSealerLag',
+        new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'IteratorAge',
+          dimensionsMap: { FunctionName: jobs.fn.functionName },
+          statistic: 'Maximum',
+          period: Duration.minutes(1),
+        }),
+        60_000,
+        'audit sealer: the stream is more than a minute behind; new audit events wait unsealed (docs/audit.md)',
+        3,
+      );
+    }
     const securityMetric = (metricName: string, zone: Zone) =>
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
@@ -142,6 +160,15 @@ export class Observability extends Construct {
         period: fiveMinutes,
         statistic: 'Sum',
       });
+    // A trail item changed or removed (not by TTL), or any detection alert: someone should look.
+    for (const zone of props.zones) {
+      alarm(
+        `AuditAlerts-${zone}`,
+        securityMetric('AlertRaised', zone),
+        1,
+        `${zone}: an audit alert was raised (a detection rule, or the audit trail itself changed) — see the security console's Alerts page`,
+      );
+    }
     for (const spec of SECURITY_ALARMS) {
       for (const zone of props.zones) {
         alarm(

@@ -148,6 +148,28 @@ describe('CDK stack', () => {
     expect(statementsOf(template).filter(touchesAudit).flatMap(actionsOf)).toContain('dynamodb:PutItem');
   });
 
+  it('lets event writers put only new events, and only the audit jobs put seals and checkpoints (#18)', () => {
+    const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>);
+    const puts = policies.flatMap(([id, policy]) =>
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter(
+        (st) =>
+          JSON.stringify(st.Resource).includes(auditTable) &&
+          actionsOf(st).some((a) => /dynamodb:(PutItem|\*)/.test(a)),
+      ).map((st) => ({ id, condition: (st as { Condition?: unknown }).Condition })),
+    );
+    expect(puts.length).toBeGreaterThan(5);
+    const eventsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['event#*'] } };
+    const sealsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['seal#*', 'checkpoint'] } };
+    for (const { id, condition } of puts) {
+      if (/^Fnauditjobsintranet/.test(id)) expect([eventsOnly, sealsOnly]).toContainEqual(condition);
+      else expect(condition, id).toEqual(eventsOnly);
+    }
+    const sealers = puts.filter((p) => JSON.stringify(p.condition) === JSON.stringify(sealsOnly));
+    expect(sealers.map((p) => p.id).every((id) => /^Fnauditjobsintranet/.test(id))).toBe(true);
+    expect(sealers).toHaveLength(1);
+  });
+
   it('lets the audit functions (API and security console) read accounts but never write them', () => {
     const identity = stack.getLogicalId(stack.tables.identity.node.defaultChild as never);
     const writes = Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
@@ -394,12 +416,12 @@ describe('CDK stack', () => {
     expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
   });
 
-  it('streams every new audit event and checkpoint into an Object Lock bucket (compliance mode)', () => {
+  it('streams every change of audit events, seals and checkpoints to the sealer and an Object Lock bucket (compliance mode)', () => {
     const auditTable = stack.getLogicalId(stack.tables.audit.node.defaultChild as never);
     expect(
       (template.toJSON().Resources[auditTable].Properties as { StreamSpecification: unknown })
         .StreamSpecification,
-    ).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    ).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     template.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
@@ -412,14 +434,10 @@ describe('CDK stack', () => {
       EventSourceArn: { 'Fn::GetAtt': [auditTable, 'StreamArn'] },
       BisectBatchOnFunctionError: true,
       FilterCriteria: {
-        Filters: Match.arrayWith([
-          {
-            Pattern: JSON.stringify({
-              eventName: ['INSERT'],
-              dynamodb: { Keys: { pk: { S: [{ prefix: 'chain#' }] } } },
-            }),
-          },
-        ]),
+        // Every change of events, seals and checkpoints (inserts, changes and removals alike).
+        Filters: ['event#', 'seal#', 'checkpoint'].map((prefix) => ({
+          Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix }] } } } }),
+        })),
       },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
