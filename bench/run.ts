@@ -363,7 +363,8 @@ interactions (no password, no account store). The same provider in memory is an 
 show what storage alone costs. Each run first mints its codes by single sign-on (not timed),
 then times ${tokens.requestsPerRun} code exchanges, ${tokens.requestsPerRun} refreshes and
 ${tokens.requestsPerRun} client credentials grants (\`BENCH_TOKEN_REQUESTS\`). Wall-clock rates
-include the store's latency; per-CPU-second rates count only the measuring process's CPU.
+include the store's latency; per-CPU-second rates count only the measuring process's CPU (on a
+busy machine the wall-clock ranges are wide and the per-CPU ratios are the steadier figure).
 DynamoDB cost per operation (each measured once, after one of its kind as warm-up): calls by
 SDK middleware; read units (RRU) and write units (WRU) from \`ReturnConsumedCapacity\`, which the
 middleware sets on every command. ${
