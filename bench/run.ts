@@ -338,6 +338,13 @@ const main = async () => {
       '',
     ],
   ];
+  // Where each operation's calls go: by kind of item (partition key prefix, or the index queried).
+  const callsByItem = (Object.keys(costNames) as CostedOperation[])
+    .flatMap((op) => [
+      `- ${costNames[op][0]}: yitong ${tokens.costs.yitong[op].items || 'none'}`,
+      ...(tokens.costs.bare[op] ? [`  — bare: ${tokens.costs.bare[op]!.items || 'none'}`] : []),
+    ])
+    .join('\n');
   const table = [
     `| ${rows[0]!.join(' | ')} |`,
     `|${rows[0]!.map(() => '---').join('|')}|`,
@@ -402,6 +409,13 @@ chained events (\`AUDIT_BENCH_EVENTS\`, 100,000 by default) and count the items 
 - command: \`npm run bench\`
 
 ${table}
+
+## DynamoDB calls by kind of item
+
+Each operation's calls from the cost rows above, by the kind of item (the partition key up to
+its first \`#\`, with the model for oidc-provider's items) or the index a query reads.
+
+${callsByItem}
 `;
     writeFileSync('BENCHMARKS.md', doc);
   }

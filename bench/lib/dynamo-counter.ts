@@ -19,6 +19,8 @@ export interface DynamoCost {
   readonly writeUnits: number;
   /** The part of `writeUnits` spent keeping global secondary indexes up to date. */
   readonly indexWriteUnits: number;
+  /** Calls by operation and kind of item (when measured with `measure`), e.g. `GetItem account 3`. */
+  readonly items: string;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -41,6 +43,31 @@ const valueSize = (value: AttributeValue): number => {
 };
 const itemSize = (item: Item): number =>
   Object.entries(item).reduce((n, [name, value]) => n + Buffer.byteLength(name) + valueSize(value), 0);
+/**
+ * The kind of item a call is about: the partition key up to its first `#` (an OIDC model's
+ * name for the adapter's `oidc#Model#id`), or the index a query reads.
+ */
+const itemKindOf = (op: string, input: Record<string, unknown>): string => {
+  if (input.IndexName) return `index ${String(input.IndexName)}`;
+  const item = (op === 'PutItem' ? input.Item : input.Key) as Item | undefined;
+  const pk = item?.pk?.S ?? item?.id?.S;
+  if (!pk) {
+    if (op === 'Query') {
+      const values = Object.values((input.ExpressionAttributeValues ?? {}) as Item);
+      const first = values[0]?.S;
+      if (first)
+        return first
+          .split('#')
+          .slice(0, first.startsWith('oidc#') ? 2 : 1)
+          .join('#');
+    }
+    return op.startsWith('Batch') ? 'batch' : String(input.TableName ?? '?');
+  }
+  return pk
+    .split('#')
+    .slice(0, pk.startsWith('oidc#') ? 2 : 1)
+    .join('#');
+};
 const writeUnitsOf = (item: Item) => Math.max(1, Math.ceil(itemSize(item) / 1024));
 
 /**
@@ -64,6 +91,8 @@ export class DynamoCallCounter {
   /** Operations whose response carried no ConsumedCapacity (so their units were computed). */
   private computed = new Map<string, number>();
   detailed = false;
+  /** While `detailed`: calls by operation and kind of item, e.g. `GetItem account` (see `itemKinds`). */
+  private kinds = new Map<string, number>();
   private rawClient: Promise<DynamoDBClient> | undefined;
   private readonly tables = new Map<string, Promise<TableDescription>>();
 
@@ -101,6 +130,10 @@ export class DynamoCallCounter {
         const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         const input = args.input as Record<string, unknown>;
         if (!CAPACITY_OPERATIONS.has(op)) return next(args);
+        if (this.detailed) {
+          const what = `${op} ${itemKindOf(op, input)}`;
+          this.kinds.set(what, (this.kinds.get(what) ?? 0) + 1);
+        }
         const writes = this.detailed && WRITES.has(op) ? this.writesOf(op, input) : [];
         const before = await Promise.all(writes.map((w) => this.read(w.table, w.key)));
         let output: Awaited<ReturnType<typeof next>>;
@@ -211,6 +244,7 @@ export class DynamoCallCounter {
 
   reset(): void {
     this.counts = new Map();
+    this.kinds = new Map();
     this.readUnits = 0;
     this.tableWriteUnits = 0;
     this.indexWriteUnits = 0;
@@ -232,7 +266,16 @@ export class DynamoCallCounter {
       readUnits: this.readUnits,
       writeUnits: this.tableWriteUnits + this.indexWriteUnits,
       indexWriteUnits: this.indexWriteUnits,
+      items: this.itemKinds(),
     };
+  }
+
+  /** Calls by operation and kind of item since the last reset, counted while `detailed`: where the calls go. */
+  itemKinds(): string {
+    return [...this.kinds.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([what, n]) => `${what} ${n}`)
+      .join(', ');
   }
 
   /** Operations the store answered without ConsumedCapacity, since the counter was made. */

@@ -29,7 +29,13 @@ describe('the benchmark DynamoDB counter', () => {
     const put = await counter.measure(() =>
       doc.send(new PutCommand({ TableName: tables.identity, Item: { ...key, uid: 'Session#a', v: 1 } })),
     );
-    expect(put).toMatchObject({ calls: 1, writeUnits: 2, indexWriteUnits: 1, readUnits: 0 });
+    expect(put).toMatchObject({
+      calls: 1,
+      writeUnits: 2,
+      indexWriteUnits: 1,
+      readUnits: 0,
+      items: 'PutItem counted 1',
+    });
 
     // The index key changes: a delete and a put in the index.
     const moved = await counter.measure(() =>
@@ -72,6 +78,7 @@ describe('the benchmark DynamoDB counter', () => {
       ),
     );
     expect(query.readUnits).toBe(0.5);
+    expect(query.items).toBe(`Query index ${IDENTITY_INDEXES.byUid} 1`);
 
     // Deleting removes the index entry too.
     const gone = await counter.measure(() =>

@@ -30,6 +30,7 @@ describe('benchmark harness', () => {
     }
     // The baseline really stores through the adapter: a code exchange reads and consumes the code.
     expect(tokens.costs.bare.codeExchange?.breakdown).toMatch(/UpdateItem 1/);
+    expect(tokens.costs.yitong.codeExchange.items).toMatch(/UpdateItem oidc#AuthorizationCode 1/);
     expect(tokens.costs.bare.refresh?.writeUnits).toBeGreaterThan(0);
     expect(tokens.missingCapacity).toBe('');
   });
