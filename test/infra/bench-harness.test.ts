@@ -57,9 +57,13 @@ describe('benchmark harness', () => {
   });
 
   it('measures audit appends, a query among many events and export at a tiny size', async () => {
-    const audit = await benchAudit(20, 400);
-    expect(audit.appendPerSecond).toBeGreaterThan(0);
-    expect(audit.rawPutPerSecond).toBeGreaterThan(0);
+    const audit = await benchAudit(40, 400, 1);
+    expect(audit.append32.median).toBeGreaterThan(0);
+    expect(audit.plain32.median).toBeGreaterThan(0);
+    expect(audit.errors32).toBe(0);
+    expect(audit.sealer.events).toBeGreaterThan(0);
+    expect(audit.verify.events).toBe(audit.sealer.events);
+    expect(audit.writeUnitsPerAppend.indexes).toBeGreaterThan(0);
     expect(audit.query.returned).toBeGreaterThan(0);
     expect(audit.query.read).toBeLessThanOrEqual(2 * audit.query.returned);
     expect(audit.exported).toBeGreaterThan(0);
