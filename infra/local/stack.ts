@@ -252,7 +252,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     );
     // The sealer: on AWS the audit table's stream feeds it; the embedded store has no stream, so
     // a poller looks for events no seal lists yet (first catching up from before a restart).
-    const sealer = new AuditSealer(doc, tables.audit);
+    // Its own client, as the audit jobs are their own function on AWS: the fault injection and
+    // call counting of `configureDynamo` are for the functions that serve requests.
+    const sealerDoc = createDynamoClient({ endpoint: dynamodbEndpoint });
+    cleanups.push(async () => sealerDoc.destroy());
+    const sealer = new AuditSealer(sealerDoc, tables.audit);
     await sealer.sealPending({ catchUp: true });
     let sealing: Promise<unknown> = Promise.resolve();
     const seal = () => {
