@@ -186,13 +186,16 @@ const main = async () => {
     licenceIssue: ['licence issued (POST /licences)', '(<= 10 calls)'],
     onlineVerify: ['online verification (POST /licences/verify)', '(<= 3 calls)'],
   };
-  const costRows = (Object.keys(costNames) as CostedOperation[]).map((op) => {
+  const costRows = (Object.keys(costNames) as CostedOperation[]).flatMap((op) => {
     const bare = tokens.costs.bare[op];
     return [
-      `DynamoDB per ${costNames[op][0]}: calls (by operation); read and write units`,
-      describeCost(tokens.costs.yitong[op]),
-      bare ? describeCost(bare) : '',
-      costNames[op][1],
+      [
+        `DynamoDB per ${costNames[op][0]}: calls (by operation); read and write units`,
+        describeCost(tokens.costs.yitong[op]),
+        bare ? describeCost(bare) : '',
+        costNames[op][1],
+      ],
+      [`KMS Sign calls per ${costNames[op][0]} (by key)`, tokens.costs.yitong[op].kmsSigns ?? '', '', ''],
     ];
   });
 

@@ -21,6 +21,8 @@ export interface DynamoCost {
   readonly indexWriteUnits: number;
   /** Calls by operation and kind of item (when measured with `measure`), e.g. `GetItem account 3`. */
   readonly items: string;
+  /** Signatures made (each a KMS `Sign` call on AWS), by key purpose, when the caller counted them. */
+  readonly kmsSigns?: string;
 }
 
 type Item = Record<string, AttributeValue>;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TotpVault } from '../../libs/accounts/index.ts';
 import { AuditSealer, DetectingAuditLog, DynamoAuditLog, type SealRun } from '../../libs/audit/index.ts';
-import { type AppConfig, ZONES, type Zone } from '../../libs/config/index.ts';
+import { type AppConfig, type KeyPurpose, ZONES, type Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
@@ -57,6 +57,8 @@ export interface LocalStackOptions {
    * (examples/department-site/local-demo.ts). @default none, so no demo sites
    */
   readonly startDemoSite?: StartDemoSite;
+  /** Called for every signature the stack's keys make (benchmarks count what would be KMS `Sign` calls). */
+  readonly onSign?: (purpose: KeyPurpose, zone: Zone) => void;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
   /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
@@ -162,7 +164,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     // Tables and secrets are shared by every zone, as on AWS. Each zone's keyring holds its
     // own ID and access token key (and the shared licence, status list and checkpoint keys).
     const keyrings = Object.fromEntries(
-      ZONES.map((zone) => [zone, new LocalKeyring(keysDir, { zone })]),
+      ZONES.map((zone) => [
+        zone,
+        new LocalKeyring(keysDir, {
+          zone,
+          ...(options.onSign ? { onSign: (purpose: KeyPurpose) => options.onSign!(purpose, zone) } : {}),
+        }),
+      ]),
     ) as Record<Zone, LocalKeyring>;
     // Secrets (cookie keys, pairwise salt, portal secrets, the TOTP data key) in the data folder.
     const secrets = new LocalSecretStore(keysDir);

@@ -45,6 +45,8 @@ export interface LocalKeyringOptions {
    * a deployed function holds only its zone's KMS key. @default none: per-zone keys are refused
    */
   readonly zone?: Zone;
+  /** Called for every signature: benchmarks count the KMS `Sign` calls a deployment would make. */
+  readonly onSign?: (purpose: KeyPurpose) => void;
 }
 
 /**
@@ -62,7 +64,19 @@ export class LocalKeyring implements Keyring {
   ) {}
 
   async signer(purpose: KeyPurpose): Promise<Signer> {
-    return (await this.load(purpose)).signer;
+    const { signer } = await this.load(purpose);
+    const { onSign } = this.options;
+    if (!onSign) return signer;
+    return {
+      purpose: signer.purpose,
+      alg: signer.alg,
+      kid: signer.kid,
+      publicJwk: signer.publicJwk,
+      sign: (data) => {
+        onSign(purpose);
+        return signer.sign(data);
+      },
+    };
   }
 
   async publicKeys(purpose: KeyPurpose): Promise<readonly PublicJwk[]> {

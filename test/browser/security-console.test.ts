@@ -220,8 +220,8 @@ describe('the security console, for a compliance officer', () => {
         const proof = (await page.locator('#proof').textContent())!;
         expect(proof).toMatch(
           lang === 'en'
-            ? /^Intact: (covered by the checkpoint signed .+ to its head, event \d+|links to the current head)/
-            : /^完整: (由 .+ 签名的检查点覆盖：\d+ 个链接通往其链头（事件 \d+）|链接到当前链头（事件 \d+）)/,
+            ? /^Intact: (covered by the checkpoint signed .+ to the signed head, seal \d+|sealed, and linked to the newest seal \(\d+\)|written moments ago)/
+            : /^完整: (由 .+ 签名的检查点覆盖：\d+ 条封存记录将其链接到签名的链头（封存记录 \d+）|已封存，并链接到最新的封存记录（\d+）|刚刚写入)/,
         );
         expect(await pageProblems(page)).toEqual([]);
 
