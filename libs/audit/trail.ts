@@ -36,7 +36,7 @@ export interface SealedChainVerification extends ChainVerification {
 export interface TrailOptions {
   /** Write shards per retention class, as the writers use. @default DEFAULT_SHARDS */
   readonly shards?: number;
-  /** An event no seal lists after this long is reported `unsealed`. @default 60 */
+  /** An event no seal lists after this long is reported `unsealed` (sealing takes about a second). @default 30 */
   readonly sealGraceSeconds?: number;
   readonly now?: () => Date;
 }
@@ -56,7 +56,7 @@ export class AuditTrail {
     options: TrailOptions = {},
   ) {
     this.shards = options.shards ?? DEFAULT_SHARDS;
-    this.sealGraceSeconds = options.sealGraceSeconds ?? 60;
+    this.sealGraceSeconds = options.sealGraceSeconds ?? 30;
     this.now = options.now ?? (() => new Date());
   }
 
