@@ -270,7 +270,7 @@ const startYitong = async (
   });
   const measure = async (operation: () => Promise<unknown>): Promise<DynamoCost> => {
     signs.clear();
-    const cost = await measure(operation);
+    const cost = await counter.measure(operation);
     const total = [...signs.values()].reduce((a, b) => a + b, 0);
     const by = [...signs.entries()].map(([purpose, n]) => `${purpose} ${n}`).join(', ');
     return { ...cost, kmsSigns: total ? `${total} (${by})` : '0' };
