@@ -60,8 +60,8 @@ describe('plural rules', () => {
     const vars = { tokenId: 'rt1', expiresAt: '2026-12-01', zones: 'public' };
     expect(t('en', 'admin_registrationTokenLead', { ...vars, count: 1 })).toContain('for 1 registration.');
     expect(t('en', 'admin_registrationTokenLead', { ...vars, count: 3 })).toContain('for 3 registrations.');
-    expect(t('en', 'audit_links', { count: 1 })).toBe('1 link');
-    expect(t('en', 'audit_links', { count: 12 })).toBe('12 links');
+    expect(t('en', 'audit_links', { count: 1 })).toBe('1 seal');
+    expect(t('en', 'audit_links', { count: 12 })).toBe('12 seals');
   });
 });
 
