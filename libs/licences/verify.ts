@@ -67,7 +67,10 @@ export interface VerificationResult {
     readonly value: number;
     /** Seconds since the status list was fetched. */
     readonly ageSeconds: number;
-    /** The status list token's own expiry passed: the status is older than its issuer vouches for. */
+    /**
+     * This copy of the status list is older than the list's `ttl` (the longest the issuer lets
+     * it be cached), or the token's own `exp` passed: fetch it again before relying on it.
+     */
     readonly stale: boolean;
   };
 }
@@ -245,12 +248,13 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     if (ref.idx * list.bits >= list.bytes.length * 8)
       throw new Refusal('bad_status_list', 'the status index is outside the list');
     const value = getStatusBits(list.bytes, ref.idx);
+    const ageSeconds = Math.max(0, now - evidence.fetchedAt);
     const status = {
       uri: ref.uri,
       index: ref.idx,
       value,
-      ageSeconds: Math.max(0, now - evidence.fetchedAt),
-      stale: list.exp !== undefined && list.exp < now,
+      ageSeconds,
+      stale: (list.exp !== undefined && list.exp < now) || (list.ttl !== undefined && ageSeconds > list.ttl),
     };
     partial = { ...partial, status };
 

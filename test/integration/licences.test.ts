@@ -299,6 +299,26 @@ describe('verification', () => {
     }
   });
 
+  it("tells a verifier the status is stale once its copy of the list is older than the list's ttl", async () => {
+    const uri = `${ISSUER}/licences/status/${licence.statusList}`;
+    const token = (await evidence(uri))!.token;
+    const ttl = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { ttl: number })
+      .ttl;
+    const now = Math.floor(Date.now() / 1000);
+    const at = (fetchedAt: number) =>
+      verifyLicence(licence.sdJwt, {
+        issuerKeys: (iss) => (iss === ISSUER ? jwks : undefined),
+        statusList: () => ({ token, fetchedAt }),
+        now,
+      });
+    const fresh = await at(now - ttl);
+    expect(fresh.status).toMatchObject({ ageSeconds: ttl, stale: false });
+    // Within the token's own exp (a day), but past the ttl it may be cached for.
+    const old = await at(now - ttl - 1);
+    expect(old.verdict).toBe('valid');
+    expect(old.status).toMatchObject({ ageSeconds: ttl + 1, stale: true });
+  });
+
   it('reports expired and not yet valid', async () => {
     const expired = await verify(licence.sdJwt, licence.exp + 3600);
     expect(expired.verdict).toBe('expired');
