@@ -59,6 +59,8 @@ export interface LocalStackOptions {
   readonly startDemoSite?: StartDemoSite;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
+  /** Seconds a status list is kept by verifiers and each function (its `ttl`). @default 300 */
+  readonly statusListTtlSeconds?: number;
   /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
   readonly checkpointSeconds?: number;
 }
@@ -186,6 +188,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               localMode: true,
               // Licences name the public entry as their issuer, whichever zone issues them.
               licenceIssuer: urls.public ?? issuer,
+              statusListTtlSeconds: options.statusListTtlSeconds,
             };
             const runtime = await createRuntime(config, {
               doc,
