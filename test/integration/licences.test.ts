@@ -288,6 +288,38 @@ describe('verification', () => {
     ]);
     // Not an SD-JWT at all.
     cases.push(['garbage', 'hello', 'malformed']);
+    // A critical header parameter the verifier does not understand, signed by the issuer's key.
+    cases.push([
+      'unknown crit',
+      await signWith({ ...p.header, crit: ['x-policy'], 'x-policy': 1 }, p.payload, []),
+      'malformed',
+    ]);
+    // A time claim that is not a number, signed by the issuer's key.
+    cases.push(['nbf as text', await signWith(p.header, { ...p.payload, nbf: 'soon' }, []), 'malformed']);
+    // The right signature in DER form (JOSE's is raw r‖s), and one with a byte more or less.
+    const raw = Buffer.from(p.s, 'base64url');
+    const der = (n: Buffer) => {
+      const int = (b: Buffer) => {
+        const trimmed = b.subarray(b.findIndex((x) => x !== 0));
+        const v = trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+        return Buffer.concat([Buffer.from([2, v.length]), v]);
+      };
+      const body = Buffer.concat([int(n.subarray(0, 32)), int(n.subarray(32))]);
+      return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    };
+    cases.push(['DER signature', `${p.h}.${p.p}.${der(raw).toString('base64url')}~`, 'bad_signature']);
+    cases.push([
+      'long signature',
+      `${p.h}.${p.p}.${Buffer.concat([raw, Buffer.from([0])]).toString('base64url')}~`,
+      'bad_signature',
+    ]);
+    cases.push([
+      'short signature',
+      `${p.h}.${p.p}.${raw.subarray(1).toString('base64url')}~`,
+      'bad_signature',
+    ]);
+    // Not base64url: padding or a character outside the alphabet.
+    cases.push(['padded signature', `${p.h}.${p.p}.${raw.toString('base64')}~`, 'bad_signature']);
 
     for (const [what, token, reason] of cases) {
       const result = await verify(token);
