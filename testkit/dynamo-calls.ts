@@ -7,7 +7,12 @@ export interface DynamoCall {
   readonly index?: string;
   /** The partition key value a single-item call names, when it has a string `pk`. */
   readonly pk?: string;
+  /** Capacity units the store reported (with `{ capacity: true }`): read or write units, table only. */
+  readonly units?: number;
 }
+
+/** Operations that take `ReturnConsumedCapacity`. */
+const METERED = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan']);
 
 /** A key attribute as the document client (plain) or the low-level client (`{ S }`) holds it. */
 const keyText = (value: unknown): string | undefined =>
@@ -24,6 +29,13 @@ const keyText = (value: unknown): string | undefined =>
 export class DynamoCalls {
   private log: DynamoCall[] = [];
 
+  /**
+   * `capacity`: ask the store for `ReturnConsumedCapacity: 'TOTAL'` on every single-table call
+   * and record the units (the embedded store reports the table's units as DynamoDB bills them by
+   * item size; index writes are not included).
+   */
+  constructor(private readonly options: { readonly capacity?: boolean } = {}) {}
+
   readonly configure = (client: DynamoDBClient): void => {
     client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -32,14 +44,23 @@ export class DynamoCalls {
           IndexName?: string;
           Key?: { pk?: unknown };
           Item?: { pk?: unknown };
+          ReturnConsumedCapacity?: string;
         };
-        this.log.push({
-          op: String(context.commandName ?? 'unknown').replace(/Command$/, ''),
+        const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        const metered = this.options.capacity === true && METERED.has(op);
+        if (metered && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
+        const call: { -readonly [K in keyof DynamoCall]: DynamoCall[K] } = {
+          op,
           table: input.TableName,
           index: input.IndexName,
           pk: keyText(input.Key?.pk ?? input.Item?.pk),
-        });
-        return next(args);
+        };
+        this.log.push(call);
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } } | undefined)
+          ?.ConsumedCapacity;
+        if (metered && typeof consumed?.CapacityUnits === 'number') call.units = consumed.CapacityUnits;
+        return result;
       },
       { step: 'initialize', name: 'yitongDynamoCalls' },
     );
@@ -67,7 +88,10 @@ export class DynamoCalls {
   /** Every call, one a line: operation, table, partition key. */
   describe(): string {
     return this.log
-      .map((c) => `${c.op} ${c.table ?? ''}${c.index ? `/${c.index}` : ''} ${c.pk ?? ''}`)
+      .map(
+        (c) =>
+          `${c.op} ${c.table ?? ''}${c.index ? `/${c.index}` : ''} ${c.pk ?? ''}${c.units === undefined ? '' : ` ${c.units} units`}`,
+      )
       .join('\n');
   }
 }

@@ -13,7 +13,7 @@ import { startTestStack } from '../../testkit/stack.ts';
  * verification, so issuance makes 8 and a repeat verification 3. A verification of a licence
  * the function has not seen before reads the licence once more (its holder, for the receipt).
  */
-const calls = new DynamoCalls();
+const calls = new DynamoCalls({ capacity: true });
 const TTL = 2;
 let stack: LocalStack;
 let token: string;
@@ -53,6 +53,8 @@ describe('DynamoDB calls per licence operation', () => {
     // The status entry: one index claim and one counter update, both small items.
     const status = calls.calls.filter((c) => c.pk?.startsWith('status-'));
     expect(status.map((c) => c.op)).toEqual(['PutItem', 'UpdateItem']);
+    // At most 2 write units for the status entry (the store's ReturnConsumedCapacity, by item size).
+    expect(status.reduce((n, c) => n + (c.units ?? Number.NaN), 0)).toBeLessThanOrEqual(2);
   });
 
   it('verifies online reading no status list within its ttl: the licence facts once, the receipt, the audit', async () => {
@@ -81,5 +83,21 @@ describe('DynamoDB calls per licence operation', () => {
       lists.map((c) => c.op),
       calls.describe(),
     ).toEqual(['GetItem']);
+    expect(lists[0]!.units, calls.describe()).toBeLessThanOrEqual(1);
+  });
+
+  it('changes a status by rewriting one chunk under 1 KB (one write unit)', async () => {
+    const issued = (await (await issue('calls-counted-0004')).json()) as { licence_id: string };
+    calls.reset();
+    const changed = await fetch(`${stack.urls.extranet}/licences/${issued.licence_id}/status`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'suspend', reason: 'counting units' }),
+    });
+    expect(changed.status).toBe(200);
+    const lists = calls.calls.filter((c) => c.op === 'UpdateItem' && c.pk?.startsWith('status-list#'));
+    // The chunk, the token's change count, the new token: the chunk is the one write per change.
+    expect(lists.length, calls.describe()).toBe(3);
+    expect(lists[0]!.units, calls.describe()).toBe(1);
   });
 });
