@@ -192,7 +192,10 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
       handle: async (event) => {
         const list = Number(event.pathParameters?.list);
         const token = Number.isInteger(list)
-          ? await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'))
+          ? // Read afresh: whoever fetches it keeps it for the list's whole ttl.
+            await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'), {
+              fresh: true,
+            })
           : undefined;
         if (!token) throw new NotFoundError('there is no such status list');
         return {

@@ -327,11 +327,16 @@ export class StatusListStore {
    * per list per `ttl` per container. The stored token is re-signed when a change is not in
    * it yet, the key rotated, or it is past half its life.
    */
-  async evidence(issuer: string, list: number, signer: Signer): Promise<Cached | undefined> {
+  async evidence(
+    issuer: string,
+    list: number,
+    signer: Signer,
+    options: { readonly fresh?: boolean } = {},
+  ): Promise<Cached | undefined> {
     if (!Number.isInteger(list) || list < 1) return undefined;
     const at = this.cachedAt.get(list);
     const hit = this.cache.get(list);
-    if (hit && at !== undefined && this.now() - at < this.ttl) return hit;
+    if (!options.fresh && hit && at !== undefined && this.now() - at < this.ttl) return hit;
     const entry = this.load(issuer, list, signer);
     this.remember(list, entry);
     // A list that does not exist yet may exist soon: that answer is not kept.
@@ -363,15 +368,27 @@ export class StatusListStore {
     }
     if (!Item) {
       // No token yet: only a list that exists gets one, not any number a caller names.
-      if (list > (await this.currentList())) this.current = undefined;
+      // Lists advance one at a time: only the next one may have become current meanwhile.
+      const known = await this.currentList();
+      if (list > known + 1) return undefined;
+      if (list === known + 1) this.current = undefined;
       if (list > (await this.currentList())) return undefined;
     }
     return { token: await this.publish(issuer, list, signer, changes), fetchedAt: now };
   }
 
-  /** The signed list (see {@link evidence}). */
-  async token(issuer: string, list: number, signer: Signer): Promise<string | undefined> {
-    return (await this.evidence(issuer, list, signer))?.token;
+  /**
+   * The signed list (see {@link evidence}). `fresh` reads the stored token whatever this
+   * container holds: what `GET /licences/status/{n}` serves, since a verifier elsewhere keeps
+   * it for the whole `ttl` again.
+   */
+  async token(
+    issuer: string,
+    list: number,
+    signer: Signer,
+    options: { readonly fresh?: boolean } = {},
+  ): Promise<string | undefined> {
+    return (await this.evidence(issuer, list, signer, options))?.token;
   }
 }
 

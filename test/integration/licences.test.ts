@@ -391,6 +391,72 @@ describe('verification', () => {
   });
 });
 
+describe('status lists in small items', () => {
+  const table = () => (service as unknown as { deps: { table: string } }).deps.table;
+  /** Another function container: its own caches, the same table and keys. */
+  const container = (now?: () => Date) =>
+    new LicenceService({
+      doc,
+      table: table(),
+      issuer: ISSUER,
+      keyring,
+      holders: async () => 'account-zhang-san',
+      now,
+    });
+  const issueMany = async (prefix: string, n: number) => {
+    const out: Licence[] = [];
+    for (let i = 0; i < n; i++)
+      out.push(
+        (
+          await service.issue(
+            { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+            `${prefix}-${i}`,
+            caller,
+            type,
+          )
+        ).licence,
+      );
+    return out;
+  };
+  const statusIn = async (reader: LicenceService, l: Licence) =>
+    getListFromStatusListJWT(
+      (await reader.statusLists.token(ISSUER, l.statusList, await keyring.signer('status-list')))!,
+    ).getStatus(l.statusIndex);
+
+  it('keeps every concurrent status change, from several containers, in the signed list', async () => {
+    const licences = await issueMany('concurrent', 8);
+    const writers = [container(), container(), container()];
+    await Promise.all(
+      licences.map((l, i) =>
+        writers[i % writers.length]!.changeStatus(l, {
+          action: i % 2 ? 'revoke' : 'suspend',
+          reason: 'concurrent change',
+        }),
+      ),
+    );
+    const reader = container();
+    for (const [i, l] of licences.entries())
+      expect(await statusIn(reader, l), l.licenceId).toBe(i % 2 ? STATUS.revoked : STATUS.suspended);
+  });
+
+  it("shows a change in other containers within the list's ttl, and catches up a change whose re-signing failed", async () => {
+    const [first, second] = await issueMany('ttl', 2);
+    let clock = Date.now();
+    const verifier = container(() => new Date(clock));
+    expect(await statusIn(verifier, first!)).toBe(STATUS.valid);
+    await container().changeStatus(first!, { action: 'revoke', reason: 'court order 2026-18' });
+    // Within the ttl this container still holds the list it read; its evidence says how old.
+    expect(await statusIn(verifier, first!)).toBe(STATUS.valid);
+    const ttl = verifier.statusLists.ttl;
+    clock += ttl * 1000;
+    expect(await statusIn(verifier, first!)).toBe(STATUS.revoked);
+    // A change counted but never re-signed (the writer failed after its chunk): the next reader signs it.
+    await container().statusLists.setStatus(second!.statusList, second!.statusIndex, STATUS.suspended);
+    expect(await statusIn(container(), second!)).toBe(STATUS.suspended);
+    expect(await statusIn(container(), first!)).toBe(STATUS.revoked);
+  });
+});
+
 describe('key rotation', () => {
   it('keeps a retired key published while a licence it signed is alive', async () => {
     const rotated = new LicenceService({
