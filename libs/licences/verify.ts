@@ -227,9 +227,8 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
         listed.add(digest);
       }
     }
-    const claims: Record<string, unknown> = Object.fromEntries(
-      Object.entries(payload).filter(([name]) => !NOT_CLAIMS.has(name)),
-    );
+    const claims: Record<string, unknown> = {};
+    for (const name of Object.keys(payload)) if (!NOT_CLAIMS.has(name)) claims[name] = payload[name];
     const used = new Set<string>();
     const disclosed: string[] = [];
     for (const disclosure of disclosures) {
@@ -322,13 +321,16 @@ const keyOf = (jwk: JWK) => {
  * Public keys as node KeyObjects, by their JWK: a synchronous `crypto.verify` costs no trip to
  * the thread pool (WebCrypto's does), and a verifier checks many licences with few keys.
  */
-const keyObjects = new Map<string, KeyObject>();
-const keyObjectOf = (jwk: JWK): KeyObject => {
+const keyObjects = new Map<string, { readonly key: KeyObject; readonly dsaEncoding: 'ieee-p1363' }>();
+const keyObjectOf = (jwk: JWK) => {
   const id = `${jwk.kid}|${jwk.x}|${jwk.y}`;
   let key = keyObjects.get(id);
   if (!key) {
     if (keyObjects.size > 256) keyObjects.clear();
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+    key = {
+      key: createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }),
+      dsaEncoding: 'ieee-p1363',
+    };
     keyObjects.set(id, key);
   }
   return key;
@@ -349,7 +351,7 @@ const verifiesES256 = (jwt: string, jwk: JWK): boolean => {
     return verifySignature(
       'sha256',
       Buffer.from(jwt.slice(0, dot), 'ascii'),
-      { key: keyObjectOf(jwk), dsaEncoding: 'ieee-p1363' },
+      keyObjectOf(jwk),
       Buffer.from(signature, 'base64url'),
     );
   } catch {
