@@ -388,7 +388,7 @@ export const licencesCommand = (program: Command): void => {
         result.vct ? `type: ${result.vct}` : '',
         result.licenceId ? `licence: ${result.licenceId}` : '',
         result.status
-          ? `status data: fetched ${ago(result.status.ageSeconds)} ago${result.status.stale ? ' (past its expiry: fetch again online)' : ''}${opts.offline ? ' (offline)' : ''}`
+          ? `status data: fetched ${ago(result.status.ageSeconds)} ago${result.status.stale ? ' (older than the list allows: fetch again online)' : ''}${opts.offline ? ' (offline)' : ''}`
           : '',
         ...(result.disclosed.length
           ? ['disclosed:', ...result.disclosed.map((n) => `  ${n}: ${JSON.stringify(result.claims[n])}`)]

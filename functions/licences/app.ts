@@ -11,7 +11,6 @@ import {
 import {
   IdempotencyKey,
   IssueRequest,
-  type Licence,
   LicenceService,
   type LicenceType,
   StatusChange,
@@ -51,7 +50,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     table: config.tables.licences,
     issuer,
     keyring: runtime.keyring,
-    holders: async (loginName) => (await accounts.findByLoginName(loginName))?.id,
+    holders: (loginName) => accounts.idOfLoginName(loginName),
+    statusListTtlSeconds: config.statusListTtlSeconds,
   });
 
   const departments = new DepartmentStore(doc, config.tables.identity);
@@ -109,10 +109,10 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     token: string,
     receipt: { verifier: string; purpose: string; channel: 'api' | 'link'; shareId?: string },
     event: APIGatewayProxyEvent,
-  ): Promise<{ result: VerificationResult; licence?: Licence }> => {
+  ): Promise<{ result: VerificationResult }> => {
     const result = await service.verify(token);
     const licence =
-      result.licenceId && result.verdict !== 'invalid' ? await service.get(result.licenceId) : undefined;
+      result.licenceId && result.verdict !== 'invalid' ? await service.factsOf(result.licenceId) : undefined;
     if (licence) {
       await service.recordReceipt({
         licenceId: licence.licenceId,
@@ -140,7 +140,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
         ...(receipt.shareId ? { share: true } : {}),
       },
     });
-    return { result, licence };
+    return { result };
   };
 
   const publicView = (result: VerificationResult) => ({
@@ -192,7 +192,10 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
       handle: async (event) => {
         const list = Number(event.pathParameters?.list);
         const token = Number.isInteger(list)
-          ? await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'))
+          ? // Read afresh: whoever fetches it keeps it for the list's whole ttl.
+            await service.statusLists.token(issuer, list, await runtime.keyring.signer('status-list'), {
+              fresh: true,
+            })
           : undefined;
         if (!token) throw new NotFoundError('there is no such status list');
         return {

@@ -61,6 +61,8 @@ export interface LocalStackOptions {
   readonly onSign?: (purpose: KeyPurpose, zone: Zone) => void;
   /** Extra DynamoDB client middleware (benchmarks count calls with it; fault tests inject failures). */
   readonly configureDynamo?: DynamoClientOptions['configure'];
+  /** Seconds a status list is kept by verifiers and each function (its `ttl`). @default 300 */
+  readonly statusListTtlSeconds?: number;
   /** Seconds between signed audit checkpoints (the deployed schedule is 15 minutes); 0 for none. @default 60 */
   readonly checkpointSeconds?: number;
   /** Milliseconds between runs of the audit sealer's poller (on AWS the table's stream drives it). @default 1000 */
@@ -201,6 +203,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               ...(options.checkpointSeconds !== 0
                 ? { auditCheckpointSeconds: options.checkpointSeconds ?? 60 }
                 : {}),
+              statusListTtlSeconds: options.statusListTtlSeconds,
             };
             const runtime = await createRuntime(config, {
               doc,
@@ -245,6 +248,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     for (const { site } of Object.values(demo.sites)) cleanups.push(() => site.close());
 
     // The audit jobs function's checkpoint run, on a timer instead of EventBridge.
+    // The audit jobs have a store client of their own, as they are their own function on AWS:
+    // the fault injection and call counting of `configureDynamo` are for the functions that
+    // serve requests.
+    const jobsDoc = createDynamoClient({ endpoint: dynamodbEndpoint });
+    cleanups.push(async () => jobsDoc.destroy());
     const jobs = await (await import('../../functions/audit-jobs/app.ts')).makeHandler(
       await createRuntime(
         {
@@ -255,16 +263,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           dynamodbEndpoint,
           localMode: true,
         },
-        { doc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
+        { doc: jobsDoc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
       ),
     );
     // The sealer: on AWS the audit table's stream feeds it; the embedded store has no stream, so
     // a poller looks for events no seal lists yet (first catching up from before a restart).
-    // Its own client, as the audit jobs are their own function on AWS: the fault injection and
-    // call counting of `configureDynamo` are for the functions that serve requests.
-    const sealerDoc = createDynamoClient({ endpoint: dynamodbEndpoint });
-    cleanups.push(async () => sealerDoc.destroy());
-    const sealer = new AuditSealer(sealerDoc, tables.audit);
+    const sealer = new AuditSealer(jobsDoc, tables.audit);
     await sealer.sealPending({ catchUp: true });
     let sealing: Promise<unknown> = Promise.resolve();
     const seal = () => {

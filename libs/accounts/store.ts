@@ -199,6 +199,17 @@ export class AccountStore {
     return Item ? Account.parse(Item) : undefined;
   }
 
+  /**
+   * The id of the account with this login name, from the login name's own item (written only
+   * after the account item exists; accounts are never deleted): one read where the account
+   * itself is not needed.
+   */
+  async idOfLoginName(name: string): Promise<string | undefined> {
+    if (!normaliseLoginName(name)) return undefined;
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: loginNameKey(name) }));
+    return typeof Item?.accountId === 'string' ? Item.accountId : undefined;
+  }
+
   async findByLoginName(name: string): Promise<Account | undefined> {
     if (!normaliseLoginName(name)) return undefined;
     const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: loginNameKey(name) }));

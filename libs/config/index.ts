@@ -74,6 +74,11 @@ export interface AppConfig {
    * third parties verify on the internet. @default the zone's issuer
    */
   readonly licenceIssuer?: string;
+  /**
+   * Seconds a status list may be kept by verifiers and by each container (the lists' `ttl`):
+   * the longest a revocation takes to show. @default 300 (the local twin's tests shorten it)
+   */
+  readonly statusListTtlSeconds?: number;
   /** On AWS: the zone's back-channel logout queue (the oidc function sends to and drains it). */
   readonly backchannelQueueUrl?: string;
   /** Days each audit retention class is kept. @default DEFAULT_RETENTION (access 180, security 1095) */

@@ -136,7 +136,14 @@ export interface LicenceServiceDeps {
   readonly keyring: Keyring;
   readonly holders: HolderLookup;
   readonly now?: () => Date;
+  /** Seconds verifiers (and this container) may keep a status list. @default 300 */
+  readonly statusListTtlSeconds?: number;
 }
+
+/** Seconds this container keeps a licence type it read (a new version is used this long after). */
+const TYPE_CACHE_SECONDS = 60;
+/** A signing key's record is written this far past the expiry it must cover, so a container writes it about daily. */
+const KEY_RECORD_MARGIN = 86_400;
 
 export interface IssueOutcome {
   readonly licence: Licence;
@@ -153,8 +160,11 @@ export class LicenceService {
 
   constructor(private readonly deps: LicenceServiceDeps) {
     this.types = new LicenceTypeStore(deps.doc, deps.table, deps.issuer);
-    this.statusLists = new StatusListStore(deps.doc, deps.table);
     this.now = deps.now ?? (() => new Date());
+    this.statusLists = new StatusListStore(deps.doc, deps.table, {
+      ttlSeconds: deps.statusListTtlSeconds,
+      now: () => Math.floor(this.now().getTime() / 1000),
+    });
   }
 
   get issuer(): string {
@@ -168,17 +178,32 @@ export class LicenceService {
     return Item ? Licence.parse(Item) : undefined;
   }
 
-  /** The type a request names, for the policy check that comes before issuance. */
+  private readonly typeCache = new Map<string, { readonly at: number; readonly type: LicenceType }>();
+
+  /**
+   * The type a request names, for the policy check that comes before issuance. Kept for
+   * {@link TYPE_CACHE_SECONDS} per container: a new version of a type is used for new
+   * licences at most that long after it is registered (a type never seen is read at once).
+   */
   async typeFor(typeId: string): Promise<LicenceType> {
-    const type = await this.types.get(typeId);
+    const now = this.now().getTime() / 1000;
+    const cached = this.typeCache.get(typeId);
+    const type = cached && now - cached.at < TYPE_CACHE_SECONDS ? cached.type : await this.types.get(typeId);
     if (type?.status !== 'active') throw new NotFoundError(`there is no active licence type ${typeId}`);
+    if (type !== cached?.type) {
+      if (this.typeCache.size > 256) this.typeCache.clear();
+      this.typeCache.set(typeId, { at: now, type });
+    }
     return type;
   }
 
   /**
    * Issues a licence once per Idempotency-Key: a retry (even after a crash half-way) returns
    * the same licence; the same key with a different request is a 409. Every step is a
-   * single-item conditional write that a retry can repeat.
+   * single-item conditional write that a retry can repeat: the status index is claimed first
+   * and recorded with the key (a key that loses a race leaves its claimed index unused), then
+   * the licence is stored. The stored licence is what marks the key used: a retry that finds it
+   * runs `beforeDone` again (an idempotent audit append) and answers it as replayed.
    */
   async issue(
     request: IssueRequest,
@@ -186,8 +211,8 @@ export class LicenceService {
     caller: Caller,
     type: LicenceType,
     /**
-     * Runs once the licence is stored and before the key is marked done (the audit event): a
-     * crash or failure here leaves the key pending, so the retry runs it again.
+     * Runs once the licence is stored (the audit event): a crash or failure here leaves the
+     * key's licence unaudited, so the retry runs it again.
      */
     beforeDone: (licence: Licence) => Promise<void> = async () => undefined,
   ): Promise<IssueOutcome> {
@@ -197,9 +222,12 @@ export class LicenceService {
     if (idem && idem.requestHash !== requestHash) {
       throw new ConflictError('this Idempotency-Key was used for a different request; use a new key');
     }
-    if (idem?.state === 'done') {
+    if (idem) {
       const done = await this.get(idem.licenceId);
-      if (done) return { licence: done, replayed: true, type };
+      if (done) {
+        await beforeDone(done);
+        return { licence: done, replayed: true, type };
+      }
     }
     const claims = claimsSchema(type).safeParse(request.claims);
     if (!claims.success)
@@ -224,6 +252,7 @@ export class LicenceService {
         serial,
         version: '001',
       });
+      const { list, index } = await this.statusLists.allocate(licenceId);
       try {
         await this.deps.doc.send(
           new PutCommand({
@@ -232,7 +261,8 @@ export class LicenceService {
               ...key,
               requestHash,
               licenceId,
-              state: 'pending',
+              list,
+              idx: index,
               expiresAt: Math.floor(this.now().getTime() / 1000) + IDEMPOTENCY_TTL,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -243,22 +273,10 @@ export class LicenceService {
         // A concurrent retry with the same key got there first: follow it.
         return this.issue(request, idempotencyKey, caller, type, beforeDone);
       }
-      idem = { requestHash, licenceId, state: 'pending', list: undefined, index: undefined };
+      idem = { requestHash, licenceId, list, index };
     }
-    const licenceId = idem.licenceId;
-    const existing = await this.get(licenceId);
-    const licence =
-      existing ?? (await this.create(licenceId, key, idem, type, request, claims.data, holder, caller));
+    const licence = await this.create(idem.licenceId, key, idem, type, request, claims.data, holder, caller);
     await beforeDone(licence);
-    await this.deps.doc.send(
-      new UpdateCommand({
-        TableName: this.deps.table,
-        Key: key,
-        UpdateExpression: 'SET #state = :done',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':done': 'done' },
-      }),
-    );
     return { licence, replayed: false, type };
   }
 
@@ -270,7 +288,6 @@ export class LicenceService {
     return {
       requestHash: String(Item.requestHash),
       licenceId: String(Item.licenceId),
-      state: String(Item.state),
       list: typeof Item.list === 'number' ? Item.list : undefined,
       index: typeof Item.idx === 'number' ? Item.idx : undefined,
     };
@@ -291,6 +308,7 @@ export class LicenceService {
         ? { list: idem.list, index: idem.index }
         : undefined;
     if (!allocation) {
+      // A key recorded before its index was (an earlier release wrote the key first).
       const fresh = await this.statusLists.allocate(licenceId);
       try {
         await this.deps.doc.send(
@@ -352,6 +370,8 @@ export class LicenceService {
       status: 'valid',
       version: 1,
     };
+    // The key is recorded before the licence it signed exists: a failure here is retried whole.
+    await this.rememberKey(signer, exp);
     try {
       await this.deps.doc.send(
         new PutCommand({
@@ -368,12 +388,20 @@ export class LicenceService {
       if (!isConditionalCheckFailed(err)) throw err;
       return (await this.get(licenceId))!;
     }
-    await this.rememberKey(signer, exp);
     return licence;
   }
 
-  /** Keeps a signing key published until the last licence it signed expires. */
+  /** The expiry this container last recorded for each signing key (its record covers at least that). */
+  private readonly keyRecorded = new Map<string, number>();
+
+  /**
+   * Keeps a signing key published until the last licence it signed expires: the record is
+   * written a day past the expiry it must cover, so a container rewrites it about once a day
+   * per key rather than at every issuance (a key stays published up to a day longer).
+   */
   private async rememberKey(signer: Signer, exp: number): Promise<void> {
+    if ((this.keyRecorded.get(signer.kid) ?? 0) >= exp) return;
+    const until = exp + KEY_RECORD_MARGIN;
     try {
       await this.deps.doc.send(
         new UpdateCommand({
@@ -381,12 +409,13 @@ export class LicenceService {
           Key: keyKey(signer.kid),
           UpdateExpression: 'SET jwk = :jwk, lastExpiry = :exp',
           ConditionExpression: 'attribute_not_exists(lastExpiry) OR lastExpiry < :exp',
-          ExpressionAttributeValues: { ':jwk': signer.publicJwk, ':exp': exp },
+          ExpressionAttributeValues: { ':jwk': signer.publicJwk, ':exp': until },
         }),
       );
     } catch (err: unknown) {
       if (!isConditionalCheckFailed(err)) throw err;
     }
+    this.keyRecorded.set(signer.kid, until);
   }
 
   /**
@@ -444,7 +473,13 @@ export class LicenceService {
     if (licence.status === 'revoked') throw new ConflictError('a revoked licence cannot change status');
     if (change.action === 'reinstate' && licence.status !== 'suspended')
       throw new ConflictError('only a suspended licence can be reinstated');
-    await this.statusLists.setStatus(licence.statusList, licence.statusIndex, STATUS[target]);
+    await this.statusLists.setStatus(
+      licence.statusList,
+      licence.statusIndex,
+      STATUS[target],
+      await this.deps.keyring.signer('status-list'),
+      this.deps.issuer,
+    );
     const updated: Licence = {
       ...licence,
       status: target,
@@ -484,11 +519,30 @@ export class LicenceService {
       issuerKeys: (iss) => (iss === this.deps.issuer ? (jwks.keys as unknown as JWK[]) : undefined),
       statusList: async (uri) => {
         if (!uri.startsWith(prefix)) return undefined;
-        const list = Number(uri.slice(prefix.length));
-        const token = await this.statusLists.token(this.deps.issuer, list, signer);
-        return token ? { token, fetchedAt: Math.floor(this.now().getTime() / 1000) } : undefined;
+        if (!/^[1-9]\d{0,8}$/.test(uri.slice(prefix.length))) return undefined;
+        // This container's copy, at most the list's ttl old (fetchedAt says how old).
+        return this.statusLists.evidence(this.deps.issuer, Number(uri.slice(prefix.length)), signer);
       },
     });
+  }
+
+  private readonly facts = new Map<string, Pick<Licence, 'licenceId' | 'holder' | 'department'>>();
+
+  /**
+   * Whose licence it is and which department issued it, for a receipt and the audit event:
+   * facts that never change, so each container keeps them (up to 10,000 licences).
+   */
+  async factsOf(
+    licenceId: string,
+  ): Promise<Pick<Licence, 'licenceId' | 'holder' | 'department'> | undefined> {
+    const known = this.facts.get(licenceId);
+    if (known) return known;
+    const licence = await this.get(licenceId);
+    if (!licence) return undefined;
+    if (this.facts.size >= 10_000) this.facts.clear();
+    const facts = { licenceId, holder: licence.holder, department: licence.department };
+    this.facts.set(licenceId, facts);
+    return facts;
   }
 
   /** Records who verified a holder's licence and why, for the holder to see. */

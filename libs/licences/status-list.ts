@@ -3,7 +3,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { base64url } from 'jose';
 import type { Signer } from '../keys/index.ts';
-import { isConditionalCheckFailed } from '../store/index.ts';
+import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 
 /**
  * IETF Token Status List: 2 bits per licence (0 valid, 1 revoked, 2 suspended), at least
@@ -38,7 +38,23 @@ export const getStatusBits = (bytes: Uint8Array, index: number): number =>
 export const encodeList = (bytes: Uint8Array): string => base64url.encode(deflateSync(bytes, { level: 9 }));
 export const decodeList = (lst: string): Uint8Array => new Uint8Array(inflateSync(base64url.decode(lst)));
 
-const listKey = (list: number) => ({ pk: `status-list#${list}`, sk: 'list' });
+/**
+ * Storage (the licences table), so that no item is hot and no write is large:
+ * - `status-list#current`: which list takes new licences;
+ * - `status-list#<n>` / `allocated`: the allocation counter, a small item (1 write unit per issuance);
+ * - `status-index#<n>#<i>`: the claim on one index (who holds it), a conditional put (1 write unit);
+ * - `status-list#<n>` / `chunk#<k>`: the bits in chunks of {@link CHUNK_BYTES} (a status change
+ *   rewrites one item under 1 KB); a chunk never written is all valid;
+ * - `status-list#<n>` / `token`: the signed list, with how many changes it includes. Readers read
+ *   only this item, and each container keeps it for the list's `ttl`.
+ */
+export const CHUNK_BYTES = 512;
+const LIST_BYTES = (LIST_SIZE * BITS) / 8;
+const CHUNKS = LIST_BYTES / CHUNK_BYTES;
+const listPk = (list: number) => `status-list#${list}`;
+const COUNTER_SK = 'allocated';
+const TOKEN_SK = 'token';
+const chunkSk = (chunk: number) => `chunk#${String(chunk).padStart(4, '0')}`;
 const indexKey = (list: number, index: number) => ({ pk: `status-index#${list}#${index}`, sk: 'index' });
 const CURRENT = { pk: 'status-list#current', sk: 'current' };
 
@@ -47,37 +63,64 @@ export interface StatusAllocation {
   readonly index: number;
 }
 
-interface ListItem {
-  readonly bits: Uint8Array;
-  readonly version: number;
-  readonly token?: string;
-  readonly tokenVersion?: number;
-  readonly tokenExpires?: number;
-  readonly tokenKid?: string;
+export interface StatusListOptions {
+  /** Seconds a verifier (and each of our containers) may keep a status list. @default STATUS_LIST_TTL */
+  readonly ttlSeconds?: number;
+  readonly now?: () => number;
+}
+
+interface Cached {
+  readonly token: string;
+  /** Epoch seconds this container read it. */
+  readonly fetchedAt: number;
 }
 
 export class StatusListStore {
+  readonly ttl: number;
+  private readonly now: () => number;
+  /** This container's list for new licences; refreshed when a list fills. */
+  private current: Promise<number> | undefined;
+  /** Signed lists this container read, kept for the ttl: at most one read per list per ttl. */
+  private readonly cache = new Map<number, Promise<Cached | undefined>>();
+  private readonly cachedAt = new Map<number, number>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    options: StatusListOptions = {},
+  ) {
+    this.ttl = options.ttlSeconds ?? STATUS_LIST_TTL;
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
 
   /** The URL a licence names for its list. */
   static uri(issuer: string, list: number): string {
     return `${issuer}/licences/status/${list}`;
   }
 
-  private async currentList(): Promise<number> {
+  private async readCurrent(): Promise<number> {
     const { Item } = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: CURRENT, ConsistentRead: true }),
     );
     return typeof Item?.list === 'number' ? Item.list : 1;
   }
 
+  private currentList(): Promise<number> {
+    if (!this.current) {
+      this.current = this.readCurrent();
+      this.current.catch(() => {
+        this.current = undefined;
+      });
+    }
+    return this.current;
+  }
+
   /**
    * A random index of the current list, claimed with a conditional write so it is never
    * handed out twice (not even after the licence expires); a list that is half allocated
-   * makes way for the next. `owner` (the licence id) is recorded with the claim.
+   * makes way for the next. `owner` (the licence id) is recorded with the claim. Two small
+   * writes: the claim and the list's counter (a container that still names a full list learns
+   * from the counter and moves on; a list overfills by at most one licence per container).
    */
   async allocate(owner: string): Promise<StatusAllocation> {
     for (let attempt = 0; attempt < 32; attempt++) {
@@ -98,7 +141,7 @@ export class StatusListStore {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: listKey(list),
+          Key: { pk: listPk(list), sk: COUNTER_SK },
           UpdateExpression: 'ADD allocated :one',
           ExpressionAttributeValues: { ':one': 1 },
           ReturnValues: 'UPDATED_NEW',
@@ -124,6 +167,7 @@ export class StatusListStore {
     } catch (err: unknown) {
       if (!isConditionalCheckFailed(err)) throw err;
     }
+    this.current = undefined;
   }
 
   /** Who holds an index (the licence id recorded when it was allocated). */
@@ -134,105 +178,217 @@ export class StatusListStore {
     return typeof Item?.owner === 'string' ? Item.owner : undefined;
   }
 
-  private async read(list: number): Promise<ListItem | undefined> {
+  private async readChunk(list: number, chunk: number): Promise<{ bits: Uint8Array; version: number }> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: listKey(list), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: listPk(list), sk: chunkSk(chunk) },
+        ConsistentRead: true,
+      }),
     );
-    if (!Item) return undefined;
-    const bits = Item.bits instanceof Uint8Array ? Item.bits : new Uint8Array((LIST_SIZE * BITS) / 8);
-    return {
-      bits: bits.length === (LIST_SIZE * BITS) / 8 ? bits : new Uint8Array((LIST_SIZE * BITS) / 8),
-      version: typeof Item.version === 'number' ? Item.version : 0,
-      token: typeof Item.token === 'string' ? Item.token : undefined,
-      tokenVersion: typeof Item.tokenVersion === 'number' ? Item.tokenVersion : undefined,
-      tokenExpires: typeof Item.tokenExpires === 'number' ? Item.tokenExpires : undefined,
-      tokenKid: typeof Item.tokenKid === 'string' ? Item.tokenKid : undefined,
-    };
+    const bits =
+      Item?.bits instanceof Uint8Array && Item.bits.length === CHUNK_BYTES
+        ? new Uint8Array(Item.bits)
+        : new Uint8Array(CHUNK_BYTES);
+    return { bits, version: typeof Item?.version === 'number' ? Item.version : 0 };
+  }
+
+  /** The whole list, from its chunks (a chunk never written is all valid). */
+  private async readBits(list: number): Promise<Uint8Array> {
+    const bytes = new Uint8Array(LIST_BYTES);
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :chunk)',
+      ExpressionAttributeValues: { ':pk': listPk(list), ':chunk': 'chunk#' },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const chunk = Number(String(item.sk).slice('chunk#'.length));
+      if (Number.isInteger(chunk) && chunk >= 0 && chunk < CHUNKS && item.bits instanceof Uint8Array)
+        bytes.set(item.bits.subarray(0, CHUNK_BYTES), chunk * CHUNK_BYTES);
+    }
+    return bytes;
   }
 
   async status(list: number, index: number): Promise<number> {
-    const item = await this.read(list);
-    return item ? getStatusBits(item.bits, index) : STATUS.valid;
+    const byte = (index * BITS) >> 3;
+    const { bits } = await this.readChunk(list, Math.floor(byte / CHUNK_BYTES));
+    return (bits[byte % CHUNK_BYTES]! >> ((index * BITS) & 7)) & 0b11;
   }
 
-  /** Sets one entry; optimistic concurrency on the list's version, retried on contention. */
-  async setStatus(list: number, index: number, value: number): Promise<void> {
-    for (let attempt = 0; attempt < 16; attempt++) {
-      const item = await this.read(list);
-      const bits = item ? new Uint8Array(item.bits) : new Uint8Array((LIST_SIZE * BITS) / 8);
-      setStatusBits(bits, index, value);
-      const version = item?.version ?? 0;
+  /**
+   * Sets one entry: its chunk (optimistic concurrency on the chunk's version, retried on
+   * contention), then the list's change count, then the signed list again. A failure after
+   * the chunk leaves the token behind the count, and the next reader re-signs it.
+   */
+  async setStatus(
+    list: number,
+    index: number,
+    value: number,
+    signer?: Signer,
+    issuer?: string,
+  ): Promise<void> {
+    const byte = (index * BITS) >> 3;
+    const chunk = Math.floor(byte / CHUNK_BYTES);
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= 16) throw new Error('the status list is too busy; retry');
+      const { bits, version } = await this.readChunk(list, chunk);
+      const shift = (index * BITS) & 7;
+      const at = byte % CHUNK_BYTES;
+      bits[at] = (bits[at]! & ~(0b11 << shift)) | ((value & 0b11) << shift);
       try {
         await this.doc.send(
           new UpdateCommand({
             TableName: this.table,
-            Key: listKey(list),
+            Key: { pk: listPk(list), sk: chunkSk(chunk) },
             UpdateExpression: 'SET #bits = :bits, #version = :next',
             ConditionExpression: 'attribute_not_exists(#version) OR #version = :version',
             ExpressionAttributeNames: { '#bits': 'bits', '#version': 'version' },
             ExpressionAttributeValues: { ':bits': bits, ':next': version + 1, ':version': version },
           }),
         );
-        return;
+        break;
       } catch (err: unknown) {
         if (!isConditionalCheckFailed(err)) throw err;
       }
     }
-    throw new Error('the status list is too busy; retry');
+    const { Attributes } = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: listPk(list), sk: TOKEN_SK },
+        UpdateExpression: 'ADD changes :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    this.forget(list);
+    if (signer && issuer) {
+      const token = await this.publish(issuer, list, signer, Number(Attributes?.changes));
+      this.remember(list, Promise.resolve({ token, fetchedAt: this.now() }));
+    }
   }
 
   /**
-   * The signed `statuslist+jwt` for a list: re-signed when the list changed or the cached
-   * token is past half its life, so a read costs one item and rarely a signature.
+   * Signs the list as its chunks stand and stores the token, unless a change was counted
+   * meanwhile (that change's writer, or the next reader, signs a newer one).
    */
-  async token(
-    issuer: string,
-    list: number,
-    signer: Signer,
-    now = Math.floor(Date.now() / 1000),
-  ): Promise<string | undefined> {
-    if (!Number.isInteger(list) || list < 1 || list > (await this.currentList())) return undefined;
-    const item = await this.read(list);
-    const version = item?.version ?? 0;
-    // Re-signed when the list changed, the token is past half its life, or the key rotated.
-    if (
-      item?.token &&
-      item.tokenVersion === version &&
-      item.tokenKid === signer.kid &&
-      (item.tokenExpires ?? 0) - now > TOKEN_LIFETIME / 2
-    ) {
-      return item.token;
-    }
-    const bits = item?.bits ?? new Uint8Array((LIST_SIZE * BITS) / 8);
+  private async publish(issuer: string, list: number, signer: Signer, changes: number): Promise<string> {
+    const now = this.now();
     const token = await signStatusList(signer, {
       sub: StatusListStore.uri(issuer, list),
       iat: now,
       exp: now + TOKEN_LIFETIME,
-      ttl: STATUS_LIST_TTL,
-      lst: encodeList(bits),
+      ttl: this.ttl,
+      lst: encodeList(await this.readBits(list)),
     });
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: listKey(list),
-          UpdateExpression:
-            'SET #token = :token, tokenVersion = :version, tokenExpires = :exp, tokenKid = :kid',
-          ConditionExpression: 'attribute_not_exists(#version) OR #version = :version',
-          ExpressionAttributeNames: { '#token': 'token', '#version': 'version' },
+          Key: { pk: listPk(list), sk: TOKEN_SK },
+          UpdateExpression: 'SET #token = :token, builtFrom = :changes, tokenExpires = :exp, tokenKid = :kid',
+          ConditionExpression: '(attribute_not_exists(changes) AND :changes = :zero) OR changes = :changes',
+          ExpressionAttributeNames: { '#token': 'token' },
           ExpressionAttributeValues: {
             ':token': token,
-            ':version': version,
+            ':changes': changes,
+            ':zero': 0,
             ':exp': now + TOKEN_LIFETIME,
             ':kid': signer.kid,
           },
         }),
       );
     } catch (err: unknown) {
-      // The list changed meanwhile: this token is still a true picture of the moment it was read.
+      // A change was counted meanwhile: this token is still a true picture of the moment it was read.
       if (!isConditionalCheckFailed(err)) throw err;
     }
     return token;
+  }
+
+  private forget(list: number): void {
+    this.cache.delete(list);
+    this.cachedAt.delete(list);
+  }
+
+  private remember(list: number, entry: Promise<Cached | undefined>): void {
+    if (this.cache.size > 64) {
+      this.cache.clear();
+      this.cachedAt.clear();
+    }
+    this.cache.set(list, entry);
+    this.cachedAt.set(list, this.now());
+    entry.catch(() => {
+      if (this.cache.get(list) === entry) this.forget(list);
+    });
+  }
+
+  /**
+   * The signed `statuslist+jwt` for a list, and when this container read it: one item read
+   * per list per `ttl` per container. The stored token is re-signed when a change is not in
+   * it yet, the key rotated, or it is past half its life.
+   */
+  async evidence(
+    issuer: string,
+    list: number,
+    signer: Signer,
+    options: { readonly fresh?: boolean } = {},
+  ): Promise<Cached | undefined> {
+    if (!Number.isInteger(list) || list < 1) return undefined;
+    const at = this.cachedAt.get(list);
+    const hit = this.cache.get(list);
+    if (!options.fresh && hit && at !== undefined && this.now() - at < this.ttl) return hit;
+    const entry = this.load(issuer, list, signer);
+    this.remember(list, entry);
+    // A list that does not exist yet may exist soon: that answer is not kept.
+    entry
+      .then((found) => {
+        if (!found && this.cache.get(list) === entry) this.forget(list);
+      })
+      .catch(() => undefined);
+    return entry;
+  }
+
+  private async load(issuer: string, list: number, signer: Signer): Promise<Cached | undefined> {
+    const now = this.now();
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: listPk(list), sk: TOKEN_SK },
+        ConsistentRead: true,
+      }),
+    );
+    const changes = typeof Item?.changes === 'number' ? Item.changes : 0;
+    if (
+      typeof Item?.token === 'string' &&
+      Item.builtFrom === changes &&
+      Item.tokenKid === signer.kid &&
+      Number(Item.tokenExpires ?? 0) - now > TOKEN_LIFETIME / 2
+    ) {
+      return { token: Item.token, fetchedAt: now };
+    }
+    if (!Item) {
+      // No token yet: only a list that exists gets one, not any number a caller names.
+      // Lists advance one at a time: only the next one may have become current meanwhile.
+      const known = await this.currentList();
+      if (list > known + 1) return undefined;
+      if (list === known + 1) this.current = undefined;
+      if (list > (await this.currentList())) return undefined;
+    }
+    return { token: await this.publish(issuer, list, signer, changes), fetchedAt: now };
+  }
+
+  /**
+   * The signed list (see {@link evidence}). `fresh` reads the stored token whatever this
+   * container holds: what `GET /licences/status/{n}` serves, since a verifier elsewhere keeps
+   * it for the whole `ttl` again.
+   */
+  async token(
+    issuer: string,
+    list: number,
+    signer: Signer,
+    options: { readonly fresh?: boolean } = {},
+  ): Promise<string | undefined> {
+    return (await this.evidence(issuer, list, signer, options))?.token;
   }
 }
 

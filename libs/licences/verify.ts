@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { base64url, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { createPublicKey, hash, type KeyObject, verify as verifySignature } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { licenceIdProblem } from './licence-id.ts';
 import { decodeList, getStatusBits, statusName } from './status-list.ts';
 
@@ -67,7 +67,10 @@ export interface VerificationResult {
     readonly value: number;
     /** Seconds since the status list was fetched. */
     readonly ageSeconds: number;
-    /** The status list token's own expiry passed: the status is older than its issuer vouches for. */
+    /**
+     * This copy of the status list is older than the list's `ttl` (the longest the issuer lets
+     * it be cached), or the token's own `exp` passed: fetch it again before relying on it.
+     */
     readonly stale: boolean;
   };
 }
@@ -95,7 +98,14 @@ const ENVELOPE = [
 ];
 const NOT_CLAIMS = new Set(['_sd', '_sd_alg']);
 const json = (text: string): unknown => JSON.parse(text);
-const decodeJson = (part: string): unknown => json(new TextDecoder().decode(base64url.decode(part)));
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** A base64url (no padding, nothing outside the alphabet) JSON segment. */
+const decodeJson = (part: string): unknown => {
+  if (!BASE64URL.test(part)) throw new Error('not base64url');
+  return json(Buffer.from(part, 'base64url').toString('utf8'));
+};
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === 'object' && !Array.isArray(value);
 
 export interface ParsedSdJwt {
   readonly jwt: string;
@@ -132,7 +142,8 @@ export const readDisclosure = (disclosure: string) => {
   return {
     name,
     value: decoded[2] as unknown,
-    digest: createHash('sha256').update(disclosure, 'ascii').digest('base64url'),
+    // One-shot: no Hash object per disclosure. The disclosure is base64url, so ASCII as UTF-8.
+    digest: hash('sha256', disclosure, 'base64url'),
   };
 };
 
@@ -146,11 +157,13 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     let header: Record<string, unknown>;
     let payload: Record<string, unknown>;
     try {
-      header = decodeProtectedHeader(jwt) as Record<string, unknown>;
-      const body = jwt.split('.')[1];
-      if (!body || jwt.split('.').length !== 3) throw new Error('parts');
-      payload = decodeJson(body) as Record<string, unknown>;
-      if (!payload || typeof payload !== 'object' || Array.isArray(payload)) throw new Error('payload');
+      const segments = jwt.split('.');
+      if (segments.length !== 3 || !segments[0] || !segments[1]) throw new Error('parts');
+      const h = decodeJson(segments[0]);
+      const b = decodeJson(segments[1]);
+      if (!isObject(h) || !isObject(b)) throw new Error('not objects');
+      header = h;
+      payload = b;
     } catch {
       throw new Refusal('malformed', 'the issuer-signed JWT cannot be read');
     }
@@ -159,6 +172,12 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
       throw new Refusal('alg_not_allowed', `algorithm ${String(header.alg)} is not accepted (ES256 only)`);
     if (header.typ !== 'dc+sd-jwt')
       throw new Refusal('wrong_typ', `typ ${String(header.typ)} is not dc+sd-jwt`);
+    // No extension is understood, so any critical one refuses the licence (RFC 7515 §4.1.11).
+    if (header.crit !== undefined)
+      throw new Refusal(
+        'malformed',
+        'the licence names critical header parameters this verifier does not understand',
+      );
     const iss = typeof payload.iss === 'string' ? payload.iss : undefined;
     if (!iss) throw new Refusal('missing_claim', 'the licence names no issuer (iss)');
     partial = { issuer: iss };
@@ -167,11 +186,8 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     const jwk = keys.find((k) => k.kid === header.kid);
     if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk)
       throw new Refusal('unknown_kid', `the issuer publishes no key ${String(header.kid)}`);
-    try {
-      await compactVerify(jwt, await keyOf(jwk), { algorithms: ['ES256'] });
-    } catch {
+    if (!verifiesES256(jwt, jwk))
       throw new Refusal('bad_signature', 'the issuer signature does not verify: the licence was altered');
-    }
     // From here the payload is the issuer's own.
     const sdAlg = payload._sd_alg ?? 'sha-256';
     if (sdAlg !== 'sha-256')
@@ -192,6 +208,13 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     };
     if (!vct || iat === undefined || exp === undefined)
       throw new Refusal('missing_claim', 'the licence lacks vct, iat or exp');
+    // As a JWT library would: a time claim that is present is a number.
+    for (const name of ['iat', 'nbf', 'exp'] as const)
+      if (
+        payload[name] !== undefined &&
+        (typeof payload[name] !== 'number' || !Number.isFinite(payload[name]))
+      )
+        throw new Refusal('malformed', `the licence's ${name} is not a number`);
 
     // Disclosures: each must be listed by the issuer, once; none may collide with a claim.
     const listed = new Set<string>();
@@ -204,9 +227,8 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
         listed.add(digest);
       }
     }
-    const claims: Record<string, unknown> = Object.fromEntries(
-      Object.entries(payload).filter(([name]) => !NOT_CLAIMS.has(name)),
-    );
+    const claims: Record<string, unknown> = {};
+    for (const name of Object.keys(payload)) if (!NOT_CLAIMS.has(name)) claims[name] = payload[name];
     const used = new Set<string>();
     const disclosed: string[] = [];
     for (const disclosure of disclosures) {
@@ -245,12 +267,13 @@ export const verifyLicence = async (token: string, options: VerifyOptions): Prom
     if (ref.idx * list.bits >= list.bytes.length * 8)
       throw new Refusal('bad_status_list', 'the status index is outside the list');
     const value = getStatusBits(list.bytes, ref.idx);
+    const ageSeconds = Math.max(0, now - evidence.fetchedAt);
     const status = {
       uri: ref.uri,
       index: ref.idx,
       value,
-      ageSeconds: Math.max(0, now - evidence.fetchedAt),
-      stale: list.exp !== undefined && list.exp < now,
+      ageSeconds,
+      stale: (list.exp !== undefined && list.exp < now) || (list.ttl !== undefined && ageSeconds > list.ttl),
     };
     partial = { ...partial, status };
 
@@ -292,6 +315,48 @@ const keyOf = (jwk: JWK) => {
     importedKeys.set(id, key);
   }
   return key;
+};
+
+/**
+ * Public keys as node KeyObjects, by their JWK: a synchronous `crypto.verify` costs no trip to
+ * the thread pool (WebCrypto's does), and a verifier checks many licences with few keys.
+ */
+const keyObjects = new Map<string, { readonly key: KeyObject; readonly dsaEncoding: 'ieee-p1363' }>();
+const keyObjectOf = (jwk: JWK) => {
+  const id = `${jwk.kid}|${jwk.x}|${jwk.y}`;
+  let key = keyObjects.get(id);
+  if (!key) {
+    if (keyObjects.size > 256) keyObjects.clear();
+    key = {
+      key: createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' }),
+      dsaEncoding: 'ieee-p1363',
+    };
+    keyObjects.set(id, key);
+  }
+  return key;
+};
+
+const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
+
+/**
+ * An ES256 compact JWS signature over `header.payload` (the caller has checked `alg`, `typ`,
+ * `crit` and chosen the key by `kid`): the raw r‖s form JOSE uses (64 bytes), verified with
+ * ieee-p1363 encoding. An unreadable key or signature does not verify.
+ */
+const verifiesES256 = (jwt: string, jwk: JWK): boolean => {
+  const dot = jwt.lastIndexOf('.');
+  const signature = jwt.slice(dot + 1);
+  if (!SIGNATURE.test(signature)) return false;
+  try {
+    return verifySignature(
+      'sha256',
+      Buffer.from(jwt.slice(0, dot), 'ascii'),
+      keyObjectOf(jwk),
+      Buffer.from(signature, 'base64url'),
+    );
+  } catch {
+    return false;
+  }
 };
 
 /** Status lists already verified and inflated, by token: one list covers many licences. */

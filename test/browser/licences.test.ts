@@ -7,12 +7,15 @@ import { launchChromium, newContext, see, seriousViolations } from '../support/b
 
 let stack: LocalStack;
 let browser: Browser;
+const TTL = 1;
 
 beforeAll(async () => {
   stack = await startLocalStack({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
     demoSites: false,
+    // Verifiers keep a status list for its ttl: a short one, so a revocation shows within it.
+    statusListTtlSeconds: TTL,
   });
   browser = await launchChromium();
 });
@@ -76,6 +79,8 @@ describe('the licence wallet in a real browser', () => {
     expect(await seriousViolations(verifier)).toEqual([]);
 
     await revoke(licenceId);
+    // Once the list's ttl has passed, every verifier shows the revocation.
+    await new Promise((r) => setTimeout(r, (TTL + 0.2) * 1000));
     await verifier.reload();
     await see(verifier.locator('#verdict'), /Revoked by the issuer/);
     expect(await verifier.locator('#verdict').getAttribute('data-verdict')).toBe('revoked');

@@ -288,6 +288,38 @@ describe('verification', () => {
     ]);
     // Not an SD-JWT at all.
     cases.push(['garbage', 'hello', 'malformed']);
+    // A critical header parameter the verifier does not understand, signed by the issuer's key.
+    cases.push([
+      'unknown crit',
+      await signWith({ ...p.header, crit: ['x-policy'], 'x-policy': 1 }, p.payload, []),
+      'malformed',
+    ]);
+    // A time claim that is not a number, signed by the issuer's key.
+    cases.push(['nbf as text', await signWith(p.header, { ...p.payload, nbf: 'soon' }, []), 'malformed']);
+    // The right signature in DER form (JOSE's is raw r‖s), and one with a byte more or less.
+    const raw = Buffer.from(p.s, 'base64url');
+    const der = (n: Buffer) => {
+      const int = (b: Buffer) => {
+        const trimmed = b.subarray(b.findIndex((x) => x !== 0));
+        const v = trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+        return Buffer.concat([Buffer.from([2, v.length]), v]);
+      };
+      const body = Buffer.concat([int(n.subarray(0, 32)), int(n.subarray(32))]);
+      return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    };
+    cases.push(['DER signature', `${p.h}.${p.p}.${der(raw).toString('base64url')}~`, 'bad_signature']);
+    cases.push([
+      'long signature',
+      `${p.h}.${p.p}.${Buffer.concat([raw, Buffer.from([0])]).toString('base64url')}~`,
+      'bad_signature',
+    ]);
+    cases.push([
+      'short signature',
+      `${p.h}.${p.p}.${raw.subarray(1).toString('base64url')}~`,
+      'bad_signature',
+    ]);
+    // Not base64url: padding or a character outside the alphabet.
+    cases.push(['padded signature', `${p.h}.${p.p}.${raw.toString('base64')}~`, 'bad_signature']);
 
     for (const [what, token, reason] of cases) {
       const result = await verify(token);
@@ -297,6 +329,26 @@ describe('verification', () => {
         reason,
       });
     }
+  });
+
+  it("tells a verifier the status is stale once its copy of the list is older than the list's ttl", async () => {
+    const uri = `${ISSUER}/licences/status/${licence.statusList}`;
+    const token = (await evidence(uri))!.token;
+    const ttl = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { ttl: number })
+      .ttl;
+    const now = Math.floor(Date.now() / 1000);
+    const at = (fetchedAt: number) =>
+      verifyLicence(licence.sdJwt, {
+        issuerKeys: (iss) => (iss === ISSUER ? jwks : undefined),
+        statusList: () => ({ token, fetchedAt }),
+        now,
+      });
+    const fresh = await at(now - ttl);
+    expect(fresh.status).toMatchObject({ ageSeconds: ttl, stale: false });
+    // Within the token's own exp (a day), but past the ttl it may be cached for.
+    const old = await at(now - ttl - 1);
+    expect(old.verdict).toBe('valid');
+    expect(old.status).toMatchObject({ ageSeconds: ttl + 1, stale: true });
   });
 
   it('reports expired and not yet valid', async () => {
@@ -336,6 +388,72 @@ describe('verification', () => {
     const token = (await evidence(`${ISSUER}/licences/status/${own.statusList}`))!.token;
     expect(getListFromStatusListJWT(token).getStatus(own.statusIndex)).toBe(STATUS.revoked);
     expect((await verify(licence.sdJwt)).verdict).toBe('valid');
+  });
+});
+
+describe('status lists in small items', () => {
+  const table = () => (service as unknown as { deps: { table: string } }).deps.table;
+  /** Another function container: its own caches, the same table and keys. */
+  const container = (now?: () => Date) =>
+    new LicenceService({
+      doc,
+      table: table(),
+      issuer: ISSUER,
+      keyring,
+      holders: async () => 'account-zhang-san',
+      now,
+    });
+  const issueMany = async (prefix: string, n: number) => {
+    const out: Licence[] = [];
+    for (let i = 0; i < n; i++)
+      out.push(
+        (
+          await service.issue(
+            { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+            `${prefix}-${i}`,
+            caller,
+            type,
+          )
+        ).licence,
+      );
+    return out;
+  };
+  const statusIn = async (reader: LicenceService, l: Licence) =>
+    getListFromStatusListJWT(
+      (await reader.statusLists.token(ISSUER, l.statusList, await keyring.signer('status-list')))!,
+    ).getStatus(l.statusIndex);
+
+  it('keeps every concurrent status change, from several containers, in the signed list', async () => {
+    const licences = await issueMany('concurrent', 8);
+    const writers = [container(), container(), container()];
+    await Promise.all(
+      licences.map((l, i) =>
+        writers[i % writers.length]!.changeStatus(l, {
+          action: i % 2 ? 'revoke' : 'suspend',
+          reason: 'concurrent change',
+        }),
+      ),
+    );
+    const reader = container();
+    for (const [i, l] of licences.entries())
+      expect(await statusIn(reader, l), l.licenceId).toBe(i % 2 ? STATUS.revoked : STATUS.suspended);
+  });
+
+  it("shows a change in other containers within the list's ttl, and catches up a change whose re-signing failed", async () => {
+    const [first, second] = await issueMany('ttl', 2);
+    let clock = Date.now();
+    const verifier = container(() => new Date(clock));
+    expect(await statusIn(verifier, first!)).toBe(STATUS.valid);
+    await container().changeStatus(first!, { action: 'revoke', reason: 'court order 2026-18' });
+    // Within the ttl this container still holds the list it read; its evidence says how old.
+    expect(await statusIn(verifier, first!)).toBe(STATUS.valid);
+    const ttl = verifier.statusLists.ttl;
+    clock += ttl * 1000;
+    expect(await statusIn(verifier, first!)).toBe(STATUS.revoked);
+    // A change counted but never re-signed (the writer failed after its chunk): the next reader signs it.
+    await container().statusLists.setStatus(second!.statusList, second!.statusIndex, STATUS.suspended);
+    expect(await statusIn(container(), second!)).toBe(STATUS.suspended);
+    expect(await statusIn(container(), first!)).toBe(STATUS.revoked);
   });
 });
 
