@@ -8,6 +8,11 @@ export interface DynamoCall {
 }
 
 const keyOf = (input: Record<string, unknown>): string | undefined => {
+  const batch = input.RequestItems as Record<string, { Keys?: Record<string, unknown>[] }> | undefined;
+  if (batch) {
+    const keys = Object.values(batch).flatMap((r) => r.Keys ?? []);
+    if (keys.length) return keys.map((k) => `${String(k.pk)}|${String(k.sk ?? '')}`).join(' + ');
+  }
   const key = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
   if (key && 'pk' in key) return `${String(key.pk)}|${String(key.sk ?? '')}`;
   if (typeof input.IndexName === 'string') return `index ${input.IndexName}`;
@@ -26,7 +31,9 @@ export class DynamoCallCounter {
       (next, context) => async (args) => {
         const op = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         const input = (args.input ?? {}) as Record<string, unknown>;
-        this.log.push({ op, table: String(input.TableName ?? ''), key: keyOf(input) });
+        const table =
+          input.TableName ?? Object.keys((input.RequestItems as object | undefined) ?? {}).join(',');
+        this.log.push({ op, table: String(table), key: keyOf(input) });
         return next(args);
       },
       { step: 'initialize', name: 'yitongCallCounter' },
