@@ -49,7 +49,9 @@ export const prefetchItems = async (
 ): Promise<readonly Record<string, unknown>[]> => {
   const memo = requests.getStore();
   if (!memo || keys.length === 0) return [];
-  let pending: Record<string, unknown>[] = keys.map((k) => ({ pk: k.pk, sk: k.sk }));
+  // A batch may not name an item twice.
+  const unique = [...new Map(keys.map((k) => [`${k.pk}#${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+  let pending: Record<string, unknown>[] = unique;
   const found: Record<string, unknown>[] = [];
   for (let attempt = 0; pending.length > 0; attempt++) {
     // Whatever the store would not serve now is simply read later by its reader.

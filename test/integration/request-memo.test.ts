@@ -30,7 +30,7 @@ describe('prefetch', () => {
     await doc.send(new PutCommand({ TableName: table, Item: { ...key('a'), v: 1 } }));
     await withRequestMemo(async () => {
       counter.reset();
-      await prefetchItems(doc, table, [key('a'), key('absent')]);
+      await prefetchItems(doc, table, [key('a'), key('absent'), key('a')]);
       expect(counter.total()).toBe(1);
       expect(takePrefetched(table, key('a'))).toEqual({ found: true, item: { ...key('a'), v: 1 } });
       expect(takePrefetched(table, key('a'))).toEqual({ found: false });
