@@ -92,23 +92,29 @@ export const oidcItemKey = (model: string, id: string): ItemKey => ({
 const REQUEST_MEMO_MODELS: ReadonlySet<string> = new Set([
   'Interaction',
   'Session',
+  'Grant',
   'AccessToken',
   'RefreshToken',
   'AuthorizationCode',
 ]);
 
 /**
- * Models whose writes in a request wait for its end (libs/store deferWrite), to go in one
- * BatchWriteItem just before the answer: a token or code minted now, which nobody can present
- * before the answer carries it, and the session (its new id is only in the answer's cookie; a
- * rotation deletes the old id, which the answer replaces). Reads in the request see them through
- * the request memo; a revocation by grant writes them first.
+ * Models whose unconditional writes in a request wait for its end (libs/store deferWrite), to go
+ * in one BatchWriteItem just before the answer: a token or code minted now, which nobody can
+ * present before the answer carries it; the session (its new id is only in the answer's cookie;
+ * a rotation deletes the old id, which the answer replaces); the interaction and the grant, which
+ * the next step reads only once the answer has sent the browser there. Reads in the request see
+ * them through the request memo. Any write that is not deferred (a conditional consume, a grant
+ * or token destroyed, a revocation by grant) first writes what was deferred, so the store sees
+ * every write in the order the request made it.
  */
 const DEFERRED_MODELS: ReadonlySet<string> = new Set([
   'AccessToken',
   'RefreshToken',
   'AuthorizationCode',
   'Session',
+  'Interaction',
+  'Grant',
 ]);
 
 /**
@@ -168,7 +174,10 @@ export class DynamoOidcAdapter implements Adapter {
     const Item = Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined));
     const deferred =
       DEFERRED_MODELS.has(this.model) && deferWrite(this.deps.tableName, { PutRequest: { Item } });
-    if (!deferred) await this.deps.doc.send(new PutCommand({ TableName: this.deps.tableName, Item }));
+    if (!deferred) {
+      await flushWrites(this.deps.doc);
+      await this.deps.doc.send(new PutCommand({ TableName: this.deps.tableName, Item }));
+    }
     this.remember(id, payload);
     // Every way a client is stored passes here: note where its pages may call from (CORS).
     if (this.model === 'Client') await rememberBrowserOrigins(this.deps.doc, this.deps.tableName, payload);
@@ -258,6 +267,7 @@ export class DynamoOidcAdapter implements Adapter {
    */
   async consume(id: string): Promise<void> {
     this.forget(id);
+    await flushWrites(this.deps.doc);
     try {
       await this.deps.doc.send(
         new UpdateCommand({
@@ -294,6 +304,7 @@ export class DynamoOidcAdapter implements Adapter {
       this.remember(id, undefined);
       return;
     }
+    await flushWrites(this.deps.doc);
     await this.deps.doc.send(new DeleteCommand({ TableName: this.deps.tableName, Key: this.key(id) }));
   }
 

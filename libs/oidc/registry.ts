@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
+import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -127,17 +127,14 @@ export class OidcRegistry {
 
   async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
     forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: `consent#${accountId}`,
-          sk: `client#${clientId}`,
-          scopes: [...new Set(scopes)],
-          at: new Date().toISOString(),
-        },
-      }),
-    );
+    const Item = {
+      ...this.consentItemKey(accountId, clientId),
+      scopes: [...new Set(scopes)],
+      at: new Date().toISOString(),
+    };
+    // Read by later sign-ins only: written with the request's grant and interaction, before it answers.
+    if (deferWrite(this.table, { PutRequest: { Item } })) return;
+    await this.doc.send(new PutCommand({ TableName: this.table, Item }));
   }
 
   async consentedScopes(accountId: string, clientId: string): Promise<string[]> {

@@ -95,5 +95,18 @@ describe('deferred writes', () => {
       await flushWrites(doc);
     });
     expect(await tokens.find('r2')).toBeUndefined();
+    // A write that is not deferred (a grant destroyed, a code consumed) writes what was deferred
+    // first: the store sees the request's writes in their order, never a destroyed grant revived.
+    const grants = adapter('Grant');
+    const codes = adapter('AuthorizationCode');
+    await withRequestMemo(async () => {
+      await grants.upsert('g3', { jti: 'g3', kind: 'Grant' }, 600);
+      await grants.destroy('g3');
+      await codes.upsert('c3', { jti: 'c3', grantId: 'g3', kind: 'AuthorizationCode' }, 60);
+      await codes.consume('c3');
+      await flushWrites(doc);
+    });
+    expect(await grants.find('g3')).toBeUndefined();
+    expect(await codes.find('c3')).toMatchObject({ jti: 'c3', consumed: expect.any(Number) });
   });
 });
