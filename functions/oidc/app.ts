@@ -156,10 +156,12 @@ export const buildOidc = async (runtime: Runtime) => {
   const attempts = new InteractionAttempts(doc, table);
   // An interaction step reads its interaction, the session, the pending state and the attempts
   // budget; resuming reads the interaction and the session. Each request reads those items in one
-  // call, named by the signed cookies the provider will read them by (see prefetchItems); what it
+  // call, named by the cookies the provider will read them by (see prefetchItems); what it
   // deferred (libs/oidc adapter: tokens, codes, sessions) it writes in one call before answering.
   provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
-    const cookie = (name: string) => ctx.cookies.get(provider.cookieName(name), { signed: true });
+    // A hint only, read unsigned (no cookie side effects): the provider verifies each cookie's
+    // signature before it reads by it, and a prefetched item serves only a read of its own key.
+    const cookie = (name: string) => ctx.cookies.get(provider.cookieName(name), { signed: false });
     const keys: ItemKey[] = [];
     const step = /^\/interaction\/([\w-]{1,64})(\/|$)/.exec(ctx.path)?.[1];
     const resumed = /^\/auth\/([\w-]{1,64})$/.exec(ctx.path)?.[1];
