@@ -37,9 +37,11 @@ import {
   FIRST_PARTY_PORTALS,
   isSqsEvent,
   OidcRegistry,
+  oidcItemKey,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
+import { flushWrites, type ItemKey, prefetchItems, withRequestMemo } from '../../libs/store/index.ts';
 import { errorPages, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { langOf } from './page-kit.ts';
@@ -51,6 +53,17 @@ import { messageBody } from './views.ts';
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
+
+/** What the resume read-ahead looks at in a stored interaction or session (oidc-provider's payloads). */
+interface StoredPayload {
+  readonly params?: { readonly client_id?: unknown };
+  readonly result?: {
+    readonly login?: { readonly accountId?: unknown };
+    readonly consent?: { readonly grantId?: unknown };
+  };
+  readonly accountId?: unknown;
+  readonly authorizations?: Record<string, { readonly grantId?: unknown } | undefined>;
+}
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
@@ -139,6 +152,62 @@ export const buildOidc = async (runtime: Runtime) => {
     const transient = (ctx.state as { transientError?: unknown }).transientError;
     if (transient) busy(ctx, transient);
   });
+  const pending = new PendingSignIns(doc, table);
+  const attempts = new InteractionAttempts(doc, table);
+  // An interaction step reads its interaction, the session, the pending state and the attempts
+  // budget; resuming reads the interaction and the session. Each request reads those items in one
+  // call, named by the cookies the provider will read them by (see prefetchItems); what it
+  // deferred (libs/oidc adapter: tokens, codes, sessions) it writes in one call before answering.
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+    // A hint only, read unsigned (no cookie side effects): the provider verifies each cookie's
+    // signature before it reads by it, and a prefetched item serves only a read of its own key.
+    const cookie = (name: string) => ctx.cookies.get(provider.cookieName(name), { signed: false });
+    const keys: ItemKey[] = [];
+    const step = /^\/interaction\/([\w-]{1,64})(\/|$)/.exec(ctx.path)?.[1];
+    const resumed = /^\/auth\/([\w-]{1,64})$/.exec(ctx.path)?.[1];
+    const interaction = step ? cookie('interaction') : resumed ? cookie('resume') : undefined;
+    if (interaction && interaction === (step ?? resumed)) {
+      keys.push(oidcItemKey('Interaction', interaction));
+      const session = cookie('session');
+      if (session) keys.push(oidcItemKey('Session', session));
+      // The page reads the pending state; a posted step the attempts budget (and, but for the
+      // password, the pending state): only what the route reads, as each read item is paid for.
+      const posted = ctx.method === 'POST';
+      const password = posted && ctx.path.endsWith('/login');
+      if (step && !password) keys.push(pending.itemKey(step));
+      if (step && posted) keys.push(attempts.itemKey(step));
+    }
+    const found = keys.length > 1 || (resumed && keys.length) ? await prefetchItems(doc, table, keys) : [];
+    // Resuming, the provider then reads the account, and the grant (or the consent remembered
+    // when there is none yet) named by what was just read: those in a second single call.
+    if (resumed && found.length) await prefetchItems(doc, table, resumeReads(found, keys));
+    await next();
+    // Tokens, codes and sessions minted in this request are stored before it answers.
+    await flushWrites(doc);
+  });
+  /** The account and grant (or remembered consent) a resume will read, from its interaction and session. */
+  const resumeReads = (found: readonly Record<string, unknown>[], keys: readonly ItemKey[]): ItemKey[] => {
+    const payloadOf = (key: ItemKey | undefined) => {
+      const item = key && found.find((i) => i.pk === key.pk && i.sk === key.sk);
+      try {
+        return typeof item?.payload === 'string' ? (JSON.parse(item.payload) as StoredPayload) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const interaction = payloadOf(keys[0]);
+    const session = payloadOf(keys[1]);
+    const clientId = interaction?.params?.client_id;
+    const accountId = interaction?.result?.login?.accountId ?? session?.accountId;
+    if (typeof clientId !== 'string' || typeof accountId !== 'string') return [];
+    const grantId = interaction?.result?.consent?.grantId ?? session?.authorizations?.[clientId]?.grantId;
+    return [
+      accounts.itemKey(accountId),
+      typeof grantId === 'string'
+        ? oidcItemKey('Grant', grantId)
+        : registry.consentItemKey(accountId, clientId),
+    ];
+  };
   provider.silent = true;
   // Koa's own error event (the typings list only oidc-provider's events).
   (provider as unknown as NodeJS.EventEmitter).on('error', (err: unknown) =>
@@ -214,8 +283,8 @@ export const buildOidc = async (runtime: Runtime) => {
         registry,
         cookieKeys: runtime.cookieKeys,
         accounts,
-        pending: new PendingSignIns(doc, table),
-        attempts: new InteractionAttempts(doc, table),
+        pending,
+        attempts,
         totpVault,
         audit,
         access,
@@ -233,7 +302,8 @@ export const buildOidc = async (runtime: Runtime) => {
   });
   const http = httpFunction(
     config.zone,
-    async (event, context) => (await app(event, context)) as APIGatewayProxyResult,
+    // Each request reads an interaction, session or account once (libs/store requestMemo).
+    async (event, context) => (await withRequestMemo(() => app(event, context))) as APIGatewayProxyResult,
     { errorPage: errorPages(mountPath) },
   );
   return { http, provider, notifier };

@@ -61,6 +61,8 @@ export const authenticatePassword = async (
   ctx: AttemptContext,
 ): Promise<PasswordOutcome> => {
   if (await sourceThrottled(deps, ctx)) return { outcome: 'throttled' };
+  // The name's item and its two failure counters in one read (in a request with a memo).
+  await deps.lockout.prefetch(loginName, ctx.sourceIp, [deps.accounts.loginItemKey(loginName)]);
   // The record names the account under attack, so every guess counts against it.
   const target = await deps.accounts.findByLoginName(loginName);
   const lock = await lockedOut(deps, loginName, target?.id, ctx, 'login.failure');

@@ -1,5 +1,18 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds } from '../store/index.ts';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  epochSeconds,
+  forgetPrefetched,
+  type ItemKey,
+  prefetchItems,
+  requestMemo,
+  takePrefetched,
+} from '../store/index.ts';
 import { normaliseLoginName } from './model.ts';
 
 /**
@@ -120,14 +133,6 @@ export class LoginLockout {
     return LoginLockout.delay(failures, p.accountFailures, p.accountLockSeconds, p.accountLockSeconds);
   }
 
-  private async read(key: Record<string, string>) {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
-    );
-    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return undefined;
-    return Item;
-  }
-
   private stateOf(account: Counter & { clearedAt: number }, source: Counter): LockoutState {
     const now = this.now();
     const sourceUntil = source.failures ? source.lastFailure + this.sourceDelay(source.failures) : 0;
@@ -155,12 +160,48 @@ export class LoginLockout {
     };
   }
 
+  /**
+   * Reads the name's two counters and `extra` items the caller is about to read (the login
+   * name's item) in one call, for this request's first read of each (libs/store prefetchItems).
+   */
+  async prefetch(name: string, source: string, extra: readonly ItemKey[] = []): Promise<void> {
+    await prefetchItems(this.doc, this.table, [
+      this.accountKey(name),
+      this.sourceKey(name, source),
+      ...extra,
+    ]);
+  }
+
+  /** Both counters in one strongly consistent BatchGetItem (one call; unprocessed keys retried). */
+  private async readBoth(accountKey: ItemKey, sourceKey: ItemKey) {
+    const a = takePrefetched(this.table, accountKey);
+    const b = takePrefetched(this.table, sourceKey);
+    if (a.found && b.found) {
+      const live = (item?: Record<string, unknown>) =>
+        !item || (typeof item.expiresAt === 'number' && item.expiresAt <= this.now()) ? undefined : item;
+      return [live(a.item), live(b.item)] as const;
+    }
+    const found: Record<string, unknown>[] = [];
+    let keys: Record<string, unknown>[] = [{ ...accountKey }, { ...sourceKey }];
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt === 5) throw new Error('the failure counts could not be read; try again');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+      const { Responses, UnprocessedKeys } = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      found.push(...(Responses?.[this.table] ?? []));
+      keys = UnprocessedKeys?.[this.table]?.Keys ?? [];
+    }
+    const live = (key: ItemKey) => {
+      const item = found.find((i) => i.pk === key.pk && i.sk === key.sk);
+      return !item || (typeof item.expiresAt === 'number' && item.expiresAt <= this.now()) ? undefined : item;
+    };
+    return [live(accountKey), live(sourceKey)] as const;
+  }
+
   /** Where `name` stands for attempts from `source`: locked (and until when), and tries left. */
   async state(name: string, source: string): Promise<LockoutState> {
-    const [account, bySource] = await Promise.all([
-      this.read(this.accountKey(name)),
-      this.read(this.sourceKey(name, source)),
-    ]);
+    const [account, bySource] = await this.readBoth(this.accountKey(name), this.sourceKey(name, source));
     const clearedAt = Number(account?.clearedAt ?? 0);
     const sourceCounts = bySource && Number(bySource.lastFailure ?? 0) > clearedAt;
     return this.stateOf(
@@ -187,6 +228,7 @@ export class LoginLockout {
     clearedAt: number,
   ): Promise<{ after: Counter; before: Counter }> {
     const now = this.now();
+    forgetPrefetched(this.table, key as unknown as ItemKey);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const { Attributes } = await this.doc.send(
@@ -260,36 +302,43 @@ export class LoginLockout {
   /**
    * A complete sign-in (every factor the service needed): the name's consecutive count starts
    * again, and so does this source's. Other sources keep theirs — the owner signing in does
-   * not give a stranger fresh guesses.
+   * not give a stranger fresh guesses. `known` is the state read in this request: a counter it
+   * found at zero is left alone (a failure counted since stays counted, which is the strict side).
    */
-  async signedIn(name: string, source: string): Promise<void> {
+  async signedIn(name: string, source: string, known?: LockoutState): Promise<void> {
+    forgetPrefetched(this.table, this.accountKey(name));
+    forgetPrefetched(this.table, this.sourceKey(name, source));
+    const resetAccount = !known || known.accountFailures > 0;
+    const resetSource = !known || known.sourceFailures > 0;
     await Promise.all([
-      this.doc
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: this.accountKey(name),
-            UpdateExpression: 'SET failures = :zero',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':zero': 0 },
+      resetAccount &&
+        this.doc
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: this.accountKey(name),
+              UpdateExpression: 'SET failures = :zero',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':zero': 0 },
+            }),
+          )
+          .catch((err: unknown) => {
+            if (!isConditionFailure(err)) throw err;
           }),
-        )
-        .catch((err: unknown) => {
-          if (!isConditionFailure(err)) throw err;
-        }),
-      this.doc
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: this.sourceKey(name, source),
-            UpdateExpression: 'SET failures = :zero',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':zero': 0 },
+      resetSource &&
+        this.doc
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: this.sourceKey(name, source),
+              UpdateExpression: 'SET failures = :zero',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':zero': 0 },
+            }),
+          )
+          .catch((err: unknown) => {
+            if (!isConditionFailure(err)) throw err;
           }),
-        )
-        .catch((err: unknown) => {
-          if (!isConditionFailure(err)) throw err;
-        }),
     ]);
   }
 
@@ -298,6 +347,7 @@ export class LoginLockout {
    * name ends, from every source, in one write — source counts older than `clearedAt` no longer apply.
    */
   async clear(name: string): Promise<void> {
+    forgetPrefetched(this.table, this.accountKey(name));
     const now = this.now();
     const p = this.policy;
     await this.doc.send(
@@ -336,16 +386,39 @@ export class InteractionAttempts {
   ) {}
 
   private key(uid: string) {
+    return this.itemKey(uid);
+  }
+
+  /** The item of interaction `uid` (a request may prefetch it with its interaction). */
+  itemKey(uid: string): ItemKey {
     return { pk: `interaction-attempts#${uid}`, sk: 'attempts' };
   }
 
-  /** Whether the interaction's attempts are all taken (by wrong codes, or codes still being checked). */
+  private memoKey(uid: string) {
+    return `attempts#${this.table}#${uid}`;
+  }
+
+  /**
+   * Whether the interaction's attempts are all taken (by wrong codes, or codes still being
+   * checked). A request that found some left and has taken none since asks the store once
+   * (libs/store requestMemo: the gate at a step's start and again before its code is issued).
+   */
   async ended(uid: string): Promise<boolean> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
-    );
-    if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now())) return false;
-    return Number(Item.attempts ?? 0) >= this.limit;
+    if (requestMemo.get(this.memoKey(uid)).has) return false;
+    const prefetched = takePrefetched(this.table, this.key(uid));
+    const Item = prefetched.found
+      ? prefetched.item
+      : (
+          await this.doc.send(
+            new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
+          )
+        ).Item;
+    const ended =
+      Item !== undefined &&
+      !(typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now()) &&
+      Number(Item.attempts ?? 0) >= this.limit;
+    if (!ended) requestMemo.set(this.memoKey(uid), true);
+    return ended;
   }
 
   /**
@@ -354,6 +427,8 @@ export class InteractionAttempts {
    */
   // Interaction ids are random and never reused, so the count needs no reset on expiry.
   async take(uid: string): Promise<number | undefined> {
+    requestMemo.forget(this.memoKey(uid));
+    forgetPrefetched(this.table, this.key(uid));
     try {
       const { Attributes } = await this.doc.send(
         new UpdateCommand({
@@ -378,6 +453,8 @@ export class InteractionAttempts {
 
   /** Gives back an attempt taken for a code that was right: only wrong codes use up the interaction. */
   async giveBack(uid: string): Promise<void> {
+    requestMemo.forget(this.memoKey(uid));
+    forgetPrefetched(this.table, this.key(uid));
     await this.doc.send(
       new UpdateCommand({
         TableName: this.table,

@@ -8,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../store/index.ts';
+import { forgetPrefetched, type ItemKey, isConditionalCheckFailed, takePrefetched } from '../store/index.ts';
 import { AccountConflictError, LoginNameTakenError } from './errors.ts';
 import {
   Account,
@@ -79,6 +79,8 @@ export class AccountStore {
       createdAt: this.now().toISOString(),
       version: 1,
     });
+    forgetPrefetched(this.table, accountKey(account.id));
+    forgetPrefetched(this.table, loginNameKey(account.loginName));
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
@@ -192,10 +194,28 @@ export class AccountStore {
     );
   }
 
-  async findById(id: string): Promise<Account | undefined> {
+  /** The account's item (a request may prefetch it, libs/store prefetchItems). */
+  itemKey(id: string): ItemKey {
+    return accountKey(id);
+  }
+
+  /** The item naming the account of a login name (a request may prefetch it). */
+  loginItemKey(name: string): ItemKey {
+    return loginNameKey(name);
+  }
+
+  /** A strongly consistent read, or the copy this request prefetched (read so, unwritten since). */
+  private async read(key: ItemKey, consistent: boolean): Promise<Record<string, unknown> | undefined> {
+    const prefetched = takePrefetched(this.table, key);
+    if (prefetched.found) return prefetched.item;
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: accountKey(id), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: consistent || undefined }),
     );
+    return Item;
+  }
+
+  async findById(id: string): Promise<Account | undefined> {
+    const Item = await this.read(accountKey(id), true);
     return Item ? Account.parse(Item) : undefined;
   }
 
@@ -212,7 +232,7 @@ export class AccountStore {
 
   async findByLoginName(name: string): Promise<Account | undefined> {
     if (!normaliseLoginName(name)) return undefined;
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.table, Key: loginNameKey(name) }));
+    const Item = await this.read(loginNameKey(name), false);
     return typeof Item?.accountId === 'string' ? this.findById(Item.accountId) : undefined;
   }
 
@@ -222,6 +242,7 @@ export class AccountStore {
     changes: Partial<Omit<Account, 'id' | 'version' | 'loginName'>>,
   ): Promise<Account> {
     const next = Account.parse({ ...account, ...changes, version: account.version + 1 });
+    forgetPrefetched(this.table, accountKey(account.id));
     try {
       await this.doc.send(
         new PutCommand({
@@ -253,6 +274,7 @@ export class AccountStore {
    * update, so a code cannot be replayed even by two requests at once.
    */
   async useTotpStep(accountId: string, step: number): Promise<boolean> {
+    forgetPrefetched(this.table, accountKey(accountId));
     try {
       await this.doc.send(
         new UpdateCommand({

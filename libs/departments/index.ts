@@ -7,7 +7,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { Zone } from '../config/index.ts';
-import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
+import {
+  forgetPrefetched,
+  type ItemKey,
+  isConditionalCheckFailed,
+  queryAll,
+  takePrefetched,
+} from '../store/index.ts';
 import { isUscc } from './uscc.ts';
 
 export { isUscc } from './uscc.ts';
@@ -112,6 +118,7 @@ export class DepartmentStore {
     );
     if (holder) throw new UsccTakenError(input.uscc, holder.departmentId);
     await this.claimUscc(input.uscc, input.departmentId, at);
+    forgetPrefetched(this.table, keyOf(input.departmentId));
     try {
       await this.doc.send(
         new PutCommand({
@@ -182,10 +189,18 @@ export class DepartmentStore {
     }
   }
 
+  /** The department's item (a request may prefetch it with the others it reads). */
+  itemKey(id: string): ItemKey {
+    return keyOf(id);
+  }
+
   async get(id: string): Promise<Department | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: keyOf(id), ConsistentRead: true }),
-    );
+    // Strongly consistent, or prefetched so at the start of this request.
+    const prefetched = takePrefetched(this.table, keyOf(id));
+    const Item = prefetched.found
+      ? prefetched.item
+      : (await this.doc.send(new GetCommand({ TableName: this.table, Key: keyOf(id), ConsistentRead: true })))
+          .Item;
     if (!Item) return undefined;
     const { pk: _pk, sk: _sk, ...department } = Item;
     return department as Department;
@@ -194,6 +209,7 @@ export class DepartmentStore {
   /** Replaces a department with its changed version, only if nobody changed it meanwhile. */
   async update(before: Department, change: DepartmentChange): Promise<Department> {
     const after: Department = { ...before, ...change, updatedAt: this.now().toISOString() };
+    forgetPrefetched(this.table, keyOf(before.departmentId));
     try {
       await this.doc.send(
         new PutCommand({

@@ -34,6 +34,7 @@ import {
   loaOf,
   newClientSecret,
   type OidcRegistry,
+  oidcItemKey,
   PLATFORM_DEPARTMENT,
   privilegedMetadataProblems,
   RegistrationTokenRefusedError,
@@ -47,6 +48,7 @@ import {
 } from '../oidc/index.ts';
 import type { AccessControl, PolicyClient } from '../policy/index.ts';
 import { OWN_API_SCOPES } from '../policy/index.ts';
+import type { ItemKey } from '../store/index.ts';
 
 /** Lets oidc-provider sign through our Signer port, so the private key can stay in KMS. */
 export class SignerSigningKey extends ExternalSigningKey {
@@ -176,6 +178,18 @@ type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partia
  * the identity table; a client is pinned to one zone and invalid in the others.
  */
 export const createProvider = (deps: ProviderDeps): Provider => {
+  const departments = new DepartmentStore(deps.doc, deps.identityTable);
+  /**
+   * oidc-provider may ask for one account several times in a request (the policy check, then
+   * findAccount, then the claims): read it once per request, never across requests.
+   */
+  const accountOf = async (ctx: unknown, id: string) => {
+    const holder = ctx as { yitongAccounts?: Map<string, Awaited<ReturnType<AccountStore['findById']>>> };
+    holder.yitongAccounts ??= new Map();
+    if (!holder.yitongAccounts.has(id)) holder.yitongAccounts.set(id, await deps.accounts.findById(id));
+    return holder.yitongAccounts.get(id);
+  };
+
   const secure = new URL(deps.issuer).protocol === 'https:';
   // Behind an API stage without a custom domain the issuer has a path; our pages live under it.
   const basePath = new URL(deps.issuer).pathname.replace(/\/$/, '');
@@ -199,7 +213,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         const accountId = ctx.oidc.session?.accountId;
         const client = ctx.oidc.client;
         if (!accountId || !client) return false;
-        const account = await deps.accounts.findById(accountId);
+        const account = await accountOf(ctx, accountId);
         if (!account) return true;
         const verdict = await deps.access.login(account, client.metadata() as PolicyClient, {
           acr: ctx.oidc.session?.acr,
@@ -221,6 +235,18 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       doc: deps.doc,
       tableName: deps.identityTable,
       replayError: (message) => new errors.InvalidGrant(message),
+      // Redeeming a code or refresh token reads its grant, its account and (extraTokenClaims)
+      // the client's department next: one call for the three, as fresh as reading each.
+      readAhead: async (_model, payload) => {
+        const keys: ItemKey[] = [];
+        if (typeof payload.grantId === 'string') keys.push(oidcItemKey('Grant', payload.grantId));
+        if (typeof payload.accountId === 'string') keys.push(deps.accounts.itemKey(payload.accountId));
+        const client =
+          typeof payload.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
+        const department = (client as unknown as ClientWithExtras | undefined)?.yitong_department;
+        if (department && department !== PLATFORM_DEPARTMENT) keys.push(departments.itemKey(department));
+        return keys;
+      },
     }),
     jwks: { keys: [new SignerSigningKey(deps.idTokenSigner)] },
     cookies: {
@@ -433,7 +459,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         throw new errors.InvalidClient('this client is suspended: ask its department’s administrator');
       const department = issuedTo?.yitong_department;
       if (department && department !== PLATFORM_DEPARTMENT) {
-        const record = await new DepartmentStore(deps.doc, deps.identityTable).get(department);
+        const record = await departments.get(department);
         if (record && record.status !== 'active')
           throw new errors.InvalidClient(
             `the ${department} department is suspended: its clients get no tokens`,
@@ -477,14 +503,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       return grant;
     },
     findAccount: async (ctx, sub, token) => {
-      // oidc-provider may ask for one account several times in a request: read it once.
-      const holder = ctx as unknown as {
-        yitongAccounts?: Map<string, Awaited<ReturnType<AccountStore['findById']>>>;
-      };
-      holder.yitongAccounts = holder.yitongAccounts ?? new Map();
-      const cache = holder.yitongAccounts;
-      if (!cache.has(sub)) cache.set(sub, await deps.accounts.findById(sub));
-      const account = cache.get(sub);
+      const account = await accountOf(ctx, sub);
       // A disabled account, or a password change or reset, ends every session and token from before it.
       const since = token?.iat ?? ctx.oidc?.session?.loginTs;
       const stale = typeof since === 'number' && account !== undefined && since < account.sessionsValidAfter;

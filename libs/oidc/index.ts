@@ -1,4 +1,4 @@
-export { dynamoAdapterFactory } from './adapter.ts';
+export { dynamoAdapterFactory, oidcItemKey } from './adapter.ts';
 export { ACR, ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 export {
   type BackchannelQueue,

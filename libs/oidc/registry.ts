@@ -6,6 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -119,27 +120,32 @@ export class OidcRegistry {
   }
 
   /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
+  /** Where the consent of `accountId` to `clientId` is remembered (a request may prefetch it). */
+  consentItemKey(accountId: string, clientId: string): ItemKey {
+    return { pk: `consent#${accountId}`, sk: `client#${clientId}` };
+  }
+
   async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: `consent#${accountId}`,
-          sk: `client#${clientId}`,
-          scopes: [...new Set(scopes)],
-          at: new Date().toISOString(),
-        },
-      }),
-    );
+    forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
+    const Item = {
+      ...this.consentItemKey(accountId, clientId),
+      scopes: [...new Set(scopes)],
+      at: new Date().toISOString(),
+    };
+    // Read by later sign-ins only: written with the request's grant and interaction, before it answers.
+    if (deferWrite(this.table, { PutRequest: { Item } })) return;
+    await this.doc.send(new PutCommand({ TableName: this.table, Item }));
   }
 
   async consentedScopes(accountId: string, clientId: string): Promise<string[]> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: `consent#${accountId}`, sk: `client#${clientId}` },
-      }),
-    );
+    const prefetched = takePrefetched(this.table, this.consentItemKey(accountId, clientId));
+    const Item = prefetched.found
+      ? prefetched.item
+      : (
+          await this.doc.send(
+            new GetCommand({ TableName: this.table, Key: this.consentItemKey(accountId, clientId) }),
+          )
+        ).Item;
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
   }
 }

@@ -141,17 +141,82 @@ const loadCedar = (): Promise<Cedar> => {
 
 let engines = 0;
 
+/** How many decisions one engine remembers (least recently used first out). */
+export const DECISION_MEMO_SIZE = 1000;
+
+/**
+ * Whether any policy can read the request time (`context.now`, `context["now"]`, `has now`):
+ * conservatively, any policy whose text mentions `now` at all.
+ */
+const readsTime = (policies: Readonly<Record<string, string>>): boolean =>
+  Object.values(policies).some((text) => /\bnow\b/.test(text));
+
+/**
+ * A bounded least-recently-used map of decisions, keyed by exactly the JSON Cedar is given
+ * (principal, action, resource, context, entities). A Map iterates in insertion order, so a
+ * hit is moved to the end and the first key is the one to evict.
+ */
+class DecisionMemo {
+  private readonly entries = new Map<string, Decision>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string): Decision | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, decision: Decision): void {
+    this.entries.set(key, decision);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 /**
  * Cedar with the policy set and schema parsed once (the stateful API) and validated in
  * strict mode. Default deny; every decision names the policies that made it.
+ *
+ * Decisions are memoised per engine, so per container and per policy set: the key is the exact
+ * JSON Cedar evaluates (principal, action, resource, context and every entity with its roles,
+ * department and attributes) plus the policy set's id, so a changed role, attribute, zone, level
+ * or scope is a different key and is decided afresh. The request time (`context.now`) is part of
+ * the key whenever any policy mentions `now`; while none does, a decision cannot depend on it.
+ * Time-dependent facts of an entity (such as `locked`) are computed into its attributes by the
+ * caller, so they are in the key too. A new policy set is a new engine with an empty memo.
  */
 export class PolicyEngine {
+  private readonly memo = new DecisionMemo(DECISION_MEMO_SIZE);
+  private readonly timeSensitive: boolean;
+
   private constructor(
     private readonly cedar: Cedar,
     private readonly setId: string,
     private readonly schemaId: string,
     readonly policies: Readonly<Record<string, string>>,
-  ) {}
+  ) {
+    this.timeSensitive = readsTime(policies);
+  }
+
+  /** Decisions remembered now (for tests and benchmarks). */
+  get memoSize(): number {
+    return this.memo.size;
+  }
+
+  /** Forgets every remembered decision. */
+  clearMemo(): void {
+    this.memo.clear();
+  }
 
   /**
    * Parses the policy set and schema once, and runs Cedar's strict validator (~200 ms of a
@@ -172,12 +237,35 @@ export class PolicyEngine {
     return new PolicyEngine(cedar, setId, schemaId, policies);
   }
 
+  /** The decision, remembered for the same inputs (see the class comment). */
   decide(request: AccessRequest): Decision {
+    const context = contextJson(request.context);
+    const key = JSON.stringify([
+      this.setId,
+      request.principal,
+      request.action,
+      request.resource,
+      this.timeSensitive ? context : { ...context, now: undefined },
+      request.entities,
+    ]);
+    const known = this.memo.get(key);
+    if (known) return known;
+    const decision = this.evaluate(request, context);
+    this.memo.set(key, decision);
+    return decision;
+  }
+
+  /** The decision, always evaluated by Cedar (the memo neither read nor filled). */
+  decideUncached(request: AccessRequest): Decision {
+    return this.evaluate(request, contextJson(request.context));
+  }
+
+  private evaluate(request: AccessRequest, context: Record<string, CedarValue>): Decision {
     const answer = this.cedar.statefulIsAuthorized({
       principal: request.principal,
       action: uid('Action', request.action),
       resource: request.resource,
-      context: contextJson(request.context),
+      context,
       entities: [...request.entities],
       preparsedPolicySetId: this.setId,
       preparsedSchemaName: this.schemaId,
@@ -189,12 +277,13 @@ export class PolicyEngine {
     }
     const { decision, diagnostics } = answer.response;
     const allowed = decision === 'allow';
-    return {
+    // Frozen: one remembered decision is handed to every caller that asks the same.
+    return Object.freeze({
       allowed,
-      policyIds: [...diagnostics.reason].sort(),
+      policyIds: Object.freeze([...diagnostics.reason].sort()),
       forbidden: !allowed && diagnostics.reason.length > 0,
-      errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
-    };
+      errors: Object.freeze(diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`)),
+    });
   }
 
   /**

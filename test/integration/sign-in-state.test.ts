@@ -35,6 +35,39 @@ describe('pending sign-ins', () => {
     await pending.delete('uid-1');
     expect(await pending.load('uid-1')).toBeUndefined();
   });
+
+  it("keeps a reset's hand-over in the same item, apart from the pending state, taken once", async () => {
+    let now = 1_900_000_000;
+    const pending = new PendingSignIns(doc, table, undefined, () => now);
+    // A hand-over alone is no pending state: no step can take it for a proven account.
+    await pending.handOver('uid-1', { accountId: 'acc-1', browser: 'b1' });
+    expect(await pending.load('uid-1')).toBeUndefined();
+    expect(await pending.peek('uid-1')).toEqual({ pending: undefined, handOverWaiting: true });
+    expect(await pending.takeHandOver('uid-1')).toEqual({ accountId: 'acc-1', browser: 'b1' });
+    expect(await pending.takeHandOver('uid-1')).toBeUndefined();
+    expect(await pending.peek('uid-1')).toEqual({ pending: undefined, handOverWaiting: false });
+
+    // Beside a pending state: each keeps its own expiry; a hand-over does not prolong the state.
+    await pending.save('uid-2', { accountId: 'acc-2', amr: ['pwd'] });
+    now += 300;
+    await pending.handOver('uid-2', { accountId: 'acc-9', browser: 'b2' });
+    expect(await pending.peek('uid-2')).toEqual({
+      pending: { accountId: 'acc-2', amr: ['pwd'] },
+      handOverWaiting: true,
+    });
+    now += 300;
+    expect(await pending.peek('uid-2')).toEqual({ pending: undefined, handOverWaiting: true });
+    now += 300;
+    expect(await pending.takeHandOver('uid-2')).toBeUndefined();
+
+    // Saving a step drops a hand-over not yet taken; deleting forgets both.
+    await pending.handOver('uid-3', { accountId: 'acc-3', browser: 'b3' });
+    await pending.save('uid-3', { accountId: 'acc-3', amr: ['pwd'] });
+    expect(await pending.takeHandOver('uid-3')).toBeUndefined();
+    await pending.handOver('uid-3', { accountId: 'acc-3', browser: 'b3' });
+    await pending.delete('uid-3');
+    expect(await pending.peek('uid-3')).toEqual({ pending: undefined, handOverWaiting: false });
+  });
 });
 
 describe('re-authentication challenges', () => {

@@ -109,7 +109,7 @@ export const signInOutcome = (kit: StepKit) => {
       details: { acr: ACR[loa], amr },
     });
     // Only a complete sign-in starts the count again (for this name and this source).
-    await deps.lockout.signedIn(account.loginName, ctx.ip);
+    await deps.lockout.signedIn(account.loginName, ctx.ip, lock);
     return redirectTo;
   };
 

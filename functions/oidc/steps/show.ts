@@ -32,9 +32,10 @@ export const showStep =
     const { deps } = s;
     const d = await s.details(ctx, uid);
     const lang = langOf(ctx);
-    const denied = (await deps.pending.load(uid))?.denied;
-    if (denied) return s.showDenied(ctx, d, lang, denied);
-    if (await continueAfterReset(s, ctx, d)) return;
+    // One read: a refusal to explain, and whether a password reset handed this sign-in over.
+    const { pending, handOverWaiting } = await deps.pending.peek(uid);
+    if (pending?.denied) return s.showDenied(ctx, d, lang, pending.denied);
+    if (handOverWaiting && (await continueAfterReset(s, ctx, d))) return;
     const c = await s.context(ctx, d, lang);
     if (d.prompt.name === 'login') {
       const sessionAccount = d.session?.accountId
