@@ -387,6 +387,74 @@ const main = async () => {
   ].join('\n');
   process.stdout.write(`${table}\n`);
 
+  // Cost per million operations on AWS, from the units and signatures measured above and the
+  // public on-demand prices (us-east-1, read 2026-11; docs/operations.md cites them). What is
+  // not measured here is an assumption, stated in the output.
+  const PRICE = {
+    rru: 0.125 / 1e6,
+    wru: 0.625 / 1e6,
+    lambdaRequest: 0.2 / 1e6,
+    lambdaGbSecond: 0.0000133334, // Arm, as the stack deploys
+    restRequest: 3.5 / 1e6,
+    kmsSign: 0.15 / 1e4, // ECC Sign (asymmetric requests)
+    cognitoMau: { lite: 0.0055, essentials: 0.015, plus: 0.02 },
+  };
+  const yitongCosts = tokens.costs.yitong;
+  const sealWruPerEvent = audit.sealer.writeUnitsPerEvent;
+  const journeys = [
+    {
+      name: 'a million password sign-ins (each: the sign-in pages, then the code exchange)',
+      ops: [yitongCosts.passwordLogin, yitongCosts.codeExchange],
+      requests: 9,
+      events: 3,
+    },
+    {
+      name: 'a million single sign-on sign-ins (session open: the redirect, then the code exchange)',
+      ops: [yitongCosts.ssoLogin, yitongCosts.codeExchange],
+      requests: 3,
+      events: 1,
+    },
+    {
+      name: 'a million online licence verifications',
+      ops: [yitongCosts.onlineVerify],
+      requests: 1,
+      events: 1,
+    },
+  ];
+  const LAMBDA_SECONDS_PER_REQUEST = 0.04; // 1 GB functions; an assumption, see the notes
+  const dollars = (n: number) => `$${n.toFixed(2)}`;
+  const costLines = journeys.map((j) => {
+    const rru = j.ops.reduce((n, c) => n + c.readUnits, 0);
+    const wru = j.ops.reduce((n, c) => n + c.writeUnits, 0) + j.events * sealWruPerEvent;
+    const signs = j.ops.reduce((n, c) => n + (c.kmsSignCount ?? 0), 0);
+    const dynamo = 1e6 * (rru * PRICE.rru + wru * PRICE.wru);
+    const lambda =
+      1e6 * j.requests * (PRICE.lambdaRequest + LAMBDA_SECONDS_PER_REQUEST * PRICE.lambdaGbSecond);
+    const api = 1e6 * j.requests * PRICE.restRequest;
+    const kms = 1e6 * signs * PRICE.kmsSign;
+    return `| ${j.name} | ${rru.toFixed(1)} RRU, ${wru.toFixed(1)} WRU: ${dollars(dynamo)} | ${j.requests}: ${dollars(lambda)} | ${dollars(api)} | ${signs}: ${dollars(kms)} | **${dollars(dynamo + lambda + api + kms)}** |`;
+  });
+  const cognito = (perMau: number) => dollars((1e6 / 10) * perMau);
+  const costSection = `| per | DynamoDB (units per operation, measured) | Lambda (requests, each ${LAMBDA_SECONDS_PER_REQUEST * 1000} ms at 1 GB, Arm) | API Gateway REST | KMS (Sign calls, measured) | total |
+|---|---|---|---|---|---|
+${costLines.join('\n')}
+
+Amazon Cognito bills per monthly active user: at 10 sign-ins a month, a million sign-ins are
+100,000 users, ${cognito(PRICE.cognitoMau.lite)} on Lite, ${cognito(PRICE.cognitoMau.essentials)} on Essentials (MFA by TOTP, passkeys),
+${cognito(PRICE.cognitoMau.plus)} on Plus (before each tier's free allowance).
+
+Prices: DynamoDB on demand $0.125 per million read and $0.625 per million write request units
+(after the November 2024 reduction), Lambda $0.20 per million requests and $0.0000133334 per
+GB-second (Arm), API Gateway REST $3.50 per million, KMS $0.15 per 10,000 asymmetric requests,
+Cognito $0.0055 / $0.015 / $0.02 per MAU (us-east-1; check the current pages before relying on
+them). Measured: the units and signatures of each operation (above; the audit seals'
+${sealWruPerEvent.toFixed(3)} write units per event added for the events each journey writes).
+Assumed: the requests per journey (counted on the local stack: a first password sign-in is 8
+page requests and the code exchange; single sign-on the authorization request, its resume and
+the code exchange) and ${LAMBDA_SECONDS_PER_REQUEST * 1000} ms of a 1 GB function per request
+(argon2id alone is about 40 ms of the password step). Storage, logs and data transfer are left
+out.`;
+
   if (write) {
     const doc = `# Benchmarks
 
@@ -434,16 +502,23 @@ are fresh processes; the first call into the 4 MB Cedar wasm pays for its compil
 whichever call it is.
 yitong's cold start includes fetching its signing key's public half from KMS (a local
 stand-in here; the real call adds network time) and its cookie keys from DynamoDB.
-Audit appends go through the hash chains and the detection rules, as every function writes
-them, against plain unconditional puts of the same event; the query rows bulk-load genuinely
-chained events (\`AUDIT_BENCH_EVENTS\`, 100,000 by default) and count the items DynamoDB read
-(ScannedCount) against the items returned.
+Audit appends are one put each to a write-sharded partition (schema 3, docs/audit.md), from 32
+writers at once (one per container, as Lambda runs them), against a plain put of the same item
+(same attributes, so the same six indexes), alternated run by run, the store in its own process;
+the sealer then seals everything written and verification walks it. The query rows bulk-load
+and seal \`AUDIT_BENCH_EVENTS\` events (100,000 by default) and count the items DynamoDB read
+(ScannedCount) against the items returned. KMS \`Sign\` calls are the signatures the local
+keyring makes during each costed operation, one per call a deployment would make.
 
 - date: ${new Date().toISOString()}
 - node: ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB
 - command: \`npm run bench\`
 
 ${table}
+
+## Cost on AWS, from the units measured above
+
+${costSection}
 
 ## DynamoDB calls by kind of item
 

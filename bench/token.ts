@@ -273,7 +273,7 @@ const startYitong = async (
     const cost = await counter.measure(operation);
     const total = [...signs.values()].reduce((a, b) => a + b, 0);
     const by = [...signs.entries()].map(([purpose, n]) => `${purpose} ${n}`).join(', ');
-    return { ...cost, kmsSigns: total ? `${total} (${by})` : '0' };
+    return { ...cost, kmsSigns: total ? `${total} (${by})` : '0', kmsSignCount: total };
   };
   try {
     const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });

@@ -23,6 +23,8 @@ export interface DynamoCost {
   readonly items: string;
   /** Signatures made (each a KMS `Sign` call on AWS), by key purpose, when the caller counted them. */
   readonly kmsSigns?: string;
+  /** The same, as a number. */
+  readonly kmsSignCount?: number;
 }
 
 type Item = Record<string, AttributeValue>;
