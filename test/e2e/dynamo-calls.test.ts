@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { DynamoCallCounter } from '../../testkit/dynamo-counter.ts';
+import { DynamoCalls } from '../../testkit/dynamo-calls.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { signIn, UserAgent } from '../../testkit/user-agent.ts';
@@ -10,7 +10,7 @@ import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 // counted by SDK middleware on the stack's store client: what AWS would bill. Audit appends are
 // counted too, as one call per event (its put): the audit path is being redesigned to one put per
 // event, and today's extra chain-head reads come and go with the head cache. Both are printed.
-const counter = new DynamoCallCounter();
+const counter = new DynamoCalls();
 let stack: LocalStack;
 let config: oidc.Configuration;
 
@@ -18,13 +18,13 @@ const GOALS = { login: 30, codeExchange: 6, refresh: 5 } as const;
 
 /** Calls since the reset, an audit event counted as its one put; the raw figures are printed. */
 const report = (name: string) => {
-  const calls = counter.calls();
+  const calls = counter.calls;
   const audit = calls.filter((c) => c.table === stack.tables.audit);
   const events = audit.filter((c) => c.op === 'PutItem').length;
   const counted = calls.length - audit.length + events;
   console.info(
     `${name}: ${counted} (${calls.length} calls: ${counter.breakdown()}; audit ${audit.length} calls for ${events} events)\n` +
-      calls.map((c) => `  ${c.op} ${c.table} ${c.key ?? ''}`).join('\n'),
+      calls.map((c) => `  ${c.op} ${c.table} ${c.pk ?? c.index ?? ''}`).join('\n'),
   );
   return counted;
 };

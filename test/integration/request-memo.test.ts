@@ -10,12 +10,12 @@ import {
   takePrefetched,
   withRequestMemo,
 } from '../../libs/store/index.ts';
-import { DynamoCallCounter } from '../../testkit/dynamo-counter.ts';
+import { DynamoCalls } from '../../testkit/dynamo-calls.ts';
 import { freshTables } from '../support/tables.ts';
 
 // The per-request read memo, prefetch and deferred writes (libs/store/request-memo.ts) on the
 // real DynamoDB API: each lives exactly as long as one request, and never changes what is stored.
-const counter = new DynamoCallCounter();
+const counter = new DynamoCalls();
 const doc = createDynamoClient({ endpoint: inject('dynamodbEndpoint'), configure: counter.configure });
 let table: string;
 
