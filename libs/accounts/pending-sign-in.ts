@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { epochSeconds } from '../store/index.ts';
 
 /** What a sign-in remembers between its steps, keyed by the interaction. */

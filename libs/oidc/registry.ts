@@ -5,7 +5,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
