@@ -36,6 +36,8 @@ export interface Bundle {
   readonly initialBytes: number;
   /** Each output file of code (relative to `dir`) and its size. */
   readonly files: Readonly<Record<string, number>>;
+  /** The files a cold start loads (relative to `dir`): the entry first. */
+  readonly initialFiles: readonly string[];
 }
 
 /** The entry file every function's handler lives in (`index.handler`). */
@@ -66,7 +68,12 @@ const sizesOf = (metafile: Metafile, outDir: string) => {
   visit(join(outDir, ENTRY_FILE));
   const sum = (names: Iterable<string>) =>
     [...names].reduce((total, name) => total + outputs[name]!.bytes, 0);
-  return { files, bytes: sum(Object.keys(outputs)), initialBytes: sum(initial) };
+  return {
+    files,
+    initialFiles: [...initial].map((file) => relative(outDir, file)),
+    bytes: sum(Object.keys(outputs)),
+    initialBytes: sum(initial),
+  };
 };
 
 /**
