@@ -58,7 +58,7 @@ try {
   });
   const [, fair, bare] = rows;
   console.log(
-    `\n${runs} alternated runs each (the first start of the oidc function makes its secrets)\n` +
+    `\n${runs} alternated runs each, after one uncounted start of each (the first ever makes the secrets)\n` +
       '| bundle | all code | loaded | import (median) | import + discovery (min / median / max) | × fair | × bare |\n|---|---|---|---|---|---|---|',
   );
   for (const row of rows) {

@@ -78,7 +78,16 @@ export const buildOidc = async (runtime: Runtime) => {
   // The client is made on first use (a chunk of its own): discovery never loads it.
   let sqsClient: Promise<SQSClient> | undefined;
   const sqs = config.backchannelQueueUrl
-    ? () => (sqsClient ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})))
+    ? () => {
+        if (!sqsClient) {
+          sqsClient = import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
+          // A failed load must not stick for the life of the container.
+          sqsClient.catch(() => {
+            sqsClient = undefined;
+          });
+        }
+        return sqsClient;
+      }
     : undefined;
   const registry = new OidcRegistry(doc, table);
   const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([

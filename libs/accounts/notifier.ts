@@ -74,10 +74,16 @@ export class SesNotifier implements Notifier {
 
   async send(message: AccountMessage): Promise<void> {
     if (!message.to.email) return;
-    this.client ??= import('@aws-sdk/client-sesv2').then(({ SESv2Client, SendEmailCommand }) => ({
-      ses: new SESv2Client({}),
-      command: SendEmailCommand,
-    }));
+    if (!this.client) {
+      this.client = import('@aws-sdk/client-sesv2').then(({ SESv2Client, SendEmailCommand }) => ({
+        ses: new SESv2Client({}),
+        command: SendEmailCommand,
+      }));
+      // A failed load must not stick for the life of the container.
+      this.client.catch(() => {
+        this.client = undefined;
+      });
+    }
     const { ses, command: SendEmailCommand } = await this.client;
     const { subject, body } = messageText(message);
     await ses.send(
