@@ -4,7 +4,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import * as oidc from 'openid-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { demoClientSecretsFile } from '../infra/local/seed.ts';
 import { type StatusEvidence, type VerificationResult, verifyLicence } from '../libs/licences/index.ts';
 import { target } from './accounts.ts';

@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import QRCode from 'qrcode';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
@@ -258,6 +257,8 @@ export const makeHandler = async (runtime: Runtime) => {
           purpose: share.purpose,
         });
         const url = `${licenceIssuer}/licences/shared/${share.shareId}`;
+        // Loaded on first use (a chunk of its own): most pages never draw a QR code.
+        const { default: QRCode } = await import('qrcode');
         const qr = await QRCode.toDataURL(url, { margin: 1, width: 240 });
         return show(
           event,

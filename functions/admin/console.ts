@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Role } from '../../libs/accounts/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
 import { DepartmentChange, DepartmentInput, departmentName } from '../../libs/departments/index.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
   ForbiddenError,

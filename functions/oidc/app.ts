@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -26,6 +26,7 @@ import {
   SqsMailQueue,
   TotpVault,
 } from '../../libs/accounts/index.ts';
+import type { AppConfig } from '../../libs/config/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE, prefersPage } from '../../libs/http/index.ts';
 import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
@@ -40,7 +41,7 @@ import {
   oidcItemKey,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import type { Runtime, RuntimeWarmup } from '../../libs/runtime/index.ts';
 import { flushWrites, type ItemKey, prefetchItems, withRequestMemo } from '../../libs/store/index.ts';
 import { errorPages, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
@@ -67,6 +68,15 @@ interface StoredPayload {
 
 type ProxiedRequest = IncomingMessage & { originalUrl?: string; socket: { encrypted?: boolean } };
 
+/** The portals of a zone, which its issuer registers. */
+const portalsOf = (zone: AppConfig['zone']) => FIRST_PARTY_PORTALS.filter((p) => p.zone === zone);
+
+/** Everything `buildOidc` reads at init, for `createRuntime` to start at once. */
+export const oidcWarmup = (config: AppConfig): RuntimeWarmup => ({
+  signers: ['id-token'],
+  secrets: ['pairwise-salt', 'reset-code-key', ...portalsOf(config.zone).map((p) => p.secretName)],
+});
+
 /**
  * The zone's OpenID provider as an API Gateway REST (v1) proxy handler. serverless-http
  * marks every request as TLS, which Koa trusts before X-Forwarded-Proto; we clear that so
@@ -78,15 +88,30 @@ export const buildOidc = async (runtime: Runtime) => {
   const table = config.tables.identity;
   const mountPath = new URL(config.issuer).pathname.replace(/\/$/, '');
   // On AWS the zone's queue carries back-channel logouts and account messages alike.
-  const sqs = config.backchannelQueueUrl ? new SQSClient({}) : undefined;
+  // The client is made on first use (a chunk of its own): discovery never loads it.
+  let sqsClient: Promise<SQSClient> | undefined;
+  const sqs = config.backchannelQueueUrl
+    ? () => {
+        if (!sqsClient) {
+          sqsClient = import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
+          // A failed load must not stick for the life of the container.
+          sqsClient.catch(() => {
+            sqsClient = undefined;
+          });
+        }
+        return sqsClient;
+      }
+    : undefined;
   const registry = new OidcRegistry(doc, table);
   const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([
     runtime.keyring.signer('id-token'),
     currentSecret(runtime.secrets, 'pairwise-salt'),
     runtime.secrets.versions('reset-code-key'),
-    // The issuer registers yitong's own portals of its zone (they only read the registry).
-    ...FIRST_PARTY_PORTALS.filter((p) => p.zone === config.zone).map(async (p) =>
-      ensurePortalClient(doc, table, p, config.issuer, await currentSecret(runtime.secrets, p.secretName)),
+    // The issuer registers yitong's own portals of its zone (they only read the registry):
+    // the stored registration is read alongside the portal's secret, and written only when
+    // out of step (docs/architecture.md, "Cold start").
+    ...portalsOf(config.zone).map((p) =>
+      ensurePortalClient(doc, table, p, config.issuer, currentSecret(runtime.secrets, p.secretName)),
     ),
     ...(config.zone === 'intranet' ? [ensureCliClient(doc, table)] : []),
   ]);

@@ -1,5 +1,5 @@
-import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server';
-import { z } from 'zod';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import * as z from 'zod';
 import type { AccountStore, Passkey } from '../../libs/accounts/index.ts';
 
 /** The WebAuthn relying party of a zone's issuer. */
@@ -15,9 +15,19 @@ export const relyingPartyOf = (issuer: string): RelyingParty => ({
   name: 'yitong 一通',
 });
 
+/**
+ * The WebAuthn library, loaded on first use: discovery and password sign-ins never load it
+ * (it is a chunk of its own in the bundle; issue #19).
+ */
+export const webauthn = () => import('@simplewebauthn/server');
+
 /** Options for an assertion by any of the person's passkeys, with user verification. */
-export const assertionOptions = (rp: RelyingParty) =>
-  generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', allowCredentials: [] });
+export const assertionOptions = async (rp: RelyingParty) =>
+  (await webauthn()).generateAuthenticationOptions({
+    rpID: rp.id,
+    userVerification: 'required',
+    allowCredentials: [],
+  });
 
 /** The stored passkey an assertion names, if any (before it is verified). */
 export const assertingPasskey = async (
@@ -46,8 +56,9 @@ export const verifyPasskeyAssertion = async (
   const stored = known ?? (await assertingPasskey(accounts, body));
   if (!stored) return undefined;
   try {
+    const { verifyAuthenticationResponse } = await webauthn();
     const result = await verifyAuthenticationResponse({
-      response: body as Parameters<typeof verifyAuthenticationResponse>[0]['response'],
+      response: body as AuthenticationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,

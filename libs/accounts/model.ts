@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PasswordHash } from './password.ts';
 import { RecoveryCodes } from './totp.ts';
 

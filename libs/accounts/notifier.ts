@@ -1,6 +1,7 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A message to a person about their account; the text is rendered by the notifier in their language. */
 export const AccountMessage = z.strictObject({
@@ -45,15 +46,47 @@ export class OutboxNotifier implements Notifier {
   }
 }
 
-/** AWS: email through SES v2. The client is loaded on first use, keeping it off the cold start. */
+/**
+ * The queue client, given at once or made on first use: a function that only may enqueue
+ * loads the SQS client (a chunk of its own) when it first does (issue #19).
+ */
+export type SqsSource = SQSClient | (() => Promise<SQSClient>);
+
+/** The client of a source, and the command to send with it, both loaded on first use. */
+export const sqsOf = async (source: SqsSource) => {
+  const [client, { SendMessageCommand }] = await Promise.all([
+    typeof source === 'function' ? source() : source,
+    import('@aws-sdk/client-sqs'),
+  ]);
+  return { client, SendMessageCommand };
+};
+
+/**
+ * AWS: email through SES v2. The client is loaded on first use (a chunk of its own), keeping
+ * it off the cold start, and kept for the next message.
+ */
 export class SesNotifier implements Notifier {
+  private client:
+    | Promise<{ ses: SESv2Client; command: typeof import('@aws-sdk/client-sesv2').SendEmailCommand }>
+    | undefined;
+
   constructor(private readonly from: string) {}
 
   async send(message: AccountMessage): Promise<void> {
     if (!message.to.email) return;
-    const { SESv2Client, SendEmailCommand } = await import('@aws-sdk/client-sesv2');
+    if (!this.client) {
+      this.client = import('@aws-sdk/client-sesv2').then(({ SESv2Client, SendEmailCommand }) => ({
+        ses: new SESv2Client({}),
+        command: SendEmailCommand,
+      }));
+      // A failed load must not stick for the life of the container.
+      this.client.catch(() => {
+        this.client = undefined;
+      });
+    }
+    const { ses, command: SendEmailCommand } = await this.client;
     const { subject, body } = messageText(message);
-    await new SESv2Client({}).send(
+    await ses.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,
         Destination: { ToAddresses: [message.to.email] },
@@ -99,12 +132,13 @@ const MailJob = z.strictObject({ job: z.literal(MAIL_JOB), message: AccountMessa
  */
 export class SqsMailQueue implements MailQueue {
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsSource,
     private readonly queueUrl: string,
   ) {}
 
   async enqueue(message: AccountMessage | undefined): Promise<void> {
-    await this.sqs.send(
+    const { client, SendMessageCommand } = await sqsOf(this.sqs);
+    await client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: JSON.stringify({ job: MAIL_JOB, message: message ?? null }),

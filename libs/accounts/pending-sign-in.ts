@@ -5,7 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { epochSeconds, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
 
 /** What a sign-in remembers between its steps, keyed by the interaction. */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ARGON2_PARAMETERS, deriveArgon2id, PasswordHash } from './password.ts';
 
 const PERIOD = 30;

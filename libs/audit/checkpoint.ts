@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { base64url, compactVerify, createLocalJWKSet } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_RETENTION, type RetentionDays } from '../config/index.ts';
 import type { Keyring, Signer } from '../keys/index.ts';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';

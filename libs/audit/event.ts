@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Zone } from '../config/index.ts';
 import type { RetentionClass } from './retention.ts';
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Zone } from '../config/index.ts';
 import { ValidationError } from '../errors/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isExpired } from '../store/index.ts';

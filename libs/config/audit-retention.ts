@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * How long each class of audit event is kept, in days. Access records (sign-ins, tokens,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type RetentionDays, retentionFromEnv } from './audit-retention.ts';
 
 export { DEFAULT_RETENTION, RetentionDays } from './audit-retention.ts';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 const hasCode = (err: unknown, code: string): boolean =>
   err instanceof Error && 'code' in err && err.code === code;

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isZoneKey, type KeyPurpose, type Zone } from '../config/index.ts';
 import { readOrCreateSecretFile } from './file.ts';
 import { publicJwkOf } from './jwk.ts';

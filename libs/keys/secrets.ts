@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import type { SecretName } from '../config/index.ts';
 import { isConditionalCheckFailed } from '../store/index.ts';
 import { readOrCreateSecretFile } from './file.ts';
@@ -127,13 +134,52 @@ export class KmsSecretStore implements SecretStore {
     return { pk: `secret#${name}`, sk: 'secret' };
   }
 
+  /** Reads asked for in the same tick, answered by one call (a cold start's secrets at once). */
+  private queued: Array<{
+    readonly name: SecretName;
+    readonly resolve: (item: Record<string, unknown> | undefined) => void;
+    readonly reject: (err: unknown) => void;
+  }> = [];
+
   private async read(name: SecretName) {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.table, Key: this.key(name), ConsistentRead: true }),
-    );
+    const Item = await new Promise<Record<string, unknown> | undefined>((resolve, reject) => {
+      this.queued.push({ name, resolve, reject });
+      if (this.queued.length === 1) queueMicrotask(() => void this.flush());
+    });
     return Item
       ? { blobs: z.array(z.string()).min(1).parse(Item.blobs), version: Number(Item.version) }
       : undefined;
+  }
+
+  /** One strongly consistent GetItem, or a BatchGetItem for several names. */
+  private async flush() {
+    const batch = this.queued.splice(0);
+    try {
+      const names = [...new Set(batch.map((q) => q.name))];
+      const items = new Map<string, Record<string, unknown>>();
+      if (names.length === 1) {
+        const { Item } = await this.doc.send(
+          new GetCommand({ TableName: this.table, Key: this.key(names[0]!), ConsistentRead: true }),
+        );
+        if (Item) items.set(String(Item.pk), Item);
+      } else {
+        let keys: Record<string, unknown>[] | undefined = names.map((name) => this.key(name));
+        for (let attempt = 0; keys?.length; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 6)));
+          const answer: BatchGetCommandOutput = await this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } },
+            }),
+          );
+          for (const item of answer.Responses?.[this.table] ?? []) items.set(String(item.pk), item);
+          keys = answer.UnprocessedKeys?.[this.table]?.Keys;
+          if (keys?.length && attempt >= 8) throw new Error('the store left secrets unread');
+        }
+      }
+      for (const q of batch) q.resolve(items.get(this.key(q.name).pk));
+    } catch (err: unknown) {
+      for (const q of batch) q.reject(err);
+    }
   }
 
   private async generate(name: SecretName) {

@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { base64url, type JWK } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '../audit/index.ts';
 import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../errors/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isUscc } from '../departments/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 

@@ -1,7 +1,7 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type Provider from 'oidc-provider';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Back-channel logout that survives a relying party's outage: on AWS the provider enqueues
@@ -20,16 +20,26 @@ export interface BackchannelQueue {
   enqueue(job: BackchannelJob): Promise<void>;
 }
 
+/** The queue client, given at once or made on first use (the SQS client is a chunk of its own). */
+export type SqsSource = SQSClient | (() => Promise<SQSClient>);
+
+const sqsOf = async (source: SqsSource) => {
+  const [client, { SendMessageCommand }] = await Promise.all([
+    typeof source === 'function' ? source() : source,
+    import('@aws-sdk/client-sqs'),
+  ]);
+  return { client, SendMessageCommand };
+};
+
 export class SqsBackchannelQueue implements BackchannelQueue {
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsSource,
     private readonly queueUrl: string,
   ) {}
 
   async enqueue(job: BackchannelJob): Promise<void> {
-    await this.sqs.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }),
-    );
+    const { client, SendMessageCommand } = await sqsOf(this.sqs);
+    await client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(job) }));
   }
 }
 

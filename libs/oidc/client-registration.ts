@@ -6,7 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Zone } from '../config/index.ts';
 import { epochSeconds, isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';

@@ -71,9 +71,15 @@ export const ensurePortalClient = async (
   table: string,
   spec: FirstPartyPortalSpec,
   issuer: string,
-  secret: string,
+  /** The portal's secret, or its pending read: the registration is read meanwhile. */
+  secret: string | Promise<string>,
 ): Promise<void> => {
-  await ensureClient(doc, table, portalMetadata(spec, issuer, secret));
+  await ensureClient(
+    doc,
+    table,
+    spec.clientId,
+    Promise.resolve(secret).then((s) => portalMetadata(spec, issuer, s)),
+  );
 };
 
 /**
@@ -83,9 +89,11 @@ export const ensurePortalClient = async (
 const ensureClient = async (
   doc: DynamoDBDocumentClient,
   table: string,
-  wanted: ClientMetadata,
+  clientId: string,
+  registration: ClientMetadata | Promise<ClientMetadata>,
 ): Promise<void> => {
-  const existing = await getClient(doc, table, wanted.client_id);
+  // The read does not wait for what is wanted (a secret being decrypted), nor the reverse.
+  const [existing, wanted] = await Promise.all([getClient(doc, table, clientId), registration]);
   const current =
     existing && Object.entries(wanted).every(([k, v]) => JSON.stringify(existing[k]) === JSON.stringify(v));
   if (!current) await putClient(doc, table, { ...existing, ...wanted });
@@ -133,4 +141,4 @@ export const FIRST_PARTY_CLIENT_IDS: ReadonlySet<string> = new Set([
 
 /** Registers the CLI's client at the intranet issuer when it is missing or changed. */
 export const ensureCliClient = (doc: DynamoDBDocumentClient, table: string): Promise<void> =>
-  ensureClient(doc, table, CLI_CLIENT);
+  ensureClient(doc, table, CLI_CLIENT.client_id, CLI_CLIENT);

@@ -5,7 +5,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 

@@ -135,7 +135,10 @@ export const VALIDATED_DIGEST_FILE = 'validated.sha256';
 let cedarModule: Promise<Cedar> | undefined;
 /** The wasm engine loads on first use only: functions that never decide never pay for it. */
 const loadCedar = (): Promise<Cedar> => {
-  cedarModule ??= import('@cedar-policy/cedar-wasm/nodejs');
+  // A CommonJS module: bundled as a chunk of its own, its namespace holds it only as `default`.
+  cedarModule ??= import('@cedar-policy/cedar-wasm/nodejs').then(
+    (loaded) => ((loaded as unknown as { default?: Cedar }).default ?? loaded) as Cedar,
+  );
   return cedarModule;
 };
 

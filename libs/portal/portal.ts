@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Account } from '../accounts/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { DomainError, NotFoundError } from '../errors/index.ts';

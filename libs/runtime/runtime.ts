@@ -2,7 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountStore } from '../accounts/index.ts';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
-import type { AppConfig } from '../config/index.ts';
+import type { AppConfig, KeyPurpose, SecretName } from '../config/index.ts';
 import {
   type Keyring,
   KmsKeyring,
@@ -34,10 +34,21 @@ export interface Runtime {
 /** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
 export type RuntimeOverrides = Partial<Omit<Runtime, 'config'>>;
 
+/**
+ * What a function reads at init besides the cookie keys: started together with them, so a
+ * cold start waits for one round of reads (the secrets in one BatchGetItem, their KMS
+ * decryptions and the public keys in parallel) rather than one round after another.
+ */
+export interface RuntimeWarmup {
+  readonly secrets?: readonly SecretName[];
+  readonly signers?: readonly KeyPurpose[];
+}
+
 /** Builds the runtime once per cold start (or once per zone in the local stack). */
 export const createRuntime = async (
   config: AppConfig,
   overrides: RuntimeOverrides = {},
+  warmup: RuntimeWarmup = {},
 ): Promise<Runtime> => {
   const doc = overrides.doc ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
   const keyring =
@@ -46,7 +57,11 @@ export const createRuntime = async (
       ? new LocalKeyring(config.keys.dir, { zone: config.zone })
       : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
   const secrets = overrides.secrets ?? secretStoreOf(config, doc);
-  const mayReadCookieKeys = config.keys.kind === 'local' || config.keys.secrets.includes('cookie-keys');
+  const mayRead = (name: SecretName) => config.keys.kind === 'local' || config.keys.secrets.includes(name);
+  const mayReadCookieKeys = mayRead('cookie-keys');
+  // Started, not awaited: whoever needs them awaits the same promises (a failure is theirs to see).
+  for (const name of warmup.secrets ?? []) if (mayRead(name)) secrets.versions(name).catch(() => undefined);
+  for (const purpose of warmup.signers ?? []) keyring.signer(purpose).catch(() => undefined);
   const cookieKeys = overrides.cookieKeys ?? (mayReadCookieKeys ? await secrets.versions('cookie-keys') : []);
   // On AWS every audit event is also a CloudWatch metric (the stack's alarms watch them).
   // Detection rules watch every append (docs/audit.md).

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoCallCounter } from '../../bench/lib/dynamo-counter.ts';
 import {
   AccountStore,
   hashRecoveryCodes,
@@ -14,6 +15,7 @@ import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
 import { clientSecretMatches } from '../../libs/oidc/client-secret.ts';
 import { putClient } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
 import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 import { freshTables } from '../support/tables.ts';
 
@@ -237,6 +239,31 @@ describe('cookie keys and the pairwise salt', () => {
     // Another container reads the same values back through KMS.
     const other = new KmsSecretStore(kms, { secrets: 's', totp: 't' }, fresh.doc, fresh.tables.identity);
     expect(await other.versions('pairwise-salt')).toEqual([salt]);
+  });
+
+  it('asked for together at a cold start, come in one BatchGetItem (issue #19), alike', async () => {
+    const kms = () => new KMSClient({ endpoint: aws.endpoint, region: 'eu-west-1', credentials: FAKE });
+    const keys = { secrets: 'secrets-key', totp: 'totp-key' };
+    const names = ['cookie-keys', 'pairwise-salt', 'reset-code-key'] as const;
+    // Tables of its own: another test here stores a blob under a name it does not decrypt for.
+    const { doc, tables } = await freshTables();
+    const made = await Promise.all(
+      names.map((name) => new KmsSecretStore(kms(), keys, doc, tables.identity).versions(name)),
+    );
+    const counter = new DynamoCallCounter();
+    const counted = createDynamoClient({
+      endpoint: inject('dynamodbEndpoint'),
+      configure: counter.configure,
+    });
+    const cold = new KmsSecretStore(kms(), keys, counted, tables.identity);
+    expect(await Promise.all(names.map((name) => cold.versions(name)))).toEqual(made);
+    expect(counter.breakdown()).toBe('BatchGetItem 1');
+    // One asked for alone is one strongly consistent GetItem; a kept one costs nothing.
+    counter.reset();
+    const alone = new KmsSecretStore(kms(), keys, counted, tables.identity);
+    expect(await alone.versions('pairwise-salt')).toEqual(made[1]);
+    expect(await cold.versions('cookie-keys')).toEqual(made[0]);
+    expect(counter.breakdown()).toBe('GetItem 1');
   });
 
   it('rotate by putting a new version first and keeping the newest three', async () => {

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import {
   type Account,
   lockedOut,
@@ -143,6 +142,8 @@ export const signInJourney = (s: StepKit & SignInOutcome) => {
       amr,
       totpSecret: await deps.totpVault.seal(account.id, secret),
     });
+    // The QR library loads on first use (a chunk of its own): discovery and sign-ins never need it.
+    const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toDataURL(totpUri(secret, account.loginName), { margin: 1, width: 200 });
     render(
       ctx,

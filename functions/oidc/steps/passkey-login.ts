@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { countFailure, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import { assertingPasskey, assertionOptions, verifyPasskeyAssertion } from '../passkeys.ts';

@@ -1,5 +1,6 @@
-import { generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
+import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from '@simplewebauthn/server';
 import { PageError } from '../page-kit.ts';
+import { webauthn } from '../passkeys.ts';
 import type { SignIn } from './journey.ts';
 import { type Ctx, json, type Step } from './kit.ts';
 
@@ -16,7 +17,7 @@ export const passkeyRegisterOptionsStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
     const { pending, account } = await enrolling(s, ctx, uid);
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: s.rp.name,
       rpID: s.rp.id,
       userName: account.loginName,
@@ -37,10 +38,11 @@ export const passkeyRegisterStep =
     const { deps, rp } = s;
     const { d, body, pending, account } = await enrolling(s, ctx, uid);
     if (!pending?.challenge) throw new PageError(400, 'step_passkeyAddAgain');
-    let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+    let info: VerifiedRegistrationResponse['registrationInfo'];
     try {
+      const { verifyRegistrationResponse } = await webauthn();
       const result = await verifyRegistrationResponse({
-        response: body as Parameters<typeof verifyRegistrationResponse>[0]['response'],
+        response: body as RegistrationResponseJSON,
         expectedChallenge: pending.challenge,
         expectedOrigin: rp.origin,
         expectedRPID: rp.id,
