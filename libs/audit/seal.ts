@@ -161,17 +161,8 @@ export class AuditSealer {
   }
 
   private async catchUpFrom(chain: ChainRef, lookback: number): Promise<string> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': sealPartition(chain) },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        Limit: 1,
-      }),
-    );
-    const at = Items?.[0] ? Date.parse(String(Items[0].sealedAt)) : Number.NaN;
+    const newest = await newestSeal(this.doc, this.table, chain);
+    const at = newest ? Date.parse(String(newest.sealedAt)) : Number.NaN;
     return Number.isNaN(at) ? '' : new Date(at - CLOCK_SKEW_MS - lookback).toISOString();
   }
 
@@ -300,6 +291,28 @@ export class AuditSealer {
     state.coveredFrom = Math.max(state.coveredFrom, horizon);
   }
 }
+
+/** The newest seal of a chain as stored (keys stripped), read consistently. */
+export const newestSeal = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  chain: ChainRef,
+): Promise<(Seal & { readonly sk: string }) | undefined> => {
+  const { Items } = await doc.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': sealPartition(chain) },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const item = Items?.[0];
+  if (!item) return undefined;
+  const { pk: _pk, ...seal } = item;
+  return seal as unknown as Seal & { readonly sk: string };
+};
 
 /** An item the sealer accepts: an event whose key, index keys and hash are what its content says. */
 const wellFormed = (item: Record<string, unknown>, event: ChainedEvent, chain: ChainRef): boolean => {

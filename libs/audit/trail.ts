@@ -18,7 +18,7 @@ import {
 } from './event.ts';
 import { eventItem, stripKey } from './log.ts';
 import { RETENTION_CLASSES } from './retention.ts';
-import { CLOCK_SKEW_MS, type Seal } from './seal.ts';
+import { CLOCK_SKEW_MS, newestSeal, type Seal } from './seal.ts';
 
 /** A seal as stored, with its sort key. */
 export type StoredSeal = Seal & { readonly sk: string };
@@ -95,21 +95,8 @@ export class AuditTrail {
   }
 
   /** The newest seal of a chain, read consistently. */
-  async head(chain: ChainRef): Promise<StoredSeal | undefined> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': sealPartition(chain) },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        Limit: 1,
-      }),
-    );
-    const item = Items?.[0];
-    if (!item) return undefined;
-    const { pk: _pk, ...seal } = item;
-    return seal as unknown as StoredSeal;
+  head(chain: ChainRef): Promise<StoredSeal | undefined> {
+    return newestSeal(this.doc, this.table, chain);
   }
 
   /** The first seal of a chain written at or after `time` less the clock skew: where an event's seal can start. */
