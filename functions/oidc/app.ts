@@ -39,6 +39,7 @@ import {
   isSqsEvent,
   OidcRegistry,
   oidcItemKey,
+  RESOURCE_SERVER_MAX_AGE_MS,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
 import type { Runtime, RuntimeWarmup } from '../../libs/runtime/index.ts';
@@ -102,7 +103,8 @@ export const buildOidc = async (runtime: Runtime) => {
         return sqsClient;
       }
     : undefined;
-  const registry = new OidcRegistry(doc, table);
+  // Resource servers are read at most once a minute per container, as the authorizer reads them.
+  const registry = new OidcRegistry(doc, table, { resourceServerMaxAgeMs: RESOURCE_SERVER_MAX_AGE_MS });
   const [idTokenSigner, pairwiseSalt, resetCodeKeys] = await Promise.all([
     runtime.keyring.signer('id-token'),
     currentSecret(runtime.secrets, 'pairwise-salt'),

@@ -56,6 +56,8 @@ export {
   getClient,
   grantedResources,
   OidcRegistry,
+  type OidcRegistryOptions,
   putClient,
+  RESOURCE_SERVER_MAX_AGE_MS,
   ResourceServer,
 } from './registry.ts';

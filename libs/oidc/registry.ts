@@ -41,11 +41,29 @@ export const ResourceGrant = z.object({
 });
 export type ResourceGrant = z.infer<typeof ResourceGrant>;
 
+/** How long the issuer may reuse a resource server it read, as the authorizer does (60 s). */
+export const RESOURCE_SERVER_MAX_AGE_MS = 60_000;
+
+export interface OidcRegistryOptions {
+  /**
+   * Reuse a registered resource server for this long in this container (the issuer consults it
+   * at every authorization, consent and token request of a resource). Only found servers are
+   * kept, so a new registration counts at once; a changed department, scopes or lifetime within
+   * this age. Unset (the administration API): every lookup reads the table.
+   */
+  readonly resourceServerMaxAgeMs?: number;
+  /** For tests: the clock the age is measured by. */
+  readonly now?: () => number;
+}
+
 /** Resource servers, their grants and consents of the OIDC layer, in the identity table. */
 export class OidcRegistry {
+  private readonly servers = new Map<string, { readonly at: number; readonly server: ResourceServer }>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly options: OidcRegistryOptions = {},
   ) {}
 
   async putResourceServer(server: ResourceServer): Promise<void> {
@@ -79,13 +97,21 @@ export class OidcRegistry {
   }
 
   async findResourceServer(audience: string): Promise<ResourceServer | undefined> {
+    const maxAge = this.options.resourceServerMaxAgeMs;
+    const now = this.options.now ?? Date.now;
+    const cached = maxAge === undefined ? undefined : this.servers.get(audience);
+    if (cached && maxAge !== undefined && now() - cached.at < maxAge) return cached.server;
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.table,
         Key: { pk: `resource-server#${audience}`, sk: 'resource-server' },
       }),
     );
-    return Item ? ResourceServer.parse(Item) : undefined;
+    const server = Item ? ResourceServer.parse(Item) : undefined;
+    if (maxAge === undefined) return server;
+    if (server) this.servers.set(audience, { at: now(), server });
+    else this.servers.delete(audience);
+    return server;
   }
 
   /**
