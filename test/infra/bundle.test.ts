@@ -139,7 +139,8 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   licences: { initial: 744, all: 1064 },
   account: { initial: 776, all: 1156 },
   authorizer: { initial: 512, all: 832 },
-  'audit-jobs': { initial: 652, all: 952 },
+  // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
+  'audit-jobs': { initial: 672, all: 972 },
 };
 
 describe('every function bundle', () => {
