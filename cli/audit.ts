@@ -81,7 +81,9 @@ export const auditCommand = (program: Command): void => {
             : 'no signed checkpoint yet: chains are checked by their links only\n',
         );
         for (const p of result.checkpoints.problems)
-          process.stdout.write(`BROKEN  checkpoints — ${p.kind} at ${p.seq}: ${p.message}\n`);
+          process.stdout.write(
+            `BROKEN  checkpoints — ${p.kind} at ${Number.isNaN(p.seq) ? 'a key outside the sequence' : p.seq}: ${p.message}\n`,
+          );
         for (const c of result.chains) {
           const range = c.verified ? `seals ${c.from}–${c.head.seq}, ${c.events} events` : 'empty';
           const signed = c.signedHead ? `, signed up to ${c.signedHead.seq}, ${c.unsigned} after` : '';
@@ -153,7 +155,12 @@ export const auditCommand = (program: Command): void => {
         'signs every 15 minutes from its audit-jobs function, the only holder of kms:Sign on the checkpoint key)',
     )
     .option('--data-dir <dir>', 'data folder of the running local stack', '.yitong')
-    .action(async (opts: { dataDir: string }) => {
+    .option(
+      '--new-chain',
+      'start a new chain of checkpoints although older seals exist (only after investigating why none is left)',
+      false,
+    )
+    .action(async (opts: { dataDir: string; newChain: boolean }) => {
       const { doc, table, keyring, trail } = await open(opts);
       const sealed = await new AuditSealer(doc, table).sealPending();
       const { checkpoint } = await createCheckpoint({
@@ -162,6 +169,8 @@ export const auditCommand = (program: Command): void => {
         trail,
         keyring,
         signer: await keyring.signer('audit-checkpoint'),
+        checkpointEverySeconds: 60,
+        newChain: opts.newChain,
       });
       process.stdout.write(
         `sealed ${sealed.sealed} pending events; signed checkpoint ${checkpoint.seq} (${checkpoint.checkpointId}, ${checkpoint.createdAt}) over ${checkpoint.heads.length} chains\n`,

@@ -120,6 +120,9 @@ export const makeHandler = async (runtime: Runtime, deps: { readonly archive?: A
       keyring: runtime.keyring,
       signer: await runtime.keyring.signer('audit-checkpoint'),
       retention: runtime.config.auditRetention,
+      checkpointEverySeconds: runtime.config.auditCheckpointSeconds,
+      // An operator's deliberate restart after the checkpoints were found removed (docs/audit.md).
+      newChain: (event as { action?: unknown }).action === 'new-checkpoint-chain',
     });
     return { checkpointId: checkpoint.checkpointId, created };
   };

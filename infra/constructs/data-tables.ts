@@ -3,7 +3,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { CHECKPOINT_PARTITION, DETECTION_PREFIX, EVENT_PREFIX, SEAL_PREFIX } from '../../libs/audit/index.ts';
+import {
+  CHECKPOINT_PARTITION,
+  DETECTION_ATTRIBUTES,
+  DETECTION_PREFIX,
+  EVENT_PARTITIONS,
+  SEAL_PREFIX,
+} from '../../libs/audit/index.ts';
 import { DPOP_PROOF_PREFIX } from '../../libs/policy/index.ts';
 import { AUDIT_INDEXES, TABLE_LIST, type TableName } from '../../libs/store/index.ts';
 
@@ -103,7 +109,8 @@ export class DataTables extends Construct {
       grantee,
       actions: ['dynamodb:PutItem'],
       resourceArns: [this.audit.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${EVENT_PREFIX}*`] } },
+      // The event partitions by name: no item anywhere else (`event#access#99`) for searches to find.
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...EVENT_PARTITIONS] } },
     });
     iam.Grant.addToPrincipal({
       grantee,
@@ -115,7 +122,11 @@ export class DataTables extends Construct {
       grantee,
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.audit.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DETECTION_PREFIX}*`] } },
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${DETECTION_PREFIX}*`] },
+        // Counters only: an update naming an event's attributes would put it in the indexes.
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...DETECTION_ATTRIBUTES] },
+      },
     });
     this.key.grantEncryptDecrypt(grantee);
   }

@@ -262,6 +262,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           keys: { kind: 'local', dir: keysDir },
           dynamodbEndpoint,
           localMode: true,
+          ...(options.checkpointSeconds !== 0
+            ? { auditCheckpointSeconds: options.checkpointSeconds ?? 60 }
+            : {}),
         },
         { doc: jobsDoc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
       ),

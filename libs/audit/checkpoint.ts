@@ -22,7 +22,7 @@ import {
   seqKey,
 } from './event.ts';
 import { findItemById, stripKey } from './log.ts';
-import { type AuditTrail, linkOf, matchesEntry, type SealedChainVerification } from './trail.ts';
+import { type AuditTrail, entriesOf, linkOf, matchesEntry, type SealedChainVerification } from './trail.ts';
 
 const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
 
@@ -70,6 +70,10 @@ export const createCheckpoint = async (deps: {
   readonly signer: Signer;
   readonly keyring: Keyring;
   readonly retention?: RetentionDays;
+  /** The schedule: with no checkpoint at all, seals older than twice this mean the chain was removed. @default 900 */
+  readonly checkpointEverySeconds?: number;
+  /** Start a new chain of checkpoints although seals older than the schedule exist (after an investigation). */
+  readonly newChain?: boolean;
   readonly now?: Date;
 }): Promise<{ checkpoint: Checkpoint; created: boolean }> => {
   const now = deps.now ?? new Date();
@@ -96,6 +100,16 @@ export const createCheckpoint = async (deps: {
         );
       seq = latest.seq + 1;
       prev = jwsHash(latest.jws);
+    } else if (!deps.newChain) {
+      // No checkpoint, yet seals older than the schedule: the checkpoints were removed. A new
+      // chain would make verification's "missing" go away; it takes a deliberate decision.
+      const oldest = await deps.trail.oldestSealedAt();
+      const due = now.getTime() - (2 * (deps.checkpointEverySeconds ?? 900) + 60) * 1000;
+      if (oldest && Date.parse(oldest) < due)
+        throw new Error(
+          `there is no audit checkpoint, but seals from ${oldest} exist: the chain of checkpoints was removed. ` +
+            'Not starting a new one; investigate (the archive holds every checkpoint), then start one deliberately',
+        );
     }
     const checkpointId = randomUUID();
     const header = base64url.encode(
@@ -242,7 +256,12 @@ export const verifyCheckpointChain = async (
   keyring: Keyring,
   stored: readonly Checkpoint[],
   options: { readonly now: Date; readonly maxAgeSeconds: number },
-): Promise<{ report: CheckpointChainReport; newest?: GenuineCheckpoint }> => {
+): Promise<{
+  report: CheckpointChainReport;
+  newest?: GenuineCheckpoint;
+  genuine: readonly GenuineCheckpoint[];
+}> => {
+  const genuine: GenuineCheckpoint[] = [];
   const problems: CheckpointProblem[] = [];
   let previous: GenuineCheckpoint | undefined;
   let verified = 0;
@@ -282,6 +301,7 @@ export const verifyCheckpointChain = async (
       }
     }
     previous = { stored: checkpoint, claims: signed.claims, kid: signed.kid };
+    genuine.push(previous);
     verified++;
   }
   if (previous) {
@@ -295,7 +315,7 @@ export const verifyCheckpointChain = async (
       });
     }
   }
-  return { report: { ok: problems.length === 0, verified, problems }, newest: previous };
+  return { report: { ok: problems.length === 0, verified, problems }, newest: previous, genuine };
 };
 
 export interface ChainReport extends Omit<SealedChainVerification, 'passed'> {
@@ -338,13 +358,21 @@ export const verifyTrail = async (deps: {
   const now = deps.now ?? new Date();
   const maxAgeSeconds = 2 * (deps.checkpointEverySeconds ?? 900) + 60;
   const stored = await allCheckpoints(deps.doc, deps.table);
-  const { report, newest } = await verifyCheckpointChain(deps.keyring, stored, { now, maxAgeSeconds });
+  const { report, newest, genuine } = await verifyCheckpointChain(deps.keyring, stored, { now, maxAgeSeconds });
   const heads = new Map(newest ? newest.claims.heads.map((h) => [h.chain, h]) : []);
   const chains = await Promise.all(
     deps.trail.chains().map(async (chain): Promise<ChainReport> => {
       const head = heads.get(chainKey(chain));
-      const result = await deps.trail.verifyChain(chain, { remember: new Set(head ? [head.seq] : []) });
-      return compareWithCheckpoint(result, head, epochSeconds(now));
+      // Every genuine checkpoint's head of this chain, newest first: each must still be there.
+      const signed = genuine
+        .map((c) => ({ checkpoint: c.claims.seq, head: c.claims.heads.find((h) => h.chain === chainKey(chain)) }))
+        .filter((s): s is { checkpoint: number; head: CheckpointHead } => s.head !== undefined && s.head.seq > 0)
+        .reverse();
+      const result = await deps.trail.verifyChain(chain, {
+        remember: new Set([...(head ? [head.seq] : []), ...signed.map((s) => s.head.seq)]),
+      });
+      const report = compareWithCheckpoint(result, head, epochSeconds(now));
+      return report.ok ? compareWithEarlier(report, result, signed, epochSeconds(now)) : report;
     }),
   );
   const problems = [...report.problems];
@@ -375,6 +403,40 @@ export const verifyTrail = async (deps: {
     checkpoints,
     chains,
   };
+};
+
+/**
+ * A chain against every earlier checkpoint's head of it: a seal an earlier checkpoint signed
+ * must still have the hash it signed (unless it has since expired). This holds history even
+ * when the newest checkpoints were removed and signed again over a rewritten chain.
+ */
+const compareWithEarlier = (
+  report: ChainReport,
+  result: SealedChainVerification,
+  signed: ReadonlyArray<{ readonly checkpoint: number; readonly head: CheckpointHead }>,
+  now: number,
+): ChainReport => {
+  for (const { checkpoint, head } of signed) {
+    if (head.expiresAt <= now) continue;
+    const problem = (p: ChainProblem): ChainReport => ({ ...report, ok: false, problem: p });
+    if (head.seq > result.head.seq) {
+      return problem({
+        kind: 'removed',
+        seq: result.head.seq + 1,
+        eventId: undefined,
+        message: `checkpoint ${checkpoint} saw this chain reach seal ${head.seq}; it now ends at ${result.head.seq}`,
+      });
+    }
+    if (head.seq >= result.from && result.passed?.get(head.seq) !== head.hash) {
+      return problem({
+        kind: 'altered',
+        seq: head.seq,
+        eventId: undefined,
+        message: `seal ${head.seq} differs from the one checkpoint ${checkpoint} signed: the chain was rewritten up to here`,
+      });
+    }
+  }
+  return report;
 };
 
 const compareWithCheckpoint = (
@@ -486,7 +548,7 @@ export const proveEvent = async (deps: {
           fromSeq: from,
           toSeq: Math.min(from + maxLinks, Math.max(head?.seq ?? 0, from + 64)),
         });
-  const at = seals.findIndex((seal) => seal.events.some((e) => e.k === key));
+  const at = seals.findIndex((seal) => entriesOf(seal)?.some((e) => e.k === key));
   if (at < 0) {
     const age = now.getTime() - Date.parse(event.time);
     if (age <= trail.sealGraceSeconds * 1000)
@@ -499,7 +561,7 @@ export const proveEvent = async (deps: {
     return broken('unsealed', 0, `no seal lists this event ${Math.round(age / 1000)} s after it was written`);
   }
   const seal = seals[at]!;
-  if (!matchesEntry(item, seal.events.find((e) => e.k === key)!.h)) {
+  if (!matchesEntry(item, entriesOf(seal)!.find((e) => e.k === key)!.h)) {
     return broken('altered', seal.seq, `the event does not match the hash seal ${seal.seq} recorded`);
   }
   const walk = verifyChainItems(

@@ -7,6 +7,8 @@ import type { AuditLog } from './log.ts';
 
 /** Partition prefix of detection counters: the only audit items anything may update (see infra). */
 export const DETECTION_PREFIX = 'detect#';
+/** The attributes an update of a counter may name: IAM allows no other (an event's attributes on a counter would reach the indexes). */
+export const DETECTION_ATTRIBUTES = ['pk', 'sk', 'n', 'members', 'expiresAt', 'alerted'] as const;
 
 export type RuleId = 'brute-force' | 'password-spraying' | 'verification-burst' | 'admin-after-hours';
 

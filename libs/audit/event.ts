@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { Zone } from '../config/index.ts';
-import type { RetentionClass } from './retention.ts';
+import { RETENTION_CLASSES, type RetentionClass } from './retention.ts';
 
 const id = z.string().min(1).max(256);
 
@@ -73,6 +73,11 @@ export const eventSortKey = (time: string, eventId: string): string => `${time}#
 export const sealPartition = (chain: ChainRef): string => `${SEAL_PREFIX}${chain.retention}#${chain.shard}`;
 /** The partition of the signed checkpoints, each under `seqKey(seq)`. */
 export const CHECKPOINT_PARTITION = 'checkpoint';
+
+/** Every event partition there may be (each class times DEFAULT_SHARDS): the only keys writers may put. */
+export const EVENT_PARTITIONS: readonly string[] = RETENTION_CLASSES.flatMap((retention) =>
+  Array.from({ length: DEFAULT_SHARDS }, (_, shard) => eventPartition({ retention, shard })),
+);
 
 /** Keys of the write-sharded indexes: `<value>#<index shard>`. */
 export const indexShardOf = (shard: number): number => shard % INDEX_SHARDS;

@@ -9,7 +9,7 @@ export {
   type TrailVerification,
   verifyTrail,
 } from './checkpoint.ts';
-export { DETECTION_PREFIX, DetectingAuditLog } from './detection.ts';
+export { DETECTION_ATTRIBUTES, DETECTION_PREFIX, DetectingAuditLog } from './detection.ts';
 export {
   AuditEventInput,
   CHECKPOINT_PARTITION,
@@ -17,6 +17,7 @@ export {
   type ChainRef,
   chainKey,
   DEFAULT_SHARDS,
+  EVENT_PARTITIONS,
   EVENT_PREFIX,
   eventPartition,
   eventSortKey,

@@ -129,6 +129,45 @@ export class DynamoAuditLog implements AuditLog {
   }
 }
 
+/** The partitions writers may write to: each retention class times DEFAULT_SHARDS (at most). */
+const EVENT_PARTITION = /^event#(access|security)#(0|[1-9]\d?)$/;
+
+/**
+ * Whether an item sits in one of the event partitions (searches show nothing else: an item a
+ * writer put elsewhere, or a detection counter given an event's attributes, is not the trail).
+ * An altered event in its partition still shows; verification and its proof name it.
+ */
+export const inEventPartition = (item: Record<string, unknown>, shards = DEFAULT_SHARDS): boolean => {
+  const match = typeof item.pk === 'string' ? EVENT_PARTITION.exec(item.pk) : null;
+  return match !== null && Number(match[2]) < shards && typeof item.sk === 'string';
+};
+
+/**
+ * Whether a stored item is a well-formed event where it should be: in a known event partition,
+ * its key, index keys and shard what its fields say, its hash that of its content. Searches
+ * and proofs show nothing else, and the sealer seals nothing else: a writer can put an item in
+ * another partition, or give a detection counter an event's attributes, but not into the trail.
+ */
+export const isWellFormedEvent = (item: Record<string, unknown>, shards = DEFAULT_SHARDS): boolean => {
+  const match = typeof item.pk === 'string' ? EVENT_PARTITION.exec(item.pk) : null;
+  if (!match || Number(match[2]) >= shards) return false;
+  const event = stripKey(item);
+  if (
+    typeof event.time !== 'string' ||
+    Number.isNaN(Date.parse(event.time)) ||
+    typeof event.eventId !== 'string' ||
+    typeof event.type !== 'string' ||
+    typeof event.hash !== 'string' ||
+    event.retention !== match[1] ||
+    event.shard !== Number(match[2])
+  ) {
+    return false;
+  }
+  const expected = eventItem(event);
+  for (const key of ITEM_ONLY) if (expected[key] !== item[key]) return false;
+  return eventHash(event) === event.hash;
+};
+
 /** The write shard an event id falls in (0 … shards-1). */
 export const shardOf = (eventId: string, shards: number): number =>
   createHash('sha256').update(eventId).digest().readUInt32BE(0) % shards;
@@ -165,13 +204,16 @@ export const findItemById = async (
       IndexName: AUDIT_INDEXES.byEventId,
       KeyConditionExpression: 'eventId = :id',
       ExpressionAttributeValues: { ':id': eventId },
-      Limit: 1,
+      Limit: 10,
     }),
   );
-  const key = Items?.[0];
-  if (!key || typeof key.pk !== 'string' || !key.pk.startsWith('event#')) return undefined;
-  const { Item } = await doc.send(
-    new GetCommand({ TableName: table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
-  );
-  return Item;
+  // A copy planted outside the event partitions (or under a counter) is never the event.
+  for (const key of Items ?? []) {
+    if (typeof key.pk !== 'string' || !EVENT_PARTITION.test(key.pk)) continue;
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+    );
+    if (Item && inEventPartition(Item) && Item.eventId === eventId) return Item;
+  }
+  return undefined;
 };

@@ -4,7 +4,7 @@ import { Zone } from '../config/index.ts';
 import { ValidationError } from '../errors/index.ts';
 import { AUDIT_INDEXES, epochSeconds, isExpired } from '../store/index.ts';
 import { type ChainedEvent, INDEX_SHARDS, shardedKey } from './event.ts';
-import { findEventById, stripKey } from './log.ts';
+import { findEventById, inEventPartition, stripKey } from './log.ts';
 
 const id = z.string().min(1).max(256);
 
@@ -270,6 +270,7 @@ export class AuditQuery {
     scanned.count += page.ScannedCount ?? 0;
     const fresh = (page.Items ?? []).filter(
       (item) =>
+        inEventPartition(item) &&
         !isExpired(item, nowSeconds) &&
         // Past the cursor: events at its exact time are skipped up to and including its key.
         !(after && item.time === after.t && String(item.sk) >= after.s),
@@ -317,12 +318,13 @@ export class AuditQuery {
               KeyConditionExpression: '#type = :type AND #t >= :from',
               ExpressionAttributeNames: { '#type': 'typeKey', '#t': 'time' },
               ExpressionAttributeValues: { ':type': shardedKey(type, n), ':from': from.toISOString() },
-              ProjectionExpression: '#t',
+              ProjectionExpression: '#t, pk, sk',
               Limit: Math.min(5000, share - mine),
               ExclusiveStartKey: cursor,
             }),
           );
           for (const item of page.Items ?? []) {
+            if (!inEventPartition(item)) continue;
             const day = new Date(new Date(String(item.time)).getTime() + shift).toISOString().slice(0, 10);
             counts.set(day, (counts.get(day) ?? 0) + 1);
           }

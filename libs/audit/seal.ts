@@ -12,7 +12,7 @@ import {
   sealPartition,
   seqKey,
 } from './event.ts';
-import { eventItem, stripKey } from './log.ts';
+import { isWellFormedEvent, stripKey } from './log.ts';
 import { RETENTION_CLASSES } from './retention.ts';
 
 /** One sealed event: its sort key, its hash and its expiry. */
@@ -104,10 +104,12 @@ export class AuditSealer {
   async seal(items: readonly Record<string, unknown>[]): Promise<SealRun> {
     const refused: string[] = [];
     const byChain = new Map<string, { chain: ChainRef; events: ChainedEvent[] }>();
+    const latest = this.now().getTime() + CLOCK_SKEW_MS;
     for (const item of items) {
       const chain = this.chainsByPartition.get(String(item.pk));
       const event = stripKey(item);
-      if (!chain || !wellFormed(item, event, chain)) {
+      // Never an event from the future: its time would keep it out of every look-back.
+      if (!chain || !isWellFormedEvent(item, this.shards) || Date.parse(event.time) > latest) {
         refused.push(`${String(item.pk)} ${String(item.sk)}`);
         continue;
       }
@@ -179,7 +181,8 @@ export class AuditSealer {
   }
 
   private async sealChain(chain: ChainRef, events: ChainedEvent[]) {
-    const oldest = Math.min(...events.map((e) => Date.parse(e.time)));
+    // Any earlier seal of these events was written after the oldest of them (less the skew).
+    const oldest = Math.min(this.now().getTime(), ...events.map((e) => Date.parse(e.time)));
     let state = await this.stateFor(chain, oldest - CLOCK_SKEW_MS);
     let sealed = 0;
     let seals = 0;
@@ -312,14 +315,4 @@ export const newestSeal = async (
   if (!item) return undefined;
   const { pk: _pk, ...seal } = item;
   return seal as unknown as Seal & { readonly sk: string };
-};
-
-/** An item the sealer accepts: an event whose key, index keys and hash are what its content says. */
-const wellFormed = (item: Record<string, unknown>, event: ChainedEvent, chain: ChainRef): boolean => {
-  if (typeof event.time !== 'string' || typeof event.eventId !== 'string') return false;
-  if (event.retention !== chain.retention || event.shard !== chain.shard) return false;
-  const expected = eventItem(event);
-  for (const key of ['pk', 'sk', 'monthKey', 'typeKey', 'clientKey'] as const)
-    if (expected[key] !== item[key]) return false;
-  return typeof event.hash === 'string' && eventHash(event) === event.hash;
 };

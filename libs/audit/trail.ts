@@ -4,7 +4,6 @@ import {
   type ChainLink,
   type ChainProblem,
   type ChainVerification,
-  eventHash,
   verifyChainItems,
 } from './chain.ts';
 import {
@@ -16,9 +15,9 @@ import {
   sealPartition,
   seqKey,
 } from './event.ts';
-import { eventItem, stripKey } from './log.ts';
+import { isWellFormedEvent } from './log.ts';
 import { RETENTION_CLASSES } from './retention.ts';
-import { CLOCK_SKEW_MS, newestSeal, type Seal } from './seal.ts';
+import { CLOCK_SKEW_MS, newestSeal, type Seal, type SealEntry } from './seal.ts';
 
 /** A seal as stored, with its sort key. */
 export type StoredSeal = Seal & { readonly sk: string };
@@ -94,6 +93,25 @@ export class AuditTrail {
     });
   }
 
+  /** When the oldest seal still stored was written, of any chain (undefined when there is none). */
+  async oldestSealedAt(): Promise<string | undefined> {
+    const firsts = await Promise.all(
+      this.chains().map(async (chain) => {
+        const { Items } = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': sealPartition(chain) },
+            ConsistentRead: true,
+            Limit: 1,
+          }),
+        );
+        return typeof Items?.[0]?.sealedAt === 'string' ? Items[0].sealedAt : undefined;
+      }),
+    );
+    return firsts.filter((t): t is string => t !== undefined).sort()[0];
+  }
+
   /** The newest seal of a chain, read consistently. */
   head(chain: ChainRef): Promise<StoredSeal | undefined> {
     return newestSeal(this.doc, this.table, chain);
@@ -167,11 +185,22 @@ export class AuditTrail {
 }
 
 /** Whether a stored item is, key and all, exactly the event its seal entry hashed. */
-export const matchesEntry = (item: Record<string, unknown>, hash: string): boolean => {
-  const event = stripKey(item);
-  if (eventHash(event) !== hash || event.hash !== hash) return false;
-  const expected = eventItem(event);
-  return (['pk', 'sk', 'monthKey', 'typeKey', 'clientKey'] as const).every((k) => expected[k] === item[k]);
+export const matchesEntry = (item: Record<string, unknown>, hash: string): boolean =>
+  item.hash === hash && isWellFormedEvent(item);
+
+/** A seal's entries, when the seal is well-formed: a list of {k, h, x} (else undefined). */
+export const entriesOf = (seal: StoredSeal): readonly SealEntry[] | undefined => {
+  const events: unknown = seal.events;
+  if (!Array.isArray(events)) return undefined;
+  const ok = events.every(
+    (e: unknown) =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof (e as SealEntry).k === 'string' &&
+      typeof (e as SealEntry).h === 'string' &&
+      typeof (e as SealEntry).x === 'number',
+  );
+  return ok ? (events as SealEntry[]) : undefined;
 };
 
 const eventIdOfKey = (k: string): string => k.slice(k.indexOf('#') + 1);
@@ -191,7 +220,16 @@ const checkSealedEvents = (
   const fail = (problem: ChainProblem) => ({ ok: false, problem, events, pending: 0 });
   for (const seal of seals) {
     if (seal.seq < walk.from || seal.seq > walk.head.seq) continue;
-    for (const entry of seal.events) {
+    const entries = entriesOf(seal);
+    if (!entries) {
+      return fail({
+        kind: 'altered',
+        seq: seal.seq,
+        eventId: undefined,
+        message: `seal ${seal.seq} is malformed: its list of events is not one the sealer writes`,
+      });
+    }
+    for (const entry of entries) {
       const eventId = eventIdOfKey(entry.k);
       if (listed.has(entry.k)) {
         return fail({
@@ -217,7 +255,7 @@ const checkSealedEvents = (
           kind: 'altered',
           seq: seal.seq,
           eventId,
-          message: `event ${eventId} does not match the hash seal ${seal.seq} recorded: its content was changed`,
+          message: `event ${eventId} does not match what seal ${seal.seq} recorded: its content or its keys were changed`,
         });
       }
       events++;
@@ -230,12 +268,22 @@ const checkSealedEvents = (
     if (listed.has(sk)) continue;
     const expiresAt = Number(item.expiresAt);
     if (Number.isFinite(expiresAt) && expiresAt <= nowSeconds) continue;
+    const eventId = typeof item.eventId === 'string' ? item.eventId : eventIdOfKey(sk);
     const age = now.getTime() - Date.parse(String(item.time));
+    // Not what a writer writes (wrong key, shard, index keys or hash), or dated in the future:
+    // the sealer refuses it, so no grace can make it pending.
+    if (!isWellFormedEvent(item) || Number.isNaN(age) || age < -CLOCK_SKEW_MS) {
+      return fail({
+        kind: 'inserted',
+        seq: walk.head.seq,
+        eventId,
+        message: `the item at ${sk} is not a well-formed event of this chain (its key, shard, hash or time is wrong): it was planted`,
+      });
+    }
     if (age <= graceSeconds * 1000) {
       pending++;
       continue;
     }
-    const eventId = typeof item.eventId === 'string' ? item.eventId : eventIdOfKey(sk);
     return fail({
       kind: 'unsealed',
       seq: walk.head.seq,

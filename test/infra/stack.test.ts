@@ -141,8 +141,12 @@ describe('CDK stack', () => {
     );
     expect(counterUpdates.length).toBeGreaterThan(0);
     for (const st of counterUpdates) {
+      // Counters only, and only their own attributes: an event's attributes would reach the indexes.
       expect((st as { Condition?: unknown }).Condition).toEqual({
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['detect#*'] },
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': ['pk', 'sk', 'n', 'members', 'expiresAt', 'alerted'],
+        },
       });
     }
     expect(statementsOf(template).filter(touchesAudit).flatMap(actionsOf)).toContain('dynamodb:PutItem');
@@ -159,7 +163,11 @@ describe('CDK stack', () => {
       ).map((st) => ({ id, condition: (st as { Condition?: unknown }).Condition })),
     );
     expect(puts.length).toBeGreaterThan(5);
-    const eventsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['event#*'] } };
+    // The 32 event partitions by name (two classes, 16 shards): nothing like `event#access#99`.
+    const partitions = ['access', 'security'].flatMap((c) =>
+      Array.from({ length: 16 }, (_, n) => `event#${c}#${n}`),
+    );
+    const eventsOnly = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': partitions } };
     const sealsOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['seal#*', 'checkpoint'] } };
     for (const { id, condition } of puts) {
       if (/^Fnauditjobsintranet/.test(id)) expect([eventsOnly, sealsOnly]).toContainEqual(condition);

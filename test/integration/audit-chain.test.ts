@@ -3,6 +3,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand }
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type AuditEventInput,
+  AuditQuery,
   AuditSealer,
   AuditTrail,
   type ChainedEvent,
@@ -209,5 +210,69 @@ describe('audit appends and seals from several containers', () => {
     expect(results.reduce((n, c) => n + c.events, 0)).toBe(64);
     expect(results.reduce((n, c) => n + c.pending, 0)).toBe(0);
     expect(new Set(written.map((e) => e.eventId)).size).toBe(64);
+  });
+});
+
+describe('what an outside tester tried against the sealed trail (#18, second round)', () => {
+  it('shows in no search an event planted outside the event partitions or on a detection counter, and finds the genuine event by its id', async () => {
+    const genuine = await log.append(event(1));
+    await sealer.sealPending();
+    const { hash: _h, ...content } = { ...genuine, actor: 'planted', time: new Date().toISOString() };
+    const planted = { ...content, hash: eventHash(content) } as ChainedEvent;
+    const strays = [
+      { ...eventItem(planted), pk: 'event#access#16' },
+      { ...eventItem(planted), pk: 'chain#access#0' },
+      { ...eventItem({ ...planted, eventId: randomUUID() }), pk: 'detect#brute-force#x', sk: '1' },
+    ];
+    for (const Item of strays) await doc.send(new PutCommand({ TableName: table, Item }));
+    const query = new AuditQuery(doc, table);
+    for (const filter of [{ type: planted.type }, { client: planted.client! }, { actor: 'planted' }, {}]) {
+      const page = await query.search(filter, { limit: 50 });
+      expect(
+        page.events.filter((e) => e.actor === 'planted'),
+        JSON.stringify(filter),
+      ).toEqual([]);
+    }
+    // The copy under the genuine event's id is not what the event page shows.
+    expect(await query.byId(genuine.eventId)).toMatchObject({ actor: genuine.actor, hash: genuine.hash });
+    expect((await trail.verifyAll()).every((c) => c.ok)).toBe(true);
+  });
+
+  it('never seals an event dated in the future, and names it at once', async () => {
+    const [genuine] = await shardOf(1);
+    const time = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    const { hash: _h, ...content } = { ...genuine!, eventId: randomUUID(), time };
+    const future = { ...content, hash: eventHash(content) } as ChainedEvent;
+    await doc.send(new PutCommand({ TableName: table, Item: eventItem(future) }));
+    const run = await sealer.seal([eventItem(future), eventItem(genuine!)]);
+    expect(run).toMatchObject({ sealed: 1, refused: [expect.stringContaining(future.eventId)] });
+    const result = await trail.verifyChain(chainOf(genuine!));
+    expect(result.problem).toMatchObject({ kind: 'inserted', eventId: future.eventId });
+    // Nor one whose shard is not its partition's, or whose key and time disagree.
+    const misfiled = {
+      ...eventItem(genuine!),
+      pk: eventPartition({ ...genuine!, shard: 1 - genuine!.shard }),
+    };
+    expect((await sealer.seal([misfiled])).refused).toHaveLength(1);
+  });
+
+  it('names a malformed seal instead of failing', async () => {
+    const one = new DynamoAuditLog(doc, table, { shards: 1 });
+    await one.append(event(1));
+    await new AuditSealer(doc, table, { shards: 1 }).sealPending();
+    const oneTrail = new AuditTrail(doc, table, { shards: 1 });
+    const chain = { retention: 'access' as const, shard: 0 };
+    const [seal] = await oneTrail.readSeals(chain);
+    for (const events of ['x', [null], [{ k: 123 }]]) {
+      const { hash: _h, sk: _sk, ...content } = { ...seal!, events };
+      await doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: sealPartition(chain), sk: seqKey(1), ...content, hash: eventHash(content) },
+        }),
+      );
+      const result = await oneTrail.verifyChain(chain);
+      expect(result.problem, JSON.stringify(events)).toMatchObject({ kind: 'altered', seq: 1 });
+    }
   });
 });

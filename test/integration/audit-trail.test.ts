@@ -244,6 +244,57 @@ describe('signed checkpoints', () => {
     });
   });
 
+  it('holds history to every earlier checkpoint, so removing the newest and signing again over a rewritten chain is named', async () => {
+    const { trail, signer } = await setup(); // checkpoint 1 signs seals 1–5
+    await createCheckpoint({ doc, table, trail, signer, keyring }); // checkpoint 2, the same heads
+    const chain = { retention: 'access' as const, shard: 0 };
+    // A full-rights writer rewrites seals 3–5 (hashes recomputed forward)...
+    const seals = await trail.readSeals(chain);
+    let prev = seals[1]!;
+    for (const original of seals.slice(2)) {
+      const {
+        hash: _h,
+        sk: _sk,
+        ...content
+      } = { ...original, sealedAt: '2020-01-01T00:00:00.000Z', prevHash: prev.hash };
+      const forged = { ...content, hash: eventHash(content) };
+      await doc.send(new PutCommand({ TableName: table, Item: { ...sealOf(forged.seq), ...forged } }));
+      prev = { ...forged, sk: seqKey(forged.seq) };
+    }
+    // ...removes the newest checkpoint, and the job signs position 2 again over the rewrite.
+    await doc.send(new DeleteCommand({ TableName: table, Key: { pk: CHECKPOINT_PARTITION, sk: seqKey(2) } }));
+    await createCheckpoint({ doc, table, trail, signer, keyring });
+    const result = await verify(trail);
+    expect(result.ok).toBe(false);
+    expect(result.chains.find((c) => c.retention === 'access')!.problem).toMatchObject({
+      kind: 'altered',
+      seq: 5,
+      message: expect.stringContaining('checkpoint 1 signed'),
+    });
+  });
+
+  it('will not start a new chain of checkpoints over seals older than the schedule, unless told to', async () => {
+    const { trail, signer } = await setup();
+    await doc.send(new DeleteCommand({ TableName: table, Key: { pk: CHECKPOINT_PARTITION, sk: seqKey(1) } }));
+    const later = new Date(Date.now() + 40 * 60_000);
+    await expect(createCheckpoint({ doc, table, trail, signer, keyring, now: later })).rejects.toThrow(
+      /chain of checkpoints was removed/,
+    );
+    expect((await verify(trail, later)).checkpoints.problems).toEqual([
+      expect.objectContaining({ kind: 'missing' }),
+    ]);
+    const restarted = await createCheckpoint({
+      doc,
+      table,
+      trail,
+      signer,
+      keyring,
+      now: later,
+      newChain: true,
+    });
+    expect(restarted.checkpoint.seq).toBe(1);
+  });
+
   it('names a chain cut short after the checkpoint', async () => {
     const { trail } = await setup();
     await doc.send(new DeleteCommand({ TableName: table, Key: sealOf(5) }));
