@@ -151,7 +151,7 @@ describe('the deployed oidc bundle', () => {
 // The one word catalogue (libs/web, both languages: about 75 KiB minified) is in every function
 // that renders a page.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
-  // oidc measured 1158.5 KiB initial, 1901 KiB all; its initial budget is the 1.2 MB goal.
+  // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
   oidc: { initial: 1172, all: 1952 },
   audit: { initial: 680, all: 1000 },
   admin: { initial: 808, all: 1128 },
