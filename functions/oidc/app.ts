@@ -18,13 +18,10 @@ import {
   type MailQueue,
   type Notifier,
   OutboxNotifier,
-  PasswordReset,
   PendingSignIns,
-  ReauthChallenges,
   SesNotifier,
   SourceThrottle,
   SqsMailQueue,
-  TotpVault,
 } from '../../libs/accounts/index.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE, prefersPage } from '../../libs/http/index.ts';
@@ -47,11 +44,17 @@ import { flushWrites, type ItemKey, prefetchItems, withRequestMemo } from '../..
 import { errorPages, t } from '../../libs/web/index.ts';
 import { auditProtocolEvents } from './audit-events.ts';
 import { langOf } from './page-kit.ts';
-import { pageRoutes } from './page-routes.ts';
-import { passwordRouter } from './password-pages.ts';
 import { errorPage, homePage, providerPage, providerPages } from './provider-pages.ts';
-import { interactionRouter } from './steps/index.ts';
-import { messageBody } from './views.ts';
+import { messageBody } from './provider-views.ts';
+
+type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * The paths of yitong's own pages (`own-pages.ts`): each route's template starts with one of
+ * these literal segments, and a page answers only its canonical path, so any other path goes on
+ * to oidc-provider without loading the pages (test/unit/sign-in-routes.test.ts checks the list).
+ */
+export const OWN_PAGE_PATH = /^\/(interaction|password|register|outbox)(\/|$)/;
 
 const mailFailed = (err: unknown) =>
   logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
@@ -286,39 +289,33 @@ export const buildOidc = async (runtime: Runtime) => {
     await next();
   });
   provider.use(auditProtocolEvents(audit, config.zone));
-  const totpVault = new TotpVault(runtime.secrets);
-  provider.use(
-    pageRoutes(
-      passwordRouter({
-        zone: config.zone,
-        issuer: config.issuer,
-        accounts,
-        audit,
-        lockout,
-        throttle,
-        reset: new PasswordReset(doc, table, accounts, mail, resetCodeKeys),
-        challenges: new ReauthChallenges(doc, table),
-        totpVault,
-        // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
-        resetSources: new SourceThrottle(doc, table, 50, 3600),
-        outbox,
-      }),
-      interactionRouter({
-        provider,
-        zone: config.zone,
-        issuer: config.issuer,
-        registry,
-        cookieKeys: runtime.cookieKeys,
-        accounts,
-        pending,
-        attempts,
-        totpVault,
-        audit,
-        access,
-        lockout,
-        throttle,
-      }),
-    ),
+  // Yitong's own pages (sign-in steps, password pages) load on the first request for one: a
+  // cold start serving discovery, tokens or keys never compiles them. A failed load does not stick.
+  let ownPages: Promise<Middleware> | undefined;
+  const loadOwnPages = () => {
+    if (!ownPages) {
+      ownPages = import('./own-pages.ts').then((m) =>
+        m.ownPages({
+          runtime,
+          provider,
+          registry,
+          lockout,
+          throttle,
+          pending,
+          attempts,
+          mail,
+          resetCodeKeys,
+          outbox,
+        }),
+      );
+      ownPages.catch(() => {
+        ownPages = undefined;
+      });
+    }
+    return ownPages;
+  };
+  provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) =>
+    OWN_PAGE_PATH.test(ctx.path) ? (await loadOwnPages())(ctx, next) : next(),
   );
 
   const app = serverless(provider.callback(), {

@@ -5,7 +5,7 @@ import type { ProviderDeps } from '../../libs/issuer/index.ts';
 import { ACCOUNT_PORTAL, ADMIN_CONSOLE, SECURITY_CONSOLE } from '../../libs/oidc/index.ts';
 import { errorPageContent, Html, html, page, pageCsp, referenceOf, t } from '../../libs/web/index.ts';
 import { basePathOf, langOf, switchHrefFor } from './page-kit.ts';
-import { deviceConfirmBody, messageBody } from './views.ts';
+import { deviceConfirmBody, messageBody } from './provider-views.ts';
 
 /** Pages oidc-provider renders itself (errors, logout), in our frame, language and CSP. */
 export const providerPage = (ctx: KoaContextWithOIDC, title: string, body: Html): string => {

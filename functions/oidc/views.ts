@@ -1,4 +1,3 @@
-import { departmentName } from '../../libs/departments/index.ts';
 import {
   errorSummary,
   type FieldError,
@@ -7,9 +6,11 @@ import {
   hidden,
   html,
   type Lang,
-  type MessageKey,
   t,
 } from '../../libs/web/index.ts';
+import { describeScope, OWN_SCOPE_WORDS } from './provider-views.ts';
+
+export { describeScope, messageBody } from './provider-views.ts';
 
 /** What every sign-in page needs to know about where it is. */
 export interface PageContext {
@@ -146,21 +147,6 @@ export interface ConsentApi {
   readonly scopes: readonly string[];
 }
 
-const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
-  admin: 'scope_admin',
-  'audit:read': 'scope_audit_read',
-  'licences:issue': 'scope_licences_issue',
-};
-
-/** A scope in plain words: the person's data, or what one of yitong's own APIs lets a client do. */
-export const describeScope = (lang: Lang, scope: string): string => {
-  const key = `scope_${scope}` as const;
-  if (OWN_SCOPE_WORDS[scope]) return t(lang, OWN_SCOPE_WORDS[scope]);
-  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
-    ? t(lang, key as 'scope_openid')
-    : t(lang, 'scope_other', { scope });
-};
-
 /** Every scope and every API asked for, in plain words; `shown` binds the answer to this page. */
 export const consentBody = (c: PageContext, view: ConsentView, shown: string): Html => {
   const describe = (scope: string) => describeScope(c.lang, scope);
@@ -256,9 +242,6 @@ ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', aut
 ${c ? cancelForm(c) : ''}`;
 };
 
-export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
-  html`<h1>${heading}</h1><p class="lead">${lead}</p>${extra ?? ''}`;
-
 export interface SimpleFormOptions {
   readonly csrf: string;
   /** The sign-in that sent the person here, to go back to it afterwards. */
@@ -302,27 +285,3 @@ ${hidden('passkey', '')}<div class="js-only" id="passkey-block"><p>${t(lang, 'ch
 <p class="message" id="passkey-error" role="alert">${errorOf(o, 'passkey-confirm') ?? ''}</p></div>
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
-
-/** The device flow's confirmation: which application, of which department, asks for what. */
-export const deviceConfirmBody = (
-  lang: Lang,
-  o: {
-    readonly userCode: string;
-    readonly clientName: string;
-    readonly department: { readonly name: string; readonly nameEn?: string };
-    readonly scopes: readonly string[];
-    readonly resources: readonly string[];
-    /** oidc-provider's own form (its CSRF token and the code), submitted by the buttons. */
-    readonly form: Html;
-    readonly formId: string;
-  },
-): Html =>
-  html`<h1>${t(lang, 'deviceConfirmTitle')}</h1>
-<p class="lead">${t(lang, 'deviceConfirmLead', { code: o.userCode })}</p>
-<dl id="device-request">
-<dt>${t(lang, 'deviceApplication')}</dt><dd id="device-client">${o.clientName}</dd>
-<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${departmentName(o.department, lang)}</dd>
-</dl>
-<p>${t(lang, 'deviceAsks')}</p>
-<ul class="scopes" id="device-scopes">${o.scopes.map((s) => html`<li>${describeScope(lang, s)}</li>`)}${o.resources.map((r) => html`<li>${t(lang, 'deviceResource', { resource: r })}</li>`)}</ul>
-${o.form}<button type="submit" form="${o.formId}">${t(lang, 'continue')}</button> <button type="submit" form="${o.formId}" name="abort" value="yes" class="secondary">${t(lang, 'deny')}</button>`;

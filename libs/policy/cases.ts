@@ -28,61 +28,70 @@ import {
  * `yitong policy test` run them.
  */
 
-const AccountFixture = z.strictObject({
-  kind: z.string(),
-  roles: z.array(z.string()),
-  department: z.string().optional(),
-  identityAssurance: z.string(),
-  status: z.string().default('active'),
-  locked: z.boolean().default(false),
-  setupPending: z.boolean().default(false),
-});
-const ClientFixture = z.strictObject({
-  yitong_zone: z.string(),
-  yitong_department: z.string().optional(),
-  yitong_required_acr: z.string().optional(),
-  yitong_disabled: z.boolean().optional(),
-});
-const Fixture = z.union([
-  z.strictObject({ account: AccountFixture }),
-  z.strictObject({ client: ClientFixture }),
-  z.strictObject({ anonymous: z.literal(true) }),
+// Each schema is built in a pure-annotated call: a bundle that never loads policy tests (every
+// function: this file rides in through libs/policy's index) drops them, and never builds them at
+// cold start (docs/architecture.md, "Cold start").
+const AccountFixture = /* @__PURE__ */ (() =>
   z.strictObject({
-    route: z.strictObject({
-      id: z.string(),
-      area: z.enum(['admin', 'audit', 'licences', 'department-api']),
-      zones: z.array(z.string()),
-      minLoa: z.number().int().optional(),
-      scope: z.string().optional(),
+    kind: z.string(),
+    roles: z.array(z.string()),
+    department: z.string().optional(),
+    identityAssurance: z.string(),
+    status: z.string().default('active'),
+    locked: z.boolean().default(false),
+    setupPending: z.boolean().default(false),
+  }))();
+const ClientFixture = /* @__PURE__ */ (() =>
+  z.strictObject({
+    yitong_zone: z.string(),
+    yitong_department: z.string().optional(),
+    yitong_required_acr: z.string().optional(),
+    yitong_disabled: z.boolean().optional(),
+  }))();
+const Fixture = /* @__PURE__ */ (() =>
+  z.union([
+    z.strictObject({ account: AccountFixture }),
+    z.strictObject({ client: ClientFixture }),
+    z.strictObject({ anonymous: z.literal(true) }),
+    z.strictObject({
+      route: z.strictObject({
+        id: z.string(),
+        area: z.enum(['admin', 'audit', 'licences', 'department-api']),
+        zones: z.array(z.string()),
+        minLoa: z.number().int().optional(),
+        scope: z.string().optional(),
+      }),
     }),
-  }),
-  z.strictObject({ licenceType: z.strictObject({ vct: z.string(), department: z.string() }) }),
-]);
+    z.strictObject({ licenceType: z.strictObject({ vct: z.string(), department: z.string() }) }),
+  ]))();
 type Fixture = z.infer<typeof Fixture>;
 
-const Fixtures = z.object({
-  principals: z.record(z.string(), Fixture),
-  resources: z.record(z.string(), Fixture),
-});
+const Fixtures = /* @__PURE__ */ (() =>
+  z.object({
+    principals: z.record(z.string(), Fixture),
+    resources: z.record(z.string(), Fixture),
+  }))();
 export type Fixtures = z.infer<typeof Fixtures>;
 
-export const PolicyCase = z.strictObject({
-  name: z.string(),
-  principal: z.string(),
-  action: z.enum(['login', 'callApi', 'issueLicence', 'changeLicenceStatus']),
-  resource: z.string(),
-  context: z.strictObject({
-    zone: Zone,
-    loa: z.number().int().min(0).max(3),
-    scopes: z.array(z.string()).default([]),
-  }),
-  expect: z.enum(['allow', 'deny']),
-  /** The policies expected to decide; [] for a default deny. */
-  policies: z.array(z.string()),
-});
+export const PolicyCase = /* @__PURE__ */ (() =>
+  z.strictObject({
+    name: z.string(),
+    principal: z.string(),
+    action: z.enum(['login', 'callApi', 'issueLicence', 'changeLicenceStatus']),
+    resource: z.string(),
+    context: z.strictObject({
+      zone: Zone,
+      loa: z.number().int().min(0).max(3),
+      scopes: z.array(z.string()).default([]),
+    }),
+    expect: z.enum(['allow', 'deny']),
+    /** The policies expected to decide; [] for a default deny. */
+    policies: z.array(z.string()),
+  }))();
 export type PolicyCase = z.infer<typeof PolicyCase>;
 
-const CaseFile = z.object({ description: z.string(), cases: z.array(PolicyCase).min(1) });
+const CaseFile = /* @__PURE__ */ (() =>
+  z.object({ description: z.string(), cases: z.array(PolicyCase).min(1) }))();
 
 export interface CaseFileContents {
   readonly file: string;

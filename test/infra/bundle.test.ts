@@ -14,10 +14,10 @@ import { createDynamoClient, ensureTables } from '../../libs/store/index.ts';
 import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 
 /**
- * What a cold start of the oidc function loads: under 1.2 MiB (issue #19). Bundles must stay
+ * What a cold start of the oidc function loads: under 1.2 MB (issue #19). Bundles must stay
  * small enough for a quick cold start; raise only with a measured reason.
  */
-const OIDC_INITIAL_BUDGET_BYTES = 1.2 * 1024 * 1024;
+const OIDC_INITIAL_BUDGET_BYTES = 1_200_000;
 const HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
 let bundle: Bundle;
@@ -64,10 +64,18 @@ describe('the deployed oidc bundle', () => {
     expect(bundle.initialBytes).toBeLessThan(OIDC_INITIAL_BUDGET_BYTES);
   });
 
-  it('loads passkeys, QR codes, SES and SQS only on first use, from chunks of their own', () => {
+  it('loads its own pages, passkeys, QR codes, SES and SQS only on first use, from chunks of their own', () => {
     const code = (file: string) => readFileSync(join(bundle.dir, file), 'utf8');
     // keepNames writes each class's and function's name as a string where it is defined.
-    for (const defined of ['"generateRegistrationOptions"', '"toDataURL"', '"SESv2Client"', '"SQSClient"']) {
+    for (const defined of [
+      '"interactionRouter"',
+      '"passwordRouter"',
+      '"loginBody"',
+      '"generateRegistrationOptions"',
+      '"toDataURL"',
+      '"SESv2Client"',
+      '"SQSClient"',
+    ]) {
       const files = Object.keys(bundle.files).filter((file) => code(file).includes(defined));
       expect(files, defined).not.toHaveLength(0);
       expect(
@@ -100,6 +108,16 @@ describe('the deployed oidc bundle', () => {
     ]);
   });
 
+  it('answers a page of its own on a cold start, loading the pages on that first request', async () => {
+    const { result } = await coldStart(
+      join(bundle.dir, 'index.mjs'),
+      restEvent({ path: '/password/reset', host: HOST }),
+      env,
+    );
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('<form');
+  });
+
   it('publishes the KMS key, and only its public half', async () => {
     const { result } = await coldStart(
       join(bundle.dir, 'index.mjs'),
@@ -127,13 +145,14 @@ describe('the deployed oidc bundle', () => {
  * a measured reason. The oidc function carries oidc-provider and Koa; nothing else may.
  */
 // `initial` is what a cold start loads (the entry and the chunks it imports statically), `all`
-// every chunk besides (what loads on first use: passkeys, QR codes, SES, SQS, and the AWS SDK's
-// other credential providers). Measured with `npx tsx bench/cold-start.ts` (issue #19): zod
+// every chunk besides (what loads on first use: the oidc function's own pages, passkeys, QR
+// codes, SES, SQS, and the AWS SDK's other credential providers). Measured with `npx tsx bench/cold-start.ts` (issue #19): zod
 // without its locales (100 KiB), one slimmed mime-db, code splitting; budgets about 3% above.
 // The one word catalogue (libs/web, both languages: about 75 KiB minified) is in every function
 // that renders a page.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
-  oidc: { initial: 1228, all: 1952 },
+  // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
+  oidc: { initial: 1172, all: 1952 },
   audit: { initial: 680, all: 1000 },
   admin: { initial: 808, all: 1128 },
   licences: { initial: 744, all: 1064 },

@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { describe, expect, it } from 'vitest';
+import { OWN_PAGE_PATH } from '../../functions/oidc/app.ts';
 import { pageRoutes } from '../../functions/oidc/page-routes.ts';
 import { type PasswordPageDeps, passwordRouter } from '../../functions/oidc/password-pages.ts';
 import { type InteractionDeps, interactionRouter } from '../../functions/oidc/steps/index.ts';
@@ -132,5 +133,39 @@ describe('the password page routes', () => {
   it('passes on other paths, and the outbox when there is none', async () => {
     for (const path of ['/password/reset/', '/password', '/outbox'])
       expect((await answer(passwords, 'GET', path)).passedOn, path).toBe(true);
+  });
+});
+
+describe('the paths that load the own pages (app.ts loads them on first use)', () => {
+  const routers = [
+    interactionRouter({ issuer: 'http://localhost:3000', cookieKeys: ['key'] } as unknown as InteractionDeps),
+    passwordRouter({ issuer: 'http://localhost:3000', outbox: {} } as unknown as PasswordPageDeps),
+  ];
+
+  it('cover every route of every page router, so none is passed on to oidc-provider unloaded', () => {
+    const templates = routers.flatMap((router) => router.routes().map((route) => route.template));
+    expect(templates).toContain('/outbox');
+    expect(templates.length).toBeGreaterThan(15);
+    for (const template of templates) {
+      const path = template.replace(/\{\w+\}/g, 'abc');
+      expect(OWN_PAGE_PATH.test(path), template).toBe(true);
+    }
+  });
+
+  it('leave out what oidc-provider answers, discovery first', () => {
+    for (const path of [
+      '/.well-known/openid-configuration',
+      '/jwks',
+      '/token',
+      '/auth',
+      '/auth/abc',
+      '/me',
+      '/session/end',
+      '/',
+      '/interactions',
+      '/registered',
+      '/passwords/x',
+    ])
+      expect(OWN_PAGE_PATH.test(path), path).toBe(false);
   });
 });

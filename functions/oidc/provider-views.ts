@@ -1,0 +1,47 @@
+import { departmentName } from '../../libs/departments/index.ts';
+import { type Html, html, type Lang, type MessageKey, t } from '../../libs/web/index.ts';
+
+// The views oidc-provider's own pages and the busy answer render: loaded at cold start. The
+// sign-in and password pages' views (views.ts) load with those pages, on first use.
+
+export const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
+  admin: 'scope_admin',
+  'audit:read': 'scope_audit_read',
+  'licences:issue': 'scope_licences_issue',
+};
+
+/** A scope in plain words: the person's data, or what one of yitong's own APIs lets a client do. */
+export const describeScope = (lang: Lang, scope: string): string => {
+  const key = `scope_${scope}` as const;
+  if (OWN_SCOPE_WORDS[scope]) return t(lang, OWN_SCOPE_WORDS[scope]);
+  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
+    ? t(lang, key as 'scope_openid')
+    : t(lang, 'scope_other', { scope });
+};
+
+export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
+  html`<h1>${heading}</h1><p class="lead">${lead}</p>${extra ?? ''}`;
+
+/** The device flow's confirmation: which application, of which department, asks for what. */
+export const deviceConfirmBody = (
+  lang: Lang,
+  o: {
+    readonly userCode: string;
+    readonly clientName: string;
+    readonly department: { readonly name: string; readonly nameEn?: string };
+    readonly scopes: readonly string[];
+    readonly resources: readonly string[];
+    /** oidc-provider's own form (its CSRF token and the code), submitted by the buttons. */
+    readonly form: Html;
+    readonly formId: string;
+  },
+): Html =>
+  html`<h1>${t(lang, 'deviceConfirmTitle')}</h1>
+<p class="lead">${t(lang, 'deviceConfirmLead', { code: o.userCode })}</p>
+<dl id="device-request">
+<dt>${t(lang, 'deviceApplication')}</dt><dd id="device-client">${o.clientName}</dd>
+<dt>${t(lang, 'deviceDepartment')}</dt><dd id="device-department">${departmentName(o.department, lang)}</dd>
+</dl>
+<p>${t(lang, 'deviceAsks')}</p>
+<ul class="scopes" id="device-scopes">${o.scopes.map((s) => html`<li>${describeScope(lang, s)}</li>`)}${o.resources.map((r) => html`<li>${t(lang, 'deviceResource', { resource: r })}</li>`)}</ul>
+${o.form}<button type="submit" form="${o.formId}">${t(lang, 'continue')}</button> <button type="submit" form="${o.formId}" name="abort" value="yes" class="secondary">${t(lang, 'deny')}</button>`;
