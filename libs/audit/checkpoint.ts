@@ -358,15 +358,23 @@ export const verifyTrail = async (deps: {
   const now = deps.now ?? new Date();
   const maxAgeSeconds = 2 * (deps.checkpointEverySeconds ?? 900) + 60;
   const stored = await allCheckpoints(deps.doc, deps.table);
-  const { report, newest, genuine } = await verifyCheckpointChain(deps.keyring, stored, { now, maxAgeSeconds });
+  const { report, newest, genuine } = await verifyCheckpointChain(deps.keyring, stored, {
+    now,
+    maxAgeSeconds,
+  });
   const heads = new Map(newest ? newest.claims.heads.map((h) => [h.chain, h]) : []);
   const chains = await Promise.all(
     deps.trail.chains().map(async (chain): Promise<ChainReport> => {
       const head = heads.get(chainKey(chain));
       // Every genuine checkpoint's head of this chain, newest first: each must still be there.
       const signed = genuine
-        .map((c) => ({ checkpoint: c.claims.seq, head: c.claims.heads.find((h) => h.chain === chainKey(chain)) }))
-        .filter((s): s is { checkpoint: number; head: CheckpointHead } => s.head !== undefined && s.head.seq > 0)
+        .map((c) => ({
+          checkpoint: c.claims.seq,
+          head: c.claims.heads.find((h) => h.chain === chainKey(chain)),
+        }))
+        .filter(
+          (s): s is { checkpoint: number; head: CheckpointHead } => s.head !== undefined && s.head.seq > 0,
+        )
         .reverse();
       const result = await deps.trail.verifyChain(chain, {
         remember: new Set([...(head ? [head.seq] : []), ...signed.map((s) => s.head.seq)]),

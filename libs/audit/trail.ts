@@ -1,11 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_INDEXES, epochSeconds } from '../store/index.ts';
-import {
-  type ChainLink,
-  type ChainProblem,
-  type ChainVerification,
-  verifyChainItems,
-} from './chain.ts';
+import { type ChainLink, type ChainProblem, type ChainVerification, verifyChainItems } from './chain.ts';
 import {
   type ChainRef,
   chainKey,
