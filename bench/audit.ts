@@ -23,6 +23,7 @@ import {
   type Seal,
   sealPartition,
   seqKey,
+  shardOf,
   toCsvRows,
 } from '../libs/audit/index.ts';
 import { createDynamoClient, ensureTables, TABLE_LIST } from '../libs/store/index.ts';
@@ -97,7 +98,7 @@ const storedEvent = (input: AuditEventInput, time: string, shards: number): Chai
     time,
     month: time.slice(0, 7),
     retention: 'access',
-    shard: Number.parseInt(eventId.slice(0, 8), 16) % shards,
+    shard: shardOf(eventId, shards),
     expiresAt: Math.floor(Date.parse(time) / 1000) + 180 * 86_400,
   };
   return { ...content, hash: eventHash(content) };

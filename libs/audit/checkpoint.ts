@@ -21,7 +21,7 @@ import {
   GENESIS_HASH,
   seqKey,
 } from './event.ts';
-import { findItemById, stripKey } from './log.ts';
+import { findItemsById, stripKey } from './log.ts';
 import { type AuditTrail, entriesOf, linkOf, matchesEntry, type SealedChainVerification } from './trail.ts';
 
 const CHECKPOINT_TYP = 'audit-checkpoint+jwt';
@@ -520,7 +520,16 @@ export const proveEvent = async (deps: {
   const now = deps.now ?? new Date();
   const maxLinks = deps.maxLinks ?? 5000;
   const chain: ChainRef = { retention: event.retention, shard: event.shard };
-  const item = await findItemById(deps.doc, deps.table, event.eventId);
+  const copies = await findItemsById(deps.doc, deps.table, event.eventId);
+  if (copies.length > 1) {
+    return {
+      ok: false,
+      result: { code: 'broken', kind: 'inserted', seq: 0 },
+      links: [],
+      message: `${copies.length} items have this event id: one of them was planted`,
+    };
+  }
+  const item = copies[0];
   const key = eventSortKey(event.time, event.eventId);
   const broken = (
     kind: ChainProblemKind,
@@ -569,7 +578,7 @@ export const proveEvent = async (deps: {
     return broken('unsealed', 0, `no seal lists this event ${Math.round(age / 1000)} s after it was written`);
   }
   const seal = seals[at]!;
-  if (!matchesEntry(item, entriesOf(seal)!.find((e) => e.k === key)!.h)) {
+  if (!matchesEntry(item, entriesOf(seal)!.find((e) => e.k === key)!.h, trail.shards)) {
     return broken('altered', seal.seq, `the event does not match the hash seal ${seal.seq} recorded`);
   }
   const walk = verifyChainItems(

@@ -154,8 +154,13 @@ export const isWellFormedEvent = (item: Record<string, unknown>, shards = DEFAUL
   const event = stripKey(item);
   if (
     typeof event.time !== 'string' ||
+    // Exactly as the writer writes it (UTC, milliseconds): the time index compares text.
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(event.time) ||
     Number.isNaN(Date.parse(event.time)) ||
+    event.month !== event.time.slice(0, 7) ||
     typeof event.eventId !== 'string' ||
+    // An event id has one shard: a copy under another shard is not the event.
+    shardOf(event.eventId, shards) !== event.shard ||
     typeof event.type !== 'string' ||
     typeof event.hash !== 'string' ||
     event.retention !== match[1] ||
@@ -192,12 +197,20 @@ export const findEventById = async (
   return item ? stripKey(item) : undefined;
 };
 
-/** The stored item of an event id, keys and all (for proofs). */
+/** The stored item of an event id, keys and all (for proofs); the first when there are copies. */
 export const findItemById = async (
   doc: DynamoDBDocumentClient,
   table: string,
   eventId: string,
-): Promise<Record<string, unknown> | undefined> => {
+): Promise<Record<string, unknown> | undefined> => (await findItemsById(doc, table, eventId))[0];
+
+/** Every item in the event partitions that has this event id: one, unless a copy was planted. */
+export const findItemsById = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  eventId: string,
+): Promise<Record<string, unknown>[]> => {
+  const found: Record<string, unknown>[] = [];
   const { Items } = await doc.send(
     new QueryCommand({
       TableName: table,
@@ -213,7 +226,7 @@ export const findItemById = async (
     const { Item } = await doc.send(
       new GetCommand({ TableName: table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
     );
-    if (Item && inEventPartition(Item) && Item.eventId === eventId) return Item;
+    if (Item && inEventPartition(Item) && Item.eventId === eventId) found.push(Item);
   }
-  return undefined;
+  return found;
 };

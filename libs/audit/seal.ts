@@ -126,7 +126,7 @@ export class AuditSealer {
       sealed: runs.reduce((n, r) => n + r.sealed, 0),
       seals: runs.reduce((n, r) => n + r.seals, 0),
       already: runs.reduce((n, r) => n + r.already, 0),
-      refused,
+      refused: [...refused, ...runs.flatMap((r) => r.refused)],
     };
   }
 
@@ -187,6 +187,17 @@ export class AuditSealer {
     let sealed = 0;
     let seals = 0;
     const wanted = new Map(events.map((e) => [eventSortKey(e.time, e.eventId), e]));
+    // One event, one id: a second item with a sealed (or batched) event's id is refused.
+    const idOf = (k: string) => k.slice(k.indexOf('#') + 1);
+    const ids = new Map([...state.sealed.keys()].map((k) => [idOf(k), k]));
+    const refused: string[] = [];
+    for (const [k, e] of [...wanted.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const other = ids.get(e.eventId);
+      if (other !== undefined && other !== k) {
+        wanted.delete(k);
+        refused.push(`${eventPartition(chain)} ${k}`);
+      } else ids.set(e.eventId, k);
+    }
     for (let attempt = 0; attempt < 16; attempt++) {
       const fresh = [...wanted.entries()]
         .filter(([k]) => !state.sealed.has(k))
@@ -232,7 +243,7 @@ export class AuditSealer {
     if (left > 0)
       throw new Error(`audit chain ${chainKey(chain)} stayed contended: ${left} events not sealed yet`);
     this.prune(state);
-    return { sealed, seals, already: wanted.size - sealed, refused: [] };
+    return { sealed, seals, already: wanted.size - sealed, refused };
   }
 
   /** The chain's tip and what it sealed since `from` (ms), from this container's memory when it covers that. */

@@ -140,6 +140,28 @@ export class AuditTrail {
   ): Promise<SealedChainVerification> {
     const [seals, items] = await Promise.all([this.readSeals(chain), this.readEventItems(chain)]);
     const now = this.now();
+    // Anything in the seal partition that is not a seal as the sealer writes it is named first.
+    const odd = seals.find((seal) => !isWellFormedSeal(seal, chain));
+    if (odd) {
+      const seq = /^\d{12}$/.test(String(odd.sk)) ? Number(odd.sk) : 0;
+      return {
+        chain: chainKey(chain),
+        retention: chain.retention,
+        shard: chain.shard,
+        ok: false,
+        verified: 0,
+        from: 1,
+        head: { seq: 0, hash: GENESIS_HASH },
+        problem: {
+          kind: 'altered',
+          seq,
+          eventId: undefined,
+          message: `the item at seal key ${String(odd.sk)} is not a seal as the sealer writes it (its fields or their types are wrong)`,
+        },
+        events: 0,
+        pending: 0,
+      };
+    }
     const walk = verifyChainItems(
       chain,
       seals,
@@ -148,7 +170,7 @@ export class AuditTrail {
     );
     return {
       ...walk,
-      ...checkSealedEvents(walk, seals, items, now, this.sealGraceSeconds),
+      ...checkSealedEvents(walk, seals, items, now, this.sealGraceSeconds, this.shards),
       ...(seals[0] ? { firstSealedAt: seals[0].sealedAt } : {}),
     };
   }
@@ -180,8 +202,8 @@ export class AuditTrail {
 }
 
 /** Whether a stored item is, key and all, exactly the event its seal entry hashed. */
-export const matchesEntry = (item: Record<string, unknown>, hash: string): boolean =>
-  item.hash === hash && isWellFormedEvent(item);
+export const matchesEntry = (item: Record<string, unknown>, hash: string, shards = DEFAULT_SHARDS): boolean =>
+  item.hash === hash && isWellFormedEvent(item, shards);
 
 /** A seal's entries, when the seal is well-formed: a list of {k, h, x} (else undefined). */
 export const entriesOf = (seal: StoredSeal): readonly SealEntry[] | undefined => {
@@ -207,9 +229,30 @@ const checkSealedEvents = (
   items: readonly Record<string, unknown>[],
   now: Date,
   graceSeconds: number,
+  shards: number,
 ): Pick<SealedChainVerification, 'ok' | 'problem' | 'events' | 'pending'> => {
   const nowSeconds = epochSeconds(now);
   const byKey = new Map(items.map((item) => [String(item.sk), item]));
+  // One event, one id: a second item with an event's id (at another time) was planted.
+  const ids = new Map<string, string>();
+  for (const item of items) {
+    if (typeof item.eventId !== 'string') continue;
+    const other = ids.get(item.eventId);
+    if (other !== undefined) {
+      return {
+        ok: false,
+        problem: {
+          kind: 'inserted',
+          seq: walk.head.seq,
+          eventId: item.eventId,
+          message: `two items have the event id ${item.eventId} (at ${other} and ${String(item.sk)}): one was planted`,
+        },
+        events: 0,
+        pending: 0,
+      };
+    }
+    ids.set(item.eventId, String(item.sk));
+  }
   const listed = new Set<string>();
   let events = 0;
   const fail = (problem: ChainProblem) => ({ ok: false, problem, events, pending: 0 });
@@ -245,7 +288,7 @@ const checkSealedEvents = (
           message: `event ${eventId}, sealed by seal ${seal.seq}, is missing and had not expired`,
         });
       }
-      if (!matchesEntry(item, entry.h)) {
+      if (!matchesEntry(item, entry.h, shards)) {
         return fail({
           kind: 'altered',
           seq: seal.seq,
@@ -267,7 +310,7 @@ const checkSealedEvents = (
     const age = now.getTime() - Date.parse(String(item.time));
     // Not what a writer writes (wrong key, shard, index keys or hash), or dated in the future:
     // the sealer refuses it, so no grace can make it pending.
-    if (!isWellFormedEvent(item) || Number.isNaN(age) || age < -CLOCK_SKEW_MS) {
+    if (!isWellFormedEvent(item, shards) || Number.isNaN(age) || age < -CLOCK_SKEW_MS) {
       return fail({
         kind: 'inserted',
         seq: walk.head.seq,
@@ -288,6 +331,21 @@ const checkSealedEvents = (
   }
   return { ok: true, events, pending };
 };
+
+/** Whether a stored seal has every field, of the right type, for its chain (its hash is checked by the walk). */
+export const isWellFormedSeal = (seal: StoredSeal, chain: ChainRef): boolean =>
+  /^\d{12}$/.test(String(seal.sk)) &&
+  Number.isInteger(seal.seq) &&
+  seal.seq === Number(seal.sk) &&
+  typeof seal.hash === 'string' &&
+  typeof seal.prevHash === 'string' &&
+  Number.isInteger(seal.expiresAt) &&
+  Number.isInteger(seal.prevExpiresAt) &&
+  typeof seal.sealedAt === 'string' &&
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(seal.sealedAt) &&
+  seal.chain === chainKey(chain) &&
+  seal.sealOf === chainKey(chain) &&
+  entriesOf(seal) !== undefined;
 
 /** The link of a seal, for proofs. */
 export const linkOf = (seal: StoredSeal): ChainLink => ({ seq: seal.seq, hash: seal.hash });

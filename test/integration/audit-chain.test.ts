@@ -13,9 +13,11 @@ import {
   eventItem,
   eventPartition,
   eventSortKey,
+  proveEvent,
   sealPartition,
   seqKey,
 } from '../../libs/audit/index.ts';
+import { LocalKeyring } from '../../libs/keys/index.ts';
 import { freshTables } from '../support/tables.ts';
 
 let doc: DynamoDBDocumentClient;
@@ -147,7 +149,9 @@ describe('audit appends and seals', () => {
     const planted = { ...content, hash: eventHash(content) } as ChainedEvent;
     await doc.send(new PutCommand({ TableName: table, Item: eventItem(planted) }));
     const result = await trail.verifyChain(chainOf(genuine!));
-    expect(result.problem).toMatchObject({ kind: 'unsealed', eventId: planted.eventId });
+    // Its id belongs to another shard, or no seal lists it: either way it is named.
+    expect(['unsealed', 'inserted']).toContain(result.problem?.kind);
+    expect(result.problem?.eventId).toBe(planted.eventId);
 
     // An item outside every chain, or whose hash does not match its content, is never sealed.
     const stray = { ...eventItem(planted), pk: 'event#access#99', sk: eventSortKey(time, randomUUID()) };
@@ -273,6 +277,40 @@ describe('what an outside tester tried against the sealed trail (#18, second rou
       );
       const result = await oneTrail.verifyChain(chain);
       expect(result.problem, JSON.stringify(events)).toMatchObject({ kind: 'altered', seq: 1 });
+    }
+  });
+});
+
+describe('what the second round tried (#18)', () => {
+  it('refuses and names a second event with a sealed event’s id, and proves neither', async () => {
+    const [genuine] = await shardOf(1);
+    await sealer.sealPending();
+    const time = new Date(Date.parse(genuine!.time) - 1).toISOString();
+    const { hash: _h, ...content } = { ...genuine!, time, sourceIp: '6.6.6.6' };
+    const copy = { ...content, hash: eventHash(content) } as ChainedEvent;
+    await doc.send(new PutCommand({ TableName: table, Item: eventItem(copy) }));
+    expect((await sealer.seal([eventItem(copy)])).refused).toHaveLength(1);
+    expect((await trail.verifyChain(chainOf(genuine!))).problem).toMatchObject({
+      kind: 'inserted',
+      eventId: genuine!.eventId,
+    });
+    const proof = await proveEvent({
+      doc,
+      table,
+      trail,
+      keyring: new LocalKeyring(undefined),
+      event: genuine!,
+    });
+    expect(proof).toMatchObject({ ok: false, result: { code: 'broken', kind: 'inserted' } });
+  });
+
+  it('accepts only the writer’s own time format (UTC, milliseconds), since the time index compares text', async () => {
+    const [genuine] = await shardOf(1);
+    for (const time of ['2026-12-01T04:39:46.619+14:00', '2026-11-30T14:35:55.954', '2026-11-30T14:35:55Z']) {
+      const { hash: _h, ...content } = { ...genuine!, eventId: randomUUID(), time, month: time.slice(0, 7) };
+      const shard = (await import('../../libs/audit/index.ts')).shardOf(content.eventId, 2);
+      const odd = { ...content, shard, hash: eventHash({ ...content, shard }) } as ChainedEvent;
+      expect((await sealer.seal([eventItem(odd)])).refused, time).toHaveLength(1);
     }
   });
 });
