@@ -102,7 +102,7 @@ describe('licence issuance while the store fails', () => {
 describe('audit appends while the store fails', () => {
   it('lose nothing and duplicate nothing, and the chains still verify', async () => {
     const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint, configure: faults.configure });
-    const log = new DynamoAuditLog(doc, stack.tables.audit, { shards: 4 });
+    const log = new DynamoAuditLog(doc, stack.tables.audit);
     const event = (n: number) =>
       ({ type: 'login.success', outcome: 'success', zone: 'public', actor: `fault-actor-${n}` }) as const;
 
@@ -117,10 +117,7 @@ describe('audit appends while the store fails', () => {
     faults.disarm();
 
     // Many writers at once, every third put's response lost.
-    const writers = Array.from(
-      { length: 3 },
-      () => new DynamoAuditLog(doc, stack.tables.audit, { shards: 4 }),
-    );
+    const writers = Array.from({ length: 3 }, () => new DynamoAuditLog(doc, stack.tables.audit));
     let n = 0;
     const results = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
