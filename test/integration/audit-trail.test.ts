@@ -127,6 +127,25 @@ describe('signed checkpoints', () => {
   const verify = (trail: AuditTrail, now?: Date) =>
     verifyTrail({ doc, table, trail, keyring, checkpointEverySeconds: 900, now });
   const sealOf = (seq: number) => ({ pk: sealPartition({ retention: 'access', shard: 0 }), sk: seqKey(seq) });
+  /** Rewrites the access chain's seal `from` (its time) and every later one, each hash and link recomputed. */
+  const rewriteFrom = async (trail: AuditTrail, from: number) => {
+    const seals = await trail.readSeals({ retention: 'access', shard: 0 });
+    let prev = seals[from - 2]!;
+    for (const original of seals.slice(from - 1)) {
+      const {
+        hash: _h,
+        sk: _sk,
+        ...content
+      } = {
+        ...original,
+        sealedAt: original.seq === from ? '2020-01-01T00:00:00.000Z' : original.sealedAt,
+        prevHash: prev.hash,
+      };
+      const forged = { ...content, hash: eventHash(content) };
+      await doc.send(new PutCommand({ TableName: table, Item: { ...sealOf(forged.seq), ...forged } }));
+      prev = { ...forged, sk: seqKey(forged.seq) };
+    }
+  };
 
   it('proves an untouched trail up to the signed heads, and leaves later seals unsigned', async () => {
     const { log, sealer, trail, checkpoint } = await setup();
@@ -219,22 +238,7 @@ describe('signed checkpoints', () => {
     const { trail } = await setup();
     const chain = { retention: 'access' as const, shard: 0 };
     // Rewrite seal 3 (drop nothing, change its time) and recompute every later hash and link.
-    const seals = await trail.readSeals(chain);
-    let prev = seals[1]!;
-    for (const original of seals.slice(2)) {
-      const {
-        hash: _h,
-        sk: _sk,
-        ...content
-      } = {
-        ...original,
-        sealedAt: original.seq === 3 ? '2020-01-01T00:00:00.000Z' : original.sealedAt,
-        prevHash: prev.hash,
-      };
-      const forged = { ...content, hash: eventHash(content) };
-      await doc.send(new PutCommand({ TableName: table, Item: { ...sealOf(forged.seq), ...forged } }));
-      prev = { ...forged, sk: seqKey(forged.seq) };
-    }
+    await rewriteFrom(trail, 3);
     expect((await trail.verifyChain(chain)).ok).toBe(true);
     const result = await verify(trail);
     expect(result.ok).toBe(false);
@@ -247,20 +251,8 @@ describe('signed checkpoints', () => {
   it('holds history to every earlier checkpoint, so removing the newest and signing again over a rewritten chain is named', async () => {
     const { trail, signer } = await setup(); // checkpoint 1 signs seals 1–5
     await createCheckpoint({ doc, table, trail, signer, keyring }); // checkpoint 2, the same heads
-    const chain = { retention: 'access' as const, shard: 0 };
     // A full-rights writer rewrites seals 3–5 (hashes recomputed forward)...
-    const seals = await trail.readSeals(chain);
-    let prev = seals[1]!;
-    for (const original of seals.slice(2)) {
-      const {
-        hash: _h,
-        sk: _sk,
-        ...content
-      } = { ...original, sealedAt: '2020-01-01T00:00:00.000Z', prevHash: prev.hash };
-      const forged = { ...content, hash: eventHash(content) };
-      await doc.send(new PutCommand({ TableName: table, Item: { ...sealOf(forged.seq), ...forged } }));
-      prev = { ...forged, sk: seqKey(forged.seq) };
-    }
+    await rewriteFrom(trail, 3);
     // ...removes the newest checkpoint, and the job signs position 2 again over the rewrite.
     await doc.send(new DeleteCommand({ TableName: table, Key: { pk: CHECKPOINT_PARTITION, sk: seqKey(2) } }));
     await createCheckpoint({ doc, table, trail, signer, keyring });
