@@ -14,16 +14,15 @@ import {
   AuditQuery,
   AuditSealer,
   AuditTrail,
+  buildEvent,
   type ChainedEvent,
   DEFAULT_SHARDS,
   DetectingAuditLog,
   DynamoAuditLog,
-  eventHash,
   eventItem,
   type Seal,
   sealPartition,
   seqKey,
-  shardOf,
   toCsvRows,
 } from '../libs/audit/index.ts';
 import { createDynamoClient, ensureTables, TABLE_LIST } from '../libs/store/index.ts';
@@ -88,21 +87,9 @@ const sample = (i: number, actor: string): AuditEventInput => ({
   correlationId: randomUUID(),
 });
 
-/** An event as the writer would store it, built without the writer (for bulk loads and the baseline). */
-const storedEvent = (input: AuditEventInput, time: string, shards: number): ChainedEvent => {
-  const eventId = randomUUID();
-  const content: Omit<ChainedEvent, 'hash'> = {
-    ...input,
-    v: 3,
-    eventId,
-    time,
-    month: time.slice(0, 7),
-    retention: 'access',
-    shard: shardOf(eventId, shards),
-    expiresAt: Math.floor(Date.parse(time) / 1000) + 180 * 86_400,
-  };
-  return { ...content, hash: eventHash(content) };
-};
+/** An event as the writer stores it, built without the writer (for bulk loads and the baseline). */
+const storedEvent = (input: AuditEventInput, time: string, shards: number): ChainedEvent =>
+  buildEvent(input, { eventId: randomUUID(), at: new Date(time), shards });
 
 const dynalite = createRequire(import.meta.url)('dynalite/db/index.js') as {
   itemSize: (item: Record<string, unknown>) => number;

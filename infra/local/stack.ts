@@ -178,6 +178,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const secrets = new LocalSecretStore(keysDir);
     await moveLegacySecrets(doc, tables.identity, secrets);
     const cookieKeys = await secrets.versions('cookie-keys');
+    // How often the stack signs a checkpoint: what verification holds the newest one to.
+    const checkpointEvery = options.checkpointSeconds ?? 60;
+    const checkpointSchedule = checkpointEvery > 0 ? { auditCheckpointSeconds: checkpointEvery } : {};
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
 
     const urls = {} as Record<Zone, string>;
@@ -200,9 +203,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               localMode: true,
               // Licences name the public entry as their issuer, whichever zone issues them.
               licenceIssuer: urls.public ?? issuer,
-              ...(options.checkpointSeconds !== 0
-                ? { auditCheckpointSeconds: options.checkpointSeconds ?? 60 }
-                : {}),
+              ...checkpointSchedule,
               statusListTtlSeconds: options.statusListTtlSeconds,
             };
             const runtime = await createRuntime(config, {
@@ -262,9 +263,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           keys: { kind: 'local', dir: keysDir },
           dynamodbEndpoint,
           localMode: true,
-          ...(options.checkpointSeconds !== 0
-            ? { auditCheckpointSeconds: options.checkpointSeconds ?? 60 }
-            : {}),
+          ...checkpointSchedule,
         },
         { doc: jobsDoc, keyring: keyrings.intranet, secrets, cookieKeys, audit },
       ),
@@ -292,12 +291,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       if ('checkpointId' in result) return result;
       throw new Error('the audit jobs function did not sign a checkpoint');
     };
-    const every = options.checkpointSeconds ?? 60;
-    if (every > 0) {
+    if (checkpointEvery > 0) {
       let running: Promise<unknown> = Promise.resolve();
       const timer = setInterval(() => {
         running = checkpoint().catch(() => undefined);
-      }, every * 1000);
+      }, checkpointEvery * 1000);
       timer.unref();
       cleanups.push(async () => {
         clearInterval(timer);

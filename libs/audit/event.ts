@@ -74,10 +74,14 @@ export const sealPartition = (chain: ChainRef): string => `${SEAL_PREFIX}${chain
 /** The partition of the signed checkpoints, each under `seqKey(seq)`. */
 export const CHECKPOINT_PARTITION = 'checkpoint';
 
+/** Every chain there is with `shards` write shards: each retention class times the shards. */
+export const chainsOf = (shards: number): ChainRef[] =>
+  RETENTION_CLASSES.flatMap((retention) =>
+    Array.from({ length: shards }, (_, shard) => ({ retention, shard })),
+  );
+
 /** Every event partition there may be (each class times DEFAULT_SHARDS): the only keys writers may put. */
-export const EVENT_PARTITIONS: readonly string[] = RETENTION_CLASSES.flatMap((retention) =>
-  Array.from({ length: DEFAULT_SHARDS }, (_, shard) => eventPartition({ retention, shard })),
-);
+export const EVENT_PARTITIONS: readonly string[] = chainsOf(DEFAULT_SHARDS).map(eventPartition);
 
 /** Keys of the write-sharded indexes: `<value>#<index shard>`. */
 export const indexShardOf = (shard: number): number => shard % INDEX_SHARDS;

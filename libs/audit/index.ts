@@ -28,7 +28,7 @@ export {
   seqKey,
 } from './event.ts';
 export { csvHeader, exportFormatOf, exportResponse, searchOf, toCsvRows, toJsonl } from './export.ts';
-export { type AuditLog, chainOf, DynamoAuditLog, eventItem, shardOf } from './log.ts';
+export { type AuditLog, buildEvent, chainOf, DynamoAuditLog, eventItem, shardOf, stripKey } from './log.ts';
 export { MeteredAuditLog } from './metered.ts';
 export { AuditFilter, type AuditPage, AuditQuery } from './query.ts';
 export { AuditSealer, type Seal, type SealRun } from './seal.ts';

@@ -85,20 +85,12 @@ export class DynamoAuditLog implements AuditLog {
       const stored = await findEventById(this.doc, this.tableName, eventId);
       if (stored) return stored;
     }
-    const retention = retentionClassOf(parsed.type);
-    const now = this.now();
-    const time = now.toISOString();
-    const content: Omit<ChainedEvent, 'hash'> = {
-      ...parsed,
-      v: AUDIT_SCHEMA_VERSION,
+    const event = buildEvent(parsed, {
       eventId,
-      time,
-      month: time.slice(0, 7),
-      retention,
-      shard: shardOf(eventId, this.shards),
-      expiresAt: epochSeconds(now) + this.retention[retention] * 86_400,
-    };
-    const event: ChainedEvent = { ...content, hash: eventHash(content) };
+      at: this.now(),
+      shards: this.shards,
+      retention: this.retention,
+    });
     try {
       // Conditional only so that nothing is ever replaced: the key is new, so it never contends.
       // The SDK's own retry of a put that did land finds the identical item: that is success.
@@ -171,6 +163,34 @@ export const isWellFormedEvent = (item: Record<string, unknown>, shards = DEFAUL
   const expected = eventItem(event);
   for (const key of ITEM_ONLY) if (expected[key] !== item[key]) return false;
   return eventHash(event) === event.hash;
+};
+
+/**
+ * An event as the writer stores it, from what happened and when: its shard (from its id), its
+ * retention class and expiry, its hash. The one place the stored shape is made.
+ */
+export const buildEvent = (
+  input: AuditEventInput,
+  options: {
+    readonly eventId: string;
+    readonly at: Date;
+    readonly shards?: number;
+    readonly retention?: RetentionDays;
+  },
+): ChainedEvent => {
+  const retention = retentionClassOf(input.type);
+  const time = options.at.toISOString();
+  const content: Omit<ChainedEvent, 'hash'> = {
+    ...input,
+    v: AUDIT_SCHEMA_VERSION,
+    eventId: options.eventId,
+    time,
+    month: time.slice(0, 7),
+    retention,
+    shard: shardOf(options.eventId, options.shards ?? DEFAULT_SHARDS),
+    expiresAt: epochSeconds(options.at) + (options.retention ?? DEFAULT_RETENTION)[retention] * 86_400,
+  };
+  return { ...content, hash: eventHash(content) };
 };
 
 /** The write shard an event id falls in (0 … shards-1). */

@@ -5,6 +5,7 @@ import {
   type ChainedEvent,
   type ChainRef,
   chainKey,
+  chainsOf,
   DEFAULT_SHARDS,
   eventPartition,
   eventSortKey,
@@ -13,7 +14,6 @@ import {
   seqKey,
 } from './event.ts';
 import { isWellFormedEvent, stripKey } from './log.ts';
-import { RETENTION_CLASSES } from './retention.ts';
 
 /** One sealed event: its sort key, its hash and its expiry. */
 export interface SealEntry {
@@ -86,14 +86,7 @@ export class AuditSealer {
   ) {
     this.shards = options.shards ?? DEFAULT_SHARDS;
     this.now = options.now ?? (() => new Date());
-    this.chainsByPartition = new Map(
-      RETENTION_CLASSES.flatMap((retention) =>
-        Array.from({ length: this.shards }, (_, shard) => {
-          const chain = { retention, shard };
-          return [eventPartition(chain), chain] as const;
-        }),
-      ),
-    );
+    this.chainsByPartition = new Map(chainsOf(this.shards).map((chain) => [eventPartition(chain), chain]));
   }
 
   chains(): ChainRef[] {

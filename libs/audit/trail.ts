@@ -4,6 +4,7 @@ import { type ChainLink, type ChainProblem, type ChainVerification, verifyChainI
 import {
   type ChainRef,
   chainKey,
+  chainsOf,
   DEFAULT_SHARDS,
   eventPartition,
   GENESIS_HASH,
@@ -11,7 +12,6 @@ import {
   seqKey,
 } from './event.ts';
 import { isWellFormedEvent } from './log.ts';
-import { RETENTION_CLASSES } from './retention.ts';
 import { CLOCK_SKEW_MS, newestSeal, type Seal, type SealEntry } from './seal.ts';
 
 /** A seal as stored, with its sort key. */
@@ -56,9 +56,7 @@ export class AuditTrail {
 
   /** Every chain there is: each retention class times the shards. */
   chains(): ChainRef[] {
-    return RETENTION_CLASSES.flatMap((retention) =>
-      Array.from({ length: this.shards }, (_, shard) => ({ retention, shard })),
-    );
+    return chainsOf(this.shards);
   }
 
   /** A chain's seals in order, from `fromSeq` to `toSeq` inclusive when given. */

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { AuditTrail } from '../../libs/audit/index.ts';
+import { AuditTrail, stripKey } from '../../libs/audit/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 
 /** Every audit event in a table, across all its shards, oldest first (read by key, for tests). */
@@ -12,7 +12,7 @@ export const auditEventsIn = async (
   const shards = await Promise.all(trail.chains().map((chain) => trail.readEventItems(chain)));
   return shards
     .flat()
-    .map(({ pk: _pk, sk: _sk, monthKey: _m, typeKey: _t, clientKey: _c, ...event }) => event)
+    .map((item) => stripKey(item) as unknown as Record<string, unknown>)
     .sort((a, b) => String(a.time).localeCompare(String(b.time)));
 };
 
