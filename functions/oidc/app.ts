@@ -211,9 +211,13 @@ export const buildOidc = async (runtime: Runtime) => {
     // Resuming, the provider then reads the account, and the grant (or the consent remembered
     // when there is none yet) named by what was just read: those in a second single call.
     if (resumed && found.length) await prefetchItems(doc, table, resumeReads(found, keys));
-    await next();
-    // Tokens, codes and sessions minted in this request are stored before it answers.
-    await flushWrites(doc);
+    try {
+      await next();
+    } finally {
+      // Tokens, codes and sessions minted in this request are stored before it answers, and
+      // also when it fails after deferring them (a session deleted at logout stays deleted).
+      await flushWrites(doc);
+    }
   });
   /** The account and grant (or remembered consent) a resume will read, from its interaction and session. */
   const resumeReads = (found: readonly Record<string, unknown>[], keys: readonly ItemKey[]): ItemKey[] => {

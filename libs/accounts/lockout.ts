@@ -10,7 +10,6 @@ import {
   forgetPrefetched,
   type ItemKey,
   prefetchItems,
-  requestMemo,
   takePrefetched,
 } from '../store/index.ts';
 import { normaliseLoginName } from './model.ts';
@@ -394,17 +393,13 @@ export class InteractionAttempts {
     return { pk: `interaction-attempts#${uid}`, sk: 'attempts' };
   }
 
-  private memoKey(uid: string) {
-    return `attempts#${this.table}#${uid}`;
-  }
-
   /**
    * Whether the interaction's attempts are all taken (by wrong codes, or codes still being
-   * checked). A request that found some left and has taken none since asks the store once
-   * (libs/store requestMemo: the gate at a step's start and again before its code is issued).
+   * checked). Read from the store every time (the first read may come from the request's
+   * prefetch): the gate before a code is issued must see wrong codes other requests of the
+   * same sign-in took in parallel.
    */
   async ended(uid: string): Promise<boolean> {
-    if (requestMemo.get(this.memoKey(uid)).has) return false;
     const prefetched = takePrefetched(this.table, this.key(uid));
     const Item = prefetched.found
       ? prefetched.item
@@ -413,12 +408,11 @@ export class InteractionAttempts {
             new GetCommand({ TableName: this.table, Key: this.key(uid), ConsistentRead: true }),
           )
         ).Item;
-    const ended =
+    return (
       Item !== undefined &&
       !(typeof Item.expiresAt === 'number' && Item.expiresAt <= this.now()) &&
-      Number(Item.attempts ?? 0) >= this.limit;
-    if (!ended) requestMemo.set(this.memoKey(uid), true);
-    return ended;
+      Number(Item.attempts ?? 0) >= this.limit
+    );
   }
 
   /**
@@ -427,7 +421,6 @@ export class InteractionAttempts {
    */
   // Interaction ids are random and never reused, so the count needs no reset on expiry.
   async take(uid: string): Promise<number | undefined> {
-    requestMemo.forget(this.memoKey(uid));
     forgetPrefetched(this.table, this.key(uid));
     try {
       const { Attributes } = await this.doc.send(
@@ -453,7 +446,6 @@ export class InteractionAttempts {
 
   /** Gives back an attempt taken for a code that was right: only wrong codes use up the interaction. */
   async giveBack(uid: string): Promise<void> {
-    requestMemo.forget(this.memoKey(uid));
     forgetPrefetched(this.table, this.key(uid));
     await this.doc.send(
       new UpdateCommand({

@@ -23,6 +23,11 @@ const FILL_LIMIT = LIST_SIZE / 2;
 export const STATUS_LIST_TTL = 300;
 /** Seconds a signed status list token is valid. */
 const TOKEN_LIFETIME = 24 * 3600;
+/**
+ * Seconds after which a reader signs the list afresh even when no change was counted since:
+ * a writer that set a chunk and died before counting the change is caught within this.
+ */
+const RESIGN_AFTER = 3600;
 
 /** The bytes of a list: entry i at byte ⌊i·bits/8⌋, from the least significant bit (the spec's layout). */
 export const setStatusBits = (bytes: Uint8Array, index: number, value: number): void => {
@@ -218,8 +223,10 @@ export class StatusListStore {
 
   /**
    * Sets one entry: its chunk (optimistic concurrency on the chunk's version, retried on
-   * contention), then the list's change count, then the signed list again. A failure after
-   * the chunk leaves the token behind the count, and the next reader re-signs it.
+   * contention), then the list's change count, then the signed list again. A failure after the
+   * count leaves the token behind it, and the next reader re-signs it; a failure between the
+   * chunk and the count (the embedded store has no transactions to join them) is caught when
+   * the token is an hour old, as readers re-sign it then whatever the count (RESIGN_AFTER).
    */
   async setStatus(
     list: number,
@@ -362,7 +369,7 @@ export class StatusListStore {
       typeof Item?.token === 'string' &&
       Item.builtFrom === changes &&
       Item.tokenKid === signer.kid &&
-      Number(Item.tokenExpires ?? 0) - now > TOKEN_LIFETIME / 2
+      Number(Item.tokenExpires ?? 0) - now > TOKEN_LIFETIME - RESIGN_AFTER
     ) {
       return { token: Item.token, fetchedAt: now };
     }

@@ -49,8 +49,18 @@ export const prefetchItems = async (
 ): Promise<readonly Record<string, unknown>[]> => {
   const memo = requests.getStore();
   if (!memo || keys.length === 0) return [];
+  // An item this request has a deferred write for is not what the store holds: its reader
+  // reads through its own memo, never a stale copy from here.
+  const deferred = (memo.get(DEFERRED) as Map<string, Map<string, WriteRequest>> | undefined)?.get(table);
   // A batch may not name an item twice.
-  const unique = [...new Map(keys.map((k) => [`${k.pk}#${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+  const unique = [
+    ...new Map(
+      keys
+        .filter((k) => !deferred?.has(`${k.pk}#${k.sk}`))
+        .map((k) => [`${k.pk}#${k.sk}`, { pk: k.pk, sk: k.sk }]),
+    ).values(),
+  ];
+  if (unique.length === 0) return [];
   let pending: Record<string, unknown>[] = unique;
   const found: Record<string, unknown>[] = [];
   for (let attempt = 0; pending.length > 0; attempt++) {
