@@ -64,7 +64,7 @@ export default {
         'composed function or the OIDC provider is the edge above them. A domain lib that imported the ' +
         'edge would drag HTTP and pages into every caller and could not be tested or reused without them.',
       severity: 'error',
-      from: { path: '^libs/(accounts|audit|departments|licences|policy|oidc|keys|store|config)/' },
+      from: { path: '^libs/(accounts|audit|departments|identity|licences|policy|oidc|keys|store|config)/' },
       to: { path: '^libs/(http|web|portal|runtime|issuer)/' },
     },
     {

@@ -19,6 +19,7 @@ import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
 import { moveLegacySecrets } from './legacy-secrets.ts';
 import { serveLoopback } from './loopback.ts';
+import { type RegistryTwin, startRegistryTwin } from './registry-twin.ts';
 import {
   DEMO_MACHINE_CLIENTS,
   type DemoAccount,
@@ -67,6 +68,10 @@ export interface LocalStackOptions {
   readonly checkpointSeconds?: number;
   /** Milliseconds between runs of the audit sealer's poller (on AWS the table's stream drives it). @default 1000 */
   readonly sealMilliseconds?: number;
+  /** Port of the population and company registry twin; 0 picks a free one. @default 3200, or 0 when `ports` is given */
+  readonly registryPort?: number;
+  /** How long the functions wait for the registry before giving up. @default 2000 */
+  readonly registryTimeoutMs?: number;
 }
 
 export interface DemoSitePorts {
@@ -122,6 +127,8 @@ export interface LocalStack {
   checkpoint(): Promise<{ checkpointId: string; created: boolean }>;
   /** Seals every audit event written in the last two minutes that no seal lists yet (the poller does it every second). */
   seal(): Promise<SealRun>;
+  /** The population and company registry twin the functions prove identities against. */
+  readonly registry: RegistryTwin;
   stop(): Promise<void>;
 }
 
@@ -182,6 +189,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const checkpointEvery = options.checkpointSeconds ?? 60;
     const checkpointSchedule = checkpointEvery > 0 ? { auditCheckpointSeconds: checkpointEvery } : {};
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
+    const registry = await startRegistryTwin({ port: options.registryPort ?? (options.ports ? 0 : 3200) });
+    cleanups.push(() => registry.close());
+    const identitySource = { url: registry.url, timeoutMs: options.registryTimeoutMs ?? 2000 };
 
     const urls = {} as Record<Zone, string>;
     for (const zone of ZONES) {
@@ -205,6 +215,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               licenceIssuer: urls.public ?? issuer,
               ...checkpointSchedule,
               statusListTtlSeconds: options.statusListTtlSeconds,
+              identitySource,
             };
             const runtime = await createRuntime(config, {
               doc,
@@ -311,6 +322,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       demo,
       checkpoint,
       seal,
+      registry,
       stop,
     };
   } catch (err: unknown) {

@@ -7,7 +7,17 @@ export {
 } from './authenticate.ts';
 export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
-export { Account, DisplayName, LoginName, NewPassword, normaliseLoginName, Passkey, Role } from './model.ts';
+export {
+  Account,
+  DisplayName,
+  ialOf,
+  LoginName,
+  NewPassword,
+  normaliseLoginName,
+  Passkey,
+  Role,
+  VerifiedIdentity,
+} from './model.ts';
 export {
   BackgroundMail,
   deliverMailJobs,

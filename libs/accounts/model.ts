@@ -46,6 +46,28 @@ export const TotpState = z
   .refine((t) => t.sealedSecret !== undefined || t.secret !== undefined, 'a TOTP secret is required');
 export type TotpState = z.infer<typeof TotpState>;
 
+/**
+ * An identity proved against an authoritative source (IAL 2) or in person (IAL 3). Only the keyed
+ * hash of the resident ID number (`personRef`, libs/identity) and a masked form are kept.
+ */
+export const VerifiedIdentity = z.object({
+  ial: z.union([z.literal(2), z.literal(3)]),
+  /** `person#` + HMAC-SHA-256 of the resident ID number: what licences name as their holder. */
+  personRef: z.string().regex(/^person#[\w-]{43}$/),
+  /** The first and last four characters only. */
+  residentIdMasked: z.string(),
+  /** The name as the registry (or the card shown at the counter) gives it. */
+  name: z.string(),
+  birthDate: z.string(),
+  verifiedAt: z.string(),
+  method: z.enum(['registry', 'counter']),
+  /** What was checked: the registry's record, a phone registered to the person, an ID card in person. */
+  evidence: z.array(z.enum(['registry-record', 'phone', 'id-card-in-person'])),
+  /** The civil servant who checked the person at a counter, and their department. */
+  verifiedBy: z.object({ accountId: z.string(), department: z.string().optional() }).optional(),
+});
+export type VerifiedIdentity = z.infer<typeof VerifiedIdentity>;
+
 export const Account = z.object({
   id: z.string(),
   kind: AccountKind,
@@ -54,6 +76,8 @@ export const Account = z.object({
   email: z.string().optional(),
   /** How sure we are of who the person is: registration alone is self-asserted. */
   identityAssurance: z.enum(['self-asserted', 'verified']),
+  /** The person's proved identity (IAL 2 or 3); absent: self-asserted (IAL 1). */
+  identity: VerifiedIdentity.optional(),
   roles: z.array(Role),
   department: z.string().optional(),
   password: PasswordHash,
@@ -110,3 +134,6 @@ export const emailKey = (email: string, accountId: string) => ({
   sk: accountId,
 });
 export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credentialId}`, sk: 'passkey' });
+
+/** The account's identity assurance level: 1 (self-asserted) unless an identity was proved. */
+export const ialOf = (account: Pick<Account, 'identity'>): 1 | 2 | 3 => account.identity?.ial ?? 1;

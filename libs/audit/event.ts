@@ -11,6 +11,8 @@ export const AuditEventInput = z.strictObject({
   outcome: z.enum(['success', 'failure', 'denied']),
   zone: Zone,
   actor: id.optional(),
+  /** The company the actor acted for (`company#<USCC>`), when acting as its representative or agent. */
+  onBehalfOf: id.optional(),
   subject: id.optional(),
   client: id.optional(),
   department: id.optional(),

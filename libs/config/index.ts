@@ -36,6 +36,8 @@ export const SecretName = z.enum([
   'admin-console-client-secret',
   'totp-data-key',
   'reset-code-key',
+  /** The key of resident ID numbers' keyed hashes (libs/identity): never rotated in place. */
+  'identity-hash-key',
 ]);
 export type SecretName = z.infer<typeof SecretName>;
 
@@ -85,6 +87,11 @@ export interface AppConfig {
   readonly auditRetention?: RetentionDays;
   /** How often the audit checkpoint job runs: verification reports a newest checkpoint older than twice this. @default 900 */
   readonly auditCheckpointSeconds?: number;
+  /**
+   * The identity-source gateway (docs/identity.md: population and company registries). Absent:
+   * remote proofing is not offered, and company registration waits for it.
+   */
+  readonly identitySource?: { readonly url: string; readonly timeoutMs: number };
 }
 
 const nonEmpty = z.string().min(1);
@@ -114,6 +121,9 @@ export const FunctionEnv = z.object({
   BACKCHANNEL_QUEUE_URL: z.url().optional(),
   /** JSON such as {"access":180,"security":1095}. */
   AUDIT_RETENTION_DAYS: z.string().optional(),
+  /** The identity-source gateway's base URL (docs/identity.md). */
+  IDENTITY_SOURCE_URL: z.url({ protocol: /^https$/ }).optional(),
+  IDENTITY_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -151,6 +161,9 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     licenceIssuer: e.LICENCE_ISSUER?.replace(/\/$/, ''),
     backchannelQueueUrl: e.BACKCHANNEL_QUEUE_URL,
     auditRetention: retentionFromEnv(e.AUDIT_RETENTION_DAYS),
+    identitySource: e.IDENTITY_SOURCE_URL
+      ? { url: e.IDENTITY_SOURCE_URL, timeoutMs: e.IDENTITY_SOURCE_TIMEOUT_MS }
+      : undefined,
   };
 };
 

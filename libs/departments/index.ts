@@ -16,7 +16,7 @@ import {
 } from '../store/index.ts';
 import { isUscc } from './uscc.ts';
 
-export { isUscc } from './uscc.ts';
+export { isUscc, usccCheckCharacter } from './uscc.ts';
 
 /** A department (relying party organisation): who owns clients, APIs and licence types. */
 export const DepartmentInput = z.strictObject({

@@ -16,9 +16,12 @@ import { readOrCreateSecretFile } from './file.ts';
 
 /** How many versions a rotation keeps: the newest is used; older ones still verify or decrypt. */
 export const SECRET_VERSIONS_KEPT = 3;
-/** The TOTP data key keeps every version: each still opens the secrets it sealed. */
+/**
+ * The TOTP data key keeps every version: each still opens the secrets it sealed. The identity
+ * hash key keeps every version too: the hashes licences name their holders by come from its first.
+ */
 const keptOf = (name: SecretName) =>
-  name === 'totp-data-key' ? Number.POSITIVE_INFINITY : SECRET_VERSIONS_KEPT;
+  name === 'totp-data-key' || name === 'identity-hash-key' ? Number.POSITIVE_INFINITY : SECRET_VERSIONS_KEPT;
 
 /** A store of random 256-bit secrets, created on first use and rotated by putting a new version first. */
 export interface SecretStore {

@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountStore } from '../accounts/index.ts';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig, KeyPurpose, SecretName } from '../config/index.ts';
+import { type IdentityServices, identityServices } from '../identity/index.ts';
 import {
   type Keyring,
   KmsKeyring,
@@ -29,6 +30,8 @@ export interface Runtime {
   readonly accounts: AccountStore;
   /** The zone's policy decisions (audited through `audit`). */
   readonly access: AccessControl;
+  /** Identity proofing: the ID-number hasher, identity claims, attempts and the registry port. */
+  readonly identity: IdentityServices;
 }
 
 /** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
@@ -75,7 +78,8 @@ export const createRuntime = async (
     );
   const accounts = overrides.accounts ?? new AccountStore(doc, config.tables.identity);
   const access = overrides.access ?? new AccessControl(config.zone, audit);
-  return { config, doc, keyring, secrets, cookieKeys, audit, accounts, access };
+  const identity = overrides.identity ?? identityServices(config, doc, secrets);
+  return { config, doc, keyring, secrets, cookieKeys, audit, accounts, access, identity };
 };
 
 const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretStore => {

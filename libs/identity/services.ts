@@ -1,0 +1,35 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AppConfig } from '../config/index.ts';
+import type { SecretStore } from '../keys/index.ts';
+import { IdentityClaims, ProofingAttempts } from './claims.ts';
+import { CompanyStore } from './companies.ts';
+import { IdentityHasher } from './hasher.ts';
+import { HttpIdentitySource, type IdentitySource } from './source.ts';
+
+/** What proofing and identity look-ups need, built once per function. */
+export interface IdentityServices {
+  readonly hasher: IdentityHasher;
+  readonly claims: IdentityClaims;
+  readonly attempts: ProofingAttempts;
+  readonly companies: CompanyStore;
+  /** Undefined when no identity source is configured: remote proofing is then not offered. */
+  readonly source: IdentitySource | undefined;
+}
+
+/** The identity services of a function: the hash key from its secrets, the source from config. */
+export const identityServices = (
+  config: AppConfig,
+  doc: DynamoDBDocumentClient,
+  secrets: SecretStore,
+): IdentityServices => ({
+  hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
+  claims: new IdentityClaims(doc, config.tables.identity),
+  attempts: new ProofingAttempts(doc, config.tables.identity),
+  companies: new CompanyStore(doc, config.tables.identity),
+  source: config.identitySource
+    ? new HttpIdentitySource({
+        baseUrl: config.identitySource.url,
+        timeoutMs: config.identitySource.timeoutMs,
+      })
+    : undefined,
+});
