@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalDemo } from '../examples/department-site/local-demo.ts';
+import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../infra/local/registry-twin.ts';
 import { DEFAULT_PORTS } from '../infra/local/stack.ts';
 import { ZONES } from '../libs/config/index.ts';
 import { accountsCommand } from './accounts.ts';
@@ -36,6 +37,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
     .option('--public-port <port>', 'public zone port', port, DEFAULT_PORTS.public)
     .option('--extranet-port <port>', 'extranet zone port', port, DEFAULT_PORTS.extranet)
     .option('--intranet-port <port>', 'intranet zone port', port, DEFAULT_PORTS.intranet)
+    .option('--registry-port <port>', 'population and company registry twin port', port, 3200)
     .addHelpText(
       'after',
       '\nSet DYNAMODB_ENDPOINT to use another DynamoDB-compatible endpoint instead of the embedded store.',
@@ -47,11 +49,13 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
         publicPort: number;
         extranetPort: number;
         intranetPort: number;
+        registryPort: number;
       }) => {
         const stack = await startLocalDemo({
           dataDir: opts.dataDir,
           memory: opts.memory,
           ports: { public: opts.publicPort, extranet: opts.extranetPort, intranet: opts.intranetPort },
+          registryPort: opts.registryPort,
         });
         const lines = [
           '',
@@ -63,6 +67,7 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
           ]),
           '',
           `  store     ${stack.dynamodbEndpoint} (${stack.dataDir ? `data in ${stack.dataDir}` : 'in memory'})`,
+          `  registry  ${stack.registry.url} (population and company registry twin, docs/identity.md)`,
           '',
           'Demo department sites (single sign-on and single logout):',
           ...Object.values(stack.demo.sites).map(
@@ -81,6 +86,18 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
           ...stack.demo.accounts.map(
             (a) =>
               `  ${a.loginName.padEnd(10)} ${a.password.padEnd(19)} ${a.description}${a.totpSecret ? `  TOTP secret ${a.totpSecret}` : ''}`,
+          ),
+          '',
+          'Demo residents in the registry twin (prove an identity at /account/identity; local mode only):',
+          ...DEMO_RESIDENTS.map(
+            (r) =>
+              `  ${r.name} ${r.nameEn.padEnd(10)} ${r.residentId}  phone ${r.phone}${r.loginName ? `  login ${r.loginName}` : ''}\n      ${r.note}`,
+          ),
+          '',
+          'Demo companies (register one as its legal representative at /account/companies):',
+          ...DEMO_COMPANIES.map(
+            (c) =>
+              `  ${c.uscc}  ${c.name} ${c.nameEn}${c.status === 'closed' ? ' (closed: registration is refused)' : ''}\n      legal representative ${DEMO_RESIDENTS.find((r) => r.residentId === c.legalRepresentative)?.name ?? ''}`,
           ),
           '',
           'Press Ctrl-C to stop.',

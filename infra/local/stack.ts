@@ -68,7 +68,7 @@ export interface LocalStackOptions {
   readonly checkpointSeconds?: number;
   /** Milliseconds between runs of the audit sealer's poller (on AWS the table's stream drives it). @default 1000 */
   readonly sealMilliseconds?: number;
-  /** Port of the population and company registry twin; 0 picks a free one. @default 3200, or 0 when `ports` is given */
+  /** Port of the population and company registry twin; 0 picks a free one. @default 3200, or 0 when a zone's port is 0 */
   readonly registryPort?: number;
   /** How long the functions wait for the registry before giving up. @default 2000 */
   readonly registryTimeoutMs?: number;
@@ -189,7 +189,9 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const checkpointEvery = options.checkpointSeconds ?? 60;
     const checkpointSchedule = checkpointEvery > 0 ? { auditCheckpointSeconds: checkpointEvery } : {};
     const audit = new DetectingAuditLog(new DynamoAuditLog(doc, tables.audit), doc, tables.audit);
-    const registry = await startRegistryTwin({ port: options.registryPort ?? (options.ports ? 0 : 3200) });
+    const registry = await startRegistryTwin({
+      port: options.registryPort ?? (Object.values(options.ports ?? {}).includes(0) ? 0 : 3200),
+    });
     cleanups.push(() => registry.close());
     const identitySource = { url: registry.url, timeoutMs: options.registryTimeoutMs ?? 2000 };
 
