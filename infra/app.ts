@@ -24,6 +24,9 @@ new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   auditArchiveDays: app.node.tryGetContext('auditArchiveDays')
     ? Number(app.node.tryGetContext('auditArchiveDays'))
     : undefined,
+  identitySource: app.node.tryGetContext('identitySourceUrl')
+    ? { url: app.node.tryGetContext('identitySourceUrl') }
+    : undefined,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

@@ -74,6 +74,11 @@ export interface FunctionDefinition {
    */
   readonly backchannelQueue?: boolean;
   /**
+   * Asks the identity source (population and company registries, docs/identity.md): the stack
+   * sets IDENTITY_SOURCE_URL when one is configured.
+   */
+  readonly asksIdentitySource?: boolean;
+  /**
    * The audit trail's background jobs, deployed once in this zone: a checkpoint schedule and
    * the audit table's stream into the Object Lock archive bucket.
    */
@@ -104,12 +109,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'pairwise-salt',
       'totp-data-key',
       'reset-code-key',
+      // Proving an identity during sign-in: the resident ID number's keyed hash.
+      'identity-hash-key',
       'account-client-secret',
       'security-console-client-secret',
       'admin-console-client-secret',
     ],
     sendsMail: true,
     backchannelQueue: true,
+    asksIdentitySource: true,
   },
   {
     name: 'audit',
@@ -145,9 +153,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
-    // The admin console: its session cookies and its client secret.
-    secrets: ['cookie-keys', 'admin-console-client-secret'],
+    // The admin console: its session cookies and its client secret; counter verification and
+    // company look-ups hash resident ID numbers.
+    secrets: ['cookie-keys', 'admin-console-client-secret', 'identity-hash-key'],
     sendsMail: false,
+    asksIdentitySource: true,
   },
   {
     name: 'licences',
@@ -172,7 +182,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Status lists are signed wherever they are served; licences only where they may be issued.
     signs: [{ purpose: 'licence', zones: ['extranet', 'intranet'] }, 'status-list'],
     reads: ['id-token', 'licence', 'status-list'],
-    secrets: [],
+    // Licences are issued to a resident ID number, kept only as its keyed hash.
+    secrets: ['identity-hash-key'],
     sendsMail: false,
   },
   {
@@ -199,8 +210,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     signs: [],
     reads: [],
     // The account portal: its session cookies and its client secret.
-    secrets: ['cookie-keys', 'account-client-secret'],
+    // Proving an identity and registering a company hash resident ID numbers.
+    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
     sendsMail: false,
+    asksIdentitySource: true,
   },
   {
     name: 'audit-jobs',

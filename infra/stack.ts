@@ -18,7 +18,7 @@ import { logicalIdOutsideGroups } from './constructs/logical-ids.ts';
 import { Observability } from './constructs/observability.ts';
 import { SigningKeys } from './constructs/signing-keys.ts';
 import { ZoneApi, type ZoneDomain } from './constructs/zone-api.ts';
-import { ZoneFunction } from './constructs/zone-function.ts';
+import { type IdentitySourceSettings, ZoneFunction } from './constructs/zone-function.ts';
 import { FUNCTIONS, routesOf, zonesOf } from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
@@ -49,6 +49,11 @@ export interface YitongStackProps extends StackProps {
    * nobody, root included, can delete or overwrite it sooner). @default 1095, the security class
    */
   readonly auditArchiveDays?: number;
+  /**
+   * The identity-source gateway (population and company registries; contract in
+   * docs/identity.md). @default none: remote proofing and company registration are not offered
+   */
+  readonly identitySource?: IdentitySourceSettings;
 }
 
 /**
@@ -141,6 +146,7 @@ export class YitongStack extends Stack {
             bundleDir: props.bundleDir,
             mailFrom: props.mailFrom,
             backchannel: backchannel?.queue,
+            identitySource: props.identitySource,
           }),
         );
       }

@@ -33,6 +33,19 @@ export interface ZoneFunctionProps {
    * sends to it and consumes it. @default none
    */
   readonly backchannel?: sqs.IQueue;
+  /**
+   * The identity-source gateway, for a definition that `asksIdentitySource` (docs/identity.md).
+   * @default none: remote proofing and company registration are not offered
+   */
+  readonly identitySource?: IdentitySourceSettings;
+}
+
+/** Where the population and company registries' gateway is, and how long to wait for it. */
+export interface IdentitySourceSettings {
+  /** An https URL (reached from the functions; put them in a VPC for a private gateway). */
+  readonly url: string;
+  /** @default 5000 */
+  readonly timeoutMs?: number;
 }
 
 /** The environment a function reads at cold start (libs/config): its zone, issuers, tables, keys. */
@@ -57,6 +70,10 @@ function environmentOf(props: ZoneFunctionProps): Record<string, string> {
   if (secrets.some((name) => keys.secretKey(name) === keys.totp)) environment.KMS_KEY_TOTP = keys.totp.keyArn;
   if (def.sendsMail && props.mailFrom) environment.MAIL_FROM = props.mailFrom;
   if (props.backchannel) environment.BACKCHANNEL_QUEUE_URL = props.backchannel.queueUrl;
+  if (def.asksIdentitySource && props.identitySource) {
+    environment.IDENTITY_SOURCE_URL = props.identitySource.url;
+    environment.IDENTITY_SOURCE_TIMEOUT_MS = String(props.identitySource.timeoutMs ?? 5000);
+  }
   return environment;
 }
 

@@ -35,6 +35,7 @@ beforeAll(() => {
   stack = new YitongStack(app, 'Test', {
     extranetCidrs: ['203.0.113.0/24'],
     mailFrom: 'no-reply@id.gov.example',
+    identitySource: { url: 'https://registry-gateway.gov.example', timeoutMs: 3000 },
     domains: {
       public: { name: 'id.gov.example', certificateArn: CERTIFICATE },
       extranet: {
@@ -400,10 +401,17 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
+    // Resident ID numbers' keyed hashes: proofing (issuer, account portal, counter), issuance.
+    expect(secrets['identity-hash-key']).toEqual(
+      [...oidc, 'Fnaccountpublic', 'Fnadminextranet', 'Fnadminintranet', 'Fnadminpublic']
+        .concat(['Fnlicencesextranet', 'Fnlicencesintranet', 'Fnlicencespublic'])
+        .sort(),
+    );
     expect(Object.keys(secrets).sort()).toEqual([
       'account-client-secret',
       'admin-console-client-secret',
       'cookie-keys',
+      'identity-hash-key',
       'pairwise-salt',
       'reset-code-key',
       'security-console-client-secret',
@@ -415,13 +423,18 @@ describe('CDK stack', () => {
           ([k]) => k.startsWith(id),
         )![1].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
-    expect(env('Fnlicencespublic').SECRETS).toBeUndefined();
+    expect(env('Fnlicencespublic').SECRETS).toBe('identity-hash-key');
     expect(env('Fnlicencespublic').KMS_KEY_TOTP).toBeUndefined();
     expect(env('Fnoidcpublic').SECRETS).toBe(
-      'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,account-client-secret',
+      'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,identity-hash-key,account-client-secret',
     );
     expect(env('Fnoidcpublic').KMS_KEY_TOTP).toBeDefined();
     expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
+    // The identity source: only the functions that prove identities or look up companies ask it.
+    expect(env('Fnaccountpublic').IDENTITY_SOURCE_URL).toBe('https://registry-gateway.gov.example');
+    expect(env('Fnoidcpublic').IDENTITY_SOURCE_TIMEOUT_MS).toBe('3000');
+    expect(env('Fnlicencesextranet').IDENTITY_SOURCE_URL).toBeUndefined();
+    expect(env('Fnauditintranet').IDENTITY_SOURCE_URL).toBeUndefined();
   });
 
   it('streams every change of audit events, seals and checkpoints to the sealer and an Object Lock bucket (compliance mode)', () => {
