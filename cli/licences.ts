@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { demoClientSecretsFile } from '../infra/local/seed.ts';
 import { type StatusEvidence, type VerificationResult, verifyLicence } from '../libs/licences/index.ts';
 import { target } from './accounts.ts';
+import { CsvFileError, decodeText, parseCsv } from './csv-file.ts';
 
 /** One row of a bulk file, whatever its format. */
 interface Row {
@@ -30,29 +31,6 @@ const TypeSchemas = z.object({
   ),
 });
 
-/** A CSV line split by commas, honouring "quoted, fields" and "" escapes. */
-const csvFields = (line: string): string[] => {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-};
-
 /**
  * Reads a bulk file: JSONL (one `{"holder": "<login name>", "claims": {…}, "validFrom"?}` per
  * line) or CSV (a header row: `holder`, optional `validFrom`, then one column per claim; values
@@ -63,17 +41,20 @@ const readRows = async (
   typeId: string,
   properties: Record<string, { type: string }>,
 ): Promise<Row[]> => {
-  const text = await readFile(file, 'utf8');
-  const lines = text.split(/\r?\n/);
+  let text: string;
+  let csv: ReturnType<typeof parseCsv> | undefined;
+  try {
+    ({ text } = decodeText(await readFile(file)));
+    if (file.endsWith('.csv')) csv = parseCsv(text);
+  } catch (err: unknown) {
+    if (err instanceof CsvFileError) throw new InvalidArgumentError(`${basename(file)}: ${err.message}`);
+    throw err;
+  }
   const rows: Row[] = [];
-  if (file.endsWith('.csv')) {
-    const header = csvFields(lines[0] ?? '').map((h) => h.trim());
-    if (!header.includes('holder'))
+  if (csv) {
+    if (!csv.columns.includes('holder'))
       throw new InvalidArgumentError('the CSV needs a "holder" column (login names)');
-    for (let i = 1; i < lines.length; i++) {
-      if (!lines[i]!.trim()) continue;
-      const values = csvFields(lines[i]!);
-      const record = Object.fromEntries(header.map((h, j) => [h, values[j] ?? '']));
+    for (const { line, raw, fields: record } of csv.records) {
       const claims: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(record)) {
         if (name === 'holder' || name === 'validFrom' || value === '') continue;
@@ -81,8 +62,8 @@ const readRows = async (
         claims[name] = kind === 'integer' ? Number(value) : kind === 'boolean' ? value === 'true' : value;
       }
       rows.push({
-        line: i + 1,
-        raw: lines[i]!,
+        line,
+        raw,
         body: {
           type: typeId,
           holder: { loginName: record.holder! },
@@ -93,6 +74,7 @@ const readRows = async (
     }
     return rows;
   }
+  const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]!.trim()) continue;
     let parsed: { holder?: unknown; claims?: unknown; validFrom?: unknown };

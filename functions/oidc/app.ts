@@ -27,7 +27,7 @@ import type { AppConfig } from '../../libs/config/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE, prefersPage } from '../../libs/http/index.ts';
 import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
-import { LogMessage, logger } from '../../libs/observability/index.ts';
+import { LogMessage, logger, traced } from '../../libs/observability/index.ts';
 import {
   deliverBackchannelJobs,
   ensureCliClient,
@@ -97,7 +97,7 @@ export const buildOidc = async (runtime: Runtime) => {
   const sqs = config.backchannelQueueUrl
     ? () => {
         if (!sqsClient) {
-          sqsClient = import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
+          sqsClient = import('@aws-sdk/client-sqs').then(({ SQSClient }) => traced(new SQSClient({})));
           // A failed load must not stick for the life of the container.
           sqsClient.catch(() => {
             sqsClient = undefined;

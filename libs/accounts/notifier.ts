@@ -2,6 +2,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
+import { traced } from '../observability/index.ts';
 
 /** A message to a person about their account; the text is rendered by the notifier in their language. */
 export const AccountMessage = z.strictObject({
@@ -76,7 +77,7 @@ export class SesNotifier implements Notifier {
     if (!message.to.email) return;
     if (!this.client) {
       this.client = import('@aws-sdk/client-sesv2').then(({ SESv2Client, SendEmailCommand }) => ({
-        ses: new SESv2Client({}),
+        ses: traced(new SESv2Client({})),
         command: SendEmailCommand,
       }));
       // A failed load must not stick for the life of the container.

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Zone } from '../config/index.ts';
-import { logger } from '../observability/index.ts';
+import { lambdaTracing, logger } from '../observability/index.ts';
 import { type ErrorPageRenderer, eventPrefersPage } from './negotiate.ts';
 import { problemResponse } from './problem.ts';
 
@@ -86,8 +86,8 @@ export const securityHeaders = (): Middleware => ({
 });
 
 /**
- * The one middleware chain of every HTTP function (APIs and pages alike): request context in the
- * logs, the zone on the context, errors as RFC 9457 problems (as pages for a browser, when the
+ * The one middleware chain of every HTTP function (APIs and pages alike): the invocation traced
+ * (on Lambda), request context in the logs, the zone on the context, errors as RFC 9457 problems (as pages for a browser, when the
  * function serves pages and passes `errorPage`), security headers on every answer.
  */
 export const httpFunction = (
@@ -96,6 +96,7 @@ export const httpFunction = (
   options: ErrorOptions = {},
 ) =>
   middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(lambdaTracing())
     .use(injectLambdaContext(logger))
     .use(zoneContext(zone))
     .use(problemErrors(options))

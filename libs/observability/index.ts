@@ -19,3 +19,4 @@ export const LogMessage = {
   accountMailFailed: 'an account message (password reset code) could not be sent',
 } as const;
 export { METRICS_NAMESPACE, type MetricsSink, metricNameOf, PowertoolsMetricsSink } from './metrics.ts';
+export { lambdaTracing, startTracing, traced, tracingWanted } from './tracing.ts';

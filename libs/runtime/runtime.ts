@@ -12,7 +12,7 @@ import {
   LocalSecretStore,
   type SecretStore,
 } from '../keys/index.ts';
-import { PowertoolsMetricsSink } from '../observability/index.ts';
+import { PowertoolsMetricsSink, startTracing, traced } from '../observability/index.ts';
 import { AccessControl } from '../policy/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
@@ -53,12 +53,14 @@ export const createRuntime = async (
   overrides: RuntimeOverrides = {},
   warmup: RuntimeWarmup = {},
 ): Promise<Runtime> => {
+  // On Lambda, before any client is built: each one is traced from its first call.
+  await startTracing();
   const doc = overrides.doc ?? createDynamoClient({ endpoint: config.dynamodbEndpoint });
   const keyring =
     overrides.keyring ??
     (config.keys.kind === 'local'
       ? new LocalKeyring(config.keys.dir, { zone: config.zone })
-      : new KmsKeyring(new KMSClient({}), config.keys.keyIds));
+      : new KmsKeyring(traced(new KMSClient({})), config.keys.keyIds));
   const secrets = overrides.secrets ?? secretStoreOf(config, doc);
   const mayRead = (name: SecretName) => config.keys.kind === 'local' || config.keys.secrets.includes(name);
   const mayReadCookieKeys = mayRead('cookie-keys');
@@ -86,7 +88,7 @@ const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretSt
   if (config.keys.kind === 'local') return new LocalSecretStore(config.keys.dir);
   const { secretsKeyId, totpKeyId } = config.keys;
   return new KmsSecretStore(
-    new KMSClient({}),
+    traced(new KMSClient({})),
     // A function without a key id may read no secret: KMS refuses the empty id.
     { secrets: secretsKeyId ?? '', totp: totpKeyId ?? '' },
     doc,

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../observability/index.ts';
 
 export interface DynamoClientOptions {
   /** A DynamoDB-compatible endpoint (the embedded store, or another); AWS's own when absent. */
@@ -22,7 +23,8 @@ export const createDynamoClient = (options: DynamoClientOptions = {}): DynamoDBD
       config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     }
   }
-  const client = new DynamoDBClient(config);
+  // Traced on Lambda: each call an X-Ray subsegment (a no-op elsewhere).
+  const client = traced(new DynamoDBClient(config));
   options.configure?.(client);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

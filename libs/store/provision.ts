@@ -4,9 +4,12 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndexDescription,
+  QueryCommand,
   ResourceInUseException,
   ResourceNotFoundException,
   ScanCommand,
+  type TableDescription,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -54,14 +57,95 @@ const tableExists = async (client: DynamoDBClient, tableName: string): Promise<b
   }
 };
 
-const waitUntilActive = async (client: DynamoDBClient, tableName: string): Promise<void> => {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
-    await new Promise((resolve) => setTimeout(resolve, 50 + attempt * 20));
+/** How long ensureTables waits for a table, or an index it adds, to become usable. */
+const DEFAULT_WAIT_MS = 60_000;
+
+export interface ProvisionOptions {
+  /** The longest wait for a table or an added index to become usable. @default 60_000 */
+  readonly waitMs?: number;
+}
+
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 + attempt * 20)));
+
+/**
+ * True when the store answers a query on the index. Real DynamoDB refuses a read of an index it
+ * is still building (ValidationException "Cannot read from backfilling global secondary index");
+ * DynamoDB Local serves an index as soon as UpdateTable returns, whatever its DescribeTable says.
+ */
+const indexAnswers = async (
+  client: DynamoDBClient,
+  table: TableDescription,
+  index: GlobalSecondaryIndexDescription,
+): Promise<boolean> => {
+  const hash = index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
+  if (!hash) return false;
+  const type = table.AttributeDefinitions?.find((a) => a.AttributeName === hash)?.AttributeType ?? 'S';
+  try {
+    await client.send(
+      new QueryCommand({
+        TableName: table.TableName,
+        IndexName: index.IndexName,
+        KeyConditionExpression: '#k = :v',
+        ExpressionAttributeNames: { '#k': hash },
+        ExpressionAttributeValues: {
+          ':v':
+            type === 'S'
+              ? { S: 'ensure-tables-probe' }
+              : type === 'N'
+                ? { N: '0' }
+                : { B: new Uint8Array([0]) },
+        },
+        Limit: 1,
+      }),
+    );
+    return true;
+  } catch (err: unknown) {
+    if (err instanceof Error && /ValidationException|ResourceNotFound/.test(err.name)) return false;
+    throw err;
   }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+};
+
+/**
+ * Waits until the table is ACTIVE and each of its indexes is usable: ACTIVE, or, where the store
+ * reports another status or none (DynamoDB Local does not report an index it added with
+ * UpdateTable as ACTIVE), answering a query. Bounded: past `waitMs` it fails naming what it saw.
+ */
+const waitUntilActive = async (
+  client: DynamoDBClient,
+  tableName: string,
+  waitMs: number = DEFAULT_WAIT_MS,
+): Promise<void> => {
+  const deadline = Date.now() + waitMs;
+  const usable = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const pending: GlobalSecondaryIndexDescription[] = [];
+    if (Table?.TableStatus === 'ACTIVE') {
+      for (const index of Table.GlobalSecondaryIndexes ?? []) {
+        const name = index.IndexName ?? '';
+        if (usable.has(name)) continue;
+        if (index.IndexStatus === 'ACTIVE' || (await indexAnswers(client, Table, index))) usable.add(name);
+        else pending.push(index);
+      }
+      if (pending.length === 0) return;
+    }
+    if (Date.now() >= deadline) {
+      const seen = pending.length
+        ? pending
+            .map(
+              (i) =>
+                `index ${i.IndexName} is ${i.IndexStatus ?? 'without a status'}${i.Backfilling ? ' (backfilling)' : ''} and refuses queries`,
+            )
+            .join('; ')
+        : `the table is ${Table?.TableStatus ?? 'without a status'}`;
+      throw new Error(
+        `table ${tableName} was not usable after ${Math.round(waitMs / 1000)} s: ${seen}. ` +
+          'A large table takes longer to index on DynamoDB; run again to go on waiting.',
+      );
+    }
+    await pause(attempt);
+  }
 };
 
 /** Waits until a deleted table is gone: a store deletes in the background (DELETING), and a
@@ -74,7 +158,7 @@ const waitUntilGone = async (client: DynamoDBClient, tableName: string): Promise
       if (err instanceof ResourceNotFoundException) return;
       throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50 + attempt * 20));
+    await pause(attempt);
   }
   throw new Error(`table ${tableName} was not deleted`);
 };
@@ -86,6 +170,7 @@ const waitUntilGone = async (client: DynamoDBClient, tableName: string): Promise
 export const ensureTables = async (
   doc: DynamoDBDocumentClient,
   names: Readonly<Record<TableName, string>>,
+  options: ProvisionOptions = {},
 ): Promise<void> => {
   const client = doc as unknown as DynamoDBClient;
   for (const def of TABLE_LIST) {
@@ -97,8 +182,8 @@ export const ensureTables = async (
         if (!(err instanceof ResourceInUseException)) throw err;
       }
     }
-    await waitUntilActive(client, tableName);
-    await addMissingIndexes(client, def, tableName);
+    await waitUntilActive(client, tableName, options.waitMs);
+    await addMissingIndexes(client, def, tableName, options.waitMs);
     try {
       await client.send(
         new UpdateTimeToLiveCommand({
@@ -129,7 +214,12 @@ const indexNames = async (client: DynamoDBClient, tableName: string) => {
  * as DynamoDB requires), so `npm start` keeps working on old data. dynalite cannot add an index
  * to a table; there an empty table is recreated with it, and a non-empty one is reported.
  */
-const addMissingIndexes = async (client: DynamoDBClient, def: TableDefinition, tableName: string) => {
+const addMissingIndexes = async (
+  client: DynamoDBClient,
+  def: TableDefinition,
+  tableName: string,
+  waitMs: number | undefined,
+) => {
   const present = await indexNames(client, tableName);
   const input = createTableInput(def, tableName);
   const missing = (input.GlobalSecondaryIndexes ?? []).filter((index) => !present.has(index.IndexName));
@@ -150,7 +240,7 @@ const addMissingIndexes = async (client: DynamoDBClient, def: TableDefinition, t
       if (!(err instanceof Error) || !/provisionedThroughput/i.test(err.message)) throw err;
       await create({ ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } });
     }
-    await waitUntilActive(client, tableName);
+    await waitUntilActive(client, tableName, waitMs);
   }
   const still = [...(await indexNames(client, tableName))];
   if (missing.every((index) => still.includes(index.IndexName!))) return;
@@ -164,7 +254,7 @@ const addMissingIndexes = async (client: DynamoDBClient, def: TableDefinition, t
   await client.send(new DeleteTableCommand({ TableName: tableName }));
   await waitUntilGone(client, tableName);
   await client.send(new CreateTableCommand(input));
-  await waitUntilActive(client, tableName);
+  await waitUntilActive(client, tableName, waitMs);
 };
 
 /** Deletes tables (throwaway local runs on a shared endpoint). Missing ones are fine. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -292,6 +292,33 @@ describe('yitong licences', () => {
       status: 400,
       'invalid-params': [expect.objectContaining({ name: 'claims.id_number' })],
     });
+  });
+
+  it('issues an Excel export saved on Chinese Windows: GB18030, CRLF, an address with a line break', async () => {
+    const file = join(dataDir, 'permits-gb18030.csv');
+    await copyFile(new URL('../unit/fixtures/permits-excel-gb18030.csv', import.meta.url), file);
+    const out = await run(...issuePermits(file));
+    expect(out).toContain('3/3  issued 3, replayed 0, failed 0');
+    // Each row is named by the line it starts on: the quoted address spans lines 2-3.
+    expect((await results(file)).map((r) => r.line)).toEqual([2, 4, 6]);
+    // The address reached the licence whole, line break and comma included.
+    const disclosed = (await holderLicences()).flatMap((l) =>
+      l.sdJwt
+        .split('~')
+        .slice(1, -1)
+        .map((d) => JSON.parse(Buffer.from(d, 'base64url').toString()) as unknown[]),
+    );
+    expect(disclosed).toContainEqual([
+      expect.any(String),
+      'address',
+      '北京市西城区\r\n西长安街 1 号, 3 单元',
+    ]);
+  });
+
+  it('refuses a CSV with a quote left open before sending anything, naming the line', async () => {
+    const file = join(dataDir, 'broken.csv');
+    await writeFile(file, 'holder,family_name,address\r\nzhang.san,张,北京市\r\nzhang.san,张,"北京市\r\n');
+    await expect(run(...issuePermits(file))).rejects.toThrow('broken.csv: line 3: Quote Not Closed');
   });
 
   it('verifies a licence file online and offline, reporting the age of its status data', async () => {

@@ -152,19 +152,23 @@ describe('the deployed oidc bundle', () => {
 // that renders a page.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
   // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
-  oidc: { initial: 1172, all: 1952 },
-  audit: { initial: 680, all: 1000 },
-  admin: { initial: 808, all: 1128 },
-  licences: { initial: 744, all: 1064 },
-  account: { initial: 776, all: 1156 },
-  authorizer: { initial: 512, all: 832 },
+  // Powertools Tracer with the X-Ray SDK (issue #22) is a chunk of about 130 KiB in every function,
+  // loaded at cold start only where tracing is on (on Lambda): each `all` below grew by it
+  // (measured: oidc 1163 / 2033, audit 673 / 1112, admin 791 / 1229, licences 725 / 1164,
+  // account 757 / 1257, audit-jobs 661 / 1081, authorizer 502 / 940).
+  oidc: { initial: 1172, all: 2094 },
+  audit: { initial: 680, all: 1145 },
+  admin: { initial: 808, all: 1266 },
+  licences: { initial: 744, all: 1199 },
+  account: { initial: 776, all: 1295 },
+  authorizer: { initial: 512, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
-  'audit-jobs': { initial: 672, all: 972 },
+  'audit-jobs': { initial: 672, all: 1113 },
 };
 
 describe('every function bundle', () => {
   it.each(FUNCTIONS.map((fn) => fn.name))(
-    '%s stays within its size budget, oidc-provider only in oidc',
+    '%s stays within its size budget, oidc-provider only in oidc, the tracer off the cold start',
     (name) => {
       const fn = FUNCTIONS.find((f) => f.name === name)!;
       const dir = mkdtempSync(join(tmpdir(), `yitong-${name}-bundle-`));
@@ -177,6 +181,12 @@ describe('every function bundle', () => {
         .map((file) => readFileSync(join(dir, file), 'utf8'))
         .join('\n');
       expect(code.includes('oidc-provider NOTICE')).toBe(name === 'oidc');
+      // The tracer is bundled, but off the cold start unless tracing is on (a chunk of its own).
+      const tracerFiles = Object.keys(built.files).filter((file) =>
+        readFileSync(join(dir, file), 'utf8').includes('AWS_XRAY_DAEMON_ADDRESS'),
+      );
+      expect(tracerFiles).not.toHaveLength(0);
+      expect(tracerFiles.filter((file) => built.initialFiles.includes(file))).toEqual([]);
     },
   );
 });
