@@ -80,8 +80,11 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
         privileged: true,
         handle: async (event) => {
           const eventId = event.pathParameters?.eventId ?? '';
-          if (!/^[\w-]{1,64}$/.test(eventId))
-            throw new ValidationError('eventId is an audit event id (a UUID)');
+          // A UUID, or an id its writer chose so that a retry is idempotent (licence-issued-<licence id>).
+          if (!/^[\w.-]{1,160}$/.test(eventId))
+            throw new ValidationError(
+              'eventId is an audit event id (a UUID, or e.g. licence-issued-<licence id>)',
+            );
           const found = await query.byId(eventId);
           if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
           const proof = await proveEvent({ doc, table, trail, keyring: runtime.keyring, event: found });
