@@ -1,9 +1,8 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { adminApiToken, CALLBACK, isCallback } from '../../testkit/oidc-flow.ts';
+import { adminApiToken, CALLBACK, codeFlow } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
-import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 
 let stack: LocalStack;
 let adminToken: string;
@@ -58,21 +57,7 @@ describe('client_secret_post', () => {
       undefined,
       insecure,
     );
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'openid offline_access',
-      prompt: 'consent',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    const callback = await signIn(new UserAgent(), url.href, isCallback, citizen);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const tokens = await codeFlow(config, citizen, { scope: 'openid offline_access', prompt: 'consent' });
     expect(tokens.claims()?.iss).toBe(stack.urls.public);
     expect(tokens.refresh_token).toBeDefined();
 
