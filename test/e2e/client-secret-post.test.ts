@@ -78,6 +78,40 @@ describe('client_secret_post', () => {
     });
   });
 
+  it('is what a department registers itself (RFC 7591), its secret shown once and then only as a hash', async () => {
+    const issued = await fetch(`${stack.urls.intranet}/admin/departments/tax/registration-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ zones: ['public'] }),
+    });
+    expect(issued.status).toBe(201);
+    const { initial_access_token } = (await issued.json()) as { initial_access_token: string };
+    const registered = await fetch(`${stack.urls.public}/reg`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${initial_access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Tax self-service (post)',
+        redirect_uris: [CALLBACK],
+        token_endpoint_auth_method: 'client_secret_post',
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const body = (await registered.json()) as Record<string, string>;
+    expect(body.token_endpoint_auth_method).toBe('client_secret_post');
+    const config = await oidc.discovery(
+      new URL(stack.urls.public),
+      body.client_id!,
+      body.client_secret!,
+      undefined,
+      insecure,
+    );
+    expect((await codeFlow(config, citizen)).claims()?.aud).toBe(body.client_id);
+    const read = await fetch(body.registration_client_uri!, {
+      headers: { authorization: `Bearer ${body.registration_access_token}` },
+    });
+    expect(((await read.json()) as Record<string, unknown>).client_secret).toBeUndefined();
+  });
+
   it('is a confidential client: client_credentials allowed, and its secret can be rotated', async () => {
     const machine = await registerClient({
       client_name: 'Tax batch (post)',
