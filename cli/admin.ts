@@ -160,7 +160,7 @@ const clientOptions = (command: Command) =>
     .option('--grant-types <list>', 'authorization_code,refresh_token (default) or client_credentials')
     .option(
       '--auth-method <method>',
-      'client_secret_basic (default), private_key_jwt, or none (code flow only)',
+      'client_secret_basic (default), client_secret_post, private_key_jwt, or none (code flow only)',
     )
     .option('--jwks-uri <url>', "the client's public keys, for private_key_jwt")
     .option('--required-acr <acr>', 'urn:yitong:loa:2 to demand a second factor, :3 a passkey')

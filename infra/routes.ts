@@ -128,7 +128,11 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // vanishing into a 404; the policy, not the routing, is the rule (see docs/policies.md).
     // Every route of the API and the security console is matched by path in the function, so
     // each method of each route reaches it (no API Gateway resource without that method).
-    routes: [{ method: 'ANY', path: '/audit/{proxy+}', zones: ZONES }],
+    routes: [
+      { method: 'ANY', path: '/audit/{proxy+}', zones: ZONES },
+      // Its OpenAPI description, only where the API is offered.
+      { method: 'GET', path: '/openapi/audit.json', zones: ['intranet'] },
+    ],
     homeZones: ['intranet'],
     tables: { identity: 'read', audit: 'read' },
     auditWriter: true,
@@ -146,7 +150,10 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Intranet only by policy, reachable at every entry for the same reason as audit; the API and
     // the admin console are matched by path in the function, like the audit routes. Behind the
     // public and extranet entries it is deployed read-only (homeZones).
-    routes: [{ method: 'ANY', path: '/admin/{proxy+}', zones: ZONES }],
+    routes: [
+      { method: 'ANY', path: '/admin/{proxy+}', zones: ZONES },
+      { method: 'GET', path: '/openapi/admin.json', zones: ['intranet'] },
+    ],
     homeZones: ['intranet'],
     tables: { identity: 'readWrite', licences: 'readWrite' },
     auditWriter: true,
@@ -175,6 +182,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/licences/shared/{shareId}', zones: ZONES },
       { method: 'POST', path: '/licences', zones: ZONES },
       { method: 'POST', path: '/licences/{licenceId}/status', zones: ZONES },
+      // Each zone's description lists the operations that zone offers.
+      { method: 'GET', path: '/openapi/licences.json', zones: ZONES },
     ],
     tables: { identity: 'read', licences: 'readWrite' },
     auditWriter: true,

@@ -46,15 +46,30 @@ export const signInTo = async (
   who: SignInOptions,
 ) => {
   const config = await clientConfig(stack, zone, client.clientId, client.secret);
+  return codeFlow(config, who);
+};
+
+/**
+ * A code + PKCE sign-in through the real pages with any openid-client configuration (however
+ * the client authenticates), then the code exchange: returns the tokens.
+ */
+export const codeFlow = async (
+  config: oidc.Configuration,
+  who: SignInOptions,
+  params: Record<string, string> = {},
+) => {
   const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: CALLBACK,
     scope: 'openid',
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
+    state,
+    ...params,
   });
   const callback = await signIn(new UserAgent(), url.href, isCallback, who);
-  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier });
+  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
 };
 
 /**

@@ -1,10 +1,18 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DepartmentChange, DepartmentInput } from '../../libs/departments/index.ts';
-import { parseJsonBody, Router, ValidationError } from '../../libs/http/index.ts';
+import {
+  openApiDocument,
+  openApiPath,
+  openApiResponse,
+  parseJsonBody,
+  Router,
+  ValidationError,
+} from '../../libs/http/index.ts';
 import { LicenceTypeInput } from '../../libs/licences/index.ts';
 import { ResourceServer } from '../../libs/oidc/index.ts';
 import type { Allowed } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
+import { adminApi, ClientListQuery } from './api.ts';
 import { adminConsole } from './console.ts';
 import {
   adminOperations,
@@ -43,8 +51,15 @@ export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
   });
   const param = (event: APIGatewayProxyEvent, name: string) => event.pathParameters?.[name] ?? '';
   const privileged = true;
+  const { config } = runtime;
+  const document = openApiDocument(adminApi(ops.clientInput), {
+    zone: config.zone,
+    serverUrl: config.issuer,
+  });
+  // Its description is routed at the intranet entry only (infra/routes.ts), where the API is offered.
   return new Router<OwnRoute>()
     .include(adminConsole(runtime, ops).routes)
+    .on('GET', openApiPath('admin'), { public: true, handle: async () => openApiResponse(document) })
     .on('GET', '/admin/departments', {
       privileged,
       handle: async () => json(200, { departments: await ops.listDepartments() }),
@@ -103,12 +118,12 @@ export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
     .on('GET', '/admin/clients', {
       privileged,
       handle: async (event) => {
-        const department = event.queryStringParameters?.department;
-        if (!department)
+        const query = ClientListQuery.safeParse(event.queryStringParameters ?? {});
+        if (!query.success)
           throw new ValidationError('name the department whose clients to list', [
             { name: 'department', reason: 'required, e.g. ?department=tax' },
           ]);
-        return json(200, { clients: await ops.listClients(department) });
+        return json(200, { clients: await ops.listClients(query.data.department) });
       },
     })
     .on('POST', '/admin/clients', {
@@ -239,7 +254,6 @@ export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
       },
     });
 };
-
 /** The admin function: every request meets the zone and role policies first. */
 export const makeHandler = (runtime: Runtime) =>
   ownApiHandler(runtime, 'admin', ['intranet'], adminRoutes(runtime));

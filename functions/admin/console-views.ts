@@ -7,7 +7,7 @@
 import { Role } from '../../libs/accounts/index.ts';
 import { ZONES, Zone } from '../../libs/config/index.ts';
 import { departmentName } from '../../libs/departments/index.ts';
-import { grantedResources } from '../../libs/oidc/index.ts';
+import { grantedResources, usesClientSecret } from '../../libs/oidc/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import {
   errorSummary,
@@ -369,7 +369,7 @@ ${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c
                 [w(c, 'admin_apisGranted'), grantsOf(c, client.client_id, grantedResources(client))],
               ],
             )}<p><a class="button secondary" href="admin/console/clients/${client.client_id}/status?disabled=${client.yitong_disabled ? 'false' : 'true'}">${client.yitong_disabled ? w(c, 'admin_restore') : w(c, 'admin_suspend')}</a>${
-              client.token_endpoint_auth_method === 'client_secret_basic'
+              usesClientSecret(client.token_endpoint_auth_method)
                 ? html` <a class="button secondary" href="admin/console/clients/${client.client_id}/secret">${w(c, 'admin_newSecret')}</a>`
                 : ''
             }</p></section>`,

@@ -51,6 +51,7 @@ import {
   type ResourceServer,
   releaseClientName,
   revokeRegistrationToken,
+  usesClientSecret,
 } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
@@ -526,8 +527,7 @@ export const adminOperations = (runtime: Runtime) => {
         );
       const clientId = `${department.departmentId}-${randomBytes(6).toString('hex')}`;
       await claimName(department.departmentId, input.client_name, clientId);
-      const secret =
-        input.token_endpoint_auth_method === 'client_secret_basic' ? newClientSecret() : undefined;
+      const secret = usesClientSecret(input.token_endpoint_auth_method) ? newClientSecret() : undefined;
       const metadata = clientMetadataOf(input, { clientId, secret });
       await putClient(doc, table, metadata);
       await record(
@@ -553,9 +553,9 @@ export const adminOperations = (runtime: Runtime) => {
       // The stored secret is a hash: kept as it is. A client that starts using a secret gets a
       // new one, shown once in this answer.
       const kept = typeof before.client_secret === 'string' ? before.client_secret : undefined;
-      const made =
-        input.token_endpoint_auth_method === 'client_secret_basic' && !kept ? newClientSecret() : undefined;
-      const secret = input.token_endpoint_auth_method === 'client_secret_basic' ? (kept ?? made) : undefined;
+      const secretBased = usesClientSecret(input.token_endpoint_auth_method);
+      const made = secretBased && !kept ? newClientSecret() : undefined;
+      const secret = secretBased ? (kept ?? made) : undefined;
       const granted = grantedResources(before);
       const after: ClientMetadata = {
         ...clientMetadataOf(input, { clientId: before.client_id, secret }),
@@ -592,7 +592,7 @@ export const adminOperations = (runtime: Runtime) => {
     },
     async rotateSecret(id: string, reason: string, who: Who) {
       const before = await clientOf(id);
-      if (before.token_endpoint_auth_method && before.token_endpoint_auth_method !== 'client_secret_basic')
+      if (before.token_endpoint_auth_method && !usesClientSecret(before.token_endpoint_auth_method))
         throw new ConflictError(
           `this client authenticates with ${String(before.token_endpoint_auth_method)}, not a secret`,
         );

@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import {
   AuditQuery,
   AuditTrail,
@@ -7,13 +8,18 @@ import {
   searchOf,
   verifyTrail,
 } from '../../libs/audit/index.ts';
-import { NotFoundError, Router, ValidationError } from '../../libs/http/index.ts';
+import {
+  NotFoundError,
+  openApiDocument,
+  openApiPath,
+  openApiResponse,
+  Router,
+  ValidationError,
+} from '../../libs/http/index.ts';
 import { requestUrlOf } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
+import { type AuditEventsPage, auditApi, EXPORT_PAGE, SEARCH_PAGE } from './api.ts';
 import { securityConsole } from './console.ts';
-
-/** The most events one export response carries (Lambda's 6 MB response limit); `Link` continues it. */
-export const EXPORT_PAGE = 5000;
 
 /**
  * The routes of the audit API and the security console (intranet, auditors at level 2). Reading
@@ -33,8 +39,11 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
     return link.href;
   };
 
+  const document = openApiDocument(auditApi, { zone: config.zone, serverUrl: config.issuer });
+  // Its description is routed at the intranet entry only (infra/routes.ts), where the API is offered.
   return new Router<OwnRoute>()
     .include(securityConsole(runtime, { trail, query, access }))
+    .on('GET', openApiPath('audit'), { public: true, handle: async () => openApiResponse(document) })
     .on('GET', '/audit/verify', {
       privileged: true,
       handle: async () =>
@@ -52,7 +61,7 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
     .on('GET', '/audit/events', {
       privileged: true,
       handle: async (event) => {
-        const search = searchOf(event.queryStringParameters, { maxLimit: 500, defaultLimit: 50 });
+        const search = searchOf(event.queryStringParameters, { maxLimit: SEARCH_PAGE, defaultLimit: 50 });
         const page = await query.search(search.filter, search);
         const url = `${requestUrlOf(event)}?${new URLSearchParams(event.queryStringParameters as Record<string, string>)}`;
         return json(200, {
@@ -61,15 +70,18 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
           links: { next: nextLink(url, page.next) },
           index: page.index,
           itemsRead: page.scanned,
-        });
+        } satisfies z.input<typeof AuditEventsPage>);
       },
     })
     .on('GET', '/audit/events/{eventId}', {
       privileged: true,
       handle: async (event) => {
         const eventId = event.pathParameters?.eventId ?? '';
-        if (!/^[\w-]{1,64}$/.test(eventId))
-          throw new ValidationError('eventId is an audit event id (a UUID)');
+        // A UUID, or an id its writer chose so that a retry is idempotent (licence-issued-<licence id>).
+        if (!/^[\w.-]{1,160}$/.test(eventId))
+          throw new ValidationError(
+            'eventId is an audit event id (a UUID, or e.g. licence-issued-<licence id>)',
+          );
         const found = await query.byId(eventId);
         if (!found) throw new NotFoundError('there is no audit event with this id (or it has expired)');
         const proof = await proveEvent({ doc, table, trail, keyring: runtime.keyring, event: found });
@@ -92,7 +104,6 @@ export const auditRoutes = (runtime: Runtime): Router<OwnRoute> => {
       },
     });
 };
-
 /** The audit function: every API request meets the zone and role policies first. */
 export const makeHandler = (runtime: Runtime) =>
   ownApiHandler(runtime, 'audit', ['intranet'], auditRoutes(runtime));

@@ -1,9 +1,12 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
   ForbiddenError,
   NotFoundError,
+  openApiDocument,
+  openApiPath,
+  openApiResponse,
   parseJsonBody,
   Router,
   ValidationError,
@@ -20,16 +23,15 @@ import {
 import { type Allowed, licenceTypeRequest } from '../../libs/policy/index.ts';
 import { json, type OwnRoute, ownApiHandler, type Runtime } from '../../libs/runtime/index.ts';
 import { type Lang, langOfEvent, pageResponse, t as w } from '../../libs/web/index.ts';
+import {
+  type IssueAnswer,
+  type IssuerMetadata,
+  licencesApi,
+  type StatusAnswer,
+  type VerificationAnswer,
+  VerifyRequest,
+} from './api.ts';
 import { type IssuerShown, linkGoneBody, VERIFICATION_STYLES, verificationBody } from './views.ts';
-
-const VerifyRequest = z.strictObject({
-  /** A licence or a presentation of one (SD-JWT, compact). */
-  licence: z.string().min(20).max(16_384),
-  /** Who is checking: shown to the holder. */
-  verifier: z.string().trim().min(2, 'name yourself, in at least 2 characters').max(200),
-  /** Why: shown to the holder. */
-  purpose: z.string().trim().min(3, 'say why, in at least 3 characters').max(200),
-});
 
 const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined =>
   Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1] ?? undefined;
@@ -55,6 +57,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
   });
 
   const departments = new DepartmentStore(doc, config.tables.identity);
+  // This zone's description: the public entry lists only the operations it offers.
+  const document = openApiDocument(licencesApi, { zone: config.zone, serverUrl: config.issuer });
 
   /**
    * Who issued a verified licence, in words: the issuing department named in the licence (or
@@ -143,7 +147,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     return { result };
   };
 
-  const publicView = (result: VerificationResult) => ({
+  const publicView = (result: VerificationResult): z.input<typeof VerificationAnswer> => ({
     verdict: result.verdict,
     ...(result.reason ? { reason: result.reason } : {}),
     message: result.message,
@@ -153,7 +157,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     issuing_authority: result.issuingAuthority,
     valid_from: result.notBefore,
     valid_until: result.expiresAt,
-    disclosed: result.disclosed,
+    disclosed: [...result.disclosed],
     claims: result.claims,
     status: result.status && { checked_seconds_ago: result.status.ageSeconds, list: result.status.uri },
   });
@@ -161,7 +165,12 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
   return new Router<OwnRoute>()
     .on('GET', '/.well-known/jwt-vc-issuer', {
       public: true,
-      handle: async () => json(200, { issuer, jwks_uri: `${issuer}/licences/jwks` }),
+      handle: async () =>
+        json(200, { issuer, jwks_uri: `${issuer}/licences/jwks` } satisfies z.input<typeof IssuerMetadata>),
+    })
+    .on('GET', openApiPath('licences'), {
+      public: true,
+      handle: async () => openApiResponse(document),
     })
     .on('GET', '/licences/jwks', {
       public: true,
@@ -303,7 +312,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
           },
           credential: outcome.licence.sdJwt,
           replayed: outcome.replayed,
-        });
+        } satisfies z.input<typeof IssueAnswer>);
       },
     })
     .on('POST', '/licences/{licenceId}/status', {
@@ -335,7 +344,11 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
             details: { before: licence.status, after: updated.status },
           });
         }
-        return json(200, { licence_id: updated.licenceId, status: updated.status, changed });
+        return json(200, {
+          licence_id: updated.licenceId,
+          status: updated.status,
+          changed,
+        } satisfies z.input<typeof StatusAnswer>);
       },
     });
 };

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
 import { ValidationError } from '../errors/index.ts';
 import type { ChainedEvent } from './event.ts';
 import { AuditFilter } from './query.ts';
@@ -50,23 +51,51 @@ export const toCsvRows = (events: readonly ChainedEvent[]): string =>
 export const toJsonl = (events: readonly ChainedEvent[]): string =>
   events.map((e) => `${JSON.stringify(e)}\n`).join('');
 
+const searchQueries = new Map<number, ReturnType<typeof searchQueryOf>>();
+const searchQueryOf = (maxLimit: number) =>
+  AuditFilter.extend({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(maxLimit)
+      .optional()
+      .describe(`events per page, 1 to ${maxLimit}`),
+    cursor: z.string().max(2048).optional().describe('where the previous page ended (its `next`)'),
+  });
+
+/**
+ * The query string of a search: the filters, the page size and where to go on. One schema per
+ * largest page, the one `searchOf` validates with (and the API description names).
+ */
+export const auditSearchQuery = (maxLimit: number) => {
+  let schema = searchQueries.get(maxLimit);
+  if (!schema) {
+    schema = searchQueryOf(maxLimit);
+    searchQueries.set(maxLimit, schema);
+  }
+  return schema;
+};
+
 /** Query-string parameters of a search, validated; unknown parameters are named, not ignored. */
 export const searchOf = (
   params: Readonly<Record<string, string | undefined>> | null,
   options: { readonly maxLimit: number; readonly defaultLimit: number; readonly extra?: readonly string[] },
 ): { filter: AuditFilter; limit: number; cursor?: string } => {
-  const {
-    limit: rawLimit,
-    cursor,
-    ...rest
-  } = Object.fromEntries(
+  const given = Object.fromEntries(
     Object.entries(params ?? {}).filter(
       (e): e is [string, string] =>
         e[1] !== undefined && e[1] !== '' && !(options.extra ?? []).includes(e[0]),
     ),
   );
-  const parsed = AuditFilter.safeParse(rest);
+  const parsed = auditSearchQuery(options.maxLimit).safeParse(given);
   if (!parsed.success) {
+    if (parsed.error.issues.some((i) => i.path[0] === 'limit'))
+      throw new ValidationError(`limit must be a whole number from 1 to ${options.maxLimit}`, [
+        { name: 'limit', reason: `from 1 to ${options.maxLimit}` },
+      ]);
+    if (parsed.error.issues.some((i) => i.path[0] === 'cursor'))
+      throw new ValidationError('cursor is too long');
     const invalid = parsed.error.issues.map((i) => ({
       name: i.path.length ? i.path.join('.') : String((i as { keys?: string[] }).keys?.[0] ?? 'query'),
       reason:
@@ -79,22 +108,19 @@ export const searchOf = (
       invalid,
     );
   }
-  const limit = rawLimit === undefined ? options.defaultLimit : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > options.maxLimit)
-    throw new ValidationError(`limit must be a whole number from 1 to ${options.maxLimit}`, [
-      { name: 'limit', reason: `from 1 to ${options.maxLimit}` },
-    ]);
-  if (cursor !== undefined && cursor.length > 2048) throw new ValidationError('cursor is too long');
-  return { filter: parsed.data, limit, ...(cursor ? { cursor } : {}) };
+  const { limit, cursor, ...filter } = parsed.data;
+  return { filter, limit: limit ?? options.defaultLimit, ...(cursor ? { cursor } : {}) };
 };
 
-export type ExportFormat = 'jsonl' | 'csv';
+export const ExportFormat = z.enum(['jsonl', 'csv']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
 
 /** Reads `format` (jsonl by default), refusing anything else with a 400 that says what to send. */
 export const exportFormatOf = (raw: string | undefined): ExportFormat => {
-  if (raw === undefined || raw === 'jsonl') return 'jsonl';
-  if (raw === 'csv') return 'csv';
-  throw new ValidationError('format is jsonl or csv', [{ name: 'format', reason: 'jsonl or csv' }]);
+  const format = ExportFormat.optional().safeParse(raw);
+  if (!format.success)
+    throw new ValidationError('format is jsonl or csv', [{ name: 'format', reason: 'jsonl or csv' }]);
+  return format.data ?? 'jsonl';
 };
 
 /** A page of events as a download: CSV with its header row, or JSONL. */

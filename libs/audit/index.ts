@@ -27,9 +27,19 @@ export {
   sealPartition,
   seqKey,
 } from './event.ts';
-export { csvHeader, exportFormatOf, exportResponse, searchOf, toCsvRows, toJsonl } from './export.ts';
+export {
+  auditSearchQuery,
+  csvHeader,
+  ExportFormat,
+  exportFormatOf,
+  exportResponse,
+  searchOf,
+  toCsvRows,
+  toJsonl,
+} from './export.ts';
 export { type AuditLog, buildEvent, chainOf, DynamoAuditLog, eventItem, shardOf, stripKey } from './log.ts';
 export { MeteredAuditLog } from './metered.ts';
 export { AuditFilter, type AuditPage, AuditQuery } from './query.ts';
+export { RETENTION_CLASSES } from './retention.ts';
 export { AuditSealer, type Seal, type SealRun } from './seal.ts';
 export { AuditTrail, type StoredSeal } from './trail.ts';

@@ -23,5 +23,14 @@ export {
 } from './csrf.ts';
 export { httpFunction } from './middleware.ts';
 export { eventPrefersPage, prefersPage } from './negotiate.ts';
+export {
+  type ApiDescription,
+  type ApiOperation,
+  offeredIn,
+  openApiDocument,
+  openApiPath,
+  openApiResponse,
+  ProblemDetails,
+} from './openapi.ts';
 export { isTransient, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { isRouteFound, type PathParams, Router, routedEvent } from './router.ts';

@@ -17,6 +17,7 @@ import {
   ACR_VALUES,
   type BackchannelQueue,
   browserOriginsOf,
+  CLIENT_AUTH_METHODS,
   ClientNameTakenError,
   type ClientProblem,
   claimClientName,
@@ -393,7 +394,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     // Code flow only: no implicit or hybrid responses put tokens in the front channel.
     responseTypes: ['code'],
-    clientAuthMethods: ['private_key_jwt', 'client_secret_basic', 'none'],
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
     enabledJWA: {
       idTokenSigningAlgValues: [...SIGNING_ALGS],
       userinfoSigningAlgValues: [...SIGNING_ALGS],
@@ -740,7 +741,8 @@ type RequestWithBody = KoaContextWithOIDC['req'] & { body?: unknown };
  * Client secrets are stored hashed (see client-secret.ts, and the adapter that hashes on every
  * write). oidc-provider compares `client_secret` in two places, and shows the stored value in
  * RFC 7592 answers; each is taken care of here:
- * - client_secret_basic: `Client#compareClientSecret` compares the hash of what was presented;
+ * - client_secret_basic and client_secret_post: `Client#compareClientSecret` (oidc-provider's one
+ *   comparison for both) compares the hash of what was presented;
  * - an RFC 7592 update that repeats the secret: replaced, when it matches, by the stored hash,
  *   which is what oidc-provider then compares it with;
  * - RFC 7592 reads and updates answer without the hash. A secret is shown once: in the answer

@@ -20,6 +20,7 @@ export {
   ENVELOPE_CLAIMS,
   licenceClaims,
   type StatusEvidence,
+  type Verdict,
   type VerificationResult,
   verifyLicence,
 } from './verify.ts';

@@ -42,7 +42,18 @@ export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const DEPARTMENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 /** yitong's own clients may also sign in by device code (the CLI). */
 const FIRST_PARTY_GRANT_TYPES: readonly string[] = [...DEPARTMENT_GRANT_TYPES, DEVICE_CODE_GRANT];
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'private_key_jwt', 'none'] as const;
+/**
+ * The two ways a client presents a secret (RFC 6749 §2.3.1): in the Authorization header, or in
+ * the form body (openid-client's default when given a secret). Both are the same kind of client:
+ * yitong makes the secret, stores only its hash and compares what is presented with it.
+ */
+export const CLIENT_SECRET_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export const CLIENT_AUTH_METHODS = [...CLIENT_SECRET_METHODS, 'private_key_jwt', 'none'] as const;
+/** Whether a client of this method authenticates with a secret yitong made. */
+export const usesClientSecret = (method: unknown): boolean =>
+  (CLIENT_SECRET_METHODS as readonly unknown[]).includes(method);
+/** Methods that make a client confidential: a secret, or its own keys. */
+const CONFIDENTIAL_METHODS: readonly string[] = [...CLIENT_SECRET_METHODS, 'private_key_jwt'];
 /** Grants a client without credentials (`none`) may use: the code flow, always with PKCE. */
 const PUBLIC_CLIENT_GRANTS = new Set(['authorization_code', 'refresh_token']);
 
@@ -83,15 +94,10 @@ export const clientAccessProblems = (
       field: 'token_endpoint_auth_method',
       reason: `${method} is not allowed; use ${CLIENT_AUTH_METHODS.join(', ')}`,
     });
-  if (
-    grants.includes('client_credentials') &&
-    method !== 'client_secret_basic' &&
-    method !== 'private_key_jwt'
-  )
+  if (grants.includes('client_credentials') && !CONFIDENTIAL_METHODS.includes(method))
     problems.push({
       field: 'grant_types',
-      reason:
-        'client_credentials needs a confidential client (a secret or keys): use token_endpoint_auth_method client_secret_basic or private_key_jwt',
+      reason: `client_credentials needs a confidential client (a secret or keys): use token_endpoint_auth_method ${CONFIDENTIAL_METHODS.join(', ')}`,
     });
   else if (method === 'none') {
     const publicGrants = options.firstParty

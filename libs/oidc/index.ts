@@ -31,12 +31,14 @@ export {
   revokeRegistrationToken,
 } from './client-registration.ts';
 export {
+  CLIENT_AUTH_METHODS,
   type ClientProblem,
   clientAccessProblems,
   departmentClientProblems,
   describeProblems,
   privilegedMetadataProblems,
   SELF_SERVICE_YITONG_METADATA,
+  usesClientSecret,
 } from './client-rules.ts';
 export { clientSecretMatches, isHashedClientSecret } from './client-secret.ts';
 export { browserOriginsOf, isBrowserOrigin } from './cors.ts';

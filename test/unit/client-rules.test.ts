@@ -25,6 +25,25 @@ describe('the client rules', () => {
     expect(departmentClientProblems(browser, { localMode: false })).toEqual([]);
   });
 
+  it('treat client_secret_post as client_secret_basic: a confidential client, machine grants included', () => {
+    for (const grant_types of [['authorization_code', 'refresh_token'], ['client_credentials']]) {
+      const basic = { ...site, grant_types, token_endpoint_auth_method: 'client_secret_basic' };
+      const post = { ...basic, token_endpoint_auth_method: 'client_secret_post' };
+      expect(departmentClientProblems(post, { localMode: false })).toEqual([]);
+      expect(departmentClientProblems(post, { localMode: false })).toEqual(
+        departmentClientProblems(basic, { localMode: false }),
+      );
+    }
+    const publicMachine = {
+      ...site,
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'none',
+    };
+    expect(clientAccessProblems(publicMachine, { firstParty: false })[0]?.reason).toMatch(
+      /client_secret_basic, client_secret_post, private_key_jwt/,
+    );
+  });
+
   it('accept yitong’s own portals and CLI, which alone have public subjects and the device code grant', () => {
     for (const portal of FIRST_PARTY_PORTALS)
       expect(
