@@ -13,6 +13,7 @@ import {
   IssueRequest,
   LicenceService,
   type LicenceType,
+  type OnlineVerification,
   StatusChange,
   typeMetadata,
   type VerificationResult,
@@ -143,7 +144,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     return { result };
   };
 
-  const publicView = (result: VerificationResult) => ({
+  // The shape @yitong/licence-verifier's verifyOnline returns: declared there, so the two cannot drift.
+  const publicView = (result: VerificationResult): OnlineVerification => ({
     verdict: result.verdict,
     ...(result.reason ? { reason: result.reason } : {}),
     message: result.message,

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -213,6 +213,42 @@ describe('@yitong/licence-verifier in a verifier of its own (examples/verifier)'
     await expect(
       run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'examples/verifier']),
     ).resolves.toBeDefined();
+  });
+
+  it("resolves every import the docs show from @yitong/*, name by name, and no import of yitong's own files", async () => {
+    const docs = [
+      'README.md',
+      'examples/verifier/README.md',
+      'packages/access/README.md',
+      'packages/licence-verifier/README.md',
+      ...(await readdir('docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+    ];
+    const shown: string[] = [];
+    for (const doc of docs) {
+      const text = await readFile(doc, 'utf8');
+      for (const [, code] of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
+        expect(code, doc).not.toMatch(/from '(\.{1,2}\/|yitong\/)/);
+        for (const [, names, spec] of code!.matchAll(/import\s+\{([^}]*)\}\s+from\s+'(@yitong\/[^']+)'/g)) {
+          const module = (await import(spec!)) as Record<string, unknown>;
+          for (const name of names!
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean)) {
+            if (name.startsWith('type ')) continue;
+            expect(module[name], `${doc}: ${name} from ${spec}`).toBeDefined();
+            shown.push(`${spec} ${name}`);
+          }
+        }
+      }
+    }
+    expect(shown).toEqual(
+      expect.arrayContaining([
+        '@yitong/access requireAccess',
+        '@yitong/access/dynamodb DynamoDpopProofLog',
+        '@yitong/licence-verifier verifyLicence',
+        '@yitong/licence-verifier verifyOnline',
+      ]),
+    );
   });
 
   it('packs only the built files, the README and the manifest', async () => {
