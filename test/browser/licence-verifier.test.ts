@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { verifyLicence as verifyInNode } from '@yitong/licence-verifier';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { machineToken } from '../../testkit/oidc-flow.ts';
 import { launchChromium } from '../support/browser.ts';
+import { issueDrivingPermit, revokeLicence } from '../support/licences.ts';
 
 /**
  * @yitong/licence-verifier's browser build, bundled as a web page would bundle it (esbuild,
@@ -27,24 +26,6 @@ interface Evidence {
   keys: unknown[];
   list: { token: string; fetchedAt: number };
 }
-
-const issue = async (token: string) => {
-  const res = await fetch(`${stack.urls.extranet}/licences`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify({
-      type: 'driving-permit',
-      holder: { loginName: 'zhang.san' },
-      claims: DEMO_DRIVING_PERMIT_CLAIMS,
-    }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { licence_id: string; credential: string; status_list: { uri: string } };
-};
 
 /** What a verifier's app syncs while online: the issuer's JWKS and the licence's status list. */
 const evidenceFor = async (statusUri: string): Promise<Evidence> => ({
@@ -113,7 +94,7 @@ describe('the licence verifier in a real browser', () => {
 
   it('verifies a real licence offline in Chromium exactly as Node does, and refuses it altered or revoked', async () => {
     const transport = await machineToken(stack);
-    const licence = await issue(transport);
+    const licence = await issueDrivingPermit(stack, transport);
     const evidence = await evidenceFor(licence.status_list.uri);
     const inChromium = await verifyInPage(licence.credential, stack.urls.public, evidence);
     expect(inChromium).toMatchObject({
@@ -147,12 +128,7 @@ describe('the licence verifier in a real browser', () => {
     });
 
     // Revoked by the issuer: the next synced status list says so.
-    const res = await fetch(`${stack.urls.extranet}/licences/${licence.licence_id}/status`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${transport}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'revoke', reason: 'points limit exceeded' }),
-    });
-    expect(res.status).toBe(200);
+    await revokeLicence(stack, transport, licence.licence_id);
     expect(
       await verifyInPage(licence.credential, stack.urls.public, await evidenceFor(licence.status_list.uri)),
     ).toMatchObject({

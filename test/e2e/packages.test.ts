@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import { filingsBehindAuthorizer, makeTaxApi } from '../../examples/verifier/tax-api.ts';
 import { makeHandler as makeAuthorizer } from '../../functions/authorizer/app.ts';
-import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
+import { issueDrivingPermit, revokeLicence } from '../support/licences.ts';
 
 /**
  * The published packages as a department and a verifier use them: built to plain JS, imported
@@ -36,24 +36,6 @@ const node = (...args: string[]) =>
       return { code: err.code, out: JSON.parse(err.stdout) as Record<string, unknown> };
     },
   );
-
-const issue = async (token: string) => {
-  const res = await fetch(`${stack.urls.extranet}/licences`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      'idempotency-key': randomUUID(),
-    },
-    body: JSON.stringify({
-      type: 'driving-permit',
-      holder: { loginName: 'zhang.san' },
-      claims: DEMO_DRIVING_PERMIT_CLAIMS,
-    }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { licence_id: string; credential: string };
-};
 
 beforeAll(async () => {
   // As CI and `npm install` do (the root `prepare`): the packages' dist is what the example imports.
@@ -190,7 +172,7 @@ describe('@yitong/access in a department API (examples/verifier/tax-api.ts)', ()
 
 describe('@yitong/licence-verifier in a verifier of its own (examples/verifier)', () => {
   it("asks the issuer online, which answers in the package's OnlineVerification shape", async () => {
-    const licence = await issue(await machineToken(stack));
+    const licence = await issueDrivingPermit(stack, await machineToken(stack));
     const file = join(dir, 'online.sd-jwt');
     await writeFile(file, licence.credential);
     const answer = await node(
@@ -278,14 +260,9 @@ describe('@yitong/licence-verifier in a verifier of its own (examples/verifier)'
   });
   it('verifies online, then offline from its cache, sees a revocation, and refuses an altered licence', async () => {
     const transport = await machineToken(stack);
-    const kept = await issue(transport);
-    const revoked = await issue(transport);
-    const revoke = await fetch(`${stack.urls.extranet}/licences/${revoked.licence_id}/status`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${transport}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'revoke', reason: 'points limit exceeded' }),
-    });
-    expect(revoke.status).toBe(200);
+    const kept = await issueDrivingPermit(stack, transport);
+    const revoked = await issueDrivingPermit(stack, transport);
+    await revokeLicence(stack, transport, revoked.licence_id);
     const keptFile = join(dir, 'kept.sd-jwt');
     const revokedFile = join(dir, 'revoked.sd-jwt');
     await writeFile(keptFile, kept.credential);
