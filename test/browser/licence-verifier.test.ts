@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { verifyLicence as verifyInNode } from '@yitong/licence-verifier';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
@@ -8,6 +6,7 @@ import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { machineToken } from '../../testkit/oidc-flow.ts';
 import { launchChromium } from '../support/browser.ts';
 import { issueDrivingPermit, revokeLicence } from '../support/licences.ts';
+import { ensurePackagesBuilt } from '../support/packages.ts';
 
 /**
  * @yitong/licence-verifier's browser build, bundled as a web page would bundle it (esbuild,
@@ -48,8 +47,8 @@ const verifyInPage = (licence: string, issuer: string, evidence: Evidence) =>
   );
 
 beforeAll(async () => {
-  // The package's dist, as npm would install it (the root `prepare` builds it too).
-  await promisify(execFile)('npm', ['run', 'build:packages']);
+  // The package's dist, as npm install leaves it (the root `prepare` builds it).
+  await ensurePackagesBuilt();
   const result = await build({
     stdin: { contents: "export * from '@yitong/licence-verifier';", resolveDir: process.cwd(), loader: 'ts' },
     bundle: true,

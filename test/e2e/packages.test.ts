@@ -16,6 +16,7 @@ import { createRuntime } from '../../libs/runtime/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { issueDrivingPermit, revokeLicence } from '../support/licences.ts';
+import { ensurePackagesBuilt } from '../support/packages.ts';
 
 /**
  * The published packages as a department and a verifier use them: built to plain JS, imported
@@ -39,7 +40,7 @@ const node = (...args: string[]) =>
 
 beforeAll(async () => {
   // As CI and `npm install` do (the root `prepare`): the packages' dist is what the example imports.
-  await run('npm', ['run', 'build:packages'], { cwd: process.cwd() });
+  await ensurePackagesBuilt();
   stack = await startLocalDemo({
     memory: true,
     ports: { public: 0, extranet: 0, intranet: 0 },
