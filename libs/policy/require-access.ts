@@ -96,17 +96,8 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
   let tokenError: AccessTokenError | undefined;
   if (req.authorization) {
     try {
-      claims = await verifyAccessToken({
-        issuer: options.issuer,
-        audience: options.audience,
-        keys: options.keys,
-        dpopProofs: options.dpopProofs,
-        authorization: req.authorization,
-        dpop: req.dpop,
-        method: req.method,
-        url: req.url,
-        now: options.now,
-      });
+      // The zone's trust (issuer, audience, keys, proof log, clock) and the request's token and proof.
+      claims = await verifyAccessToken({ ...options, ...req });
     } catch (err: unknown) {
       if (!(err instanceof AccessTokenError)) throw err;
       tokenError = err;

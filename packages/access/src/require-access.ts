@@ -82,15 +82,11 @@ export const decideAccess = async (
   let claims: AccessTokenClaims;
   try {
     claims = await verifyAccessToken({
-      issuer: options.issuer,
-      audience: options.audience,
-      keys: options.keys,
-      dpopProofs: options.dpopProofs,
+      ...options,
       authorization: headerOf(event, 'authorization'),
       dpop: headerOf(event, 'dpop'),
       method: event.httpMethod,
       url: requestUrlOf(event),
-      now: options.now,
     });
   } catch (err: unknown) {
     if (!(err instanceof AccessTokenError)) throw err;
