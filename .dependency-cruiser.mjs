@@ -3,7 +3,7 @@
  * against these arrows. docs/architecture.md ("Layers") says what they are and why.
  *
  *   functions → libs;  infra, cli → functions, libs;  bench, testkit → infra, libs;
- *   examples → infra/local;  test → anything.  Within libs, config and errors sit below every other
+ *   examples → infra/local;  test → anything;  packages (published) → nothing of the repository.  Within libs, config and errors sit below every other
  *   lib; the domain libs sit below the edge (http, web, portal, runtime, issuer); http below pages.
  */
 
@@ -120,6 +120,38 @@ export default {
       to: { path: '^(examples|test)/' },
     },
     {
+      name: 'packages-stand-alone',
+      comment:
+        'packages/ are published to npm (@yitong/access, @yitong/licence-verifier) and installed by ' +
+        'departments and verifiers: what they import must ship with them, so they import nothing of ' +
+        'the repository and no other package by path. yitong uses them (libs re-export them), never ' +
+        'the other way round.',
+      severity: 'error',
+      from: { path: '^packages/([^/]+)/' },
+      to: {
+        path: '^(libs|functions|infra|cli|bench|examples|test|testkit|packages)/',
+        pathNot: '^packages/$1/',
+      },
+    },
+    {
+      name: 'package-imports-go-through-its-entry',
+      comment:
+        "A package's entries (src/index.ts, node.ts, web.ts, dynamodb.ts) are its published exports: " +
+        'yitong imports those and nothing behind them, so whatever it uses, an outside project can too.',
+      severity: 'error',
+      from: { pathNot: '^(packages|test)/' },
+      to: { path: '^packages/[^/]+/', pathNot: '^packages/[^/]+/src/(index|node|web|dynamodb)[.]ts$' },
+    },
+    {
+      name: 'examples-use-packages-by-name',
+      comment:
+        'An example is what a department or verifier writes: it imports @yitong/* by package name, ' +
+        'through node_modules and the built exports, never the sources by path.',
+      severity: 'error',
+      from: { path: '^examples/' },
+      to: { path: '^packages/[^/]+/src/' },
+    },
+    {
       name: 'lib-imports-go-through-its-index',
       comment:
         "A lib's index.ts is its public surface: outside the lib, import from it, so the files behind " +
@@ -138,7 +170,7 @@ export default {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|cdk[.]out|dist|[.]yitong)/' },
+    exclude: { path: '^(node_modules|cdk[.]out|dist|[.]yitong|packages/[^/]+/dist)/' },
     // Type-only imports are arrows too: a type from a higher layer ties the two together.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

@@ -6,7 +6,12 @@ import { type Command, InvalidArgumentError } from 'commander';
 import * as oidc from 'openid-client';
 import * as z from 'zod';
 import { demoClientSecretsFile } from '../infra/local/seed.ts';
-import { type StatusEvidence, type VerificationResult, verifyLicence } from '../libs/licences/index.ts';
+import {
+  readTrustCache,
+  trustSources,
+  type VerificationResult,
+  verifyLicence,
+} from '../libs/licences/index.ts';
 import { target } from './accounts.ts';
 import { CsvFileError, decodeText, parseCsv } from './csv-file.ts';
 
@@ -242,23 +247,6 @@ const bulkIssue = async (opts: IssueOptions) => {
 
 // ---- offline verification ----
 
-const Cache = z.object({
-  issuers: z.record(
-    z.string(),
-    z.object({ jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), fetchedAt: z.number() }),
-  ),
-  statusLists: z.record(z.string(), z.object({ token: z.string(), fetchedAt: z.number() })),
-});
-type Cache = z.infer<typeof Cache>;
-
-const loadCache = async (file: string): Promise<Cache> => {
-  try {
-    return Cache.parse(JSON.parse(await readFile(file, 'utf8')));
-  } catch {
-    return { issuers: {}, statusLists: {} };
-  }
-};
-
 const ago = (seconds: number) =>
   seconds < 120
     ? `${seconds} s`
@@ -279,30 +267,11 @@ interface VerifyCliOptions {
 const verifyFile = async (path: string, opts: VerifyCliOptions): Promise<VerificationResult> => {
   const token = (await readFile(resolve(path), 'utf8')).trim();
   const cacheFile = join(resolve(opts.cache), 'trust.json');
-  const cache = await loadCache(cacheFile);
+  const cache = readTrustCache(await readFile(cacheFile, 'utf8').then(JSON.parse, () => undefined));
   const now = Math.floor(Date.now() / 1000);
-  const trusted = new Set([...Object.keys(cache.issuers), ...opts.trust.map((t) => t.replace(/\/$/, ''))]);
   const result = await verifyLicence(token, {
     now,
-    issuerKeys: async (iss) => {
-      if (!trusted.has(iss)) return undefined;
-      if (!opts.offline) {
-        const meta = (await (await fetch(`${iss}/.well-known/jwt-vc-issuer`)).json()) as {
-          jwks_uri?: string;
-        };
-        if (!meta.jwks_uri) return undefined;
-        const jwks = (await (await fetch(meta.jwks_uri)).json()) as Cache['issuers'][string]['jwks'];
-        cache.issuers[iss] = { jwks, fetchedAt: now };
-      }
-      return cache.issuers[iss]?.jwks.keys as never;
-    },
-    statusList: async (uri): Promise<StatusEvidence | undefined> => {
-      if (!opts.offline) {
-        const res = await fetch(uri);
-        if (res.ok) cache.statusLists[uri] = { token: (await res.text()).trim(), fetchedAt: now };
-      }
-      return cache.statusLists[uri];
-    },
+    ...trustSources({ trust: opts.trust, cache, offline: opts.offline, now }),
   });
   await mkdir(resolve(opts.cache), { recursive: true });
   await writeFile(cacheFile, JSON.stringify(cache), { mode: 0o600 });

@@ -4,7 +4,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { OidcRegistry, type ResourceServer } from '../../libs/oidc/index.ts';
-import { apiRequestOf, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
+import { apiRequestOf, authorizerContext, decideApiAccess, zoneTokenTrust } from '../../libs/policy/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 
 export interface AuthorizerOptions {
@@ -72,14 +72,8 @@ export const makeHandler = async (runtime: Runtime, options: AuthorizerOptions =
     return {
       principalId: result.claims.sub,
       policyDocument: statement('Allow', event.methodArn),
-      context: {
-        sub: result.claims.sub,
-        clientId: result.claims.clientId,
-        scope: result.claims.scopes.join(' '),
-        acr: result.claims.acr ?? '',
-        department: server.department,
-        policyIds: result.decision.policyIds.join(' '),
-      },
+      // The shape @yitong/access's authorizerCaller reads back in the department's integration.
+      context: authorizerContext(result.claims, server.department, result.decision.policyIds),
     };
   };
 };

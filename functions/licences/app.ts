@@ -16,6 +16,7 @@ import {
   IssueRequest,
   LicenceService,
   type LicenceType,
+  type OnlineVerification,
   StatusChange,
   typeMetadata,
   type VerificationResult,
@@ -28,7 +29,6 @@ import {
   type IssuerMetadata,
   licencesApi,
   type StatusAnswer,
-  type VerificationAnswer,
   VerifyRequest,
 } from './api.ts';
 import { type IssuerShown, linkGoneBody, VERIFICATION_STYLES, verificationBody } from './views.ts';
@@ -147,7 +147,8 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     return { result };
   };
 
-  const publicView = (result: VerificationResult): z.input<typeof VerificationAnswer> => ({
+  // The shape @yitong/licence-verifier's verifyOnline returns: declared there, so the two cannot drift.
+  const publicView = (result: VerificationResult): OnlineVerification => ({
     verdict: result.verdict,
     ...(result.reason ? { reason: result.reason } : {}),
     message: result.message,

@@ -6,6 +6,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+// The credit-code check lives in the licence verifier package, which must run on its own.
+import { isUscc, usccCheckCharacter } from '../../packages/licence-verifier/src/node.ts';
 import { Zone } from '../config/index.ts';
 import {
   forgetPrefetched,
@@ -14,9 +16,8 @@ import {
   queryAll,
   takePrefetched,
 } from '../store/index.ts';
-import { isUscc } from './uscc.ts';
 
-export { isUscc, usccCheckCharacter } from './uscc.ts';
+export { isUscc, usccCheckCharacter };
 
 /** A department (relying party organisation): who owns clients, APIs and licence types. */
 export const DepartmentInput = z.strictObject({

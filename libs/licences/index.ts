@@ -18,8 +18,13 @@ export {
 } from './types.ts';
 export {
   ENVELOPE_CLAIMS,
+  emptyTrustCache,
   licenceClaims,
+  type OnlineVerification,
+  readTrustCache,
   type StatusEvidence,
+  type TrustCache,
+  trustSources,
   type Verdict,
   type VerificationResult,
   verifyLicence,

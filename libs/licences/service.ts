@@ -8,7 +8,6 @@ import { canonicalJson } from '../audit/index.ts';
 import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../errors/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
 import { isConditionalCheckFailed, LICENCE_INDEXES, queryAll } from '../store/index.ts';
-import { licenceId as buildLicenceId } from './licence-id.ts';
 import { STATUS, StatusListStore, type StatusName } from './status-list.ts';
 import {
   claimsSchema,
@@ -17,7 +16,13 @@ import {
   type LicenceType,
   LicenceTypeStore,
 } from './types.ts';
-import { disclosureNames, presentLicence, type VerificationResult, verifyLicence } from './verify.ts';
+import {
+  licenceId as buildLicenceId,
+  disclosureNames,
+  presentLicence,
+  type VerificationResult,
+  verifyLicence,
+} from './verify.ts';
 
 export const Licence = z.object({
   licenceId: z.string(),

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { base64url } from 'jose';
+import { BITS } from '../../packages/licence-verifier/src/node.ts';
 import type { Signer } from '../keys/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 
@@ -10,12 +11,14 @@ import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
  * 131,072 entries per list, random indices that are never reused, published as a signed
  * `statuslist+jwt` with a `ttl`.
  */
-export const STATUS = { valid: 0, revoked: 1, suspended: 2 } as const;
-export type StatusName = keyof typeof STATUS;
-export const statusName = (value: number): StatusName | undefined =>
-  (Object.keys(STATUS) as StatusName[]).find((name) => STATUS[name] === value);
+export {
+  BITS,
+  getStatusBits,
+  STATUS,
+  type StatusName,
+  statusName,
+} from '../../packages/licence-verifier/src/node.ts';
 
-export const BITS = 2;
 export const LIST_SIZE = 131_072;
 /** A list takes new licences until this share of it is allocated, so random picks rarely collide. */
 const FILL_LIMIT = LIST_SIZE / 2;
@@ -36,12 +39,9 @@ export const setStatusBits = (bytes: Uint8Array, index: number, value: number): 
   const shift = bit & 7;
   bytes[byte] = (bytes[byte]! & ~(0b11 << shift)) | ((value & 0b11) << shift);
 };
-export const getStatusBits = (bytes: Uint8Array, index: number): number =>
-  (bytes[(index * BITS) >> 3]! >> ((index * BITS) & 7)) & 0b11;
 
 /** `lst`: the bytes DEFLATE-compressed in the ZLIB format, base64url without padding. */
 export const encodeList = (bytes: Uint8Array): string => base64url.encode(deflateSync(bytes, { level: 9 }));
-export const decodeList = (lst: string): Uint8Array => new Uint8Array(inflateSync(base64url.decode(lst)));
 
 /**
  * Storage (the licences table), so that no item is hot and no write is large:

@@ -1,3 +1,4 @@
+import { loaOfAcr } from '../../packages/access/src/index.ts';
 import type { CedarEntity, CedarUid, CedarValue, RequestContext } from './engine.ts';
 import { uid } from './engine.ts';
 
@@ -65,11 +66,6 @@ export interface PolicyClient {
   readonly yitong_required_acr?: string;
   readonly yitong_disabled?: boolean;
 }
-
-const loaOfAcr = (acr: unknown): number => {
-  const match = typeof acr === 'string' ? /^urn:yitong:loa:([123])$/.exec(acr) : null;
-  return match ? Number(match[1]) : 0;
-};
 
 export const clientEntities = (client: PolicyClient): CedarEntity[] => {
   const department = client.yitong_department;

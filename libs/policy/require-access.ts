@@ -1,10 +1,17 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { JWTVerifyGetKey } from 'jose';
+import {
+  type AccessTokenClaims,
+  AccessTokenError,
+  accessChallenge,
+  type DpopProofLog,
+  headerOf,
+  requestUrlOf,
+  verifyAccessToken,
+} from '../../packages/access/src/index.ts';
 import { ForbiddenError, UnauthorizedError } from '../errors/index.ts';
 import type { AccessControl, CheckedDecision, DecisionOrigin } from './access.ts';
-import { type AccessTokenClaims, AccessTokenError, verifyAccessToken } from './access-token.ts';
-import type { DpopProofLog } from './dpop-proofs.ts';
 import type { AccessRequest, CedarEntity, CedarUid } from './engine.ts';
 import {
   anonymousEntities,
@@ -78,15 +85,6 @@ export type ApiAccess =
       readonly decision: CheckedDecision;
     };
 
-// A proof problem is a DPoP challenge (RFC 9449 §7.1); a token problem a Bearer one (RFC 6750).
-const challenge = (error?: AccessTokenError) => {
-  if (!error || error.code === 'invalid_request') return 'Bearer, DPoP algs="ES256 EdDSA"';
-  const detail = `error="${error.code}", error_description="${error.message.replaceAll('"', "'")}"`;
-  return error.code === 'invalid_dpop_proof'
-    ? `DPoP ${detail}, algs="ES256 EdDSA"`
-    : `Bearer ${detail}, DPoP algs="ES256 EdDSA"`;
-};
-
 /**
  * The decision for one API request: verifies the access token, builds the principal, and
  * evaluates `callApi` on the route. A denial decided by a forbid (the wrong zone, a disabled
@@ -98,17 +96,8 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
   let tokenError: AccessTokenError | undefined;
   if (req.authorization) {
     try {
-      claims = await verifyAccessToken({
-        issuer: options.issuer,
-        audience: options.audience,
-        keys: options.keys,
-        dpopProofs: options.dpopProofs,
-        authorization: req.authorization,
-        dpop: req.dpop,
-        method: req.method,
-        url: req.url,
-        now: options.now,
-      });
+      // The zone's trust (issuer, audience, keys, proof log, clock) and the request's token and proof.
+      claims = await verifyAccessToken({ ...options, ...req });
     } catch (err: unknown) {
       if (!(err instanceof AccessTokenError)) throw err;
       tokenError = err;
@@ -144,7 +133,7 @@ export const decideApiAccess = async (options: ApiAccessOptions, req: ApiRequest
       allowed: false,
       status: 401,
       message: tokenError?.message ?? 'this API needs an access token',
-      wwwAuthenticate: challenge(tokenError),
+      wwwAuthenticate: accessChallenge(tokenError),
       decision,
     };
   }
@@ -208,27 +197,17 @@ const principalOf = async (
   return { principal: { kind: 'user', id: claims.sub }, uid: entities[0]!.uid as CedarUid, entities };
 };
 
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
-  const found = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return found?.[1] ?? undefined;
-};
-
-/** The URL the client addressed, as API Gateway saw it (stage included when there is no custom domain). */
-export const requestUrlOf = (event: APIGatewayProxyEvent): string => {
-  const proto = header(event, 'x-forwarded-proto') ?? 'https';
-  const host = event.requestContext?.domainName ?? header(event, 'host') ?? 'localhost';
-  return `${proto}://${host}${event.requestContext?.path ?? event.path}`;
-};
+export { requestUrlOf };
 
 export const apiRequestOf = (event: APIGatewayProxyEvent, route: PolicyRoute): ApiRequest => ({
   method: event.httpMethod,
   url: requestUrlOf(event),
-  authorization: header(event, 'authorization'),
-  dpop: header(event, 'dpop'),
+  authorization: headerOf(event, 'authorization'),
+  dpop: headerOf(event, 'dpop'),
   route,
   origin: {
     sourceIp: event.requestContext?.identity?.sourceIp,
-    userAgent: header(event, 'user-agent')?.slice(0, 512),
+    userAgent: headerOf(event, 'user-agent')?.slice(0, 512),
     correlationId: event.requestContext?.requestId,
   },
 });

@@ -16,8 +16,8 @@ import {
   type StatusEvidence,
   verifyLicence,
 } from '../../libs/licences/index.ts';
-import { licenceIdProblem, mod3736CheckCharacter } from '../../libs/licences/licence-id.ts';
-import { presentLicence } from '../../libs/licences/verify.ts';
+import { licenceIdProblem, mod3736CheckCharacter, presentLicence } from '../../libs/licences/verify.ts';
+import { verifyLicence as verifyInBrowsers } from '../../packages/licence-verifier/src/web.ts';
 import { freshTables } from '../support/tables.ts';
 
 const ISSUER = 'https://id.gov.example';
@@ -36,12 +36,20 @@ const evidence = async (uri: string): Promise<StatusEvidence | undefined> => {
   const token = await service.statusLists.token(ISSUER, list, await keyring.signer('status-list'));
   return token ? { token, fetchedAt: Math.floor(Date.now() / 1000) } : undefined;
 };
-const verify = (token: string, now?: number) =>
-  verifyLicence(token, {
-    issuerKeys: (iss) => (iss === ISSUER ? jwks : undefined),
+/**
+ * Every verification here runs twice: with the Node entry (node:crypto, zlib) and with the
+ * WebCrypto entry browsers use (@yitong/licence-verifier's two builds); they must agree exactly.
+ */
+const verify = async (token: string, now?: number) => {
+  const options = {
+    issuerKeys: (iss: string) => (iss === ISSUER ? jwks : undefined),
     statusList: evidence,
-    now,
-  });
+    now: now ?? Math.floor(Date.now() / 1000),
+  };
+  const [node, web] = await Promise.all([verifyLicence(token, options), verifyInBrowsers(token, options)]);
+  expect(web).toEqual(node);
+  return node;
+};
 
 beforeAll(async () => {
   const fresh = await freshTables();

@@ -14,9 +14,9 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { jwks, LocalKeyring } from '../../libs/keys/index.ts';
 import { verifyLicence } from '../../libs/licences/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
-import { AccessTokenError, verifyAccessToken } from '../../libs/policy/access-token.ts';
 import { DynamoDpopProofLog } from '../../libs/policy/dpop-proofs.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
+import { AccessTokenError, verifyAccessToken } from '../../packages/access/src/index.ts';
 import {
   CALLBACK,
   clientConfig,

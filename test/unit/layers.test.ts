@@ -46,6 +46,14 @@ const REVERSED: ReadonlyArray<readonly [rule: string, from: string, to: string]>
   ['only-the-oidc-function-runs-the-provider', 'libs/portal/portal.ts', 'libs/issuer/index.ts'],
   ['twin-and-bench-need-no-example-or-test', 'infra/local/stack.ts', 'examples/department-site/site.ts'],
   ['twin-and-bench-need-no-example-or-test', 'bench/run.ts', 'test/support/fuzz.ts'],
+  ['packages-stand-alone', 'packages/access/src/index.ts', 'libs/store/index.ts'],
+  ['packages-stand-alone', 'packages/access/src/index.ts', 'packages/licence-verifier/src/node.ts'],
+  [
+    'package-imports-go-through-its-entry',
+    'libs/licences/verify.ts',
+    'packages/licence-verifier/src/status.ts',
+  ],
+  ['examples-use-packages-by-name', 'examples/verifier/main.ts', 'packages/licence-verifier/src/node.ts'],
   ['lib-imports-go-through-its-index', 'infra/routes.ts', 'libs/oidc/first-party.ts'],
   ['lib-imports-of-another-lib-go-through-its-index', 'libs/issuer/provider.ts', 'libs/http/problem.ts'],
 ];
@@ -63,8 +71,11 @@ const ALLOWED: ReadonlyArray<readonly [from: string, to: string]> = [
   ['examples/department-site/site.ts', 'infra/local/loopback.ts'],
   ['test/e2e/login.test.ts', 'examples/department-site/site.ts'],
   ['test/unit/rules.test.ts', 'libs/oidc/client-rules.ts'],
+  ['libs/licences/index.ts', 'packages/licence-verifier/src/node.ts'],
+  ['libs/policy/index.ts', 'packages/access/src/index.ts'],
+  ['test/unit/verifier.test.ts', 'packages/licence-verifier/src/status.ts'],
 ];
-const FOLDERS = ['functions', 'libs', 'infra', 'bench', 'examples', 'testkit', 'test'];
+const FOLDERS = ['packages', 'functions', 'libs', 'infra', 'bench', 'examples', 'testkit', 'test'];
 
 let fixture: string;
 let fixtureResult: Awaited<ReturnType<typeof cruised>>;
@@ -101,6 +112,7 @@ describe('layer lint', () => {
 
   it('finds no reversed arrow in the repository', async () => {
     const { violations } = await cruised(process.cwd(), [
+      'packages',
       'libs',
       'functions',
       'infra',

@@ -8,7 +8,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import type { DpopProofLog } from './dpop-proofs.ts';
+import type { DpopProofLog } from './dpop-proof-log.ts';
 
 /**
  * Verifies yitong's JWT access tokens (RFC 9068) for an API: issuer of the zone, audience,
@@ -25,6 +25,12 @@ export class AccessTokenError extends Error {
     super(message);
   }
 }
+
+/** The level of assurance an `acr` names: 1 password, 2 second factor, 3 passkey; 0 for anything else. */
+export const loaOfAcr = (acr: unknown): number => {
+  const match = typeof acr === 'string' ? /^urn:yitong:loa:([123])$/.exec(acr) : null;
+  return match ? Number(match[1]) : 0;
+};
 
 export interface AccessTokenClaims {
   readonly sub: string;
@@ -60,6 +66,7 @@ export interface VerifyOptions {
 /** How far a DPoP proof's iat may be from now, either way (seconds); also how long its jti is kept. */
 export const DPOP_PROOF_MAX_AGE = 300;
 
+/** The verified claims of the request's access token; an AccessTokenError says what was wrong. */
 export const verifyAccessToken = async (options: VerifyOptions): Promise<AccessTokenClaims> => {
   const header = options.authorization?.trim();
   if (!header) throw new AccessTokenError('invalid_request', 'no access token was sent');

@@ -1,4 +1,4 @@
-import { isUscc } from '../departments/index.ts';
+import { isUscc } from './uscc.ts';
 
 /**
  * Identifiers: the GB/T 36904-shaped licence identifier with its ISO/IEC 7064 MOD 37,36 check character:

@@ -1,6 +1,7 @@
 /**
  * The unified social credit code (USCC, GB 32100-2015) that identifies a department: 17 characters
- * and a check character. Licences name their issuer by it too, so it lives here, below them.
+ * and a check character. Licence identifiers carry two, so the verifier checks them; yitong's
+ * departments lib re-exports this.
  */
 
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
