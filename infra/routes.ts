@@ -193,13 +193,19 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/shares/{shareId}/withdraw', zones: ['public'] },
       { method: 'GET', path: '/account/verifications', zones: ['public'] },
       { method: 'GET', path: '/account/activity', zones: ['public'] },
+      { method: 'GET', path: '/account/companies', zones: ['public'] },
+      { method: 'POST', path: '/account/companies', zones: ['public'] },
+      { method: 'GET', path: '/account/companies/{uscc}', zones: ['public'] },
+      { method: 'POST', path: '/account/companies/{uscc}/agents', zones: ['public'] },
+      { method: 'POST', path: '/account/companies/{uscc}/agents/{accountId}/revoke', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: [],
-    // The account portal: its session cookies and its client secret.
-    secrets: ['cookie-keys', 'account-client-secret'],
+    // The account portal: its session cookies and its client secret; the ID-number hash key
+    // to find the proved person a legal representative authorises as an agent.
+    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
     sendsMail: false,
   },
   {
