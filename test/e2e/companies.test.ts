@@ -1,4 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildCli } from '../../cli/main.ts';
 import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { AccountStore } from '../../libs/accounts/index.ts';
@@ -343,6 +347,45 @@ describe('staff look up who represents a company', () => {
     expect(await lookUps(auditor.accountId)).toEqual([
       expect.objectContaining({ outcome: 'success', resource: `company#${COMPANY.uscc}`, zone: 'intranet' }),
     ]);
+  });
+
+  it('answers `yitong companies show <uscc>` from the command line with the signed-in person’s token', async () => {
+    const auditor = await staffToken('general-lookup-cli', ['staff', 'auditor']);
+    const dir = await mkdtemp(join(tmpdir(), 'yitong-cli-companies-'));
+    const issuer = stack.urls.intranet.replace(/\/$/, '');
+    await writeFile(
+      join(dir, 'credentials.json'),
+      JSON.stringify({
+        [issuer]: { access_token: auditor.token, expires_at: Math.floor(Date.now() / 1000) + 600 },
+      }),
+    );
+    vi.stubEnv('YITONG_CONFIG_DIR', dir);
+    let printed = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed += String(chunk);
+      return true;
+    });
+    try {
+      await buildCli({ throwOnError: true }).parseAsync([
+        'node',
+        'yitong',
+        'companies',
+        'show',
+        COMPANY.uscc.toLowerCase(),
+        '--issuer',
+        issuer,
+      ]);
+    } finally {
+      write.mockRestore();
+      vi.unstubAllEnvs();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(JSON.parse(printed)).toMatchObject({
+      uscc: COMPANY.uscc,
+      legalRepresentative: { name: CHEN.name },
+      agents: [{ name: LIU.name, status: 'revoked' }],
+    });
+    expect(await lookUps(auditor.accountId)).toHaveLength(1);
   });
 
   it('lets a department officer look up, audits a look-up of an unregistered company, and refuses other staff', async () => {
