@@ -388,6 +388,34 @@ describe('staff look up who represents a company', () => {
     expect(await lookUps(auditor.accountId)).toHaveLength(1);
   });
 
+  it('shows an auditor the look-up in the admin console, audited once per look-up', async () => {
+    const person = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
+    const ua = new UserAgent();
+    const console = `${stack.urls.intranet}/admin/console/companies`;
+    const at = (u: URL) => u.pathname.endsWith('/admin/console/companies');
+    await signIn(ua, console, at, person);
+    const form = await ua.follow(console);
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('name="uscc"');
+    expect(await lookUps(person.accountId)).toEqual([]);
+
+    const found = await ua.follow(`${console}?uscc=${COMPANY.uscc}`);
+    expect(found.status).toBe(200);
+    expect(found.html).toContain(CHEN.name);
+    expect(found.html).toMatch(new RegExp(`data-agent="[^"]+"><td>${LIU.name}</td><td><code>\\d{4}\\*{10}`));
+    expect(found.html).not.toContain(LIU.residentId);
+    const missing = await ua.follow(`${console}?uscc=${UNKNOWN}`);
+    expect(missing.status).toBe(404);
+    expect(missing.html).toContain('id="company-not-found"');
+    const wrong = await ua.follow(`${console}?uscc=nonsense`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('id="error-summary"');
+    expect((await lookUps(person.accountId)).map((e) => e.outcome)).toEqual(['success', 'failure']);
+
+    // The rest of the admin console stays closed to an auditor.
+    expect((await ua.follow(`${stack.urls.intranet}/admin/console/staff`)).status).toBe(403);
+  });
+
   it('lets a department officer look up, audits a look-up of an unregistered company, and refuses other staff', async () => {
     const officer = await staffToken('tax-lookup-officer', ['staff', 'department-officer']);
     expect((await lookUp(officer.token, COMPANY.uscc)).status).toBe(200);
