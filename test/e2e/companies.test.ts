@@ -5,27 +5,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/main.ts';
 import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { AccountStore } from '../../libs/accounts/index.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import { usccCheckCharacter } from '../../libs/departments/index.ts';
-import {
-  HttpIdentitySource,
-  IdentityClaims,
-  IdentityHasher,
-  ProofingAttempts,
-  type ProofingDeps,
-  proveRemotely,
-} from '../../libs/identity/index.ts';
-import { LocalSecretStore } from '../../libs/keys/index.ts';
 import { claimClientName } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { type Page, type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
+import { proveAs, stackProofing } from '../support/proving.ts';
 
 let stack: LocalStack;
-let prove: ProofingDeps;
+let prove: ReturnType<typeof stackProofing>;
 
 const CHEN = DEMO_RESIDENTS.find((r) => r.loginName === 'chen.ming')!;
 const LIU = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
@@ -46,16 +36,7 @@ const publicSite = async (clientId: string, extra: Record<string, unknown>) => {
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  const secrets = new LocalSecretStore(stack.keysDir);
-  prove = {
-    accounts: new AccountStore(doc, stack.tables.identity),
-    claims: new IdentityClaims(doc, stack.tables.identity),
-    attempts: new ProofingAttempts(doc, stack.tables.identity),
-    hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
-    source: new HttpIdentitySource({ baseUrl: stack.registry.url, timeoutMs: 2000 }),
-    audit: new DynamoAuditLog(doc, stack.tables.audit),
-  };
+  prove = stackProofing(stack);
   await publicSite(ACCEPTING, { yitong_accepts_companies: true });
   await publicSite(PERSONAL, {});
 });
@@ -66,15 +47,7 @@ type Person = SignInOptions & { readonly accountId: string; readonly ua: UserAge
 /** A new citizen, proved against the registry twin as `resident` when given, signed in to the portal. */
 const citizen = async (resident?: (typeof DEMO_RESIDENTS)[number]): Promise<Person> => {
   const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
-  if (resident) {
-    const account = (await prove.accounts.findById(person.accountId))!;
-    await proveRemotely(
-      prove,
-      account,
-      { name: resident.name, residentId: resident.residentId, phone: resident.phone },
-      { zone: 'public' },
-    );
-  }
+  if (resident) await proveAs(prove, person.accountId, resident);
   const ua = new UserAgent();
   const home = `${stack.urls.public}/account/companies`;
   const landed = await signIn(ua, home, (u) => u.pathname.endsWith('/account/companies'), person);
