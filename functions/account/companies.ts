@@ -180,7 +180,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
     status = 200,
     form: { input?: AgentInput; errors?: FormErrors } = {},
   ) => {
-    const uscc = event.pathParameters?.uscc ?? '';
+    const uscc = (event.pathParameters?.uscc ?? '').toUpperCase();
     const company = isUscc(uscc) ? await identity.companies.get(uscc) : undefined;
     if (!company || company.legalRepresentative.accountId !== account.id)
       return notYours(event, session, lang, uscc);
@@ -242,7 +242,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
     /** Authorises an agent; a form that fails comes back with what was typed and its errors. */
     async grant(event: APIGatewayProxyEvent, session: PortalSession, lang: Lang, account: Account) {
       const form = portal.readForm(event, session);
-      const uscc = event.pathParameters?.uscc ?? '';
+      const uscc = (event.pathParameters?.uscc ?? '').toUpperCase();
       const input: AgentInput = {
         name: (form.get('agentName') ?? '').trim().slice(0, 60),
         residentId: (form.get('residentId') ?? '').trim().slice(0, 40),
@@ -304,7 +304,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
     /** Revokes an agent at once (post, redirect, get: the page then says so). */
     async revoke(event: APIGatewayProxyEvent, session: PortalSession, lang: Lang, account: Account) {
       portal.readForm(event, session);
-      const uscc = event.pathParameters?.uscc ?? '';
+      const uscc = (event.pathParameters?.uscc ?? '').toUpperCase();
       const agent = event.pathParameters?.accountId ?? '';
       try {
         await revokeAgentAccess(companyDeps(), account, uscc, agent, contextOf(event));
