@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_COMPANIES, DEMO_RESIDENTS, type DemoResident } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { totpCode } from '../../libs/accounts/index.ts';
 import { claimClientName } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
@@ -146,6 +147,40 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
       await see(mine.locator('.role'), t(lang, 'company_role_legalRepresentative'));
       await see(mine.locator('.scope'), t(lang, 'company_scopeAll'));
       await clean(page);
+      await context.close();
+    });
+  }
+});
+
+describe('the admin console’s company look-up in a real browser', () => {
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`shows an auditor who represents a company, with masked ID numbers, at desktop and 320 px (${lang})`, async () => {
+      const { company, agent } = CASES['zh-CN'];
+      const auditor = await createPerson(stack, { roles: ['staff', 'auditor'], totp: true });
+      const context = await newContext(browser, lang, { bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${stack.urls.intranet}/admin/console/companies`);
+      await page.getByLabel(t(lang, 'username')).fill(auditor.username);
+      await page.getByLabel(t(lang, 'password'), { exact: true }).fill(auditor.password);
+      await page.getByRole('button', { name: t(lang, 'signIn'), exact: true }).click();
+      await page.getByLabel(t(lang, 'otp')).fill(totpCode(auditor.totpSecret!));
+      await page.getByRole('button', { name: t(lang, 'continue') }).click();
+      const allow = page.getByRole('button', { name: t(lang, 'allow'), exact: true });
+      if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
+      await see(page.locator('h1'), t(lang, 'admin_companyLookup'));
+
+      for (const viewport of Object.values(VIEWPORTS)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${stack.urls.intranet}/admin/console/companies`);
+        await clean(page);
+        await page.getByLabel(t(lang, 'company_uscc')).fill(company.uscc);
+        await page.getByRole('button', { name: t(lang, 'admin_companyFind') }).click();
+        await see(page.locator('#company h2'), company.name);
+        const row = page.locator('#agents tbody tr').first();
+        await see(row.locator('td').first(), agent.name);
+        await see(row.locator('td code'), /^\d{4}\*{10}\d{3}[\dX]$/);
+        await clean(page);
+      }
       await context.close();
     });
   }
