@@ -400,10 +400,13 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
+    // The ID-number hash key: the account portal finds the proved person a company authorises.
+    expect(secrets['identity-hash-key']).toEqual(['Fnaccountpublic']);
     expect(Object.keys(secrets).sort()).toEqual([
       'account-client-secret',
       'admin-console-client-secret',
       'cookie-keys',
+      'identity-hash-key',
       'pairwise-salt',
       'reset-code-key',
       'security-console-client-secret',
