@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { type DepartmentStore, isUscc } from '../../libs/departments/index.ts';
-import { ForbiddenError, ValidationError } from '../../libs/http/index.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
   type AgentGrant,
   type CompanyDeps,
@@ -306,6 +306,9 @@ export const companyPages = (deps: CompanyPagesDeps) => {
       portal.readForm(event, session);
       const uscc = (event.pathParameters?.uscc ?? '').toUpperCase();
       const agent = event.pathParameters?.accountId ?? '';
+      // Nothing the store could not key (a made-up path is as absent as a revoked grant).
+      if (!isUscc(uscc)) return notYours(event, session, lang, uscc);
+      if (!/^[\w-]{1,128}$/.test(agent)) throw new NotFoundError('there is no such agent of this company');
       try {
         await revokeAgentAccess(companyDeps(), account, uscc, agent, contextOf(event));
       } catch (err: unknown) {

@@ -249,6 +249,23 @@ describe('companies and agents in the account portal', () => {
     expect(after).not.toContain('/revoke');
     expect((await get(agent, '/account/companies')).html).not.toContain(COMPANY.uscc);
 
+    // Made-up paths are refused plainly, never with a server error.
+    const longId = await post(
+      rep,
+      `/account/companies/${COMPANY.uscc}/agents/${'a'.repeat(2000)}/revoke`,
+      {},
+    );
+    expect(longId.status).toBe(404);
+    const longCode = await post(
+      rep,
+      `/account/companies/${'9'.repeat(3000)}/agents/${agent.accountId}/revoke`,
+      {},
+    );
+    expect(longCode.status).toBe(403);
+    const longGrant = await post(rep, `/account/companies/${'9'.repeat(3000)}/agents`, {});
+    expect(longGrant.status).toBe(403);
+    expect((await get(rep, `/account/companies/${'9'.repeat(3000)}`)).status).toBe(403);
+
     // Once revoked there is nothing live to revoke.
     const twice = await post(rep, `/account/companies/${COMPANY.uscc}/agents/${agent.accountId}/revoke`, {});
     expect(twice.status).toBe(404);
