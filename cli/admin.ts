@@ -168,7 +168,7 @@ const clientOptions = (command: Command) =>
     .option('--par', 'require pushed authorization requests')
     .option('--dpop', 'bind its access tokens to a DPoP key');
 
-/** `yitong login`, `yitong departments …`, `yitong clients …`, `yitong resource-servers …`: the admin API from a terminal. */
+/** `yitong login`, `yitong departments …`, `yitong clients …`, `yitong companies show`, `yitong resource-servers …`: the admin API from a terminal. */
 export const adminCommands = (program: Command): void => {
   withTarget(
     program
@@ -462,6 +462,19 @@ export const adminCommands = (program: Command): void => {
         ...(opts.reason ? { reason: opts.reason } : {}),
       }),
     ),
+  );
+
+  const companies = program
+    .command('companies')
+    .description('Look up who represents a company (read-only; every look-up is audited)');
+  withTarget(
+    companies
+      .command('show <uscc>')
+      .description(
+        'A company’s legal representative and agents: names, masked ID numbers, scopes, until when',
+      ),
+  ).action(async (uscc: string, opts: Target) =>
+    out(await adminCall(opts, 'GET', `/companies/${encodeURIComponent(uscc.trim().toUpperCase())}`)),
   );
 
   const servers = program

@@ -213,13 +213,18 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/shares/{shareId}/withdraw', zones: ['public'] },
       { method: 'GET', path: '/account/verifications', zones: ['public'] },
       { method: 'GET', path: '/account/activity', zones: ['public'] },
+      { method: 'GET', path: '/account/companies', zones: ['public'] },
+      { method: 'POST', path: '/account/companies', zones: ['public'] },
+      { method: 'GET', path: '/account/companies/{uscc}', zones: ['public'] },
+      { method: 'POST', path: '/account/companies/{uscc}/agents', zones: ['public'] },
+      { method: 'POST', path: '/account/companies/{uscc}/agents/{accountId}/revoke', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: [],
-    // The account portal: its session cookies and its client secret.
-    // Proving an identity and registering a company hash resident ID numbers.
+    // The account portal: its session cookies and its client secret. Proving an identity,
+    // registering a company and finding the proved person authorised as an agent hash resident ID numbers.
     secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
     sendsMail: false,
     asksIdentitySource: true,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Account } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
@@ -15,6 +16,7 @@ import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { errorPages, type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
+import { companyPages } from './companies.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -98,6 +100,13 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  const companies = companyPages({
+    runtime,
+    portal,
+    departments,
+    licenceTypes: () => service.types.list(),
+    show,
+  });
 
   const ownLicence = async (session: Session, licenceId: string): Promise<Licence> => {
     const licence = await service.get(licenceId);
@@ -161,8 +170,13 @@ export const makeHandler = async (runtime: Runtime) => {
     );
   };
 
-  /** A page of a signed-in person. */
-  type Page = (event: APIGatewayProxyEvent, session: Session, lang: Lang) => Promise<APIGatewayProxyResult>;
+  /** A page of a signed-in person (with their account, read afresh). */
+  type Page = (
+    event: APIGatewayProxyEvent,
+    session: Session,
+    lang: Lang,
+    account: Account,
+  ) => Promise<APIGatewayProxyResult>;
   /** A step of signing in or out, open to anyone. */
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };
@@ -296,6 +310,11 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
+    .on('GET', '/account/companies', signedIn(companies.list))
+    .on('POST', '/account/companies', signedIn(companies.register))
+    .on('GET', '/account/companies/{uscc}', signedIn(companies.company))
+    .on('POST', '/account/companies/{uscc}/agents', signedIn(companies.grant))
+    .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companies.revoke))
     .on(
       'GET',
       '/account/verifications',
@@ -371,12 +390,12 @@ export const makeHandler = async (runtime: Runtime) => {
     const routed = routedEvent(event, found);
     const target = found.handler;
     if ('step' in target) return target.step(routed, lang);
-    const session = (await portal.liveSessionOf(routed, accounts))?.session;
-    if (!session) {
+    const live = await portal.liveSessionOf(routed, accounts);
+    if (!live) {
       if (routed.httpMethod !== 'GET') throw new ForbiddenError('your session has ended; sign in again');
       return portal.signInFirst(routed);
     }
-    return target.page(routed, session, lang);
+    return target.page(routed, live.session, lang, live.account);
   };
 
   /** A page a browser reaches answers in HTML, in the person's language, never as a JSON problem. */

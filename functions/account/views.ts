@@ -57,8 +57,9 @@ export interface ShareInput {
   readonly hours: number;
 }
 
-const nav = (lang: Lang, session: PortalSession) =>
-  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li></ul></nav>
+/** The portal's pages, and signing out. */
+export const nav = (lang: Lang, session: PortalSession) =>
+  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${t(lang, 'company_nav')}</a></li></ul></nav>
 <form method="post" action="account/logout">${hidden('csrf', session.csrf)}<button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
 
 const typeName = (lang: Lang, licence: Licence, type: LicenceType | undefined) =>

@@ -238,6 +238,12 @@ export const adminRoutes = (runtime: Runtime): Router<OwnRoute> => {
           ),
         ),
     })
+    .on('GET', '/admin/companies/{uscc}', {
+      // Not privileged: the look-up writes its own event (company.representatives_viewed), once.
+      privileged: false,
+      handle: async (event, a) =>
+        json(200, await ops.lookUpCompany(param(event, 'uscc').toUpperCase(), who(event, a))),
+    })
     .on('GET', '/admin/licence-types', {
       privileged,
       handle: async () => json(200, { types: await ops.listLicenceTypes() }),

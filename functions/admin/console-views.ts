@@ -62,7 +62,7 @@ const w = (c: { readonly lang: Lang }, key: AdminKey, vars?: MessageVars) => t(c
 
 /** The console's navigation and sign-out around a page's title and body. */
 export const consoleFrame = (c: Ctx, view: View): Html =>
-  html`<div class="wide"><nav><p><a href="admin/console">${w(c, 'admin_departments')}</a> · <a href="admin/console/resource-servers">${w(c, 'admin_apis')}</a> · <a href="admin/console/staff">${w(c, 'admin_staff')}</a></p></nav>
+  html`<div class="wide"><nav><p><a href="admin/console">${w(c, 'admin_departments')}</a> · <a href="admin/console/resource-servers">${w(c, 'admin_apis')}</a> · <a href="admin/console/staff">${w(c, 'admin_staff')}</a> · <a href="admin/console/companies">${w(c, 'admin_companies')}</a></p></nav>
 <form method="post" action="admin/console/logout">${csrf(c.session)}<button type="submit" class="link-button">${w(c, 'admin_signOut')}</button></form>
 ${errorSummary(c.lang, view.errors ?? [])}<h1>${view.title}</h1>${view.body}</div>`;
 
@@ -546,3 +546,63 @@ ${text(c, 'api', { name: 'department', label: w(c, 'admin_department'), hint: w(
 ${text(c, 'api', { name: 'scopes', label: w(c, 'admin_scopes'), hint: w(c, 'admin_scopesHint'), maxlength: 500 })}
 <button type="submit">${w(c, 'admin_registerEntry')}</button></form>`,
 });
+
+/**
+ * Who represents a company: a look-up form (GET, so the page can be linked and reloaded) and,
+ * once asked, the legal representative and every agent with masked ID numbers. Read-only.
+ */
+export const companyLookupView = (
+  c: Ctx,
+  o: { readonly uscc: string; readonly company?: Rows<'lookUpCompany'>; readonly notFound?: boolean },
+): View => {
+  const { company } = o;
+  const scope = (s: { clients: string[]; licenceTypes: string[] }) =>
+    [...s.clients, ...s.licenceTypes].join(c.lang === 'en' ? ', ' : '、');
+  const status = (s: string) =>
+    t(
+      c.lang,
+      s === 'active'
+        ? 'company_status_live'
+        : s === 'revoked'
+          ? 'company_status_revoked'
+          : 'company_status_expired',
+    );
+  return {
+    title: w(c, 'admin_companyLookup'),
+    errors: errorsOf(c),
+    body: html`<p class="lead">${w(c, 'admin_companyLookupLead')}</p>
+<form method="get" action="admin/console/companies" novalidate>
+${field({
+  name: 'uscc',
+  label: t(c.lang, 'company_uscc'),
+  hint: t(c.lang, 'company_usccHint'),
+  autocomplete: 'off',
+  maxlength: 18,
+  value: o.uscc,
+  error: errorFor(c, 'company', 'uscc'),
+})}
+<button type="submit">${w(c, 'admin_companyFind')}</button></form>
+${o.notFound ? html`<p id="company-not-found" role="status">${w(c, 'admin_companyNotFound')}</p>` : ''}
+${
+  company
+    ? html`<section class="item" id="company" data-uscc="${company.uscc}"><h2>${company.name}</h2>${details([
+        [t(c.lang, 'company_uscc'), html`<code>${company.uscc}</code>`],
+        [t(c.lang, 'company_registeredAt'), formatTime(c.lang, company.registeredAt)],
+        [w(c, 'admin_companyLegalRep'), company.legalRepresentative.name],
+        [
+          w(c, 'admin_companyIdMasked'),
+          html`<code>${company.legalRepresentative.residentIdMasked ?? ''}</code>`,
+        ],
+      ])}
+<h3>${t(c.lang, 'company_agents')}</h3>${
+        company.agents.length
+          ? html`<table id="agents"><thead><tr><th scope="col">${t(c.lang, 'company_agentName')}</th><th scope="col">${w(c, 'admin_companyIdMasked')}</th><th scope="col">${t(c.lang, 'company_scope')}</th><th scope="col">${t(c.lang, 'company_until')}</th><th scope="col">${t(c.lang, 'status')}</th></tr></thead><tbody>${company.agents.map(
+              (a) =>
+                html`<tr data-agent="${a.accountId}"><td>${a.name}</td><td><code>${a.residentIdMasked ?? ''}</code></td><td>${scope(a.scope)}</td><td>${formatTime(c.lang, a.until)}</td><td>${status(a.status)}</td></tr>`,
+            )}</tbody></table>`
+          : html`<p>${t(c.lang, 'company_noAgents')}</p>`
+      }</section>`
+    : ''
+}`,
+  };
+};

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { Role } from '../../libs/accounts/index.ts';
 import { ZONES } from '../../libs/config/index.ts';
 import { DepartmentChange, DepartmentInput, departmentName } from '../../libs/departments/index.ts';
-import { ConflictError, DomainError, Router, ValidationError } from '../../libs/http/index.ts';
+import { ConflictError, DomainError, NotFoundError, Router, ValidationError } from '../../libs/http/index.ts';
 import { ADMIN_CONSOLE, ResourceServer } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, OneTimeForms, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
@@ -17,6 +17,7 @@ import {
 } from '../../libs/web/index.ts';
 import {
   type Ctx,
+  companyLookupView,
   confirmView,
   consoleFrame,
   createdView,
@@ -701,6 +702,28 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
         },
         (p, state) => staffPage(p, state),
       ),
+    )
+    .on(
+      'GET',
+      '/admin/console/companies',
+      page(async (p) => {
+        // Asking is a GET (a look-up changes nothing); each one asked is audited by the operation.
+        const uscc = (p.event.queryStringParameters?.uscc ?? '')
+          .replace(/\s+/g, '')
+          .toUpperCase()
+          .slice(0, 40);
+        const render = (status: number, o: Parameters<typeof companyLookupView>[1], state?: FormState) =>
+          show(p, status, companyLookupView(ctx(p, state), o), '/admin/console/companies');
+        if (!uscc) return render(200, { uscc });
+        try {
+          return render(200, { uscc, company: await ops.lookUpCompany(uscc, p.who) });
+        } catch (err: unknown) {
+          if (err instanceof NotFoundError) return render(404, { uscc, notFound: true });
+          if (!(err instanceof ValidationError)) throw err;
+          const errors = [{ field: 'uscc', message: t(p.lang, 'company_errUscc') }];
+          return render(400, { uscc }, { form: 'company', values: new URLSearchParams({ uscc }), errors });
+        }
+      }),
     )
     .on(
       'GET',

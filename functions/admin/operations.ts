@@ -20,9 +20,11 @@ import {
   DepartmentExistsError,
   type DepartmentInput,
   DepartmentStore,
+  isUscc,
   UsccTakenError,
 } from '../../libs/departments/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
+import { companyRef } from '../../libs/identity/index.ts';
 import {
   LicenceTypeConflictError,
   type LicenceTypeInput,
@@ -386,6 +388,59 @@ export const adminOperations = (runtime: Runtime) => {
   return {
     clientInput,
     departmentOf,
+    /**
+     * Who represents a company: its legal representative and every agent it authorised (names,
+     * masked ID numbers, scopes, until when, live or not). Read-only; every look-up, found or
+     * not, is audited once with who looked.
+     */
+    async lookUpCompany(uscc: string, who: Who) {
+      if (!isUscc(uscc))
+        throw new ValidationError('not a unified social credit code', [
+          { name: 'uscc', reason: '18 characters with a correct check character (GB 32100)' },
+        ]);
+      const { companies } = runtime.identity;
+      const company = await companies.get(uscc);
+      const grants = company ? await companies.grantsOf(uscc) : [];
+      await audit.append(
+        AuditEventInput.parse({
+          type: 'company.representatives_viewed',
+          outcome: company ? 'success' : 'failure',
+          zone: config.zone,
+          ...who,
+          resource: companyRef(uscc),
+          ...(company ? {} : { reason: 'not-registered' }),
+          details: { agents: grants.length },
+        }),
+      );
+      if (!company) throw new NotFoundError(`no company ${uscc} is registered at yitong`);
+      const maskedOf = async (accountId: string) =>
+        (await accounts.findById(accountId))?.identity?.residentIdMasked ?? null;
+      const now = Date.now();
+      return {
+        uscc: company.uscc,
+        name: company.name,
+        status: company.status,
+        registeredAt: company.registeredAt,
+        legalRepresentative: {
+          accountId: company.legalRepresentative.accountId,
+          name: company.legalRepresentative.name,
+          residentIdMasked: await maskedOf(company.legalRepresentative.accountId),
+        },
+        agents: await Promise.all(
+          grants.map(async (g) => ({
+            accountId: g.accountId,
+            name: g.name,
+            residentIdMasked: await maskedOf(g.accountId),
+            scope: g.scope,
+            until: g.until,
+            status: g.revokedAt ? 'revoked' : Date.parse(g.until) <= now ? 'expired' : 'active',
+            grantedAt: g.grantedAt,
+            grantedBy: g.grantedBy,
+            ...(g.revokedAt ? { revokedAt: g.revokedAt, revokedBy: g.revokedBy } : {}),
+          })),
+        ),
+      };
+    },
     listDepartments: () => departments.list(),
     listLicenceTypes: () => licenceTypes.list(),
     /**

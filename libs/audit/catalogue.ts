@@ -124,6 +124,11 @@ export const EVENT_TYPES = {
     zh: '撤销经办人授权',
     citizen: true,
   },
+  'company.representatives_viewed': {
+    retention: 'security',
+    en: 'Staff looked up who represents a company',
+    zh: '工作人员查询企业代表人',
+  },
   'licence.issued': { retention: 'security', en: 'Licence issued', zh: '签发证照', citizen: true },
   'licence.revoked': { retention: 'security', en: 'Licence revoked', zh: '吊销证照', citizen: true },
   'licence.suspended': { retention: 'security', en: 'Licence suspended', zh: '暂停证照', citizen: true },

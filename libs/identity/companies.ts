@@ -182,6 +182,20 @@ export const coversClient = (r: Representation, clientId: string): boolean =>
 export const coversLicenceType = (r: Representation, typeId: string): boolean =>
   r.role === 'legal-representative' || (r.scope?.licenceTypes.includes(typeId) ?? false);
 
+/** Why a company registration was refused: the reason its audit event records. */
+export type CompanyRefusal =
+  | 'ial-too-low'
+  | 'no-such-company'
+  | 'company-closed'
+  | 'not-legal-representative'
+  | 'already-registered'
+  | 'registry-timeout'
+  | 'registry-error';
+const refusals = new WeakMap<object, CompanyRefusal>();
+/** The reason `registerCompany` refused with this error, for a page that explains it; else undefined. */
+export const companyRefusalOf = (err: unknown): CompanyRefusal | undefined =>
+  typeof err === 'object' && err !== null ? refusals.get(err) : undefined;
+
 export interface CompanyDeps {
   readonly companies: CompanyStore;
   readonly claims: IdentityClaims;
@@ -202,7 +216,8 @@ export const registerCompany = async (
   ctx: ProofingContext,
 ): Promise<Company> => {
   const ref = companyRef(uscc);
-  const refused = async (reason: string, err: Error): Promise<never> => {
+  const refused = async (reason: CompanyRefusal, err: Error): Promise<never> => {
+    refusals.set(err, reason);
     await deps.audit.append({
       type: 'company.registered',
       outcome: 'failure',
@@ -227,7 +242,10 @@ export const registerCompany = async (
     record = await deps.source.company(uscc);
   } catch (err: unknown) {
     if (!(err instanceof IdentitySourceUnavailableError)) throw err;
-    return refused(`registry-${err.reason}`, new RegistryUnavailableError(err.reason));
+    return refused(
+      err.reason === 'timeout' ? 'registry-timeout' : 'registry-error',
+      new RegistryUnavailableError(err.reason),
+    );
   }
   if (!record)
     return refused('no-such-company', new NotFoundError(`the company registry has no company ${uscc}`));
