@@ -47,3 +47,10 @@ export {
   type PersonCheck,
   PersonVerdict,
 } from './source.ts';
+export {
+  EVIDENCE_SUPPORTED,
+  IDENTITY_SCOPE,
+  VERIFIED_CLAIM_NAMES,
+  verifiedClaimsOf,
+  verifiedClaimsRequestProblem,
+} from './verified-claims.ts';
