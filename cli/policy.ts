@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { AccountStore } from '../libs/accounts/index.ts';
+import { AccountStore, ialOf } from '../libs/accounts/index.ts';
 import { ZONES, type Zone } from '../libs/config/index.ts';
 import { getClient } from '../libs/oidc/index.ts';
 import {
@@ -88,7 +88,7 @@ const resolver = (opts: ExplainOptions) => {
       const { doc, identity } = await connect();
       const account = await new AccountStore(doc, identity).findByLoginName(value);
       if (!account) throw new InvalidArgumentError(`there is no account ${value}`);
-      const entities = userEntities(account);
+      const entities = userEntities({ ...account, ial: ialOf(account) });
       return { uid: entities[0]!.uid as CedarUid, entities };
     }
     if (kind === 'client' && value) {
