@@ -197,6 +197,12 @@ export const policyCommand = (program: Command): void => {
           const lowest = engine.lowestAllowingLoa(request);
           if (lowest !== undefined && lowest > opts.loa)
             lines.push(`  would be allowed at loa ${lowest} (step-up)`);
+          // Below a client's identity level: sign-in asks the person to prove their identity.
+          const proved = lowest === undefined ? engine.lowestAllowing(request) : undefined;
+          if (proved)
+            lines.push(
+              `  would be allowed once the identity is proved to ial ${proved.ial}, at loa ${proved.loa}`,
+            );
         }
         for (const id of decision.policyIds)
           lines.push('', `  ${engine.policies[id]!.trim().replaceAll('\n', '\n  ')}`);
