@@ -1,24 +1,11 @@
 import type { VerifiedIdentity } from '../accounts/index.ts';
-import { ialUri, TRUST_FRAMEWORK } from './ial.ts';
+import { IDENTITY_SCOPE, ialUri, TRUST_FRAMEWORK, VERIFIED_CLAIM_NAMES } from './ial.ts';
 
 /**
  * OpenID Connect for Identity Assurance 1.0: the `verified_claims` a site receives about a
  * person whose identity was proved (IAL 2 or 3). Built from the account's proved identity when a
  * token or userinfo answer is made; nothing about the person is stored for it.
  */
-
-/** The scope a site asks for (and the person consents to) to receive `verified_claims`. */
-export const IDENTITY_SCOPE = 'identity';
-
-/**
- * The claims `verified_claims` may carry: the name as the registry holds it and the birth date.
- * No `given_name`/`family_name`: a Chinese name is not split reliably (compound surnames, names of
- * minorities), so the registry's whole `name` is what is verified. Never the ID number.
- */
-export const VERIFIED_CLAIM_NAMES = ['name', 'birthdate'] as const;
-
-/** The evidence types the `evidence` element may name (discovery's `evidence_supported`). */
-export const EVIDENCE_SUPPORTED = ['electronic_record', 'document'] as const;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>

@@ -15,10 +15,9 @@ import { isTransient } from '../http/index.ts';
 import {
   EVIDENCE_SUPPORTED,
   IDENTITY_SCOPE,
+  loadVerifiedClaims,
   TRUST_FRAMEWORK,
   VERIFIED_CLAIM_NAMES,
-  verifiedClaimsOf,
-  verifiedClaimsRequestProblem,
 } from '../identity/index.ts';
 import type { Signer } from '../keys/index.ts';
 import {
@@ -281,8 +280,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       // for: the claim is built in findAccount, and only released with the `identity` scope).
       claimsParameter: {
         enabled: true,
-        assertClaimsParameter: (_ctx, claims) => {
-          const problem = verifiedClaimsRequestProblem(claims);
+        assertClaimsParameter: async (_ctx, claims) => {
+          const problem = (await loadVerifiedClaims()).verifiedClaimsRequestProblem(claims);
           if (problem) throw new errors.InvalidRequest(problem);
         },
       },
@@ -546,10 +545,14 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         accountId: sub,
         claims: async (use, scope, requested) => {
           // Only with the identity scope granted, and only for a proved identity (IAL 2 or 3).
-          const verified = verifiedClaimsOf(found.identity, {
-            scopes: String(scope ?? '').split(' '),
-            request: (requested as Record<string, unknown> | undefined)?.verified_claims,
-          });
+          const scopes = String(scope ?? '').split(' ');
+          const verified =
+            found.identity && scopes.includes(IDENTITY_SCOPE)
+              ? (await loadVerifiedClaims()).verifiedClaimsOf(found.identity, {
+                  scopes,
+                  request: (requested as Record<string, unknown> | undefined)?.verified_claims,
+                })
+              : undefined;
           return {
             sub,
             name: found.displayName,
@@ -567,7 +570,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
-      // A proved identity (OpenID Connect for Identity Assurance): see verifiedClaimsOf.
+      // A proved identity (OpenID Connect for Identity Assurance): see libs/identity/verified-claims.ts.
       [IDENTITY_SCOPE]: ['verified_claims'],
     },
     // Sites read who signed in from the ID token; they need not call userinfo for the granted claims.

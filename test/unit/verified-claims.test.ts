@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VerifiedIdentity } from '../../libs/accounts/index.ts';
-import {
-  TRUST_FRAMEWORK,
-  verifiedClaimsOf,
-  verifiedClaimsRequestProblem,
-} from '../../libs/identity/index.ts';
+import { TRUST_FRAMEWORK } from '../../libs/identity/index.ts';
+import { verifiedClaimsOf, verifiedClaimsRequestProblem } from '../../libs/identity/verified-claims.ts';
 
 const proved: VerifiedIdentity = {
   ial: 2,
