@@ -14,7 +14,14 @@ import {
 } from '../../libs/identity/index.ts';
 import { LocalSecretStore } from '../../libs/keys/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import {
+  adminApiToken,
+  CALLBACK,
+  clientConfig,
+  createPerson,
+  isCallback,
+  registerClient,
+} from '../../testkit/oidc-flow.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 
 let stack: LocalStack;
@@ -221,5 +228,34 @@ describe('verified_claims (OpenID Connect for Identity Assurance)', () => {
     const location = new URL(response.headers.get('location')!);
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('error_description')).toMatch(/verification object/);
+  });
+});
+
+describe('a client’s minimum identity level (yitong_required_ial)', () => {
+  it('is set through the admin API, and any value other than a yitong:ial URI is refused naming the field', async () => {
+    const token = await adminApiToken(stack, 'ial-console');
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${stack.urls.intranet}/admin${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const site = { department: 'housing', zone: 'public', redirect_uris: [CALLBACK] };
+    const created = await admin('POST', '/clients', {
+      ...site,
+      client_name: 'Housing benefit',
+      required_ial: 'urn:yitong:ial:2',
+    });
+    expect(created.status).toBe(201);
+    const { client_id } = (await created.json()) as { client_id: string };
+    const shown = (await (await admin('GET', `/clients/${client_id}`)).json()) as Record<string, unknown>;
+    expect(shown.yitong_required_ial).toBe('urn:yitong:ial:2');
+    const refused = await admin('POST', '/clients', {
+      ...site,
+      client_name: 'Housing benefit 2',
+      required_ial: 'urn:yitong:ial:4',
+    });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('required_ial');
   });
 });
