@@ -23,6 +23,7 @@ import {
   registerClient,
 } from '../../testkit/oidc-flow.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
+import { auditEvents } from '../support/audit.ts';
 
 let stack: LocalStack;
 let zhang: SignInOptions;
@@ -257,5 +258,39 @@ describe('a client’s minimum identity level (yitong_required_ial)', () => {
     });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(await refused.json())).toContain('required_ial');
+  });
+
+  it('is a rule Cedar enforces at sign-in: a proved person is let in, a self-asserted one gets no code', async () => {
+    await registerClient(stack, 'public', 'benefits-office', { yitong_required_ial: 'urn:yitong:ial:2' });
+    const proved = await signInWith('benefits-office', zhang, { scope: 'openid' });
+    expect(proved.idToken.sub).toBeDefined();
+
+    const person = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
+    const ua = new UserAgent();
+    const config = await clientConfig(stack, 'public', 'benefits-office');
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    let page = await ua.follow(url.href, isCallback);
+    page = await ua.submit(
+      page,
+      '/login',
+      { username: person.username, password: person.password },
+      isCallback,
+    );
+    if (page.html.includes('/protect"'))
+      page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
+    // Until the sign-in runs the proofing step itself, the page says what is missing; either way
+    // no code reaches the site for a person below its identity level.
+    expect(isCallback(new URL(page.url))).toBe(false);
+    expect(page.status).toBe(403);
+    expect(page.html).toMatch(/先完成实名认证|identity verified first/);
+    const denial = (await auditEvents(stack)).find(
+      (e) => e.type === 'policy.denied' && e.actor === person.accountId,
+    );
+    expect(denial?.policyIds).toEqual(['login-client-required-ial']);
   });
 });
