@@ -125,6 +125,7 @@ interface ClientFlags {
   authMethod?: string;
   jwksUri?: string;
   requiredAcr?: string;
+  requiredIal?: string;
   scope?: string;
   par?: boolean;
   dpop?: boolean;
@@ -143,6 +144,7 @@ const clientBody = (flags: ClientFlags) =>
       token_endpoint_auth_method: flags.authMethod,
       jwks_uri: flags.jwksUri,
       required_acr: flags.requiredAcr,
+      required_ial: flags.requiredIal,
       scope: flags.scope,
       require_pushed_authorization_requests: flags.par,
       dpop_bound_access_tokens: flags.dpop,
@@ -164,6 +166,10 @@ const clientOptions = (command: Command) =>
     )
     .option('--jwks-uri <url>', "the client's public keys, for private_key_jwt")
     .option('--required-acr <acr>', 'urn:yitong:loa:2 to demand a second factor, :3 a passkey')
+    .option(
+      '--required-ial <ial>',
+      'urn:yitong:ial:2 to demand an identity verified against the registry, :3 verified in person',
+    )
     .option('--scope <scopes>', 'scopes it may ask for beyond openid, space separated')
     .option('--par', 'require pushed authorization requests')
     .option('--dpop', 'bind its access tokens to a DPoP key');
@@ -320,6 +326,7 @@ export const adminCommands = (program: Command): void => {
       ...(current.jwks_uri ? { jwks_uri: current.jwks_uri } : {}),
       ...(current.jwks ? { jwks: current.jwks } : {}),
       ...(current.yitong_required_acr ? { required_acr: current.yitong_required_acr } : {}),
+      ...(current.yitong_required_ial ? { required_ial: current.yitong_required_ial } : {}),
       ...(current.scope ? { scope: current.scope } : {}),
       require_pushed_authorization_requests: current.require_pushed_authorization_requests === true,
       dpop_bound_access_tokens: current.dpop_bound_access_tokens === true,

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { AccountStore } from '../libs/accounts/index.ts';
+import { AccountStore, ialOf } from '../libs/accounts/index.ts';
 import { ZONES, type Zone } from '../libs/config/index.ts';
 import { getClient } from '../libs/oidc/index.ts';
 import {
@@ -88,7 +88,7 @@ const resolver = (opts: ExplainOptions) => {
       const { doc, identity } = await connect();
       const account = await new AccountStore(doc, identity).findByLoginName(value);
       if (!account) throw new InvalidArgumentError(`there is no account ${value}`);
-      const entities = userEntities(account);
+      const entities = userEntities({ ...account, ial: ialOf(account) });
       return { uid: entities[0]!.uid as CedarUid, entities };
     }
     if (kind === 'client' && value) {
@@ -197,6 +197,12 @@ export const policyCommand = (program: Command): void => {
           const lowest = engine.lowestAllowingLoa(request);
           if (lowest !== undefined && lowest > opts.loa)
             lines.push(`  would be allowed at loa ${lowest} (step-up)`);
+          // Below a client's identity level: sign-in asks the person to prove their identity.
+          const proved = lowest === undefined ? engine.lowestAllowing(request) : undefined;
+          if (proved)
+            lines.push(
+              `  would be allowed once the identity is proved to ial ${proved.ial}, at loa ${proved.loa}`,
+            );
         }
         for (const id of decision.policyIds)
           lines.push('', `  ${engine.policies[id]!.trim().replaceAll('\n', '\n  ')}`);

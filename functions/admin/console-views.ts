@@ -406,6 +406,18 @@ ${choices(c, 'client', {
   ],
   checked: ['any'],
 })}
+${choices(c, 'client', {
+  type: 'radio',
+  name: 'required_ial',
+  prefix: 'ial',
+  legend: w(c, 'admin_identityLevel'),
+  options: [
+    { value: 'any', label: w(c, 'admin_assuranceAny') },
+    { value: 'urn:yitong:ial:2', label: w(c, 'admin_identityRegistry') },
+    { value: 'urn:yitong:ial:3', label: w(c, 'admin_identityInPerson') },
+  ],
+  checked: ['any'],
+})}
 <button type="submit">${w(c, 'admin_registerSubmit')}</button></form>
 <h2>${w(c, 'admin_registrationTokens')}</h2>
 <div id="registration-tokens">${

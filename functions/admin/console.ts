@@ -92,6 +92,7 @@ const FIELDS: Readonly<Record<string, { label: Key; indexed?: Key; advice: Key; 
   backchannel_logout_uri: { label: 'admin_backchannelUri', advice: 'admin_errAddress' },
   grant_types: { label: 'admin_kind', advice: 'admin_errChoose', choice: true },
   required_acr: { label: 'admin_assurance', advice: 'admin_errChoose', choice: true },
+  required_ial: { label: 'admin_identityLevel', advice: 'admin_errChoose', choice: true },
   expiresInDays: { label: 'admin_validDays', advice: 'admin_errDays' },
   uses: { label: 'admin_uses', advice: 'admin_errUses' },
   reason: { label: 'admin_reason', advice: 'admin_errReason' },
@@ -440,6 +441,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
             zone: `zone-${p.form().get('zone') ?? ''}`,
             grant_types: 'kind-site',
             required_acr: 'acr-any',
+            required_ial: 'ial-any',
             token_endpoint_auth_method: 'kind-site',
           },
         }),
@@ -447,6 +449,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
           const f = p.form();
           const machine = f.get('grant') === 'machine';
           const acr = f.get('required_acr');
+          const ial = f.get('required_ial');
           const input = zod(ops.clientInput, {
             client_name: f.get('client_name') ?? '',
             department: f.get('department') ?? '',
@@ -458,6 +461,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
               : {}),
             grant_types: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
             ...(acr && acr !== 'any' ? { required_acr: acr } : {}),
+            ...(ial && ial !== 'any' ? { required_ial: ial } : {}),
           });
           const created = await ops.registerClient(input, p.who);
           return show(

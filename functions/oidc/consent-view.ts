@@ -6,7 +6,7 @@ import type { ConsentApi, ConsentView } from './views.ts';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'identity', 'offline_access']);
 const listOf = (value: unknown): string[] =>
   (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
 

@@ -14,7 +14,9 @@ export const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
 export const describeScope = (lang: Lang, scope: string): string => {
   const key = `scope_${scope}` as const;
   if (OWN_SCOPE_WORDS[scope]) return t(lang, OWN_SCOPE_WORDS[scope]);
-  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_offline_access'].includes(key)
+  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_identity', 'scope_offline_access'].includes(
+    key,
+  )
     ? t(lang, key as 'scope_openid')
     : t(lang, 'scope_other', { scope });
 };

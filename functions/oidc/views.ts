@@ -179,6 +179,7 @@ export type DeniedReason =
   | 'deniedReasonZone'
   | 'deniedReasonInactive'
   | 'deniedReasonClient'
+  | 'deniedReasonIdentity'
   | 'deniedReasonRole';
 
 /** A policy refused this sign-in: say why in plain words, and hand the refusal back to the service. */

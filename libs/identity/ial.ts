@@ -20,3 +20,16 @@ export const parseIal = (value: unknown): Ial | undefined => {
 
 /** The trust framework yitong's verified claims are asserted under (OpenID Connect for Identity Assurance). */
 export const TRUST_FRAMEWORK = 'cn_yitong';
+
+/** The scope a site asks for (and the person consents to) to receive `verified_claims`. */
+export const IDENTITY_SCOPE = 'identity';
+
+/**
+ * The claims `verified_claims` may carry: the name as the registry holds it and the birth date.
+ * No `given_name`/`family_name`: a Chinese name is not split reliably (compound surnames, names of
+ * minorities), so the registry's whole `name` is what is verified. Never the ID number.
+ */
+export const VERIFIED_CLAIM_NAMES = ['name', 'birthdate'] as const;
+
+/** The evidence types the `evidence` element may name (discovery's `evidence_supported`). */
+export const EVIDENCE_SUPPORTED = ['electronic_record', 'document'] as const;

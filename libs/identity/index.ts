@@ -18,7 +18,17 @@ export {
   revokeAgent,
 } from './companies.ts';
 export { companyRef, holderKind, IdentityHasher } from './hasher.ts';
-export { IAL_URIS, type Ial, type IalUri, ialUri, parseIal, TRUST_FRAMEWORK } from './ial.ts';
+export {
+  EVIDENCE_SUPPORTED,
+  IAL_URIS,
+  type Ial,
+  type IalUri,
+  IDENTITY_SCOPE,
+  ialUri,
+  parseIal,
+  TRUST_FRAMEWORK,
+  VERIFIED_CLAIM_NAMES,
+} from './ial.ts';
 export {
   type CounterProofingInput,
   IdentityLinkedElsewhereError,
@@ -49,3 +59,10 @@ export {
   type PersonCheck,
   PersonVerdict,
 } from './source.ts';
+
+/**
+ * `verifiedClaimsOf` and `verifiedClaimsRequestProblem` (verified-claims.ts), loaded on first
+ * use: only tokens for the `identity` scope need them, and the oidc function's cold start does
+ * not carry them (test/infra/bundle.test.ts holds it to its budget).
+ */
+export const loadVerifiedClaims = () => import('./verified-claims.ts');

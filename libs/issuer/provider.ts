@@ -8,10 +8,17 @@ import Provider, {
   type KoaContextWithOIDC,
   type Account as OidcAccount,
 } from 'oidc-provider';
-import type { AccountStore } from '../accounts/index.ts';
+import { type AccountStore, ialOf } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/index.ts';
+import {
+  EVIDENCE_SUPPORTED,
+  IDENTITY_SCOPE,
+  loadVerifiedClaims,
+  TRUST_FRAMEWORK,
+  VERIFIED_CLAIM_NAMES,
+} from '../identity/index.ts';
 import type { Signer } from '../keys/index.ts';
 import {
   ACR_VALUES,
@@ -88,6 +95,7 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_zone',
   'yitong_department',
   'yitong_required_acr',
+  'yitong_required_ial',
   'yitong_disabled',
   'yitong_resources',
 ] as const;
@@ -171,7 +179,7 @@ const CLIENT_CORS_PATHS = new Set([
 export const OWN_APIS = Object.entries(OWN_API_SCOPES).map(([path, scope]) => ({ path, scope }));
 /** A loaded client with yitong's metadata, as the stored registration types it. */
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
-  Record<'yitong_zone' | 'yitong_department' | 'yitong_required_acr', string>
+  Record<'yitong_zone' | 'yitong_department' | 'yitong_required_acr' | 'yitong_required_ial', string>
 > & { yitong_disabled?: boolean; yitong_resources?: unknown };
 
 /**
@@ -216,10 +224,14 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         if (!accountId || !client) return false;
         const account = await accountOf(ctx, accountId);
         if (!account) return true;
-        const verdict = await deps.access.login(account, client.metadata() as PolicyClient, {
-          acr: ctx.oidc.session?.acr,
-          amr: ctx.oidc.session?.amr,
-        });
+        const verdict = await deps.access.login(
+          { ...account, ial: ialOf(account) },
+          client.metadata() as PolicyClient,
+          {
+            acr: ctx.oidc.session?.acr,
+            amr: ctx.oidc.session?.amr,
+          },
+        );
         return !verdict.decision.allowed;
       },
     ),
@@ -264,6 +276,16 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     },
     features: {
       devInteractions: { enabled: false },
+      // Sites may ask for claims one by one (OpenID Connect Core 5.5), and for `verified_claims`
+      // (OpenID Connect for Identity Assurance 1.0, which oidc-provider has no feature of its own
+      // for: the claim is built in findAccount, and only released with the `identity` scope).
+      claimsParameter: {
+        enabled: true,
+        assertClaimsParameter: async (_ctx, claims) => {
+          const problem = (await loadVerifiedClaims()).verifiedClaimsRequestProblem(claims);
+          if (problem) throw new errors.InvalidRequest(problem);
+        },
+      },
       externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       introspection: { enabled: true },
       // Department machine clients (licence issuance, department APIs): tokens for a resource only.
@@ -500,6 +522,9 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       if (!scopes.length) return undefined;
       const grant = new ctx.oidc.provider.Grant({ accountId, clientId: client.clientId });
       grant.addOIDCScope(scopes.join(' '));
+      // The identity scope is what releases verified_claims: a request for them by the claims
+      // parameter is covered by that consent, and asks nothing again.
+      if (scopes.includes(IDENTITY_SCOPE)) grant.addOIDCClaims(['verified_claims']);
       await grant.save();
       return grant;
     },
@@ -519,12 +544,24 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       const found = account!;
       const result: OidcAccount = {
         accountId: sub,
-        claims: async () => ({
-          sub,
-          name: found.displayName,
-          preferred_username: found.loginName,
-          ...(found.email ? { email: found.email } : {}),
-        }),
+        claims: async (use, scope, requested) => {
+          // Only with the identity scope granted, and only for a proved identity (IAL 2 or 3).
+          const scopes = String(scope ?? '').split(' ');
+          const verified =
+            found.identity && scopes.includes(IDENTITY_SCOPE)
+              ? (await loadVerifiedClaims()).verifiedClaimsOf(found.identity, {
+                  scopes,
+                  request: (requested as Record<string, unknown> | undefined)?.verified_claims,
+                })
+              : undefined;
+          return {
+            sub,
+            name: found.displayName,
+            preferred_username: found.loginName,
+            ...(found.email ? { email: found.email } : {}),
+            ...(verified && (use === 'id_token' || use === 'userinfo') ? { verified_claims: verified } : {}),
+          };
+        },
       };
       return result;
     },
@@ -534,10 +571,22 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
+      // A proved identity (OpenID Connect for Identity Assurance): see libs/identity/verified-claims.ts.
+      [IDENTITY_SCOPE]: ['verified_claims'],
     },
     // Sites read who signed in from the ID token; they need not call userinfo for the granted claims.
     conformIdTokenClaims: false,
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', IDENTITY_SCOPE],
+    // OpenID Connect for Identity Assurance 1.0 provider metadata (its section 8).
+    discovery: {
+      verified_claims_supported: true,
+      trust_frameworks_supported: [TRUST_FRAMEWORK],
+      evidence_supported: [...EVIDENCE_SUPPORTED],
+      documents_supported: ['idcard'],
+      documents_check_methods_supported: ['vpip'],
+      electronic_records_supported: ['population_register', 'mobile_phone_register'],
+      claims_in_verified_claims_supported: [...VERIFIED_CLAIM_NAMES],
+    },
     ...(deps.allowLoopbackRequests
       ? {
           fetch: (url: string | URL | Request, options?: RequestInit) => {

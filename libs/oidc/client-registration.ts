@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { Zone } from '../config/index.ts';
+import { IAL_URIS } from '../identity/index.ts';
 import { epochSeconds, isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 import { ACR_VALUES } from './assurance.ts';
@@ -39,6 +40,8 @@ const ClientInputObject = z.strictObject({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
   jwks_uri: z.string().max(2000).optional(),
   required_acr: z.enum(ACR_VALUES as unknown as [string, ...string[]]).optional(),
+  /** The identity level people need here (`yitong_required_ial`): below it, sign-in asks them to prove it. */
+  required_ial: z.enum(IAL_URIS).optional(),
   /** Scopes the client may ask for, beyond openid. */
   scope: z
     .string()
@@ -90,6 +93,7 @@ export const clientMetadataOf = (
   yitong_zone: input.zone,
   yitong_department: input.department,
   ...(input.required_acr ? { yitong_required_acr: input.required_acr } : {}),
+  ...(input.required_ial ? { yitong_required_ial: input.required_ial } : {}),
 });
 
 export class ClientNameTakenError extends Error {

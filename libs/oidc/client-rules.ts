@@ -4,6 +4,8 @@
  * registration by these functions, so what one path refuses no other path can let in.
  */
 
+import { IAL_URIS } from '../identity/index.ts';
+
 /** What is wrong with one field, in words that say how to fix it. */
 export interface ClientProblem {
   readonly field: string;
@@ -131,6 +133,15 @@ export const clientAccessProblems = (
     });
   if (metadata.jwks && metadata.jwks_uri)
     problems.push({ field: 'jwks_uri', reason: 'give jwks or jwks_uri, not both' });
+  // The identity level a site needs: sign-in asks a person below it to prove their identity.
+  if (
+    metadata.yitong_required_ial !== undefined &&
+    !(IAL_URIS as readonly unknown[]).includes(metadata.yitong_required_ial)
+  )
+    problems.push({
+      field: 'yitong_required_ial',
+      reason: `must be one of ${IAL_URIS.join(', ')} (identity assurance: 1 self-asserted, 2 verified against the registry, 3 verified in person)`,
+    });
   return problems;
 };
 
@@ -178,11 +189,15 @@ export const departmentClientProblems = (
 
 /**
  * yitong's own metadata (`yitong_*`) that a department may set on its own client through
- * dynamic registration: only a higher assurance level for its own sign-ins. Every other
+ * dynamic registration: only higher levels for its own sign-ins (sign-in strength and identity
+ * assurance: both only ask more of the people signing in to it). Every other
  * `yitong_*` field (zone, department, suspension, and whatever grants access to resources)
  * is set by administrators or computed by the registration policy, never by the department.
  */
-export const SELF_SERVICE_YITONG_METADATA: ReadonlySet<string> = new Set(['yitong_required_acr']);
+export const SELF_SERVICE_YITONG_METADATA: ReadonlySet<string> = new Set([
+  'yitong_required_acr',
+  'yitong_required_ial',
+]);
 
 /**
  * The `yitong_*` fields a self-service request names with a value other than the one yitong

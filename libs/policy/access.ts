@@ -27,8 +27,16 @@ export interface CheckedDecision extends Decision {
 export interface LoginVerdict {
   readonly request: AccessRequest;
   readonly decision: CheckedDecision;
-  /** The lowest level at which sign-in would be allowed; undefined when none would. */
+  /**
+   * The lowest level at which sign-in would be allowed (once the identity is proved to
+   * `lowestIal`, if that is needed too); undefined when no level and no proof would help.
+   */
   readonly lowestLoa: number | undefined;
+  /**
+   * The lowest identity level at which sign-in would be allowed: above the account's own, the
+   * person is asked to prove their identity (a step-up, like the level), not refused.
+   */
+  readonly lowestIal: number | undefined;
 }
 
 /**
@@ -127,10 +135,14 @@ export class AccessControl {
     const request = this.loginRequest(account, client, session);
     const engine = await this.engine();
     const decision = engine.decide(request);
+    const lowest = decision.allowed
+      ? { loa: request.context.loa, ial: account.ial }
+      : engine.lowestAllowing(request);
     return {
       request,
       decision: { ...decision, explanation: explain(request, decision) },
-      lowestLoa: decision.allowed ? request.context.loa : engine.lowestAllowingLoa(request),
+      lowestLoa: lowest?.loa,
+      lowestIal: lowest?.ial,
     };
   }
 }

@@ -37,6 +37,8 @@ const AccountFixture = /* @__PURE__ */ (() =>
     roles: z.array(z.string()),
     department: z.string().optional(),
     identityAssurance: z.string(),
+    /** Identity assurance level; 1 (self-asserted) unless named. */
+    ial: z.number().int().min(1).max(3).default(1),
     status: z.string().default('active'),
     locked: z.boolean().default(false),
     setupPending: z.boolean().default(false),
@@ -46,6 +48,7 @@ const ClientFixture = /* @__PURE__ */ (() =>
     yitong_zone: z.string(),
     yitong_department: z.string().optional(),
     yitong_required_acr: z.string().optional(),
+    yitong_required_ial: z.string().optional(),
     yitong_disabled: z.boolean().optional(),
   }))();
 const Fixture = /* @__PURE__ */ (() =>

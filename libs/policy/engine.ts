@@ -23,6 +23,8 @@ export interface RequestContext {
   readonly now: number;
 }
 
+const sameUid = (a: CedarUid, b: CedarUid): boolean => a.type === b.type && a.id === b.id;
+
 export interface AccessRequest {
   readonly principal: CedarUid;
   readonly action: Action;
@@ -296,6 +298,37 @@ export class PolicyEngine {
   lowestAllowingLoa(request: AccessRequest): number | undefined {
     for (let loa = Math.max(request.context.loa, 1); loa <= 3; loa++) {
       if (this.decide({ ...request, context: { ...request.context, loa } }).allowed) return loa;
+    }
+    return undefined;
+  }
+
+  /**
+   * The lowest identity level (from the person's own up to 3) at which the request would be
+   * allowed, with the lowest level of assurance at it; undefined when neither proving an
+   * identity nor a stronger sign-in would help. Tells the proofing step from a refusal, as
+   * lowestAllowingLoa tells step-up from one. A principal without an `ial` (a client) keeps its own.
+   */
+  lowestAllowing(request: AccessRequest): { readonly ial: number; readonly loa: number } | undefined {
+    const principal = request.entities.find((e) => sameUid(e.uid as CedarUid, request.principal)) as
+      | (CedarEntity & { attrs: Record<string, CedarValue> })
+      | undefined;
+    const own = principal?.attrs?.ial;
+    if (typeof own !== 'number') {
+      const loa = this.lowestAllowingLoa(request);
+      return loa === undefined ? undefined : { ial: 0, loa };
+    }
+    for (let ial = Math.max(own, 1); ial <= 3; ial++) {
+      const raised: AccessRequest =
+        ial === own
+          ? request
+          : {
+              ...request,
+              entities: request.entities.map((e) =>
+                e === principal ? { ...principal, attrs: { ...principal.attrs, ial } } : e,
+              ),
+            };
+      const loa = this.lowestAllowingLoa(raised);
+      if (loa !== undefined) return { ial, loa };
     }
     return undefined;
   }

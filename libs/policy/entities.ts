@@ -26,6 +26,8 @@ export interface PolicyAccount {
   readonly roles: readonly string[];
   readonly department?: string;
   readonly identityAssurance: string;
+  /** Identity assurance level: 1 self-asserted, 2 verified remotely, 3 in person (libs/accounts `ialOf`). */
+  readonly ial: number;
   /** Epoch seconds until which the account is locked (0: not locked). */
   readonly lockedUntil?: number;
   /** A one-time password not yet changed, or a second factor not yet enrolled. */
@@ -49,6 +51,7 @@ export const userEntities = (account: PolicyAccount, nowMs = Date.now()): CedarE
         locked: (account.lockedUntil ?? 0) * 1000 > nowMs,
         setupPending: account.mustChangePassword === true || account.mustEnrolSecondFactor === true,
         identityAssurance: account.identityAssurance,
+        ial: account.ial,
         ...(account.department ? { department: ref(departmentUid(account.department)) } : {}),
       },
       parents,
@@ -64,8 +67,16 @@ export interface PolicyClient {
   readonly yitong_zone?: string;
   readonly yitong_department?: string;
   readonly yitong_required_acr?: string;
+  readonly yitong_required_ial?: string;
   readonly yitong_disabled?: boolean;
 }
+
+// Policies decide and import no identity code (bundles that decide stay small): the URI is
+// read here as libs/identity's parseIal reads it.
+const ialOfUri = (uri: unknown): number => {
+  const match = typeof uri === 'string' ? /^urn:yitong:ial:([123])$/.exec(uri) : null;
+  return match ? Number(match[1]) : 1;
+};
 
 export const clientEntities = (client: PolicyClient): CedarEntity[] => {
   const department = client.yitong_department;
@@ -75,6 +86,7 @@ export const clientEntities = (client: PolicyClient): CedarEntity[] => {
       attrs: {
         zone: client.yitong_zone ?? 'unknown',
         requiredLoa: Math.max(1, loaOfAcr(client.yitong_required_acr)),
+        requiredIal: ialOfUri(client.yitong_required_ial),
         disabled: client.yitong_disabled === true,
         ...(department ? { department: ref(departmentUid(department)) } : {}),
       },

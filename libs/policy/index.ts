@@ -1,6 +1,6 @@
 export { authorizerContext } from '../../packages/access/src/index.ts';
 export { AccessControl, type LoginVerdict } from './access.ts';
-export { caseRequest, loadPolicyTests, runPolicyCase } from './cases.ts';
+export { caseRequest, loadPolicyTests, type PolicyCase, runPolicyCase } from './cases.ts';
 export { DPOP_PROOF_PREFIX } from './dpop-proofs.ts';
 export {
   type AccessRequest,

@@ -193,6 +193,8 @@ const principalOf = async (
     status: 'active',
     roles: [],
     identityAssurance: 'unknown',
+    // What a department's token says of the person does not include the identity level.
+    ial: 1,
   });
   return { principal: { kind: 'user', id: claims.sub }, uid: entities[0]!.uid as CedarUid, entities };
 };

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { AccountStore } from '../accounts/index.ts';
+import { type AccountStore, ialOf } from '../accounts/index.ts';
 import { NotFoundError } from '../errors/index.ts';
 import { type AccessControl, decidePortalAccess, type RouteArea } from '../policy/index.ts';
 import { type Lang, langOfEvent } from '../web/index.ts';
@@ -49,7 +49,7 @@ export const portalPageGuard =
     };
     const decision = await decidePortalAccess(
       deps.access,
-      account,
+      account && { ...account, ial: ialOf(account) },
       session,
       { id: `${event.httpMethod} ${event.resource}`, area: deps.area, zones: ['intranet'], minLoa: 2 },
       origin,

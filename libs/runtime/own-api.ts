@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ialOf } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import {
   eventPrefersPage,
@@ -68,7 +69,10 @@ export const ownApiHandler = async (
     access,
     ...trust,
     audience: `${config.issuer.replace(/\/$/, '')}/${area}`,
-    account: (id) => accounts.findById(id),
+    account: async (id) => {
+      const account = await accounts.findById(id);
+      return account && { ...account, ial: ialOf(account) };
+    },
     client: async (id) => {
       const client = await getClient(doc, config.tables.identity, id);
       return client && { ...client, yitong_disabled: client.yitong_disabled === true };

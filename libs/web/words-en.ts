@@ -95,6 +95,8 @@ export const en = {
   scope_openid: 'Confirm it is you (a private identifier for this department)',
   scope_profile: 'See your name',
   scope_email: 'See your email address',
+  scope_identity:
+    'See your verified identity: your name and date of birth as the population registry holds them, and how and when they were verified (never your ID number)',
   scope_offline_access: 'Keep you signed in to the service',
   scope_other: 'Use: {scope}',
   consentRememberApis:
@@ -173,6 +175,8 @@ export const en = {
     'This service is offered only on another network (intranet, extranet or internet portal).',
   deniedReasonInactive: 'Your account is disabled or temporarily locked.',
   deniedReasonClient: 'This service is suspended.',
+  deniedReasonIdentity:
+    'This service needs your identity verified first (real-name verification). Verify it in your account or at a service counter, then sign in again.',
   deniedReasonRole: 'Your account does not have the role this service requires.',
   deniedReference: 'Reference for the help desk: {ref}',
   deniedReturn: 'Return to the service',
@@ -595,6 +599,9 @@ export const en = {
   admin_assuranceAny: 'any',
   admin_assuranceSecondFactor: 'second factor',
   admin_assurancePasskey: 'passkey',
+  admin_identityLevel: 'Proved identity it needs',
+  admin_identityRegistry: 'verified against the population registry',
+  admin_identityInPerson: 'verified in person at a counter',
   admin_registerSubmit: 'Register',
   admin_registrationTokens: 'Self-service registration tokens',
   admin_noTokens: 'No registration tokens yet.',

@@ -154,7 +154,7 @@ describe('dynamic registration follows the admin API’s client rules', () => {
     expect((await oauthError(res)).error_description).toMatch(/device_code/);
   });
 
-  it('refuses privileged yitong metadata it did not compute itself, but keeps yitong_required_acr', async () => {
+  it('refuses privileged yitong metadata it did not compute itself, but keeps yitong_required_acr and _ial', async () => {
     const { initial_access_token } = await initialToken('housing', { uses: 3 });
     for (const privileged of [
       { yitong_disabled: false, yitong_zone: 'intranet' },
@@ -180,6 +180,21 @@ describe('dynamic registration follows the admin API’s client rules', () => {
       yitong_department: 'housing',
       yitong_disabled: false,
     });
+    // A department may require a proved identity for its own client, but only as a level yitong knows.
+    const proved = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+      yitong_required_ial: 'urn:yitong:ial:2',
+    });
+    expect(proved.status).toBe(201);
+    expect(await proved.json()).toMatchObject({ yitong_required_ial: 'urn:yitong:ial:2' });
+    const unknown = await register('public', initial_access_token, {
+      redirect_uris: [CALLBACK],
+      token_endpoint_auth_method: 'client_secret_basic',
+      yitong_required_ial: 'urn:yitong:ial:7',
+    });
+    expect(unknown.status).toBe(400);
+    expect((await oauthError(unknown)).error_description).toMatch(/yitong_required_ial: must be one of/);
   });
 });
 

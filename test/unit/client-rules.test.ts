@@ -82,6 +82,32 @@ describe('the client rules', () => {
     ).toEqual(['yitong_disabled', 'yitong_granted']);
   });
 
+  it('accept an identity level as a yitong:ial URI only, on every path (load, self-service, admin)', () => {
+    expect(
+      clientAccessProblems({ ...site, yitong_required_ial: 'urn:yitong:ial:2' }, { firstParty: false }),
+    ).toEqual([]);
+    for (const bad of ['urn:yitong:ial:4', 'urn:yitong:loa:2', 2, 'ial2'])
+      expect(
+        fields(departmentClientProblems({ ...site, yitong_required_ial: bad }, { localMode: false })),
+      ).toEqual(['yitong_required_ial']);
+    // A department may raise it for its own client, as it may raise the sign-in level.
+    const kept = { yitong_department: 'housing', yitong_zone: 'public', yitong_disabled: false };
+    expect(privilegedMetadataProblems({ ...kept, yitong_required_ial: 'urn:yitong:ial:3' }, kept)).toEqual(
+      [],
+    );
+    const schema = clientInputSchema({ localMode: false });
+    const input = {
+      client_name: 'Housing app',
+      department: 'housing',
+      zone: 'public',
+      redirect_uris: site.redirect_uris,
+    };
+    expect(schema.safeParse({ ...input, required_ial: 'urn:yitong:ial:2' }).success).toBe(true);
+    expect(schema.safeParse({ ...input, required_ial: 'urn:yitong:ial:9' }).error?.issues[0]?.path).toEqual([
+      'required_ial',
+    ]);
+  });
+
   it('are what the admin API’s schema refuses with, naming the field', () => {
     const schema = clientInputSchema({ localMode: false });
     const result = schema.safeParse({

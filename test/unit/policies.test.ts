@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PolicyLoadError } from '../../libs/policy/engine.ts';
-import { loadPolicyTests, PolicyEngine, readPolicySources, runPolicyCase } from '../../libs/policy/index.ts';
+import {
+  caseRequest,
+  loadPolicyTests,
+  type PolicyCase,
+  PolicyEngine,
+  readPolicySources,
+  runPolicyCase,
+} from '../../libs/policy/index.ts';
 
 const { fixtures, files } = loadPolicyTests();
 let engine: PolicyEngine;
@@ -56,5 +63,38 @@ describe('the policy set', () => {
     const result = runPolicyCase(engine, fixtures, c!);
     expect(result.decision).toMatchObject({ allowed: false, forbidden: false, policyIds: [] });
     expect(result.explanation).toMatch(/default deny/);
+  });
+});
+
+describe('the identity level a client requires is a step-up, not a refusal', () => {
+  const loginCase = (
+    principal: string,
+    resource: string,
+    zone: 'public' | 'extranet' = 'public',
+  ): PolicyCase => ({
+    name: `${principal} at ${resource}`,
+    principal,
+    action: 'login',
+    resource,
+    context: { zone, loa: 1, scopes: [] },
+    expect: 'deny',
+    policies: [],
+  });
+
+  it('names the identity level that would let a self-asserted person in, so sign-in asks for the proof', () => {
+    const request = caseRequest(fixtures, loginCase('citizen', 'public-site-ial2'));
+    expect(engine.decide(request).allowed).toBe(false);
+    expect(engine.lowestAllowingLoa(request)).toBeUndefined();
+    expect(engine.lowestAllowing(request)).toEqual({ ial: 2, loa: 1 });
+  });
+
+  it('names both levels when the client requires a second factor and an identity verified in person', () => {
+    const request = caseRequest(fixtures, loginCase('proved-citizen', 'public-site-ial3-loa2'));
+    expect(engine.lowestAllowing(request)).toEqual({ ial: 3, loa: 2 });
+  });
+
+  it('still refuses when no proof and no level would help (the wrong zone)', () => {
+    const request = caseRequest(fixtures, loginCase('citizen', 'public-site-ial2', 'extranet'));
+    expect(engine.lowestAllowing(request)).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ const AUDITOR = {
   roles: ['staff', 'auditor'],
   department: 'general-office',
   identityAssurance: 'verified',
+  ial: 1,
   lockedUntil: 0,
 };
 const ROUTE = { id: 'GET /audit/verify', area: 'audit' as const, zones: ['intranet'] };

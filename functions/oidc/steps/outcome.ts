@@ -1,4 +1,4 @@
-import { type Account, lockedOut } from '../../../libs/accounts/index.ts';
+import { type Account, ialOf, lockedOut } from '../../../libs/accounts/index.ts';
 import { ACR } from '../../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../../libs/policy/index.ts';
 import { type Lang, t } from '../../../libs/web/index.ts';
@@ -23,6 +23,8 @@ const deniedReasonOf = (policyIds: readonly string[]): DeniedReason => {
   if (policyIds.includes('forbid-inactive-account')) return 'deniedReasonInactive';
   if (policyIds.includes('forbid-disabled-client-login')) return 'deniedReasonClient';
   if (policyIds.includes('zone-client-pinned')) return 'deniedReasonZone';
+  // Below the client's identity level, and not (or not yet) taken through proving it: say how.
+  if (policyIds.includes('login-client-required-ial')) return 'deniedReasonIdentity';
   return 'deniedReasonRole';
 };
 
@@ -36,7 +38,7 @@ export const signInOutcome = (kit: StepKit) => {
    */
   const policyVerdict = async (d: Details, account: Account, loa: number, amr: readonly string[]) => {
     const { client } = await kit.clientOf(d);
-    return deps.access.login(account, client.metadata() as PolicyClientMetadata, {
+    return deps.access.login({ ...account, ial: ialOf(account) }, client.metadata() as PolicyClientMetadata, {
       acr: ACR[Math.min(Math.max(loa, 1), 3) as 1 | 2 | 3],
       amr,
     });
