@@ -44,6 +44,7 @@ const cedarAllows = (claims: AccessTokenClaims, rule: RouteRule) => {
         status: 'active',
         roles: [],
         identityAssurance: 'unknown',
+        ial: 1,
       });
   const route = routeEntities({ id: 'GET /filings', area: 'department-api', zones: ['public'], ...rule });
   return engine.decide({
