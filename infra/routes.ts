@@ -107,6 +107,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'account-client-secret',
       'security-console-client-secret',
       'admin-console-client-secret',
+      // Proving an identity in the sign-in flow (docs/identity.md).
+      'identity-hash-key',
     ],
     sendsMail: true,
     backchannelQueue: true,
@@ -145,8 +147,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
-    // The admin console: its session cookies and its client secret.
-    secrets: ['cookie-keys', 'admin-console-client-secret'],
+    // The admin console: its session cookies and its client secret; the identity hash key for
+    // counter verification (docs/identity.md).
+    secrets: ['cookie-keys', 'admin-console-client-secret', 'identity-hash-key'],
     sendsMail: false,
   },
   {
@@ -193,13 +196,16 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/shares/{shareId}/withdraw', zones: ['public'] },
       { method: 'GET', path: '/account/verifications', zones: ['public'] },
       { method: 'GET', path: '/account/activity', zones: ['public'] },
+      { method: 'GET', path: '/account/identity', zones: ['public'] },
+      { method: 'POST', path: '/account/identity', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],
     reads: [],
-    // The account portal: its session cookies and its client secret.
-    secrets: ['cookie-keys', 'account-client-secret'],
+    // The account portal: its session cookies and its client secret; the identity hash key to
+    // prove a person (docs/identity.md).
+    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
     sendsMail: false,
   },
   {

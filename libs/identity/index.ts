@@ -16,7 +16,16 @@ export {
   revokeAgent,
 } from './companies.ts';
 export { companyRef, holderKind, IdentityHasher } from './hasher.ts';
-export { IAL_URIS, type Ial, type IalUri, ialUri, parseIal, TRUST_FRAMEWORK } from './ial.ts';
+export {
+  IAL_URIS,
+  type Ial,
+  type IalUri,
+  ialOfClaimsRequest,
+  ialUri,
+  parseIal,
+  requiredIal,
+  TRUST_FRAMEWORK,
+} from './ial.ts';
 export {
   type CounterProofingInput,
   IdentityLinkedElsewhereError,
@@ -30,12 +39,21 @@ export {
   type RemoteProofingInput,
 } from './proofing.ts';
 export {
+  type ProofingFailure,
+  type ProofingFieldProblem,
+  type ProofingFormInput,
+  proofingFailureOf,
+  readProofingForm,
+} from './proofing-form.ts';
+export {
   maskResidentId,
   normaliseResidentId,
   ResidentId,
+  type ResidentIdProblemKind,
   residentIdCheckChar,
   residentIdFacts,
   residentIdProblem,
+  residentIdProblemKind,
 } from './resident-id.ts';
 export { type IdentityServices, identityServices } from './services.ts';
 export {
