@@ -8,10 +8,11 @@ import Provider, {
   type KoaContextWithOIDC,
   type Account as OidcAccount,
 } from 'oidc-provider';
-import type { AccountStore } from '../accounts/index.ts';
+import { type AccountStore, ialOf } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/index.ts';
+import { requiredIal } from '../identity/index.ts';
 import type { Signer } from '../keys/index.ts';
 import {
   ACR_VALUES,
@@ -87,6 +88,9 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_zone',
   'yitong_department',
   'yitong_required_acr',
+  // The minimum identity assurance level (urn:yitong:ial:N); read by the sign-in, which asks
+  // the person to prove their identity below it.
+  'yitong_required_ial',
   'yitong_disabled',
   'yitong_resources',
 ] as const;
@@ -171,7 +175,7 @@ export const OWN_APIS = Object.entries(OWN_API_SCOPES).map(([path, scope]) => ({
 /** A loaded client with yitong's metadata, as the stored registration types it. */
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
   Record<'yitong_zone' | 'yitong_department' | 'yitong_required_acr', string>
-> & { yitong_disabled?: boolean; yitong_resources?: unknown };
+> & { yitong_disabled?: boolean; yitong_resources?: unknown; yitong_required_ial?: unknown };
 
 /**
  * The zone's OpenID provider. Every zone is its own issuer (its base URL); all zones share
@@ -222,6 +226,21 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         return !verdict.decision.allowed;
       },
     ),
+  );
+
+  // A site that needs a verified identity (its minimum IAL, or verified_claims asked for in the
+  // claims parameter) sends a signed-in person whose account is below it back to the
+  // interaction, which asks them to prove their identity: never a refusal for it.
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('yitong_ial', 'a verified identity is required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const client = ctx.oidc.client as unknown as ClientWithExtras | undefined;
+      if (!accountId || !client) return false;
+      const need = requiredIal(client.yitong_required_ial, ctx.oidc.params?.claims);
+      if (need < 2) return false;
+      const account = await accountOf(ctx, accountId);
+      return !account || ialOf(account) < need;
+    }),
   );
 
   // yitong's own APIs under this issuer: their tokens name the account, so the API can load

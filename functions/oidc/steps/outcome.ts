@@ -1,4 +1,4 @@
-import { type Account, lockedOut } from '../../../libs/accounts/index.ts';
+import { type Account, ialOf, lockedOut } from '../../../libs/accounts/index.ts';
 import { ACR } from '../../../libs/oidc/index.ts';
 import type { AccessControl, LoginVerdict } from '../../../libs/policy/index.ts';
 import { type Lang, t } from '../../../libs/web/index.ts';
@@ -93,6 +93,13 @@ export const signInOutcome = (kit: StepKit) => {
     if (!account) throw new PageError(403, 'step_setUpFirst');
     const verdict = await policyVerdict(d, account, loa, amr);
     if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
+    // The service needs a verified identity the account does not have yet: the interaction's
+    // page asks the person to prove it (never a refusal), then this sign-in finishes.
+    const ial = await kit.requiredIdentity(d);
+    if (ialOf(account) < ial) {
+      await deps.pending.save(d.uid, { accountId: account.id, amr, proofing: { ial, loa } });
+      return `${basePathOf(ctx)}/interaction/${d.uid}`;
+    }
     await deps.pending.delete(d.uid);
     const redirectTo = await provider.interactionResult(
       ctx.req,
