@@ -409,6 +409,10 @@ export const en = {
   // Refusal pages of the consoles (libs/portal's page guard)
   portal_refusedWhyAudit:
     'The security console is only for staff with the auditor role. Your account does not have it.',
+  portal_refusedWhyCounter:
+    'Counter identity verification is for identity officers, and your account does not have that role.',
+  portal_refusedAskCounter:
+    'If your work needs it, ask an administrator to request the identity officer role for you; a second administrator approves it.',
   portal_refusedWhyAdmin:
     'The admin console is only for administrators. Your account does not have the admin role.',
   portal_refusedWhyOther: 'Your account cannot use this console at the moment.',
@@ -472,6 +476,7 @@ export const en = {
   'admin_role_department-officer': 'Department officer: issues licences',
   admin_role_auditor: 'Auditor: reads the audit trail',
   admin_role_admin: 'Administrator',
+  'admin_role_identity-officer': 'Identity officer: verifies identities at a service counter',
   admin_token_active: 'active',
   'admin_token_used up': 'used up',
   admin_token_revoked: 'revoked',
@@ -754,4 +759,8 @@ export const en = {
   counter_doneLead: '{login} now has identity assurance level 3.',
   counter_own: 'You cannot verify your own identity: ask another officer',
   counter_another: 'Verify another person',
+  counter_errName: 'Enter the name exactly as on the card',
+  counter_errNumber:
+    'Enter the 18-character number exactly as on the card; check its birth date and last character',
+  counter_errLoginName: 'Enter the login name the person gives you',
 } as const satisfies Record<string, string | PluralForms>;

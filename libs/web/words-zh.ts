@@ -376,6 +376,8 @@ export const zh: Record<MessageKey, string> = {
 
   // Refusal pages of the consoles (libs/portal's page guard)
   portal_refusedWhyAudit: '安全审计控制台仅供具有审计员角色的工作人员使用，您的账户没有该角色。',
+  portal_refusedWhyCounter: '窗口身份核验仅供身份核验员使用，您的账户没有该角色。',
+  portal_refusedAskCounter: '如工作需要，请联系管理员为您申请身份核验员角色，并由另一名管理员批准。',
   portal_refusedWhyAdmin: '管理控制台仅供管理员使用，您的账户没有管理员角色。',
   portal_refusedWhyOther: '您的账户目前不能使用此控制台。',
   portal_refusedNext: '您可以',
@@ -433,6 +435,7 @@ export const zh: Record<MessageKey, string> = {
   'admin_role_department-officer': '部门经办人：签发证照',
   admin_role_auditor: '审计员：查阅审计记录',
   admin_role_admin: '管理员',
+  'admin_role_identity-officer': '身份核验员：在服务窗口当面核验身份',
   admin_token_active: '有效',
   'admin_token_used up': '已用完',
   admin_token_revoked: '已吊销',
@@ -691,4 +694,7 @@ export const zh: Record<MessageKey, string> = {
   counter_doneLead: '{login}的身份可信等级现为3级。',
   counter_own: '您不能核验自己的身份：请由其他工作人员办理',
   counter_another: '核验下一位',
+  counter_errName: '请按证件准确填写姓名',
+  counter_errNumber: '请按证件准确填写18位号码，并核对其中的出生日期和最后一位',
+  counter_errLoginName: '请输入当事人提供的登录名',
 };
