@@ -400,10 +400,16 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
+    // The identity hash key: only where a person's identity is proved (the sign-in, the account
+    // portal, the counter pages of the admin function).
+    expect(secrets['identity-hash-key']).toEqual(
+      [...oidc, 'Fnaccountpublic', 'Fnadminextranet', 'Fnadminintranet', 'Fnadminpublic'].sort(),
+    );
     expect(Object.keys(secrets).sort()).toEqual([
       'account-client-secret',
       'admin-console-client-secret',
       'cookie-keys',
+      'identity-hash-key',
       'pairwise-salt',
       'reset-code-key',
       'security-console-client-secret',
@@ -418,7 +424,7 @@ describe('CDK stack', () => {
     expect(env('Fnlicencespublic').SECRETS).toBeUndefined();
     expect(env('Fnlicencespublic').KMS_KEY_TOTP).toBeUndefined();
     expect(env('Fnoidcpublic').SECRETS).toBe(
-      'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,account-client-secret',
+      'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,account-client-secret,identity-hash-key',
     );
     expect(env('Fnoidcpublic').KMS_KEY_TOTP).toBeDefined();
     expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
