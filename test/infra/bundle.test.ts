@@ -154,14 +154,15 @@ describe('the deployed oidc bundle', () => {
 // that renders a page.
 // Issue #20's proofing and counter pages added about 16 KiB of words (both languages) to every
 // function with pages, and the proofing step and counter pages their code: measured oidc 1194,
-// audit 699, admin 824, licences 750, account 791 KiB initial (audit was already at 683).
+// audit 699, admin 824, licences 750, account 791 KiB initial (audit was already at 683); all
+// chunks: audit 1010, admin 1135, account 1163 KiB.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
   // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
   oidc: { initial: 1210, all: 1952 },
-  audit: { initial: 712, all: 1000 },
-  admin: { initial: 840, all: 1128 },
+  audit: { initial: 712, all: 1024 },
+  admin: { initial: 840, all: 1156 },
   licences: { initial: 764, all: 1064 },
-  account: { initial: 806, all: 1156 },
+  account: { initial: 806, all: 1184 },
   authorizer: { initial: 512, all: 832 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 672, all: 972 },
