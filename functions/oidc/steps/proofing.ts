@@ -1,4 +1,4 @@
-import type { PendingSignIn } from '../../../libs/accounts/index.ts';
+import { type PendingSignIn, sourceThrottled } from '../../../libs/accounts/index.ts';
 import { proofingFailureOf, proveRemotely, readProofingForm } from '../../../libs/identity/index.ts';
 import {
   type FieldError,
@@ -60,6 +60,8 @@ export const proofingStep =
       phone: (form.phone ?? '').slice(0, 100),
     };
     const read = readProofingForm(values);
+    // Like every step of a sign-in, counted against its source (each check costs a registry call).
+    if (read.ok && (await sourceThrottled(deps, s.attempt(ctx, d)))) throw new PageError(429, 'throttled');
     if (!read.ok)
       return showProofing(s, ctx, d, lang, proofing, {
         status: 400,
