@@ -254,3 +254,52 @@ describe('counter verification in the intranet', () => {
     expect((await accounts().findById(officer.accountId))?.identity).toBeUndefined();
   });
 });
+
+describe('the account portal’s identity page', () => {
+  /** A citizen's browser signed in to the account portal. */
+  const portalAgent = async (who: Awaited<ReturnType<typeof citizen>>) => {
+    const ua = new UserAgent();
+    const callback = await signIn(
+      ua,
+      `${stack.urls.public}/account/login`,
+      (u) => u.pathname === '/account/callback',
+      who,
+    );
+    await ua.follow(callback.href);
+    return ua;
+  };
+
+  it('refuses a form without the session’s CSRF token, verifies with it, then offers no second verification', async () => {
+    const person = await citizen();
+    const ua = await portalAgent(person);
+    const page = await ua.follow(`${stack.urls.public}/account/identity`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('data-ial="1"');
+
+    const forged = await ua.request(`${stack.urls.public}/account/identity`, {
+      form: { csrf: 'not-the-token', ...typed('Zhang San') },
+    });
+    expect(forged.status).toBe(403);
+    expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
+
+    const done = await ua.submit(page, '/account/identity', typed('Zhang San'));
+    expect(done.url).toContain('/account/identity?verified=1');
+    expect(done.html).toContain('Your identity is verified');
+    expect(done.html).toContain(maskResidentId(resident('Zhang San').residentId));
+    expect(done.html).not.toContain(resident('Zhang San').residentId);
+    expect(done.html).not.toContain('id="proofing-form"');
+    const events = await proofingEvents(person.accountId);
+    expect(events.map((e) => [e.outcome, e.client, e.zone])).toEqual([
+      ['success', 'yitong-account', 'public'],
+    ]);
+
+    // The same person from another account: one account per person.
+    const other = await citizen();
+    const otherUa = await portalAgent(other);
+    const form = await otherUa.follow(`${stack.urls.public}/account/identity`);
+    const linked = await otherUa.submit(form, '/account/identity', typed('Zhang San'));
+    expect(linked.status).toBe(409);
+    expect(linked.html).toContain('This identity is linked to another account');
+    expect((await accounts().findById(other.accountId))?.identity).toBeUndefined();
+  });
+});
