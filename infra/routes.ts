@@ -218,6 +218,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/account/companies/{uscc}', zones: ['public'] },
       { method: 'POST', path: '/account/companies/{uscc}/agents', zones: ['public'] },
       { method: 'POST', path: '/account/companies/{uscc}/agents/{accountId}/revoke', zones: ['public'] },
+      { method: 'GET', path: '/account/identity', zones: ['public'] },
+      { method: 'POST', path: '/account/identity', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,

@@ -163,6 +163,8 @@ export interface SignInOptions {
   readonly newPassword?: string;
   /** Told the TOTP secret when the sign-in makes the person enrol one. */
   readonly onTotpEnrolled?: (secret: string) => void;
+  /** What to type when the service asks the person to prove their identity. */
+  readonly identity?: { readonly name: string; readonly residentId: string; readonly phone: string };
 }
 
 /**
@@ -203,6 +205,9 @@ export const signIn = async (
       page = await ua.submit(page, '/enrol', { otp: totpCode(secret) }, isCallback);
     } else if (page.html.includes('/finish"')) {
       page = await ua.submit(page, '/finish', {}, isCallback);
+    } else if (page.html.includes('/identity" novalidate')) {
+      if (!options.identity) throw new Error(`an identity was asked for on ${page.url} but none given`);
+      page = await ua.submit(page, '/identity', { ...options.identity }, isCallback);
     } else if (page.html.includes('/protect"')) {
       page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
     } else if (page.html.includes('/consent"')) {

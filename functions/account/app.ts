@@ -11,15 +11,25 @@ import {
   Router,
   routedEvent,
 } from '../../libs/http/index.ts';
+import { proofingFailureOf, proveRemotely, readProofingForm } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import { errorPages, type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
+import {
+  errorPages,
+  type Lang,
+  langOfEvent,
+  pageResponse,
+  proofingFieldErrors,
+  proofingRefusalErrors,
+} from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
+  identityFailureView,
+  identityView,
   licenceView,
   notFoundView,
   type ShareInput,
@@ -315,6 +325,76 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('GET', '/account/companies/{uscc}', signedIn(companies.company))
     .on('POST', '/account/companies/{uscc}/agents', signedIn(companies.grant))
     .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companies.revoke))
+    .on(
+      'GET',
+      '/account/identity',
+      signedIn(async (event, session, lang, account) =>
+        show(
+          event,
+          lang,
+          200,
+          identityView(lang, session, {
+            account,
+            online: runtime.identity.source !== undefined,
+            verified: event.queryStringParameters?.verified === '1',
+          }),
+          '/account/identity',
+        ),
+      ),
+    )
+    .on(
+      'POST',
+      '/account/identity',
+      signedIn(async (event, session, lang, account) => {
+        const form = readForm(event, session);
+        const values = {
+          name: (form.get('name') ?? '').slice(0, 200),
+          residentId: (form.get('residentId') ?? '').slice(0, 100),
+          phone: (form.get('phone') ?? '').slice(0, 100),
+        };
+        const source = runtime.identity.source;
+        const again = (status: number, errors: Parameters<typeof identityView>[2]['errors']) =>
+          show(
+            event,
+            lang,
+            status,
+            identityView(lang, session, { account, online: source !== undefined, values, errors }),
+            '/account/identity',
+          );
+        // Proved already (or no registry to ask): the page says what the next level takes.
+        if (!source || account.identity) return again(source ? 409 : 503, []);
+        const read = readProofingForm(values);
+        if (!read.ok) return again(400, proofingFieldErrors(lang, read.problems));
+        try {
+          await proveRemotely(
+            { ...runtime.identity, source, accounts, audit: runtime.audit },
+            account,
+            read.input,
+            {
+              zone: config.zone,
+              client: ACCOUNT_CLIENT_ID,
+              sourceIp: event.requestContext?.identity?.sourceIp,
+              userAgent: event.headers?.['user-agent']?.slice(0, 512),
+              correlationId: event.requestContext?.requestId,
+            },
+          );
+        } catch (err: unknown) {
+          const failed = proofingFailureOf(err);
+          if (!failed) throw err;
+          if (failed.failure.kind === 'refused')
+            return again(failed.status, proofingRefusalErrors(lang, failed.failure));
+          return show(
+            event,
+            lang,
+            failed.status,
+            identityFailureView(lang, session, failed.failure),
+            '/account/identity',
+          );
+        }
+        // Post, redirect, get: a reload shows the level, never sends the number again.
+        return portal.redirect(`${basePath}/account/identity?verified=1`);
+      }),
+    )
     .on(
       'GET',
       '/account/verifications',

@@ -1,4 +1,6 @@
 /** The pages of the account portal: the licence wallet, shares, checks and activity. */
+
+import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import type { Licence, LicenceType, Receipt, Share } from '../../libs/licences/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
@@ -13,8 +15,12 @@ import {
   type Html,
   hidden,
   html,
+  ialWords,
   type Lang,
   type MessageKey,
+  type ProofingFormValues,
+  proofingFailurePage,
+  proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
 
@@ -59,7 +65,7 @@ export interface ShareInput {
 
 /** The portal's pages, and signing out. */
 export const nav = (lang: Lang, session: PortalSession) =>
-  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${t(lang, 'company_nav')}</a></li></ul></nav>
+  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/identity">${t(lang, 'id_nav')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${t(lang, 'company_nav')}</a></li></ul></nav>
 <form method="post" action="account/logout">${hidden('csrf', session.csrf)}<button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
 
 const typeName = (lang: Lang, licence: Licence, type: LicenceType | undefined) =>
@@ -367,3 +373,70 @@ export const sessionEndedView = (lang: Lang): View => ({
   body: html`<h1>${t(lang, 'sessionEndedTitle')}</h1><p class="lead">${t(lang, 'sessionEndedLead')}</p>
 <p><a class="button" href="account/licences">${t(lang, 'signIn')}</a></p>`,
 });
+
+/**
+ * The person's identity: their level in plain words, what was verified (masked number, name,
+ * when and how), and — below level 2, where a registry is configured — the form to verify online.
+ */
+export const identityView = (
+  lang: Lang,
+  session: PortalSession,
+  o: {
+    readonly account: Account;
+    /** Remote proofing is offered (an identity source is configured). */
+    readonly online: boolean;
+    readonly verified?: boolean;
+    readonly values?: ProofingFormValues;
+    readonly errors?: readonly FieldError[];
+  },
+): View => {
+  const { account } = o;
+  const ial = ialOf(account);
+  const id = account.identity;
+  const facts = id
+    ? html`<dl id="identity">
+<dt>${t(lang, 'id_level')}</dt><dd id="ial" data-ial="${ial}">${ialWords(lang, ial)}</dd>
+<dt>${t(lang, 'id_name')}</dt><dd id="identity-name">${id.name}</dd>
+<dt>${t(lang, 'id_number')}</dt><dd><code id="identity-number">${id.residentIdMasked}</code></dd>
+<dt>${t(lang, 'id_verifiedAt')}</dt><dd>${formatDate(lang, id.verifiedAt)}</dd>
+<dt>${t(lang, 'id_method')}</dt><dd>${t(lang, id.method === 'counter' ? 'id_methodCounter' : 'id_methodRegistry')}</dd>
+</dl>`
+    : html`<dl id="identity"><dt>${t(lang, 'id_level')}</dt><dd id="ial" data-ial="1">${ialWords(lang, 1)}</dd></dl>
+<p>${t(lang, 'id_notVerified')}</p>`;
+  const next =
+    ial >= 3
+      ? html``
+      : ial === 2
+        ? html`<p id="next-level">${t(lang, 'id_toLevel3')}</p>`
+        : o.online
+          ? proofingFormSection({
+              lang,
+              action: 'account/identity',
+              csrf: session.csrf,
+              values: o.values,
+              errors: o.errors,
+            })
+          : html`<p id="next-level">${t(lang, 'id_noSource')}</p>`;
+  return {
+    title: t(lang, 'id_title'),
+    body: html`${errorSummary(lang, o.errors ?? [])}<h1>${t(lang, 'id_title')}</h1>${nav(lang, session)}${
+      o.verified
+        ? html`<div class="notice" role="status" id="verified-notice"><h2>${t(lang, 'id_verifiedTitle')}</h2><p>${t(lang, 'id_verifiedLead', { level: ial })}</p></div>`
+        : ''
+    }<p class="lead">${t(lang, 'id_lead')}</p>${facts}${next}`,
+  };
+};
+
+/** An attempt that changed nothing (paused, registry down, identity linked elsewhere). */
+export const identityFailureView = (
+  lang: Lang,
+  session: PortalSession,
+  failure: Parameters<typeof proofingFailurePage>[1],
+): View => {
+  const again =
+    failure.kind === 'unavailable'
+      ? html`<p><a class="button" href="account/identity">${t(lang, 'id_tryAgain')}</a></p>`
+      : html`<p><a href="account/identity">${t(lang, 'id_back')}</a></p>`;
+  const page = proofingFailurePage(lang, failure, again);
+  return { title: page.title, body: html`${page.body}${nav(lang, session)}` };
+};

@@ -33,6 +33,7 @@ import {
   staffView,
   type View,
 } from './console-views.ts';
+import { identityCounter } from './counter.ts';
 import {
   type AdminOperations,
   RegistrationTokenRequest,
@@ -364,6 +365,8 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
   };
 
   const router = new Router<PublicRoute>()
+    // Counter identity verification: its own pages and policies (identity officers), same sign-in.
+    .include(identityCounter(runtime, portal))
     .on(
       'GET',
       '/admin/console/login',

@@ -109,6 +109,7 @@ const ROLE_DESCRIPTIONS: Record<Role, string> = {
   'department-officer': 'issues and changes licences of their department’s types',
   auditor: 'reads, exports and verifies the audit trail; the security console',
   admin: 'manages departments, clients, APIs, licence types and staff accounts',
+  'identity-officer': 'verifies people’s identities in person at a service counter (IAL 3)',
 };
 
 export const StaffInput = z.strictObject({

@@ -73,6 +73,7 @@ export const ownPages = (
       access,
       lockout,
       throttle,
+      identity: runtime.identity,
     }),
   );
 };

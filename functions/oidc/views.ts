@@ -1,3 +1,4 @@
+import type { ProofingFailure } from '../../libs/identity/index.ts';
 import {
   errorSummary,
   type FieldError,
@@ -6,6 +7,9 @@ import {
   hidden,
   html,
   type Lang,
+  type ProofingFormValues,
+  proofingFailurePage,
+  proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
 import { describeScope, OWN_SCOPE_WORDS } from './provider-views.ts';
@@ -286,3 +290,40 @@ ${hidden('passkey', '')}<div class="js-only" id="passkey-block"><p>${t(lang, 'ch
 <p class="message" id="passkey-error" role="alert">${errorOf(o, 'passkey-confirm') ?? ''}</p></div>
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
+
+/**
+ * The service needs a verified identity: the form to prove it online (then signing in goes
+ * on), or — for level 3, or where no registry is configured — the way to a service counter
+ * and back to the site.
+ */
+export const proofingBody = (
+  c: PageContext,
+  o: {
+    /** Remote proofing can reach the level the service needs. */
+    readonly online: boolean;
+    readonly values?: ProofingFormValues;
+    readonly errors?: readonly FieldError[];
+  },
+): Html =>
+  o.online
+    ? html`${errorSummary(c.lang, o.errors ?? [])}
+<h1>${t(c.lang, 'id_askTitle')}</h1>
+<p class="lead">${t(c.lang, 'id_askLead', { client: c.clientName })}</p>
+${proofingFormSection({ lang: c.lang, action: `interaction/${c.uid}/identity`, csrf: c.csrf, values: o.values, errors: o.errors })}
+${cancelForm(c)}`
+    : html`<h1>${t(c.lang, 'id_counterTitle')}</h1>
+<p class="lead" id="counter-needed">${t(c.lang, 'id_counterLead', { client: c.clientName })}</p>
+<form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
+<button type="submit" class="secondary">${t(c.lang, 'id_cancelToSite')}</button></form>`;
+
+/** An attempt that changed nothing (paused, registry down, linked elsewhere): what now, and the way back. */
+export const proofingFailedBody = (
+  c: PageContext,
+  failure: Exclude<ProofingFailure, { kind: 'refused' }>,
+): { readonly title: string; readonly body: Html } =>
+  proofingFailurePage(
+    c.lang,
+    failure,
+    html`${failure.kind === 'unavailable' ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>` : ''}
+${cancelForm(c)}`,
+  );

@@ -80,6 +80,15 @@ export const DEMO_ACCOUNTS: readonly DemoAccountSpec[] = [
     roles: ['staff', 'admin'],
     totp: true,
   },
+  {
+    loginName: 'sun.qi',
+    password: 'demo-officer-2026',
+    displayName: '孙七 Sun Qi',
+    description: 'identity officer: counter verification (TOTP)',
+    kind: 'staff',
+    roles: ['staff', 'identity-officer'],
+    totp: true,
+  },
 ];
 
 export interface DemoClientSpec {

@@ -14,6 +14,8 @@ export const Role = z.enum([
   'department-officer',
   'auditor',
   'admin',
+  /** Verifies people's identities in person at a service counter (IAL 3); docs/security.md. */
+  'identity-officer',
 ]);
 export type Role = z.infer<typeof Role>;
 

@@ -17,6 +17,11 @@ export const PendingSignIn = z.object({
   challenge: z.string().optional(),
   /** A policy refused this sign-in: the page explains, and the service gets access_denied. */
   denied: z.object({ policyIds: z.array(z.string()), eventRef: z.string() }).optional(),
+  /**
+   * The service needs a higher identity assurance level than the account has: the page asks the
+   * person to prove their identity (libs/identity), then the sign-in finishes at `loa`.
+   */
+  proofing: z.object({ ial: z.number().int().min(2).max(3), loa: z.number().int().min(1).max(3) }).optional(),
 });
 export type PendingSignIn = z.infer<typeof PendingSignIn>;
 

@@ -4,8 +4,12 @@ import * as z from 'zod';
 import { epochSeconds, isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { Role } from './model.ts';
 
-/** Roles that take two administrators to grant: one requests, another approves. */
-export const PRIVILEGED_ROLES: readonly Role[] = ['admin', 'auditor'];
+/**
+ * Roles that take two administrators to grant: one requests, another approves. An identity
+ * officer binds a person's identity to an account (and with it the licences issued to that
+ * person), so one administrator alone must not be able to make one (docs/security.md).
+ */
+export const PRIVILEGED_ROLES: readonly Role[] = ['admin', 'auditor', 'identity-officer'];
 
 /** How long a request waits for a second administrator before it lapses. */
 export const STAFF_REQUEST_SECONDS = 24 * 3600;

@@ -106,6 +106,12 @@ export const EVENT_TYPES = {
     zh: '在服务窗口当面核验身份',
     citizen: true,
   },
+  'identity.counter_lookup': {
+    retention: 'security',
+    en: 'Account looked up at a service counter to verify an identity',
+    zh: '服务窗口为核验身份查找账号',
+    citizen: true,
+  },
   'company.registered': {
     retention: 'security',
     en: 'Company registered by its legal representative',

@@ -33,3 +33,50 @@ export const VERIFIED_CLAIM_NAMES = ['name', 'birthdate'] as const;
 
 /** The evidence types the `evidence` element may name (discovery's `evidence_supported`). */
 export const EVIDENCE_SUPPORTED = ['electronic_record', 'document'] as const;
+/**
+ * The level a `claims` request parameter (OpenID Connect for Identity Assurance) asks for:
+ * `verified_claims` in the ID token or userinfo needs at least level 2; an `assurance_level`
+ * the request names (`value` or `values`) raises it to the lowest level it would accept.
+ * Undefined when the parameter asks for no verified claims (or is not JSON).
+ */
+export const ialOfClaimsRequest = (claims: unknown): Ial | undefined => {
+  let parsed: unknown = claims;
+  if (typeof claims === 'string') {
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  let need: Ial | undefined;
+  for (const member of ['id_token', 'userinfo'] as const) {
+    const request = (parsed as Record<string, unknown>)[member];
+    if (!request || typeof request !== 'object' || !('verified_claims' in request)) continue;
+    const verified = (request as { verified_claims?: unknown }).verified_claims;
+    const levels = [verified]
+      .flat()
+      .map(
+        (v) => (v as { verification?: { assurance_level?: unknown } } | null)?.verification?.assurance_level,
+      )
+      .flatMap((level) => {
+        if (!level || typeof level !== 'object') return [];
+        const { value, values } = level as { value?: unknown; values?: unknown };
+        const asked = [value, ...(Array.isArray(values) ? values : [])]
+          .map(parseIal)
+          .filter((l): l is Ial => l !== undefined);
+        return asked.length ? [Math.min(...asked)] : [];
+      });
+    const here = Math.max(2, ...levels) as Ial;
+    need = Math.max(need ?? 1, here) as Ial;
+  }
+  return need;
+};
+
+/**
+ * The identity assurance level a sign-in needs: the client's minimum (`yitong_required_ial`,
+ * a URI or a number) and what the request's `claims` parameter asks for, whichever is higher.
+ * Level 1 when neither asks.
+ */
+export const requiredIal = (clientMinimum: unknown, claimsParameter?: unknown): Ial =>
+  Math.max(parseIal(clientMinimum) ?? 1, ialOfClaimsRequest(claimsParameter) ?? 1) as Ial;

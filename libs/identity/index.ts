@@ -24,8 +24,10 @@ export {
   type Ial,
   type IalUri,
   IDENTITY_SCOPE,
+  ialOfClaimsRequest,
   ialUri,
   parseIal,
+  requiredIal,
   TRUST_FRAMEWORK,
   VERIFIED_CLAIM_NAMES,
 } from './ial.ts';
@@ -42,12 +44,21 @@ export {
   type RemoteProofingInput,
 } from './proofing.ts';
 export {
+  type ProofingFailure,
+  type ProofingFieldProblem,
+  type ProofingFormInput,
+  proofingFailureOf,
+  readProofingForm,
+} from './proofing-form.ts';
+export {
   maskResidentId,
   normaliseResidentId,
   ResidentId,
+  type ResidentIdProblemKind,
   residentIdCheckChar,
   residentIdFacts,
   residentIdProblem,
+  residentIdProblemKind,
 } from './resident-id.ts';
 export { type IdentityServices, identityServices } from './services.ts';
 export {

@@ -159,7 +159,8 @@ export interface CounterProofingInput {
  * that decides who may is the caller's to ask.
  */
 export const proveAtCounter = async (
-  deps: ProofingDeps,
+  // The card shown in person is the evidence: no registry call and no attempt budget.
+  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
   officer: Account,
   account: Account,
   input: CounterProofingInput,
@@ -188,7 +189,7 @@ export const proveAtCounter = async (
 };
 
 const record = async (
-  deps: ProofingDeps,
+  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
   account: Account,
   ctx: ProofingContext,
   personRef: string,

@@ -24,10 +24,12 @@ export interface ResidentIdFacts {
   readonly sex: 'male' | 'female';
 }
 
-/** Why a number is not a resident ID number, in words a person can act on; undefined when it is one. */
-export const residentIdProblem = (id: string, today = new Date()): string | undefined => {
-  if (!/^\d{17}[\dX]$/.test(id))
-    return 'a resident ID number has 18 characters: 17 digits, then a digit or X';
+/** What is wrong with a resident ID number: its shape, its birth date, or its check character. */
+export type ResidentIdProblemKind = 'format' | 'birth-date' | 'check';
+
+/** Which part of a (normalised) number is wrong; undefined when it is a resident ID number. */
+export const residentIdProblemKind = (id: string, today = new Date()): ResidentIdProblemKind | undefined => {
+  if (!/^\d{17}[\dX]$/.test(id)) return 'format';
   const birth = id.slice(6, 14);
   const date = new Date(`${birth.slice(0, 4)}-${birth.slice(4, 6)}-${birth.slice(6, 8)}T00:00:00Z`);
   if (
@@ -36,10 +38,21 @@ export const residentIdProblem = (id: string, today = new Date()): string | unde
     date.getUTCFullYear() < 1900 ||
     date > today
   )
-    return 'characters 7 to 14 of a resident ID number are a birth date (YYYYMMDD)';
-  if (residentIdCheckChar(id) !== id[17])
-    return 'the last character does not match (GB 11643 check digit): check for a typing error';
+    return 'birth-date';
+  if (residentIdCheckChar(id) !== id[17]) return 'check';
   return undefined;
+};
+
+const PROBLEM_WORDS: Record<ResidentIdProblemKind, string> = {
+  format: 'a resident ID number has 18 characters: 17 digits, then a digit or X',
+  'birth-date': 'characters 7 to 14 of a resident ID number are a birth date (YYYYMMDD)',
+  check: 'the last character does not match (GB 11643 check digit): check for a typing error',
+};
+
+/** Why a number is not a resident ID number, in words a person can act on; undefined when it is one. */
+export const residentIdProblem = (id: string, today = new Date()): string | undefined => {
+  const kind = residentIdProblemKind(id, today);
+  return kind && PROBLEM_WORDS[kind];
 };
 
 /** The birth date and sex a valid number states. */

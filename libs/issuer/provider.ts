@@ -16,6 +16,7 @@ import {
   EVIDENCE_SUPPORTED,
   IDENTITY_SCOPE,
   loadVerifiedClaims,
+  requiredIal,
   TRUST_FRAMEWORK,
   VERIFIED_CLAIM_NAMES,
 } from '../identity/index.ts';
@@ -95,6 +96,8 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_zone',
   'yitong_department',
   'yitong_required_acr',
+  // The minimum identity assurance level (urn:yitong:ial:N); read by the sign-in, which asks
+  // the person to prove their identity below it.
   'yitong_required_ial',
   'yitong_disabled',
   'yitong_resources',
@@ -235,6 +238,21 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         return !verdict.decision.allowed;
       },
     ),
+  );
+
+  // A site that needs a verified identity (its minimum IAL, or verified_claims asked for in the
+  // claims parameter) sends a signed-in person whose account is below it back to the
+  // interaction, which asks them to prove their identity: never a refusal for it.
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('yitong_ial', 'a verified identity is required', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const client = ctx.oidc.client as unknown as ClientWithExtras | undefined;
+      if (!accountId || !client) return false;
+      const need = requiredIal(client.yitong_required_ial, ctx.oidc.params?.claims);
+      if (need < 2) return false;
+      const account = await accountOf(ctx, accountId);
+      return !account || ialOf(account) < need;
+    }),
   );
 
   // yitong's own APIs under this issuer: their tokens name the account, so the API can load

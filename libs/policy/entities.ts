@@ -109,7 +109,8 @@ export const licenceTypeEntities = (vct: string, department: string): CedarEntit
   departmentEntity(department),
 ];
 
-export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api';
+/** `identity-counter`: the intranet pages where identity officers verify people in person. */
+export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api' | 'identity-counter';
 
 /**
  * yitong's own APIs (resource indicator `<issuer>/<area>`) and the scope each requires of a
@@ -119,11 +120,14 @@ export const OWN_API_SCOPES = {
   admin: 'admin',
   audit: 'audit:read',
   licences: 'licences:issue',
-} as const satisfies Record<Exclude<RouteArea, 'department-api'>, string>;
+} as const satisfies Record<Exclude<RouteArea, 'department-api' | 'identity-counter'>, string>;
 
 /** The scope a route requires of a token: its own scope, or its API's. */
 export const requiredScopeOf = (route: PolicyRoute): string | undefined =>
-  route.scope ?? (route.area === 'department-api' ? undefined : OWN_API_SCOPES[route.area]);
+  route.scope ??
+  (route.area === 'department-api' || route.area === 'identity-counter'
+    ? undefined
+    : OWN_API_SCOPES[route.area]);
 
 export interface PolicyRoute {
   /** `METHOD /path` as API Gateway names the resource, e.g. `GET /audit/verify`. */

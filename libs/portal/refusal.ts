@@ -17,6 +17,12 @@ const CONSOLES: Partial<
     why: 'portal_refusedWhyAudit',
     ask: 'portal_refusedAskAudit',
   },
+  'identity-counter': {
+    title: 'counter_title',
+    role: 'identity-officer',
+    why: 'portal_refusedWhyCounter',
+    ask: 'portal_refusedAskCounter',
+  },
   admin: {
     title: 'admin_refused',
     role: 'admin',

@@ -13,6 +13,15 @@ export {
   pageResponse,
 } from './page-response.ts';
 export {
+  ialWords,
+  type ProofingFormValues,
+  proofingFailurePage,
+  proofingFieldErrors,
+  proofingForm,
+  proofingFormSection,
+  proofingRefusalErrors,
+} from './proofing.ts';
+export {
   bilingual,
   fieldName,
   type Lang,

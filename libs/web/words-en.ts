@@ -501,6 +501,10 @@ export const en = {
   // Refusal pages of the consoles (libs/portal's page guard)
   portal_refusedWhyAudit:
     'The security console is only for staff with the auditor role. Your account does not have it.',
+  portal_refusedWhyCounter:
+    'Counter identity verification is for identity officers, and your account does not have that role.',
+  portal_refusedAskCounter:
+    'If your work needs it, ask an administrator to request the identity officer role for you; a second administrator approves it.',
   portal_refusedWhyAdmin:
     'The admin console is only for administrators. Your account does not have the admin role.',
   portal_refusedWhyOther: 'Your account cannot use this console at the moment.',
@@ -564,6 +568,7 @@ export const en = {
   'admin_role_department-officer': 'Department officer: issues licences',
   admin_role_auditor: 'Auditor: reads the audit trail',
   admin_role_admin: 'Administrator',
+  'admin_role_identity-officer': 'Identity officer: verifies identities at a service counter',
   admin_token_active: 'active',
   'admin_token_used up': 'used up',
   admin_token_revoked: 'revoked',
@@ -760,4 +765,97 @@ export const en = {
     'That code is not right, or has expired. Check the code your terminal shows, or start again there.',
   deviceDoneTitle: 'Device signed in',
   deviceDoneLead: 'You can close this page and return to your terminal.',
+
+  // Identity proofing (实名认证): the account page, the sign-in step, the counter
+  id_title: 'Your identity',
+  id_nav: 'Identity',
+  id_lead: 'How sure government services can be of who you are. Some services ask for a verified identity.',
+  id_level: 'Identity assurance level',
+  id_level1: 'Level 1: not verified (you told us who you are)',
+  id_level2: 'Level 2: verified online with the population registry',
+  id_level3: 'Level 3: verified in person at a service counter',
+  id_name: 'Verified name',
+  id_number: 'Resident ID number',
+  id_verifiedAt: 'Verified on',
+  id_method: 'How',
+  id_methodRegistry:
+    'Online: name and ID number checked with the population registry, with a mobile number registered to you',
+  id_methodCounter: 'In person: your ID card was checked at a service counter',
+  id_notVerified: 'You have not verified your identity yet.',
+  id_toLevel3: 'To reach level 3, take your resident ID card to a government service counter.',
+  id_noSource:
+    'Online verification is not available here. Take your resident ID card to a government service counter.',
+  id_formTitle: 'Verify your identity online',
+  id_formLead:
+    'We check your name and resident ID number with the population registry, and that the mobile number is registered to you. We keep your name, birth date and a masked form of the number, never the number itself.',
+  id_fieldName: 'Full name, as on your ID card',
+  id_fieldResidentId: 'Resident ID number',
+  id_fieldResidentIdHint: '18 characters: 17 digits, then a digit or X',
+  id_fieldPhone: 'Mobile number registered in your name',
+  id_fieldPhoneHint: '11 digits, for example 13800138000',
+  id_submit: 'Verify my identity',
+  id_errNameMissing: 'Enter your full name as on your ID card',
+  id_errNameLong: 'Enter your name as on your ID card (at most 64 characters)',
+  id_errIdMissing: 'Enter your resident ID number',
+  id_errIdFormat: 'Enter all 18 characters of your resident ID number: 17 digits, then a digit or X',
+  id_errIdBirth: 'Characters 7 to 14 of a resident ID number are a birth date (YYYYMMDD): check them',
+  id_errIdCheck: 'The last character does not match the rest of the number: check for a typing error',
+  id_errPhoneMissing: 'Enter your mobile number',
+  id_errPhoneFormat: 'Enter an 11-digit mobile number, like 13800138000',
+  id_refusedTitle: 'Your identity could not be verified',
+  id_refusedIdentity:
+    'The name and resident ID number do not match the population registry. Check that both are exactly as on your ID card.',
+  id_refusedEvidence:
+    'The mobile number is not registered to this person. Use a mobile number registered in your own name.',
+  id_refusedClosed:
+    'The population registry holds no open record for this person. Take your ID card to a service counter.',
+  id_attemptsLeft: { one: 'You can try 1 more time today.', other: 'You can try {count} more times today.' },
+  id_attemptsNone: 'You have no tries left today: try again tomorrow, or visit a service counter.',
+  id_verifiedTitle: 'Your identity is verified',
+  id_verifiedLead: 'Your account now has identity assurance level {level}.',
+  id_pausedTitle: 'Too many tries to verify an identity',
+  id_pausedLead:
+    'To protect you, online verification is paused for a day for this account or this ID number. Nothing was changed. Try again tomorrow, or take your ID card to a service counter.',
+  id_unavailableTitle: 'The population registry is not answering',
+  id_unavailableTimeout:
+    'The registry did not answer in time, so your identity could not be checked. Nothing was changed, and this did not count as a try. Try again in a few minutes.',
+  id_unavailableError:
+    'The registry could not be reached, so your identity could not be checked. Nothing was changed, and this did not count as a try. Try again in a few minutes.',
+  id_linkedTitle: 'This identity is linked to another account',
+  id_linkedLead:
+    'A person can verify one account, and an account one person: this identity or this account is already linked to another. Sign in with the account you verified before, or ask at a service counter. Nothing was changed.',
+  id_tryAgain: 'Try again',
+  id_back: 'Back to your identity',
+  id_askTitle: 'Verify your identity to continue',
+  id_askLead:
+    '{client} needs to know for sure who you are. Verify your identity once, then signing in continues.',
+  id_counterTitle: 'Your identity must be verified in person',
+  id_counterLead:
+    '{client} needs your identity verified in person (level 3), which cannot be done online. Take your resident ID card to a government service counter; once it is verified, sign in to {client} again.',
+  id_cancelToSite: 'Return to the service without signing in',
+  id_continue: 'Continue signing in',
+  // The counter (intranet, identity officers)
+  counter_title: 'Counter identity verification',
+  counter_lead:
+    'Find the person by their login name, check their resident ID card in person, then record the name and number as on the card. Every look-up and verification is recorded with your name.',
+  counter_nav: 'Counter verification',
+  counter_loginName: 'Login name',
+  counter_find: 'Find',
+  counter_notFound: 'There is no account with this login name: check it with the person',
+  counter_found: 'Account found',
+  counter_displayName: 'Name on the account',
+  counter_recordTitle: 'Record the ID card you checked',
+  counter_cardName: 'Name, as on the card',
+  counter_cardNumber: 'Resident ID number, as on the card',
+  counter_confirm: 'I have checked the card in person, and the photo is of this person',
+  counter_confirmMissing: 'Confirm that you checked the card in person',
+  counter_record: 'Record the verification',
+  counter_doneTitle: 'Identity verified in person',
+  counter_doneLead: '{login} now has identity assurance level 3.',
+  counter_own: 'You cannot verify your own identity: ask another officer',
+  counter_another: 'Verify another person',
+  counter_errName: 'Enter the name exactly as on the card',
+  counter_errNumber:
+    'Enter the 18-character number exactly as on the card; check its birth date and last character',
+  counter_errLoginName: 'Enter the login name the person gives you',
 } as const satisfies Record<string, string | PluralForms>;

@@ -15,9 +15,11 @@ import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 
 /**
  * What a cold start of the oidc function loads: under 1.2 MB (issue #19). Bundles must stay
- * small enough for a quick cold start; raise only with a measured reason.
+ * small enough for a quick cold start; raise only with a measured reason. Issue #20's proofing
+ * pages (the step, its words in both languages in the one catalogue, the identity lib) measured
+ * 1,223,090 bytes: raised to 1.24 MB until the catalogue is split by area.
  */
-const OIDC_INITIAL_BUDGET_BYTES = 1_200_000;
+const OIDC_INITIAL_BUDGET_BYTES = 1_240_000;
 const HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
 let bundle: Bundle;
@@ -150,6 +152,10 @@ describe('the deployed oidc bundle', () => {
 // without its locales (100 KiB), one slimmed mime-db, code splitting; budgets about 3% above.
 // The one word catalogue (libs/web, both languages: about 75 KiB minified) is in every function
 // that renders a page.
+// Issue #20's proofing and counter pages added about 16 KiB of words (both languages) to every
+// function with pages, and the proofing step and counter pages their code: measured oidc 1194,
+// audit 699, admin 824, licences 750, account 791 KiB initial (audit was already at 683); all
+// chunks: audit 1010, admin 1135, account 1163 KiB.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
   // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
   // Powertools Tracer with the X-Ray SDK (issue #22) is a chunk of about 130 KiB in every function,

@@ -11,6 +11,7 @@ import type {
 import type { AuditLog } from '../../../libs/audit/index.ts';
 import type { Zone } from '../../../libs/config/index.ts';
 import { boundCsrfToken, boundCsrfTokenValid } from '../../../libs/http/index.ts';
+import { type IdentityServices, requiredIal } from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
 import type { AccessControl } from '../../../libs/policy/index.ts';
 import { html, type Lang, t } from '../../../libs/web/index.ts';
@@ -36,6 +37,8 @@ export interface InteractionDeps extends Authenticator {
   readonly totpVault: TotpVault;
   readonly audit: AuditLog;
   readonly access: AccessControl;
+  /** Proving a person's identity when a service needs a verified one. */
+  readonly identity: IdentityServices;
 }
 
 export type Ctx = KoaContextWithOIDC;
@@ -74,8 +77,17 @@ export const stepKit = (deps: InteractionDeps) => {
   const clientOf = async (d: Details) => {
     const client = await provider.Client.find(String(d.params.client_id));
     if (!client) throw new PageError(400, 'step_clientUnknown');
-    const extras = client as unknown as { yitong_required_acr?: string; clientName?: string };
-    return { client, name: client.clientName ?? client.clientId, requiredAcr: extras.yitong_required_acr };
+    const extras = client as unknown as {
+      yitong_required_acr?: string;
+      yitong_required_ial?: unknown;
+      clientName?: string;
+    };
+    return {
+      client,
+      name: client.clientName ?? client.clientId,
+      requiredAcr: extras.yitong_required_acr,
+      requiredIal: extras.yitong_required_ial,
+    };
   };
 
   const context = async (_ctx: Ctx, d: Details, lang: Lang): Promise<PageContext> => ({
@@ -95,6 +107,10 @@ export const stepKit = (deps: InteractionDeps) => {
   });
 
   const required = async (d: Details) => requiredLoa((await clientOf(d)).requiredAcr, d.params.acr_values);
+
+  /** The identity assurance level the service needs: its minimum, or what the claims parameter asks. */
+  const requiredIdentity = async (d: Details) =>
+    requiredIal((await clientOf(d)).requiredIal, d.params.claims);
 
   /**
    * The page for an interaction ended by too many wrong codes: the service gets access_denied,
@@ -154,6 +170,7 @@ export const stepKit = (deps: InteractionDeps) => {
     context,
     attempt,
     required,
+    requiredIdentity,
     interactionEnded,
     postedStep,
     postedJson,

@@ -95,6 +95,13 @@ export const signInOutcome = (kit: StepKit) => {
     if (!account) throw new PageError(403, 'step_setUpFirst');
     const verdict = await policyVerdict(d, account, loa, amr);
     if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
+    // The service needs a verified identity the account does not have yet: the interaction's
+    // page asks the person to prove it (never a refusal), then this sign-in finishes.
+    const ial = await kit.requiredIdentity(d);
+    if (ialOf(account) < ial) {
+      await deps.pending.save(d.uid, { accountId: account.id, amr, proofing: { ial, loa } });
+      return `${basePathOf(ctx)}/interaction/${d.uid}`;
+    }
     await deps.pending.delete(d.uid);
     const redirectTo = await provider.interactionResult(
       ctx.req,

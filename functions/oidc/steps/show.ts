@@ -1,3 +1,4 @@
+import { loaOf } from '../../../libs/oidc/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { consentViewOf } from '../consent-view.ts';
 import { browserDigest, langOf, PageError, redirect, render } from '../page-kit.ts';
@@ -6,6 +7,7 @@ import { webauthnScript } from '../webauthn-script.ts';
 import { grantConsent, isFirstParty } from './consent.ts';
 import type { SignIn } from './journey.ts';
 import type { Ctx, Details, Step } from './kit.ts';
+import { showProofing } from './proofing.ts';
 import { registrationOpen } from './register.ts';
 
 /**
@@ -35,6 +37,7 @@ export const showStep =
     // One read: a refusal to explain, and whether a password reset handed this sign-in over.
     const { pending, handOverWaiting } = await deps.pending.peek(uid);
     if (pending?.denied) return s.showDenied(ctx, d, lang, pending.denied);
+    if (pending?.proofing) return showProofing(s, ctx, d, lang, pending.proofing);
     if (handOverWaiting && (await continueAfterReset(s, ctx, d))) return;
     const c = await s.context(ctx, d, lang);
     if (d.prompt.name === 'login') {
@@ -47,6 +50,12 @@ export const showStep =
       ) {
         // Step-up: the person is known; ask only for what raises the level.
         return s.nextStep(ctx, d, sessionAccount, lang, ['pwd'], true);
+      }
+      if (sessionAccount && d.prompt.reasons.includes('yitong_ial')) {
+        // Signed in already, at the level the service needs, but it needs a verified identity:
+        // the sign-in finishes as it stands, which asks the person to prove their identity first.
+        const loa = Math.min(Math.max(loaOf(d.session?.acr), 1), 3) as 1 | 2 | 3;
+        return redirect(ctx, await s.finishLogin(ctx, d, sessionAccount, loa, d.session?.amr ?? ['pwd']));
       }
       return render(
         ctx,

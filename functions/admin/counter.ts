@@ -1,0 +1,196 @@
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { type Account, ialOf, LoginName } from '../../libs/accounts/index.ts';
+import { ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
+import { IdentityLinkedElsewhereError, proveAtCounter, readProofingForm } from '../../libs/identity/index.ts';
+import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
+import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
+import {
+  errorSummary,
+  type FieldError,
+  field,
+  formatDate,
+  type Html,
+  hidden,
+  html,
+  ialWords,
+  pageResponse,
+  t,
+} from '../../libs/web/index.ts';
+
+const HOME = '/admin/console/identity';
+
+/**
+ * Counter verification (intranet): an identity officer finds a person by login name, checks
+ * their resident ID card in person and records the name and number on it, which raises the
+ * account to IAL 3 (`proveAtCounter`). The `identity-counter` policies decide who may (identity
+ * officers, intranet, level 2); every look-up and every verification is audited with the
+ * officer as actor and the person as subject.
+ */
+export const identityCounter = (runtime: Runtime, portal: FirstPartyPortal): Router<PublicRoute> => {
+  const { access, accounts, config } = runtime;
+  const { basePath } = portal;
+  const guard = portalPageGuard({ portal, access, accounts, area: 'identity-counter', home: HOME });
+
+  const show = (
+    p: PortalPage,
+    status: number,
+    o: { title: string; body: Html; errors?: readonly FieldError[] },
+    path = HOME,
+  ): APIGatewayProxyResult =>
+    pageResponse({
+      event: p.event,
+      status,
+      lang: p.lang,
+      title: o.title,
+      basePath,
+      path,
+      errors: o.errors,
+      body: html`<div class="wide"><nav><p><a href="admin/console/identity">${t(p.lang, 'counter_nav')}</a></p></nav>
+<form method="post" action="admin/console/logout">${hidden('csrf', p.session.csrf)}<button type="submit" class="link-button">${t(p.lang, 'admin_signOut')}</button></form>
+${errorSummary(p.lang, o.errors ?? [])}<h1>${o.title}</h1>${o.body}</div>`,
+    });
+
+  const searchForm = (p: PortalPage, loginName = '', error?: string) =>
+    html`<form method="get" action="admin/console/identity" novalidate id="find">
+${field({ name: 'loginName', label: t(p.lang, 'counter_loginName'), autocomplete: 'off', value: loginName, error, maxlength: 64 })}
+<button type="submit" class="secondary">${t(p.lang, 'counter_find')}</button></form>`;
+
+  /** The person found, their level now, and the form to record the card. */
+  const recordForm = (
+    p: PortalPage,
+    account: Account,
+    sent: { values?: URLSearchParams; errors?: readonly FieldError[] } = {},
+  ) => {
+    const error = (id: string) => sent.errors?.find((e) => e.field === id)?.message;
+    const confirmError = error('confirm');
+    const ial = ialOf(account);
+    return html`<h2>${t(p.lang, 'counter_found')}</h2>
+<dl id="person" data-account="${account.id}">
+<dt>${t(p.lang, 'counter_loginName')}</dt><dd id="person-login">${account.loginName}</dd>
+<dt>${t(p.lang, 'counter_displayName')}</dt><dd>${account.displayName}</dd>
+<dt>${t(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ial}">${ialWords(p.lang, ial)}</dd>
+${account.identity ? html`<dt>${t(p.lang, 'id_number')}</dt><dd><code>${account.identity.residentIdMasked}</code></dd><dt>${t(p.lang, 'id_verifiedAt')}</dt><dd>${formatDate(p.lang, account.identity.verifiedAt)}</dd>` : ''}
+</dl>
+<h2 id="record-title">${t(p.lang, 'counter_recordTitle')}</h2>
+<form method="post" action="admin/console/identity/${encodeURIComponent(account.id)}" novalidate id="record">
+${hidden('csrf', p.session.csrf)}
+${field({ name: 'cardName', label: t(p.lang, 'counter_cardName'), autocomplete: 'off', value: sent.values?.get('cardName') ?? '', error: error('cardName'), maxlength: 64 })}
+${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.lang, 'id_fieldResidentIdHint'), autocomplete: 'off', value: sent.values?.get('cardNumber') ?? '', error: error('cardNumber'), maxlength: 24 })}
+<div class="field${confirmError ? ' error' : ''}">${confirmError ? html`<p class="message" id="confirm-error">${confirmError}</p>` : ''}
+<div class="checkboxes"><input type="checkbox" id="confirm" name="confirm" value="yes"${confirmError ? html` aria-describedby="confirm-error" aria-invalid="true"` : ''}><label for="confirm">${t(p.lang, 'counter_confirm')}</label></div></div>
+<button type="submit">${t(p.lang, 'counter_record')}</button>
+</form>`;
+  };
+
+  const origin = (p: PortalPage) => ({
+    zone: config.zone,
+    sourceIp: p.who.sourceIp,
+    userAgent: p.event.headers?.['user-agent']?.slice(0, 512),
+    correlationId: p.who.correlationId,
+  });
+
+  /** Who looked up whom: once per look-up, found or not (the login name typed is not kept). */
+  const auditLookup = (p: PortalPage, found: Account | undefined) =>
+    runtime.audit.append({
+      ...origin(p),
+      type: 'identity.counter_lookup',
+      outcome: found ? 'success' : 'failure',
+      actor: p.who.actor,
+      subject: found?.id,
+      reason: found ? undefined : 'no-such-account',
+    });
+
+  const officerOf = async (p: PortalPage): Promise<Account> => {
+    const officer = p.who.actor ? await accounts.findById(p.who.actor) : undefined;
+    if (!officer) throw new ForbiddenError('your session has ended; sign in again');
+    return officer;
+  };
+
+  return new Router<PublicRoute>()
+    .on('GET', HOME, {
+      public: true,
+      handle: guard(async (p) => {
+        const title = t(p.lang, 'counter_title');
+        const lead = html`<p class="lead">${t(p.lang, 'counter_lead')}</p>`;
+        const typed = (p.event.queryStringParameters?.loginName ?? '').slice(0, 200);
+        if (!typed.trim()) return show(p, 200, { title, body: html`${lead}${searchForm(p)}` });
+        const name = LoginName.safeParse(typed);
+        if (!name.success) {
+          const errors = [{ field: 'loginName', message: t(p.lang, 'counter_errLoginName') }];
+          return show(p, 400, {
+            title,
+            errors,
+            body: html`${lead}${searchForm(p, typed, errors[0]!.message)}`,
+          });
+        }
+        const account = await accounts.findByLoginName(name.data);
+        await auditLookup(p, account);
+        if (!account) {
+          const errors = [{ field: 'loginName', message: t(p.lang, 'counter_notFound') }];
+          return show(p, 404, {
+            title,
+            errors,
+            body: html`${lead}${searchForm(p, typed, errors[0]!.message)}`,
+          });
+        }
+        return show(p, 200, { title, body: html`${lead}${searchForm(p, typed)}${recordForm(p, account)}` });
+      }),
+    })
+    .on('POST', `${HOME}/{accountId}`, {
+      public: true,
+      handle: guard(async (p) => {
+        const values = portal.readForm(p.event, p.session);
+        const title = t(p.lang, 'counter_title');
+        const account = await accounts.findById(p.event.pathParameters?.accountId ?? '');
+        if (!account) throw new NotFoundError('there is no such account');
+        const again = (status: number, errors: FieldError[]) =>
+          show(p, status, { title, errors, body: recordForm(p, account, { values, errors }) });
+        const read = readProofingForm(
+          {
+            name: (values.get('cardName') ?? '').slice(0, 200),
+            residentId: (values.get('cardNumber') ?? '').slice(0, 100),
+          },
+          { phone: false },
+        );
+        const errors: FieldError[] = read.ok
+          ? []
+          : read.problems.map((problem) =>
+              problem.field === 'name'
+                ? { field: 'cardName', message: t(p.lang, 'counter_errName') }
+                : { field: 'cardNumber', message: t(p.lang, 'counter_errNumber') },
+            );
+        if (values.get('confirm') !== 'yes')
+          errors.push({ field: 'confirm', message: t(p.lang, 'counter_confirmMissing') });
+        if (!read.ok || errors.length) return again(400, errors);
+        const officer = await officerOf(p);
+        let verified: Account;
+        try {
+          verified = await proveAtCounter(
+            { ...runtime.identity, accounts, audit: runtime.audit },
+            officer,
+            account,
+            read.input,
+            origin(p),
+          );
+        } catch (err: unknown) {
+          if (err instanceof ForbiddenError)
+            return again(403, [{ field: 'cardName', message: t(p.lang, 'counter_own') }]);
+          if (err instanceof IdentityLinkedElsewhereError)
+            return show(p, 409, {
+              title: t(p.lang, 'id_linkedTitle'),
+              body: html`<p class="lead" id="proofing-outcome" data-outcome="linked-elsewhere">${t(p.lang, 'id_linkedLead')}</p>
+<p><a href="admin/console/identity">${t(p.lang, 'counter_another')}</a></p>`,
+            });
+          throw err;
+        }
+        return show(p, 200, {
+          title: t(p.lang, 'counter_doneTitle'),
+          body: html`<div class="notice" role="status" id="counter-done"><p>${t(p.lang, 'counter_doneLead', { login: verified.loginName })}</p></div>
+<dl><dt>${t(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ialOf(verified)}">${ialWords(p.lang, ialOf(verified))}</dd>
+<dt>${t(p.lang, 'id_name')}</dt><dd>${verified.identity?.name ?? ''}</dd>
+<dt>${t(p.lang, 'id_number')}</dt><dd><code>${verified.identity?.residentIdMasked ?? ''}</code></dd></dl>
+<p><a class="button" href="admin/console/identity">${t(p.lang, 'counter_another')}</a></p>`,
+        });
+      }),
+    });
+};

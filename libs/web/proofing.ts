@@ -1,0 +1,111 @@
+/**
+ * The pages of identity proofing, shared by the account portal (`/account/identity`) and the
+ * sign-in step that asks for a verified identity: the form, its errors, and what a failed
+ * attempt means. Plain words in both languages; nothing here decides anything.
+ */
+import type { Ial, ProofingFailure, ProofingFieldProblem } from '../identity/index.ts';
+import { type FieldError, field, hidden } from './forms.ts';
+import { type Html, html } from './html.ts';
+import { type Lang, type MessageKey, t } from './words.ts';
+
+/** A level in plain words ("Level 2: verified online with the population registry"). */
+export const ialWords = (lang: Lang, ial: Ial): string =>
+  t(lang, ial === 3 ? 'id_level3' : ial === 2 ? 'id_level2' : 'id_level1');
+
+const PROBLEM_WORDS: Record<ProofingFieldProblem['field'], Record<string, MessageKey>> = {
+  name: { missing: 'id_errNameMissing', 'too-long': 'id_errNameLong' },
+  residentId: {
+    missing: 'id_errIdMissing',
+    format: 'id_errIdFormat',
+    'birth-date': 'id_errIdBirth',
+    check: 'id_errIdCheck',
+  },
+  phone: { missing: 'id_errPhoneMissing', format: 'id_errPhoneFormat' },
+};
+
+/** The form's problems as errors on its fields, in the page's language. */
+export const proofingFieldErrors = (lang: Lang, problems: readonly ProofingFieldProblem[]): FieldError[] =>
+  problems.map((p) => ({ field: p.field, message: t(lang, PROBLEM_WORDS[p.field][p.problem]!) }));
+
+/** What a refusal says, and which field it points at: the part of the evidence that did not match. */
+export const proofingRefusalErrors = (
+  lang: Lang,
+  failure: Extract<ProofingFailure, { kind: 'refused' }>,
+): FieldError[] => {
+  const what = t(
+    lang,
+    failure.reason === 'evidence'
+      ? 'id_refusedEvidence'
+      : failure.reason === 'record-closed'
+        ? 'id_refusedClosed'
+        : 'id_refusedIdentity',
+  );
+  const left =
+    failure.attemptsLeft > 0
+      ? t(lang, 'id_attemptsLeft', { count: failure.attemptsLeft })
+      : t(lang, 'id_attemptsNone');
+  return [{ field: failure.reason === 'evidence' ? 'phone' : 'name', message: `${what} ${left}` }];
+};
+
+export interface ProofingFormValues {
+  readonly name?: string;
+  readonly residentId?: string;
+  readonly phone?: string;
+}
+
+/**
+ * The remote proofing form: name, resident ID number, a mobile number registered to the person.
+ * `name` and `tel-national` are standard autocomplete tokens; an ID number has none (`off`).
+ */
+export const proofingForm = (o: {
+  readonly lang: Lang;
+  /** The form's action, relative to the page's base. */
+  readonly action: string;
+  readonly csrf: string;
+  readonly values?: ProofingFormValues;
+  readonly errors?: readonly FieldError[];
+}): Html => {
+  const { lang } = o;
+  const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
+  return html`<form method="post" action="${o.action}" novalidate id="proofing-form">
+${hidden('csrf', o.csrf)}
+${field({ name: 'name', label: t(lang, 'id_fieldName'), autocomplete: 'name', value: o.values?.name, error: error('name'), maxlength: 64 })}
+${field({ name: 'residentId', label: t(lang, 'id_fieldResidentId'), hint: t(lang, 'id_fieldResidentIdHint'), autocomplete: 'off', value: o.values?.residentId, error: error('residentId'), maxlength: 24 })}
+${field({ name: 'phone', label: t(lang, 'id_fieldPhone'), hint: t(lang, 'id_fieldPhoneHint'), autocomplete: 'tel-national', inputmode: 'numeric', value: o.values?.phone, error: error('phone'), maxlength: 20 })}
+<button type="submit">${t(lang, 'id_submit')}</button>
+</form>`;
+};
+
+/** The form with its heading and lead (the page puts the error summary at its top: `errorSummary`). */
+export const proofingFormSection = (
+  o: Parameters<typeof proofingForm>[0] & { readonly lead?: string },
+): Html =>
+  html`<h2 id="proofing-title">${t(o.lang, 'id_formTitle')}</h2>
+<p>${o.lead ?? t(o.lang, 'id_formLead')}</p>
+${proofingForm(o)}`;
+
+/**
+ * The page of an attempt that decided nothing or could not be made (paused, registry down,
+ * identity linked elsewhere): its title and what to do, with the caller's way on (`next`).
+ */
+export const proofingFailurePage = (
+  lang: Lang,
+  failure: Exclude<ProofingFailure, { kind: 'refused' }>,
+  next: Html,
+): { readonly title: string; readonly body: Html } => {
+  const [title, lead]: [MessageKey, MessageKey] =
+    failure.kind === 'paused'
+      ? ['id_pausedTitle', 'id_pausedLead']
+      : failure.kind === 'unavailable'
+        ? [
+            'id_unavailableTitle',
+            failure.reason === 'timeout' ? 'id_unavailableTimeout' : 'id_unavailableError',
+          ]
+        : ['id_linkedTitle', 'id_linkedLead'];
+  return {
+    title: t(lang, title),
+    body: html`<h1>${t(lang, title)}</h1>
+<p class="lead" id="proofing-outcome" data-outcome="${failure.kind}">${t(lang, lead)}</p>
+${next}`,
+  };
+};
