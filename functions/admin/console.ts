@@ -457,6 +457,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
               : {}),
             grant_types: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
             ...(acr && acr !== 'any' ? { required_acr: acr } : {}),
+            accepts_companies: !machine && f.get('accepts_companies') === 'yes',
           });
           const created = await ops.registerClient(input, p.who);
           return show(

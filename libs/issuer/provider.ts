@@ -89,6 +89,7 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_required_acr',
   'yitong_disabled',
   'yitong_resources',
+  'yitong_accepts_companies',
 ] as const;
 
 /** Why a token was refused for an audience, kept on the request so it is audited once. */

@@ -48,6 +48,8 @@ const ClientInputObject = z.strictObject({
   sector_identifier_uri: z.string().max(2000).optional(),
   require_pushed_authorization_requests: z.boolean().default(false),
   dpop_bound_access_tokens: z.boolean().default(false),
+  /** People may act for a company they represent at this site (`yitong_accepts_companies`). */
+  accepts_companies: z.boolean().default(false),
 });
 export type ClientInput = z.infer<typeof ClientInputObject>;
 
@@ -90,6 +92,7 @@ export const clientMetadataOf = (
   yitong_zone: input.zone,
   yitong_department: input.department,
   ...(input.required_acr ? { yitong_required_acr: input.required_acr } : {}),
+  yitong_accepts_companies: input.accepts_companies,
 });
 
 export class ClientNameTakenError extends Error {

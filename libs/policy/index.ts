@@ -15,10 +15,13 @@ export {
 } from './engine.ts';
 export {
   clientEntities,
+  companyEntities,
   licenceTypeEntities,
   OWN_API_SCOPES,
   type PolicyClient,
+  type PolicyRepresentation,
   type RouteArea,
+  representationContext,
   requestContext,
   routeEntities,
   uniqueEntities,
