@@ -10,10 +10,11 @@ import {
   Router,
   routedEvent,
 } from '../../libs/http/index.ts';
+import { endRepresentationSessions, type IdentitySource, revokeAgent } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
-import type { Runtime } from '../../libs/runtime/index.ts';
+import { type Runtime, representationSessionDeps } from '../../libs/runtime/index.ts';
 import { errorPages, type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
   ACCOUNT_STYLES,
@@ -267,6 +268,39 @@ export const makeHandler = async (runtime: Runtime) => {
           shareReadyView(lang, session, { licence, share, url, qr }),
           `/account/licences/${encodeURIComponent(licence.licenceId)}`,
         );
+      }),
+    )
+    .on(
+      'POST',
+      '/account/companies/{uscc}/agents/{accountId}/revoke',
+      signedIn(async (event, session) => {
+        readForm(event, session);
+        const uscc = (event.pathParameters?.uscc ?? '').toUpperCase();
+        const agentId = event.pathParameters?.accountId ?? '';
+        if (!/^[0-9A-Z]{18}$/.test(uscc) || !/^[\w-]{1,64}$/.test(agentId))
+          throw new NotFoundError('there is no such authorisation');
+        const rep = await accounts.findById(session.sub);
+        if (!rep) throw new ForbiddenError('sign in again');
+        const ctx = {
+          zone: config.zone,
+          sourceIp: event.requestContext?.identity?.sourceIp,
+          userAgent: event.headers?.['user-agent'] ?? event.headers?.['User-Agent'],
+          correlationId: event.requestContext?.requestId,
+        };
+        // revokeAgent reads no registry: the source is only part of the shared deps' shape.
+        await revokeAgent(
+          { ...runtime.identity, source: runtime.identity.source as IdentitySource, audit: runtime.audit },
+          rep,
+          uscc,
+          agentId,
+          ctx,
+        );
+        // At once: the agent's sign-ins acting for the company end, and their sites are told.
+        await endRepresentationSessions(representationSessionDeps(runtime), agentId, uscc, {
+          ...ctx,
+          actor: rep.id,
+        });
+        return portal.redirect(`${basePath}/account/companies?revoked=${encodeURIComponent(agentId)}`);
       }),
     )
     .on(

@@ -73,6 +73,8 @@ export const ownPages = (
       access,
       lockout,
       throttle,
+      companies: runtime.identity.companies,
+      acting: runtime.identity.acting,
     }),
   );
 };

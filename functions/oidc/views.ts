@@ -285,3 +285,27 @@ ${hidden('passkey', '')}<div class="js-only" id="passkey-block"><p>${t(lang, 'ch
 <p class="message" id="passkey-error" role="alert">${errorOf(o, 'passkey-confirm') ?? ''}</p></div>
 ${field({ name: 'password', label: t(lang, 'newPassword'), type: 'password', autocomplete: 'new-password', hint: t(lang, 'newPasswordHint'), error: errorOf(o, 'password'), maxlength: 256 })}
 <button type="submit">${t(lang, 'continue')}</button></form>`;
+
+/** A company the person may act for at this site, as the act-for page shows it. */
+export interface ActForOption {
+  readonly uscc: string;
+  readonly name: string;
+  readonly role: 'legal-representative' | 'agent';
+}
+
+/**
+ * At a site that accepts companies: act for one of the companies the person may represent
+ * there, or for themselves. Radios in one fieldset; "for myself" is chosen unless they pick.
+ */
+export const actForBody = (c: PageContext, options: readonly ActForOption[]): Html =>
+  html`<h1>${t(c.lang, 'actForTitle')}</h1>
+<p class="lead">${t(c.lang, 'actForLead', { client: c.clientName })}</p>
+<form method="post" action="interaction/${c.uid}/company">${hidden('csrf', c.csrf)}
+<fieldset class="radios"><legend>${t(c.lang, 'actForLegend')}</legend>
+<div><input type="radio" id="act-self" name="actFor" value="self" checked> <label for="act-self">${t(c.lang, 'actForSelf')}</label></div>
+${options.map(
+  (o) =>
+    html`<div><input type="radio" id="act-${o.uscc}" name="actFor" value="${o.uscc}"> <label for="act-${o.uscc}">${t(c.lang, 'actForCompany', { company: o.name, uscc: o.uscc, role: t(c.lang, o.role === 'agent' ? 'actForRoleAgent' : 'actForRoleRepresentative') })}</label></div>`,
+)}</fieldset>
+<button type="submit">${t(c.lang, 'continue')}</button></form>
+${cancelForm(c)}`;

@@ -11,6 +11,7 @@ import type {
 import type { AuditLog } from '../../../libs/audit/index.ts';
 import type { Zone } from '../../../libs/config/index.ts';
 import { boundCsrfToken, boundCsrfTokenValid } from '../../../libs/http/index.ts';
+import type { ActingStore, CompanyStore } from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
 import type { AccessControl } from '../../../libs/policy/index.ts';
 import { html, type Lang, t } from '../../../libs/web/index.ts';
@@ -36,6 +37,9 @@ export interface InteractionDeps extends Authenticator {
   readonly totpVault: TotpVault;
   readonly audit: AuditLog;
   readonly access: AccessControl;
+  /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
+  readonly companies: CompanyStore;
+  readonly acting: ActingStore;
 }
 
 export type Ctx = KoaContextWithOIDC;
