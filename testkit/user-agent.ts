@@ -163,6 +163,10 @@ export interface SignInOptions {
   readonly newPassword?: string;
   /** Told the TOTP secret when the sign-in makes the person enrol one. */
   readonly onTotpEnrolled?: (secret: string) => void;
+  /** Whom to act for on the act-for page (a USCC, or 'self'). @default 'self' */
+  readonly actFor?: string;
+  /** Told the choices the act-for page offered ('self' and USCCs), when it is shown. */
+  readonly onActFor?: (offered: string[]) => void;
 }
 
 /**
@@ -205,6 +209,9 @@ export const signIn = async (
       page = await ua.submit(page, '/finish', {}, isCallback);
     } else if (page.html.includes('/protect"')) {
       page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
+    } else if (page.html.includes('/company"')) {
+      options.onActFor?.([...page.html.matchAll(/name="actFor" value="([^"]+)"/g)].map((m) => m[1]!));
+      page = await ua.submit(page, '/company', { actFor: options.actFor ?? 'self' }, isCallback);
     } else if (page.html.includes('/consent"')) {
       page = await ua.submit(
         page,
