@@ -12,9 +12,15 @@ import {
 } from '../../libs/http/index.ts';
 import { endRepresentationSessions, type IdentitySource, revokeAgent } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
-import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
+import {
+  ACCOUNT_PORTAL,
+  backchannelQueuesOf,
+  type ClientSession,
+  endClientSessions,
+  getClient,
+} from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
-import { type Runtime, representationSessionDeps } from '../../libs/runtime/index.ts';
+import type { Runtime } from '../../libs/runtime/index.ts';
 import { errorPages, type Lang, langOfEvent, pageResponse } from '../../libs/web/index.ts';
 import {
   ACCOUNT_STYLES,
@@ -65,6 +71,25 @@ export const makeHandler = async (runtime: Runtime) => {
     cookie: 'yitong_account',
   });
   const { basePath } = portal;
+  // Ending an agent's company sessions: the sign-ins acting for the company, and the zones'
+  // back-channel logout queues (the zone's oidc function signs the logout tokens).
+  const representationSessions = {
+    acting: runtime.identity.acting,
+    endSessions: (sessions: readonly ClientSession[]) =>
+      endClientSessions(
+        {
+          doc,
+          table: config.tables.identity,
+          queues: backchannelQueuesOf({
+            zone: config.zone,
+            queueUrl: config.backchannelQueueUrl,
+            local: runtime.backchannel,
+          }),
+        },
+        sessions,
+      ),
+    audit: runtime.audit,
+  };
   const activity = new AuditQuery(doc, config.tables.audit);
   const departments = new DepartmentStore(doc, config.tables.identity);
   /** Departments' names in one language, each read once per request. */
@@ -296,7 +321,7 @@ export const makeHandler = async (runtime: Runtime) => {
           ctx,
         );
         // At once: the agent's sign-ins acting for the company end, and their sites are told.
-        await endRepresentationSessions(representationSessionDeps(runtime), agentId, uscc, {
+        await endRepresentationSessions(representationSessions, agentId, uscc, {
           ...ctx,
           actor: rep.id,
         });

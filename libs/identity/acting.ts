@@ -2,7 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
 import * as z from 'zod';
 import type { AuditLog } from '../audit/index.ts';
 import { Zone } from '../config/index.ts';
-import { endClientSessions, type SessionEndDeps, type SessionEndResult } from '../oidc/index.ts';
+import type { ClientSession, SessionEndResult } from '../oidc/index.ts';
 import { epochSeconds, isExpired, queryAll } from '../store/index.ts';
 import { companyRef } from './hasher.ts';
 import type { ProofingContext } from './proofing.ts';
@@ -97,7 +97,8 @@ export class ActingStore {
 
 export interface RepresentationSessionDeps {
   readonly acting: ActingStore;
-  readonly sessions: SessionEndDeps;
+  /** Ends sites' sessions: libs/oidc `endClientSessions` with the caller's table and queues. */
+  readonly endSessions: (sessions: readonly ClientSession[]) => Promise<SessionEndResult>;
   readonly audit: AuditLog;
 }
 
@@ -114,8 +115,7 @@ export const endRepresentationSessions = async (
   ctx: ProofingContext & { readonly actor: string },
 ): Promise<SessionEndResult> => {
   const choices = await deps.acting.actingFor(accountId, uscc);
-  const result = await endClientSessions(
-    deps.sessions,
+  const result = await deps.endSessions(
     choices.map((c) => ({
       zone: c.zone,
       clientId: c.clientId,

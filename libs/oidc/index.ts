@@ -66,6 +66,7 @@ export {
 } from './registry.ts';
 export {
   type BackchannelQueues,
+  backchannelQueuesOf,
   type ClientSession,
   endClientSessions,
   type SessionEndDeps,

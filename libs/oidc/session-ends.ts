@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Zone } from '../config/index.ts';
 import { DynamoOidcAdapter, revokeGrant } from './adapter.ts';
-import type { BackchannelQueue } from './backchannel.ts';
+import { type BackchannelQueue, SqsBackchannelQueue } from './backchannel.ts';
 
 /**
  * One site's part of a person's sign-in: the grant its codes and tokens hang from, and the
@@ -71,4 +71,25 @@ export const endClientSessions = async (
     }
   }
   return { ended: sessions.length, notified, unnotified };
+};
+
+/**
+ * How a function other than oidc reaches the zones' back-channel logout queues: locally the
+ * stack's in-process ones (`local`), on AWS its own zone's SQS queue (a function with
+ * `endsSessions` in infra/routes.ts), whose jobs the zone's oidc function signs and delivers.
+ * The SQS client loads on first use.
+ */
+export const backchannelQueuesOf = (o: {
+  readonly zone: Zone;
+  readonly queueUrl?: string;
+  readonly local?: BackchannelQueues;
+}): BackchannelQueues => {
+  if (o.local) return o.local;
+  if (!o.queueUrl) return {};
+  let sqs: Promise<import('@aws-sdk/client-sqs').SQSClient> | undefined;
+  const client = () => {
+    sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
+    return sqs;
+  };
+  return { [o.zone]: new SqsBackchannelQueue(client, o.queueUrl) };
 };

@@ -17,7 +17,9 @@ import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
  * What a cold start of the oidc function loads: under 1.2 MB (issue #19). Bundles must stay
  * small enough for a quick cold start; raise only with a measured reason.
  */
-const OIDC_INITIAL_BUDGET_BYTES = 1_200_000;
+// Issue #20 (acting for a company: the prompt, the representation claim, the choices store,
+// both languages' words) measured 1 206 290 bytes: the goal moved by 10 kB, to be won back.
+const OIDC_INITIAL_BUDGET_BYTES = 1_210_000;
 const HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
 let bundle: Bundle;
@@ -152,11 +154,12 @@ describe('the deployed oidc bundle', () => {
 // that renders a page.
 const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly all: number }> = {
   // oidc measured 1158 KiB initial, 1900 KiB all; its initial budget is the 1.2 MB goal.
-  oidc: { initial: 1172, all: 1952 },
-  audit: { initial: 680, all: 1000 },
+  // Issue #20 (identity, companies, acting for a company) measured oidc 1178, audit 687, account 783 KiB initial.
+  oidc: { initial: 1182, all: 1952 },
+  audit: { initial: 692, all: 1000 },
   admin: { initial: 808, all: 1128 },
   licences: { initial: 744, all: 1064 },
-  account: { initial: 776, all: 1156 },
+  account: { initial: 790, all: 1156 },
   authorizer: { initial: 512, all: 832 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 672, all: 972 },
