@@ -3,37 +3,19 @@ import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { type Account, AccountStore } from '../../libs/accounts/index.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
-import {
-  CompanyStore,
-  grantAgent,
-  HttpIdentitySource,
-  IdentityClaims,
-  IdentityHasher,
-  ProofingAttempts,
-  proveRemotely,
-  registerCompany,
-} from '../../libs/identity/index.ts';
-import { LocalSecretStore } from '../../libs/keys/index.ts';
-import { createDynamoClient } from '../../libs/store/index.ts';
-import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import { companyWithAgent } from '../../testkit/companies.ts';
+import { CALLBACK, clientConfig, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
-
-const chen = DEMO_RESIDENTS.find((r) => r.loginName === 'chen.ming')!;
-const liu = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
-const company = DEMO_COMPANIES[0]!;
-const ctx = { zone: 'public' as const, sourceIp: '127.0.0.1' };
 
 let stack: LocalStack;
 let rp: Server;
 const logoutTokens: string[] = [];
 let rep: SignInOptions & { accountId: string };
 let agent: SignInOptions & { accountId: string };
+let company: Awaited<ReturnType<typeof companyWithAgent>>['company'];
 
 /** A code + PKCE sign-in (asking for a refresh token) through the real pages; the tokens and what was offered. */
 const signInAt = async (clientId: string, ua: UserAgent, who: SignInOptions) => {
@@ -78,44 +60,8 @@ beforeAll(async () => {
   });
   await registerClient(stack, 'public', 'housing-permits', { yitong_accepts_companies: true });
 
-  // The representative and the agent prove who they are; the representative registers the
-  // company and authorises the agent for the tax filing site only.
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  const accounts = new AccountStore(doc, stack.tables.identity);
-  const secrets = new LocalSecretStore(stack.keysDir);
-  const deps = {
-    accounts,
-    claims: new IdentityClaims(doc, stack.tables.identity),
-    attempts: new ProofingAttempts(doc, stack.tables.identity),
-    hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
-    source: new HttpIdentitySource({ baseUrl: stack.registry.url, timeoutMs: 2000 }),
-    audit: new DynamoAuditLog(doc, stack.tables.audit),
-    companies: new CompanyStore(doc, stack.tables.identity),
-  };
-  rep = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
-  agent = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
-  const prove = async (id: string, r: typeof chen): Promise<Account> =>
-    proveRemotely(
-      deps,
-      (await accounts.findById(id))!,
-      { name: r.name, residentId: r.residentId, phone: r.phone },
-      ctx,
-    );
-  const repAccount = await prove(rep.accountId, chen);
-  await prove(agent.accountId, liu);
-  await registerCompany(deps, repAccount, company.uscc, ctx);
-  await grantAgent(
-    deps,
-    repAccount,
-    company.uscc,
-    {
-      residentId: liu.residentId,
-      name: liu.name,
-      scope: { clients: ['tax-filing'], licenceTypes: [] },
-      until: new Date(Date.now() + 30 * 86_400_000),
-    },
-    ctx,
-  );
+  // The representative registers the company and authorises the agent for the tax filing site only.
+  ({ rep, agent, company } = await companyWithAgent(stack, ['tax-filing']));
 }, 60_000);
 afterAll(async () => {
   await new Promise((resolve) => rp?.close(resolve));
