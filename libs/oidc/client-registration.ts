@@ -58,7 +58,11 @@ export const clientInputSchema = (options: { readonly localMode: boolean }) =>
     for (const problem of departmentClientProblems(clientMetadataOf(input, { clientId: 'new' }), options))
       ctx.addIssue({
         code: 'custom',
-        path: problem.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+        // The input names yitong's metadata without its prefix (accepts_companies).
+        path: problem.field
+          .replace(/^yitong_accepts_companies$/, 'accepts_companies')
+          .split('.')
+          .map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
         message: problem.reason,
       });
   });
