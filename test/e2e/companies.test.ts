@@ -88,6 +88,10 @@ describe('acting for a company', () => {
     expect(represents.company_id).not.toBe(atTax.claims.sub);
     const userinfo = await oidc.fetchUserInfo(atTax.config, atTax.tokens.access_token, atTax.claims.sub);
     expect(userinfo.yitong_represents).toEqual(represents);
+    // The choice is kept with this site's grant: signing in there again in this browser asks nothing.
+    const sameSite = await signInAt('tax-filing', ua, { ...agent, actFor: 'self' });
+    expect(sameSite.offered).toBeUndefined();
+    expect(sameSite.claims.yitong_represents).toEqual(represents);
     // Refreshing re-checks the authorisation: still live, still there.
     const refreshed = await oidc.refreshTokenGrant(atTax.config, atTax.tokens.refresh_token!);
     expect(refreshed.claims()?.yitong_represents).toEqual(represents);
