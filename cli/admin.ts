@@ -129,6 +129,7 @@ interface ClientFlags {
   scope?: string;
   par?: boolean;
   dpop?: boolean;
+  acceptsCompanies?: boolean;
 }
 
 const clientBody = (flags: ClientFlags) =>
@@ -148,6 +149,7 @@ const clientBody = (flags: ClientFlags) =>
       scope: flags.scope,
       require_pushed_authorization_requests: flags.par,
       dpop_bound_access_tokens: flags.dpop,
+      accepts_companies: flags.acceptsCompanies,
     }).filter(([, v]) => v !== undefined),
   );
 
@@ -172,7 +174,8 @@ const clientOptions = (command: Command) =>
     )
     .option('--scope <scopes>', 'scopes it may ask for beyond openid, space separated')
     .option('--par', 'require pushed authorization requests')
-    .option('--dpop', 'bind its access tokens to a DPoP key');
+    .option('--dpop', 'bind its access tokens to a DPoP key')
+    .option('--accepts-companies', 'people may act for a company they represent at this site');
 
 /** `yitong login`, `yitong departments …`, `yitong clients …`, `yitong companies show`, `yitong resource-servers …`: the admin API from a terminal. */
 export const adminCommands = (program: Command): void => {
@@ -330,6 +333,7 @@ export const adminCommands = (program: Command): void => {
       ...(current.scope ? { scope: current.scope } : {}),
       require_pushed_authorization_requests: current.require_pushed_authorization_requests === true,
       dpop_bound_access_tokens: current.dpop_bound_access_tokens === true,
+      accepts_companies: current.yitong_accepts_companies === true,
       ...clientBody(opts),
     };
     out(await adminCall(opts, 'PUT', `/clients/${encodeURIComponent(clientId)}`, body));

@@ -79,6 +79,12 @@ export interface FunctionDefinition {
    */
   readonly asksIdentitySource?: boolean;
   /**
+   * Sends back-channel logout jobs to its zone's queue (the zone's oidc function signs and
+   * delivers them): it ends sessions from outside the provider. The stack sets
+   * BACKCHANNEL_QUEUE_URL and lets it send, not consume.
+   */
+  readonly endsSessions?: boolean;
+  /**
    * The audit trail's background jobs, deployed once in this zone: a checkpoint schedule and
    * the audit table's stream into the Object Lock archive bucket.
    */
@@ -228,6 +234,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // The account portal: its session cookies and its client secret. Proving an identity,
     // registering a company and finding the proved person authorised as an agent hash resident ID numbers.
     secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
+    // Revoking an agent ends their sign-ins acting for the company, with back-channel logout.
+    endsSessions: true,
     sendsMail: false,
     asksIdentitySource: true,
   },

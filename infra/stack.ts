@@ -126,13 +126,18 @@ export class YitongStack extends Stack {
     >;
 
     const deadLetterQueues: Array<{ name: string; queue: sqs.IQueue }> = [];
-    for (const def of FUNCTIONS) {
+    const backchannelQueues = new Map<Zone, sqs.IQueue>();
+    // The queues first: a function that ends sessions sends to its zone's.
+    for (const def of [...FUNCTIONS].sort(
+      (a, b) => Number(b.backchannelQueue ?? false) - Number(a.backchannelQueue ?? false),
+    )) {
       for (const zone of zonesOf(def)) {
         const backchannel = def.backchannelQueue
           ? new BackchannelQueue(this, `Backchannel-${zone}`, { zone, key: dataKey })
           : undefined;
         if (backchannel) {
           deadLetterQueues.push({ name: `backchannel-${zone}`, queue: backchannel.deadLetters });
+          backchannelQueues.set(zone, backchannel.queue);
         }
         this.functions.set(
           `${def.name}-${zone}`,
@@ -147,6 +152,9 @@ export class YitongStack extends Stack {
             mailFrom: props.mailFrom,
             backchannel: backchannel?.queue,
             identitySource: props.identitySource,
+            ...(def.endsSessions && backchannelQueues.get(zone)
+              ? { backchannelSender: backchannelQueues.get(zone) }
+              : {}),
           }),
         );
       }

@@ -165,6 +165,10 @@ export interface SignInOptions {
   readonly onTotpEnrolled?: (secret: string) => void;
   /** What to type when the service asks the person to prove their identity. */
   readonly identity?: { readonly name: string; readonly residentId: string; readonly phone: string };
+  /** Whom to act for on the act-for page (a USCC, or 'self'). @default 'self' */
+  readonly actFor?: string;
+  /** Told the choices the act-for page offered ('self' and USCCs), when it is shown. */
+  readonly onActFor?: (offered: string[]) => void;
 }
 
 /**
@@ -210,6 +214,9 @@ export const signIn = async (
       page = await ua.submit(page, '/identity', { ...options.identity }, isCallback);
     } else if (page.html.includes('/protect"')) {
       page = await ua.submit(page, '/protect', { choice: 'skip' }, isCallback);
+    } else if (page.html.includes('/company"')) {
+      options.onActFor?.([...page.html.matchAll(/name="actFor" value="([^"]+)"/g)].map((m) => m[1]!));
+      page = await ua.submit(page, '/company', { actFor: options.actFor ?? 'self' }, isCallback);
     } else if (page.html.includes('/consent"')) {
       page = await ua.submit(
         page,

@@ -13,7 +13,13 @@ import {
 } from '../../libs/http/index.ts';
 import { proofingFailureOf, proveRemotely, readProofingForm } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
-import { ACCOUNT_PORTAL, getClient } from '../../libs/oidc/index.ts';
+import {
+  ACCOUNT_PORTAL,
+  backchannelQueuesOf,
+  type ClientSession,
+  endClientSessions,
+  getClient,
+} from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import {
@@ -76,6 +82,25 @@ export const makeHandler = async (runtime: Runtime) => {
     cookie: 'yitong_account',
   });
   const { basePath } = portal;
+  // Ending an agent's company sessions: the sign-ins acting for the company, and the zones'
+  // back-channel logout queues (the zone's oidc function signs the logout tokens).
+  const representationSessions = {
+    acting: runtime.identity.acting,
+    endSessions: (sessions: readonly ClientSession[]) =>
+      endClientSessions(
+        {
+          doc,
+          table: config.tables.identity,
+          queues: backchannelQueuesOf({
+            zone: config.zone,
+            queueUrl: config.backchannelQueueUrl,
+            local: runtime.backchannel,
+          }),
+        },
+        sessions,
+      ),
+    audit: runtime.audit,
+  };
   const activity = new AuditQuery(doc, config.tables.audit);
   const departments = new DepartmentStore(doc, config.tables.identity);
   /** Departments' names in one language, each read once per request. */
@@ -112,6 +137,7 @@ export const makeHandler = async (runtime: Runtime) => {
   const now = () => Math.floor(Date.now() / 1000);
   const companies = companyPages({
     runtime,
+    sessions: representationSessions,
     portal,
     departments,
     licenceTypes: () => service.types.list(),

@@ -6,10 +6,12 @@ import {
   type AgentGrant,
   type CompanyDeps,
   companyRefusalOf,
+  endRepresentationSessions,
   grantAgent,
   type IdentitySource,
   IdentitySourceUnavailableError,
   type ProofingContext,
+  type RepresentationSessionDeps,
   ResidentId,
   registerCompany,
   revokeAgent,
@@ -34,6 +36,8 @@ import type { View } from './views.ts';
 /** What a company page needs: the runtime, the portal, how pages are shown and the licence types. */
 export interface CompanyPagesDeps {
   readonly runtime: Runtime;
+  /** Ending the sign-ins a revoked agent made acting for the company (libs/identity). */
+  readonly sessions: RepresentationSessionDeps;
   readonly portal: FirstPartyPortal;
   readonly departments: DepartmentStore;
   readonly licenceTypes: () => Promise<readonly LicenceType[]>;
@@ -47,20 +51,25 @@ export interface CompanyPagesDeps {
 }
 
 /** What ending an agent's access needs (sessions acting for the company join it here). */
-export type AgentAccessDeps = CompanyDeps;
+export type AgentAccessDeps = CompanyDeps & { readonly sessions: RepresentationSessionDeps };
 
 /**
  * Ends an agent's authorisation for a company, at once: the grant is revoked and audited. The
  * one place the portal's revoke button acts through, so ending the agent's sessions that act
  * for the company (with back-channel logout) is added here and nowhere else.
  */
-export const revokeAgentAccess = (
+export const revokeAgentAccess = async (
   deps: AgentAccessDeps,
   rep: Account,
   uscc: string,
   agentAccountId: string,
   ctx: ProofingContext,
-): Promise<AgentGrant> => revokeAgent(deps, rep, uscc, agentAccountId, ctx);
+): Promise<AgentGrant> => {
+  const revoked = await revokeAgent(deps, rep, uscc, agentAccountId, ctx);
+  // At once: the agent's sign-ins acting for the company end, and their sites are told.
+  await endRepresentationSessions(deps.sessions, agentAccountId, uscc, { ...ctx, actor: rep.id });
+  return revoked;
+};
 
 /** With no identity source configured, the registry is as unavailable as one that does not answer. */
 const NO_SOURCE: IdentitySource = {
@@ -115,7 +124,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
 
   /**
    * The services an agent may be authorised for: public clients that say they accept companies
-   * (`yitong_accepts_companies`), or — while none does — every public sign-in client.
+   * (`yitong_accepts_companies`); an agent can act for the company nowhere else.
    */
   const choicesOf = async (lang: Lang): Promise<AgentChoices> => {
     const departments = await deps.departments.list();
@@ -130,8 +139,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
         !FIRST_PARTY_CLIENT_IDS.has(c.client_id) &&
         (!Array.isArray(c.grant_types) || c.grant_types.includes('authorization_code')),
     );
-    const accepting = clients.filter((c) => c?.yitong_accepts_companies === true);
-    const shown = accepting.length ? accepting : clients;
+    const shown = clients.filter((c) => c?.yitong_accepts_companies === true);
     const types = await deps.licenceTypes();
     return {
       sites: shown
@@ -140,7 +148,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
           name: typeof c!.client_name === 'string' ? c!.client_name : c!.client_id,
         }))
         .sort((a, b) => a.name.localeCompare(b.name, lang)),
-      fallback: accepting.length === 0,
+      none: shown.length === 0,
       licenceTypes: types
         .map((l) => ({ typeId: l.typeId, name: l.name[lang] }))
         .sort((a, b) => a.name.localeCompare(b.name, lang)),
@@ -310,7 +318,13 @@ export const companyPages = (deps: CompanyPagesDeps) => {
       if (!isUscc(uscc)) return notYours(event, session, lang, uscc);
       if (!/^[\w-]{1,128}$/.test(agent)) throw new NotFoundError('there is no such agent of this company');
       try {
-        await revokeAgentAccess(companyDeps(), account, uscc, agent, contextOf(event));
+        await revokeAgentAccess(
+          { ...companyDeps(), sessions: deps.sessions },
+          account,
+          uscc,
+          agent,
+          contextOf(event),
+        );
       } catch (err: unknown) {
         if (err instanceof ForbiddenError) return notYours(event, session, lang, uscc);
         throw err;

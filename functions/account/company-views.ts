@@ -20,7 +20,8 @@ import { nav, type View } from './views.ts';
 export interface AgentChoices {
   readonly sites: readonly { readonly clientId: string; readonly name: string }[];
   /** No service declares `yitong_accepts_companies` yet: the sites are every public service. */
-  readonly fallback: boolean;
+  /** No service accepts companies yet: an agent can be authorised for licence types only. */
+  readonly none: boolean;
   readonly licenceTypes: readonly { readonly typeId: string; readonly name: string }[];
 }
 
@@ -277,7 +278,7 @@ ${
           name: 'clients',
           idPrefix: 'client-',
           legend: t(lang, 'company_sites'),
-          hint: t(lang, choices.fallback ? 'company_sitesFallback' : 'company_sitesHint'),
+          hint: t(lang, choices.none ? 'company_sitesNone' : 'company_sitesHint'),
           error: scopeError,
         },
         choices.sites.map((s) => ({ value: s.clientId, label: s.name })),

@@ -367,6 +367,10 @@ ${text(c, 'names', { name: 'nameEn', label: w(c, 'admin_fieldNameEn'), hint: w(c
                   html`<span class="client-status">${client.yitong_disabled ? w(c, 'admin_suspended') : w(c, 'admin_active')}</span>`,
                 ],
                 [w(c, 'admin_apisGranted'), grantsOf(c, client.client_id, grantedResources(client))],
+                [
+                  w(c, 'admin_acceptsCompanies'),
+                  html`<span class="client-companies">${client.yitong_accepts_companies === true ? w(c, 'admin_acceptsCompaniesYes') : w(c, 'admin_acceptsCompaniesNo')}</span>`,
+                ],
               ],
             )}<p><a class="button secondary" href="admin/console/clients/${client.client_id}/status?disabled=${client.yitong_disabled ? 'false' : 'true'}">${client.yitong_disabled ? w(c, 'admin_restore') : w(c, 'admin_suspend')}</a>${
               usesClientSecret(client.token_endpoint_auth_method)
@@ -417,6 +421,14 @@ ${choices(c, 'client', {
     { value: 'urn:yitong:ial:3', label: w(c, 'admin_identityInPerson') },
   ],
   checked: ['any'],
+})}
+${choices(c, 'client', {
+  type: 'checkbox',
+  name: 'accepts_companies',
+  prefix: 'companies',
+  legend: w(c, 'admin_acceptsCompanies'),
+  options: [{ value: 'yes', label: w(c, 'admin_acceptsCompaniesHint') }],
+  checked: [],
 })}
 <button type="submit">${w(c, 'admin_registerSubmit')}</button></form>
 <h2>${w(c, 'admin_registrationTokens')}</h2>

@@ -465,6 +465,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
             grant_types: machine ? ['client_credentials'] : ['authorization_code', 'refresh_token'],
             ...(acr && acr !== 'any' ? { required_acr: acr } : {}),
             ...(ial && ial !== 'any' ? { required_ial: ial } : {}),
+            accepts_companies: !machine && f.get('accepts_companies') === 'yes',
           });
           const created = await ops.registerClient(input, p.who);
           return show(

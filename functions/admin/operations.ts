@@ -66,6 +66,7 @@ export const ClientStatusChange = z.strictObject({
 export const visible = ({ client_secret: _secret, ...metadata }: ClientMetadata): ClientMetadata => ({
   ...metadata,
   yitong_disabled: metadata.yitong_disabled === true,
+  yitong_accepts_companies: metadata.yitong_accepts_companies === true,
 });
 
 export const RegistrationTokenRequest = z.strictObject({

@@ -29,10 +29,12 @@ import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
 import { LogMessage, logger, traced } from '../../libs/observability/index.ts';
 import {
+  deliverBackchannelJob,
   deliverBackchannelJobs,
   ensureCliClient,
   ensurePortalClient,
   FIRST_PARTY_PORTALS,
+  InProcessBackchannelQueue,
   isSqsEvent,
   OidcRegistry,
   oidcItemKey,
@@ -137,7 +139,13 @@ export const buildOidc = async (runtime: Runtime) => {
         ? new SqsBackchannelQueue(sqs, config.backchannelQueueUrl)
         : undefined,
     pages: providerPages,
+    companies: { companies: runtime.identity.companies, acting: runtime.identity.acting },
   });
+  // Local mode: other functions (the account portal ending an agent's sessions) hand this
+  // zone's logout jobs to its in-process queue, and this function signs and delivers them.
+  const localQueue = runtime.backchannel?.[config.zone];
+  if (localQueue instanceof InProcessBackchannelQueue)
+    localQueue.deliverWith((job) => deliverBackchannelJob(provider, job));
   const lockout = new LoginLockout(doc, table);
   const throttle = new SourceThrottle(doc, table);
   const outbox = config.localMode ? new OutboxNotifier() : undefined;

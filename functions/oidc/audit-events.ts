@@ -1,7 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../../libs/audit/index.ts';
 import type { Zone } from '../../libs/config/index.ts';
-import { audienceRefusalOf } from '../../libs/issuer/index.ts';
+import { audienceRefusalOf, representedIn } from '../../libs/issuer/index.ts';
 import { registrationTokenIdOf } from '../../libs/oidc/index.ts';
 
 type Ctx = KoaContextWithOIDC;
@@ -67,7 +67,14 @@ export const auditProtocolEvents = (audit: AuditLog, zone: Zone) => async (ctx: 
   if (route === 'token') {
     const grantType = String(ctx.oidc.params?.grant_type ?? 'unknown');
     const type = grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued';
-    await audit.append({ ...base, type: ok ? type : 'token.failure', details: { grantType } });
+    // Tokens of a sign-in acting for a company name it next to the person (re-checked: a revoked agent's refresh names none).
+    const onBehalfOf = ok ? representedIn(ctx) : undefined;
+    await audit.append({
+      ...base,
+      ...(onBehalfOf ? { onBehalfOf } : {}),
+      type: ok ? type : 'token.failure',
+      details: { grantType },
+    });
   } else if (route === 'revocation') {
     await audit.append({ ...base, type: 'token.revoked' });
   } else if (route in REGISTRATION_EVENTS) {

@@ -74,6 +74,8 @@ export const ownPages = (
       lockout,
       throttle,
       identity: runtime.identity,
+      companies: runtime.identity.companies,
+      acting: runtime.identity.acting,
     }),
   );
 };

@@ -327,3 +327,27 @@ export const proofingFailedBody = (
     html`${failure.kind === 'unavailable' ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>` : ''}
 ${cancelForm(c)}`,
   );
+
+/** A company the person may act for at this site, as the act-for page shows it. */
+export interface ActForOption {
+  readonly uscc: string;
+  readonly name: string;
+  readonly role: 'legal-representative' | 'agent';
+}
+
+/**
+ * At a site that accepts companies: act for one of the companies the person may represent
+ * there, or for themselves. Radios in one fieldset; "for myself" is chosen unless they pick.
+ */
+export const actForBody = (c: PageContext, options: readonly ActForOption[]): Html =>
+  html`<h1>${t(c.lang, 'actForTitle')}</h1>
+<p class="lead">${t(c.lang, 'actForLead', { client: c.clientName })}</p>
+<form method="post" action="interaction/${c.uid}/company">${hidden('csrf', c.csrf)}
+<fieldset class="radios"><legend>${t(c.lang, 'actForLegend')}</legend>
+<div><input type="radio" id="act-self" name="actFor" value="self" checked> <label for="act-self">${t(c.lang, 'actForSelf')}</label></div>
+${options.map(
+  (o) =>
+    html`<div><input type="radio" id="act-${o.uscc}" name="actFor" value="${o.uscc}"> <label for="act-${o.uscc}">${t(c.lang, 'actForCompany', { company: o.name, uscc: o.uscc, role: t(c.lang, o.role === 'agent' ? 'actForRoleAgent' : 'actForRoleRepresentative') })}</label></div>`,
+)}</fieldset>
+<button type="submit">${t(c.lang, 'continue')}</button></form>
+${cancelForm(c)}`;

@@ -33,6 +33,8 @@ export interface ZoneFunctionProps {
    * sends to it and consumes it. @default none
    */
   readonly backchannel?: sqs.IQueue;
+  /** The zone's back-channel logout queue, for a definition with `endsSessions`: sends only. @default none */
+  readonly backchannelSender?: sqs.IQueue;
   /**
    * The identity-source gateway, for a definition that `asksIdentitySource` (docs/identity.md).
    * @default none: remote proofing and company registration are not offered
@@ -69,7 +71,8 @@ function environmentOf(props: ZoneFunctionProps): Record<string, string> {
   }
   if (secrets.some((name) => keys.secretKey(name) === keys.totp)) environment.KMS_KEY_TOTP = keys.totp.keyArn;
   if (def.sendsMail && props.mailFrom) environment.MAIL_FROM = props.mailFrom;
-  if (props.backchannel) environment.BACKCHANNEL_QUEUE_URL = props.backchannel.queueUrl;
+  const queue = props.backchannel ?? props.backchannelSender;
+  if (queue) environment.BACKCHANNEL_QUEUE_URL = queue.queueUrl;
   if (def.asksIdentitySource && props.identitySource) {
     environment.IDENTITY_SOURCE_URL = props.identitySource.url;
     environment.IDENTITY_SOURCE_TIMEOUT_MS = String(props.identitySource.timeoutMs ?? 5000);
@@ -95,6 +98,10 @@ export class ZoneFunction extends AppFunction {
       environment: environmentOf(props),
     });
     const role = this.fn.role!;
+    if (props.backchannelSender && !props.backchannel) {
+      props.backchannelSender.grantSendMessages(this.fn);
+      tables.key.grantEncryptDecrypt(this.fn);
+    }
     if (props.backchannel) {
       props.backchannel.grantSendMessages(this.fn);
       tables.key.grantEncryptDecrypt(this.fn);

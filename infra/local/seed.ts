@@ -98,6 +98,8 @@ export interface DemoClientSpec {
   readonly department: string;
   readonly siteUrl: string;
   readonly requiredAcr?: string;
+  /** People may act for a company they represent there (`yitong_accepts_companies`). */
+  readonly acceptsCompanies?: boolean;
 }
 
 /** Creates the demo accounts that do not exist yet; returns every demo login with its TOTP secret. */
@@ -171,6 +173,7 @@ export const seedDemoClient = async (
     yitong_zone: spec.zone,
     yitong_department: spec.department,
     ...(spec.requiredAcr ? { yitong_required_acr: spec.requiredAcr } : {}),
+    ...(spec.acceptsCompanies ? { yitong_accepts_companies: true } : {}),
   });
   return secret;
 };

@@ -6,6 +6,7 @@ import { TotpVault } from '../../libs/accounts/index.ts';
 import { AuditSealer, DetectingAuditLog, DynamoAuditLog, type SealRun } from '../../libs/audit/index.ts';
 import { type AppConfig, type KeyPurpose, ZONES, type Zone } from '../../libs/config/index.ts';
 import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
+import { InProcessBackchannelQueue } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
   createDynamoClient,
@@ -194,6 +195,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     });
     cleanups.push(() => registry.close());
     const identitySource = { url: registry.url, timeoutMs: options.registryTimeoutMs ?? 2000 };
+    // Each zone's back-channel logout queue, in-process: any function may end sessions (the
+    // account portal revoking an agent), the zone's oidc function signs and delivers at once.
+    const backchannel = Object.fromEntries(
+      ZONES.map((zone) => [zone, new InProcessBackchannelQueue()]),
+    ) as Record<Zone, InProcessBackchannelQueue>;
 
     const urls = {} as Record<Zone, string>;
     for (const zone of ZONES) {
@@ -225,6 +231,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               secrets,
               cookieKeys,
               audit,
+              backchannel,
             });
             if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
             return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
@@ -378,6 +385,8 @@ const startDemo = async (
       department: 'tax',
       zone: 'public',
       port: ports.tax,
+      // Companies file taxes through their representatives: the demo of acting for a company.
+      acceptsCompanies: true,
     },
     {
       key: 'housing',
@@ -414,6 +423,7 @@ const startDemo = async (
       zone: spec.zone,
       department: spec.department,
       siteUrl: site.url,
+      acceptsCompanies: 'acceptsCompanies' in spec && spec.acceptsCompanies,
     });
     sites[spec.key] = { url: site.url, clientId: spec.clientId, zone: spec.zone, site };
   }

@@ -135,6 +135,18 @@ export const EVENT_TYPES = {
     en: 'Staff looked up who represents a company',
     zh: '工作人员查询企业代表人',
   },
+  'company.acted_for': {
+    retention: 'security',
+    en: 'Signed in to a site acting for a company',
+    zh: '代表企业登录网站',
+    citizen: true,
+  },
+  'company.sessions_ended': {
+    retention: 'security',
+    en: 'Sign-ins acting for a company ended',
+    zh: '结束代表企业的登录',
+    citizen: true,
+  },
   'licence.issued': { retention: 'security', en: 'Licence issued', zh: '签发证照', citizen: true },
   'licence.revoked': { retention: 'security', en: 'Licence revoked', zh: '吊销证照', citizen: true },
   'licence.suspended': { retention: 'security', en: 'Licence suspended', zh: '暂停证照', citizen: true },

@@ -1,4 +1,11 @@
 /** Identity proofing: resident ID numbers, assurance levels, the registry port and proving a person. */
+export {
+  ACTING_CHOICE_SECONDS,
+  ActingChoice,
+  ActingStore,
+  endRepresentationSessions,
+  type RepresentationSessionDeps,
+} from './acting.ts';
 export { IdentityClaims, PROOFING_ATTEMPTS, ProofingAttempts } from './claims.ts';
 export {
   AgentGrant,

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppConfig } from '../config/index.ts';
 import type { SecretStore } from '../keys/index.ts';
+import { ActingStore } from './acting.ts';
 import { IdentityClaims, ProofingAttempts } from './claims.ts';
 import { CompanyStore } from './companies.ts';
 import { IdentityHasher } from './hasher.ts';
@@ -12,6 +13,8 @@ export interface IdentityServices {
   readonly claims: IdentityClaims;
   readonly attempts: ProofingAttempts;
   readonly companies: CompanyStore;
+  /** Which company each sign-in acts for (per site), and the sign-ins acting for each company. */
+  readonly acting: ActingStore;
   /** Undefined when no identity source is configured: remote proofing is then not offered. */
   readonly source: IdentitySource | undefined;
 }
@@ -26,6 +29,7 @@ export const identityServices = (
   claims: new IdentityClaims(doc, config.tables.identity),
   attempts: new ProofingAttempts(doc, config.tables.identity),
   companies: new CompanyStore(doc, config.tables.identity),
+  acting: new ActingStore(doc, config.tables.identity),
   source: config.identitySource
     ? new HttpIdentitySource({
         baseUrl: config.identitySource.url,

@@ -13,6 +13,9 @@ import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/index.ts';
 import {
+  type ActingStore,
+  type CompanyStore,
+  coversClient,
   EVIDENCE_SUPPORTED,
   IDENTITY_SCOPE,
   loadVerifiedClaims,
@@ -101,7 +104,34 @@ export const CLIENT_EXTRA_METADATA = [
   'yitong_required_ial',
   'yitong_disabled',
   'yitong_resources',
+  'yitong_accepts_companies',
 ] as const;
+
+/**
+ * The claim a site gets next to the person's own `sub` when the person acts for a company there
+ * (docs/identity.md, "Acting for a company").
+ */
+export const REPRESENTS_CLAIM = 'yitong_represents';
+
+export interface RepresentsClaim {
+  /** The company's identifier for this department: pairwise, like `sub`. */
+  readonly company_id: string;
+  readonly name: string;
+  readonly uscc: string;
+  readonly role: 'legal-representative' | 'agent';
+  readonly scope: {
+    /** The legal representative acts at every site that accepts companies; an agent at the sites named. */
+    readonly all_sites: boolean;
+    readonly licence_types: readonly string[];
+    /** When an agent's authorisation ends. */
+    readonly until?: string;
+  };
+}
+
+const representations = new WeakMap<object, string>();
+
+/** The company (`company#<USCC>`) this request's tokens or claims acted for, if any (read by the protocol audit). */
+export const representedIn = (ctx: object): string | undefined => representations.get(ctx);
 
 /** Why a token was refused for an audience, kept on the request so it is audited once. */
 export interface AudienceRefusal {
@@ -151,6 +181,12 @@ export interface ProviderDeps {
   readonly backchannelRetryDelaysMs?: readonly number[];
   /** On AWS: logout notifications go to this queue and are delivered from it, with retries and a DLQ. */
   readonly backchannelQueue?: BackchannelQueue;
+  /**
+   * The companies people represent, and which one each sign-in acts for at each site: at a
+   * site that accepts companies the person is asked (the `yitong_company` prompt), and the ID
+   * token and userinfo carry `yitong_represents`. Without it nobody acts for a company.
+   */
+  readonly companies?: { readonly companies: CompanyStore; readonly acting: ActingStore };
 }
 
 /** What a device sign-in asks for, as the confirmation page names it. */
@@ -183,7 +219,7 @@ export const OWN_APIS = Object.entries(OWN_API_SCOPES).map(([path, scope]) => ({
 /** A loaded client with yitong's metadata, as the stored registration types it. */
 type ClientWithExtras = { clientId: string; sectorIdentifier?: string } & Partial<
   Record<'yitong_zone' | 'yitong_department' | 'yitong_required_acr' | 'yitong_required_ial', string>
-> & { yitong_disabled?: boolean; yitong_resources?: unknown };
+> & { yitong_disabled?: boolean; yitong_resources?: unknown; yitong_accepts_companies?: boolean };
 
 /**
  * The zone's OpenID provider. Every zone is its own issuer (its base URL); all zones share
@@ -254,6 +290,63 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       return !account || ialOf(account) < need;
     }),
   );
+
+  // At a site that accepts companies, a person who may act for one there chooses, once per
+  // site and sign-in, whether to act for it or for themselves (after consent, so the grant the
+  // choice is kept with exists). functions/oidc/steps/company.ts asks.
+  const companies = deps.companies;
+  if (companies) {
+    policy.add(
+      new interactionPolicy.Prompt(
+        { name: 'yitong_company', requestable: false },
+        new interactionPolicy.Check('yitong_company_choice', 'choose whom to act for', async (ctx) => {
+          const accountId = ctx.oidc.session?.accountId;
+          const client = ctx.oidc.client as unknown as ClientWithExtras | undefined;
+          const grantId = ctx.oidc.entities.Grant?.jti;
+          if (!accountId || !client?.yitong_accepts_companies || !grantId) return false;
+          if (await companies.acting.choiceOf(grantId)) return false;
+          const options = await companies.companies.representations(accountId);
+          return options.some((r) => coversClient(r, client.clientId));
+        }),
+      ),
+    );
+  }
+
+  /** The company id a department sees: pairwise, as `sub` is for people. */
+  const companyIdFor = (client: ClientWithExtras, uscc: string) =>
+    createHmac('sha256', deps.pairwiseSalt)
+      .update(`${client.yitong_department ?? client.sectorIdentifier ?? client.clientId}|company#${uscc}`)
+      .digest('base64url');
+
+  /**
+   * The representation this grant's sign-in chose, re-checked against the company store now
+   * (at the token endpoint, on every refresh and at userinfo): a revoked, expired or narrowed
+   * authorisation, or a closed company, yields none.
+   */
+  const representsClaimOf = async (
+    ctx: KoaContextWithOIDC,
+    accountId: string,
+    grantId: string | undefined,
+  ): Promise<RepresentsClaim | undefined> => {
+    const client = ctx.oidc?.client as unknown as ClientWithExtras | undefined;
+    if (!companies || !grantId || !client?.yitong_accepts_companies) return undefined;
+    const choice = await companies.acting.choiceOf(grantId);
+    if (!choice?.uscc || choice.accountId !== accountId || choice.clientId !== client.clientId)
+      return undefined;
+    const r = await companies.companies.representation(accountId, choice.uscc);
+    if (!r || !coversClient(r, client.clientId)) return undefined;
+    representations.set(ctx, `company#${r.company.uscc}`);
+    return {
+      company_id: companyIdFor(client, r.company.uscc),
+      name: r.company.name,
+      uscc: r.company.uscc,
+      role: r.role,
+      scope:
+        r.role === 'legal-representative'
+          ? { all_sites: true, licence_types: [] }
+          : { all_sites: false, licence_types: [...(r.scope?.licenceTypes ?? [])], until: r.until },
+    };
+  };
 
   // yitong's own APIs under this issuer: their tokens name the account, so the API can load
   // today's roles and status; department APIs only ever see the pairwise subject.
@@ -534,7 +627,11 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       const client = ctx.oidc.client;
       if (!accountId || !client) return undefined;
       const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(client.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (grantId) {
+        // A grant ended from outside (an agent's authorisation revoked) starts afresh below.
+        const grant = await ctx.oidc.provider.Grant.find(grantId);
+        if (grant) return grant;
+      }
       // Consent is remembered per client across sessions.
       const scopes = await deps.registry.consentedScopes(accountId, client.clientId);
       if (!scopes.length) return undefined;
@@ -560,6 +657,7 @@ export const createProvider = (deps: ProviderDeps): Provider => {
         return undefined;
       }
       const found = account!;
+      const grantId = (token as { grantId?: string } | undefined)?.grantId;
       const result: OidcAccount = {
         accountId: sub,
         claims: async (use, scope, requested) => {
@@ -572,12 +670,14 @@ export const createProvider = (deps: ProviderDeps): Provider => {
                   request: (requested as Record<string, unknown> | undefined)?.verified_claims,
                 })
               : undefined;
+          const represents = await representsClaimOf(ctx, sub, grantId);
           return {
             sub,
             name: found.displayName,
             preferred_username: found.loginName,
             ...(found.email ? { email: found.email } : {}),
             ...(verified && (use === 'id_token' || use === 'userinfo') ? { verified_claims: verified } : {}),
+            ...(represents ? { [REPRESENTS_CLAIM]: represents } : {}),
           };
         },
       };
@@ -586,7 +686,9 @@ export const createProvider = (deps: ProviderDeps): Provider => {
     acrValues: [...ACR_VALUES],
     claims: {
       // Every site learns how strongly the person signed in, not only those that asked.
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // Acting for a company is the person's own choice at this site: every site that accepts
+      // companies learns it, with the openid scope, as it learns `sub`.
+      openid: ['sub', 'acr', 'amr', 'auth_time', REPRESENTS_CLAIM],
       profile: ['name', 'preferred_username'],
       email: ['email'],
       // A proved identity (OpenID Connect for Identity Assurance): see libs/identity/verified-claims.ts.

@@ -77,7 +77,7 @@ export const deliverBackchannelJobs = async (
       continue;
     }
     const client = await provider.Client.find(job.clientId);
-    if (!client) continue;
+    if (!client?.backchannelLogoutUri) continue;
     try {
       await deliver.call(client, job.sub, job.sid);
     } catch (err: unknown) {
@@ -87,3 +87,34 @@ export const deliverBackchannelJobs = async (
   }
   return { batchItemFailures };
 };
+
+/**
+ * Signs and delivers one job now (the local stack's in-process queue calls this): the
+ * provider's own delivery, whether the provider enqueues or delivers in-request. A site
+ * without a back-channel logout address is not told.
+ */
+export const deliverBackchannelJob = async (provider: Provider, job: BackchannelJob): Promise<void> => {
+  const client = await provider.Client.find(job.clientId);
+  if (!client?.backchannelLogoutUri) return;
+  const deliver =
+    originals.get(provider) ?? (client as unknown as { backchannelLogout: Deliver }).backchannelLogout;
+  await deliver.call(client, job.sub, job.sid);
+};
+
+/**
+ * Local mode's queue: enqueueing delivers at once, through the zone's oidc function, which
+ * registers its delivery when it starts (`deliverWith`). Functions other than oidc share it
+ * through the runtime, as on AWS they share the zone's SQS queue.
+ */
+export class InProcessBackchannelQueue implements BackchannelQueue {
+  private deliver: ((job: BackchannelJob) => Promise<void>) | undefined;
+
+  deliverWith(deliver: (job: BackchannelJob) => Promise<void>): void {
+    this.deliver = deliver;
+  }
+
+  async enqueue(job: BackchannelJob): Promise<void> {
+    if (!this.deliver) throw new Error('no oidc function delivers back-channel logout in this zone');
+    await this.deliver(BackchannelJob.parse(job));
+  }
+}

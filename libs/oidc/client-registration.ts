@@ -51,6 +51,8 @@ const ClientInputObject = z.strictObject({
   sector_identifier_uri: z.string().max(2000).optional(),
   require_pushed_authorization_requests: z.boolean().default(false),
   dpop_bound_access_tokens: z.boolean().default(false),
+  /** People may act for a company they represent at this site (`yitong_accepts_companies`). */
+  accepts_companies: z.boolean().default(false),
 });
 export type ClientInput = z.infer<typeof ClientInputObject>;
 
@@ -59,7 +61,11 @@ export const clientInputSchema = (options: { readonly localMode: boolean }) =>
     for (const problem of departmentClientProblems(clientMetadataOf(input, { clientId: 'new' }), options))
       ctx.addIssue({
         code: 'custom',
-        path: problem.field.split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+        // The input names yitong's metadata without its prefix (accepts_companies).
+        path: problem.field
+          .replace(/^yitong_accepts_companies$/, 'accepts_companies')
+          .split('.')
+          .map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
         message: problem.reason,
       });
   });
@@ -94,6 +100,7 @@ export const clientMetadataOf = (
   yitong_department: input.department,
   ...(input.required_acr ? { yitong_required_acr: input.required_acr } : {}),
   ...(input.required_ial ? { yitong_required_ial: input.required_ial } : {}),
+  yitong_accepts_companies: input.accepts_companies,
 });
 
 export class ClientNameTakenError extends Error {

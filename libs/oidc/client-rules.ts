@@ -119,6 +119,14 @@ export const clientAccessProblems = (
     !grants.includes(DEVICE_CODE_GRANT)
   )
     problems.push({ field: 'grant_types', reason: 'refresh_token comes with authorization_code' });
+  const accepts = metadata.yitong_accepts_companies;
+  if (accepts !== undefined && typeof accepts !== 'boolean')
+    problems.push({ field: 'yitong_accepts_companies', reason: 'must be true or false' });
+  else if (accepts === true && !grants.includes('authorization_code'))
+    problems.push({
+      field: 'yitong_accepts_companies',
+      reason: 'only a site people sign in to (authorization_code) can let them act for a company',
+    });
   const subject = metadata.subject_type ?? 'pairwise';
   if (subject !== 'pairwise' && !options.firstParty)
     problems.push({

@@ -1,8 +1,11 @@
 export { dynamoAdapterFactory, oidcItemKey } from './adapter.ts';
 export { ACR, ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 export {
+  BackchannelJob,
   type BackchannelQueue,
+  deliverBackchannelJob,
   deliverBackchannelJobs,
+  InProcessBackchannelQueue,
   isSqsEvent,
   rememberDelivery,
   SqsBackchannelQueue,
@@ -63,3 +66,11 @@ export {
   RESOURCE_SERVER_MAX_AGE_MS,
   ResourceServer,
 } from './registry.ts';
+export {
+  type BackchannelQueues,
+  backchannelQueuesOf,
+  type ClientSession,
+  endClientSessions,
+  type SessionEndDeps,
+  type SessionEndResult,
+} from './session-ends.ts';

@@ -3,8 +3,11 @@ import type { Zone } from '../config/index.ts';
 import { type AccessRequest, type Decision, explain, PolicyEngine } from './engine.ts';
 import {
   clientEntities,
+  companyEntities,
   type PolicyAccount,
   type PolicyClient,
+  type PolicyRepresentation,
+  representationContext,
   requestContext,
   uniqueEntities,
   userEntities,
@@ -114,15 +117,17 @@ export class AccessControl {
     account: PolicyAccount,
     client: PolicyClient,
     session: { readonly acr?: string; readonly amr?: readonly string[] },
+    representing?: PolicyRepresentation,
   ): AccessRequest {
     const principal = userEntities(account);
     const resource = clientEntities(client);
+    const context = requestContext(this.zone, session);
     return {
       principal: principal[0]!.uid as AccessRequest['principal'],
       action: 'login',
       resource: resource[0]!.uid as AccessRequest['resource'],
-      context: requestContext(this.zone, session),
-      entities: uniqueEntities(principal, resource),
+      context: representing ? { ...context, representing: representationContext(representing) } : context,
+      entities: uniqueEntities(principal, resource, representing ? companyEntities(representing) : []),
     };
   }
 
@@ -131,8 +136,10 @@ export class AccessControl {
     account: PolicyAccount,
     client: PolicyClient,
     session: { readonly acr?: string; readonly amr?: readonly string[] },
+    /** The company the person acts for in this sign-in: Cedar decides with both. */
+    representing?: PolicyRepresentation,
   ): Promise<LoginVerdict> {
-    const request = this.loginRequest(account, client, session);
+    const request = this.loginRequest(account, client, session, representing);
     const engine = await this.engine();
     const decision = engine.decide(request);
     const lowest = decision.allowed

@@ -14,7 +14,9 @@ import {
 import {
   anonymousEntities,
   clientEntities,
+  companyEntities,
   licenceTypeEntities,
+  representationContext,
   requestContext,
   routeEntities,
   uniqueEntities,
@@ -50,6 +52,7 @@ const ClientFixture = /* @__PURE__ */ (() =>
     yitong_required_acr: z.string().optional(),
     yitong_required_ial: z.string().optional(),
     yitong_disabled: z.boolean().optional(),
+    yitong_accepts_companies: z.boolean().optional(),
   }))();
 const Fixture = /* @__PURE__ */ (() =>
   z.union([
@@ -86,6 +89,15 @@ export const PolicyCase = /* @__PURE__ */ (() =>
       zone: Zone,
       loa: z.number().int().min(0).max(3),
       scopes: z.array(z.string()).default([]),
+      /** A sign-in acting for a company: its USCC and status, the role, an agent's sites (resource names). */
+      representing: z
+        .strictObject({
+          uscc: z.string(),
+          status: z.enum(['active', 'closed']).default('active'),
+          role: z.enum(['legal-representative', 'agent']),
+          sites: z.array(z.string()).default([]),
+        })
+        .optional(),
     }),
     expect: z.enum(['allow', 'deny']),
     /** The policies expected to decide; [] for a default deny. */
@@ -144,12 +156,19 @@ export const caseRequest = (fixtures: Fixtures, c: PolicyCase): AccessRequest =>
   const principal = entitiesOf(c.principal, principalFixture);
   const resource = entitiesOf(c.resource, resourceFixture);
   const acr = c.context.loa > 0 ? `urn:yitong:loa:${c.context.loa}` : undefined;
+  const context = requestContext(c.context.zone, { acr, amr: [], scopes: c.context.scopes });
+  const r = c.context.representing;
+  const representation = r && { uscc: r.uscc, status: r.status, role: r.role, clients: r.sites };
   return {
     principal: principal.uid,
     action: c.action as Action,
     resource: resource.uid,
-    context: requestContext(c.context.zone, { acr, amr: [], scopes: c.context.scopes }),
-    entities: uniqueEntities(principal.entities, resource.entities),
+    context: representation ? { ...context, representing: representationContext(representation) } : context,
+    entities: uniqueEntities(
+      principal.entities,
+      resource.entities,
+      representation ? companyEntities(representation) : [],
+    ),
   };
 };
 

@@ -21,6 +21,14 @@ export interface RequestContext {
   readonly scopes: readonly string[];
   /** Epoch seconds. */
   readonly now: number;
+  /** The company the person acts for in this sign-in, if any (see `representationContext`). */
+  readonly representing?: {
+    readonly company: CedarUid;
+    /** legal-representative | agent */
+    readonly role: string;
+    /** The sites (clients) an agent's authorisation names; empty for the legal representative. */
+    readonly sites: readonly CedarUid[];
+  };
 }
 
 const sameUid = (a: CedarUid, b: CedarUid): boolean => a.type === b.type && a.id === b.id;
@@ -341,6 +349,15 @@ const contextJson = (context: RequestContext): Record<string, CedarValue> => ({
   amr: [...context.amr],
   scopes: [...context.scopes],
   now: context.now,
+  ...(context.representing
+    ? {
+        representing: {
+          company: { __entity: { ...context.representing.company } },
+          role: context.representing.role,
+          sites: context.representing.sites.map((site) => ({ __entity: { ...site } })),
+        },
+      }
+    : {}),
 });
 
 /** One line a person can read: the decision and the policies that made it. */

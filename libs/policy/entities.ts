@@ -69,6 +69,7 @@ export interface PolicyClient {
   readonly yitong_required_acr?: string;
   readonly yitong_required_ial?: string;
   readonly yitong_disabled?: boolean;
+  readonly yitong_accepts_companies?: boolean;
 }
 
 // Policies decide and import no identity code (bundles that decide stay small): the URI is
@@ -88,6 +89,7 @@ export const clientEntities = (client: PolicyClient): CedarEntity[] => {
         requiredLoa: Math.max(1, loaOfAcr(client.yitong_required_acr)),
         requiredIal: ialOfUri(client.yitong_required_ial),
         disabled: client.yitong_disabled === true,
+        acceptsCompanies: client.yitong_accepts_companies === true,
         ...(department ? { department: ref(departmentUid(department)) } : {}),
       },
       parents: department ? [departmentUid(department)] : [],
@@ -173,4 +175,26 @@ export const requestContext = (
   amr: session.amr ?? [],
   scopes: session.scopes ?? [],
   now: Math.floor(nowMs / 1000),
+});
+
+/** The company a person acts for, as the policies see it (a subset of libs/identity's Representation). */
+export interface PolicyRepresentation {
+  readonly uscc: string;
+  readonly status: string;
+  readonly role: 'legal-representative' | 'agent';
+  /** The sites (client ids) an agent may act at; ignored for the legal representative. */
+  readonly clients: readonly string[];
+}
+
+export const companyEntities = (r: PolicyRepresentation): CedarEntity[] => [
+  { uid: uid('Company', r.uscc), attrs: { uscc: r.uscc, status: r.status }, parents: [] },
+];
+
+/** The context part of a sign-in for a company: the company, the person's role there, their sites. */
+export const representationContext = (
+  r: PolicyRepresentation,
+): NonNullable<RequestContext['representing']> => ({
+  company: uid('Company', r.uscc),
+  role: r.role,
+  sites: r.role === 'agent' ? r.clients.map((id) => uid('Client', id)) : [],
 });

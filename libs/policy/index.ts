@@ -16,10 +16,13 @@ export {
 } from './engine.ts';
 export {
   clientEntities,
+  companyEntities,
   licenceTypeEntities,
   OWN_API_SCOPES,
   type PolicyClient,
+  type PolicyRepresentation,
   type RouteArea,
+  representationContext,
   requestContext,
   routeEntities,
   uniqueEntities,

@@ -13,6 +13,7 @@ import {
   type SecretStore,
 } from '../keys/index.ts';
 import { PowertoolsMetricsSink, startTracing, traced } from '../observability/index.ts';
+import type { BackchannelQueues } from '../oidc/index.ts';
 import { AccessControl } from '../policy/index.ts';
 import { createDynamoClient } from '../store/index.ts';
 
@@ -32,6 +33,12 @@ export interface Runtime {
   readonly access: AccessControl;
   /** Identity proofing: the ID-number hasher, identity claims, attempts and the registry port. */
   readonly identity: IdentityServices;
+  /**
+   * Local mode: the zones' in-process back-channel logout queues, shared by every function of
+   * the stack (the zone's oidc function delivers). On AWS each function that ends sessions
+   * builds its zone's SQS queue from `config.backchannelQueueUrl` instead.
+   */
+  readonly backchannel?: BackchannelQueues;
 }
 
 /** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
@@ -81,7 +88,18 @@ export const createRuntime = async (
   const accounts = overrides.accounts ?? new AccountStore(doc, config.tables.identity);
   const access = overrides.access ?? new AccessControl(config.zone, audit);
   const identity = overrides.identity ?? identityServices(config, doc, secrets);
-  return { config, doc, keyring, secrets, cookieKeys, audit, accounts, access, identity };
+  return {
+    config,
+    doc,
+    keyring,
+    secrets,
+    cookieKeys,
+    audit,
+    accounts,
+    access,
+    identity,
+    ...(overrides.backchannel ? { backchannel: overrides.backchannel } : {}),
+  };
 };
 
 const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretStore => {

@@ -73,12 +73,17 @@ describe('docs/departments.md', () => {
     );
     expect(commands.length).toBeGreaterThanOrEqual(12);
     const values = new Map<string, string>();
+    /** Each client the guide registered, by name. */
+    const clientIds = new Map<string, string>();
     const remember = (text: string) => {
       try {
         // A list names many things: a reader copies values from what one command made or showed.
         const parsed = JSON.parse(text) as unknown;
         if (Array.isArray(parsed) || typeof parsed !== 'object' || parsed === null) return;
         for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') values.set(k, v);
+        const made = parsed as { client_id?: unknown; client_name?: unknown };
+        if (typeof made.client_id === 'string' && typeof made.client_name === 'string')
+          clientIds.set(made.client_name, made.client_id);
       } catch {
         // not JSON: nothing to remember
       }
@@ -222,19 +227,17 @@ describe('docs/departments.md', () => {
       }
       throw new Error(`the guide has a command this walk does not know how to run: ${raw}`);
     }
-    // The last steps rotated the meter reader's secret and then disabled it.
-    const reader = values.get('client_id')!;
-    expect(values.get('client_name')).toBe('Meter reader 抄表');
-    const stored = await getClient(
-      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
-      stack.tables.identity,
-      reader,
-    );
+    // The last steps of section 8 rotated the meter reader's secret and then disabled it.
+    const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+    const stored = await getClient(doc, stack.tables.identity, clientIds.get('Meter reader 抄表')!);
     expect(stored).toMatchObject({
       yitong_department: 'water',
       yitong_disabled: true,
       grant_types: ['client_credentials'],
     });
+    // Then a site that accepts companies was registered.
+    const desk = await getClient(doc, stack.tables.identity, clientIds.get('Company tax desk 企业办税')!);
+    expect(desk).toMatchObject({ yitong_department: 'tax', yitong_accepts_companies: true });
     const events = (await auditEvents(stack)).map((e) => e.type);
     for (const type of [
       'admin.department.created',

@@ -505,6 +505,20 @@ describe('CDK stack', () => {
       expect(JSON.stringify(m.Properties.FunctionName)).toMatch(/Fnoidc(public|extranet|intranet)/);
       expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     }
+    // The account portal ends agents' company sessions: it sends to its zone's queue, never consumes it.
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    const account = Object.entries(functions).find(([id]) => id.startsWith('Fnaccountpublic'))!;
+    const env = (account[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(env.BACKCHANNEL_QUEUE_URL)).toMatch(/Backchannelpublic/);
+    const sends = Object.values(
+      template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+    ).filter(
+      (p) =>
+        JSON.stringify(p.Properties.Roles).includes('Fnaccountpublic') &&
+        JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage'),
+    );
+    expect(sends).toHaveLength(1);
+    expect(JSON.stringify(sends[0]!.Properties.PolicyDocument)).not.toContain('sqs:ReceiveMessage');
     const alarms = Object.values(
       template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
     );

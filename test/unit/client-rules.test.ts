@@ -108,6 +108,32 @@ describe('the client rules', () => {
     ]);
   });
 
+  it('let only a site people sign in to accept companies, and only administrators say so', () => {
+    expect(
+      departmentClientProblems({ ...site, yitong_accepts_companies: true }, { localMode: false }),
+    ).toEqual([]);
+    const machine = { ...site, redirect_uris: [], grant_types: ['client_credentials'] };
+    expect(
+      fields(departmentClientProblems({ ...machine, yitong_accepts_companies: true }, { localMode: false })),
+    ).toEqual(['yitong_accepts_companies']);
+    expect(
+      fields(clientAccessProblems({ ...site, yitong_accepts_companies: 'yes' }, { firstParty: false })),
+    ).toEqual(['yitong_accepts_companies']);
+    const kept = { yitong_department: 'housing', yitong_zone: 'public', yitong_accepts_companies: false };
+    expect(fields(privilegedMetadataProblems({ yitong_accepts_companies: true }, kept))).toEqual([
+      'yitong_accepts_companies',
+    ]);
+    const schema = clientInputSchema({ localMode: false });
+    const input = { client_name: 'Housing app', department: 'housing', zone: 'public' };
+    expect(schema.parse({ ...input, redirect_uris: site.redirect_uris }).accepts_companies).toBe(false);
+    const refused = schema.safeParse({
+      ...input,
+      grant_types: ['client_credentials'],
+      accepts_companies: true,
+    });
+    expect(refused.error?.issues.map((i) => i.path.join('.'))).toEqual(['accepts_companies']);
+  });
+
   it('are what the admin API’s schema refuses with, naming the field', () => {
     const schema = clientInputSchema({ localMode: false });
     const result = schema.safeParse({

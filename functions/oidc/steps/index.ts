@@ -1,6 +1,7 @@
 import { Router } from '../../../libs/http/index.ts';
 import { NoSuchPage, type PageRoute, type PageRouter } from '../page-routes.ts';
 import { abortStep } from './abort.ts';
+import { companyStep } from './company.ts';
 import { consentStep } from './consent.ts';
 import { firstPasswordStep } from './first-password.ts';
 import { type SignIn, signInJourney } from './journey.ts';
@@ -55,6 +56,7 @@ export const interactionRouter = (deps: InteractionDeps): PageRouter => {
     .on('POST', '/interaction/{uid}/finish', step(finishStep(s)))
     .on('POST', '/interaction/{uid}/protect', step(protectStep(s)))
     .on('POST', '/interaction/{uid}/consent', step(consentStep(s)))
+    .on('POST', '/interaction/{uid}/company', step(companyStep(s)))
     .on('POST', '/interaction/{uid}/abort', step(abortStep(s)))
     .on('POST', '/interaction/{uid}/identity', step(proofingStep(s)))
     .on('POST', '/interaction/{uid}/new-password', step(firstPasswordStep(s)))

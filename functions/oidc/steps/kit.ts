@@ -11,7 +11,12 @@ import type {
 import type { AuditLog } from '../../../libs/audit/index.ts';
 import type { Zone } from '../../../libs/config/index.ts';
 import { boundCsrfToken, boundCsrfTokenValid } from '../../../libs/http/index.ts';
-import { type IdentityServices, requiredIal } from '../../../libs/identity/index.ts';
+import {
+  type ActingStore,
+  type CompanyStore,
+  type IdentityServices,
+  requiredIal,
+} from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
 import type { AccessControl } from '../../../libs/policy/index.ts';
 import { html, type Lang, t } from '../../../libs/web/index.ts';
@@ -39,6 +44,9 @@ export interface InteractionDeps extends Authenticator {
   readonly access: AccessControl;
   /** Proving a person's identity when a service needs a verified one. */
   readonly identity: IdentityServices;
+  /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
+  readonly companies: CompanyStore;
+  readonly acting: ActingStore;
 }
 
 export type Ctx = KoaContextWithOIDC;

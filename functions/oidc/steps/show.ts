@@ -4,6 +4,7 @@ import { consentViewOf } from '../consent-view.ts';
 import { browserDigest, langOf, PageError, redirect, render } from '../page-kit.ts';
 import { consentBody, loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
+import { showActFor } from './company.ts';
 import { grantConsent, isFirstParty } from './consent.ts';
 import type { SignIn } from './journey.ts';
 import type { Ctx, Details, Step } from './kit.ts';
@@ -79,5 +80,6 @@ export const showStep =
         consentBody(c, view, view.digest),
       );
     }
+    if (d.prompt.name === 'yitong_company') return showActFor(s, ctx, d);
     throw new PageError(400, 'step_unsupportedPrompt', { prompt: d.prompt.name });
   };
