@@ -94,10 +94,17 @@ export const signInOutcome = (kit: StepKit) => {
     const account = await kit.firstTime.complete(signedIn, amr);
     if (!account) throw new PageError(403, 'step_setUpFirst');
     const verdict = await policyVerdict(d, account, loa, amr);
-    if (!verdict.decision.allowed) return refuse(ctx, d, account, amr, verdict);
-    // The service needs a verified identity the account does not have yet: the interaction's
-    // page asks the person to prove it (never a refusal), then this sign-in finishes.
-    const ial = await kit.requiredIdentity(d);
+    // The service needs a verified identity the account does not have yet — the client's
+    // minimum or the claims asked for, or a policy that a higher identity level would satisfy at
+    // this sign-in level: the interaction's page asks the person to prove it (never a refusal),
+    // then this sign-in finishes.
+    const curable =
+      !verdict.decision.allowed &&
+      verdict.lowestIal !== undefined &&
+      verdict.lowestIal > ialOf(account) &&
+      (verdict.lowestLoa ?? Number.POSITIVE_INFINITY) <= loa;
+    if (!verdict.decision.allowed && !curable) return refuse(ctx, d, account, amr, verdict);
+    const ial = Math.max(await kit.requiredIdentity(d), curable ? verdict.lowestIal! : 1);
     if (ialOf(account) < ial) {
       await deps.pending.save(d.uid, { accountId: account.id, amr, proofing: { ial, loa } });
       return `${basePathOf(ctx)}/interaction/${d.uid}`;
