@@ -400,10 +400,16 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
+    // The identity hash key: licence issuance names holders by it, where licences are issued.
+    expect(secrets['identity-hash-key']).toEqual(
+      expect.arrayContaining(['Fnlicencesextranet', 'Fnlicencesintranet']),
+    );
+    expect(secrets['identity-hash-key']).not.toContain('Fnlicencespublic');
     expect(Object.keys(secrets).sort()).toEqual([
       'account-client-secret',
       'admin-console-client-secret',
       'cookie-keys',
+      'identity-hash-key',
       'pairwise-salt',
       'reset-code-key',
       'security-console-client-secret',
