@@ -32,6 +32,7 @@ import {
   verificationsView,
   walletView,
 } from './views.ts';
+import { ww } from './words.ts';
 
 /** Sign-ins to a service: at the sign-in page, or by single sign-on (a code exchanged with no sign-in page). */
 const signedInTo = (e: ChainedEvent): string | undefined =>
@@ -306,7 +307,7 @@ export const makeHandler = async (runtime: Runtime) => {
             session,
             receipts.filter((r) => names.has(r.licenceId)),
             (id) => names.get(id) ?? id,
-            t(lang, 'companyVerifications'),
+            ww(lang, 'companyVerifications'),
           ),
           `/account/companies/${uscc}/verifications`,
         );
@@ -525,8 +526,8 @@ export const makeHandler = async (runtime: Runtime) => {
               lang,
               known
                 ? path.startsWith('/account/companies/')
-                  ? 'notFoundCompany'
-                  : 'notFoundLicence'
+                  ? ww(lang, 'notFoundCompany')
+                  : t(lang, 'notFoundLicence')
                 : undefined,
             ),
             path,

@@ -17,6 +17,7 @@ import {
   type MessageKey,
   t,
 } from '../../libs/web/index.ts';
+import { ww } from './words.ts';
 
 /** A page's title and body, framed by the page response, with the page's own script if any. */
 export interface View {
@@ -106,7 +107,7 @@ export interface CompanyShown {
 }
 
 const roleWord = (lang: Lang, role: CompanyShown['role']) =>
-  t(lang, role === 'agent' ? 'roleAgent' : 'roleLegalRepresentative');
+  ww(lang, role === 'agent' ? 'roleAgent' : 'roleLegalRepresentative');
 
 /**
  * The wallet: every licence issued to the signed-in person's proved identity, each a card, and
@@ -129,16 +130,16 @@ export const walletView = (
   const { licences, companies } = o;
   const own =
     licences === undefined
-      ? html`<div class="notice" id="prove-identity"><h2>${t(lang, 'walletNeedsIdentityTitle')}</h2><p>${t(lang, 'walletNeedsIdentity')}</p>
-<p><a class="button" href="account/identity">${t(lang, 'walletProveIdentity')}</a></p></div>`
+      ? html`<div class="notice" id="prove-identity"><h2>${ww(lang, 'walletNeedsIdentityTitle')}</h2><p>${ww(lang, 'walletNeedsIdentity')}</p>
+<p><a class="button" href="account/identity">${ww(lang, 'walletProveIdentity')}</a></p></div>`
       : licences.length
         ? html`<p>${t(lang, 'licenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${licenceCards(lang, { ...o, licences })}</ul>`
         : html`<p>${t(lang, 'noLicences')}</p>`;
   const theirs = companies.length
-    ? html`<h2 id="companies">${t(lang, 'companiesActFor')}</h2><p>${t(lang, 'companiesActForLead')}</p>
+    ? html`<h2 id="companies">${ww(lang, 'companiesActFor')}</h2><p>${ww(lang, 'companiesActForLead')}</p>
 <ul class="cards" id="company-wallets">${companies.map(
         (c) =>
-          html`<li data-company="${c.uscc}"><h3><a href="account/companies/${c.uscc}/licences">${c.name}</a></h3><p>${t(lang, 'companyRole', { role: roleWord(lang, c.role) })}</p></li>`,
+          html`<li data-company="${c.uscc}"><h3><a href="account/companies/${c.uscc}/licences">${c.name}</a></h3><p>${ww(lang, 'companyRole', { role: roleWord(lang, c.role) })}</p></li>`,
       )}</ul>`
     : '';
   return {
@@ -160,19 +161,19 @@ export const companyWalletView = (
   },
 ): View => {
   const { company, licences } = o;
-  const title = t(lang, 'companyLicencesTitle', { company: company.name });
+  const title = ww(lang, 'companyLicencesTitle', { company: company.name });
   return {
     title,
-    body: html`<h1>${title}</h1><p class="lead">${t(lang, 'companyLicencesLead', {
+    body: html`<h1>${title}</h1><p class="lead">${ww(lang, 'companyLicencesLead', {
       company: company.name,
       uscc: company.uscc,
       role: roleWord(lang, company.role),
     })}</p>${nav(lang, session)}${
       licences.length
-        ? html`<p>${t(lang, 'companyLicenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${licenceCards(lang, o)}</ul>`
-        : html`<p>${t(lang, 'companyNoLicences')}</p>`
+        ? html`<p>${ww(lang, 'companyLicenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${licenceCards(lang, o)}</ul>`
+        : html`<p>${ww(lang, 'companyNoLicences')}</p>`
     }
-<p><a href="account/companies/${company.uscc}/verifications">${t(lang, 'companyVerifications')}</a></p>`,
+<p><a href="account/companies/${company.uscc}/verifications">${ww(lang, 'companyVerifications')}</a></p>`,
   };
 };
 
@@ -233,7 +234,7 @@ export const licenceView = (
         : ''
     }
 <dl id="licence">
-${o.company ? html`<dt>${t(lang, 'heldBy')}</dt><dd id="licence-holder"><a href="account/companies/${o.company.uscc}/licences">${o.company.name}</a></dd>` : ''}
+${o.company ? html`<dt>${ww(lang, 'heldBy')}</dt><dd id="licence-holder"><a href="account/companies/${o.company.uscc}/licences">${o.company.name}</a></dd>` : ''}
 <dt>${t(lang, 'issuer')}</dt><dd id="licence-issuer">${o.issuer}</dd>
 <dt>${t(lang, 'number')}</dt><dd><code class="licence-number">${licence.licenceId}</code></dd>
 <dt>${t(lang, 'status')}</dt><dd>${tag(standing(lang, licence, now))}</dd>
@@ -425,9 +426,9 @@ ${e.sourceIp ? html`<dt>${t(lang, 'fromAddress')}</dt><dd class="wrap">${e.sourc
 };
 
 /** A page that is not there (or not yours): in the person's language, with the way back to the wallet. */
-export const notFoundView = (lang: Lang, detail?: MessageKey): View => ({
+export const notFoundView = (lang: Lang, detail?: string): View => ({
   title: t(lang, 'notFoundTitle'),
-  body: html`<h1>${t(lang, 'notFoundTitle')}</h1>${detail ? html`<p class="lead">${t(lang, detail)}</p>` : ''}<p>${t(lang, 'notFoundLead')}</p>
+  body: html`<h1>${t(lang, 'notFoundTitle')}</h1>${detail ? html`<p class="lead">${detail}</p>` : ''}<p>${t(lang, 'notFoundLead')}</p>
 <p><a href="account/licences">${t(lang, 'back')}</a></p>`,
 });
 

@@ -287,24 +287,6 @@ export const en = {
   notFoundLead:
     'If you typed the web address, check it is correct. If you pasted it, check you copied the whole address.',
   notFoundLicence: 'There is no such licence or link in your wallet.',
-  // The wallet follows identities: a person's proved ID number, and the companies they act for
-  walletNeedsIdentityTitle: 'Prove your identity to see your licences',
-  walletNeedsIdentity:
-    'Departments issue licences to a resident ID number, not to a login name. Once you prove your identity, every licence issued to your ID number appears here, including any issued before you had an account.',
-  walletProveIdentity: 'Prove your identity',
-  companiesActFor: 'Companies you act for',
-  companiesActForLead: 'Licences issued to these companies that your role lets you see.',
-  roleLegalRepresentative: 'legal representative',
-  roleAgent: 'agent',
-  companyRole: 'Your role: {role}',
-  companyLicencesTitle: 'Licences of {company}',
-  companyLicencesLead:
-    'Licences issued to {company} (unified social credit code {uscc}) that you may see as its {role}.',
-  companyNoLicences: 'There are no licences of this company for you to see.',
-  companyLicenceCount: { one: '{count} licence.', other: '{count} licences.' },
-  companyVerifications: 'Who checked this company’s licences',
-  heldBy: 'Held by',
-  notFoundCompany: 'You do not act for this company, or its authorisation has ended.',
   sessionEndedTitle: 'Your session has ended',
   sessionEndedLead: 'Nothing was changed. Sign in again, then try once more.',
 

@@ -268,23 +268,6 @@ export const zh: Record<MessageKey, string> = {
   notFoundTitle: '找不到该页面',
   notFoundLead: '如果网址是您输入的，请检查是否正确；如果是粘贴的，请检查是否复制了完整的网址。',
   notFoundLicence: '您的证照夹中没有该证照或分享链接。',
-  // 证照跟随身份：本人已核验的身份证号码，以及其代表的企业
-  walletNeedsIdentityTitle: '核验身份后查看您的证照',
-  walletNeedsIdentity:
-    '政府部门按公民身份号码签发证照，而不是按登录名。完成身份核验后，签发给您身份证号码的所有证照都会显示在这里，包括您注册账户之前签发的证照。',
-  walletProveIdentity: '核验身份',
-  companiesActFor: '您代表的企业',
-  companiesActForLead: '签发给以下企业、且您的身份可以查看的证照。',
-  roleLegalRepresentative: '法定代表人',
-  roleAgent: '经办人',
-  companyRole: '您的身份：{role}',
-  companyLicencesTitle: '{company}的证照',
-  companyLicencesLead: '签发给{company}（统一社会信用代码 {uscc}）、您作为其{role}可以查看的证照。',
-  companyNoLicences: '该企业没有您可以查看的证照。',
-  companyLicenceCount: '共 {count} 份证照。',
-  companyVerifications: '谁核验了该企业的证照',
-  heldBy: '持证主体',
-  notFoundCompany: '您不代表该企业，或授权已结束。',
   sessionEndedTitle: '您的会话已结束',
   sessionEndedLead: '没有任何更改。请重新登录后再试一次。',
 

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ww } from '../../functions/account/words.ts';
 import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
@@ -236,9 +237,9 @@ describe('a wallet follows identities, not login names', () => {
       for (const viewport of Object.values(VIEWPORTS)) {
         await page.setViewportSize(viewport);
         await page.goto(`${stack.urls.public}/account/licences`);
-        await see(page.locator('#prove-identity h2'), t(lang, 'walletNeedsIdentityTitle'));
-        await see(page.locator('#prove-identity'), new RegExp(t(lang, 'walletNeedsIdentity').slice(0, 20)));
-        const prove = page.getByRole('link', { name: t(lang, 'walletProveIdentity') });
+        await see(page.locator('#prove-identity h2'), ww(lang, 'walletNeedsIdentityTitle'));
+        await see(page.locator('#prove-identity'), new RegExp(ww(lang, 'walletNeedsIdentity').slice(0, 20)));
+        const prove = page.getByRole('link', { name: ww(lang, 'walletProveIdentity') });
         // Resolved as the browser does (against the page's base).
         expect(new URL(await prove.evaluate((a) => (a as unknown as { href: string }).href)).pathname).toBe(
           '/account/identity',
@@ -261,10 +262,10 @@ describe('a wallet follows identities, not login names', () => {
         // His own wallet (proved, nothing issued to him) and the company he represents.
         await see(page.locator('main'), new RegExp(t(lang, 'noLicences')));
         const entry = page.locator(`#company-wallets li[data-company="${company.uscc}"]`);
-        await see(entry, new RegExp(t(lang, 'roleLegalRepresentative')));
+        await see(entry, new RegExp(ww(lang, 'roleLegalRepresentative')));
         await clean(page);
         await entry.getByRole('link', { name: company.name }).click();
-        await see(page.locator('h1'), t(lang, 'companyLicencesTitle', { company: company.name }));
+        await see(page.locator('h1'), ww(lang, 'companyLicencesTitle', { company: company.name }));
         const card = page.locator('#licences > li', {
           hasText: lang === 'en' ? 'Business licence' : '营业执照',
         });
@@ -287,7 +288,7 @@ describe('a wallet follows identities, not login names', () => {
       await clean(verifier);
       // The check shows on the company's own page of checks, not as one of his.
       await page.goto(`${stack.urls.public}/account/companies/${company.uscc}/verifications`);
-      await see(page.locator('h1'), t(lang, 'companyVerifications'));
+      await see(page.locator('h1'), ww(lang, 'companyVerifications'));
       await see(
         page.locator('#receipts > li', { hasText: `tender ${lang}` }).locator('h2'),
         lang === 'en' ? 'Business licence' : '营业执照',
