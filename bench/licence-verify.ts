@@ -8,8 +8,9 @@
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { startEmbeddedStore } from '../infra/local/embedded-store.ts';
-import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES } from '../infra/local/seed.ts';
-import { LocalKeyring } from '../libs/keys/index.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES, DEMO_ZHANG_SAN_ID } from '../infra/local/seed.ts';
+import { IdentityHasher } from '../libs/identity/index.ts';
+import { LocalKeyring, LocalSecretStore } from '../libs/keys/index.ts';
 import { LicenceService, verifyLicence } from '../libs/licences/index.ts';
 import { createDynamoClient, ensureTables } from '../libs/store/index.ts';
 
@@ -22,12 +23,13 @@ const doc = createDynamoClient({ endpoint: store.endpoint });
 const tables = { identity: 'v-identity', licences: 'v-licences', audit: 'v-audit' };
 await ensureTables(doc, tables);
 const keyring = new LocalKeyring(undefined);
+const secrets = new LocalSecretStore(undefined);
 const service = new LicenceService({
   doc,
   table: tables.licences,
   issuer: ISSUER,
   keyring,
-  holders: async () => 'h',
+  holders: new IdentityHasher(() => secrets.versions('identity-hash-key')),
 });
 for (const type of DEMO_LICENCE_TYPES) await service.types.put(type);
 const type = await service.typeFor('driving-permit');
@@ -36,7 +38,7 @@ for (let i = 0; i < 16; i++)
   licences.push(
     (
       await service.issue(
-        { type: type.typeId, holder: { loginName: 'h' }, claims: DEMO_DRIVING_PERMIT_CLAIMS },
+        { type: type.typeId, holder: { residentId: DEMO_ZHANG_SAN_ID }, claims: DEMO_DRIVING_PERMIT_CLAIMS },
         `verify-bench-${i}`,
         { id: 'bench', department: 'transport' },
         type,

@@ -4,8 +4,9 @@
  * store, and the size of a licence and of a 131,072-entry status list.
  */
 import { compactVerify, importJWK, type JWK } from 'jose';
-import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES } from '../infra/local/seed.ts';
-import { LocalKeyring } from '../libs/keys/index.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES, DEMO_ZHANG_SAN_ID } from '../infra/local/seed.ts';
+import { IdentityHasher } from '../libs/identity/index.ts';
+import { LocalKeyring, LocalSecretStore } from '../libs/keys/index.ts';
 import {
   encodeList,
   LIST_SIZE,
@@ -49,12 +50,13 @@ export const benchLicences = async (
     const tables = { identity: 'bench-identity', licences: 'bench-licences', audit: 'bench-audit' };
     await ensureTables(doc, tables);
     const keyring = new LocalKeyring(undefined);
+    const secrets = new LocalSecretStore(undefined);
     const service = new LicenceService({
       doc,
       table: tables.licences,
       issuer: ISSUER,
       keyring,
-      holders: async () => 'holder-1',
+      holders: new IdentityHasher(() => secrets.versions('identity-hash-key')),
     });
     for (const type of DEMO_LICENCE_TYPES) await service.types.put(type);
     const type = await service.typeFor('driving-permit');
@@ -64,12 +66,17 @@ export const benchLicences = async (
     // Issuance: each a fresh Idempotency-Key, through the Signer port, against the embedded store.
     const started = performance.now();
     let licence = (
-      await service.issue({ type: type.typeId, holder: { loginName: 'h' }, claims }, 'bench-0', caller, type)
+      await service.issue(
+        { type: type.typeId, holder: { residentId: DEMO_ZHANG_SAN_ID }, claims },
+        'bench-0',
+        caller,
+        type,
+      )
     ).licence;
     for (let i = 1; i < issuances; i++) {
       licence = (
         await service.issue(
-          { type: type.typeId, holder: { loginName: 'h' }, claims },
+          { type: type.typeId, holder: { residentId: DEMO_ZHANG_SAN_ID }, claims },
           `bench-${i}`,
           caller,
           type,
@@ -82,7 +89,7 @@ export const benchLicences = async (
     const issued = [licence.sdJwt];
     for (let i = 0; issued.length < 8; i++) {
       const extra = await service.issue(
-        { type: type.typeId, holder: { loginName: `h${i}` }, claims },
+        { type: type.typeId, holder: { residentId: DEMO_ZHANG_SAN_ID }, claims },
         `bench-set-${i}`,
         caller,
         type,

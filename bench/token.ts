@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import * as oidc from 'openid-client';
-import { DEMO_DRIVING_PERMIT_CLAIMS } from '../infra/local/seed.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_ZHANG_SAN_ID } from '../infra/local/seed.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { dynamoAdapterFactory, OidcRegistry, putClient } from '../libs/oidc/index.ts';
 import { createDynamoClient, ensureTables } from '../libs/store/index.ts';
@@ -334,7 +334,7 @@ const startYitong = async (
         },
         body: JSON.stringify({
           type: 'driving-permit',
-          holder: { loginName: 'zhang.san' },
+          holder: { residentId: DEMO_ZHANG_SAN_ID },
           claims: DEMO_DRIVING_PERMIT_CLAIMS,
         }),
       });

@@ -21,7 +21,7 @@ interface Row {
   readonly raw: string;
   readonly body: {
     type: string;
-    holder: { loginName: string };
+    holder: { residentId?: string; uscc?: string };
     claims: Record<string, unknown>;
     validFrom?: string;
   };
@@ -36,10 +36,26 @@ const TypeSchemas = z.object({
   ),
 });
 
+/** The columns (CSV) or keys (JSONL) that name a row's holder: an identity, never a login name. */
+const HOLDER_FIELDS = ['residentId', 'uscc'] as const;
+
 /**
- * Reads a bulk file: JSONL (one `{"holder": "<login name>", "claims": {…}, "validFrom"?}` per
- * line) or CSV (a header row: `holder`, optional `validFrom`, then one column per claim; values
- * converted to the claim's type from the type's published schema).
+ * The holder a row names: a person's resident ID number (`residentId`) or a company's unified
+ * social credit code (`uscc`). Whatever the row has is sent as it is, so the licence API's answer
+ * (a 400 naming the field) says what is wrong with a row that has neither, both, or a bad number.
+ */
+const holderOf = (row: Readonly<Record<string, unknown>>): Row['body']['holder'] =>
+  Object.fromEntries(
+    HOLDER_FIELDS.flatMap((name) => {
+      const value = row[name];
+      return typeof value === 'string' && value.trim() ? [[name, value.trim()]] : [];
+    }),
+  );
+
+/**
+ * Reads a bulk file: JSONL (one `{"residentId" | "uscc": …, "claims": {…}, "validFrom"?}` per
+ * line) or CSV (a header row: `residentId` or `uscc`, optional `validFrom`, then one column per
+ * claim; values converted to the claim's type from the type's published schema).
  */
 const readRows = async (
   file: string,
@@ -57,12 +73,17 @@ const readRows = async (
   }
   const rows: Row[] = [];
   if (csv) {
-    if (!csv.columns.includes('holder'))
-      throw new InvalidArgumentError('the CSV needs a "holder" column (login names)');
+    if (!HOLDER_FIELDS.some((name) => csv.columns.includes(name)))
+      throw new InvalidArgumentError(
+        csv.columns.includes('holder')
+          ? 'licences are issued to identities, not login names: replace the "holder" column with "residentId" (resident ID numbers) or "uscc" (companies)'
+          : 'the CSV needs a "residentId" column (resident ID numbers) or a "uscc" column (companies)',
+      );
     for (const { line, raw, fields: record } of csv.records) {
       const claims: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(record)) {
-        if (name === 'holder' || name === 'validFrom' || value === '') continue;
+        if ((HOLDER_FIELDS as readonly string[]).includes(name) || name === 'validFrom' || value === '')
+          continue;
         const kind = properties[name]?.type;
         claims[name] = kind === 'integer' ? Number(value) : kind === 'boolean' ? value === 'true' : value;
       }
@@ -71,7 +92,7 @@ const readRows = async (
         raw,
         body: {
           type: typeId,
-          holder: { loginName: record.holder! },
+          holder: holderOf(record),
           claims,
           ...(record.validFrom ? { validFrom: record.validFrom } : {}),
         },
@@ -82,7 +103,7 @@ const readRows = async (
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]!.trim()) continue;
-    let parsed: { holder?: unknown; claims?: unknown; validFrom?: unknown };
+    let parsed: { residentId?: unknown; uscc?: unknown; claims?: unknown; validFrom?: unknown };
     try {
       parsed = JSON.parse(lines[i]!);
     } catch {
@@ -93,7 +114,7 @@ const readRows = async (
       raw: lines[i]!,
       body: {
         type: typeId,
-        holder: { loginName: String(parsed.holder ?? '') },
+        holder: holderOf(parsed),
         claims: (parsed.claims ?? {}) as Record<string, unknown>,
         ...(typeof parsed.validFrom === 'string' ? { validFrom: parsed.validFrom } : {}),
       },
@@ -291,7 +312,7 @@ export const licencesCommand = (program: Command): void => {
     )
     .requiredOption(
       '--file <file>',
-      '.csv (header: holder,[validFrom,]<claim>…) or .jsonl ({"holder","claims","validFrom"?} per line)',
+      '.csv (header: residentId or uscc,[validFrom,]<claim>…) or .jsonl ({"residentId" or "uscc","claims","validFrom"?} per line)',
     )
     .requiredOption('--type <typeId>', 'the licence type, e.g. driving-permit')
     .requiredOption('--client <clientId>', "your department's machine client")

@@ -56,9 +56,9 @@ export interface FunctionDefinition {
   /**
    * Secrets it may read (kms:Decrypt with the secret's name as encryption context, and
    * GenerateDataKey to make it on first use). A portal's client secret is granted only in
-   * the portal's zone.
+   * the portal's zone; a secret named with zones is granted only in those.
    */
-  readonly secrets: readonly SecretName[];
+  readonly secrets: readonly (SecretName | { readonly name: SecretName; readonly zones: readonly Zone[] })[];
   /** The zone's issuer: registers the first-party portals of its zone, so reads only their secrets. */
   readonly registersPortals?: boolean;
   /** Whether it sends account email (password reset codes) through SES. */
@@ -197,8 +197,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // Status lists are signed wherever they are served; licences only where they may be issued.
     signs: [{ purpose: 'licence', zones: ['extranet', 'intranet'] }, 'status-list'],
     reads: ['id-token', 'licence', 'status-list'],
-    // Licences are issued to a resident ID number, kept only as its keyed hash.
-    secrets: ['identity-hash-key'],
+    // Issuance names a person by the keyed hash of their ID number: only where licences are issued.
+    secrets: [{ name: 'identity-hash-key', zones: ['extranet', 'intranet'] }],
     sendsMail: false,
   },
   {
@@ -297,10 +297,12 @@ export const tablesIn = (
 
 /** The secrets a function may read in a zone: what it lists, less other zones' portal secrets for the issuer. */
 export const secretsOf = (fn: FunctionDefinition, zone: Zone): SecretName[] =>
-  fn.secrets.filter((name) => {
-    const portal = FIRST_PARTY_PORTALS.find((p) => p.secretName === name);
-    return !fn.registersPortals || !portal || portal.zone === zone;
-  });
+  fn.secrets
+    .flatMap((s) => (typeof s === 'string' ? [s] : s.zones.includes(zone) ? [s.name] : []))
+    .filter((name) => {
+      const portal = FIRST_PARTY_PORTALS.find((p) => p.secretName === name);
+      return !fn.registersPortals || !portal || portal.zone === zone;
+    });
 
 /** Routes a zone exposes, with the function serving each. */
 export const routesOf = (

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { Account } from '../../libs/accounts/index.ts';
+import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
@@ -11,7 +11,15 @@ import {
   Router,
   routedEvent,
 } from '../../libs/http/index.ts';
-import { proofingFailureOf, proveRemotely, readProofingForm } from '../../libs/identity/index.ts';
+import {
+  companyRef,
+  coversLicenceType,
+  holderKind,
+  proofingFailureOf,
+  proveRemotely,
+  type Representation,
+  readProofingForm,
+} from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import {
   ACCOUNT_PORTAL,
@@ -29,11 +37,14 @@ import {
   pageResponse,
   proofingFieldErrors,
   proofingRefusalErrors,
+  t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
+  type CompanyShown,
+  companyWalletView,
   identityFailureView,
   identityView,
   licenceView,
@@ -46,6 +57,7 @@ import {
   verificationsView,
   walletView,
 } from './views.ts';
+import { ww } from './words.ts';
 
 /** Sign-ins to a service: at the sign-in page, or by single sign-on (a code exchanged with no sign-in page). */
 const signedInTo = (e: ChainedEvent): string | undefined =>
@@ -74,8 +86,8 @@ export const makeHandler = async (runtime: Runtime) => {
     table: config.tables.licences,
     issuer: licenceIssuer,
     keyring: runtime.keyring,
-    holders: async (name) => (await accounts.findByLoginName(name))?.id,
   });
+  const { companies } = runtime.identity;
   const portal = new FirstPartyPortal(runtime, {
     spec: ACCOUNT_PORTAL,
     home: '/account/licences',
@@ -135,7 +147,7 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
-  const companies = companyPages({
+  const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
     portal,
@@ -144,12 +156,48 @@ export const makeHandler = async (runtime: Runtime) => {
     show,
   });
 
-  const ownLicence = async (session: Session, licenceId: string): Promise<Licence> => {
+  /**
+   * Whose licences the person may see, always by the holder reference, never by login name: a
+   * person's own once they have proved their identity (IAL 2 or more), and a company's when
+   * they act for it now (as its legal representative, or as an agent whose scope names the
+   * licence type).
+   */
+  const personRefOf = (account: Account): string | undefined =>
+    ialOf(account) >= 2 ? account.identity?.personRef : undefined;
+  const shown = (r: Representation): CompanyShown => ({
+    uscc: r.company.uscc,
+    name: r.company.name,
+    role: r.role,
+  });
+  /** What the person may do with a licence: undefined when it is not theirs to see. */
+  const holding = async (
+    account: Account,
+    licence: Licence,
+  ): Promise<{ readonly company?: CompanyShown } | undefined> => {
+    if (holderKind(licence.holder) === 'person')
+      return licence.holder === personRefOf(account) ? {} : undefined;
+    if (holderKind(licence.holder) !== 'company') return undefined;
+    const r = await companies.representation(account.id, licence.holder.slice('company#'.length));
+    return r && coversLicenceType(r, licence.typeId) ? { company: shown(r) } : undefined;
+  };
+  const ownLicence = async (
+    account: Account,
+    licenceId: string,
+  ): Promise<{ readonly licence: Licence; readonly company?: CompanyShown }> => {
     const licence = await service.get(licenceId);
+    const held = licence && (await holding(account, licence));
     // Someone else's licence is as absent as a missing one.
-    if (!licence || licence.holder !== session.sub)
-      throw new NotFoundError('there is no such licence in your wallet');
-    return licence;
+    if (!licence || !held) throw new NotFoundError('there is no such licence in your wallet');
+    return { licence, ...held };
+  };
+  /** The company the person acts for now, with the licences their role lets them see. */
+  const companyWallet = async (account: Account, uscc: string) => {
+    const r = /^[0-9A-Z]{18}$/.test(uscc) ? await companies.representation(account.id, uscc) : undefined;
+    if (!r) throw new NotFoundError('you do not act for this company');
+    const licences = (await service.licencesOf(companyRef(uscc))).filter((l) =>
+      coversLicenceType(r, l.typeId),
+    );
+    return { company: shown(r), licences };
   };
   const typesByVct = async () => new Map((await service.types.list()).map((t) => [t.vct, t]));
 
@@ -165,6 +213,8 @@ export const makeHandler = async (runtime: Runtime) => {
       outcome: 'success',
       zone: config.zone,
       actor: session.sub,
+      // Acting for the company that holds it.
+      ...(holderKind(licence.holder) === 'company' ? { onBehalfOf: licence.holder } : {}),
       subject: session.sub,
       department: licence.department,
       resource: licence.licenceId,
@@ -180,11 +230,11 @@ export const makeHandler = async (runtime: Runtime) => {
     lang: Lang,
     licence: Licence,
     status: number,
-    extra: Pick<Parameters<typeof licenceView>[2], 'withdrawn' | 'input' | 'errors'>,
+    extra: Pick<Parameters<typeof licenceView>[2], 'withdrawn' | 'input' | 'errors' | 'company'>,
   ) => {
     const [types, shares, issuer] = await Promise.all([
       typesByVct(),
-      service.sharesOf(session.sub, licence.licenceId),
+      service.sharesOf(licence.holder, licence.licenceId),
       issuerNames(lang)(licence.department),
     ]);
     const { claims, disclosable: fields } = licenceClaims(licence.sdJwt);
@@ -243,33 +293,94 @@ export const makeHandler = async (runtime: Runtime) => {
     .on(
       'GET',
       '/account/licences',
-      signedIn(async (event, session, lang) => {
-        const [licences, types] = await Promise.all([service.licencesOf(session.sub), typesByVct()]);
-        const issuers = await issuersOf(lang, licences);
+      signedIn(async (event, session, lang, account) => {
+        const personRef = personRefOf(account);
+        const [licences, types, representations] = await Promise.all([
+          personRef ? service.licencesOf(personRef) : undefined,
+          typesByVct(),
+          companies.representations(account.id),
+        ]);
+        const issuers = await issuersOf(lang, licences ?? []);
         return show(
           event,
           lang,
           200,
-          walletView(lang, session, { licences, types, issuers, now: now() }),
+          walletView(lang, session, {
+            licences,
+            types,
+            issuers,
+            companies: representations.map(shown),
+            now: now(),
+          }),
           '/account/licences',
         );
       }),
     )
     .on(
       'GET',
+      '/account/companies/{uscc}/licences',
+      signedIn(async (event, session, lang, account) => {
+        const uscc = event.pathParameters?.uscc ?? '';
+        const [{ company, licences }, types] = await Promise.all([
+          companyWallet(account, uscc),
+          typesByVct(),
+        ]);
+        return show(
+          event,
+          lang,
+          200,
+          companyWalletView(lang, session, {
+            company,
+            licences,
+            types,
+            issuers: await issuersOf(lang, licences),
+            now: now(),
+          }),
+          `/account/companies/${uscc}/licences`,
+        );
+      }),
+    )
+    .on(
+      'GET',
+      '/account/companies/{uscc}/verifications',
+      signedIn(async (event, session, lang, account) => {
+        const uscc = event.pathParameters?.uscc ?? '';
+        // The right to act for the company first: nothing of it is read without one.
+        const { licences } = await companyWallet(account, uscc);
+        const [receipts, types] = await Promise.all([service.receiptsOf(companyRef(uscc)), typesByVct()]);
+        // Checks of the licences this person may see, and no others of the company.
+        const names = new Map(licences.map((l) => [l.licenceId, types.get(l.vct)?.name[lang] ?? l.vct]));
+        return show(
+          event,
+          lang,
+          200,
+          verificationsView(
+            lang,
+            session,
+            receipts.filter((r) => names.has(r.licenceId)),
+            (id) => names.get(id) ?? id,
+            ww(lang, 'companyVerifications'),
+          ),
+          `/account/companies/${uscc}/verifications`,
+        );
+      }),
+    )
+    .on(
+      'GET',
       '/account/licences/{licenceId}',
-      signedIn(async (event, session, lang) => {
-        const licence = await ownLicence(session, event.pathParameters?.licenceId ?? '');
+      signedIn(async (event, session, lang, account) => {
+        const { licence, company } = await ownLicence(account, event.pathParameters?.licenceId ?? '');
         return showLicence(event, session, lang, licence, 200, {
           withdrawn: event.queryStringParameters?.withdrawn === '1',
+          company,
         });
       }),
     )
     .on(
       'GET',
       '/account/licences/{licenceId}/download',
-      signedIn(async (event, session) => {
-        const licence = await ownLicence(session, event.pathParameters?.licenceId ?? '');
+      signedIn(async (event, _session, _lang, account) => {
+        const { licence } = await ownLicence(account, event.pathParameters?.licenceId ?? '');
         return {
           statusCode: 200,
           headers: {
@@ -284,9 +395,9 @@ export const makeHandler = async (runtime: Runtime) => {
     .on(
       'POST',
       '/account/licences/{licenceId}/shares',
-      signedIn(async (event, session, lang) => {
+      signedIn(async (event, session, lang, account) => {
         const form = readForm(event, session);
-        const licence = await ownLicence(session, event.pathParameters?.licenceId ?? '');
+        const { licence, company } = await ownLicence(account, event.pathParameters?.licenceId ?? '');
         const input: ShareInput = {
           fields: form.getAll('fields').slice(0, 40),
           purpose: (form.get('purpose') ?? '').slice(0, 1000),
@@ -300,7 +411,7 @@ export const makeHandler = async (runtime: Runtime) => {
           expiresInMinutes: input.hours * 60,
         });
         if (errors.length || !parsed.success)
-          return showLicence(event, session, lang, licence, 400, { input, errors });
+          return showLicence(event, session, lang, licence, 400, { input, errors, company });
         const share = await service.share(licence, parsed.data);
         await audit(event, session, 'licence.shared', licence, {
           fields: share.fields,
@@ -322,17 +433,21 @@ export const makeHandler = async (runtime: Runtime) => {
     .on(
       'POST',
       '/account/shares/{shareId}/withdraw',
-      signedIn(async (event, session) => {
+      signedIn(async (event, session, _lang, account) => {
         readForm(event, session);
         const shareId = event.pathParameters?.shareId ?? '';
         const share = await service.activeShare(shareId);
-        if (!share || share.holder !== session.sub || !(await service.withdrawShare(session.sub, shareId)))
+        // The share's licence must be one the person may hold now, and the share its holder's.
+        const licence = share && (await service.get(share.licenceId));
+        const held = licence && share.holder === licence.holder && (await holding(account, licence));
+        if (!share || !held || !(await service.withdrawShare(share.holder, shareId)))
           throw new NotFoundError('there is no such share to withdraw');
         await runtime.audit.append({
           type: 'licence.share_withdrawn',
           outcome: 'success',
           zone: config.zone,
           actor: session.sub,
+          ...(holderKind(share.holder) === 'company' ? { onBehalfOf: share.holder } : {}),
           subject: session.sub,
           resource: `share:${shareId}`.slice(0, 256),
           sourceIp: event.requestContext?.identity?.sourceIp,
@@ -346,11 +461,11 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
-    .on('GET', '/account/companies', signedIn(companies.list))
-    .on('POST', '/account/companies', signedIn(companies.register))
-    .on('GET', '/account/companies/{uscc}', signedIn(companies.company))
-    .on('POST', '/account/companies/{uscc}/agents', signedIn(companies.grant))
-    .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companies.revoke))
+    .on('GET', '/account/companies', signedIn(companyRoutes.list))
+    .on('POST', '/account/companies', signedIn(companyRoutes.register))
+    .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
+    .on('POST', '/account/companies/{uscc}/agents', signedIn(companyRoutes.grant))
+    .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companyRoutes.revoke))
     .on(
       'GET',
       '/account/identity',
@@ -424,10 +539,11 @@ export const makeHandler = async (runtime: Runtime) => {
     .on(
       'GET',
       '/account/verifications',
-      signedIn(async (event, session, lang) => {
+      signedIn(async (event, session, lang, account) => {
+        const personRef = personRefOf(account);
         const [receipts, licences, types] = await Promise.all([
-          service.receiptsOf(session.sub),
-          service.licencesOf(session.sub),
+          personRef ? service.receiptsOf(personRef) : [],
+          personRef ? service.licencesOf(personRef) : [],
           typesByVct(),
         ]);
         const names = new Map(licences.map((l) => [l.licenceId, types.get(l.vct)?.name[lang] ?? l.vct]));
@@ -443,9 +559,21 @@ export const makeHandler = async (runtime: Runtime) => {
     .on(
       'GET',
       '/account/activity',
-      signedIn(async (event, session, lang) => {
-        // The person's own events, newest first, from the audit trail's subject index.
-        const page = await activity.search({ subject: session.sub }, { limit: 200 });
+      signedIn(async (event, session, lang, account) => {
+        // The person's own events, newest first, from the audit trail's subject index: those
+        // of the account, and those of their licences (whose subject is the proved identity).
+        const personRef = personRefOf(account);
+        const pages = await Promise.all(
+          [session.sub, ...(personRef ? [personRef] : [])].map((subject) =>
+            activity.search({ subject }, { limit: 200 }),
+          ),
+        );
+        const page = {
+          events: pages
+            .flatMap((p) => p.events)
+            .sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : 0))
+            .slice(0, 200),
+        };
         const events = page.events.filter((e) => eventTypeEntry(e.type)?.citizen);
         const clientIds = [...new Set(events.map((e) => e.client).filter((c): c is string => Boolean(c)))];
         const names = new Map<string, string>(
@@ -468,7 +596,10 @@ export const makeHandler = async (runtime: Runtime) => {
             names.set(id, typeof client?.client_name === 'string' ? client.client_name : id);
           }
         }
-        const [licences, types] = await Promise.all([service.licencesOf(session.sub), typesByVct()]);
+        const [licences, types] = await Promise.all([
+          personRef ? service.licencesOf(personRef) : [],
+          typesByVct(),
+        ]);
         const licenceNames = new Map(
           licences.map((l) => [l.licenceId, types.get(l.vct)?.name[lang] ?? l.vct]),
         );
@@ -514,7 +645,20 @@ export const makeHandler = async (runtime: Runtime) => {
       const path = event.path.replace(basePath, '') || '/account';
       const known = isRouteFound(router.matchEvent(event));
       return err.status === 404
-        ? show(event, lang, 404, notFoundView(lang, known ? 'notFoundLicence' : undefined), path)
+        ? show(
+            event,
+            lang,
+            404,
+            notFoundView(
+              lang,
+              known
+                ? path.startsWith('/account/companies/')
+                  ? ww(lang, 'notFoundCompany')
+                  : t(lang, 'notFoundLicence')
+                : undefined,
+            ),
+            path,
+          )
         : show(event, lang, 403, sessionEndedView(lang), path);
     }
   };

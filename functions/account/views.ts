@@ -23,6 +23,7 @@ import {
   proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
+import { ww } from './words.ts';
 
 /** A page's title and body, framed by the page response, with the page's own script if any. */
 export interface View {
@@ -83,37 +84,103 @@ const standing = (lang: Lang, licence: Licence, now: number): { inForce: boolean
 const tag = (s: { inForce: boolean; word: string }) =>
   html`<strong class="tag${s.inForce ? '' : ' off'}">${s.word}</strong>`;
 
-/** The wallet: every licence of the signed-in person, each a card. */
-export const walletView = (
+/** Licences as cards: type, issuer, number, validity and status, each linking to its page. */
+const licenceCards = (
   lang: Lang,
-  session: PortalSession,
   o: {
     readonly licences: readonly Licence[];
     readonly types: ReadonlyMap<string, LicenceType>;
-    /** Issuing departments' names in the page's language, by department id. */
     readonly issuers: ReadonlyMap<string, string>;
     readonly now: number;
   },
-): View => {
-  const { licences, types, issuers, now } = o;
-  const cards = licences.map((l) => {
-    const s = standing(lang, l, now);
+) =>
+  o.licences.map((l) => {
+    const s = standing(lang, l, o.now);
     return html`<li class="${s.inForce ? '' : 'inactive'}" data-licence="${l.licenceId}">
-<h2><a href="account/licences/${encodeURIComponent(l.licenceId)}">${typeName(lang, l, types.get(l.vct))}</a></h2>
+<h2><a href="account/licences/${encodeURIComponent(l.licenceId)}">${typeName(lang, l, o.types.get(l.vct))}</a></h2>
 <dl>
-<dt>${t(lang, 'issuer')}</dt><dd class="issuer">${issuers.get(l.department) ?? l.department}</dd>
+<dt>${t(lang, 'issuer')}</dt><dd class="issuer">${o.issuers.get(l.department) ?? l.department}</dd>
 <dt>${t(lang, 'number')}</dt><dd><code class="licence-number">${l.licenceId}</code></dd>
 <dt>${t(lang, 'validity')}</dt><dd>${t(lang, 'dateRange', { from: formatDate(lang, l.nbf), until: formatDate(lang, l.exp) })}</dd>
 <dt>${t(lang, 'status')}</dt><dd>${tag(s)}</dd>
 </dl></li>`;
   });
+
+/** A company the person acts for, as the wallet lists it. */
+export interface CompanyShown {
+  readonly uscc: string;
+  readonly name: string;
+  readonly role: 'legal-representative' | 'agent';
+}
+
+const roleWord = (lang: Lang, role: CompanyShown['role']) =>
+  ww(lang, role === 'agent' ? 'roleAgent' : 'roleLegalRepresentative');
+
+/**
+ * The wallet: every licence issued to the signed-in person's proved identity, each a card, and
+ * the companies they act for. Before the person has proved an identity there is nothing to
+ * show: licences are issued to ID numbers, so the page says so and links to proving one.
+ */
+export const walletView = (
+  lang: Lang,
+  session: PortalSession,
+  o: {
+    /** Undefined when the account has not proved an identity (IAL 1). */
+    readonly licences: readonly Licence[] | undefined;
+    readonly types: ReadonlyMap<string, LicenceType>;
+    /** Issuing departments' names in the page's language, by department id. */
+    readonly issuers: ReadonlyMap<string, string>;
+    readonly companies: readonly CompanyShown[];
+    readonly now: number;
+  },
+): View => {
+  const { licences, companies } = o;
+  const own =
+    licences === undefined
+      ? html`<div class="notice" id="prove-identity"><h2>${ww(lang, 'walletNeedsIdentityTitle')}</h2><p>${ww(lang, 'walletNeedsIdentity')}</p>
+<p><a class="button" href="account/identity">${ww(lang, 'walletProveIdentity')}</a></p></div>`
+      : licences.length
+        ? html`<p>${t(lang, 'licenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${licenceCards(lang, { ...o, licences })}</ul>`
+        : html`<p>${t(lang, 'noLicences')}</p>`;
+  const theirs = companies.length
+    ? html`<h2 id="companies">${ww(lang, 'companiesActFor')}</h2><p>${ww(lang, 'companiesActForLead')}</p>
+<ul class="cards" id="company-wallets">${companies.map(
+        (c) =>
+          html`<li data-company="${c.uscc}"><h3><a href="account/companies/${c.uscc}/licences">${c.name}</a></h3><p>${ww(lang, 'companyRole', { role: roleWord(lang, c.role) })}</p></li>`,
+      )}</ul>`
+    : '';
   return {
     title: t(lang, 'walletTitle'),
-    body: html`<h1>${t(lang, 'walletTitle')}</h1><p class="lead">${t(lang, 'walletLead')}</p>${nav(lang, session)}${
+    body: html`<h1>${t(lang, 'walletTitle')}</h1><p class="lead">${t(lang, 'walletLead')}</p>${nav(lang, session)}${own}${theirs}`,
+  };
+};
+
+/** A company's wallet: its licences the person may see in their role (all, or their agent scope's types). */
+export const companyWalletView = (
+  lang: Lang,
+  session: PortalSession,
+  o: {
+    readonly company: CompanyShown;
+    readonly licences: readonly Licence[];
+    readonly types: ReadonlyMap<string, LicenceType>;
+    readonly issuers: ReadonlyMap<string, string>;
+    readonly now: number;
+  },
+): View => {
+  const { company, licences } = o;
+  const title = ww(lang, 'companyLicencesTitle', { company: company.name });
+  return {
+    title,
+    body: html`<h1>${title}</h1><p class="lead">${ww(lang, 'companyLicencesLead', {
+      company: company.name,
+      uscc: company.uscc,
+      role: roleWord(lang, company.role),
+    })}</p>${nav(lang, session)}${
       licences.length
-        ? html`<p>${t(lang, 'licenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${cards}</ul>`
-        : html`<p>${t(lang, 'noLicences')}</p>`
-    }`,
+        ? html`<p>${ww(lang, 'companyLicenceCount', { count: licences.length })}</p><ul class="cards" id="licences">${licenceCards(lang, o)}</ul>`
+        : html`<p>${ww(lang, 'companyNoLicences')}</p>`
+    }
+<p><a href="account/companies/${company.uscc}/verifications">${ww(lang, 'companyVerifications')}</a></p>`,
   };
 };
 
@@ -153,6 +220,8 @@ export const licenceView = (
     /** The share form as sent, when it had errors. */
     readonly input?: ShareInput;
     readonly errors?: readonly { readonly field: string; readonly key: MessageKey }[];
+    /** The company that holds it, when the person sees it acting for one. */
+    readonly company?: CompanyShown;
   },
 ): View => {
   const { licence, type, claims, fields, shares, now, input, errors = [] } = o;
@@ -172,6 +241,7 @@ export const licenceView = (
         : ''
     }
 <dl id="licence">
+${o.company ? html`<dt>${ww(lang, 'heldBy')}</dt><dd id="licence-holder"><a href="account/companies/${o.company.uscc}/licences">${o.company.name}</a></dd>` : ''}
 <dt>${t(lang, 'issuer')}</dt><dd id="licence-issuer">${o.issuer}</dd>
 <dt>${t(lang, 'number')}</dt><dd><code class="licence-number">${licence.licenceId}</code></dd>
 <dt>${t(lang, 'status')}</dt><dd>${tag(standing(lang, licence, now))}</dd>
@@ -287,9 +357,11 @@ export const verificationsView = (
   session: PortalSession,
   receipts: readonly Receipt[],
   typeNames: (licenceId: string) => string,
+  /** A company's page: its own title, instead of "who checked my licences". */
+  title = t(lang, 'verifications'),
 ): View => ({
-  title: t(lang, 'verifications'),
-  body: html`<h1>${t(lang, 'verifications')}</h1><p class="lead">${t(lang, 'verificationsLead')}</p>${nav(lang, session)}${
+  title,
+  body: html`<h1>${title}</h1><p class="lead">${t(lang, 'verificationsLead')}</p>${nav(lang, session)}${
     receipts.length
       ? html`<ul class="cards" id="receipts">${receipts.map(
           (r) =>
@@ -361,9 +433,9 @@ ${e.sourceIp ? html`<dt>${t(lang, 'fromAddress')}</dt><dd class="wrap">${e.sourc
 };
 
 /** A page that is not there (or not yours): in the person's language, with the way back to the wallet. */
-export const notFoundView = (lang: Lang, detail?: MessageKey): View => ({
+export const notFoundView = (lang: Lang, detail?: string): View => ({
   title: t(lang, 'notFoundTitle'),
-  body: html`<h1>${t(lang, 'notFoundTitle')}</h1>${detail ? html`<p class="lead">${t(lang, detail)}</p>` : ''}<p>${t(lang, 'notFoundLead')}</p>
+  body: html`<h1>${t(lang, 'notFoundTitle')}</h1>${detail ? html`<p class="lead">${detail}</p>` : ''}<p>${t(lang, 'notFoundLead')}</p>
 <p><a href="account/licences">${t(lang, 'back')}</a></p>`,
 });
 

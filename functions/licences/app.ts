@@ -11,6 +11,7 @@ import {
   Router,
   ValidationError,
 } from '../../libs/http/index.ts';
+import { maskResidentId } from '../../libs/identity/index.ts';
 import {
   IdempotencyKey,
   IssueRequest,
@@ -44,7 +45,7 @@ const headerOf = (event: APIGatewayProxyEvent, name: string): string | undefined
  * touches nothing (the route table's test reads them).
  */
 export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
-  const { config, doc, accounts, access } = runtime;
+  const { config, doc, access } = runtime;
   const issuer = config.licenceIssuer ?? config.issuer;
   const basePath = new URL(config.issuer).pathname.replace(/\/$/, '');
   const service = new LicenceService({
@@ -52,7 +53,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     table: config.tables.licences,
     issuer,
     keyring: runtime.keyring,
-    holders: (loginName) => accounts.idOfLoginName(loginName),
+    holders: runtime.identity.hasher,
     statusListTtlSeconds: config.statusListTtlSeconds,
   });
 
@@ -303,7 +304,11 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
         return json(outcome.replayed ? 200 : 201, {
           licence_id: outcome.licence.licenceId,
           vct: outcome.licence.vct,
-          holder: body.holder,
+          // The holder as named, the ID number masked: the response need not carry it again.
+          holder:
+            'residentId' in body.holder
+              ? { residentId: maskResidentId(body.holder.residentId) }
+              : body.holder,
           valid_from: outcome.licence.nbf,
           valid_until: outcome.licence.exp,
           status: outcome.licence.status,

@@ -18,8 +18,15 @@ import type { Zone } from '../../libs/config/index.ts';
 import { DepartmentExistsError, DepartmentStore } from '../../libs/departments/index.ts';
 import type { Keyring } from '../../libs/keys/index.ts';
 import { readOrCreateSecretFile } from '../../libs/keys/index.ts';
-import { LicenceService, type LicenceTypeInput, LicenceTypeStore } from '../../libs/licences/index.ts';
+import {
+  type HolderRefs,
+  type IssueRequest,
+  LicenceService,
+  type LicenceTypeInput,
+  LicenceTypeStore,
+} from '../../libs/licences/index.ts';
 import { claimClientName, OidcRegistry, putClient } from '../../libs/oidc/index.ts';
+import { DEMO_COMPANIES, DEMO_RESIDENTS, type DemoResident } from './registry-twin.ts';
 
 export interface DemoAccount {
   readonly accountId: string;
@@ -48,6 +55,24 @@ export const DEMO_ACCOUNTS: readonly DemoAccountSpec[] = [
     password: 'demo-citizen-2026',
     displayName: '张三 Zhang San',
     description: 'citizen',
+    kind: 'citizen',
+    roles: ['citizen'],
+    totp: false,
+  },
+  {
+    loginName: 'chen.ming',
+    password: 'demo-company-2026',
+    displayName: '陈明 Chen Ming',
+    description: 'citizen, not yet proved; legal representative of 示例科技有限公司',
+    kind: 'citizen',
+    roles: ['citizen'],
+    totp: false,
+  },
+  {
+    loginName: 'liu.fang',
+    password: 'demo-agent-2026',
+    displayName: '刘芳 Liu Fang',
+    description: 'citizen, not yet proved; can be made an agent (经办人)',
     kind: 'citizen',
     roles: ['citizen'],
     totp: false,
@@ -394,58 +419,110 @@ export const DEMO_MACHINE_CLIENTS = [
   { clientId: 'hr-registry', department: 'hr' },
 ] as const;
 
+const resident = (loginOrName: string): DemoResident =>
+  DEMO_RESIDENTS.find((r) => r.loginName === loginOrName || r.nameEn === loginOrName)!;
+const birthDateOf = (residentId: string) =>
+  `${residentId.slice(6, 10)}-${residentId.slice(10, 12)}-${residentId.slice(12, 14)}`;
+
+/** The demo citizen 张三's resident ID number (the registry twin's): demo licences are issued to it. */
+export const DEMO_ZHANG_SAN_ID = resident('zhang.san').residentId;
+
 /** The demo citizen's driving permit (fictitious data; also the benchmarks' and tests' sample). */
 export const DEMO_DRIVING_PERMIT_CLAIMS = {
   family_name: '张',
   given_name: '三',
-  birth_date: '1990-05-17',
-  id_number: '11010519900517001X',
+  birth_date: birthDateOf(DEMO_ZHANG_SAN_ID),
+  id_number: DEMO_ZHANG_SAN_ID,
   address: '北京市西城区西长安街 1 号',
   vehicle_classes: 'C1',
 } as const;
 
 /**
- * Licences held by the demo citizen, so the wallet has something to show: a driving permit
- * and a professional qualification. Issued once (the idempotency keys make restarts no-ops).
+ * The demo licences, issued to identities (never to login names): 张三's driving permit and
+ * qualification (his wallet shows them once he proves his identity), a qualification for 周杰,
+ * who has no account yet (he sees it after registering and proving), and the business licence
+ * of the first demo company (its legal representative and its agents see it).
  */
-export const seedDemoLicences = async (
-  doc: DynamoDBDocumentClient,
-  tables: Readonly<Record<'identity' | 'licences', string>>,
-  keyring: Keyring,
-  issuer: string,
-): Promise<void> => {
-  const accounts = new AccountStore(doc, tables.identity);
-  const service = new LicenceService({
-    doc,
-    table: tables.licences,
-    issuer,
-    keyring,
-    holders: async (name) => (await accounts.findByLoginName(name))?.id,
-  });
-  const demo: Array<{ key: string; caller: string; type: string; claims: Record<string, unknown> }> = [
-    {
-      key: 'demo-zhang-san-driving-permit',
-      caller: 'transport-registry',
+export const DEMO_LICENCES: ReadonlyArray<{
+  readonly key: string;
+  readonly caller: string;
+  readonly request: IssueRequest;
+}> = [
+  {
+    key: 'demo-id-zhang-san-driving-permit',
+    caller: 'transport-registry',
+    request: {
       type: 'driving-permit',
+      holder: { residentId: DEMO_ZHANG_SAN_ID },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     },
-    {
-      key: 'demo-zhang-san-qualification',
-      caller: 'hr-registry',
+  },
+  {
+    key: 'demo-id-zhang-san-qualification',
+    caller: 'hr-registry',
+    request: {
       type: 'professional-qualification',
+      holder: { residentId: DEMO_ZHANG_SAN_ID },
       claims: {
         holder_name: '张三',
-        id_number: '11010519900517001X',
+        id_number: DEMO_ZHANG_SAN_ID,
         qualification: '注册会计师 Certified public accountant',
         level: '中级 Intermediate',
         awarded: '2018-09-01',
       },
     },
-  ];
-  for (const licence of demo) {
-    const type = await service.typeFor(licence.type);
+  },
+  {
+    key: 'demo-id-zhou-jie-qualification',
+    caller: 'hr-registry',
+    request: {
+      type: 'professional-qualification',
+      holder: { residentId: resident('Zhou Jie').residentId },
+      claims: {
+        holder_name: '周杰',
+        id_number: resident('Zhou Jie').residentId,
+        qualification: '一级建造师 Constructor (first class)',
+        level: '高级 Senior',
+        awarded: '2021-06-18',
+      },
+    },
+  },
+  {
+    key: 'demo-id-company-business-licence',
+    caller: 'market-registry',
+    request: {
+      type: 'business-licence',
+      holder: { uscc: DEMO_COMPANIES[0]!.uscc },
+      claims: {
+        company_name: DEMO_COMPANIES[0]!.name,
+        company_uscc: DEMO_COMPANIES[0]!.uscc,
+        legal_representative: DEMO_RESIDENTS.find(
+          (r) => r.residentId === DEMO_COMPANIES[0]!.legalRepresentative,
+        )!.name,
+        registered_address: '北京市海淀区中关村大街 27 号',
+        business_scope: '软件开发；信息技术咨询服务 Software development; IT consulting',
+        established: '2016-04-12',
+      },
+    },
+  },
+];
+
+/**
+ * Issues the demo licences once (the idempotency keys make restarts no-ops). `holders` makes a
+ * person's holder reference with the stack's identity hash key, as the licences function does.
+ */
+export const seedDemoLicences = async (
+  doc: DynamoDBDocumentClient,
+  tables: Readonly<Record<'licences', string>>,
+  keyring: Keyring,
+  issuer: string,
+  holders: HolderRefs,
+): Promise<void> => {
+  const service = new LicenceService({ doc, table: tables.licences, issuer, keyring, holders });
+  for (const licence of DEMO_LICENCES) {
+    const type = await service.typeFor(licence.request.type);
     await service.issue(
-      { type: licence.type, holder: { loginName: 'zhang.san' }, claims: licence.claims },
+      licence.request,
       licence.key,
       { id: licence.caller, department: type.department },
       type,

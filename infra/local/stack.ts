@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { TotpVault } from '../../libs/accounts/index.ts';
 import { AuditSealer, DetectingAuditLog, DynamoAuditLog, type SealRun } from '../../libs/audit/index.ts';
 import { type AppConfig, type KeyPurpose, ZONES, type Zone } from '../../libs/config/index.ts';
+import { IdentityHasher } from '../../libs/identity/index.ts';
 import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
+import type { HolderRefs } from '../../libs/licences/index.ts';
 import { InProcessBackchannelQueue } from '../../libs/oidc/index.ts';
 import { createRuntime } from '../../libs/runtime/index.ts';
 import {
@@ -262,7 +264,11 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       tables,
       // Demo licences are signed as an issuing zone's licences function signs them.
       keyrings.extranet,
-      { vault: new TotpVault(secrets), keysDir },
+      {
+        vault: new TotpVault(secrets),
+        keysDir,
+        hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
+      },
       urls,
       demoSites,
     );
@@ -362,7 +368,7 @@ const startDemo = async (
   doc: ReturnType<typeof createDynamoClient>,
   tables: Readonly<Record<TableName, string>>,
   keyring: LocalKeyring,
-  local: { readonly vault: TotpVault; readonly keysDir: string },
+  local: { readonly vault: TotpVault; readonly keysDir: string; readonly hasher: HolderRefs },
   issuers: Readonly<Record<Zone, string>>,
   demoSites: { readonly ports: DemoSitePorts; readonly start: StartDemoSite } | false,
 ): Promise<LocalDemo> => {
@@ -374,7 +380,7 @@ const startDemo = async (
   for (const spec of DEMO_MACHINE_CLIENTS) {
     machineClients.push(await seedMachineClient(doc, table, local.keysDir, spec.clientId, spec.department));
   }
-  await seedDemoLicences(doc, tables, keyring, issuers.public);
+  await seedDemoLicences(doc, tables, keyring, issuers.public, local.hasher);
   if (!demoSites) return { accounts, machineClients, sites: {} as LocalDemo['sites'] };
   const { ports, start } = demoSites;
   const specs = [

@@ -1,7 +1,10 @@
 export {
+  type HolderRefs,
+  holderRefOf,
   IdempotencyKey,
   IssueRequest,
   Licence,
+  LicenceHolder,
   LicenceService,
   Receipt,
   Share,

@@ -5,7 +5,9 @@ import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { base64url, type JWK } from 'jose';
 import * as z from 'zod';
 import { canonicalJson } from '../audit/index.ts';
+import { isUscc } from '../departments/index.ts';
 import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../errors/index.ts';
+import { companyRef, ResidentId } from '../identity/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
 import { isConditionalCheckFailed, LICENCE_INDEXES, queryAll } from '../store/index.ts';
 import { STATUS, StatusListStore, type StatusName } from './status-list.ts';
@@ -44,9 +46,44 @@ export const Licence = z.object({
 });
 export type Licence = z.infer<typeof Licence>;
 
+/**
+ * Whom a licence is issued to: a person by their resident ID number, or a company by its unified
+ * social credit code — an identity, never a login name. The licence names its holder by the
+ * reference derived from it (`person#<keyed hash>` or `company#<USCC>`), so it waits for a
+ * person who has no account yet and appears in their wallet once they prove that identity.
+ */
+export const LicenceHolder = z
+  .object({
+    residentId: ResidentId.optional(),
+    uscc: z
+      .string()
+      .transform((code) => code.normalize('NFKC').replace(/\s+/g, '').toUpperCase())
+      .refine(isUscc, 'an 18-character unified social credit code with a valid check character (GB 32100)')
+      .optional(),
+  })
+  .catchall(z.unknown())
+  .superRefine((holder, ctx) => {
+    const extra = Object.keys(holder).filter((k) => k !== 'residentId' && k !== 'uscc');
+    if (extra.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: [extra[0]!],
+        message: `licences are issued to identities: name the holder by "residentId" (a person's resident ID number) or "uscc" (a company's unified social credit code), not by "${extra[0]}"`,
+      });
+    if ((holder.residentId === undefined) === (holder.uscc === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'name the holder by exactly one of "residentId" (a person) or "uscc" (a company)',
+      });
+  })
+  .transform((holder): { residentId: string } | { uscc: string } =>
+    holder.residentId !== undefined ? { residentId: holder.residentId } : { uscc: holder.uscc! },
+  );
+export type LicenceHolder = z.infer<typeof LicenceHolder>;
+
 export const IssueRequest = z.strictObject({
   type: z.string().min(1).max(64),
-  holder: z.strictObject({ loginName: z.string().trim().min(1).max(64) }),
+  holder: LicenceHolder,
   claims: z.record(z.string(), z.unknown()),
   /** First day of validity (YYYY-MM-DD); today when omitted. */
   validFrom: z
@@ -113,8 +150,17 @@ export interface Caller {
   readonly department: string;
 }
 
-/** Looks up a holder's account id from a login name (the identity table's business). */
-export type HolderLookup = (loginName: string) => Promise<string | undefined>;
+/**
+ * Turns a resident ID number into the holder reference licences name (the identity lib's
+ * `IdentityHasher`: a keyed hash, so the number itself is never stored with the licence).
+ */
+export interface HolderRefs {
+  personRef(residentId: string): Promise<string>;
+}
+
+/** The holder reference of a request's holder: `person#<keyed hash>` or `company#<USCC>`. */
+export const holderRefOf = (refs: HolderRefs, holder: LicenceHolder): Promise<string> =>
+  'residentId' in holder ? refs.personRef(holder.residentId) : Promise.resolve(companyRef(holder.uscc));
 
 const licenceKey = (id: string) => ({ pk: `licence#${id}`, sk: 'licence' });
 const idemKey = (caller: string, key: string) => ({ pk: `idem#${caller}#${key}`, sk: 'idem' });
@@ -139,7 +185,11 @@ export interface LicenceServiceDeps {
   /** The public base URL licences name as `iss` (whatever zone issued them). */
   readonly issuer: string;
   readonly keyring: Keyring;
-  readonly holders: HolderLookup;
+  /**
+   * How a person's holder reference is made from their ID number (no account is looked up).
+   * Only issuance needs it: a service that reads wallets or verifies has none.
+   */
+  readonly holders?: HolderRefs;
   readonly now?: () => Date;
   /** Seconds verifiers (and this container) may keep a status list. @default 300 */
   readonly statusListTtlSeconds?: number;
@@ -221,7 +271,13 @@ export class LicenceService {
      */
     beforeDone: (licence: Licence) => Promise<void> = async () => undefined,
   ): Promise<IssueOutcome> {
-    const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+    if (!this.deps.holders)
+      throw new Error('this licence service issues nothing: it was given no holder references');
+    const holder = await holderRefOf(this.deps.holders, request.holder);
+    // Hashed with the holder's reference in place of the ID number, which is kept nowhere.
+    const requestHash = createHash('sha256')
+      .update(canonicalJson({ ...request, holder }))
+      .digest('hex');
     const key = idemKey(caller.id, idempotencyKey);
     let idem = await this.readIdem(key);
     if (idem && idem.requestHash !== requestHash) {
@@ -243,11 +299,6 @@ export class LicenceService {
           name: p.name === '(body)' ? 'claims' : `claims.${p.name}`,
         })),
       );
-    const holder = await this.deps.holders(request.holder.loginName);
-    if (!holder)
-      throw new ValidationError('the holder has no account', [
-        { name: 'holder.loginName', reason: 'no account has this login name' },
-      ]);
 
     if (!idem) {
       const serial = `${Date.now().toString().slice(-8)}${String(randomInt(10_000)).padStart(4, '0')}`;

@@ -1,9 +1,12 @@
 import type { Browser } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
+import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { machineToken } from '../../testkit/oidc-flow.ts';
 import { launchChromium, newContext, see, seriousViolations } from '../support/browser.ts';
+import { proveIdentity } from '../support/licence-holders.ts';
 
 let stack: LocalStack;
 let browser: Browser;
@@ -17,6 +20,12 @@ beforeAll(async () => {
     // Verifiers keep a status list for its ttl: a short one, so a revocation shows within it.
     statusListTtlSeconds: TTL,
   });
+  // The demo licences are issued to 张三's ID number: he proves it to see them.
+  await proveIdentity(
+    stack,
+    stack.demo.accounts.find((a) => a.loginName === 'zhang.san')!.accountId,
+    DEMO_RESIDENTS.find((r) => r.loginName === 'zhang.san')!,
+  );
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -75,7 +84,8 @@ describe('the licence wallet in a real browser', () => {
     ).toEqual(['family_name', 'age_over_18']);
     await see(verifier.locator('#shared-fields'), /张/);
     const body = await verifier.locator('main').textContent();
-    for (const hidden of ['11010519900517001X', '1990', '西长安街', '三']) expect(body).not.toContain(hidden);
+    for (const hidden of [DEMO_DRIVING_PERMIT_CLAIMS.id_number, '1990', '西长安街', '三'])
+      expect(body).not.toContain(hidden);
     expect(await seriousViolations(verifier)).toEqual([]);
 
     await revoke(licenceId);

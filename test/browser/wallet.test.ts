@@ -1,11 +1,14 @@
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ww } from '../../functions/account/words.ts';
+import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
 import { clientConfig, registerClient } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { launchChromium, newContext, pageProblems, see, VIEWPORTS } from '../support/browser.ts';
+import { proveIdentity, registerTestCompany } from '../support/licence-holders.ts';
 
 let stack: LocalStack;
 let browser: Browser;
@@ -19,6 +22,13 @@ const callbackOf = () => `${stack.urls.public}/sso-test-callback`;
 beforeAll(async () => {
   stack = await startTestStack();
   await registerClient(stack, 'public', SSO_CLIENT, { client_name: SSO_NAME, redirect_uris: [callbackOf()] });
+  // Licences are issued to 张三's ID number: his wallet shows them once he has proved it. 陈明
+  // proves his and registers his company, whose business licence then sits in its own wallet.
+  const demo = (login: string) => stack.demo.accounts.find((a) => a.loginName === login)!.accountId;
+  const resident = (login: string) => DEMO_RESIDENTS.find((r) => r.loginName === login)!;
+  await proveIdentity(stack, demo('zhang.san'), resident('zhang.san'));
+  await proveIdentity(stack, demo('chen.ming'), resident('chen.ming'));
+  await registerTestCompany(stack, demo('chen.ming'), DEMO_COMPANIES[0]!.uscc);
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -33,9 +43,10 @@ const FAMILY_NAME: Record<Lang, string> = { 'zh-CN': '姓', en: 'Family name' };
 
 const clean = async (page: Page) => expect(await pageProblems(page)).toEqual([]);
 
-const signIn = async (page: Page, lang: Lang) => {
-  await page.getByLabel(t(lang, 'username')).fill('zhang.san');
-  await page.getByLabel(t(lang, 'password'), { exact: true }).fill('demo-citizen-2026');
+const signIn = async (page: Page, lang: Lang, login = 'zhang.san') => {
+  const demo = stack.demo.accounts.find((a) => a.loginName === login)!;
+  await page.getByLabel(t(lang, 'username')).fill(demo.loginName);
+  await page.getByLabel(t(lang, 'password'), { exact: true }).fill(demo.password);
   await page.getByRole('button', { name: t(lang, 'signIn'), exact: true }).click();
   const notNow = page.getByRole('button', { name: t(lang, 'notNow') });
   if (await notNow.isVisible({ timeout: 3000 }).catch(() => false)) await notNow.click();
@@ -96,7 +107,7 @@ describe('the licence wallet at desktop and 320 px, in Chinese and English', () 
         await see(page.locator('#licence [data-claim="age_over_18"]'), t(lang, 'yes'));
         await see(
           page.locator('#licence [data-claim="birth_date"]'),
-          lang === 'en' ? '17 May 1990' : '1990年5月17日',
+          lang === 'en' ? '7 March 1990' : '1990年3月7日',
         );
         const licencePath = new URL(page.url()).pathname;
         await clean(page);
@@ -213,5 +224,79 @@ describe('the licence wallet at desktop and 320 px, in Chinese and English', () 
       await context.close();
       // Two widths of a whole journey, with axe on every page: more than the project's 90 s on a busy machine.
     }, 180_000);
+  }
+});
+
+describe('a wallet follows identities, not login names', () => {
+  for (const lang of ['zh-CN', 'en'] as const) {
+    it(`tells a person who has not proved an identity why the wallet is empty, and links to proving it (${lang})`, async () => {
+      const context = await newContext(browser, lang, { bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${stack.urls.public}/account/licences`);
+      await signIn(page, lang, 'liu.fang');
+      for (const viewport of Object.values(VIEWPORTS)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${stack.urls.public}/account/licences`);
+        await see(page.locator('#prove-identity h2'), ww(lang, 'walletNeedsIdentityTitle'));
+        await see(page.locator('#prove-identity'), new RegExp(ww(lang, 'walletNeedsIdentity').slice(0, 20)));
+        const prove = page.getByRole('link', { name: ww(lang, 'walletProveIdentity') });
+        // Resolved as the browser does (against the page's base).
+        expect(new URL(await prove.evaluate((a) => (a as unknown as { href: string }).href)).pathname).toBe(
+          '/account/identity',
+        );
+        expect(await page.locator('#licences').count()).toBe(0);
+        await clean(page);
+      }
+      await context.close();
+    }, 90_000);
+
+    it(`shows a company's licences to its legal representative on the company's own page, and shares one (${lang})`, async () => {
+      const company = DEMO_COMPANIES[0]!;
+      const context = await newContext(browser, lang, { bypassCSP: true });
+      const page = await context.newPage();
+      await page.goto(`${stack.urls.public}/account/licences`);
+      await signIn(page, lang, 'chen.ming');
+      for (const viewport of Object.values(VIEWPORTS)) {
+        await page.setViewportSize(viewport);
+        await page.goto(`${stack.urls.public}/account/licences`);
+        // His own wallet (proved, nothing issued to him) and the company he represents.
+        await see(page.locator('main'), new RegExp(t(lang, 'noLicences')));
+        const entry = page.locator(`#company-wallets li[data-company="${company.uscc}"]`);
+        await see(entry, new RegExp(ww(lang, 'roleLegalRepresentative')));
+        await clean(page);
+        await entry.getByRole('link', { name: company.name }).click();
+        await see(page.locator('h1'), ww(lang, 'companyLicencesTitle', { company: company.name }));
+        const card = page.locator('#licences > li', {
+          hasText: lang === 'en' ? 'Business licence' : '营业执照',
+        });
+        await see(card.locator('.issuer'), lang === 'en' ? /Market Regulation Bureau/ : /市场监督管理局/);
+        await clean(page);
+        await card.getByRole('link').first().click();
+        await see(page.locator('#licence-holder'), company.name);
+        await clean(page);
+      }
+      // Sharing works for the company's licence as for a person's.
+      await page.getByLabel(lang === 'en' ? 'Legal representative' : '法定代表人', { exact: true }).check();
+      await page.getByLabel(t(lang, 'purpose')).fill(`tender ${lang}`);
+      await page.getByRole('button', { name: t(lang, 'createLink') }).click();
+      await see(page.locator('h1'), t(lang, 'linkReady'));
+      const link = (await page.locator('#share-link').getAttribute('href'))!;
+      const verifier = await context.newPage();
+      await verifier.goto(link);
+      await see(verifier.locator('#verdict'), new RegExp(t(lang, 'valid')));
+      await see(verifier.locator('#shared-fields [data-claim="legal_representative"]'), '陈明');
+      await clean(verifier);
+      // The check shows on the company's own page of checks, not as one of his.
+      await page.goto(`${stack.urls.public}/account/companies/${company.uscc}/verifications`);
+      await see(page.locator('h1'), ww(lang, 'companyVerifications'));
+      await see(
+        page.locator('#receipts > li', { hasText: `tender ${lang}` }).locator('h2'),
+        lang === 'en' ? 'Business licence' : '营业执照',
+      );
+      await clean(page);
+      await page.goto(`${stack.urls.public}/account/verifications`);
+      expect(await page.locator('#receipts').textContent()).not.toContain(`tender ${lang}`);
+      await context.close();
+    }, 120_000);
   }
 });

@@ -8,6 +8,7 @@ import { createDynamoClient } from '../../libs/store/index.ts';
 import { createPerson, machineToken, registerClient, tokensFor } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { UserAgent } from '../../testkit/user-agent.ts';
+import { freshResidentId, stackHasher } from '../support/licence-holders.ts';
 
 type Event = Record<string, unknown> & { eventId: string; type: string; details?: Record<string, unknown> };
 
@@ -17,6 +18,8 @@ let citizen: Awaited<ReturnType<typeof createPerson>>;
 let victim: Awaited<ReturnType<typeof createPerson>>;
 let admin: Awaited<ReturnType<typeof createPerson>>;
 let licenceId: string;
+/** The licence's holder: a person by ID number (the same person as the citizen, or not: issuance looks up no account). */
+const holderId = freshResidentId();
 
 const auditApi = async (path: string, token = auditorToken) =>
   fetch(`${stack.urls.intranet}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -66,7 +69,7 @@ beforeAll(async () => {
     },
     body: JSON.stringify({
       type: 'driving-permit',
-      holder: { loginName: citizen.username },
+      holder: { residentId: holderId },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     }),
   });
@@ -150,7 +153,9 @@ describe('the audit API after a scripted session', () => {
       department: 'transport',
       zone: 'extranet',
     });
-    const verified = await search({ subject: citizen.accountId, type: 'licence.verified' });
+    // The licence's subject is its holder's identity (the keyed hash), never the number itself.
+    const holder = await stackHasher(stack).personRef(holderId);
+    const verified = await search({ subject: holder, type: 'licence.verified' });
     expect(verified).toHaveLength(1);
     expect(verified[0]).toMatchObject({ resource: licenceId, zone: 'public', outcome: 'success' });
   });

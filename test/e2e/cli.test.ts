@@ -12,6 +12,7 @@ import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
+import { freshResidentId, stackHasher } from '../support/licence-holders.ts';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -217,13 +218,15 @@ describe('yitong policy', () => {
 });
 
 describe('yitong licences', () => {
+  /** The files' holder: a person named by ID number, who has no account. */
+  const residentId = freshResidentId();
   const permit = (n: number) => ({
-    holder: 'zhang.san',
+    residentId,
     claims: {
       family_name: '张',
       given_name: `${n}号`,
-      birth_date: '1990-05-17',
-      id_number: '11010519900517001X',
+      birth_date: '1980-01-01',
+      id_number: residentId,
       address: '北京市',
       vehicle_classes: 'C1',
     },
@@ -253,8 +256,7 @@ describe('yitong licences', () => {
       table: stack.tables.licences,
       issuer: stack.urls.public,
       keyring: new LocalKeyring(stack.keysDir),
-      holders: async () => undefined,
-    }).licencesOf(stack.demo.accounts.find((a) => a.loginName === 'zhang.san')!.accountId);
+    }).licencesOf(await stackHasher(stack).personRef(residentId));
 
   it('issues a JSONL file with a progress summary, and resumes after a crash without issuing twice', async () => {
     const file = join(dataDir, 'permits.jsonl');
@@ -279,19 +281,38 @@ describe('yitong licences', () => {
     const file = join(dataDir, 'permits.csv');
     await writeFile(
       file,
-      'holder,family_name,given_name,birth_date,id_number,address,vehicle_classes\n' +
-        'zhang.san,张,五,1991-01-01,11010519910101001X,"北京市, 东城区",C1\n' +
-        'zhang.san,张,六,1991-01-01,not-an-id,北京市,C1\n',
+      'residentId,family_name,given_name,birth_date,id_number,address,vehicle_classes\n' +
+        `${residentId},张,五,1980-01-01,${residentId},"北京市, 东城区",C1\n` +
+        `${residentId},张,六,1980-01-01,not-an-id,北京市,C1\n` +
+        `${residentId.slice(0, 17)}${residentId.endsWith('1') ? '2' : '1'},张,七,1980-01-01,${residentId},北京市,C1\n`,
     );
+    const before = (await holderLicences()).length;
     const out = await run(...issuePermits(file));
-    expect(out).toContain('2/2  issued 1, replayed 0, failed 1');
-    const [ok, bad] = await results(file);
+    expect(out).toContain('3/3  issued 1, replayed 0, failed 2');
+    expect((await holderLicences()).length).toBe(before + 1);
+    const [ok, bad, wrongHolder] = await results(file);
     expect(ok).toMatchObject({ line: 2, replayed: false });
     expect(bad).toMatchObject({
       line: 3,
       status: 400,
       'invalid-params': [expect.objectContaining({ name: 'claims.id_number' })],
     });
+    // A mistyped ID number is refused by its check digit, never issued to someone else.
+    expect(wrongHolder).toMatchObject({
+      line: 4,
+      status: 400,
+      'invalid-params': [expect.objectContaining({ name: 'holder.residentId' })],
+    });
+  });
+
+  it('refuses a file that names holders by login name, saying which columns to use', async () => {
+    const file = join(dataDir, 'old-permits.csv');
+    await writeFile(
+      file,
+      'holder,family_name,given_name,birth_date,id_number,address,vehicle_classes\n' +
+        `zhang.san,张,三,1980-01-01,${residentId},北京市,C1\n`,
+    );
+    await expect(run(...issuePermits(file))).rejects.toThrow(/"residentId".*"uscc"/);
   });
 
   it('issues an Excel export saved on Chinese Windows: GB18030, CRLF, an address with a line break', async () => {

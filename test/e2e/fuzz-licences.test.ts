@@ -52,7 +52,12 @@ describe('fuzzing the licence endpoints', () => {
       fc
         .record({
           type: fc.oneof(fc.constant('driving-permit'), nasty, jsonValue),
-          holder: fc.oneof(fc.record({ loginName: fc.oneof(nasty, jsonValue) }), jsonValue),
+          holder: fc.oneof(
+            fc.record({ residentId: fc.oneof(nasty, jsonValue) }),
+            fc.record({ uscc: fc.oneof(nasty, jsonValue) }),
+            fc.record({ loginName: fc.oneof(nasty, jsonValue) }),
+            jsonValue,
+          ),
           claims: fc.oneof(fc.dictionary(fc.string(), jsonValue), jsonValue),
           validFrom: fc.oneof(nasty, fc.constant('2026-02-30')),
         })

@@ -24,7 +24,7 @@ const issue = (key: string) =>
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
     body: JSON.stringify({
       type: 'driving-permit',
-      holder: { loginName: 'zhang.san' },
+      holder: { residentId: DEMO_DRIVING_PERMIT_CLAIMS.id_number },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     }),
   });

@@ -72,14 +72,23 @@ describe('issuer discovery and type metadata', () => {
 
 describe('issuance', () => {
   it('issues once per Idempotency-Key, audits it once, and refuses the key for another request', async () => {
-    const request = { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver };
+    const request = { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver };
     const first = await api('extranet', '/licences', {
       token: transport,
       body: request,
       key: 'e2e-permit-0001',
     });
     expect(first.status).toBe(201);
-    const issued = (await first.json()) as { licence_id: string; credential: string; replayed: boolean };
+    const issued = (await first.json()) as {
+      licence_id: string;
+      credential: string;
+      replayed: boolean;
+      holder: unknown;
+    };
+    // The holder comes back as named, its number masked.
+    expect(issued.holder).toEqual({
+      residentId: `${driver.id_number.slice(0, 4)}**********${driver.id_number.slice(14)}`,
+    });
     const retry = await api('extranet', '/licences', {
       token: transport,
       body: request,
@@ -101,13 +110,16 @@ describe('issuance', () => {
       client: 'transport-registry',
       department: 'transport',
       zone: 'extranet',
+      subject: expect.stringMatching(/^person#/),
     });
+    // The trail names the holder by the keyed hash of the ID number, never the number.
+    expect(JSON.stringify(audited[0])).not.toContain(driver.id_number);
   });
 
   it('says what is wrong with a request it refuses', async () => {
     const noKey = await api('extranet', '/licences', {
       token: transport,
-      body: { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      body: { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
     });
     expect(noKey.status).toBe(400);
     expect(JSON.stringify(await noKey.json())).toContain('Idempotency-Key');
@@ -116,7 +128,7 @@ describe('issuance', () => {
       key: 'e2e-bad-claims',
       body: {
         type: 'driving-permit',
-        holder: { loginName: 'zhang.san' },
+        holder: { residentId: driver.id_number },
         claims: { ...driver, id_number: 'x' },
       },
     });
@@ -127,13 +139,32 @@ describe('issuance', () => {
     const noHolder = await api('extranet', '/licences', {
       token: transport,
       key: 'e2e-no-holder',
-      body: { type: 'driving-permit', holder: { loginName: 'nobody.here' }, claims: driver },
+      body: { type: 'driving-permit', holder: { loginName: 'li.si' }, claims: driver },
     });
+    // Licences are issued to identities: a login name is refused, saying what to send instead.
     expect(noHolder.status).toBe(400);
+    const noHolderBody = (await noHolder.json()) as { 'invalid-params': { name: string; reason: string }[] };
+    expect(noHolderBody['invalid-params']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'holder.loginName',
+          reason: expect.stringMatching(/residentId.*uscc/),
+        }),
+      ]),
+    );
+    const badId = await api('extranet', '/licences', {
+      token: transport,
+      key: 'e2e-bad-holder-id',
+      body: { type: 'driving-permit', holder: { residentId: '110105198511020012' }, claims: driver },
+    });
+    expect(badId.status).toBe(400);
+    expect(((await badId.json()) as Record<string, unknown>)['invalid-params']).toEqual([
+      expect.objectContaining({ name: 'holder.residentId', reason: expect.stringMatching(/check digit/) }),
+    ]);
     const noType = await api('extranet', '/licences', {
       token: transport,
       key: 'e2e-no-type',
-      body: { type: 'fishing-permit', holder: { loginName: 'zhang.san' }, claims: {} },
+      body: { type: 'fishing-permit', holder: { residentId: driver.id_number }, claims: {} },
     });
     expect(noType.status).toBe(404);
   });
@@ -144,7 +175,7 @@ describe('issuance', () => {
       key: 'e2e-cross-dept',
       body: {
         type: 'business-licence',
-        holder: { loginName: 'zhang.san' },
+        holder: { uscc: '91110108MA01ABCD1E' },
         claims: {
           company_name: 'x',
           company_uscc: '91350100M000100Y43',
@@ -167,7 +198,7 @@ describe('issuance', () => {
     const atPublic = await api('public', '/licences', {
       token: transport,
       key: 'e2e-public',
-      body: { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      body: { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
     });
     expect(atPublic.status).toBe(403);
 
@@ -182,7 +213,7 @@ describe('issuance', () => {
     const officer = await api('intranet', '/licences', {
       token: access_token,
       key: 'e2e-officer',
-      body: { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      body: { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
     });
     expect(officer.status).toBe(403);
     expect(((await officer.json()) as { detail: string }).detail).toContain("transport's licences");
@@ -196,7 +227,7 @@ describe('status and verification', () => {
     const res = await api('extranet', '/licences', {
       token: transport,
       key: 'e2e-status-0001',
-      body: { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      body: { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
     });
     licence = (await res.json()) as typeof licence;
   });

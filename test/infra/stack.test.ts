@@ -401,10 +401,11 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
-    // Resident ID numbers' keyed hashes: proofing (issuer, account portal, counter), issuance.
+    // Resident ID numbers' keyed hashes: proofing (issuer, account portal, counter), and issuance
+    // only where licences are issued (not the public entry's licences function).
     expect(secrets['identity-hash-key']).toEqual(
       [...oidc, 'Fnaccountpublic', 'Fnadminextranet', 'Fnadminintranet', 'Fnadminpublic']
-        .concat(['Fnlicencesextranet', 'Fnlicencesintranet', 'Fnlicencespublic'])
+        .concat(['Fnlicencesextranet', 'Fnlicencesintranet'])
         .sort(),
     );
     expect(Object.keys(secrets).sort()).toEqual([
@@ -423,7 +424,8 @@ describe('CDK stack', () => {
           ([k]) => k.startsWith(id),
         )![1].Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
-    expect(env('Fnlicencespublic').SECRETS).toBe('identity-hash-key');
+    expect(env('Fnlicencespublic').SECRETS).toBeUndefined();
+    expect(env('Fnlicencesextranet').SECRETS).toBe('identity-hash-key');
     expect(env('Fnlicencespublic').KMS_KEY_TOTP).toBeUndefined();
     expect(env('Fnoidcpublic').SECRETS).toBe(
       'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,identity-hash-key,account-client-secret',

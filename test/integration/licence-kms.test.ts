@@ -50,14 +50,14 @@ describe('licences signed by KMS', () => {
       table: tables.licences,
       issuer,
       keyring,
-      holders: async () => 'account-1',
+      holders: { personRef: async () => 'person#kms-test' },
     });
     for (const type of DEMO_LICENCE_TYPES) await service.types.put(type);
     const type = await service.typeFor('professional-qualification');
     const { licence } = await service.issue(
       {
         type: type.typeId,
-        holder: { loginName: 'someone' },
+        holder: { residentId: '110101199003070011' },
         claims: {
           holder_name: '王五',
           id_number: '110105198001010010',

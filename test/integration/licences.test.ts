@@ -1,13 +1,15 @@
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { digest } from '@sd-jwt/crypto-nodejs';
 import { getListFromStatusListJWT } from '@sd-jwt/jwt-status-list';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { importJWK, type JWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DRIVING_PERMIT_CLAIMS, DEMO_LICENCE_TYPES } from '../../infra/local/seed.ts';
-import { LocalKeyring } from '../../libs/keys/index.ts';
+import { companyRef, IdentityHasher } from '../../libs/identity/index.ts';
+import { LocalKeyring, LocalSecretStore } from '../../libs/keys/index.ts';
 import {
+  IssueRequest,
   LIST_SIZE,
   type Licence,
   LicenceService,
@@ -30,6 +32,8 @@ let licence: Licence;
 let jwks: JWK[];
 
 const driver = DEMO_DRIVING_PERMIT_CLAIMS;
+const secrets = new LocalSecretStore(undefined);
+const hasher = new IdentityHasher(() => secrets.versions('identity-hash-key'));
 
 const evidence = async (uri: string): Promise<StatusEvidence | undefined> => {
   const list = Number(uri.split('/').at(-1));
@@ -60,13 +64,13 @@ beforeAll(async () => {
     table: fresh.tables.licences,
     issuer: ISSUER,
     keyring,
-    holders: async (name) => (name === 'zhang.san' ? 'account-zhang-san' : undefined),
+    holders: hasher,
   });
   for (const t of DEMO_LICENCE_TYPES) await service.types.put(t);
   type = await service.typeFor('driving-permit');
   licence = (
     await service.issue(
-      { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
       'issue-0001',
       caller,
       type,
@@ -132,7 +136,7 @@ describe('issuance', () => {
 
   it('returns the same licence for the same Idempotency-Key, and refuses the key for another request', async () => {
     const again = await service.issue(
-      { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+      { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
       'issue-0001',
       caller,
       type,
@@ -143,7 +147,7 @@ describe('issuance', () => {
       service.issue(
         {
           type: 'driving-permit',
-          holder: { loginName: 'zhang.san' },
+          holder: { residentId: driver.id_number },
           claims: { ...driver, vehicle_classes: 'A1' },
         },
         'issue-0001',
@@ -153,12 +157,84 @@ describe('issuance', () => {
     ).rejects.toThrow(/different request/);
   });
 
+  it('names the holder by the keyed hash of the ID number, never the number itself, and needs no account', async () => {
+    expect(licence.holder).toBe(await hasher.personRef(driver.id_number));
+    expect(licence.holder).toMatch(/^person#[A-Za-z0-9_-]{43}$/);
+    const { Items = [] } = await doc.send(
+      new ScanCommand({ TableName: (service as unknown as { deps: { table: string } }).deps.table }),
+    );
+    // Only the SD-JWT carries it, as the department sent it (a disclosable claim of this type).
+    const stored = Items.filter((i) => i.pk === `licence#${licence.licenceId}`);
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify({ ...stored[0], sdJwt: undefined })).not.toContain(driver.id_number);
+    expect(JSON.stringify(Items.filter((i) => String(i.pk).startsWith('idem#')))).not.toContain(
+      driver.id_number,
+    );
+    expect(await service.licencesOf(licence.holder)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ licenceId: licence.licenceId })]),
+    );
+  });
+
+  it('issues to a company by its USCC, and accepts a number as people type it', async () => {
+    const market = await service.typeFor('business-licence');
+    const uscc = '91110108MA01ABCD1E';
+    const company = await service.issue(
+      IssueRequest.parse({
+        type: 'business-licence',
+        holder: { uscc: uscc.toLowerCase() },
+        claims: {
+          company_name: '示例科技有限公司',
+          company_uscc: uscc,
+          legal_representative: '陈明',
+          registered_address: '北京市海淀区',
+          business_scope: '软件开发',
+          established: '2016-04-12',
+        },
+      }),
+      'issue-company-0001',
+      { id: 'market-registry', department: 'market' },
+      market,
+    );
+    expect(company.licence.holder).toBe(companyRef(uscc));
+    // Full-width digits and a lower-case x are the same number: the same request, replayed.
+    const typed = driver.id_number
+      .replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))
+      .toLowerCase();
+    const again = await service.issue(
+      IssueRequest.parse({ type: 'driving-permit', holder: { residentId: typed }, claims: driver }),
+      'issue-0001',
+      caller,
+      type,
+    );
+    expect(again).toMatchObject({ replayed: true, licence: { licenceId: licence.licenceId } });
+  });
+
+  it('refuses a login name, a bad ID number or USCC, or two holders, saying what to send', () => {
+    const refusal = (holder: unknown) => {
+      const parsed = IssueRequest.safeParse({ type: 'driving-permit', holder, claims: driver });
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(refusal({ loginName: 'zhang.san' }).join('\n')).toMatch(
+      /holder\.loginName: .*"residentId".*"uscc"/,
+    );
+    expect(refusal({ residentId: '110101199003070012' })).toEqual([
+      expect.stringMatching(/^holder\.residentId: .*check digit/),
+    ]);
+    expect(refusal({ uscc: '91110108MA01ABCD1F' })).toEqual([
+      expect.stringMatching(/^holder\.uscc: .*check character/),
+    ]);
+    expect(refusal({ residentId: driver.id_number, uscc: '91110108MA01ABCD1E' })).toEqual([
+      expect.stringMatching(/^holder: .*exactly one/),
+    ]);
+    expect(refusal({})).toEqual([expect.stringMatching(/^holder: .*exactly one/)]);
+  });
+
   it('refuses claims that do not fit the type, naming each field', async () => {
     const err = await service
       .issue(
         {
           type: 'driving-permit',
-          holder: { loginName: 'zhang.san' },
+          holder: { residentId: driver.id_number },
           claims: { ...driver, birth_date: '1990-02-30', extra: 1 },
         },
         'issue-bad-claims',
@@ -244,7 +320,7 @@ describe('verification', () => {
     // A foreign disclosure: from another licence.
     const other = (
       await service.issue(
-        { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+        { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
         'issue-0002',
         caller,
         type,
@@ -363,7 +439,12 @@ describe('verification', () => {
     const expired = await verify(licence.sdJwt, licence.exp + 3600);
     expect(expired.verdict).toBe('expired');
     const future = await service.issue(
-      { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver, validFrom: '2099-01-01' },
+      {
+        type: 'driving-permit',
+        holder: { residentId: driver.id_number },
+        claims: driver,
+        validFrom: '2099-01-01',
+      },
       'issue-future',
       caller,
       type,
@@ -374,7 +455,7 @@ describe('verification', () => {
   it('reports suspended, then valid again, then revoked for good', async () => {
     const own = (
       await service.issue(
-        { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+        { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
         'issue-status',
         caller,
         type,
@@ -408,7 +489,7 @@ describe('status lists in small items', () => {
       table: table(),
       issuer: ISSUER,
       keyring,
-      holders: async () => 'account-zhang-san',
+      holders: hasher,
       now,
     });
   const issueMany = async (prefix: string, n: number) => {
@@ -417,7 +498,7 @@ describe('status lists in small items', () => {
       out.push(
         (
           await service.issue(
-            { type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: driver },
+            { type: 'driving-permit', holder: { residentId: driver.id_number }, claims: driver },
             `${prefix}-${i}`,
             caller,
             type,
@@ -472,7 +553,7 @@ describe('key rotation', () => {
       table: (service as unknown as { deps: { table: string } }).deps.table,
       issuer: ISSUER,
       keyring: new LocalKeyring(undefined),
-      holders: async () => 'account-zhang-san',
+      holders: hasher,
     });
     const published = (await rotated.jwks()).keys.map((k) => k.kid);
     const oldKid = parts(licence.sdJwt).header.kid;
@@ -500,7 +581,7 @@ describe('key rotation', () => {
       table: (service as unknown as { deps: { table: string } }).deps.table,
       issuer: ISSUER,
       keyring: new LocalKeyring(undefined),
-      holders: async () => undefined,
+      holders: hasher,
       // After the last licence of the old key (one issued valid from 2099 runs six years).
       now: () => new Date('2200-01-01T00:00:00Z'),
     });

@@ -238,7 +238,11 @@ describe('own APIs check the token’s scope', () => {
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
       },
-      body: JSON.stringify({ type: 'driving-permit', holder: { loginName: 'zhang.san' }, claims: {} }),
+      body: JSON.stringify({
+        type: 'driving-permit',
+        holder: { residentId: '110101199003070011' },
+        claims: {},
+      }),
     });
     expect(res.status).toBe(403);
     expect(String(((await res.json()) as { detail?: string }).detail)).toMatch(/"licences:issue" scope/);

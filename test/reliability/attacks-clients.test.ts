@@ -84,7 +84,7 @@ describe('dynamic registration follows the admin API’s client rules', () => {
         },
         body: JSON.stringify({
           type: 'driving-permit',
-          holder: { loginName: 'zhang.san' },
+          holder: { residentId: DEMO_DRIVING_PERMIT_CLAIMS.id_number },
           claims: DEMO_DRIVING_PERMIT_CLAIMS,
         }),
       });

@@ -64,7 +64,7 @@ beforeAll(async () => {
     },
     body: JSON.stringify({
       type: 'driving-permit',
-      holder: { loginName: 'zhang.san' },
+      holder: { residentId: DEMO_DRIVING_PERMIT_CLAIMS.id_number },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     }),
   });

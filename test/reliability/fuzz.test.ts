@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { createLocalJWKSet } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { jwks, LocalKeyring } from '../../libs/keys/index.ts';
 import { verifyLicence } from '../../libs/licences/index.ts';
@@ -28,6 +29,7 @@ import {
 import { startTestStack } from '../../testkit/stack.ts';
 import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { expectClear, formBody, headerValue, jsonBody, jsonValue, nasty, RUNS } from '../support/fuzz.ts';
+import { proveIdentity } from '../support/licence-holders.ts';
 
 let stack: LocalStack;
 let adminToken: string;
@@ -363,6 +365,12 @@ describe('fuzzing the OIDC endpoints', () => {
 
 describe('fuzzing the account portal', () => {
   it('the share form refuses bad fields clearly and creates no share', async () => {
+    // The demo licences are issued to 张三's ID number: his wallet shows them once he proves it.
+    await proveIdentity(
+      stack,
+      stack.demo.accounts.find((a) => a.loginName === 'zhang.san')!.accountId,
+      DEMO_RESIDENTS.find((r) => r.loginName === 'zhang.san')!,
+    );
     const ua = new UserAgent();
     const callback = await signIn(
       ua,

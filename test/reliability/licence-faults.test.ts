@@ -5,20 +5,21 @@ import { AuditTrail, DynamoAuditLog, verifyTrail } from '../../libs/audit/index.
 import { LocalKeyring } from '../../libs/keys/index.ts';
 import { LicenceService } from '../../libs/licences/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
-import { createPerson, machineToken } from '../../testkit/oidc-flow.ts';
+import { machineToken } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
 import { FaultInjector, type FaultKind, WRITES } from '../support/faults.ts';
+import { freshResidentId, stackHasher } from '../support/licence-holders.ts';
 
 const faults = new FaultInjector();
 let stack: LocalStack;
 let token: string;
-let holder: Awaited<ReturnType<typeof createPerson>>;
+/** The holder: a person who need not have an account. */
+const residentId = freshResidentId();
 
 beforeAll(async () => {
   stack = await startTestStack({ configureDynamo: faults.configure });
   token = await machineToken(stack);
-  holder = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
 });
 afterAll(() => stack?.stop());
 
@@ -28,7 +29,7 @@ const issue = (key: string) =>
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
     body: JSON.stringify({
       type: 'driving-permit',
-      holder: { loginName: holder.username },
+      holder: { residentId },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     }),
   });
@@ -74,9 +75,8 @@ describe('licence issuance while the store fails', () => {
       table: stack.tables.licences,
       issuer: stack.urls.public,
       keyring: new LocalKeyring(stack.keysDir),
-      holders: async () => undefined,
     });
-    const held = await service.licencesOf(holder.accountId);
+    const held = await service.licencesOf(await stackHasher(stack).personRef(residentId));
     expect(held).toHaveLength(issued.size + 2);
     const heldIds = new Set(held.map((l) => l.licenceId));
     for (const [key, licenceId] of issued) expect(heldIds.has(licenceId), key).toBe(true);

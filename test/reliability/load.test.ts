@@ -57,7 +57,7 @@ describe(`bounded load: ${LOGINS} concurrent sign-ins and ${VERIFICATIONS} verif
       },
       body: JSON.stringify({
         type: 'driving-permit',
-        holder: { loginName: people[0]!.username },
+        holder: { residentId: DEMO_DRIVING_PERMIT_CLAIMS.id_number },
         claims: DEMO_DRIVING_PERMIT_CLAIMS,
       }),
     });

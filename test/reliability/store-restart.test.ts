@@ -48,7 +48,7 @@ describe('the embedded store killed and restarted under the local stack', () => 
         },
         body: JSON.stringify({
           type: 'driving-permit',
-          holder: { loginName: person.username },
+          holder: { residentId: DEMO_DRIVING_PERMIT_CLAIMS.id_number },
           claims: DEMO_DRIVING_PERMIT_CLAIMS,
         }),
       });

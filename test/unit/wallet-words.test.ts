@@ -112,3 +112,26 @@ describe('the share form’s purpose', () => {
     expect(share('租').success).toBe(false);
   });
 });
+
+describe('the account portal’s own words (wallets that follow identities)', () => {
+  it('has every word in both languages, with the same placeholders, filled', async () => {
+    const { ww } = await import('../../functions/account/words.ts');
+    const keys = [
+      'walletNeedsIdentityTitle',
+      'companyLicencesTitle',
+      'companyLicencesLead',
+      'companyRole',
+      'notFoundCompany',
+    ] as const;
+    const vars = { company: '示例科技有限公司', uscc: '91110108MA01ABCD1E', role: 'R', count: 3 };
+    for (const key of keys) {
+      const en = ww('en', key, vars);
+      const zh = ww('zh-CN', key, vars);
+      expect(en, key).not.toMatch(/\{\w+\}/);
+      expect(zh, key).not.toMatch(/\{\w+\}/);
+      expect(en, key).not.toBe(zh);
+    }
+    expect(ww('en', 'companyLicencesLead', vars)).toContain('91110108MA01ABCD1E');
+    expect(ww('zh-CN', 'companyLicencesTitle', vars)).toBe('示例科技有限公司的证照');
+  });
+});
