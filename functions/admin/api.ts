@@ -57,6 +57,30 @@ export const RegisteredClient = ClientView.extend({
 });
 export const NewSecret = z.strictObject({ client_id: z.string(), client_secret: z.string() });
 
+const Masked = z.string().nullable().describe('the first and last four characters of the resident ID number');
+/** Who represents a company, as staff may look it up (never edit): `GET /admin/companies/{uscc}`. */
+export const CompanyRepresentatives = z.strictObject({
+  uscc: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'closed']),
+  registeredAt: z.string(),
+  legalRepresentative: z.strictObject({ accountId: z.string(), name: z.string(), residentIdMasked: Masked }),
+  agents: z.array(
+    z.strictObject({
+      accountId: z.string(),
+      name: z.string(),
+      residentIdMasked: Masked,
+      scope: z.strictObject({ clients: z.array(z.string()), licenceTypes: z.array(z.string()) }),
+      until: z.string(),
+      status: z.enum(['active', 'expired', 'revoked']),
+      grantedAt: z.string(),
+      grantedBy: z.string(),
+      revokedAt: z.string().optional(),
+      revokedBy: z.string().optional(),
+    }),
+  ),
+});
+
 const INTRANET = ['intranet'] as const;
 
 /**
@@ -92,6 +116,7 @@ export const adminApi = (clientInput: z.ZodType): ApiDescription => {
       StaffChange,
       StaffRequestDecision,
       LicenceTypeInput,
+      CompanyRepresentatives,
     },
     operations: [
       op({
@@ -267,6 +292,16 @@ export const adminApi = (clientInput: z.ZodType): ApiDescription => {
         summary: 'Reject another administrator’s request',
         body: StaffRequestDecision,
         answers: changed('rejected'),
+      }),
+      op({
+        method: 'GET',
+        path: '/admin/companies/{uscc}',
+        operationId: 'lookUpCompany',
+        summary:
+          'Who represents a company: its legal representative and agents (read-only; every look-up audited)',
+        answers: {
+          200: { description: 'the company and its representatives', schema: CompanyRepresentatives },
+        },
       }),
       op({
         method: 'GET',
