@@ -250,13 +250,14 @@ describe('yitong licences', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .sort((a, b) => Number(a.line) - Number(b.line));
-  const holderLicences = async () =>
+  const licencesOf = async (holderId: string) =>
     new LicenceService({
       doc: createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
       table: stack.tables.licences,
       issuer: stack.urls.public,
       keyring: new LocalKeyring(stack.keysDir),
-    }).licencesOf(await stackHasher(stack).personRef(residentId));
+    }).licencesOf(await stackHasher(stack).personRef(holderId));
+  const holderLicences = () => licencesOf(residentId);
 
   it('issues a JSONL file with a progress summary, and resumes after a crash without issuing twice', async () => {
     const file = join(dataDir, 'permits.jsonl');
@@ -322,8 +323,9 @@ describe('yitong licences', () => {
     expect(out).toContain('3/3  issued 3, replayed 0, failed 0');
     // Each row is named by the line it starts on: the quoted address spans lines 2-3.
     expect((await results(file)).map((r) => r.line)).toEqual([2, 4, 6]);
-    // The address reached the licence whole, line break and comma included.
-    const disclosed = (await holderLicences()).flatMap((l) =>
+    // The address reached the licence whole, line break and comma included (the file's first
+    // holder, by the resident ID number its first column names).
+    const disclosed = (await licencesOf('110105199005170011')).flatMap((l) =>
       l.sdJwt
         .split('~')
         .slice(1, -1)
@@ -338,7 +340,10 @@ describe('yitong licences', () => {
 
   it('refuses a CSV with a quote left open before sending anything, naming the line', async () => {
     const file = join(dataDir, 'broken.csv');
-    await writeFile(file, 'holder,family_name,address\r\nzhang.san,张,北京市\r\nzhang.san,张,"北京市\r\n');
+    await writeFile(
+      file,
+      `residentId,family_name,address\r\n${residentId},张,北京市\r\n${residentId},张,"北京市\r\n`,
+    );
     await expect(run(...issuePermits(file))).rejects.toThrow('broken.csv: line 3: Quote Not Closed');
   });
 

@@ -329,8 +329,8 @@ describe('staff accounts and roles', () => {
     expect(roles.roles.map((r) => r.role)).toEqual(expect.arrayContaining(['staff', 'auditor', 'admin']));
 
     const created = await admin('POST', '/staff', {
-      loginName: 'sun.qi',
-      displayName: '孙七 Sun Qi',
+      loginName: 'qian.ba',
+      displayName: '钱八 Qian Ba',
       roles: ['staff'],
       department: 'water',
     });
@@ -343,7 +343,7 @@ describe('staff accounts and roles', () => {
     expect(body.secondFactor).toBe(false);
     expect(body.one_time_password.length).toBeGreaterThanOrEqual(16);
     expect(
-      (await admin('POST', '/staff', { loginName: 'sun.qi', displayName: 'x', roles: ['staff'] })).status,
+      (await admin('POST', '/staff', { loginName: 'qian.ba', displayName: 'x', roles: ['staff'] })).status,
     ).toBe(409);
     const citizenRole = await admin('POST', '/staff', {
       loginName: 'zhou.ba',

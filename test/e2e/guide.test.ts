@@ -13,12 +13,14 @@ import { buildCli } from '../../cli/main.ts';
 import { startLocalDemo } from '../../examples/department-site/local-demo.ts';
 import { type DepartmentSite, startDepartmentSite } from '../../examples/department-site/site.ts';
 import { serveLoopback } from '../../infra/local/loopback.ts';
+import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { getClient } from '../../libs/oidc/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
+import { proveIdentity, registerTestCompany } from '../support/licence-holders.ts';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -45,6 +47,13 @@ beforeAll(async () => {
   });
   sitePort = await freePort();
   await copyFile('examples/department-site/permits.csv', join(dataDir, 'permits.csv'));
+  // The guide's company look-up names the demo company, which a reader has its legal
+  // representative register first, as the guide says (chen.ming proves his identity, then
+  // registers it at the account portal): done here through the same libs.
+  const chen = DEMO_RESIDENTS.find((r) => r.loginName === 'chen.ming')!;
+  const rep = stack.demo.accounts.find((a) => a.loginName === 'chen.ming')!;
+  await proveIdentity(stack, rep.accountId, chen);
+  await registerTestCompany(stack, rep.accountId, DEMO_COMPANIES[0]!.uscc);
 });
 afterAll(async () => {
   delete process.env.YITONG_CONFIG_DIR;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   stack = await startTestStack({ registryTimeoutMs: 500 });
   await registerClient(stack, 'public', 'plain-site');
   await registerClient(stack, 'public', 'ial2-site', { yitong_required_ial: 'urn:yitong:ial:2' });
-  await registerClient(stack, 'public', 'ial3-site', { yitong_required_ial: 3 });
+  await registerClient(stack, 'public', 'ial3-site', { yitong_required_ial: 'urn:yitong:ial:3' });
 });
 afterAll(() => stack?.stop());
 

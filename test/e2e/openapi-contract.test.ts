@@ -10,6 +10,7 @@ import {
   tokensFor,
 } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
+import { freshResidentId } from '../support/licence-holders.ts';
 import { Contract, type OpenApiDocument } from '../support/openapi.ts';
 
 type Api = 'admin' | 'licences' | 'audit';
@@ -18,6 +19,7 @@ let stack: LocalStack;
 let adminToken: string;
 let auditorToken: string;
 let issuerToken: string;
+/** The licence holder's resident ID number. */
 let holder: string;
 const contracts = new Map<string, Contract>();
 
@@ -78,7 +80,8 @@ beforeAll(async () => {
     })
   ).access_token;
   issuerToken = await machineToken(stack);
-  holder = (await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false })).username;
+  // Licences are issued to a resident ID number (the person need not have an account).
+  holder = freshResidentId();
 }, 120_000);
 afterAll(() => stack?.stop());
 
@@ -89,7 +92,7 @@ describe('the served OpenAPI documents against the running stack', () => {
   it('licences: issue (and its replay), status change, discovery and status list match the extranet document', async () => {
     const request = {
       type: 'driving-permit',
-      holder: { loginName: holder },
+      holder: { residentId: holder },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     };
     const headers = { 'idempotency-key': 'contract-e2e-0001' };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import { DEMO_DRIVING_PERMIT_CLAIMS } from '../../infra/local/seed.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 
@@ -20,7 +21,8 @@ export const issueDrivingPermit = async (stack: LocalStack, token: string): Prom
     },
     body: JSON.stringify({
       type: 'driving-permit',
-      holder: { loginName: 'zhang.san' },
+      // 张三, by his resident ID number: the number the demo permit's claims carry.
+      holder: { residentId: DEMO_RESIDENTS.find((r) => r.loginName === 'zhang.san')!.residentId },
       claims: DEMO_DRIVING_PERMIT_CLAIMS,
     }),
   });

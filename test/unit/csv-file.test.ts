@@ -10,30 +10,34 @@ const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.
 const expectedRecords = [
   {
     line: 2,
-    raw: 'zhang.san,张,三,1990-05-17,11010519900517001X,"北京市西城区\r\n西长安街 1 号, 3 单元",C1',
+    raw: '110105199005170011,张,三,1990-05-17,110105199005170011,"北京市西城区\r\n西长安街 1 号, 3 单元",C1',
     fields: {
-      holder: 'zhang.san',
+      residentId: '110105199005170011',
       family_name: '张',
       given_name: '三',
       birth_date: '1990-05-17',
-      id_number: '11010519900517001X',
+      id_number: '110105199005170011',
       address: '北京市西城区\r\n西长安街 1 号, 3 单元',
       vehicle_classes: 'C1',
     },
   },
   {
     line: 4,
-    raw: 'li.si,李,四,1985-11-02,110105198511020011,"北京市东城区""东四""胡同",C1',
+    raw: '110105198511020011,李,四,1985-11-02,110105198511020011,"北京市东城区""东四""胡同",C1',
     fields: expect.objectContaining({
-      holder: 'li.si',
+      residentId: '110105198511020011',
       family_name: '李',
       address: '北京市东城区"东四"胡同',
     }),
   },
   {
     line: 6,
-    raw: 'wang.wu,𠮷,五,1979-03-09,110105197903090014,上海市,C1',
-    fields: expect.objectContaining({ holder: 'wang.wu', family_name: '𠮷', address: '上海市' }),
+    raw: '110105197903090014,𠮷,五,1979-03-09,110105197903090014,上海市,C1',
+    fields: expect.objectContaining({
+      residentId: '110105197903090014',
+      family_name: '𠮷',
+      address: '上海市',
+    }),
   },
 ];
 
@@ -44,7 +48,7 @@ describe('bulk CSV files', () => {
     const { text, encoding } = decodeText(bytes);
     expect(encoding).toBe('utf-8');
     const { columns, records } = parseCsv(text);
-    expect(columns[0]).toBe('holder');
+    expect(columns[0]).toBe('residentId');
     expect(columns).toHaveLength(7);
     expect(records).toEqual(expectedRecords);
   });
