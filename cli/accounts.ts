@@ -40,7 +40,7 @@ export const target = async (opts: {
     return Target.parse(JSON.parse(await readFile(file, 'utf8')));
   } catch {
     throw new Error(
-      `no running local stack found (${file}); start one with \`npm start\`, or pass --table-prefix for a deployed stack`,
+      `no running local stack found (${file}): start one with \`npm start\` (a \`--memory\` run writes no such file: give its URLs with --issuer or --base-url where the command has them), or pass --table-prefix for a deployed stack`,
     );
   }
 };
