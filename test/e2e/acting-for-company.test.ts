@@ -42,6 +42,19 @@ const signInAt = async (clientId: string, ua: UserAgent, who: SignInOptions) => 
   return { config, tokens, claims: tokens.claims()!, offered };
 };
 
+/** The representative's browser signed in to the account portal, and the portal's CSRF token. */
+const repSignedIn = async () => {
+  const repUa = new UserAgent();
+  const wallet = await signIn(
+    repUa,
+    `${stack.urls.public}/account/login`,
+    (u) => u.pathname === '/account/licences',
+    rep,
+  );
+  const csrf = /name="csrf" value="([^"]+)"/.exec((await repUa.request(wallet.href)).html)?.[1];
+  return { repUa, csrf };
+};
+
 beforeAll(async () => {
   stack = await startTestStack({ memory: true, ports: { public: 0, extranet: 0, intranet: 0 } });
   // A department site that records the back-channel logout tokens it is sent.
@@ -119,15 +132,7 @@ describe('acting for a company', () => {
   });
 
   it('ends the agent’s company session at once when the representative revokes them, with back-channel logout', async () => {
-    const repUa = new UserAgent();
-    const wallet = await signIn(
-      repUa,
-      `${stack.urls.public}/account/login`,
-      (u) => u.pathname === '/account/licences',
-      rep,
-    );
-    const page = await repUa.request(wallet.href);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    const { repUa, csrf } = await repSignedIn();
     expect(csrf).toBeDefined();
     const revoke = `${stack.urls.public}/account/companies/${company.uscc}/agents/${agent.accountId}/revoke`;
     // A form without the portal's CSRF token changes nothing.
@@ -209,14 +214,7 @@ describe('acting for a company', () => {
   });
 
   it('a re-grant with fewer sites ends the agent’s company sessions, and keeps the earlier grants as history', async () => {
-    const repUa = new UserAgent();
-    const wallet = await signIn(
-      repUa,
-      `${stack.urls.public}/account/login`,
-      (u) => u.pathname === '/account/licences',
-      rep,
-    );
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await repUa.request(wallet.href)).html)?.[1];
+    const { repUa, csrf } = await repSignedIn();
     const grant = (clients: readonly string[]) => {
       const form = new URLSearchParams({
         csrf: csrf!,

@@ -196,20 +196,20 @@ const counting = (
   return { calls, source: wrapped };
 };
 
+/** One try at 张三 with a phone that is not theirs. */
+const wrongPhone = (source: IdentitySource, account: Account) =>
+  proveRemotely(
+    { ...deps, source },
+    account,
+    { name: zhang.name, residentId: zhang.residentId, phone: '13900000000' },
+    ctx,
+  );
+
 describe('the attempt budget under parallel requests', () => {
   it('twenty parallel wrong tries from one account reach the registry at most five times', async () => {
     const account = await citizen('proof.race');
     const { calls, source } = counting();
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () =>
-        proveRemotely(
-          { ...deps, source },
-          account,
-          { name: zhang.name, residentId: zhang.residentId, phone: '13900000000' },
-          ctx,
-        ),
-      ),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => wrongPhone(source, account)));
     expect(calls.length).toBeLessThanOrEqual(5);
     const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : r.value));
     expect(reasons.filter((e) => e instanceof ProofingRefusedError).length).toBe(calls.length);
@@ -222,16 +222,7 @@ describe('the attempt budget under parallel requests', () => {
   it('twenty accounts trying one number in parallel reach the registry at most five times', async () => {
     const tries = await Promise.all(Array.from({ length: 20 }, (_, i) => citizen(`proof.many${i}`)));
     const { calls, source } = counting();
-    await Promise.allSettled(
-      tries.map((account) =>
-        proveRemotely(
-          { ...deps, source },
-          account,
-          { name: zhang.name, residentId: zhang.residentId, phone: '13900000000' },
-          ctx,
-        ),
-      ),
-    );
+    await Promise.allSettled(tries.map((account) => wrongPhone(source, account)));
     expect(calls.length).toBeLessThanOrEqual(5);
     expect(calls.length).toBeGreaterThan(0);
     // An account that was refused for the number's budget got its own attempt back.
