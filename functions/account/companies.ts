@@ -4,6 +4,8 @@ import { type DepartmentStore, isUscc } from '../../libs/departments/index.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
 import {
   type AgentGrant,
+  type AgentGrantInput,
+  type AgentGrantOutcome,
   type CompanyDeps,
   companyRefusalOf,
   endRepresentationSessions,
@@ -69,6 +71,24 @@ export const revokeAgentAccess = async (
   // At once: the agent's sign-ins acting for the company end, and their sites are told.
   await endRepresentationSessions(deps.sessions, agentAccountId, uscc, { ...ctx, actor: rep.id });
   return revoked;
+};
+
+/**
+ * Authorises an agent: the portal's grant button acts through here. A re-grant (a narrower or
+ * wider scope, or after a revocation) ends the agent's sign-ins acting for the company, so they
+ * choose again under the new scope at every site; the old grant stays as history.
+ */
+export const grantAgentAccess = async (
+  deps: AgentAccessDeps & { readonly accounts: Runtime['accounts'] },
+  rep: Account,
+  uscc: string,
+  input: AgentGrantInput,
+  ctx: ProofingContext,
+): Promise<AgentGrantOutcome> => {
+  const granted = await grantAgent(deps, rep, uscc, input, ctx);
+  if (granted.replaced)
+    await endRepresentationSessions(deps.sessions, granted.accountId, uscc, { ...ctx, actor: rep.id });
+  return granted;
 };
 
 /** With no identity source configured, the registry is as unavailable as one that does not answer. */
@@ -282,8 +302,8 @@ export const companyPages = (deps: CompanyPagesDeps) => {
         companyPage(event, session, lang, account, 400, { input, errors: fieldErrors });
       if (errors.length || !residentId.success || !until) return again(errors);
       try {
-        await grantAgent(
-          companyDeps(),
+        await grantAgentAccess(
+          { ...companyDeps(), sessions: deps.sessions },
           account,
           uscc,
           {

@@ -1,7 +1,13 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf, LoginName } from '../../libs/accounts/index.ts';
 import { ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
-import { IdentityLinkedElsewhereError, proveAtCounter, readProofingForm } from '../../libs/identity/index.ts';
+import {
+  IdentityLinkedElsewhereError,
+  ProofingRefusedError,
+  proveAtCounter,
+  RegistryUnavailableError,
+  readProofingForm,
+} from '../../libs/identity/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import {
@@ -22,7 +28,8 @@ const HOME = '/admin/console/identity';
 /**
  * Counter verification (intranet): an identity officer finds a person by login name, checks
  * their resident ID card in person and records the name and number on it, which raises the
- * account to IAL 3 (`proveAtCounter`). The `identity-counter` policies decide who may (identity
+ * account to IAL 3 (`proveAtCounter`; checked against the identity source when one is
+ * configured, which may refuse or not answer: the page says so and records nothing). The `identity-counter` policies decide who may (identity
  * officers, intranet, level 2); every look-up and every verification is audited with the
  * officer as actor and the person as subject.
  */
@@ -175,10 +182,27 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
         } catch (err: unknown) {
           if (err instanceof ForbiddenError)
             return again(403, [{ field: 'cardName', message: t(p.lang, 'counter_own') }]);
+          // The registry did not recognise the card: the officer checks what they typed.
+          if (err instanceof ProofingRefusedError)
+            return again(422, [
+              {
+                field: err.reason === 'record-closed' ? 'cardNumber' : 'cardName',
+                message: t(
+                  p.lang,
+                  err.reason === 'record-closed' ? 'counter_refusedClosed' : 'counter_refusedIdentity',
+                ),
+              },
+            ]);
+          if (err instanceof RegistryUnavailableError)
+            return show(p, 503, {
+              title: t(p.lang, 'id_unavailableTitle'),
+              body: html`<p class="lead" id="proofing-outcome" data-outcome="unavailable">${t(p.lang, err.reason === 'timeout' ? 'counter_unavailableTimeout' : 'counter_unavailableError')}</p>
+${recordForm(p, account, { values })}`,
+            });
           if (err instanceof IdentityLinkedElsewhereError)
             return show(p, 409, {
               title: t(p.lang, 'id_linkedTitle'),
-              body: html`<p class="lead" id="proofing-outcome" data-outcome="linked-elsewhere">${t(p.lang, 'id_linkedLead')}</p>
+              body: html`<p class="lead" id="proofing-outcome" data-outcome="linked-elsewhere">${t(p.lang, 'counter_linkedLead')}</p>
 <p><a href="admin/console/identity">${t(p.lang, 'counter_another')}</a></p>`,
             });
           throw err;

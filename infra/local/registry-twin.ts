@@ -114,7 +114,11 @@ export const DEMO_COMPANIES: readonly DemoCompany[] = [
 const PersonCheckBody = z.object({
   name: z.string(),
   residentId: z.string(),
-  evidence: z.object({ type: z.literal('phone'), phone: z.string() }),
+  evidence: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('phone'), phone: z.string() }),
+    // The officer inspected the physical card: name, number and an open record are checked.
+    z.object({ type: z.literal('id-card-in-person') }),
+  ]),
 });
 
 export type TwinFault = 'timeout' | 'error';
@@ -180,7 +184,8 @@ export const startRegistryTwin = async (options: RegistryTwinOptions = {}): Prom
         return send(res, 200, { result: 'no-match', reason: 'identity' });
       if (person.behaviour === 'closed')
         return send(res, 200, { result: 'no-match', reason: 'record-closed' });
-      if (person.phone !== body.data.evidence.phone.replace(/\D/g, ''))
+      const evidence = body.data.evidence;
+      if (evidence.type === 'phone' && person.phone !== evidence.phone.replace(/\D/g, ''))
         return send(res, 200, { result: 'no-match', reason: 'evidence' });
       const birth = person.residentId.slice(6, 14);
       return send(res, 200, {

@@ -106,6 +106,12 @@ export const EVENT_TYPES = {
     zh: '在服务窗口当面核验身份',
     citizen: true,
   },
+  'identity.claim_transferred': {
+    retention: 'security',
+    en: 'Identity moved to this account by a service counter (it was proved remotely by another account)',
+    zh: '服务窗口当面核验后，身份从另一个远程核验的账号转至本账号',
+    citizen: true,
+  },
   'identity.counter_lookup': {
     retention: 'security',
     en: 'Account looked up at a service counter to verify an identity',

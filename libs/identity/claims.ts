@@ -43,6 +43,27 @@ export class IdentityClaims {
       throw err;
     }
   }
+
+  /**
+   * Moves the claim from one account to another, only while `from` still holds it (a counter
+   * verification taking over a remote proof). False when the holder changed meanwhile.
+   */
+  async transfer(personRef: string, from: string, to: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...this.key(personRef), accountId: to, claimedAt: at, transferredFrom: from },
+          ConditionExpression: 'accountId = :from',
+          ExpressionAttributeValues: { ':from': from },
+        }),
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
 }
 
 /** How many failed proofing attempts a window allows, per account and per ID number. */
@@ -51,8 +72,8 @@ export const PROOFING_WINDOW_SECONDS = 86_400;
 
 /**
  * The failure budget of proofing: per account (one person trying numbers) and per ID number
- * (many accounts trying one person's number). Each failure is one conditional update; a window
- * starts with its first failure and ends a day later.
+ * (many accounts trying one person's number). An attempt is taken before the registry is asked
+ * and kept when the registry refuses; a window starts with its first attempt and ends a day later.
  */
 export class ProofingAttempts {
   constructor(
@@ -79,8 +100,21 @@ export class ProofingAttempts {
     return Math.max(0, PROOFING_ATTEMPTS - Math.max(0, ...counts));
   }
 
-  /** Counts a failure against every scope. */
-  async fail(scopes: readonly string[]): Promise<void> {
+  /**
+   * Takes one attempt from every scope BEFORE the registry is asked: one conditional update per
+   * scope (`failures < max` in a live window, or a new window), so parallel requests cannot all
+   * pass a check made before any of them counted. False when any scope is exhausted; what was
+   * taken from the others is given back. A refusal keeps what was taken; `giveBack` returns it.
+   */
+  async take(scopes: readonly string[]): Promise<boolean> {
+    const taken = await Promise.all(scopes.map((scope) => this.takeOne(scope)));
+    if (taken.every(Boolean)) return true;
+    await this.giveBack(scopes.filter((_, i) => taken[i]));
+    return false;
+  }
+
+  /** Returns an attempt taken by `take` (the registry did not answer, or the person was proved). */
+  async giveBack(scopes: readonly string[]): Promise<void> {
     const now = epochSeconds(this.now());
     await Promise.all(
       scopes.map(async (scope) => {
@@ -89,36 +123,52 @@ export class ProofingAttempts {
             new UpdateCommand({
               TableName: this.table,
               Key: this.key(scope),
-              UpdateExpression: 'ADD failures :one',
-              ConditionExpression: 'expiresAt > :now',
-              ExpressionAttributeValues: { ':one': 1, ':now': now },
+              UpdateExpression: 'ADD failures :minus',
+              ConditionExpression: 'expiresAt > :now AND failures > :zero',
+              ExpressionAttributeValues: { ':minus': -1, ':now': now, ':zero': 0 },
             }),
           );
         } catch (err: unknown) {
+          // The window ended meanwhile: there is nothing left to give back.
           if (!isConditionalCheckFailed(err)) throw err;
-          // No live window: start one with this failure, unless a parallel failure just did.
-          try {
-            await this.doc.send(
-              new PutCommand({
-                TableName: this.table,
-                Item: { ...this.key(scope), failures: 1, expiresAt: now + PROOFING_WINDOW_SECONDS },
-                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-                ExpressionAttributeValues: { ':now': now },
-              }),
-            );
-          } catch (again: unknown) {
-            if (!isConditionalCheckFailed(again)) throw again;
-            await this.doc.send(
-              new UpdateCommand({
-                TableName: this.table,
-                Key: this.key(scope),
-                UpdateExpression: 'ADD failures :one',
-                ExpressionAttributeValues: { ':one': 1 },
-              }),
-            );
-          }
         }
       }),
     );
+  }
+
+  private async takeOne(scope: string): Promise<boolean> {
+    const now = epochSeconds(this.now());
+    // Two rounds: a parallel request may start the window between our update and our put.
+    for (let round = 0; round < 2; round++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.key(scope),
+            UpdateExpression: 'ADD failures :one',
+            ConditionExpression: 'expiresAt > :now AND failures < :max',
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':max': PROOFING_ATTEMPTS },
+          }),
+        );
+        return true;
+      } catch (err: unknown) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...this.key(scope), failures: 1, expiresAt: now + PROOFING_WINDOW_SECONDS },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return true;
+      } catch (err: unknown) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+    }
+    // A live window with no attempts left.
+    return false;
   }
 }

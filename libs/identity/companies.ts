@@ -49,8 +49,13 @@ export const AgentGrant = z.object({
   grantedAt: z.string(),
   revokedAt: z.string().optional(),
   revokedBy: z.string().optional(),
+  /** Set on a history item: a later grant to the same person replaced this one at revokedAt. */
+  superseded: z.boolean().optional(),
 });
 export type AgentGrant = z.infer<typeof AgentGrant>;
+
+/** A grant, and the one it replaced (now kept as a history item), if the person had one. */
+export type AgentGrantOutcome = AgentGrant & { readonly replaced?: AgentGrant };
 
 export type RepresentationRole = 'legal-representative' | 'agent';
 
@@ -65,6 +70,11 @@ export interface Representation {
 
 const companyKey = (uscc: string) => ({ pk: `company#${uscc}`, sk: 'company' });
 const grantKey = (uscc: string, accountId: string) => ({ pk: `company#${uscc}`, sk: `agent#${accountId}` });
+/** A grant a later grant replaced: kept, ended, under the company (its history). */
+const historyKey = (uscc: string, accountId: string, grantedAt: string) => ({
+  pk: `company#${uscc}`,
+  sk: `agent#${accountId}#${grantedAt}`,
+});
 /** Which companies a person may represent: pointers only; the company's own items decide. */
 const pointerKey = (accountId: string, uscc: string) => ({ pk: `represents#${accountId}`, sk: uscc });
 
@@ -102,12 +112,36 @@ export class CompanyStore {
     return company;
   }
 
-  async grant(grant: AgentGrant): Promise<AgentGrant> {
+  /**
+   * Grants, one live item per company and person. A grant the person already had (live, expired
+   * or revoked) is first copied to a history item, ended now if it was still live, so a re-grant
+   * never rewrites what was authorised before; the grant it replaced is returned.
+   */
+  async grant(grant: AgentGrant): Promise<{ grant: AgentGrant; replaced?: AgentGrant }> {
     await this.pointTo(grant.accountId, grant.uscc);
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: grantKey(grant.uscc, grant.accountId),
+        ConsistentRead: true,
+      }),
+    );
+    const before = Item ? AgentGrant.parse(Item) : undefined;
+    if (before) {
+      const ended: AgentGrant = before.revokedAt
+        ? before
+        : { ...before, revokedAt: grant.grantedAt, revokedBy: grant.grantedBy, superseded: true };
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...historyKey(before.uscc, before.accountId, before.grantedAt), ...ended },
+        }),
+      );
+    }
     await this.doc.send(
       new PutCommand({ TableName: this.table, Item: { ...grantKey(grant.uscc, grant.accountId), ...grant } }),
     );
-    return grant;
+    return before ? { grant, replaced: before } : { grant };
   }
 
   /** Ends a grant now; false when there was no live grant to end. */
@@ -291,14 +325,18 @@ export interface AgentGrantInput {
   readonly until: Date;
 }
 
-/** The legal representative authorises a proved person as an agent; audited. */
+/**
+ * The legal representative authorises a proved person as an agent; audited. A person who had a
+ * grant already gets the new one in its place, the old one kept as history (`replaced`); ending
+ * the sessions they opened under the old scope is the caller's next step.
+ */
 export const grantAgent = async (
   deps: CompanyDeps & { readonly accounts: { findById(id: string): Promise<Account | undefined> } },
   rep: Account,
   uscc: string,
   input: AgentGrantInput,
   ctx: ProofingContext,
-): Promise<AgentGrant> => {
+): Promise<AgentGrantOutcome> => {
   const now = deps.now?.() ?? new Date();
   const company = await deps.companies.get(uscc);
   if (!company || company.legalRepresentative.accountId !== rep.id)
@@ -316,7 +354,7 @@ export const grantAgent = async (
       [{ name: 'residentId', reason: 'not a proved yitong identity with this name' }],
     );
   if (agent.id === rep.id) throw new ValidationError('the legal representative needs no authorisation');
-  const grant = await deps.companies.grant({
+  const { grant, replaced } = await deps.companies.grant({
     uscc,
     accountId: agent.id,
     personRef,
@@ -341,9 +379,19 @@ export const grantAgent = async (
       clients: [...input.scope.clients],
       licenceTypes: [...input.scope.licenceTypes],
       until: grant.until,
+      // A re-grant: what it replaced (kept as history), so a narrowed scope shows in the trail.
+      ...(replaced
+        ? {
+            replaced: replaced.revokedAt
+              ? 'revoked'
+              : Date.parse(replaced.until) <= now.getTime()
+                ? 'expired'
+                : 'live',
+          }
+        : {}),
     },
   });
-  return grant;
+  return replaced ? { ...grant, replaced } : grant;
 };
 
 /**

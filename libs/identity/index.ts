@@ -10,6 +10,7 @@ export { IdentityClaims, PROOFING_ATTEMPTS, ProofingAttempts } from './claims.ts
 export {
   AgentGrant,
   type AgentGrantInput,
+  type AgentGrantOutcome,
   AgentScope,
   Company,
   type CompanyDeps,

@@ -79,7 +79,10 @@ export const proofingFailureOf = (
   err: unknown,
 ): { readonly failure: ProofingFailure; readonly status: number } | undefined => {
   if (err instanceof ProofingRefusedError)
-    return { failure: { kind: 'refused', reason: err.reason, attemptsLeft: err.attemptsLeft }, status: 422 };
+    return {
+      failure: { kind: 'refused', reason: err.reason, attemptsLeft: err.attemptsLeft ?? 0 },
+      status: 422,
+    };
   if (err instanceof ProofingPausedError) return { failure: { kind: 'paused' }, status: 429 };
   if (err instanceof RegistryUnavailableError)
     return { failure: { kind: 'unavailable', reason: err.reason }, status: 503 };

@@ -1,11 +1,16 @@
-import type { Account, AccountStore, VerifiedIdentity } from '../accounts/index.ts';
+import {
+  type Account,
+  AccountConflictError,
+  type AccountStore,
+  type VerifiedIdentity,
+} from '../accounts/index.ts';
 import type { AuditEventInput, AuditLog } from '../audit/index.ts';
 import type { Zone } from '../config/index.ts';
 import { ConflictError, DomainError, ForbiddenError, ServiceUnavailableError } from '../errors/index.ts';
 import type { IdentityClaims, ProofingAttempts } from './claims.ts';
 import type { IdentityHasher } from './hasher.ts';
 import { maskResidentId, residentIdFacts } from './resident-id.ts';
-import { type IdentitySource, IdentitySourceUnavailableError } from './source.ts';
+import { type IdentitySource, IdentitySourceUnavailableError, type PersonVerdict } from './source.ts';
 
 export interface ProofingDeps {
   readonly accounts: AccountStore;
@@ -33,7 +38,8 @@ export class ProofingRefusedError extends DomainError {
   readonly title = 'The identity could not be verified';
   constructor(
     readonly reason: 'identity' | 'evidence' | 'record-closed',
-    readonly attemptsLeft: number,
+    /** Attempts left today (remote proofing); undefined at the counter, which has no budget. */
+    readonly attemptsLeft?: number,
   ) {
     super(
       reason === 'evidence'
@@ -111,7 +117,9 @@ export const proveRemotely = async (
         details: { method: 'registry', ...details },
       }),
     );
-  if ((await deps.attempts.left(scopes)) === 0) {
+  // One attempt is taken from every scope before the registry is asked (atomically, so parallel
+  // requests cannot outrun the budget); unavailable registries and successes give it back.
+  if (!(await deps.attempts.take(scopes))) {
     await audited('failure', 'attempts-exhausted');
     throw new ProofingPausedError(
       'too many attempts to verify an identity: try again tomorrow, or at a service counter',
@@ -125,16 +133,19 @@ export const proveRemotely = async (
       evidence: { type: 'phone', phone: input.phone },
     });
   } catch (err: unknown) {
+    await deps.attempts.giveBack(scopes);
     if (!(err instanceof IdentitySourceUnavailableError)) throw err;
     await audited('failure', `registry-${err.reason}`);
     throw new RegistryUnavailableError(err.reason);
   }
   if (verdict.result === 'no-match') {
-    await deps.attempts.fail(scopes);
+    // The attempt taken stays counted.
     const left = await deps.attempts.left(scopes);
     await audited('failure', `registry-${verdict.reason}`, { attemptsLeft: left });
     throw new ProofingRefusedError(verdict.reason, left);
   }
+  // A match is not a failure: the attempt is given back (the budget counts refusals only).
+  await deps.attempts.giveBack(scopes);
   return record(deps, account, ctx, personRef, {
     ial: 2,
     personRef,
@@ -155,12 +166,14 @@ export interface CounterProofingInput {
 
 /**
  * Counter verification (IAL 3): a civil servant checked the person's ID card in person and
- * records it. Who checked whom is audited (actor: the officer; subject: the person). The policy
- * that decides who may is the caller's to ask.
+ * records it. When an identity source is configured, the name and number are checked against it
+ * (evidence `id-card-in-person`) and the registry's name and birth date are recorded; without one
+ * the card's name is recorded as the officer typed it. Who checked whom is audited (actor: the
+ * officer; subject: the person). The policy that decides who may is the caller's to ask. No
+ * attempt budget: the officer is accountable and every try is audited under their name.
  */
 export const proveAtCounter = async (
-  // The card shown in person is the evidence: no registry call and no attempt budget.
-  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
+  deps: Omit<ProofingDeps, 'source' | 'attempts'> & { readonly source?: IdentitySource },
   officer: Account,
   account: Account,
   input: CounterProofingInput,
@@ -168,6 +181,39 @@ export const proveAtCounter = async (
 ): Promise<Account> => {
   if (officer.id === account.id) throw new ForbiddenError('an officer cannot verify their own identity');
   const personRef = await deps.hasher.personRef(input.residentId);
+  let name = input.name.trim();
+  let birthDate = residentIdFacts(input.residentId).birthDate;
+  if (deps.source) {
+    const refused = (reason: string) =>
+      deps.audit.append(
+        event(ctx, account, {
+          type: 'identity.counter_verified',
+          outcome: 'failure',
+          actor: officer.id,
+          resource: personRef,
+          reason,
+          details: { method: 'counter' },
+        }),
+      );
+    let verdict: PersonVerdict;
+    try {
+      verdict = await deps.source.checkPerson({
+        name,
+        residentId: input.residentId,
+        evidence: { type: 'id-card-in-person' },
+      });
+    } catch (err: unknown) {
+      if (!(err instanceof IdentitySourceUnavailableError)) throw err;
+      await refused(`registry-${err.reason}`);
+      throw new RegistryUnavailableError(err.reason);
+    }
+    if (verdict.result === 'no-match') {
+      await refused(`registry-${verdict.reason}`);
+      throw new ProofingRefusedError(verdict.reason);
+    }
+    name = verdict.name;
+    birthDate = verdict.birthDate;
+  }
   return record(
     deps,
     account,
@@ -177,11 +223,11 @@ export const proveAtCounter = async (
       ial: 3,
       personRef,
       residentIdMasked: maskResidentId(input.residentId),
-      name: input.name,
-      birthDate: residentIdFacts(input.residentId).birthDate,
+      name,
+      birthDate,
       verifiedAt: (deps.now?.() ?? new Date()).toISOString(),
       method: 'counter',
-      evidence: ['id-card-in-person'],
+      evidence: deps.source ? ['id-card-in-person', 'registry-record'] : ['id-card-in-person'],
       verifiedBy: { accountId: officer.id, department: officer.department },
     },
     officer,
@@ -211,7 +257,10 @@ const record = async (
     );
     throw new IdentityLinkedElsewhereError('this account is already linked to another person’s identity');
   }
-  if (!(await deps.claims.claim(personRef, account.id, identity.verifiedAt))) {
+  if (
+    !(await deps.claims.claim(personRef, account.id, identity.verifiedAt)) &&
+    !(officer && (await takeOver(deps, account, ctx, personRef, identity, officer)))
+  ) {
     await deps.audit.append(
       event(ctx, account, {
         ...base,
@@ -231,4 +280,55 @@ const record = async (
     event(ctx, account, { ...base, outcome: 'success', details: { method, ial: kept.ial } }),
   );
   return updated;
+};
+
+/**
+ * A counter verification (IAL 3) takes the person over from an account that holds them only by
+ * a remote (IAL 2) proof: whoever knew the name, number and phone and proved first does not keep
+ * the person. The claim moves (only while the old account still holds it), the old account loses
+ * its identity (and with it the person's licences in its wallet), audited once. A claim held at
+ * IAL 3 is never taken over. False when there is nothing this may take over.
+ */
+const takeOver = async (
+  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
+  account: Account,
+  ctx: ProofingContext,
+  personRef: string,
+  identity: VerifiedIdentity,
+  officer: Account,
+): Promise<boolean> => {
+  const holderId = await deps.claims.accountOf(personRef);
+  if (!holderId || holderId === account.id) return false;
+  const holder = await deps.accounts.findById(holderId);
+  // A holder proved in person keeps the person; so does one whose record says otherwise.
+  if (holder?.identity && (holder.identity.ial !== 2 || holder.identity.personRef !== personRef))
+    return false;
+  if (!(await deps.claims.transfer(personRef, holderId, account.id, identity.verifiedAt))) return false;
+  if (holder?.identity) await forgetIdentity(deps.accounts, holder, personRef);
+  await deps.audit.append(
+    event(ctx, account, {
+      type: 'identity.claim_transferred',
+      outcome: 'success',
+      actor: officer.id,
+      resource: personRef,
+      details: { fromAccount: holderId, method: identity.method, ial: identity.ial },
+    }),
+  );
+  return true;
+};
+
+/** Removes the person from the account that lost the claim (optimistic; re-read on a race). */
+const forgetIdentity = async (accounts: AccountStore, holder: Account, personRef: string): Promise<void> => {
+  let current: Account | undefined = holder;
+  for (let round = 0; round < 5 && current?.identity?.personRef === personRef; round++) {
+    try {
+      await accounts.update(current, { identity: undefined });
+      return;
+    } catch (err: unknown) {
+      if (!(err instanceof AccountConflictError)) throw err;
+      current = await accounts.findById(holder.id);
+    }
+  }
+  if (current?.identity?.personRef === personRef)
+    throw new AccountConflictError(`account ${holder.id} kept changing; the identity was not removed`);
 };

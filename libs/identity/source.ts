@@ -15,9 +15,17 @@ export interface IdentitySource {
 export interface PersonCheck {
   readonly name: string;
   readonly residentId: string;
-  /** The second piece of evidence: a mobile number registered to the person (运营商三要素). */
-  readonly evidence: { readonly type: 'phone'; readonly phone: string };
+  /**
+   * The second piece of evidence: a mobile number registered to the person (运营商三要素, remote
+   * proofing), or an officer's word that they inspected the physical ID card in person (counter
+   * verification: the registry checks the name, the number and that the record is open).
+   */
+  readonly evidence: PersonEvidence;
 }
+
+export type PersonEvidence =
+  | { readonly type: 'phone'; readonly phone: string }
+  | { readonly type: 'id-card-in-person' };
 
 export const PersonVerdict = z.discriminatedUnion('result', [
   z.object({ result: z.literal('match'), name: z.string().min(1), birthDate: z.iso.date() }),

@@ -871,4 +871,14 @@ export const en = {
   counter_errNumber:
     'Enter the 18-character number exactly as on the card; check its birth date and last character',
   counter_errLoginName: 'Enter the login name the person gives you',
+  counter_refusedIdentity:
+    'The population registry holds no person with this name and ID number: check both against the card. Nothing was recorded.',
+  counter_refusedClosed:
+    'The population registry holds no open record for this ID number (the card may have been replaced or cancelled). Nothing was recorded.',
+  counter_unavailableTimeout:
+    'The population registry did not answer in time, so the card could not be checked against it. Nothing was recorded. Try again in a few minutes.',
+  counter_unavailableError:
+    'The population registry could not be reached, so the card could not be checked against it. Nothing was recorded. Try again in a few minutes.',
+  counter_linkedLead:
+    'This person was verified in person on another account, or this account is already linked to another person. Nothing was recorded. An account verified at a counter keeps its person; ask the person which account they use.',
 } as const satisfies Record<string, string | PluralForms>;

@@ -797,4 +797,10 @@ export const zh: Record<MessageKey, string> = {
   counter_errName: '请按证件准确填写姓名',
   counter_errNumber: '请按证件准确填写18位号码，并核对其中的出生日期和最后一位',
   counter_errLoginName: '请输入当事人提供的登录名',
+  counter_refusedIdentity: '人口登记系统中没有该姓名与身份号码对应的人员：请对照证件核对两项。未作任何记录。',
+  counter_refusedClosed: '人口登记系统中该身份号码没有有效记录（证件可能已换领或注销）。未作任何记录。',
+  counter_unavailableTimeout: '人口登记系统未及时响应，无法核对证件。未作任何记录。请几分钟后再试。',
+  counter_unavailableError: '无法连接人口登记系统，无法核对证件。未作任何记录。请几分钟后再试。',
+  counter_linkedLead:
+    '此人已在另一个账号上当面核验，或此账号已关联他人身份。未作任何记录。当面核验的账号保留其身份；请询问当事人使用哪个账号。',
 };

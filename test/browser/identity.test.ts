@@ -192,6 +192,14 @@ describe('counter verification in the intranet, in a real browser', () => {
     await see(page.locator('#error-summary li'), t(lang, 'counter_confirmMissing'));
     await clean(page);
 
+    // A name the registry does not hold for this number: refused, said on the form, nothing recorded.
+    await page.getByLabel(t(lang, 'counter_cardName')).fill('陈小明');
+    await page.getByLabel(t(lang, 'counter_cardNumber')).fill(number);
+    await page.getByLabel(t(lang, 'counter_confirm')).check();
+    await page.getByRole('button', { name: t(lang, 'counter_record') }).click();
+    await see(page.locator('#error-summary li'), t(lang, 'counter_refusedIdentity'));
+    await clean(page);
+
     await page.getByLabel(t(lang, 'counter_cardName')).fill('陈明');
     await page.getByLabel(t(lang, 'counter_cardNumber')).fill(number);
     await page.getByLabel(t(lang, 'counter_confirm')).check();

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { claimClientName } from '../../libs/oidc/index.ts';
+import { createDynamoClient } from '../../libs/store/index.ts';
 import { companyWithAgent } from '../../testkit/companies.ts';
 import { CALLBACK, clientConfig, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
@@ -39,6 +42,19 @@ const signInAt = async (clientId: string, ua: UserAgent, who: SignInOptions) => 
   return { config, tokens, claims: tokens.claims()!, offered };
 };
 
+/** The representative's browser signed in to the account portal, and the portal's CSRF token. */
+const repSignedIn = async () => {
+  const repUa = new UserAgent();
+  const wallet = await signIn(
+    repUa,
+    `${stack.urls.public}/account/login`,
+    (u) => u.pathname === '/account/licences',
+    rep,
+  );
+  const csrf = /name="csrf" value="([^"]+)"/.exec((await repUa.request(wallet.href)).html)?.[1];
+  return { repUa, csrf };
+};
+
 beforeAll(async () => {
   stack = await startTestStack({ memory: true, ports: { public: 0, extranet: 0, intranet: 0 } });
   // A department site that records the back-channel logout tokens it is sent.
@@ -59,6 +75,10 @@ beforeAll(async () => {
     backchannel_logout_session_required: true,
   });
   await registerClient(stack, 'public', 'housing-permits', { yitong_accepts_companies: true });
+  // Listed under a department, as the admin API registers them: the portal offers them to agents.
+  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
+  for (const clientId of ['tax-filing', 'housing-permits'])
+    await claimClientName(doc, stack.tables.identity, 'tax', clientId, clientId);
 
   // The representative registers the company and authorises the agent for the tax filing site only.
   ({ rep, agent, company } = await companyWithAgent(stack, ['tax-filing']));
@@ -112,15 +132,7 @@ describe('acting for a company', () => {
   });
 
   it('ends the agent’s company session at once when the representative revokes them, with back-channel logout', async () => {
-    const repUa = new UserAgent();
-    const wallet = await signIn(
-      repUa,
-      `${stack.urls.public}/account/login`,
-      (u) => u.pathname === '/account/licences',
-      rep,
-    );
-    const page = await repUa.request(wallet.href);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    const { repUa, csrf } = await repSignedIn();
     expect(csrf).toBeDefined();
     const revoke = `${stack.urls.public}/account/companies/${company.uscc}/agents/${agent.accountId}/revoke`;
     // A form without the portal's CSRF token changes nothing.
@@ -199,5 +211,50 @@ describe('acting for a company', () => {
     );
     // Nothing at the housing site was done for the company.
     expect(trail.filter((e) => e.client === 'housing-permits' && e.onBehalfOf !== undefined)).toEqual([]);
+  });
+
+  it('a re-grant with fewer sites ends the agent’s company sessions, and keeps the earlier grants as history', async () => {
+    const { repUa, csrf } = await repSignedIn();
+    const grant = (clients: readonly string[]) => {
+      const form = new URLSearchParams({
+        csrf: csrf!,
+        agentName: '刘芳',
+        residentId: DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!.residentId,
+        until: new Date(Date.now() + 30 * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10),
+      });
+      for (const c of clients) form.append('clients', c);
+      return repUa.request(`${stack.urls.public}/account/companies/${company.uscc}/agents`, {
+        body: form.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    };
+    // Authorised again (after the revocation) for both sites; the agent acts for the company at housing.
+    expect((await grant(['tax-filing', 'housing-permits'])).status).toBe(303);
+    const agentUa = new UserAgent();
+    const atHousing = await signInAt('housing-permits', agentUa, { ...agent, actFor: company.uscc });
+    expect(atHousing.claims.yitong_represents).toMatchObject({ uscc: company.uscc });
+
+    // Narrowed to the tax site: the housing session acting for the company ends at once.
+    expect((await grant(['tax-filing'])).status).toBe(303);
+    await expect(
+      oidc.refreshTokenGrant(atHousing.config, atHousing.tokens.refresh_token!),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    const again = await signInAt('housing-permits', agentUa, { ...agent, actFor: company.uscc });
+    expect(again.claims.yitong_represents).toBeUndefined();
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter(
+        (e) =>
+          e.type === 'company.sessions_ended' &&
+          (e.details as { clients?: string[] })?.clients?.[0] === 'housing-permits',
+      ),
+    ).toMatchObject([
+      { actor: rep.accountId, subject: agent.accountId, onBehalfOf: `company#${company.uscc}` },
+    ]);
+
+    // The history: the first grant (revoked), the second (replaced) and the live one.
+    const page = await repUa.request(`${stack.urls.public}/account/companies/${company.uscc}`);
+    expect(page.html.match(new RegExp(`data-agent="${agent.accountId}"`, 'g'))).toHaveLength(3);
+    expect(page.html.match(new RegExp(`agents/${agent.accountId}/revoke`, 'g'))).toHaveLength(1);
   });
 });

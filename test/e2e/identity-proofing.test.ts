@@ -175,10 +175,16 @@ describe('counter verification in the intranet', () => {
     return ua;
   };
 
-  it('raises a citizen to IAL 3, audits who looked up and verified whom, and the level 3 site lets them in', async () => {
+  it('raises a citizen to IAL 3 against the registry, taking the person back from a remote proof, audited; the level 3 site lets them in', async () => {
     const officer = await createPerson(stack, { roles: ['staff', 'identity-officer'], totp: true });
     const person = await citizen();
     const ua = await officerAgent(officer);
+    // Someone who knows the person's name, number and phone proves them online first.
+    const squatter = await citizen();
+    const squatterUa = new UserAgent();
+    const squatted = await passwordStep(squatterUa, (await authorization('ial2-site')).url, squatter);
+    await squatterUa.submit(squatted, '/identity', typed('Chen Ming'), isCallback);
+    expect((await accounts().findById(squatter.accountId))?.identity?.ial).toBe(2);
 
     const found = await ua.request(`${counter()}?loginName=${encodeURIComponent(person.username)}`);
     expect(found.status).toBe(200);
@@ -186,17 +192,37 @@ describe('counter verification in the intranet', () => {
     expect(found.html).toContain('data-ial="1"');
 
     // The card must be confirmed as checked in person.
-    const number = `11010519851010123${residentIdCheckChar('11010519851010123')}`;
+    const chen = resident('Chen Ming');
     const unconfirmed = await ua.submit(found, `/identity/${person.accountId}`, {
-      cardName: '王小明',
-      cardNumber: number,
+      cardName: chen.name,
+      cardNumber: chen.residentId,
     });
     expect(unconfirmed.status).toBe(400);
     expect(unconfirmed.html).toContain('Confirm that you checked the card in person');
 
-    const done = await ua.submit(found, `/identity/${person.accountId}`, {
+    // A card the registry does not hold (a forged or mistyped one) is refused, and nothing recorded.
+    const number = `11010519851010123${residentIdCheckChar('11010519851010123')}`;
+    const forged = await ua.submit(found, `/identity/${person.accountId}`, {
       cardName: '王小明',
       cardNumber: number,
+      confirm: 'yes',
+    });
+    expect(forged.status).toBe(422);
+    expect(forged.html).toContain('The population registry holds no person with this name and ID number');
+    // A registry that does not answer: a clear page, nothing recorded.
+    stack.registry.fault('error', 1);
+    const unavailable = await ua.submit(found, `/identity/${person.accountId}`, {
+      cardName: chen.name,
+      cardNumber: chen.residentId,
+      confirm: 'yes',
+    });
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.html).toContain('could not be checked against it. Nothing was recorded.');
+    expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
+
+    const done = await ua.submit(found, `/identity/${person.accountId}`, {
+      cardName: chen.name,
+      cardNumber: chen.residentId,
       confirm: 'yes',
     });
     expect(done.status).toBe(200);
@@ -205,8 +231,8 @@ describe('counter verification in the intranet', () => {
     expect(proved?.identity).toMatchObject({
       ial: 3,
       method: 'counter',
-      name: '王小明',
-      birthDate: '1985-10-10',
+      name: '陈明',
+      birthDate: '1978-05-05',
       verifiedBy: { accountId: officer.accountId },
     });
 
@@ -215,8 +241,31 @@ describe('counter verification in the intranet', () => {
       trail.filter((e) => e.type === 'identity.counter_lookup' && e.actor === officer.accountId),
     ).toMatchObject([{ subject: person.accountId, outcome: 'success', zone: 'intranet' }]);
     expect(
-      trail.filter((e) => e.type === 'identity.counter_verified' && e.subject === person.accountId),
-    ).toMatchObject([{ actor: officer.accountId, outcome: 'success' }]);
+      trail
+        .filter((e) => e.type === 'identity.counter_verified' && e.subject === person.accountId)
+        .map((e) => [e.actor, e.outcome, e.reason ?? null]),
+    ).toEqual([
+      [officer.accountId, 'failure', 'registry-identity'],
+      [officer.accountId, 'failure', 'registry-error'],
+      [officer.accountId, 'success', null],
+    ]);
+
+    // The person is taken back from the account that proved them remotely, audited once.
+    expect((await accounts().findById(squatter.accountId))?.identity).toBeUndefined();
+    expect(trail.filter((e) => e.type === 'identity.claim_transferred')).toMatchObject([
+      { actor: officer.accountId, subject: person.accountId, details: { fromAccount: squatter.accountId } },
+    ]);
+    // Held in person now: a counter verification of the same card on another account is refused.
+    const third = await citizen();
+    const other = await ua.request(`${counter()}?loginName=${encodeURIComponent(third.username)}`);
+    const linked = await ua.submit(other, `/identity/${third.accountId}`, {
+      cardName: chen.name,
+      cardNumber: chen.residentId,
+      confirm: 'yes',
+    });
+    expect(linked.status).toBe(409);
+    expect(linked.html).toContain('An account verified at a counter keeps its person');
+    expect((await accounts().findById(third.accountId))?.identity).toBeUndefined();
 
     const { config, url, checks } = await authorization('ial3-site');
     const callback = await signIn(new UserAgent(), url, isCallback, person);

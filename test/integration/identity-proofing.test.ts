@@ -17,6 +17,7 @@ import {
   IdentityClaims,
   IdentityHasher,
   IdentityLinkedElsewhereError,
+  type IdentitySource,
   ProofingAttempts,
   type ProofingDeps,
   ProofingPausedError,
@@ -176,6 +177,203 @@ describe('remote identity proofing', () => {
       IdentityLinkedElsewhereError,
     );
     expect((await accounts.findById(second.id))!.identity).toBeUndefined();
+  });
+});
+
+/** The real HTTP source, counting the checks that reach the registry twin (a patient one: a
+ * timeout gives its attempt back, which is right but would blur the count). */
+const counting = (
+  source: IdentitySource = new HttpIdentitySource({ baseUrl: twin.url, timeoutMs: 5000 }),
+) => {
+  const calls: string[] = [];
+  const wrapped: IdentitySource = {
+    checkPerson: (request) => {
+      calls.push(request.evidence.type);
+      return source.checkPerson(request);
+    },
+    company: (uscc) => source.company(uscc),
+  };
+  return { calls, source: wrapped };
+};
+
+/** One try at 张三 with a phone that is not theirs. */
+const wrongPhone = (source: IdentitySource, account: Account) =>
+  proveRemotely(
+    { ...deps, source },
+    account,
+    { name: zhang.name, residentId: zhang.residentId, phone: '13900000000' },
+    ctx,
+  );
+
+describe('the attempt budget under parallel requests', () => {
+  it('twenty parallel wrong tries from one account reach the registry at most five times', async () => {
+    const account = await citizen('proof.race');
+    const { calls, source } = counting();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => wrongPhone(source, account)));
+    expect(calls.length).toBeLessThanOrEqual(5);
+    const reasons = results.map((r) => (r.status === 'rejected' ? r.reason : r.value));
+    expect(reasons.filter((e) => e instanceof ProofingRefusedError).length).toBe(calls.length);
+    expect(reasons.filter((e) => e instanceof ProofingPausedError).length).toBe(20 - calls.length);
+    expect(calls.length).toBeGreaterThan(0);
+    // Refusals keep their attempt; the paused requests gave back whatever they had taken.
+    expect(await deps.attempts.left([`account#${account.id}`])).toBe(5 - calls.length);
+  });
+
+  it('twenty accounts trying one number in parallel reach the registry at most five times', async () => {
+    const tries = await Promise.all(Array.from({ length: 20 }, (_, i) => citizen(`proof.many${i}`)));
+    const { calls, source } = counting();
+    await Promise.allSettled(tries.map((account) => wrongPhone(source, account)));
+    expect(calls.length).toBeLessThanOrEqual(5);
+    expect(calls.length).toBeGreaterThan(0);
+    // An account that was refused for the number's budget got its own attempt back.
+    const left = await Promise.all(tries.map((a) => deps.attempts.left([`account#${a.id}`])));
+    expect(left.filter((n) => n === 4)).toHaveLength(calls.length);
+    expect(left.filter((n) => n === 5)).toHaveLength(20 - calls.length);
+  });
+
+  it('a success gives its attempt back', async () => {
+    const account = await citizen('proof.back');
+    await proveRemotely(
+      deps,
+      account,
+      { name: zhang.name, residentId: zhang.residentId, phone: zhang.phone },
+      ctx,
+    );
+    expect(await deps.attempts.left([`account#${account.id}`])).toBe(5);
+  });
+});
+
+const staff = (loginName: string) =>
+  accounts.create({
+    kind: 'staff',
+    loginName,
+    displayName: 'Officer',
+    password: 'a-long-password-1',
+    roles: ['staff'],
+    department: 'civil-affairs',
+  });
+
+const auditItems = async (type: string) => {
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { Items = [] } = await doc.send(new ScanCommand({ TableName: auditTable }));
+  return Items.filter((i) => String(i.pk).startsWith('event#') && i.type === type);
+};
+
+describe('counter verification against the registry', () => {
+  it('checks the card against the registry and records the registry name and birth date', async () => {
+    const officer = await staff('officer.reg');
+    const { calls, source } = counting();
+    const raised = await proveAtCounter(
+      { ...deps, source },
+      officer,
+      await citizen('proof.card'),
+      { name: ` ${zhang.name} `, residentId: zhang.residentId },
+      ctx,
+    );
+    expect(calls).toEqual(['id-card-in-person']);
+    expect(raised.identity).toMatchObject({
+      ial: 3,
+      name: '张三',
+      birthDate: '1990-03-07',
+      evidence: ['id-card-in-person', 'registry-record'],
+    });
+  });
+
+  it('refuses a name or number the registry does not hold, and a closed record; a timeout decides nothing', async () => {
+    const officer = await staff('officer.refuse');
+    const account = await citizen('proof.refused');
+    const closed = DEMO_RESIDENTS.find((r) => r.behaviour === 'closed')!;
+    await expect(
+      proveAtCounter(deps, officer, account, { name: '李四', residentId: zhang.residentId }, ctx),
+    ).rejects.toMatchObject({ reason: 'identity', status: 422 });
+    await expect(
+      proveAtCounter(deps, officer, account, { name: closed.name, residentId: closed.residentId }, ctx),
+    ).rejects.toMatchObject({ reason: 'record-closed' });
+    const err = await proveAtCounter(
+      deps,
+      officer,
+      account,
+      { name: slow.name, residentId: slow.residentId },
+      ctx,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryUnavailableError);
+    expect(err).toMatchObject({ reason: 'timeout' });
+    expect((await accounts.findById(account.id))!.identity).toBeUndefined();
+    expect((await auditItems('identity.counter_verified')).map((e) => e.reason).sort()).toEqual([
+      'registry-identity',
+      'registry-record-closed',
+      'registry-timeout',
+    ]);
+  });
+
+  it('without an identity source the counter records the card as the officer read it', async () => {
+    const officer = await staff('officer.nosource');
+    const raised = await proveAtCounter(
+      { ...deps, source: undefined },
+      officer,
+      await citizen('proof.nosource'),
+      { name: '王五', residentId: zhang.residentId },
+      ctx,
+    );
+    expect(raised.identity).toMatchObject({ ial: 3, name: '王五', evidence: ['id-card-in-person'] });
+  });
+});
+
+describe('the counter takes a person back from a remote proof', () => {
+  it('moves the claim from an IAL 2 holder to the account verified in person, once and audited', async () => {
+    const officer = await staff('officer.take');
+    const squatter = await proveRemotely(
+      deps,
+      await citizen('proof.first'),
+      { name: zhang.name, residentId: zhang.residentId, phone: zhang.phone },
+      ctx,
+    );
+    const person = await citizen('proof.real');
+    const raised = await proveAtCounter(
+      deps,
+      officer,
+      person,
+      { name: zhang.name, residentId: zhang.residentId },
+      ctx,
+    );
+    expect(raised.identity).toMatchObject({ ial: 3, personRef: squatter.identity!.personRef });
+    expect(await deps.claims.accountOf(squatter.identity!.personRef)).toBe(person.id);
+    expect((await accounts.findById(squatter.id))!.identity).toBeUndefined();
+    const moved = await auditItems('identity.claim_transferred');
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toMatchObject({
+      actor: officer.id,
+      subject: person.id,
+      outcome: 'success',
+      details: { fromAccount: squatter.id },
+    });
+    // The old account cannot prove the person again remotely: the claim is the new account's.
+    await expect(
+      proveRemotely(
+        deps,
+        (await accounts.findById(squatter.id))!,
+        { name: zhang.name, residentId: zhang.residentId, phone: zhang.phone },
+        ctx,
+      ),
+    ).rejects.toBeInstanceOf(IdentityLinkedElsewhereError);
+  });
+
+  it('never takes over a person proved in person (IAL 3)', async () => {
+    const officer = await staff('officer.keep');
+    const first = await proveAtCounter(
+      deps,
+      officer,
+      await citizen('proof.counter1'),
+      { name: zhang.name, residentId: zhang.residentId },
+      ctx,
+    );
+    const second = await citizen('proof.counter2');
+    await expect(
+      proveAtCounter(deps, officer, second, { name: zhang.name, residentId: zhang.residentId }, ctx),
+    ).rejects.toBeInstanceOf(IdentityLinkedElsewhereError);
+    expect(await deps.claims.accountOf(first.identity!.personRef)).toBe(first.id);
+    expect((await accounts.findById(first.id))!.identity!.ial).toBe(3);
+    expect(await auditItems('identity.claim_transferred')).toHaveLength(0);
   });
 });
 
