@@ -10,6 +10,7 @@ import {
   grantAgent,
   type IdentitySource,
   IdentitySourceUnavailableError,
+  identityOf,
   type ProofingContext,
   type RepresentationSessionDeps,
   ResidentId,
@@ -104,7 +105,8 @@ const endOfDay = (day: string): Date | undefined => {
  */
 export const companyPages = (deps: CompanyPagesDeps) => {
   const { runtime, portal, show } = deps;
-  const { config, doc, identity } = runtime;
+  const { config, doc } = runtime;
+  const identity = identityOf(runtime);
   const table = config.tables.identity;
   const { basePath } = portal;
   const companyDeps = (): CompanyDeps & { readonly accounts: Runtime['accounts'] } => ({

@@ -1,7 +1,12 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf, LoginName } from '../../libs/accounts/index.ts';
 import { ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
-import { IdentityLinkedElsewhereError, proveAtCounter, readProofingForm } from '../../libs/identity/index.ts';
+import {
+  IdentityLinkedElsewhereError,
+  identityOf,
+  proveAtCounter,
+  readProofingForm,
+} from '../../libs/identity/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import {
@@ -166,7 +171,7 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
         let verified: Account;
         try {
           verified = await proveAtCounter(
-            { ...runtime.identity, accounts, audit: runtime.audit },
+            { ...identityOf(runtime), accounts, audit: runtime.audit },
             officer,
             account,
             read.input,
