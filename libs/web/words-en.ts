@@ -295,92 +295,18 @@ export const en = {
   sessionEndedLead: 'Nothing was changed. Sign in again, then try once more.',
 
   // Companies and their agents (account portal), and the staff look-up (admin console)
-  company_nav: 'My companies',
-  company_title: 'Companies I represent',
-  company_lead:
-    'Companies you act for: as their legal representative (法定代表人), or as an agent (经办人) they authorised.',
-  company_none: 'You do not represent any company yet.',
   company_uscc: 'Unified social credit code',
   company_usccHint: '18 characters, such as 91110108MA01ABCD1, as on the business licence.',
-  company_role: 'Your role',
-  company_role_legalRepresentative: 'Legal representative',
-  company_role_agent: 'Agent',
   company_scope: 'What you may do',
-  company_scopeAll: 'Everything, for every service',
   company_until: 'Until',
-  company_noEnd: 'No end date',
-  company_manage: 'Manage the agents of {name}',
-  company_registerTitle: 'Register a company',
-  company_registerLead:
-    'If you are a company’s legal representative, register it here. yitong checks the national company registry names you.',
-  company_register: 'Register company',
-  company_proveFirst:
-    'To register a company you must first prove your identity (identity assurance level 2).',
-  company_proveLink: 'Prove your identity',
   company_errUscc: 'Enter the unified social credit code: 18 characters with a correct check character',
-  company_refused_ial_title: 'Prove your identity first',
-  company_refused_ial:
-    'Only a person whose identity was verified against the population registry (level 2 or higher) can register a company. Prove your identity, then register the company again.',
-  company_refused_none_title: 'The registry has no such company',
-  company_refused_none:
-    'The national company registry has no company with the code {uscc}. Check the code on the business licence and try again.',
-  company_refused_closed_title: 'This company is closed',
-  company_refused_closed:
-    'The company registry lists {uscc} as closed (deregistered or revoked). A closed company cannot be registered.',
-  company_refused_other_title: 'The registry names another legal representative',
-  company_refused_other:
-    'The company registry names someone else as the legal representative of {uscc}. Only its legal representative can register it; ask them to, so they can authorise you as an agent.',
-  company_refused_taken_title: 'This company is already registered',
-  company_refused_taken:
-    'The company {uscc} is already registered at yitong by its legal representative. Ask them to authorise you as an agent if you act for it.',
-  company_refused_unavailable_title: 'The company registry is not answering',
-  company_refused_unavailable:
-    'The company registry did not answer. Nothing was registered. Try again in a few minutes.',
-  company_tryAgain: 'Back to my companies',
-  company_registered: 'The company is registered. You are its legal representative.',
-  company_notYours_title: 'You cannot manage this company',
-  company_notYours:
-    'Only a company’s legal representative can see and change its agents. If you are, register the company first.',
   company_registeredAt: 'Registered',
   company_agents: 'Agents',
   company_noAgents: 'No agents yet.',
   company_agentName: 'Name',
-  company_sites: 'Services',
-  company_licenceTypes: 'Licence types',
-  company_grantedAt: 'Authorised',
-  company_revokedAt: 'Revoked',
   company_status_live: 'Active',
   company_status_expired: 'Ended',
   company_status_revoked: 'Revoked',
-  company_revoke: 'Revoke',
-  company_revokedNotice: 'The authorisation was revoked. The agent can no longer act for the company.',
-  company_grantedNotice: 'The agent is authorised.',
-  company_grantTitle: 'Authorise an agent',
-  company_grantLead:
-    'The agent must have proved their identity at yitong. Choose the services they may use for the company and the licence types they may see, and when the authorisation ends.',
-  company_residentId: 'Their resident ID number',
-  company_residentIdHint: '18 characters, the last may be X.',
-  company_nameHint: 'As on their resident ID card.',
-  company_sitesHint: 'Services that accept companies.',
-  company_sitesNone: 'No service accepts companies yet: authorise licence types only, for now.',
-  company_untilHint: 'The last day it applies, within three years.',
-  company_grant: 'Authorise agent',
-  company_errName: 'Enter the agent’s name',
-  company_errResidentId: 'Enter a resident ID number of 18 characters with a correct check character',
-  company_errScope: 'Select at least one service or licence type',
-  company_errUntil: 'Enter an end date after today and within three years',
-  company_errNoPerson:
-    'Nobody with this name and ID number has proved their identity at yitong: ask them to prove it first',
-  company_errSelf: 'You are the legal representative: you need no authorisation',
-  company_back: 'Back to my companies',
-  admin_companies: 'Companies',
-  admin_companyLookup: 'Who represents a company',
-  admin_companyLookupLead:
-    'Look up a company’s legal representative and agents. Every look-up is recorded in the audit trail with your name.',
-  admin_companyFind: 'Look up',
-  admin_companyNotFound: 'No company with this code is registered at yitong.',
-  admin_companyLegalRep: 'Legal representative',
-  admin_companyIdMasked: 'Resident ID (masked)',
 
   // The security console
   audit_console: 'Security console',
@@ -581,10 +507,6 @@ export const en = {
   admin_zone: 'Zone',
   admin_redirectUris: 'Redirect addresses',
   admin_apisGranted: 'APIs granted',
-  admin_acceptsCompanies: 'Accepts companies',
-  admin_acceptsCompaniesYes: 'Yes',
-  admin_acceptsCompaniesNo: 'No',
-  admin_acceptsCompaniesHint: 'People may act for a company they represent at this site',
   admin_suspended: 'suspended',
   admin_active: 'active',
   admin_reason: 'Reason',
@@ -608,9 +530,6 @@ export const en = {
   admin_assuranceAny: 'any',
   admin_assuranceSecondFactor: 'second factor',
   admin_assurancePasskey: 'passkey',
-  admin_identityLevel: 'Proved identity it needs',
-  admin_identityRegistry: 'verified against the population registry',
-  admin_identityInPerson: 'verified in person at a counter',
   admin_registerSubmit: 'Register',
   admin_registrationTokens: 'Self-service registration tokens',
   admin_noTokens: 'No registration tokens yet.',
@@ -753,13 +672,6 @@ export const en = {
   step_unsupportedPrompt:
     'This sign-in asked for a step this service does not offer ({prompt}). Start again.',
   step_signInExpired: 'This sign-in has expired. Start again.',
-  actForTitle: 'Who are you acting for?',
-  actForLead: '{client} accepts companies. You may use it for yourself, or for a company you represent.',
-  actForLegend: 'Use this site',
-  actForSelf: 'For myself',
-  actForCompany: 'For {company} (USCC {uscc}), as its {role}',
-  actForRoleRepresentative: 'legal representative',
-  actForRoleAgent: 'authorised agent',
   step_notYourCompany: 'You may not act for that company at this site. Choose again.',
   step_nothingToChoose: 'There is nothing to choose here.',
   step_nothingToConsent: 'There is nothing to consent to.',
@@ -780,9 +692,6 @@ export const en = {
   deviceDoneLead: 'You can close this page and return to your terminal.',
 
   // Identity proofing (实名认证): the account page, the sign-in step, the counter
-  id_title: 'Your identity',
-  id_nav: 'Identity',
-  id_lead: 'How sure government services can be of who you are. Some services ask for a verified identity.',
   id_level: 'Identity assurance level',
   id_level1: 'Level 1: not verified (you told us who you are)',
   id_level2: 'Level 2: verified online with the population registry',
@@ -790,14 +699,6 @@ export const en = {
   id_name: 'Verified name',
   id_number: 'Resident ID number',
   id_verifiedAt: 'Verified on',
-  id_method: 'How',
-  id_methodRegistry:
-    'Online: name and ID number checked with the population registry, with a mobile number registered to you',
-  id_methodCounter: 'In person: your ID card was checked at a service counter',
-  id_notVerified: 'You have not verified your identity yet.',
-  id_toLevel3: 'To reach level 3, take your resident ID card to a government service counter.',
-  id_noSource:
-    'Online verification is not available here. Take your resident ID card to a government service counter.',
   id_formTitle: 'Verify your identity online',
   id_formLead:
     'We check your name and resident ID number with the population registry, and that the mobile number is registered to you. We keep your name, birth date and a masked form of the number, never the number itself.',
@@ -815,7 +716,6 @@ export const en = {
   id_errIdCheck: 'The last character does not match the rest of the number: check for a typing error',
   id_errPhoneMissing: 'Enter your mobile number',
   id_errPhoneFormat: 'Enter an 11-digit mobile number, like 13800138000',
-  id_refusedTitle: 'Your identity could not be verified',
   id_refusedIdentity:
     'The name and resident ID number do not match the population registry. Check that both are exactly as on your ID card.',
   id_refusedEvidence:
@@ -824,8 +724,6 @@ export const en = {
     'The population registry holds no open record for this person. Take your ID card to a service counter.',
   id_attemptsLeft: { one: 'You can try 1 more time today.', other: 'You can try {count} more times today.' },
   id_attemptsNone: 'You have no tries left today: try again tomorrow, or visit a service counter.',
-  id_verifiedTitle: 'Your identity is verified',
-  id_verifiedLead: 'Your account now has identity assurance level {level}.',
   id_pausedTitle: 'Too many tries to verify an identity',
   id_pausedLead:
     'To protect you, online verification is paused for a day for this account or this ID number. Nothing was changed. Try again tomorrow, or take your ID card to a service counter.',
@@ -838,37 +736,6 @@ export const en = {
   id_linkedLead:
     'A person can verify one account, and an account one person: this identity or this account is already linked to another. Sign in with the account you verified before, or ask at a service counter. Nothing was changed.',
   id_tryAgain: 'Try again',
-  id_back: 'Back to your identity',
-  id_askTitle: 'Verify your identity to continue',
-  id_askLead:
-    '{client} needs to know for sure who you are. Verify your identity once, then signing in continues.',
-  id_counterTitle: 'Your identity must be verified in person',
-  id_counterLead:
-    '{client} needs your identity verified in person (level 3), which cannot be done online. Take your resident ID card to a government service counter; once it is verified, sign in to {client} again.',
-  id_cancelToSite: 'Return to the service without signing in',
-  id_continue: 'Continue signing in',
   // The counter (intranet, identity officers)
   counter_title: 'Counter identity verification',
-  counter_lead:
-    'Find the person by their login name, check their resident ID card in person, then record the name and number as on the card. Every look-up and verification is recorded with your name.',
-  counter_nav: 'Counter verification',
-  counter_loginName: 'Login name',
-  counter_find: 'Find',
-  counter_notFound: 'There is no account with this login name: check it with the person',
-  counter_found: 'Account found',
-  counter_displayName: 'Name on the account',
-  counter_recordTitle: 'Record the ID card you checked',
-  counter_cardName: 'Name, as on the card',
-  counter_cardNumber: 'Resident ID number, as on the card',
-  counter_confirm: 'I have checked the card in person, and the photo is of this person',
-  counter_confirmMissing: 'Confirm that you checked the card in person',
-  counter_record: 'Record the verification',
-  counter_doneTitle: 'Identity verified in person',
-  counter_doneLead: '{login} now has identity assurance level 3.',
-  counter_own: 'You cannot verify your own identity: ask another officer',
-  counter_another: 'Verify another person',
-  counter_errName: 'Enter the name exactly as on the card',
-  counter_errNumber:
-    'Enter the 18-character number exactly as on the card; check its birth date and last character',
-  counter_errLoginName: 'Enter the login name the person gives you',
 } as const satisfies Record<string, string | PluralForms>;
