@@ -294,7 +294,7 @@ export const en = {
   sessionEndedTitle: 'Your session has ended',
   sessionEndedLead: 'Nothing was changed. Sign in again, then try once more.',
 
-  // Companies and their agents (account portal), and the staff look-up (admin console)
+  // Companies: words the account portal and the admin console share (the rest: functions/*/words.ts)
   company_uscc: 'Unified social credit code',
   company_usccHint: '18 characters, such as 91110108MA01ABCD1, as on the business licence.',
   company_scope: 'What you may do',
@@ -444,7 +444,7 @@ export const en = {
   portal_refusedReference: 'If you contact the help desk, give them this reference:',
   portal_signOut: 'Sign out',
 
-  // The admin console
+  // The admin console (most of its words are its own: functions/admin/words.ts)
   admin_departments: 'Departments',
   admin_refused: 'You cannot use the admin console',
   admin_name: 'Name',

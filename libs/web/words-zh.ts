@@ -404,7 +404,7 @@ export const zh: Record<MessageKey, string> = {
   portal_refusedReference: '联系服务台时，请提供以下参考编号：',
   portal_signOut: '退出登录',
 
-  // The admin console
+  // The admin console (most of its words are its own: functions/admin/words.ts)
   admin_departments: '部门',
   admin_refused: '您无权使用管理控制台',
   admin_name: '名称',
