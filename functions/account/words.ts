@@ -1,4 +1,4 @@
-import { type Lang, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
+import { type Lang, type MessageKey, withOwnWords } from '../../libs/web/index.ts';
 
 /**
  * The account portal's own words: wallets that follow identities, proving an identity, and
@@ -209,11 +209,8 @@ export const ww = (
   vars: Readonly<Record<string, string | number>> = {},
 ): string => WORDS[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
 
-const isOwn = (key: string): key is AccountWord => Object.hasOwn(en, key);
-
 /** A word of the account portal or of the shared catalogue, in the page's language. */
-export const aw = (lang: Lang, key: MessageKey | AccountWord, vars: MessageVars = {}): string =>
-  isOwn(key) ? ww(lang, key, vars) : t(lang, key, vars);
+export const aw = withOwnWords(WORDS);
 
 /** A key of the shared catalogue or of the portal's own words. */
 export type AccountKey = MessageKey | AccountWord;

@@ -1,4 +1,4 @@
-import { type Lang, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
+import { type Lang, withOwnWords } from '../../libs/web/index.ts';
 
 /**
  * The admin console's own words: its pages, the company look-up, identity levels of clients and
@@ -410,10 +410,5 @@ const zh: Readonly<Record<AdminWord, string>> = {
 /** Both languages, for tests that hold them to the same keys and placeholders. */
 export const WORDS: Readonly<Record<Lang, Readonly<Record<AdminWord, string>>>> = { en, 'zh-CN': zh };
 
-const isOwn = (key: string): key is AdminWord => Object.hasOwn(en, key);
-
 /** A word of the admin console or of the shared catalogue, in the page's language, `{name}` placeholders filled. */
-export const cw = (lang: Lang, key: MessageKey | AdminWord, vars: MessageVars = {}): string =>
-  isOwn(key)
-    ? WORDS[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''))
-    : t(lang, key, vars);
+export const cw = withOwnWords(WORDS);

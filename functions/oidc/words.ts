@@ -1,4 +1,4 @@
-import { type Lang, type MessageKey, type MessageVars, t } from '../../libs/web/index.ts';
+import { type Lang, withOwnWords } from '../../libs/web/index.ts';
 
 /**
  * The sign-in's own words for acting for a company and for proving an identity to continue.
@@ -44,10 +44,5 @@ const zh: Readonly<Record<SignInWord, string>> = {
 /** Both languages, for tests that hold them to the same keys and placeholders. */
 export const WORDS: Readonly<Record<Lang, Readonly<Record<SignInWord, string>>>> = { en, 'zh-CN': zh };
 
-const isOwn = (key: string): key is SignInWord => Object.hasOwn(en, key);
-
 /** A word of the sign-in or of the shared catalogue, in the page's language, `{name}` placeholders filled. */
-export const sw = (lang: Lang, key: MessageKey | SignInWord, vars: MessageVars = {}): string =>
-  isOwn(key)
-    ? WORDS[lang][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''))
-    : t(lang, key, vars);
+export const sw = withOwnWords(WORDS);
