@@ -118,6 +118,9 @@ export const buildFunction = async (entry: string, outDir: string, repoRoot: str
     sourcemap: true,
     sourcesContent: false,
     legalComments: 'none',
+    // Chinese text (the word catalogue, audit descriptions) as UTF-8, 3 bytes a character, not
+    // escaped as \uXXXX (6 bytes): Node reads every module as UTF-8.
+    charset: 'utf8',
     mainFields: ['module', 'main'],
     // Every chunk is a module of its own and gets the banner.
     banner: { js: ESM_BANNER },

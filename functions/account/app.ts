@@ -15,6 +15,7 @@ import {
   companyRef,
   coversLicenceType,
   holderKind,
+  identityOf,
   proofingFailureOf,
   proveRemotely,
   type Representation,
@@ -87,7 +88,7 @@ export const makeHandler = async (runtime: Runtime) => {
     issuer: licenceIssuer,
     keyring: runtime.keyring,
   });
-  const { companies } = runtime.identity;
+  const { companies } = identityOf(runtime);
   const portal = new FirstPartyPortal(runtime, {
     spec: ACCOUNT_PORTAL,
     home: '/account/licences',
@@ -97,7 +98,7 @@ export const makeHandler = async (runtime: Runtime) => {
   // Ending an agent's company sessions: the sign-ins acting for the company, and the zones'
   // back-channel logout queues (the zone's oidc function signs the logout tokens).
   const representationSessions = {
-    acting: runtime.identity.acting,
+    acting: identityOf(runtime).acting,
     endSessions: (sessions: readonly ClientSession[]) =>
       endClientSessions(
         {
@@ -476,7 +477,7 @@ export const makeHandler = async (runtime: Runtime) => {
           200,
           identityView(lang, session, {
             account,
-            online: runtime.identity.source !== undefined,
+            online: identityOf(runtime).source !== undefined,
             verified: event.queryStringParameters?.verified === '1',
           }),
           '/account/identity',
@@ -493,7 +494,7 @@ export const makeHandler = async (runtime: Runtime) => {
           residentId: (form.get('residentId') ?? '').slice(0, 100),
           phone: (form.get('phone') ?? '').slice(0, 100),
         };
-        const source = runtime.identity.source;
+        const source = identityOf(runtime).source;
         const again = (status: number, errors: Parameters<typeof identityView>[2]['errors']) =>
           show(
             event,
@@ -508,7 +509,7 @@ export const makeHandler = async (runtime: Runtime) => {
         if (!read.ok) return again(400, proofingFieldErrors(lang, read.problems));
         try {
           await proveRemotely(
-            { ...runtime.identity, source, accounts, audit: runtime.audit },
+            { ...identityOf(runtime), source, accounts, audit: runtime.audit },
             account,
             read.input,
             {

@@ -12,6 +12,7 @@ import {
   grantAgent,
   type IdentitySource,
   IdentitySourceUnavailableError,
+  identityOf,
   type ProofingContext,
   type RepresentationSessionDeps,
   ResidentId,
@@ -22,7 +23,7 @@ import type { LicenceType } from '../../libs/licences/index.ts';
 import { departmentClientIds, FIRST_PARTY_CLIENT_IDS, getClient } from '../../libs/oidc/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import type { Lang, MessageKey } from '../../libs/web/index.ts';
+import type { Lang } from '../../libs/web/index.ts';
 import {
   type AgentChoices,
   type AgentInput,
@@ -34,6 +35,7 @@ import {
   scopeErrorField,
 } from './company-views.ts';
 import type { View } from './views.ts';
+import type { AccountKey } from './words.ts';
 
 /** What a company page needs: the runtime, the portal, how pages are shown and the licence types. */
 export interface CompanyPagesDeps {
@@ -124,7 +126,8 @@ const endOfDay = (day: string): Date | undefined => {
  */
 export const companyPages = (deps: CompanyPagesDeps) => {
   const { runtime, portal, show } = deps;
-  const { config, doc, identity } = runtime;
+  const { config, doc } = runtime;
+  const identity = identityOf(runtime);
   const table = config.tables.identity;
   const { basePath } = portal;
   const companyDeps = (): CompanyDeps & { readonly accounts: Runtime['accounts'] } => ({
@@ -282,7 +285,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
       if (!company || company.legalRepresentative.accountId !== account.id)
         return notYours(event, session, lang, uscc);
       const choices = await choicesOf(lang);
-      const errors: { field: string; key: MessageKey }[] = [];
+      const errors: { field: string; key: AccountKey }[] = [];
       if (!input.name) errors.push({ field: 'agentName', key: 'company_errName' });
       const residentId = ResidentId.safeParse(input.residentId);
       if (!residentId.success) errors.push({ field: 'residentId', key: 'company_errResidentId' });

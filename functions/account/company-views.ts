@@ -11,10 +11,9 @@ import {
   hidden,
   html,
   type Lang,
-  type MessageKey,
-  t,
 } from '../../libs/web/index.ts';
 import { nav, type View } from './views.ts';
+import { type AccountKey, aw } from './words.ts';
 
 /** What an agent may be authorised for: the services that accept companies, and licence types. */
 export interface AgentChoices {
@@ -35,10 +34,10 @@ export interface AgentInput {
 }
 
 /** A form's errors by field id, in the page's language. */
-export type FormErrors = readonly { readonly field: string; readonly key: MessageKey }[];
+export type FormErrors = readonly { readonly field: string; readonly key: AccountKey }[];
 
 const messagesOf = (lang: Lang, errors: FormErrors): FieldError[] =>
-  errors.map((e) => ({ field: e.field, message: t(lang, e.key) }));
+  errors.map((e) => ({ field: e.field, message: aw(lang, e.key) }));
 
 const tag = (on: boolean, word: string) => html`<strong class="tag${on ? '' : ' off'}">${word}</strong>`;
 
@@ -46,12 +45,12 @@ const list = (lang: Lang, items: readonly string[]) => items.join(lang === 'en' 
 
 /** A scope in words: the services' and licence types' names (ids when a name is not known). */
 const scopeWords = (lang: Lang, choices: AgentChoices, scope: AgentGrant['scope'] | undefined): Html => {
-  if (!scope) return html`${t(lang, 'company_scopeAll')}`;
+  if (!scope) return html`${aw(lang, 'company_scopeAll')}`;
   const sites = scope.clients.map((id) => choices.sites.find((s) => s.clientId === id)?.name ?? id);
   const types = scope.licenceTypes.map((id) => choices.licenceTypes.find((l) => l.typeId === id)?.name ?? id);
-  return html`${sites.length ? html`<span class="scope-sites">${t(lang, 'company_sites')}: ${list(lang, sites)}</span>` : ''}${
+  return html`${sites.length ? html`<span class="scope-sites">${aw(lang, 'company_sites')}: ${list(lang, sites)}</span>` : ''}${
     sites.length && types.length ? html`<br>` : ''
-  }${types.length ? html`<span class="scope-types">${t(lang, 'company_licenceTypes')}: ${list(lang, types)}</span>` : ''}`;
+  }${types.length ? html`<span class="scope-types">${aw(lang, 'company_licenceTypes')}: ${list(lang, types)}</span>` : ''}`;
 };
 
 /** My companies: every company I may act for now, and the form to register one. */
@@ -74,41 +73,41 @@ export const companiesView = (
     return html`<li data-company="${r.company.uscc}">
 <h2>${legal ? html`<a href="account/companies/${r.company.uscc}">${r.company.name}</a>` : r.company.name}</h2>
 <dl>
-<dt>${t(lang, 'company_uscc')}</dt><dd><code>${r.company.uscc}</code></dd>
-<dt>${t(lang, 'company_role')}</dt><dd class="role">${t(lang, legal ? 'company_role_legalRepresentative' : 'company_role_agent')}</dd>
-<dt>${t(lang, 'company_scope')}</dt><dd class="wrap scope">${scopeWords(lang, o.choices, r.scope)}</dd>
-<dt>${t(lang, 'company_until')}</dt><dd class="until">${r.until ? formatDate(lang, r.until) : t(lang, 'company_noEnd')}</dd>
-</dl>${legal ? html`<p><a href="account/companies/${r.company.uscc}">${t(lang, 'company_manage', { name: r.company.name })}</a></p>` : ''}</li>`;
+<dt>${aw(lang, 'company_uscc')}</dt><dd><code>${r.company.uscc}</code></dd>
+<dt>${aw(lang, 'company_role')}</dt><dd class="role">${aw(lang, legal ? 'company_role_legalRepresentative' : 'company_role_agent')}</dd>
+<dt>${aw(lang, 'company_scope')}</dt><dd class="wrap scope">${scopeWords(lang, o.choices, r.scope)}</dd>
+<dt>${aw(lang, 'company_until')}</dt><dd class="until">${r.until ? formatDate(lang, r.until) : aw(lang, 'company_noEnd')}</dd>
+</dl>${legal ? html`<p><a href="account/companies/${r.company.uscc}">${aw(lang, 'company_manage', { name: r.company.name })}</a></p>` : ''}</li>`;
   });
   return {
-    title: t(lang, 'company_title'),
-    body: html`${errorSummary(lang, messages)}<h1>${t(lang, 'company_title')}</h1><p class="lead">${t(lang, 'company_lead')}</p>${nav(lang, session)}${
+    title: aw(lang, 'company_title'),
+    body: html`${errorSummary(lang, messages)}<h1>${aw(lang, 'company_title')}</h1><p class="lead">${aw(lang, 'company_lead')}</p>${nav(lang, session)}${
       cards.length
         ? html`<ul class="cards" id="companies">${cards}</ul>`
-        : html`<p id="companies">${t(lang, 'company_none')}</p>`
+        : html`<p id="companies">${aw(lang, 'company_none')}</p>`
     }
-<h2 id="register">${t(lang, 'company_registerTitle')}</h2>
-<p>${t(lang, 'company_registerLead')}</p>${
+<h2 id="register">${aw(lang, 'company_registerTitle')}</h2>
+<p>${aw(lang, 'company_registerLead')}</p>${
       o.proved
         ? html`<form method="post" action="account/companies" novalidate>
 ${hidden('csrf', session.csrf)}
 ${field({
   name: 'uscc',
-  label: t(lang, 'company_uscc'),
-  hint: t(lang, 'company_usccHint'),
+  label: aw(lang, 'company_uscc'),
+  hint: aw(lang, 'company_usccHint'),
   error: usccError,
   value: o.uscc ?? '',
   autocomplete: 'off',
   maxlength: 18,
 })}
-<button type="submit">${t(lang, 'company_register')}</button>
+<button type="submit">${aw(lang, 'company_register')}</button>
 </form>`
-        : html`<div class="notice" id="prove-first"><p>${t(lang, 'company_proveFirst')}</p><p><a class="button" href="account/identity">${t(lang, 'company_proveLink')}</a></p></div>`
+        : html`<div class="notice" id="prove-first"><p>${aw(lang, 'company_proveFirst')}</p><p><a class="button" href="account/identity">${aw(lang, 'company_proveLink')}</a></p></div>`
     }`,
   };
 };
 
-const REFUSALS: Readonly<Record<CompanyRefusal, readonly [MessageKey, MessageKey]>> = {
+const REFUSALS: Readonly<Record<CompanyRefusal, readonly [AccountKey, AccountKey]>> = {
   'ial-too-low': ['company_refused_ial_title', 'company_refused_ial'],
   'no-such-company': ['company_refused_none_title', 'company_refused_none'],
   'company-closed': ['company_refused_closed_title', 'company_refused_closed'],
@@ -127,20 +126,20 @@ export const registrationRefusedView = (
 ): View => {
   const [title, lead] = REFUSALS[reason];
   return {
-    title: t(lang, title),
-    body: html`<h1>${t(lang, title)}</h1>${nav(lang, session)}<p class="lead" id="refusal" data-reason="${reason}">${t(lang, lead, { uscc })}</p>${
+    title: aw(lang, title),
+    body: html`<h1>${aw(lang, title)}</h1>${nav(lang, session)}<p class="lead" id="refusal" data-reason="${reason}">${aw(lang, lead, { uscc })}</p>${
       reason === 'ial-too-low'
-        ? html`<p><a class="button" href="account/identity">${t(lang, 'company_proveLink')}</a></p>`
+        ? html`<p><a class="button" href="account/identity">${aw(lang, 'company_proveLink')}</a></p>`
         : ''
-    }<p><a href="account/companies">${t(lang, 'company_tryAgain')}</a></p>`,
+    }<p><a href="account/companies">${aw(lang, 'company_tryAgain')}</a></p>`,
   };
 };
 
 /** Someone who is not the company's legal representative at its page. */
 export const notYourCompanyView = (lang: Lang, session: PortalSession): View => ({
-  title: t(lang, 'company_notYours_title'),
-  body: html`<h1>${t(lang, 'company_notYours_title')}</h1>${nav(lang, session)}<p class="lead" id="not-yours">${t(lang, 'company_notYours')}</p>
-<p><a href="account/companies">${t(lang, 'company_back')}</a></p>`,
+  title: aw(lang, 'company_notYours_title'),
+  body: html`<h1>${aw(lang, 'company_notYours_title')}</h1>${nav(lang, session)}<p class="lead" id="not-yours">${aw(lang, 'company_notYours')}</p>
+<p><a href="account/companies">${aw(lang, 'company_back')}</a></p>`,
 });
 
 type Standing = 'live' | 'expired' | 'revoked';
@@ -201,7 +200,7 @@ export const companyView = (
   const errorOf = (id: string) => messages.find((m) => m.field === id)?.message;
   const scopeError = errorOf(scopeErrorField(choices));
   const untilError = errorOf('until');
-  const notices: Record<NonNullable<typeof o.notice>, MessageKey> = {
+  const notices: Record<NonNullable<typeof o.notice>, AccountKey> = {
     registered: 'company_registered',
     granted: 'company_grantedNotice',
     revoked: 'company_revokedNotice',
@@ -211,7 +210,7 @@ export const companyView = (
   const sorted = [...grants].sort(
     (a, b) => order[standingOf(a, now)] - order[standingOf(b, now)] || b.grantedAt.localeCompare(a.grantedAt),
   );
-  const words: Record<Standing, MessageKey> = {
+  const words: Record<Standing, AccountKey> = {
     live: 'company_status_live',
     expired: 'company_status_expired',
     revoked: 'company_status_revoked',
@@ -221,42 +220,42 @@ export const companyView = (
     title: company.name,
     body: html`${errorSummary(lang, messages)}<h1>${company.name}</h1>${nav(lang, session)}${
       o.notice
-        ? html`<div class="notice" role="status" id="notice"><p>${t(lang, notices[o.notice])}</p></div>`
+        ? html`<div class="notice" role="status" id="notice"><p>${aw(lang, notices[o.notice])}</p></div>`
         : ''
     }
 <dl id="company">
-<dt>${t(lang, 'company_uscc')}</dt><dd><code>${company.uscc}</code></dd>
-<dt>${t(lang, 'company_role')}</dt><dd>${t(lang, 'company_role_legalRepresentative')}</dd>
-<dt>${t(lang, 'company_registeredAt')}</dt><dd>${formatTime(lang, company.registeredAt)}</dd>
+<dt>${aw(lang, 'company_uscc')}</dt><dd><code>${company.uscc}</code></dd>
+<dt>${aw(lang, 'company_role')}</dt><dd>${aw(lang, 'company_role_legalRepresentative')}</dd>
+<dt>${aw(lang, 'company_registeredAt')}</dt><dd>${formatTime(lang, company.registeredAt)}</dd>
 </dl>
-<h2 id="agents-title">${t(lang, 'company_agents')}</h2>${
+<h2 id="agents-title">${aw(lang, 'company_agents')}</h2>${
       sorted.length
         ? html`<ul class="cards" id="agents" aria-labelledby="agents-title">${sorted.map((g) => {
             const s = standingOf(g, now);
             return html`<li class="${s === 'live' ? '' : 'inactive'}" data-agent="${g.accountId}">
 <h3>${g.name}</h3>
 <dl>
-<dt>${t(lang, 'company_scope')}</dt><dd class="wrap scope">${scopeWords(lang, choices, g.scope)}</dd>
-<dt>${t(lang, 'company_until')}</dt><dd>${formatDate(lang, g.until)}</dd>
-<dt>${t(lang, 'status')}</dt><dd class="status">${tag(s === 'live', t(lang, words[s]))}</dd>
-<dt>${t(lang, 'company_grantedAt')}</dt><dd>${formatTime(lang, g.grantedAt)}</dd>
-${g.revokedAt ? html`<dt>${t(lang, 'company_revokedAt')}</dt><dd>${formatTime(lang, g.revokedAt)}</dd>` : ''}
+<dt>${aw(lang, 'company_scope')}</dt><dd class="wrap scope">${scopeWords(lang, choices, g.scope)}</dd>
+<dt>${aw(lang, 'company_until')}</dt><dd>${formatDate(lang, g.until)}</dd>
+<dt>${aw(lang, 'status')}</dt><dd class="status">${tag(s === 'live', aw(lang, words[s]))}</dd>
+<dt>${aw(lang, 'company_grantedAt')}</dt><dd>${formatTime(lang, g.grantedAt)}</dd>
+${g.revokedAt ? html`<dt>${aw(lang, 'company_revokedAt')}</dt><dd>${formatTime(lang, g.revokedAt)}</dd>` : ''}
 </dl>${
               s === 'live'
-                ? html`<form method="post" action="${base}/agents/${g.accountId}/revoke">${hidden('csrf', session.csrf)}<button type="submit" class="secondary">${t(lang, 'company_revoke')}<span class="visually-hidden">: ${g.name}</span></button></form>`
+                ? html`<form method="post" action="${base}/agents/${g.accountId}/revoke">${hidden('csrf', session.csrf)}<button type="submit" class="secondary">${aw(lang, 'company_revoke')}<span class="visually-hidden">: ${g.name}</span></button></form>`
                 : ''
             }</li>`;
           })}</ul>`
-        : html`<p id="agents">${t(lang, 'company_noAgents')}</p>`
+        : html`<p id="agents">${aw(lang, 'company_noAgents')}</p>`
     }
-<h2 id="grant">${t(lang, 'company_grantTitle')}</h2>
-<p>${t(lang, 'company_grantLead')}</p>
+<h2 id="grant">${aw(lang, 'company_grantTitle')}</h2>
+<p>${aw(lang, 'company_grantLead')}</p>
 <form method="post" action="${base}/agents" novalidate>
 ${hidden('csrf', session.csrf)}
 ${field({
   name: 'agentName',
-  label: t(lang, 'company_agentName'),
-  hint: t(lang, 'company_nameHint'),
+  label: aw(lang, 'company_agentName'),
+  hint: aw(lang, 'company_nameHint'),
   error: errorOf('agentName'),
   value: input?.name ?? '',
   autocomplete: 'off',
@@ -264,8 +263,8 @@ ${field({
 })}
 ${field({
   name: 'residentId',
-  label: t(lang, 'company_residentId'),
-  hint: t(lang, 'company_residentIdHint'),
+  label: aw(lang, 'company_residentId'),
+  hint: aw(lang, 'company_residentIdHint'),
   error: errorOf('residentId'),
   value: input?.residentId ?? '',
   autocomplete: 'off',
@@ -277,8 +276,8 @@ ${
         {
           name: 'clients',
           idPrefix: 'client-',
-          legend: t(lang, 'company_sites'),
-          hint: t(lang, choices.none ? 'company_sitesNone' : 'company_sitesHint'),
+          legend: aw(lang, 'company_sites'),
+          hint: aw(lang, choices.none ? 'company_sitesNone' : 'company_sitesHint'),
           error: scopeError,
         },
         choices.sites.map((s) => ({ value: s.clientId, label: s.name })),
@@ -292,7 +291,7 @@ ${
         {
           name: 'licenceTypes',
           idPrefix: 'type-',
-          legend: t(lang, 'company_licenceTypes'),
+          legend: aw(lang, 'company_licenceTypes'),
           error: choices.sites.length ? undefined : scopeError,
         },
         choices.licenceTypes.map((l) => ({ value: l.typeId, label: l.name })),
@@ -300,12 +299,12 @@ ${
       )
     : ''
 }
-<div class="field${untilError ? ' error' : ''}"><label for="until">${t(lang, 'company_until')}</label>
-<p class="hint" id="until-hint">${t(lang, 'company_untilHint')}</p>
+<div class="field${untilError ? ' error' : ''}"><label for="until">${aw(lang, 'company_until')}</label>
+<p class="hint" id="until-hint">${aw(lang, 'company_untilHint')}</p>
 ${untilError ? html`<p class="message" id="until-error">${untilError}</p>` : ''}
 <input id="until" name="until" type="date" value="${input?.until ?? ''}" aria-describedby="until-hint${untilError ? ' until-error' : ''}"${untilError ? html` aria-invalid="true"` : ''}></div>
-<button type="submit">${t(lang, 'company_grant')}</button>
+<button type="submit">${aw(lang, 'company_grant')}</button>
 </form>
-<p><a href="account/companies">${t(lang, 'company_back')}</a></p>`,
+<p><a href="account/companies">${aw(lang, 'company_back')}</a></p>`,
   };
 };

@@ -23,7 +23,7 @@ import {
   proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
-import { ww } from './words.ts';
+import { aw, ww } from './words.ts';
 
 /** A page's title and body, framed by the page response, with the page's own script if any. */
 export interface View {
@@ -66,7 +66,7 @@ export interface ShareInput {
 
 /** The portal's pages, and signing out. */
 export const nav = (lang: Lang, session: PortalSession) =>
-  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/identity">${t(lang, 'id_nav')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${t(lang, 'company_nav')}</a></li></ul></nav>
+  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/identity">${aw(lang, 'id_nav')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${aw(lang, 'company_nav')}</a></li></ul></nav>
 <form method="post" action="account/logout">${hidden('csrf', session.csrf)}<button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
 
 const typeName = (lang: Lang, licence: Licence, type: LicenceType | undefined) =>
@@ -471,15 +471,15 @@ export const identityView = (
 <dt>${t(lang, 'id_name')}</dt><dd id="identity-name">${id.name}</dd>
 <dt>${t(lang, 'id_number')}</dt><dd><code id="identity-number">${id.residentIdMasked}</code></dd>
 <dt>${t(lang, 'id_verifiedAt')}</dt><dd>${formatDate(lang, id.verifiedAt)}</dd>
-<dt>${t(lang, 'id_method')}</dt><dd>${t(lang, id.method === 'counter' ? 'id_methodCounter' : 'id_methodRegistry')}</dd>
+<dt>${aw(lang, 'id_method')}</dt><dd>${aw(lang, id.method === 'counter' ? 'id_methodCounter' : 'id_methodRegistry')}</dd>
 </dl>`
     : html`<dl id="identity"><dt>${t(lang, 'id_level')}</dt><dd id="ial" data-ial="1">${ialWords(lang, 1)}</dd></dl>
-<p>${t(lang, 'id_notVerified')}</p>`;
+<p>${aw(lang, 'id_notVerified')}</p>`;
   const next =
     ial >= 3
       ? html``
       : ial === 2
-        ? html`<p id="next-level">${t(lang, 'id_toLevel3')}</p>`
+        ? html`<p id="next-level">${aw(lang, 'id_toLevel3')}</p>`
         : o.online
           ? proofingFormSection({
               lang,
@@ -488,14 +488,14 @@ export const identityView = (
               values: o.values,
               errors: o.errors,
             })
-          : html`<p id="next-level">${t(lang, 'id_noSource')}</p>`;
+          : html`<p id="next-level">${aw(lang, 'id_noSource')}</p>`;
   return {
-    title: t(lang, 'id_title'),
-    body: html`${errorSummary(lang, o.errors ?? [])}<h1>${t(lang, 'id_title')}</h1>${nav(lang, session)}${
+    title: aw(lang, 'id_title'),
+    body: html`${errorSummary(lang, o.errors ?? [])}<h1>${aw(lang, 'id_title')}</h1>${nav(lang, session)}${
       o.verified
-        ? html`<div class="notice" role="status" id="verified-notice"><h2>${t(lang, 'id_verifiedTitle')}</h2><p>${t(lang, 'id_verifiedLead', { level: ial })}</p></div>`
+        ? html`<div class="notice" role="status" id="verified-notice"><h2>${aw(lang, 'id_verifiedTitle')}</h2><p>${aw(lang, 'id_verifiedLead', { level: ial })}</p></div>`
         : ''
-    }<p class="lead">${t(lang, 'id_lead')}</p>${facts}${next}`,
+    }<p class="lead">${aw(lang, 'id_lead')}</p>${facts}${next}`,
   };
 };
 
@@ -508,7 +508,7 @@ export const identityFailureView = (
   const again =
     failure.kind === 'unavailable'
       ? html`<p><a class="button" href="account/identity">${t(lang, 'id_tryAgain')}</a></p>`
-      : html`<p><a href="account/identity">${t(lang, 'id_back')}</a></p>`;
+      : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
   const page = proofingFailurePage(lang, failure, again);
   return { title: page.title, body: html`${page.body}${nav(lang, session)}` };
 };

@@ -19,11 +19,11 @@ import {
   type Lang,
   type MessageKey,
   type MessageVars,
-  t,
 } from '../../libs/web/index.ts';
 import type { AdminOperations } from './operations.ts';
+import { type AdminWord, cw } from './words.ts';
 
-type AdminKey = MessageKey & `admin_${string}`;
+type AdminKey = (MessageKey & `admin_${string}`) | AdminWord;
 type Operation = {
   [K in keyof AdminOperations]: AdminOperations[K] extends (...args: never[]) => unknown ? K : never;
 }[keyof AdminOperations];
@@ -58,7 +58,7 @@ export interface Ctx {
   readonly state?: FormState;
 }
 
-const w = (c: { readonly lang: Lang }, key: AdminKey, vars?: MessageVars) => t(c.lang, key, vars);
+const w = (c: { readonly lang: Lang }, key: AdminKey, vars?: MessageVars) => cw(c.lang, key, vars);
 
 /** The console's navigation and sign-out around a page's title and body. */
 export const consoleFrame = (c: Ctx, view: View): Html =>
@@ -583,7 +583,7 @@ export const companyLookupView = (
   const scope = (s: { clients: string[]; licenceTypes: string[] }) =>
     [...s.clients, ...s.licenceTypes].join(c.lang === 'en' ? ', ' : '、');
   const status = (s: string) =>
-    t(
+    cw(
       c.lang,
       s === 'active'
         ? 'company_status_live'
@@ -598,8 +598,8 @@ export const companyLookupView = (
 <form method="get" action="admin/console/companies" novalidate>
 ${field({
   name: 'uscc',
-  label: t(c.lang, 'company_uscc'),
-  hint: t(c.lang, 'company_usccHint'),
+  label: cw(c.lang, 'company_uscc'),
+  hint: cw(c.lang, 'company_usccHint'),
   autocomplete: 'off',
   maxlength: 18,
   value: o.uscc,
@@ -610,21 +610,21 @@ ${o.notFound ? html`<p id="company-not-found" role="status">${w(c, 'admin_compan
 ${
   company
     ? html`<section class="item" id="company" data-uscc="${company.uscc}"><h2>${company.name}</h2>${details([
-        [t(c.lang, 'company_uscc'), html`<code>${company.uscc}</code>`],
-        [t(c.lang, 'company_registeredAt'), formatTime(c.lang, company.registeredAt)],
+        [cw(c.lang, 'company_uscc'), html`<code>${company.uscc}</code>`],
+        [cw(c.lang, 'company_registeredAt'), formatTime(c.lang, company.registeredAt)],
         [w(c, 'admin_companyLegalRep'), company.legalRepresentative.name],
         [
           w(c, 'admin_companyIdMasked'),
           html`<code>${company.legalRepresentative.residentIdMasked ?? ''}</code>`,
         ],
       ])}
-<h3>${t(c.lang, 'company_agents')}</h3>${
+<h3>${cw(c.lang, 'company_agents')}</h3>${
         company.agents.length
-          ? html`<table id="agents"><thead><tr><th scope="col">${t(c.lang, 'company_agentName')}</th><th scope="col">${w(c, 'admin_companyIdMasked')}</th><th scope="col">${t(c.lang, 'company_scope')}</th><th scope="col">${t(c.lang, 'company_until')}</th><th scope="col">${t(c.lang, 'status')}</th></tr></thead><tbody>${company.agents.map(
+          ? html`<table id="agents"><thead><tr><th scope="col">${cw(c.lang, 'company_agentName')}</th><th scope="col">${w(c, 'admin_companyIdMasked')}</th><th scope="col">${cw(c.lang, 'company_scope')}</th><th scope="col">${cw(c.lang, 'company_until')}</th><th scope="col">${cw(c.lang, 'status')}</th></tr></thead><tbody>${company.agents.map(
               (a) =>
                 html`<tr data-agent="${a.accountId}"><td>${a.name}</td><td><code>${a.residentIdMasked ?? ''}</code></td><td>${scope(a.scope)}</td><td>${formatTime(c.lang, a.until)}</td><td>${status(a.status)}</td></tr>`,
             )}</tbody></table>`
-          : html`<p>${t(c.lang, 'company_noAgents')}</p>`
+          : html`<p>${cw(c.lang, 'company_noAgents')}</p>`
       }</section>`
     : ''
 }`,

@@ -13,7 +13,6 @@ import {
   langOfEvent,
   type MessageKey,
   pageResponse,
-  t,
 } from '../../libs/web/index.ts';
 import {
   type Ctx,
@@ -43,6 +42,7 @@ import {
   StaffInput,
   StaffRequestDecision,
 } from './operations.ts';
+import { type AdminWord, cw } from './words.ts';
 
 interface Page extends PortalPage {
   /** The posted form, read once and checked against the session's CSRF token. */
@@ -66,7 +66,7 @@ const lines = (value: string | null) =>
 /** The first role a staff account may hold: the id its role boxes' errors point at. */
 const STAFF_ROLE_FIRST = Role.options.find((r) => r !== 'citizen' && r !== 'company') ?? 'staff';
 
-type Key = MessageKey & `admin_${string}`;
+type Key = (MessageKey & `admin_${string}`) | AdminWord;
 /**
  * What the console calls each field an operation names (a zod path's first part), and how it
  * asks for it again. An indexed field (`redirect_uris.0`) is named with its place ("Redirect
@@ -156,7 +156,7 @@ export const formErrors = (
           : err.status === 409
             ? 'admin_errConflict'
             : 'admin_errForm';
-    return [{ field: fields.first, message: t(lang, key) }];
+    return [{ field: fields.first, message: cw(lang, key) }];
   }
   const seen = new Set<string>();
   const errors: FieldError[] = [];
@@ -168,14 +168,14 @@ export const formErrors = (
     if (seen.has(id)) continue;
     seen.add(id);
     if (!spec) {
-      errors.push({ field: id, message: t(lang, 'admin_errForm') });
+      errors.push({ field: id, message: cw(lang, 'admin_errForm') });
       continue;
     }
     const n = index !== undefined && /^\d+$/.test(index) ? Number(index) + 1 : undefined;
     const label =
       n !== undefined && spec.indexed
-        ? t(lang, spec.indexed, { n })
-        : t(lang, fields.labels?.[named] ?? spec.label);
+        ? cw(lang, spec.indexed, { n })
+        : cw(lang, fields.labels?.[named] ?? spec.label);
     const conflict = err instanceof ConflictError ? CONFLICTS[named] : undefined;
     const holder = typeof err.details?.holder === 'string' ? holderName(err.details.holder) : '';
     const empty = !spec.choice && n === undefined && (values.get(id) ?? '').trim() === '';
@@ -188,7 +188,7 @@ export const formErrors = (
           : spec.advice;
     errors.push({
       field: id,
-      message: t(lang, key, { field: inSentence(lang, label), holder }),
+      message: cw(lang, key, { field: inSentence(lang, label), holder }),
     });
   }
   return errors;
@@ -255,7 +255,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       } catch (err: unknown) {
         if (!(err instanceof DomainError) || err.status >= 500) throw err;
         const key = err.status === 404 ? 'admin_errNotFound' : 'admin_errForm';
-        return show(p, err.status, failedView(p, t(p.lang, key)), '/admin/console');
+        return show(p, err.status, failedView(p, cw(p.lang, key)), '/admin/console');
       }
     }),
   });
@@ -334,12 +334,12 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       p,
       200,
       confirmView(ctx(p, state), {
-        title: t(p.lang, 'admin_confirmSecretTitle', { name }),
-        lead: t(p.lang, 'admin_confirmSecretLead', { name }),
+        title: cw(p.lang, 'admin_confirmSecretTitle', { name }),
+        lead: cw(p.lang, 'admin_confirmSecretLead', { name }),
         action: `admin/console/clients/${client.client_id}/secret`,
         // One new secret per confirmation: reloading the page that shows it re-posts this form.
         hidden: { once: onceForms.issue() },
-        button: t(p.lang, 'admin_confirmSecret'),
+        button: cw(p.lang, 'admin_confirmSecret'),
         back: `admin/console/departments/${String(client.yitong_department)}`,
       }),
       `/admin/console/clients/${client.client_id}/secret`,
@@ -353,10 +353,10 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
       p,
       200,
       confirmView(ctx(p, state), {
-        title: t(p.lang, disabled ? 'admin_confirmSuspendTitle' : 'admin_confirmRestoreTitle', { name }),
-        lead: t(p.lang, disabled ? 'admin_confirmSuspendLead' : 'admin_confirmRestoreLead', { name }),
+        title: cw(p.lang, disabled ? 'admin_confirmSuspendTitle' : 'admin_confirmRestoreTitle', { name }),
+        lead: cw(p.lang, disabled ? 'admin_confirmSuspendLead' : 'admin_confirmRestoreLead', { name }),
         action: `admin/console/clients/${client.client_id}/status`,
-        button: t(p.lang, disabled ? 'admin_confirmSuspend' : 'admin_confirmRestore'),
+        button: cw(p.lang, disabled ? 'admin_confirmSuspend' : 'admin_confirmRestore'),
         back: `admin/console/departments/${String(client.yitong_department)}`,
         hidden: { disabled: String(disabled) },
       }),
@@ -728,7 +728,7 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
         } catch (err: unknown) {
           if (err instanceof NotFoundError) return render(404, { uscc, notFound: true });
           if (!(err instanceof ValidationError)) throw err;
-          const errors = [{ field: 'uscc', message: t(p.lang, 'company_errUscc') }];
+          const errors = [{ field: 'uscc', message: cw(p.lang, 'company_errUscc') }];
           return render(400, { uscc }, { form: 'company', values: new URLSearchParams({ uscc }), errors });
         }
       }),

@@ -3,6 +3,7 @@ import { type Account, ialOf, LoginName } from '../../libs/accounts/index.ts';
 import { ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
 import {
   IdentityLinkedElsewhereError,
+  identityOf,
   ProofingRefusedError,
   proveAtCounter,
   RegistryUnavailableError,
@@ -20,8 +21,8 @@ import {
   html,
   ialWords,
   pageResponse,
-  t,
 } from '../../libs/web/index.ts';
+import { cw } from './words.ts';
 
 const HOME = '/admin/console/identity';
 
@@ -52,15 +53,15 @@ export const identityCounter = (runtime: Runtime, portal: FirstPartyPortal): Rou
       basePath,
       path,
       errors: o.errors,
-      body: html`<div class="wide"><nav><p><a href="admin/console/identity">${t(p.lang, 'counter_nav')}</a></p></nav>
-<form method="post" action="admin/console/logout">${hidden('csrf', p.session.csrf)}<button type="submit" class="link-button">${t(p.lang, 'admin_signOut')}</button></form>
+      body: html`<div class="wide"><nav><p><a href="admin/console/identity">${cw(p.lang, 'counter_nav')}</a></p></nav>
+<form method="post" action="admin/console/logout">${hidden('csrf', p.session.csrf)}<button type="submit" class="link-button">${cw(p.lang, 'admin_signOut')}</button></form>
 ${errorSummary(p.lang, o.errors ?? [])}<h1>${o.title}</h1>${o.body}</div>`,
     });
 
   const searchForm = (p: PortalPage, loginName = '', error?: string) =>
     html`<form method="get" action="admin/console/identity" novalidate id="find">
-${field({ name: 'loginName', label: t(p.lang, 'counter_loginName'), autocomplete: 'off', value: loginName, error, maxlength: 64 })}
-<button type="submit" class="secondary">${t(p.lang, 'counter_find')}</button></form>`;
+${field({ name: 'loginName', label: cw(p.lang, 'counter_loginName'), autocomplete: 'off', value: loginName, error, maxlength: 64 })}
+<button type="submit" class="secondary">${cw(p.lang, 'counter_find')}</button></form>`;
 
   /** The person found, their level now, and the form to record the card. */
   const recordForm = (
@@ -71,21 +72,21 @@ ${field({ name: 'loginName', label: t(p.lang, 'counter_loginName'), autocomplete
     const error = (id: string) => sent.errors?.find((e) => e.field === id)?.message;
     const confirmError = error('confirm');
     const ial = ialOf(account);
-    return html`<h2>${t(p.lang, 'counter_found')}</h2>
+    return html`<h2>${cw(p.lang, 'counter_found')}</h2>
 <dl id="person" data-account="${account.id}">
-<dt>${t(p.lang, 'counter_loginName')}</dt><dd id="person-login">${account.loginName}</dd>
-<dt>${t(p.lang, 'counter_displayName')}</dt><dd>${account.displayName}</dd>
-<dt>${t(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ial}">${ialWords(p.lang, ial)}</dd>
-${account.identity ? html`<dt>${t(p.lang, 'id_number')}</dt><dd><code>${account.identity.residentIdMasked}</code></dd><dt>${t(p.lang, 'id_verifiedAt')}</dt><dd>${formatDate(p.lang, account.identity.verifiedAt)}</dd>` : ''}
+<dt>${cw(p.lang, 'counter_loginName')}</dt><dd id="person-login">${account.loginName}</dd>
+<dt>${cw(p.lang, 'counter_displayName')}</dt><dd>${account.displayName}</dd>
+<dt>${cw(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ial}">${ialWords(p.lang, ial)}</dd>
+${account.identity ? html`<dt>${cw(p.lang, 'id_number')}</dt><dd><code>${account.identity.residentIdMasked}</code></dd><dt>${cw(p.lang, 'id_verifiedAt')}</dt><dd>${formatDate(p.lang, account.identity.verifiedAt)}</dd>` : ''}
 </dl>
-<h2 id="record-title">${t(p.lang, 'counter_recordTitle')}</h2>
+<h2 id="record-title">${cw(p.lang, 'counter_recordTitle')}</h2>
 <form method="post" action="admin/console/identity/${encodeURIComponent(account.id)}" novalidate id="record">
 ${hidden('csrf', p.session.csrf)}
-${field({ name: 'cardName', label: t(p.lang, 'counter_cardName'), autocomplete: 'off', value: sent.values?.get('cardName') ?? '', error: error('cardName'), maxlength: 64 })}
-${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.lang, 'id_fieldResidentIdHint'), autocomplete: 'off', value: sent.values?.get('cardNumber') ?? '', error: error('cardNumber'), maxlength: 24 })}
+${field({ name: 'cardName', label: cw(p.lang, 'counter_cardName'), autocomplete: 'off', value: sent.values?.get('cardName') ?? '', error: error('cardName'), maxlength: 64 })}
+${field({ name: 'cardNumber', label: cw(p.lang, 'counter_cardNumber'), hint: cw(p.lang, 'id_fieldResidentIdHint'), autocomplete: 'off', value: sent.values?.get('cardNumber') ?? '', error: error('cardNumber'), maxlength: 24 })}
 <div class="field${confirmError ? ' error' : ''}">${confirmError ? html`<p class="message" id="confirm-error">${confirmError}</p>` : ''}
-<div class="checkboxes"><input type="checkbox" id="confirm" name="confirm" value="yes"${confirmError ? html` aria-describedby="confirm-error" aria-invalid="true"` : ''}><label for="confirm">${t(p.lang, 'counter_confirm')}</label></div></div>
-<button type="submit">${t(p.lang, 'counter_record')}</button>
+<div class="checkboxes"><input type="checkbox" id="confirm" name="confirm" value="yes"${confirmError ? html` aria-describedby="confirm-error" aria-invalid="true"` : ''}><label for="confirm">${cw(p.lang, 'counter_confirm')}</label></div></div>
+<button type="submit">${cw(p.lang, 'counter_record')}</button>
 </form>`;
   };
 
@@ -117,13 +118,13 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
     .on('GET', HOME, {
       public: true,
       handle: guard(async (p) => {
-        const title = t(p.lang, 'counter_title');
-        const lead = html`<p class="lead">${t(p.lang, 'counter_lead')}</p>`;
+        const title = cw(p.lang, 'counter_title');
+        const lead = html`<p class="lead">${cw(p.lang, 'counter_lead')}</p>`;
         const typed = (p.event.queryStringParameters?.loginName ?? '').slice(0, 200);
         if (!typed.trim()) return show(p, 200, { title, body: html`${lead}${searchForm(p)}` });
         const name = LoginName.safeParse(typed);
         if (!name.success) {
-          const errors = [{ field: 'loginName', message: t(p.lang, 'counter_errLoginName') }];
+          const errors = [{ field: 'loginName', message: cw(p.lang, 'counter_errLoginName') }];
           return show(p, 400, {
             title,
             errors,
@@ -133,7 +134,7 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
         const account = await accounts.findByLoginName(name.data);
         await auditLookup(p, account);
         if (!account) {
-          const errors = [{ field: 'loginName', message: t(p.lang, 'counter_notFound') }];
+          const errors = [{ field: 'loginName', message: cw(p.lang, 'counter_notFound') }];
           return show(p, 404, {
             title,
             errors,
@@ -147,7 +148,7 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
       public: true,
       handle: guard(async (p) => {
         const values = portal.readForm(p.event, p.session);
-        const title = t(p.lang, 'counter_title');
+        const title = cw(p.lang, 'counter_title');
         const account = await accounts.findById(p.event.pathParameters?.accountId ?? '');
         if (!account) throw new NotFoundError('there is no such account');
         const again = (status: number, errors: FieldError[]) =>
@@ -163,17 +164,17 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
           ? []
           : read.problems.map((problem) =>
               problem.field === 'name'
-                ? { field: 'cardName', message: t(p.lang, 'counter_errName') }
-                : { field: 'cardNumber', message: t(p.lang, 'counter_errNumber') },
+                ? { field: 'cardName', message: cw(p.lang, 'counter_errName') }
+                : { field: 'cardNumber', message: cw(p.lang, 'counter_errNumber') },
             );
         if (values.get('confirm') !== 'yes')
-          errors.push({ field: 'confirm', message: t(p.lang, 'counter_confirmMissing') });
+          errors.push({ field: 'confirm', message: cw(p.lang, 'counter_confirmMissing') });
         if (!read.ok || errors.length) return again(400, errors);
         const officer = await officerOf(p);
         let verified: Account;
         try {
           verified = await proveAtCounter(
-            { ...runtime.identity, accounts, audit: runtime.audit },
+            { ...identityOf(runtime), accounts, audit: runtime.audit },
             officer,
             account,
             read.input,
@@ -181,13 +182,13 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
           );
         } catch (err: unknown) {
           if (err instanceof ForbiddenError)
-            return again(403, [{ field: 'cardName', message: t(p.lang, 'counter_own') }]);
+            return again(403, [{ field: 'cardName', message: cw(p.lang, 'counter_own') }]);
           // The registry did not recognise the card: the officer checks what they typed.
           if (err instanceof ProofingRefusedError)
             return again(422, [
               {
                 field: err.reason === 'record-closed' ? 'cardNumber' : 'cardName',
-                message: t(
+                message: cw(
                   p.lang,
                   err.reason === 'record-closed' ? 'counter_refusedClosed' : 'counter_refusedIdentity',
                 ),
@@ -195,25 +196,25 @@ ${field({ name: 'cardNumber', label: t(p.lang, 'counter_cardNumber'), hint: t(p.
             ]);
           if (err instanceof RegistryUnavailableError)
             return show(p, 503, {
-              title: t(p.lang, 'id_unavailableTitle'),
-              body: html`<p class="lead" id="proofing-outcome" data-outcome="unavailable">${t(p.lang, err.reason === 'timeout' ? 'counter_unavailableTimeout' : 'counter_unavailableError')}</p>
+              title: cw(p.lang, 'id_unavailableTitle'),
+              body: html`<p class="lead" id="proofing-outcome" data-outcome="unavailable">${cw(p.lang, err.reason === 'timeout' ? 'counter_unavailableTimeout' : 'counter_unavailableError')}</p>
 ${recordForm(p, account, { values })}`,
             });
           if (err instanceof IdentityLinkedElsewhereError)
             return show(p, 409, {
-              title: t(p.lang, 'id_linkedTitle'),
-              body: html`<p class="lead" id="proofing-outcome" data-outcome="linked-elsewhere">${t(p.lang, 'counter_linkedLead')}</p>
-<p><a href="admin/console/identity">${t(p.lang, 'counter_another')}</a></p>`,
+              title: cw(p.lang, 'id_linkedTitle'),
+              body: html`<p class="lead" id="proofing-outcome" data-outcome="linked-elsewhere">${cw(p.lang, 'counter_linkedLead')}</p>
+<p><a href="admin/console/identity">${cw(p.lang, 'counter_another')}</a></p>`,
             });
           throw err;
         }
         return show(p, 200, {
-          title: t(p.lang, 'counter_doneTitle'),
-          body: html`<div class="notice" role="status" id="counter-done"><p>${t(p.lang, 'counter_doneLead', { login: verified.loginName })}</p></div>
-<dl><dt>${t(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ialOf(verified)}">${ialWords(p.lang, ialOf(verified))}</dd>
-<dt>${t(p.lang, 'id_name')}</dt><dd>${verified.identity?.name ?? ''}</dd>
-<dt>${t(p.lang, 'id_number')}</dt><dd><code>${verified.identity?.residentIdMasked ?? ''}</code></dd></dl>
-<p><a class="button" href="admin/console/identity">${t(p.lang, 'counter_another')}</a></p>`,
+          title: cw(p.lang, 'counter_doneTitle'),
+          body: html`<div class="notice" role="status" id="counter-done"><p>${cw(p.lang, 'counter_doneLead', { login: verified.loginName })}</p></div>
+<dl><dt>${cw(p.lang, 'id_level')}</dt><dd id="person-ial" data-ial="${ialOf(verified)}">${ialWords(p.lang, ialOf(verified))}</dd>
+<dt>${cw(p.lang, 'id_name')}</dt><dd>${verified.identity?.name ?? ''}</dd>
+<dt>${cw(p.lang, 'id_number')}</dt><dd><code>${verified.identity?.residentIdMasked ?? ''}</code></dd></dl>
+<p><a class="button" href="admin/console/identity">${cw(p.lang, 'counter_another')}</a></p>`,
         });
       }),
     });

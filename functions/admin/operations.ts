@@ -24,7 +24,7 @@ import {
   UsccTakenError,
 } from '../../libs/departments/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
-import { companyRef } from '../../libs/identity/index.ts';
+import { companyRef, identityOf } from '../../libs/identity/index.ts';
 import {
   LicenceTypeConflictError,
   type LicenceTypeInput,
@@ -400,7 +400,7 @@ export const adminOperations = (runtime: Runtime) => {
         throw new ValidationError('not a unified social credit code', [
           { name: 'uscc', reason: '18 characters with a correct check character (GB 32100)' },
         ]);
-      const { companies } = runtime.identity;
+      const { companies } = identityOf(runtime);
       const company = await companies.get(uscc);
       const grants = company ? await companies.grantsOf(uscc) : [];
       await audit.append(

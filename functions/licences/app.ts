@@ -11,7 +11,7 @@ import {
   Router,
   ValidationError,
 } from '../../libs/http/index.ts';
-import { maskResidentId } from '../../libs/identity/index.ts';
+import { identityOf, maskResidentId } from '../../libs/identity/index.ts';
 import {
   IdempotencyKey,
   IssueRequest,
@@ -53,7 +53,7 @@ export const licenceRoutes = (runtime: Runtime): Router<OwnRoute> => {
     table: config.tables.licences,
     issuer,
     keyring: runtime.keyring,
-    holders: runtime.identity.hasher,
+    holders: identityOf(runtime).hasher,
     statusListTtlSeconds: config.statusListTtlSeconds,
   });
 

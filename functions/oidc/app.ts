@@ -25,6 +25,7 @@ import {
 } from '../../libs/accounts/index.ts';
 import type { AppConfig } from '../../libs/config/index.ts';
 import { httpFunction, isTransient, PROBLEM_CONTENT_TYPE, prefersPage } from '../../libs/http/index.ts';
+import { identityOf } from '../../libs/identity/index.ts';
 import { createProvider } from '../../libs/issuer/index.ts';
 import { currentSecret } from '../../libs/keys/index.ts';
 import { LogMessage, logger, traced } from '../../libs/observability/index.ts';
@@ -139,7 +140,7 @@ export const buildOidc = async (runtime: Runtime) => {
         ? new SqsBackchannelQueue(sqs, config.backchannelQueueUrl)
         : undefined,
     pages: providerPages,
-    companies: { companies: runtime.identity.companies, acting: runtime.identity.acting },
+    companies: { companies: identityOf(runtime).companies, acting: identityOf(runtime).acting },
   });
   // Local mode: other functions (the account portal ending an agent's sessions) hand this
   // zone's logout jobs to its in-process queue, and this function signs and delivers them.

@@ -10,6 +10,7 @@ import {
   SourceThrottle,
   TotpVault,
 } from '../../libs/accounts/index.ts';
+import { identityOf } from '../../libs/identity/index.ts';
 import type { OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -73,9 +74,9 @@ export const ownPages = (
       access,
       lockout,
       throttle,
-      identity: runtime.identity,
-      companies: runtime.identity.companies,
-      acting: runtime.identity.acting,
+      identity: identityOf(runtime),
+      companies: identityOf(runtime).companies,
+      acting: identityOf(runtime).acting,
     }),
   );
 };

@@ -13,6 +13,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { describeScope, OWN_SCOPE_WORDS } from './provider-views.ts';
+import { sw } from './words.ts';
 
 export { describeScope, messageBody } from './provider-views.ts';
 
@@ -307,14 +308,14 @@ export const proofingBody = (
 ): Html =>
   o.online
     ? html`${errorSummary(c.lang, o.errors ?? [])}
-<h1>${t(c.lang, 'id_askTitle')}</h1>
-<p class="lead">${t(c.lang, 'id_askLead', { client: c.clientName })}</p>
+<h1>${sw(c.lang, 'id_askTitle')}</h1>
+<p class="lead">${sw(c.lang, 'id_askLead', { client: c.clientName })}</p>
 ${proofingFormSection({ lang: c.lang, action: `interaction/${c.uid}/identity`, csrf: c.csrf, values: o.values, errors: o.errors })}
 ${cancelForm(c)}`
-    : html`<h1>${t(c.lang, 'id_counterTitle')}</h1>
-<p class="lead" id="counter-needed">${t(c.lang, 'id_counterLead', { client: c.clientName })}</p>
+    : html`<h1>${sw(c.lang, 'id_counterTitle')}</h1>
+<p class="lead" id="counter-needed">${sw(c.lang, 'id_counterLead', { client: c.clientName })}</p>
 <form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
-<button type="submit" class="secondary">${t(c.lang, 'id_cancelToSite')}</button></form>`;
+<button type="submit" class="secondary">${sw(c.lang, 'id_cancelToSite')}</button></form>`;
 
 /** An attempt that changed nothing (paused, registry down, linked elsewhere): what now, and the way back. */
 export const proofingFailedBody = (
@@ -340,14 +341,14 @@ export interface ActForOption {
  * there, or for themselves. Radios in one fieldset; "for myself" is chosen unless they pick.
  */
 export const actForBody = (c: PageContext, options: readonly ActForOption[]): Html =>
-  html`<h1>${t(c.lang, 'actForTitle')}</h1>
-<p class="lead">${t(c.lang, 'actForLead', { client: c.clientName })}</p>
+  html`<h1>${sw(c.lang, 'actForTitle')}</h1>
+<p class="lead">${sw(c.lang, 'actForLead', { client: c.clientName })}</p>
 <form method="post" action="interaction/${c.uid}/company">${hidden('csrf', c.csrf)}
-<fieldset class="radios"><legend>${t(c.lang, 'actForLegend')}</legend>
-<div><input type="radio" id="act-self" name="actFor" value="self" checked> <label for="act-self">${t(c.lang, 'actForSelf')}</label></div>
+<fieldset class="radios"><legend>${sw(c.lang, 'actForLegend')}</legend>
+<div><input type="radio" id="act-self" name="actFor" value="self" checked> <label for="act-self">${sw(c.lang, 'actForSelf')}</label></div>
 ${options.map(
   (o) =>
-    html`<div><input type="radio" id="act-${o.uscc}" name="actFor" value="${o.uscc}"> <label for="act-${o.uscc}">${t(c.lang, 'actForCompany', { company: o.name, uscc: o.uscc, role: t(c.lang, o.role === 'agent' ? 'actForRoleAgent' : 'actForRoleRepresentative') })}</label></div>`,
+    html`<div><input type="radio" id="act-${o.uscc}" name="actFor" value="${o.uscc}"> <label for="act-${o.uscc}">${sw(c.lang, 'actForCompany', { company: o.name, uscc: o.uscc, role: sw(c.lang, o.role === 'agent' ? 'actForRoleAgent' : 'actForRoleRepresentative') })}</label></div>`,
 )}</fieldset>
 <button type="submit">${t(c.lang, 'continue')}</button></form>
 ${cancelForm(c)}`;

@@ -68,7 +68,7 @@ export {
   residentIdProblem,
   residentIdProblemKind,
 } from './resident-id.ts';
-export { type IdentityServices, identityServices } from './services.ts';
+export { type IdentityServices, identityOf, identityServices } from './services.ts';
 export {
   CompanyRecord,
   HttpIdentitySource,

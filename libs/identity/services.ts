@@ -37,3 +37,23 @@ export const identityServices = (
       })
     : undefined,
 });
+
+const built = new WeakMap<object, IdentityServices>();
+
+/**
+ * A function's identity services, built on its first use and kept with its runtime. Not part of
+ * the runtime itself: a function that never proves or looks up an identity (the audit console,
+ * its jobs, the authorizer) then bundles none of this lib.
+ */
+export const identityOf = (runtime: {
+  readonly config: AppConfig;
+  readonly doc: DynamoDBDocumentClient;
+  readonly secrets: SecretStore;
+}): IdentityServices => {
+  let services = built.get(runtime);
+  if (!services) {
+    services = identityServices(runtime.config, runtime.doc, runtime.secrets);
+    built.set(runtime, services);
+  }
+  return services;
+};

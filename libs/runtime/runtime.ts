@@ -3,7 +3,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountStore } from '../accounts/index.ts';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig, KeyPurpose, SecretName } from '../config/index.ts';
-import { type IdentityServices, identityServices } from '../identity/index.ts';
 import {
   type Keyring,
   KmsKeyring,
@@ -31,8 +30,6 @@ export interface Runtime {
   readonly accounts: AccountStore;
   /** The zone's policy decisions (audited through `audit`). */
   readonly access: AccessControl;
-  /** Identity proofing: the ID-number hasher, identity claims, attempts and the registry port. */
-  readonly identity: IdentityServices;
   /**
    * Local mode: the zones' in-process back-channel logout queues, shared by every function of
    * the stack (the zone's oidc function delivers). On AWS each function that ends sessions
@@ -87,7 +84,6 @@ export const createRuntime = async (
     );
   const accounts = overrides.accounts ?? new AccountStore(doc, config.tables.identity);
   const access = overrides.access ?? new AccessControl(config.zone, audit);
-  const identity = overrides.identity ?? identityServices(config, doc, secrets);
   return {
     config,
     doc,
@@ -97,7 +93,6 @@ export const createRuntime = async (
     audit,
     accounts,
     access,
-    identity,
     ...(overrides.backchannel ? { backchannel: overrides.backchannel } : {}),
   };
 };

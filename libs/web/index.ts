@@ -30,4 +30,5 @@ export {
   type PluralForms,
   pickLang,
   t,
+  withOwnWords,
 } from './words.ts';

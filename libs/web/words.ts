@@ -46,6 +46,18 @@ export const t = (lang: Lang, key: MessageKey, vars: MessageVars = {}): string =
     String(vars[name] ?? ''),
   );
 
+/**
+ * The translator of a function's own words (its `words.ts`, both languages required): words
+ * only that function's pages show, kept out of the shared catalogue every function with pages
+ * bundles whole. A key not among them is the shared catalogue's.
+ */
+export const withOwnWords =
+  <K extends string>(own: Readonly<Record<Lang, Readonly<Record<K, string>>>>) =>
+  (lang: Lang, key: MessageKey | K, vars: MessageVars = {}): string =>
+    Object.hasOwn(own.en, key)
+      ? own[lang][key as K].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''))
+      : t(lang, key as MessageKey, vars);
+
 /** A message in both languages at once, English first ("Departments 部门"), for bilingual pages. */
 export const bilingual = (key: MessageKey, vars: MessageVars = {}): string =>
   `${t('en', key, vars)} ${t('zh-CN', key, vars)}`;

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sw } from '../../functions/oidc/words.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { t } from '../../libs/web/index.ts';
 import { companyWithAgent } from '../../testkit/companies.ts';
@@ -55,14 +56,14 @@ describe('the act-for page, in Chinese and English, at desktop and 320 px', () =
       if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
 
       // The choice: for myself (chosen unless the person picks), or the company, named in words.
-      await see(page.locator('h1'), t(lang, 'actForTitle'));
+      await see(page.locator('h1'), sw(lang, 'actForTitle'));
       await see(page.locator('main'), new RegExp(SITE_NAME));
-      const self = page.getByLabel(t(lang, 'actForSelf'));
+      const self = page.getByLabel(sw(lang, 'actForSelf'));
       expect(await self.isChecked()).toBe(true);
-      const companyLabel = t(lang, 'actForCompany', {
+      const companyLabel = sw(lang, 'actForCompany', {
         company: people.company.name,
         uscc: people.company.uscc,
-        role: t(lang, 'actForRoleAgent'),
+        role: sw(lang, 'actForRoleAgent'),
       });
       for (const viewport of Object.values(VIEWPORTS)) {
         await page.setViewportSize(viewport);

@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cw } from '../../functions/admin/words.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { t } from '../../libs/web/index.ts';
 import { CALLBACK, createPerson, signInTo } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents, roleRequestTrail } from '../support/audit.ts';
@@ -27,7 +27,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const ENROL_TITLE = t('en', 'enrolTitle');
+const ENROL_TITLE = cw('en', 'enrolTitle');
 
 const signInWithTotp = async (page: Page, username: string, password: string, secret: string) => {
   await page.getByLabel('Login name').fill(username);
@@ -170,7 +170,7 @@ describe('the admin console in a real browser', () => {
         await see(
           request,
           new RegExp(
-            `${literal(t(lang, 'admin_askedBy'))}\\s*${literal(`${first.username} (${first.username})`)}`,
+            `${literal(cw(lang, 'admin_askedBy'))}\\s*${literal(`${first.username} (${first.username})`)}`,
           ),
         );
         expect(await pageProblems(page)).toEqual([]);
@@ -226,7 +226,7 @@ describe('the admin console in a real browser', () => {
     await page.goto(`${stack.urls.intranet}/admin/console`);
     await signInWithTotp(page, person.username, person.password, person.totpSecret!);
     await see(page.locator('h1'), 'You cannot use the admin console');
-    await see(page.locator('#refusal'), t('en', 'portal_refusedWhyAdmin'));
+    await see(page.locator('#refusal'), cw('en', 'portal_refusedWhyAdmin'));
     expect(await page.locator('#departments').count()).toBe(0);
     await context.close();
   });

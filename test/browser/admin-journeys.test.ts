@@ -4,9 +4,10 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cw } from '../../functions/admin/words.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
-import { type Lang, t } from '../../libs/web/index.ts';
+import type { Lang } from '../../libs/web/index.ts';
 import { CALLBACK, createPerson } from '../../testkit/oidc-flow.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -44,14 +45,14 @@ const signIn = async (lang: Lang): Promise<{ context: BrowserContext; page: Page
   const context = await newContext(browser, lang, { bypassCSP: true });
   const page = await context.newPage();
   await page.goto(`${stack.urls.intranet}/admin/console`);
-  await page.getByLabel(t(lang, 'username')).fill(admin.username);
-  await page.getByLabel(t(lang, 'password'), { exact: true }).fill(admin.password);
-  await page.getByRole('button', { name: t(lang, 'signIn'), exact: true }).click();
-  await page.getByLabel(t(lang, 'otp')).fill(totpCode(admin.totpSecret!));
-  await page.getByRole('button', { name: t(lang, 'continue') }).click();
-  const allow = page.getByRole('button', { name: t(lang, 'allow'), exact: true });
+  await page.getByLabel(cw(lang, 'username')).fill(admin.username);
+  await page.getByLabel(cw(lang, 'password'), { exact: true }).fill(admin.password);
+  await page.getByRole('button', { name: cw(lang, 'signIn'), exact: true }).click();
+  await page.getByLabel(cw(lang, 'otp')).fill(totpCode(admin.totpSecret!));
+  await page.getByRole('button', { name: cw(lang, 'continue') }).click();
+  const allow = page.getByRole('button', { name: cw(lang, 'allow'), exact: true });
   if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
-  await see(page.locator('h1'), t(lang, 'admin_departments'));
+  await see(page.locator('h1'), cw(lang, 'admin_departments'));
   return { context, page };
 };
 
@@ -75,7 +76,7 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
     await see(page.locator('#departments [data-department="transport"] h2'), '交通管理局');
     expect(await problemsAtBothWidths(page)).toEqual([]);
 
-    await page.getByRole('link', { name: t('zh-CN', 'switchTo') }).click();
+    await page.getByRole('link', { name: cw('zh-CN', 'switchTo') }).click();
     await see(page.locator('h1'), 'Departments');
     await see(page.locator('#departments [data-department="transport"] h2'), 'Traffic Administration');
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
@@ -88,7 +89,7 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
     expect(await page.getByLabel('Name people see').count()).toBe(1);
     expect(await problemsAtBothWidths(page)).toEqual([]);
 
-    await page.getByRole('link', { name: t('en', 'switchTo') }).click();
+    await page.getByRole('link', { name: cw('en', 'switchTo') }).click();
     await see(page.locator('h1'), '交通管理局');
     await page.getByRole('link', { name: '人员' }).click();
     await see(page.locator('h1'), '人员');
@@ -99,32 +100,34 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
     for (const lang of LANGS) {
       const { page } = await signedIn(lang);
       await open(page, '/departments/tax', lang);
-      await page.getByLabel(t(lang, 'admin_clientName')).fill('Filing reminders');
-      await page.getByLabel(t(lang, 'admin_redirectUrisInput')).fill('not an address');
-      await page.getByRole('button', { name: t(lang, 'admin_registerSubmit'), exact: true }).click();
+      await page.getByLabel(cw(lang, 'admin_clientName')).fill('Filing reminders');
+      await page.getByLabel(cw(lang, 'admin_redirectUrisInput')).fill('not an address');
+      await page.getByRole('button', { name: cw(lang, 'admin_registerSubmit'), exact: true }).click();
 
       const summary = page.locator('#error-summary');
-      await see(summary.locator('h2'), t(lang, 'errorSummary'));
-      const expected = t(lang, 'admin_errAddress', {
-        field: lang === 'en' ? 'redirect address 1' : t(lang, 'admin_fieldRedirect', { n: 1 }),
+      await see(summary.locator('h2'), cw(lang, 'errorSummary'));
+      const expected = cw(lang, 'admin_errAddress', {
+        field: lang === 'en' ? 'redirect address 1' : cw(lang, 'admin_fieldRedirect', { n: 1 }),
       });
       await see(summary.locator('a[href="#redirect_uris"]'), expected);
       await see(page.locator('#redirect_uris-error'), expected);
       expect(await summary.textContent()).not.toMatch(/redirect_uris|client_name|departmentId/);
-      expect(await page.getByLabel(t(lang, 'admin_clientName')).inputValue()).toBe('Filing reminders');
-      expect(await page.getByLabel(t(lang, 'admin_redirectUrisInput')).inputValue()).toBe('not an address');
+      expect(await page.getByLabel(cw(lang, 'admin_clientName')).inputValue()).toBe('Filing reminders');
+      expect(await page.getByLabel(cw(lang, 'admin_redirectUrisInput')).inputValue()).toBe('not an address');
       expect(await page.locator('#redirect_uris').getAttribute('aria-invalid')).toBe('true');
       expect(await problemsAtBothWidths(page)).toEqual([]);
 
       // Nothing typed at all: each field asked for, in the page's language.
-      await page.getByLabel(t(lang, 'admin_clientName')).fill('');
-      await page.getByLabel(t(lang, 'admin_redirectUrisInput')).fill('');
-      await page.getByRole('button', { name: t(lang, 'admin_registerSubmit'), exact: true }).click();
+      await page.getByLabel(cw(lang, 'admin_clientName')).fill('');
+      await page.getByLabel(cw(lang, 'admin_redirectUrisInput')).fill('');
+      await page.getByRole('button', { name: cw(lang, 'admin_registerSubmit'), exact: true }).click();
       await see(
         page.locator('#error-summary a[href="#client_name"]'),
-        t(lang, 'admin_errEnter', { field: lang === 'en' ? 'name people see' : t(lang, 'admin_clientName') }),
+        cw(lang, 'admin_errEnter', {
+          field: lang === 'en' ? 'name people see' : cw(lang, 'admin_clientName'),
+        }),
       );
-      await see(page.locator('#error-summary a[href="#redirect_uris"]'), t(lang, 'admin_errOneRedirect'));
+      await see(page.locator('#error-summary a[href="#redirect_uris"]'), cw(lang, 'admin_errOneRedirect'));
     }
   });
 
@@ -133,21 +136,21 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       const { context, page } = await signedIn(lang);
       const name = `Permit desk ${lang}`;
       await open(page, '/departments/housing', lang);
-      await page.getByLabel(t(lang, 'admin_clientName')).fill(name);
-      await page.getByLabel(t(lang, 'admin_redirectUrisInput')).fill(CALLBACK);
-      await page.getByRole('button', { name: t(lang, 'admin_registerSubmit'), exact: true }).click();
-      await see(page.locator('h1'), t(lang, 'admin_registered', { name }));
+      await page.getByLabel(cw(lang, 'admin_clientName')).fill(name);
+      await page.getByLabel(cw(lang, 'admin_redirectUrisInput')).fill(CALLBACK);
+      await page.getByRole('button', { name: cw(lang, 'admin_registerSubmit'), exact: true }).click();
+      await see(page.locator('h1'), cw(lang, 'admin_registered', { name }));
       const clientId = (await page.locator('#client-id').textContent())!.trim();
       const first = (await page.locator('#once').textContent())!.trim();
-      await see(page.locator('#once-warning'), t(lang, 'admin_onceWarning'));
-      await see(page.locator('#once-label'), t(lang, 'admin_secretLabel'));
+      await see(page.locator('#once-warning'), cw(lang, 'admin_onceWarning'));
+      await see(page.locator('#once-label'), cw(lang, 'admin_secretLabel'));
       expect(await problemsAtBothWidths(page)).toEqual([]);
 
-      await page.getByRole('link', { name: t(lang, 'admin_back') }).click();
+      await page.getByRole('link', { name: cw(lang, 'admin_back') }).click();
       const card = page.locator(`#clients [data-client="${clientId}"]`);
-      await card.getByRole('link', { name: t(lang, 'admin_newSecret') }).click();
-      await see(page.locator('h1'), t(lang, 'admin_confirmSecretTitle', { name }));
-      await see(page.locator('#confirm-lead'), t(lang, 'admin_confirmSecretLead', { name }));
+      await card.getByRole('link', { name: cw(lang, 'admin_newSecret') }).click();
+      await see(page.locator('h1'), cw(lang, 'admin_confirmSecretTitle', { name }));
+      await see(page.locator('#confirm-lead'), cw(lang, 'admin_confirmSecretLead', { name }));
       expect(await problemsAtBothWidths(page)).toEqual([]);
       const rotations = async () =>
         (await auditEvents(stack)).filter(
@@ -166,17 +169,17 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       expect(await rotations()).toBe(0);
 
       // Cancel changes nothing.
-      await page.getByRole('link', { name: t(lang, 'admin_cancel') }).click();
+      await page.getByRole('link', { name: cw(lang, 'admin_cancel') }).click();
       await see(page.locator('h1'), lang === 'en' ? 'Housing Fund' : '住房公积金管理中心');
       expect(await rotations()).toBe(0);
 
       await page
         .locator(`#clients [data-client="${clientId}"]`)
-        .getByRole('link', { name: t(lang, 'admin_newSecret') })
+        .getByRole('link', { name: cw(lang, 'admin_newSecret') })
         .click();
-      await page.getByLabel(t(lang, 'admin_reason')).fill('yearly rotation');
-      await page.getByRole('button', { name: t(lang, 'admin_confirmSecret') }).click();
-      await see(page.locator('h1'), t(lang, 'admin_newSecretFor', { name }));
+      await page.getByLabel(cw(lang, 'admin_reason')).fill('yearly rotation');
+      await page.getByRole('button', { name: cw(lang, 'admin_confirmSecret') }).click();
+      await see(page.locator('h1'), cw(lang, 'admin_newSecretFor', { name }));
       expect(await rotations()).toBe(1);
       const secret = (await page.locator('#once').textContent())!.trim();
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -186,9 +189,9 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       );
 
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.urls.intranet });
-      const copy = page.getByRole('button', { name: t(lang, 'admin_copy') });
+      const copy = page.getByRole('button', { name: cw(lang, 'admin_copy') });
       await copy.click();
-      await see(page.locator('#copy-status'), t(lang, 'admin_copied'));
+      await see(page.locator('#copy-status'), cw(lang, 'admin_copied'));
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
       expect(await problemsAtBothWidths(page)).toEqual([]);
 
@@ -196,7 +199,7 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       const reloaded = await page.reload();
       expect(reloaded?.request().method()).toBe('POST');
       expect(reloaded?.status()).toBe(409);
-      await see(page.locator('#error-summary'), new RegExp(t(lang, 'admin_errConflict').slice(0, 12)));
+      await see(page.locator('#error-summary'), new RegExp(cw(lang, 'admin_errConflict').slice(0, 12)));
       expect(await rotations()).toBe(1);
       await page.goto(`${stack.urls.intranet}/admin/console/departments/housing?lang=${lang}`);
 
@@ -211,16 +214,19 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
     await open(page, '/departments/housing', lang);
     const card = page.locator('#clients [data-client]').first();
     const clientId = (await card.getAttribute('data-client'))!;
-    await card.getByRole('link', { name: t(lang, 'admin_suspend') }).click();
+    await card.getByRole('link', { name: cw(lang, 'admin_suspend') }).click();
     await see(page.locator('#confirm-lead'), /^确定吗？/);
-    await page.getByRole('button', { name: t(lang, 'admin_confirmSuspend') }).click();
-    await see(page.locator('#error-summary a[href="#reason"]'), t(lang, 'admin_errEnter', { field: '原因' }));
+    await page.getByRole('button', { name: cw(lang, 'admin_confirmSuspend') }).click();
+    await see(
+      page.locator('#error-summary a[href="#reason"]'),
+      cw(lang, 'admin_errEnter', { field: '原因' }),
+    );
     expect(await problemsAtBothWidths(page)).toEqual([]);
-    await page.getByLabel(t(lang, 'admin_reason')).fill('试点结束');
-    await page.getByRole('button', { name: t(lang, 'admin_confirmSuspend') }).click();
+    await page.getByLabel(cw(lang, 'admin_reason')).fill('试点结束');
+    await page.getByRole('button', { name: cw(lang, 'admin_confirmSuspend') }).click();
     await see(
       page.locator(`#clients [data-client="${clientId}"] .client-status`),
-      t(lang, 'admin_suspended'),
+      cw(lang, 'admin_suspended'),
     );
   });
 
@@ -229,27 +235,27 @@ describe('the admin console for a non-engineer, in both languages and at 320 px'
       const { page } = await signedIn(lang);
       await open(page, '', lang);
       const id = `forest-${lang === 'en' ? 'en' : 'zh'}`;
-      await page.getByLabel(t(lang, 'admin_fieldDepartmentId')).fill(id);
-      await page.getByLabel(t(lang, 'admin_fieldName')).fill('林业局');
-      await page.getByLabel(t(lang, 'admin_fieldNameEn')).fill('Forestry Bureau');
-      await page.getByLabel(t(lang, 'admin_usccLong')).fill(TAX_USCC);
+      await page.getByLabel(cw(lang, 'admin_fieldDepartmentId')).fill(id);
+      await page.getByLabel(cw(lang, 'admin_fieldName')).fill('林业局');
+      await page.getByLabel(cw(lang, 'admin_fieldNameEn')).fill('Forestry Bureau');
+      await page.getByLabel(cw(lang, 'admin_usccLong')).fill(TAX_USCC);
       await page.locator('#zone-public').check();
-      await page.getByRole('button', { name: t(lang, 'admin_registerEntry'), exact: true }).click();
+      await page.getByRole('button', { name: cw(lang, 'admin_registerEntry'), exact: true }).click();
 
-      const expected = t(lang, 'admin_errUsccTaken', { holder: lang === 'en' ? 'Tax Bureau' : '税务局' });
+      const expected = cw(lang, 'admin_errUsccTaken', { holder: lang === 'en' ? 'Tax Bureau' : '税务局' });
       await see(page.locator('#error-summary a[href="#uscc"]'), expected);
       await see(page.locator('#uscc-error'), expected);
-      expect(await page.getByLabel(t(lang, 'admin_fieldDepartmentId')).inputValue()).toBe(id);
-      expect(await page.getByLabel(t(lang, 'admin_fieldNameEn')).inputValue()).toBe('Forestry Bureau');
-      expect(await page.getByLabel(t(lang, 'admin_usccLong')).inputValue()).toBe(TAX_USCC);
+      expect(await page.getByLabel(cw(lang, 'admin_fieldDepartmentId')).inputValue()).toBe(id);
+      expect(await page.getByLabel(cw(lang, 'admin_fieldNameEn')).inputValue()).toBe('Forestry Bureau');
+      expect(await page.getByLabel(cw(lang, 'admin_usccLong')).inputValue()).toBe(TAX_USCC);
       expect(await page.locator('#zone-public').isChecked()).toBe(true);
       expect(await page.locator(`#departments [data-department="${id}"]`).count()).toBe(0);
       expect(await problemsAtBothWidths(page)).toEqual([]);
 
       // A wrong id is named in words, never as `departmentId`.
-      await page.getByLabel(t(lang, 'admin_fieldDepartmentId')).fill('Forest Bureau');
-      await page.getByRole('button', { name: t(lang, 'admin_registerEntry'), exact: true }).click();
-      await see(page.locator('#error-summary a[href="#departmentId"]'), t(lang, 'admin_errDepartmentId'));
+      await page.getByLabel(cw(lang, 'admin_fieldDepartmentId')).fill('Forest Bureau');
+      await page.getByRole('button', { name: cw(lang, 'admin_registerEntry'), exact: true }).click();
+      await see(page.locator('#error-summary a[href="#departmentId"]'), cw(lang, 'admin_errDepartmentId'));
     }
   });
 

@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aw } from '../../functions/account/words.ts';
+import { cw } from '../../functions/admin/words.ts';
 import { DEMO_COMPANIES, DEMO_RESIDENTS, type DemoResident } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
@@ -73,29 +75,29 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
       await page.setViewportSize(VIEWPORTS.narrow);
       await page.goto(`${stack.urls.public}/account/companies`);
       await signIn(page, lang, people.get(rep)!);
-      await see(page.locator('h1'), t(lang, 'company_title'));
-      await see(page.locator('#companies'), t(lang, 'company_none'));
+      await see(page.locator('h1'), aw(lang, 'company_title'));
+      await see(page.locator('#companies'), aw(lang, 'company_none'));
       await clean(page);
 
       // A closed company: a page of its own that says why, and the way back.
       await page.getByLabel(t(lang, 'company_uscc')).fill(CLOSED.uscc);
-      await page.getByRole('button', { name: t(lang, 'company_register') }).click();
-      await see(page.locator('h1'), t(lang, 'company_refused_closed_title'));
+      await page.getByRole('button', { name: aw(lang, 'company_register') }).click();
+      await see(page.locator('h1'), aw(lang, 'company_refused_closed_title'));
       await clean(page);
-      await page.getByRole('link', { name: t(lang, 'company_tryAgain') }).click();
+      await page.getByRole('link', { name: aw(lang, 'company_tryAgain') }).click();
 
       // A malformed code: the error on the field, what was typed kept.
       await page.getByLabel(t(lang, 'company_uscc')).fill('12345');
-      await page.getByRole('button', { name: t(lang, 'company_register') }).click();
+      await page.getByRole('button', { name: aw(lang, 'company_register') }).click();
       expect(await page.locator('#error-summary a').allTextContents()).toEqual([t(lang, 'company_errUscc')]);
       expect(await page.getByLabel(t(lang, 'company_uscc')).inputValue()).toBe('12345');
       expect(await page.locator('#uscc').getAttribute('aria-invalid')).toBe('true');
       await clean(page);
 
       await page.getByLabel(t(lang, 'company_uscc')).fill(company.uscc.toLowerCase());
-      await page.getByRole('button', { name: t(lang, 'company_register') }).click();
+      await page.getByRole('button', { name: aw(lang, 'company_register') }).click();
       await see(page.locator('h1'), company.name);
-      await see(page.locator('#notice'), t(lang, 'company_registered'));
+      await see(page.locator('#notice'), aw(lang, 'company_registered'));
       await see(page.locator('#agents'), t(lang, 'company_noAgents'));
       const companyPage = page.url().replace(/\?.*$/, '');
 
@@ -105,12 +107,12 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
         await clean(page);
 
         // Nothing filled in: every error listed, each linking to its field.
-        await page.getByRole('button', { name: t(lang, 'company_grant') }).click();
+        await page.getByRole('button', { name: aw(lang, 'company_grant') }).click();
         expect(await page.locator('#error-summary a').allTextContents()).toEqual([
-          t(lang, 'company_errName'),
-          t(lang, 'company_errResidentId'),
-          t(lang, 'company_errScope'),
-          t(lang, 'company_errUntil'),
+          aw(lang, 'company_errName'),
+          aw(lang, 'company_errResidentId'),
+          aw(lang, 'company_errScope'),
+          aw(lang, 'company_errUntil'),
         ]);
         expect(
           await page.locator('#error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
@@ -119,11 +121,11 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
 
         // Filled in: authorised for the one site until a date.
         await page.getByLabel(t(lang, 'company_agentName')).fill(agent.name);
-        await page.getByLabel(t(lang, 'company_residentId')).fill(agent.residentId);
+        await page.getByLabel(aw(lang, 'company_residentId')).fill(agent.residentId);
         await page.getByLabel(SITE_NAME).check();
         await page.getByLabel(t(lang, 'company_until')).fill(dayFromNow(90));
-        await page.getByRole('button', { name: t(lang, 'company_grant') }).click();
-        await see(page.locator('#notice'), t(lang, 'company_grantedNotice'));
+        await page.getByRole('button', { name: aw(lang, 'company_grant') }).click();
+        await see(page.locator('#notice'), aw(lang, 'company_grantedNotice'));
         const card = page.locator('#agents > li').first();
         await see(card.locator('h3'), agent.name);
         await see(card.locator('.scope'), new RegExp(SITE_NAME));
@@ -131,11 +133,11 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
         await clean(page);
 
         // Revoked at once, and the page says so.
-        const revoke = card.getByRole('button', { name: t(lang, 'company_revoke') });
+        const revoke = card.getByRole('button', { name: aw(lang, 'company_revoke') });
         // The button names whom it revokes, for a screen reader going from button to button.
         expect(await revoke.textContent()).toContain(agent.name);
         await revoke.click();
-        await see(page.locator('#notice'), t(lang, 'company_revokedNotice'));
+        await see(page.locator('#notice'), aw(lang, 'company_revokedNotice'));
         await see(page.locator('#agents > li').first().locator('.status'), t(lang, 'company_status_revoked'));
         expect(await page.locator('#agents form').count()).toBe(0);
         await clean(page);
@@ -144,8 +146,8 @@ describe('the company and agent pages at desktop and 320 px, in Chinese and Engl
       // My companies: the company with my role, linking to its page.
       await page.goto(`${stack.urls.public}/account/companies`);
       const mine = page.locator(`#companies > li[data-company="${company.uscc}"]`);
-      await see(mine.locator('.role'), t(lang, 'company_role_legalRepresentative'));
-      await see(mine.locator('.scope'), t(lang, 'company_scopeAll'));
+      await see(mine.locator('.role'), aw(lang, 'company_role_legalRepresentative'));
+      await see(mine.locator('.scope'), aw(lang, 'company_scopeAll'));
       await clean(page);
       await context.close();
     });
@@ -167,14 +169,14 @@ describe('the admin console’s company look-up in a real browser', () => {
       await page.getByRole('button', { name: t(lang, 'continue') }).click();
       const allow = page.getByRole('button', { name: t(lang, 'allow'), exact: true });
       if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
-      await see(page.locator('h1'), t(lang, 'admin_companyLookup'));
+      await see(page.locator('h1'), cw(lang, 'admin_companyLookup'));
 
       for (const viewport of Object.values(VIEWPORTS)) {
         await page.setViewportSize(viewport);
         await page.goto(`${stack.urls.intranet}/admin/console/companies`);
         await clean(page);
         await page.getByLabel(t(lang, 'company_uscc')).fill(company.uscc);
-        await page.getByRole('button', { name: t(lang, 'admin_companyFind') }).click();
+        await page.getByRole('button', { name: cw(lang, 'admin_companyFind') }).click();
         await see(page.locator('#company h2'), company.name);
         const row = page.locator('#agents tbody tr').first();
         await see(row.locator('td').first(), agent.name);

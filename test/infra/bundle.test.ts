@@ -15,11 +15,13 @@ import { type FakeAws, startFakeAws } from '../../testkit/fake-aws.ts';
 
 /**
  * What a cold start of the oidc function loads: under 1.2 MB (issue #19). Bundles must stay
- * small enough for a quick cold start; raise only with a measured reason. Issue #20's proofing
- * pages (the step, its words in both languages in the one catalogue, the identity lib) measured
- * 1,223,090 bytes: raised to 1.24 MB until the catalogue is split by area.
+ * small enough for a quick cold start; raise only with a measured reason. Issue #20's pages
+ * (proofing, companies, the counter, acting for a company) measured 1,250,226 bytes. With the
+ * words only one function shows moved into that function's own words module (functions/<name>/words.ts:
+ * the admin console's, the account portal's, the sign-in's), Chinese bundled as UTF-8 and the
+ * identity services built only where used, it measures 1,193,472 bytes: back under the goal.
  */
-const OIDC_INITIAL_BUDGET_BYTES = 1_240_000;
+const OIDC_INITIAL_BUDGET_BYTES = 1_200_000;
 const HOST = 'abc123defg.execute-api.eu-west-1.amazonaws.com';
 
 let bundle: Bundle;
@@ -162,14 +164,22 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   // loaded at cold start only where tracing is on (on Lambda): each `all` below grew by it
   // (measured: oidc 1163 / 2033, audit 673 / 1112, admin 791 / 1229, licences 725 / 1164,
   // account 757 / 1257, audit-jobs 661 / 1081, authorizer 502 / 940).
+  // Issue #20's pages then measured initial oidc 1221, audit 729, admin 865, licences 782,
+  // account 836, audit-jobs 680, authorizer 520 KiB. Words only one function shows now live in
+  // that function's own words module (functions/*/words.ts), Chinese text is bundled as UTF-8 (it
+  // was escaped, 6 bytes a character), and only the functions that use them build the identity
+  // services (identityOf): measured initial oidc 1166, audit 667, admin 828, licences 726,
+  // account 790, audit-jobs 670, authorizer 511 KiB; budgets about 2% above (oidc: the 1.2 MB
+  // goal). All chunks: admin 1270 and account 1306 KiB before the admin words moved (the counter
+  // and company pages' code), budgets 2% above; the others within theirs.
   oidc: { initial: 1172, all: 2094 },
   audit: { initial: 680, all: 1145 },
-  admin: { initial: 808, all: 1266 },
-  licences: { initial: 744, all: 1199 },
-  account: { initial: 776, all: 1295 },
-  authorizer: { initial: 512, all: 968 },
+  admin: { initial: 845, all: 1295 },
+  licences: { initial: 741, all: 1199 },
+  account: { initial: 805, all: 1332 },
+  authorizer: { initial: 521, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
-  'audit-jobs': { initial: 672, all: 1113 },
+  'audit-jobs': { initial: 684, all: 1113 },
 };
 
 describe('every function bundle', () => {

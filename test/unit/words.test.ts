@@ -81,3 +81,35 @@ describe('messages', () => {
     expect(bilingual('admin_departments')).toBe('Departments 部门');
   });
 });
+
+describe("the functions' own words (kept out of the shared catalogue, issue #20)", async () => {
+  const own = {
+    account: await import('../../functions/account/words.ts'),
+    admin: await import('../../functions/admin/words.ts'),
+    oidc: await import('../../functions/oidc/words.ts'),
+  };
+
+  it.each(Object.entries(own))(
+    '%s: both languages, the same placeholders, none empty, none shadowing a shared word',
+    (_, words) => {
+      const english: Readonly<Record<string, string>> = words.WORDS.en;
+      const chinese: Readonly<Record<string, string>> = words.WORDS['zh-CN'];
+      expect(Object.keys(chinese).sort()).toEqual(Object.keys(english).sort());
+      for (const [key, text] of Object.entries(english)) {
+        expect(text.trim(), key).not.toBe('');
+        expect((chinese[key] ?? '').trim(), key).not.toBe('');
+        expect(placeholders(chinese[key] ?? ''), key).toEqual(placeholders(text));
+        expect(Object.hasOwn(en, key), key).toBe(false);
+      }
+    },
+  );
+
+  it('fills their placeholders, and falls back to the shared catalogue for its words', () => {
+    expect(own.oidc.sw('zh-CN', 'actForTitle')).toBe('您代表谁办事？');
+    expect(own.oidc.sw('en', 'id_askLead', { client: 'Tax Bureau' })).toMatch(/^Tax Bureau needs/);
+    expect(own.admin.cw('en', 'counter_title')).toBe(t('en', 'counter_title'));
+    expect(own.admin.cw('zh-CN', 'counter_nav')).not.toMatch(/[A-Za-z]{3,}/);
+    expect(own.account.aw('en', 'licenceCount', { count: 1 })).toBe('You hold 1 licence.');
+    expect(own.account.aw('en', 'company_registerTitle')).not.toBe('company_registerTitle');
+  });
+});

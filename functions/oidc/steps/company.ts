@@ -1,9 +1,9 @@
 import { ialOf } from '../../../libs/accounts/index.ts';
 import { coversClient, type Representation } from '../../../libs/identity/index.ts';
 import type { PolicyRepresentation } from '../../../libs/policy/index.ts';
-import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, redirect, render } from '../page-kit.ts';
 import { actForBody } from '../views.ts';
+import { sw } from '../words.ts';
 import type { SignIn } from './journey.ts';
 import type { Ctx, Details, Step } from './kit.ts';
 
@@ -28,7 +28,7 @@ export const showActFor = async (s: SignIn, ctx: Ctx, d: Details) => {
     ctx,
     200,
     lang,
-    t(lang, 'actForTitle'),
+    sw(lang, 'actForTitle'),
     actForBody(
       await s.context(ctx, d, lang),
       options.map((r) => ({ uscc: r.company.uscc, name: r.company.name, role: r.role })),

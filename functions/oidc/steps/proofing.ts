@@ -6,10 +6,10 @@ import {
   type ProofingFormValues,
   proofingFieldErrors,
   proofingRefusalErrors,
-  t,
 } from '../../../libs/web/index.ts';
 import { langOf, PageError, redirect, render } from '../page-kit.ts';
 import { proofingBody, proofingFailedBody } from '../views.ts';
+import { sw } from '../words.ts';
 import type { SignIn } from './journey.ts';
 import type { Ctx, Details, Step } from './kit.ts';
 
@@ -33,7 +33,7 @@ export const showProofing = async (
     ctx,
     sent.status ?? 200,
     lang,
-    t(lang, remote ? 'id_askTitle' : 'id_counterTitle'),
+    sw(lang, remote ? 'id_askTitle' : 'id_counterTitle'),
     proofingBody(c, { online: remote, values: sent.values, errors: sent.errors }),
   );
 };
