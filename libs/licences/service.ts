@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { canonicalJson } from '../audit/index.ts';
 import { isUscc } from '../departments/index.ts';
 import { ConflictError, invalidParamsOf, NotFoundError, ValidationError } from '../errors/index.ts';
-import { companyRef, ResidentId } from '../identity/index.ts';
+import { companyRef, ResidentId, residentIdProblem } from '../identity/index.ts';
 import type { Keyring, PublicJwk, Signer } from '../keys/index.ts';
 import { isConditionalCheckFailed, LICENCE_INDEXES, queryAll } from '../store/index.ts';
 import { STATUS, StatusListStore, type StatusName } from './status-list.ts';
@@ -81,16 +81,37 @@ export const LicenceHolder = z
   );
 export type LicenceHolder = z.infer<typeof LicenceHolder>;
 
-export const IssueRequest = z.strictObject({
-  type: z.string().min(1).max(64),
-  holder: LicenceHolder,
-  claims: z.record(z.string(), z.unknown()),
-  /** First day of validity (YYYY-MM-DD); today when omitted. */
-  validFrom: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
-    .optional(),
-});
+export const IssueRequest = z
+  .strictObject({
+    type: z.string().min(1).max(64),
+    holder: LicenceHolder,
+    claims: z.record(z.string(), z.unknown()),
+    /** First day of validity (YYYY-MM-DD); today when omitted. */
+    validFrom: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+      .optional(),
+  })
+  .superRefine((request, ctx) => {
+    // A licence whose claims carry an ID number must carry its holder's: a department's data error
+    // would otherwise put another person's number in this holder's wallet.
+    const claimed = request.claims.id_number;
+    // Only for a holder that parsed: a bad holder has its own refusal.
+    const holder = request.holder as { residentId?: unknown };
+    if (
+      typeof claimed === 'string' &&
+      typeof holder.residentId === 'string' &&
+      residentIdProblem(holder.residentId) === undefined
+    ) {
+      const folded = claimed.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+      if (folded !== holder.residentId)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['claims', 'id_number'],
+          message: "the licence's id_number must be its holder's resident ID number (holder.residentId)",
+        });
+    }
+  });
 export type IssueRequest = z.infer<typeof IssueRequest>;
 
 export const IdempotencyKey = z

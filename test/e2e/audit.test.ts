@@ -70,7 +70,7 @@ beforeAll(async () => {
     body: JSON.stringify({
       type: 'driving-permit',
       holder: { residentId: holderId },
-      claims: DEMO_DRIVING_PERMIT_CLAIMS,
+      claims: { ...DEMO_DRIVING_PERMIT_CLAIMS, id_number: holderId },
     }),
   });
   expect(issued.status).toBe(201);

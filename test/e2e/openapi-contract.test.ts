@@ -93,7 +93,7 @@ describe('the served OpenAPI documents against the running stack', () => {
     const request = {
       type: 'driving-permit',
       holder: { residentId: holder },
-      claims: DEMO_DRIVING_PERMIT_CLAIMS,
+      claims: { ...DEMO_DRIVING_PERMIT_CLAIMS, id_number: holder },
     };
     const headers = { 'idempotency-key': 'contract-e2e-0001' };
     const issued = await call('extranet', 'licences', 'POST', '/licences', {

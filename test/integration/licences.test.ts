@@ -229,6 +229,25 @@ describe('issuance', () => {
     expect(refusal({})).toEqual([expect.stringMatching(/^holder: .*exactly one/)]);
   });
 
+  it("refuses a licence whose id_number is not its holder's, so nobody holds another person's number", () => {
+    const other = { ...driver, id_number: '11010519491231002X' };
+    const parsed = IssueRequest.safeParse({
+      type: 'driving-permit',
+      holder: { residentId: driver.id_number },
+      claims: other,
+    });
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['claims.id_number']);
+    // Typed as people type it (a lower-case x, spaces) it is still the holder's number.
+    const typed = driver.id_number.replace('X', 'x').replace(/^(\d{6})/, '$1 ');
+    expect(
+      IssueRequest.safeParse({
+        type: 'driving-permit',
+        holder: { residentId: driver.id_number },
+        claims: { ...driver, id_number: typed },
+      }).success,
+    ).toBe(true);
+  });
+
   it('refuses claims that do not fit the type, naming each field', async () => {
     const err = await service
       .issue(

@@ -30,7 +30,7 @@ const issue = (key: string) =>
     body: JSON.stringify({
       type: 'driving-permit',
       holder: { residentId },
-      claims: DEMO_DRIVING_PERMIT_CLAIMS,
+      claims: { ...DEMO_DRIVING_PERMIT_CLAIMS, id_number: residentId },
     }),
   });
 
