@@ -166,9 +166,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     checksTokens: true,
     signs: [],
     reads: ['id-token'],
-    // The admin console: its session cookies and its client secret; counter verification and
-    // company look-ups hash resident ID numbers.
-    secrets: ['cookie-keys', 'admin-console-client-secret', 'identity-hash-key'],
+    // The admin console: its session cookies and its client secret; counter verification hashes
+    // resident ID numbers, so the hash key only in the intranet, where the counter pages are
+    // (elsewhere the policy refuses them, and the read-only copies need no key to refuse with).
+    secrets: [
+      'cookie-keys',
+      'admin-console-client-secret',
+      { name: 'identity-hash-key', zones: ['intranet'] },
+    ],
     sendsMail: false,
     asksIdentitySource: true,
   },

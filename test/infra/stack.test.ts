@@ -401,10 +401,10 @@ describe('CDK stack', () => {
         .concat(['Fnauditextranet', 'Fnauditintranet', 'Fnauditpublic'])
         .sort(),
     );
-    // Resident ID numbers' keyed hashes: proofing (issuer, account portal, counter), and issuance
-    // only where licences are issued (not the public entry's licences function).
+    // Resident ID numbers' keyed hashes: proofing (issuer, account portal), the counter (the admin
+    // function of the intranet only), and issuance only where licences are issued.
     expect(secrets['identity-hash-key']).toEqual(
-      [...oidc, 'Fnaccountpublic', 'Fnadminextranet', 'Fnadminintranet', 'Fnadminpublic']
+      [...oidc, 'Fnaccountpublic', 'Fnadminintranet']
         .concat(['Fnlicencesextranet', 'Fnlicencesintranet'])
         .sort(),
     );
