@@ -66,7 +66,7 @@ export interface ShareInput {
 
 /** The portal's pages, and signing out. */
 export const nav = (lang: Lang, session: PortalSession) =>
-  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/identity">${aw(lang, 'id_nav')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${aw(lang, 'company_nav')}</a></li></ul></nav>
+  html`<nav class="account" aria-label="${t(lang, 'walletTitle')}"><ul><li><a href="account/licences">${t(lang, 'walletTitle')}</a></li><li><a href="account/identity">${aw(lang, 'id_nav')}</a></li><li><a href="account/verifications">${t(lang, 'verifications')}</a></li><li><a href="account/activity">${t(lang, 'activity')}</a></li><li><a href="account/companies">${aw(lang, 'company_nav')}</a></li><li><a href="account/services">${aw(lang, 'nav_services')}</a></li><li><a href="account/sessions">${aw(lang, 'nav_sessions')}</a></li><li><a href="account/security">${aw(lang, 'nav_security')}</a></li><li><a href="account/contact">${aw(lang, 'nav_contact')}</a></li><li><a href="account/data">${aw(lang, 'nav_data')}</a></li></ul></nav>
 <form method="post" action="account/logout">${hidden('csrf', session.csrf)}<button type="submit" class="link-button">${t(lang, 'signOut')}</button></form>`;
 
 const typeName = (lang: Lang, licence: Licence, type: LicenceType | undefined) =>

@@ -40,6 +40,7 @@ import {
   OidcRegistry,
   oidcItemKey,
   RESOURCE_SERVER_MAX_AGE_MS,
+  rememberDevice,
   SqsBackchannelQueue,
 } from '../../libs/oidc/index.ts';
 import type { Runtime, RuntimeWarmup } from '../../libs/runtime/index.ts';
@@ -149,7 +150,8 @@ export const buildOidc = async (runtime: Runtime) => {
     localQueue.deliverWith((job) => deliverBackchannelJob(provider, job));
   const lockout = new LoginLockout(doc, table);
   const throttle = new SourceThrottle(doc, table);
-  const outbox = config.localMode ? new OutboxNotifier() : undefined;
+  // Local mode: the stack's one outbox (every function's messages), or this function's own.
+  const outbox = runtime.outbox ?? (config.localMode ? new OutboxNotifier() : undefined);
   const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
   const mail: MailQueue =
     sqs && config.backchannelQueueUrl
@@ -216,6 +218,8 @@ export const buildOidc = async (runtime: Runtime) => {
       if (step && !password) keys.push(pending.itemKey(step));
       if (step && posted) keys.push(attempts.itemKey(step));
     }
+    // A session saved in this request keeps the device it was used from (the account centre).
+    rememberDevice({ userAgent: ctx.get('user-agent'), sourceIp: ctx.ip, zone: config.zone });
     const found = keys.length > 1 || (resumed && keys.length) ? await prefetchItems(doc, table, keys) : [];
     // Resuming, the provider then reads the account, and the grant (or the consent remembered
     // when there is none yet) named by what was just read: those in a second single call.

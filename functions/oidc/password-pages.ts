@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import {
   type Account,
   type Authenticator,
+  addressOf,
   authenticatePassword,
   checkSecondFactorCode,
   countFailure,
@@ -361,8 +362,8 @@ export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
       t(lang, 'outboxTitle'),
       messageBody(
         t(lang, 'outboxTitle'),
-        'Messages local mode would have sent. On AWS they go out by email (SES).',
-        html`<ul id="outbox">${rows.map((m) => html`<li><span class="to">${m.to.loginName}</span> · <span class="kind">${m.kind}</span> · <code class="code">${m.code}</code> · ${m.sentAt}</li>`)}</ul>`,
+        'Messages local mode would have sent. On AWS they go out by email (SES) or SMS (AWS End User Messaging).',
+        html`<ul id="outbox">${rows.map((m) => html`<li><span class="to">${m.to.loginName}</span> · <span class="kind">${m.kind}</span>${'code' in m ? html` · <code class="code">${m.code}</code>` : ''}${m.kind === 'notice' ? html` · <span class="notice">${m.notice}</span>` : ''} · <span class="channel">${m.channel ?? 'email'}</span> <span class="address">${addressOf(m) ?? ''}</span> · ${m.sentAt}</li>`)}</ul>`,
       ),
     );
   };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TotpVault } from '../../libs/accounts/index.ts';
+import { OutboxNotifier, TotpVault } from '../../libs/accounts/index.ts';
 import { AuditSealer, DetectingAuditLog, DynamoAuditLog, type SealRun } from '../../libs/audit/index.ts';
 import { type AppConfig, type KeyPurpose, ZONES, type Zone } from '../../libs/config/index.ts';
 import { IdentityHasher } from '../../libs/identity/index.ts';
@@ -132,6 +132,8 @@ export interface LocalStack {
   seal(): Promise<SealRun>;
   /** The population and company registry twin the functions prove identities against. */
   readonly registry: RegistryTwin;
+  /** Every message the stack would have sent (reset and contact codes, notices), by email or SMS. */
+  readonly outbox: OutboxNotifier;
   stop(): Promise<void>;
 }
 
@@ -203,6 +205,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ZONES.map((zone) => [zone, new InProcessBackchannelQueue()]),
     ) as Record<Zone, InProcessBackchannelQueue>;
 
+    // One outbox for the whole stack: every function's codes and notices, shown at /outbox.
+    const outbox = new OutboxNotifier();
     const urls = {} as Record<Zone, string>;
     for (const zone of ZONES) {
       const targets = new Map<string, Promise<GatewayTarget>>();
@@ -234,6 +238,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               cookieKeys,
               audit,
               backchannel,
+              outbox,
             });
             if (!fn.load) throw new Error(`${fn.name} has routes but no handler factory to serve them`);
             return { functionName: `yitong-${fn.name}-${zone}`, handler: await (await fn.load())(runtime) };
@@ -338,6 +343,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       checkpoint,
       seal,
       registry,
+      outbox,
       stop,
     };
   } catch (err: unknown) {

@@ -19,11 +19,18 @@ export {
   VerifiedIdentity,
 } from './model.ts';
 export {
+  AccountMessage,
+  addressOf,
   BackgroundMail,
+  Channel,
+  ChannelNotifier,
   deliverMailJobs,
   isMailJob,
   type MailQueue,
+  messageText,
+  NoticeKind,
   type Notifier,
+  noticeMessages,
   OutboxNotifier,
   SesNotifier,
   SqsMailQueue,
@@ -31,7 +38,12 @@ export {
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';
-export { checkSecondFactorCode, provesStrongestFactor, strongestFactor } from './reauthenticate.ts';
+export {
+  checkSecondFactorCode,
+  highestLoa,
+  provesStrongestFactor,
+  strongestFactor,
+} from './reauthenticate.ts';
 export { PasswordReset } from './reset.ts';
 export { grantsPrivilegedRole, PRIVILEGED_ROLES, StaffRequest, StaffRequestStore } from './staff-requests.ts';
 export { AccountStore } from './store.ts';

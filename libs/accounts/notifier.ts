@@ -4,31 +4,192 @@ import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { traced } from '../observability/index.ts';
 
-/** A message to a person about their account; the text is rendered by the notifier in their language. */
-export const AccountMessage = z.strictObject({
-  kind: z.literal('password-reset'),
-  to: z.strictObject({ accountId: z.string(), loginName: z.string(), email: z.string().optional() }),
-  lang: z.enum(['zh-CN', 'en']),
-  code: z.string(),
-  expiresAt: z.string(),
+const Recipient = z.strictObject({
+  accountId: z.string(),
+  loginName: z.string(),
+  email: z.string().optional(),
+  /** E.164 (`+8613800138000`): set only for a phone number the person verified. */
+  phone: z.string().optional(),
 });
-export type AccountMessage = z.infer<typeof AccountMessage>;
+const Lang = z.enum(['zh-CN', 'en']);
+/** How a message travels: email (SES on AWS) or SMS (AWS End User Messaging); the outbox locally. */
+export const Channel = z.enum(['email', 'sms']);
+export type Channel = z.infer<typeof Channel>;
 
-/** How account messages leave the system: an outbox locally, SES on AWS — the same port. */
+/**
+ * Security-relevant changes a person is told of (issue #21), on every channel they verified, so
+ * that a change they did not make does not go unnoticed.
+ */
+export const NoticeKind = z.enum([
+  'passkey-added',
+  'passkey-removed',
+  'totp-replaced',
+  'recovery-codes-regenerated',
+  'recovery-code-used',
+  'password-changed',
+  'email-changed',
+  'phone-changed',
+  'signed-out-everywhere',
+  'consent-withdrawn',
+  'account-closing',
+  'account-closed',
+  'account-closing-cancelled',
+  'support-unlocked',
+  'support-factor-reset',
+  'support-disabled',
+  'support-enabled',
+]);
+export type NoticeKind = z.infer<typeof NoticeKind>;
+
+/** A message to a person about their account; the text is rendered by the notifier in their language. */
+export const AccountMessage = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('password-reset'),
+    channel: Channel.default('email'),
+    to: Recipient,
+    lang: Lang,
+    code: z.string(),
+    expiresAt: z.string(),
+  }),
+  /** A code proving the person holds an address or phone (a new email, a phone, proofing's phone check). */
+  z.strictObject({
+    kind: z.literal('contact-code'),
+    channel: Channel,
+    purpose: z.enum(['email', 'phone', 'proofing']),
+    to: Recipient,
+    lang: Lang,
+    code: z.string(),
+    expiresAt: z.string(),
+  }),
+  z.strictObject({
+    kind: z.literal('notice'),
+    channel: Channel,
+    notice: NoticeKind,
+    to: Recipient,
+    lang: Lang,
+    /** When the change happened. */
+    at: z.string(),
+  }),
+]);
+export type AccountMessage = z.input<typeof AccountMessage>;
+
+/** How account messages leave the system: an outbox locally, SES (email) and End User Messaging (SMS) on AWS. */
 export interface Notifier {
   send(message: AccountMessage): Promise<void>;
 }
 
-export const messageText = (m: AccountMessage): { subject: string; body: string } =>
-  m.lang === 'en'
-    ? {
-        subject: 'Your yitong password reset code',
-        body: `Your code to reset the password of ${m.to.loginName} is ${m.code}. It expires at ${m.expiresAt}. If you did not ask for it, ignore this message.`,
-      }
-    : {
-        subject: '一通密码重置验证码',
-        body: `您正在重置账号 ${m.to.loginName} 的密码，验证码为 ${m.code}，有效期至 ${m.expiresAt}。如非本人操作，请忽略本消息。`,
-      };
+/** Where a message goes: the address or number of its channel; undefined when the person has none. */
+export const addressOf = (m: AccountMessage): string | undefined =>
+  (m.channel ?? 'email') === 'sms' ? m.to.phone : m.to.email;
+
+const NOTICE_TEXT: Readonly<Record<NoticeKind, { readonly en: string; readonly zh: string }>> = {
+  'passkey-added': { en: 'A passkey was added to your account.', zh: '您的账号添加了一个通行密钥。' },
+  'passkey-removed': { en: 'A passkey was removed from your account.', zh: '您的账号移除了一个通行密钥。' },
+  'totp-replaced': {
+    en: 'The authenticator app of your account was replaced.',
+    zh: '您的账号更换了身份验证器应用。',
+  },
+  'recovery-codes-regenerated': {
+    en: 'New recovery codes were made for your account; the old ones no longer work.',
+    zh: '您的账号生成了新的恢复码，旧恢复码已失效。',
+  },
+  'recovery-code-used': {
+    en: 'A recovery code was used to sign in to your account.',
+    zh: '有人使用恢复码登录了您的账号。',
+  },
+  'password-changed': { en: 'The password of your account was changed.', zh: '您的账号密码已修改。' },
+  'email-changed': { en: 'The email address of your account was changed.', zh: '您的账号电子邮箱已更改。' },
+  'phone-changed': { en: 'The phone number of your account was changed.', zh: '您的账号手机号码已更改。' },
+  'signed-out-everywhere': {
+    en: 'Your account was signed out on every device.',
+    zh: '您的账号已在所有设备上退出登录。',
+  },
+  'consent-withdrawn': {
+    en: 'You withdrew a site’s access to your account.',
+    zh: '您撤回了一个网站对您账号的访问授权。',
+  },
+  'account-closing': {
+    en: 'Your account will be closed at the end of its cooling-off period. Sign in to cancel.',
+    zh: '您的账号将在冷静期结束后注销。如需取消，请登录。',
+  },
+  'account-closed': { en: 'Your account was closed.', zh: '您的账号已注销。' },
+  'account-closing-cancelled': {
+    en: 'The closing of your account was cancelled.',
+    zh: '您的账号注销已取消。',
+  },
+  'support-unlocked': { en: 'The help desk unlocked your account.', zh: '服务台已为您的账号解除锁定。' },
+  'support-factor-reset': {
+    en: 'The help desk reset the second factor of your account after checking your identity.',
+    zh: '服务台在核验您的身份后重置了您账号的第二验证因素。',
+  },
+  'support-disabled': { en: 'The help desk disabled your account.', zh: '服务台停用了您的账号。' },
+  'support-enabled': { en: 'The help desk enabled your account again.', zh: '服务台重新启用了您的账号。' },
+};
+
+const CODE_SUBJECT = {
+  email: { en: 'Your yitong code to confirm your email address', zh: '一通邮箱验证码' },
+  phone: { en: 'Your yitong code to confirm your phone number', zh: '一通手机验证码' },
+  proofing: { en: 'Your yitong code to prove your identity', zh: '一通实名认证验证码' },
+} as const;
+
+export const messageText = (m: AccountMessage): { subject: string; body: string } => {
+  const en = m.lang === 'en';
+  switch (m.kind) {
+    case 'password-reset':
+      return en
+        ? {
+            subject: 'Your yitong password reset code',
+            body: `Your code to reset the password of ${m.to.loginName} is ${m.code}. It expires at ${m.expiresAt}. If you did not ask for it, ignore this message.`,
+          }
+        : {
+            subject: '一通密码重置验证码',
+            body: `您正在重置账号 ${m.to.loginName} 的密码，验证码为 ${m.code}，有效期至 ${m.expiresAt}。如非本人操作，请忽略本消息。`,
+          };
+    case 'contact-code':
+      return en
+        ? {
+            subject: CODE_SUBJECT[m.purpose].en,
+            body: `Your yitong code is ${m.code}. It expires at ${m.expiresAt}. Never tell it to anyone, including the help desk. If you did not ask for it, ignore this message.`,
+          }
+        : {
+            subject: CODE_SUBJECT[m.purpose].zh,
+            body: `您的一通验证码为 ${m.code}，有效期至 ${m.expiresAt}。请勿告诉任何人（包括服务台）。如非本人操作，请忽略本消息。`,
+          };
+    case 'notice':
+      return en
+        ? {
+            subject: 'A change to your yitong account',
+            body: `${NOTICE_TEXT[m.notice].en} (${m.to.loginName}, ${m.at}) If this was not you, sign in and check your account, or call the help desk.`,
+          }
+        : {
+            subject: '一通账号变更通知',
+            body: `${NOTICE_TEXT[m.notice].zh}（${m.to.loginName}，${m.at}）如非本人操作，请登录检查您的账号或联系服务台。`,
+          };
+  }
+};
+
+/**
+ * A notice of a security-relevant change, on every channel the person has: email when the account
+ * has an address, SMS when it has a verified phone.
+ */
+export const noticeMessages = (
+  to: z.infer<typeof Recipient>,
+  notice: NoticeKind,
+  lang: AccountMessage['lang'],
+  at: Date = new Date(),
+): AccountMessage[] =>
+  (['email', 'sms'] as const)
+    .filter((channel) => (channel === 'sms' ? to.phone : to.email))
+    .map((channel) => ({ kind: 'notice', channel, notice, to, lang, at: at.toISOString() }));
+
+/** Routes each message to its channel's notifier; a channel without one drops its messages. */
+export class ChannelNotifier implements Notifier {
+  constructor(private readonly byChannel: Partial<Record<Channel, Notifier>>) {}
+
+  async send(message: AccountMessage): Promise<void> {
+    await this.byChannel[message.channel ?? 'email']?.send(message);
+  }
+}
 
 /**
  * Local mode: messages are kept in memory for the outbox page and written to the console,
@@ -41,9 +202,11 @@ export class OutboxNotifier implements Notifier {
 
   async send(message: AccountMessage): Promise<void> {
     this.messages.push({ ...message, sentAt: new Date().toISOString() });
-    if (this.messages.length > 100) this.messages.shift();
+    if (this.messages.length > 500) this.messages.shift();
     const { subject, body } = messageText(message);
-    this.log(`[outbox] to ${message.to.email ?? message.to.loginName}: ${subject} — ${body}`);
+    this.log(
+      `[outbox] ${message.channel ?? 'email'} to ${addressOf(message) ?? message.to.loginName}: ${subject} — ${body}`,
+    );
   }
 }
 
@@ -74,7 +237,7 @@ export class SesNotifier implements Notifier {
   constructor(private readonly from: string) {}
 
   async send(message: AccountMessage): Promise<void> {
-    if (!message.to.email) return;
+    if ((message.channel ?? 'email') !== 'email' || !message.to.email) return;
     if (!this.client) {
       this.client = import('@aws-sdk/client-sesv2').then(({ SESv2Client, SendEmailCommand }) => ({
         ses: traced(new SESv2Client({})),
@@ -118,6 +281,7 @@ export class BackgroundMail implements MailQueue {
   ) {}
 
   async enqueue(message: AccountMessage | undefined): Promise<void> {
+    if (message) AccountMessage.parse(message);
     // Not even the notifier's first synchronous step runs in the request's time.
     if (message) setImmediate(() => this.notifier.send(message).catch(this.onFailure));
   }

@@ -12,6 +12,13 @@ export type StrongestFactor = 'password' | 'totp' | 'passkey';
 export const strongestFactor = (account: Account): StrongestFactor =>
   account.passkeyIds.length > 0 ? 'passkey' : account.totp ? 'totp' : 'password';
 
+/**
+ * The highest sign-in level the account can reach (1 password, 2 with the authenticator app,
+ * 3 with a passkey): what a sensitive change in the account centre asks a fresh sign-in at.
+ */
+export const highestLoa = (account: Account): 1 | 2 | 3 =>
+  account.passkeyIds.length > 0 ? 3 : account.totp ? 2 : 1;
+
 /** Whether what was proven (OIDC `amr` values) includes the account's strongest factor. */
 export const provesStrongestFactor = (account: Account, amr: readonly string[]): boolean => {
   switch (strongestFactor(account)) {

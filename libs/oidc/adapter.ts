@@ -24,6 +24,7 @@ import {
 } from '../store/index.ts';
 import { isHashedClientSecret, withHashedSecret } from './client-secret.ts';
 import { rememberBrowserOrigins } from './cors.ts';
+import { deviceOfRequest } from './devices.ts';
 
 /** Models oidc-provider revokes by grant id; only these carry the `grantKey` index attribute. */
 export const GRANTABLE_MODELS: ReadonlySet<string> = new Set([
@@ -75,6 +76,17 @@ const clientCacheOf = (doc: DynamoDBDocumentClient): Map<string, CachedClient> =
     clientCaches.set(doc, cache);
   }
   return cache;
+};
+
+/**
+ * A person's sessions and grants are indexed by account (`byAccount`), so the account centre can
+ * list and end them; a session also keeps the device it was last used from (the request's
+ * facts, `rememberDevice`).
+ */
+const accountAttributes = (model: string, payload: AdapterPayload): Record<string, unknown> => {
+  if ((model !== 'Session' && model !== 'Grant') || typeof payload.accountId !== 'string') return {};
+  const device = model === 'Session' ? deviceOfRequest() : undefined;
+  return { accountKey: `${model}#${payload.accountId}`, ...(device ? { device } : {}) };
 };
 
 /** Where oidc-provider's model `model` keeps instance `id` in the identity table. */
@@ -170,6 +182,7 @@ export class DynamoOidcAdapter implements Adapter {
       uid: payload.uid ? `${this.model}#${payload.uid}` : undefined,
       userCode: payload.userCode ? `${this.model}#${payload.userCode}` : undefined,
       grantKey: grantable && payload.grantId ? `${this.model}#${payload.grantId}` : undefined,
+      ...accountAttributes(this.model, payload),
     };
     const Item = Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined));
     const deferred =

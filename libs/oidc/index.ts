@@ -1,3 +1,4 @@
+export { type AccountGrant, type AccountSession, AccountSessions } from './account-sessions.ts';
 export { dynamoAdapterFactory, oidcItemKey } from './adapter.ts';
 export { ACR, ACR_VALUES, loaOf, requiredLoa } from './assurance.ts';
 export {
@@ -45,6 +46,7 @@ export {
 } from './client-rules.ts';
 export { clientSecretMatches, isHashedClientSecret } from './client-secret.ts';
 export { browserOriginsOf, isBrowserOrigin } from './cors.ts';
+export { networkOf, rememberDevice, SessionDevice } from './devices.ts';
 export {
   ACCOUNT_PORTAL,
   ADMIN_CONSOLE,

@@ -5,5 +5,5 @@
  */
 
 export { OneTimeForms } from './once.ts';
-export { FirstPartyPortal, PortalSession } from './portal.ts';
+export { FirstPartyPortal, FRESH_SIGN_IN_SECONDS, PortalSession } from './portal.ts';
 export { type PortalPage, portalPageGuard } from './portal-access.ts';

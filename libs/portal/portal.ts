@@ -2,7 +2,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import * as z from 'zod';
-import type { Account } from '../accounts/index.ts';
+import { type Account, highestLoa, provesStrongestFactor } from '../accounts/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { DomainError, NotFoundError } from '../errors/index.ts';
 import { currentSecret, type SecretStore } from '../keys/index.ts';
@@ -18,6 +18,9 @@ export interface PortalRuntime {
 
 const MAX_FORM_BYTES = 8 * 1024;
 const LOGIN_SECONDS = 600;
+/** How long a sign-in counts as fresh for a sensitive change in the account centre (issue #21). */
+export const FRESH_SIGN_IN_SECONDS = 300;
+const ACRS = ['urn:yitong:loa:1', 'urn:yitong:loa:2', 'urn:yitong:loa:3'] as const;
 
 /**
  * A signed-in person of a first-party portal: who, until when, how they proved it, and which
@@ -135,6 +138,30 @@ export class FirstPartyPortal {
       : undefined;
   }
 
+  /**
+   * Whether the session's sign-in is fresh enough for a sensitive change (a factor, the password,
+   * contact details, closing the account): within `FRESH_SIGN_IN_SECONDS`, at the account's
+   * highest level, with its strongest factor.
+   */
+  isFresh(session: PortalSession, account: Account, now: number = Math.floor(Date.now() / 1000)): boolean {
+    const level = Number(/^urn:yitong:loa:([123])$/.exec(session.acr ?? '')?.[1] ?? 0);
+    return (
+      now - session.authTime <= FRESH_SIGN_IN_SECONDS &&
+      level >= highestLoa(account) &&
+      provesStrongestFactor(account, session.amr ?? [])
+    );
+  }
+
+  /**
+   * Sends the person to sign in again at their account's highest level, then back to `returnTo`
+   * (a page of this portal, e.g. `/account/security`): what a sensitive change asks first.
+   */
+  freshSignIn(account: Account, returnTo: string): APIGatewayProxyResult {
+    this.onlyInOwnZone();
+    const query = new URLSearchParams({ fresh: '1', acr: ACRS[highestLoa(account) - 1]!, returnTo });
+    return this.redirect(`${this.basePath}${this.options.spec.path}/login?${query}`);
+  }
+
   /** Starts a sign-in at the issuer, remembering where to come back to. */
   async login(event: APIGatewayProxyEvent, lang: string): Promise<APIGatewayProxyResult> {
     this.onlyInOwnZone();
@@ -144,6 +171,14 @@ export class FirstPartyPortal {
     const asked = event.queryStringParameters?.returnTo ?? '';
     const own = new RegExp(`^${this.options.spec.path.replace(/[/]/g, '\\/')}(\\/[\\w/%.?=&-]*)?$`);
     const returnTo = own.test(asked) && !asked.includes('//') ? asked : this.options.home;
+    // A fresh sign-in (`fresh=1`) for a sensitive change: the issuer asks again whatever single
+    // sign-on session there is (max_age=0), at the level asked for (never below the portal's own).
+    const fresh = event.queryStringParameters?.fresh === '1';
+    const askedAcr = ACRS.find((a) => a === event.queryStringParameters?.acr);
+    const acr =
+      fresh && askedAcr && askedAcr > (this.options.spec.requiredAcr ?? '')
+        ? askedAcr
+        : this.options.spec.requiredAcr;
     const url = oidc.buildAuthorizationUrl(await this.configuration(), {
       redirect_uri: this.redirectUri,
       scope: 'openid',
@@ -152,7 +187,8 @@ export class FirstPartyPortal {
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       ui_locales: lang,
-      ...(this.options.spec.requiredAcr ? { acr_values: this.options.spec.requiredAcr } : {}),
+      ...(acr ? { acr_values: acr } : {}),
+      ...(fresh ? { max_age: '0' } : {}),
     });
     return this.redirect(url.href, [
       this.cookie(this.loginCookie, this.seal({ state, verifier, nonce, returnTo }), LOGIN_SECONDS),

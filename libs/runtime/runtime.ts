@@ -1,6 +1,12 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AccountStore } from '../accounts/index.ts';
+import {
+  AccountStore,
+  BackgroundMail,
+  type MailQueue,
+  type OutboxNotifier,
+  SqsMailQueue,
+} from '../accounts/index.ts';
 import { type AuditLog, DetectingAuditLog, DynamoAuditLog, MeteredAuditLog } from '../audit/index.ts';
 import type { AppConfig, KeyPurpose, SecretName } from '../config/index.ts';
 import {
@@ -36,6 +42,11 @@ export interface Runtime {
    * builds its zone's SQS queue from `config.backchannelQueueUrl` instead.
    */
   readonly backchannel?: BackchannelQueues;
+  /**
+   * Local mode: the stack's one outbox, shared by every function (reset codes, contact codes,
+   * notices), shown at `/outbox`. On AWS messages go through the zone's queue (`mailQueueOf`).
+   */
+  readonly outbox?: OutboxNotifier;
 }
 
 /** Pieces a caller may supply instead of having them built (shared clients locally, fakes in tests). */
@@ -94,6 +105,7 @@ export const createRuntime = async (
     accounts,
     access,
     ...(overrides.backchannel ? { backchannel: overrides.backchannel } : {}),
+    ...(overrides.outbox ? { outbox: overrides.outbox } : {}),
   };
 };
 
@@ -107,4 +119,30 @@ const secretStoreOf = (config: AppConfig, doc: DynamoDBDocumentClient): SecretSt
     doc,
     config.tables.identity,
   );
+};
+
+/**
+ * How a function other than oidc sends a person a message (a code, a notice) without waiting for
+ * its delivery: locally into the stack's outbox, on AWS onto its zone's queue (a function with
+ * `endsSessions` in infra/routes.ts may send to it), from which the zone's oidc function delivers
+ * by email or SMS. A function with neither refuses to send, loudly.
+ */
+export const mailQueueOf = (
+  runtime: Runtime,
+  onFailure: (err: unknown) => void = () => undefined,
+): MailQueue => {
+  if (runtime.outbox) return new BackgroundMail(runtime.outbox, onFailure);
+  const url = runtime.config.backchannelQueueUrl;
+  if (!url)
+    return {
+      enqueue: async (message) => {
+        if (message)
+          throw new Error(`the ${runtime.config.zone} function has no queue to send messages through`);
+      },
+    };
+  let sqs: Promise<import('@aws-sdk/client-sqs').SQSClient> | undefined;
+  return new SqsMailQueue(() => {
+    sqs ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => traced(new SQSClient({})));
+    return sqs;
+  }, url);
 };

@@ -33,6 +33,12 @@ export const IDENTITY_INDEXES = {
   byUserCode: 'byUserCode',
   /** revokeByGrantId: `grantKey` is `<model>#<grantId>`, set only on grantable models. */
   byGrantKey: 'byGrantKey',
+  /**
+   * A person's browser sessions and grants (the account centre, signing out everywhere,
+   * withdrawing consent, closing an account): `accountKey` is `<model>#<accountId>`, set only
+   * on oidc-provider's Session and Grant items. Sparse.
+   */
+  byAccount: 'byAccount',
 } as const;
 
 export const LICENCE_INDEXES = {
@@ -62,11 +68,12 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
     name: 'identity',
     partitionKey: 'pk',
     sortKey: 'sk',
-    attributes: { pk: 'S', sk: 'S', uid: 'S', userCode: 'S', grantKey: 'S' },
+    attributes: { pk: 'S', sk: 'S', uid: 'S', userCode: 'S', grantKey: 'S', accountKey: 'S' },
     indexes: [
       { name: IDENTITY_INDEXES.byUid, partitionKey: 'uid', projection: 'ALL' },
       { name: IDENTITY_INDEXES.byUserCode, partitionKey: 'userCode', projection: 'ALL' },
       { name: IDENTITY_INDEXES.byGrantKey, partitionKey: 'grantKey', sortKey: 'pk', projection: 'KEYS_ONLY' },
+      { name: IDENTITY_INDEXES.byAccount, partitionKey: 'accountKey', sortKey: 'pk', projection: 'ALL' },
     ],
     ttlAttribute: TTL_ATTRIBUTE,
   },

@@ -299,7 +299,9 @@ describe('password reset', () => {
     expect(await reset.request('nobody', 'en')).toEqual({ account: undefined, sent: false, limited: false });
     await new Promise(setImmediate); // delivery runs after the request
     expect(outbox.messages).toHaveLength(1);
-    const { code, to } = outbox.messages[0]!;
+    const sent = outbox.messages[0]!;
+    if (sent.kind !== 'password-reset') throw new Error(`expected a reset code, got ${sent.kind}`);
+    const { code, to } = sent;
     expect(to.email).toBe('reset.me@example.gov');
     expect(
       await reset.confirm('reset.me', code === '00000000' ? '00000001' : '00000000', 'new password 456'),
