@@ -27,7 +27,6 @@ export {
   deliverMailJobs,
   isMailJob,
   type MailQueue,
-  messageText,
   NoticeKind,
   type Notifier,
   noticeMessages,

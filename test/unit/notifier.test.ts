@@ -2,7 +2,8 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxNotifier, SesNotifier } from '../../libs/accounts/index.ts';
-import { type AccountMessage, messageText } from '../../libs/accounts/notifier.ts';
+import { messageText } from '../../libs/accounts/message-text.ts';
+import type { AccountMessage } from '../../libs/accounts/notifier.ts';
 
 const message = (lang: AccountMessage['lang'], email?: string): AccountMessage => ({
   kind: 'password-reset',
