@@ -161,7 +161,8 @@ const en = {
   admin_errAddress: 'Enter {field} as a full address starting with https://',
   admin_errOneRedirect: 'Enter at least one redirect address',
   admin_errReason: 'Say why, in at least 3 characters',
-  admin_errRoles: 'Choose the roles: a staff account has the staff role, and no citizen or company role',
+  admin_errRoles:
+    'Choose the roles: a staff account has the staff role, no citizen or company role, and never support with administrator',
   admin_errDays: 'Enter a number of days from 1 to 90',
   admin_errUses: 'Enter a number of registrations from 1 to 100',
   admin_errUnknownDepartment: 'Enter the id of a registered department, such as tax',
@@ -438,7 +439,8 @@ const zh: Readonly<Record<AdminWord, string>> = {
   admin_errAddress: '{field}须为以 https:// 开头的完整地址',
   admin_errOneRedirect: '请至少输入一个回调地址',
   admin_errReason: '请说明原因，至少 3 个字',
-  admin_errRoles: '请选择角色：人员账户须有 staff 角色，且不能有 citizen 或 company 角色',
+  admin_errRoles:
+    '请选择角色：人员账户须有 staff 角色，不能有 citizen 或 company 角色，且服务台角色不能与管理员同时担任',
   admin_errDays: '请输入 1 至 90 之间的天数',
   admin_errUses: '请输入 1 至 100 之间的注册次数',
   admin_errUnknownDepartment: '请输入已登记部门的标识，例如 tax',

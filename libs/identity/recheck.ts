@@ -18,19 +18,21 @@ export const RECHECK_SECONDS = 30 * 60;
 
 /**
  * A person's identity re-checked in person, before the help desk resets their second factor:
- * who checked, when, how, and until when it may be used. Used up by the reset it allows.
+ * who checked, when, how, and until when it may be used. Used up by the reset it allows. Pure:
+ * functions that never re-check (the oidc function) drop it from their bundle.
  */
-export const IdentityRecheck = z.object({
-  accountId: z.string(),
-  /** The account's proved person, which the card shown matched. */
-  personRef: z.string(),
-  checkedBy: z.object({ accountId: z.string(), department: z.string().optional() }),
-  checkedAt: z.string(),
-  method: z.literal('counter'),
-  evidence: z.array(z.enum(['id-card-in-person', 'registry-record'])),
-  /** Epoch seconds. */
-  expiresAt: z.number().int(),
-});
+export const IdentityRecheck = /* @__PURE__ */ (() =>
+  z.object({
+    accountId: z.string(),
+    /** The account's proved person, which the card shown matched. */
+    personRef: z.string(),
+    checkedBy: z.object({ accountId: z.string(), department: z.string().optional() }),
+    checkedAt: z.string(),
+    method: z.literal('counter'),
+    evidence: z.array(z.enum(['id-card-in-person', 'registry-record'])),
+    /** Epoch seconds. */
+    expiresAt: z.number().int(),
+  }))();
 export type IdentityRecheck = z.infer<typeof IdentityRecheck>;
 
 /** The account has no proved identity: nothing to re-check a person against (a counter verification first). */
