@@ -21,7 +21,6 @@ import {
   ProofingRefusedError,
   RegistryUnavailableError,
   ResidentId,
-  readProofingForm,
   recheckAtCounter,
 } from '../../libs/identity/index.ts';
 import { AccountSessions, backchannelQueuesOf } from '../../libs/oidc/index.ts';
@@ -37,9 +36,12 @@ import {
   ialWords,
   pageResponse,
 } from '../../libs/web/index.ts';
+import { cardRefusal, readCardForm } from './card-form.ts';
 import { type AdminWord, cw } from './words.ts';
 
 const HOME = '/admin/console/support';
+/** The re-check form's field ids, as an action's page shows it (the first person). */
+const CARD = { name: 'recheck-name-0', number: 'recheck-number-0', confirm: 'recheck-confirm-0' } as const;
 
 /** Why a member of staff looks someone up or acts: free text, kept in the audit trail. */
 export const SupportReason = z.string().trim().min(10).max(500);
@@ -173,10 +175,10 @@ ${error ? html`<p class="message" id="${id}-error">${error}</p>` : ''}
     const by = (kinds as string[]).includes(sent.by ?? '') ? sent.by : 'loginName';
     return html`<form method="post" action="admin/console/support/find" novalidate id="find">
 ${hidden('csrf', p.session.csrf)}
-<fieldset class="field"><legend>${cw(p.lang, 'support_by')}</legend><div class="radios">${kinds.map(
+<fieldset class="radios"><legend>${cw(p.lang, 'support_by')}</legend>${kinds.map(
       (k) =>
-        html`<div><input type="radio" id="by-${k}" name="by" value="${k}"${by === k ? ' checked' : ''}><label for="by-${k}">${cw(p.lang, `support_by_${k}` as AdminWord)}</label></div>`,
-    )}</div></fieldset>
+        html`<input type="radio" id="by-${k}" name="by" value="${k}"${by === k ? ' checked' : ''}><label for="by-${k}">${cw(p.lang, `support_by_${k}` as AdminWord)}</label>`,
+    )}</fieldset>
 <div class="field${error('q') ? ' error' : ''}"><label for="q">${cw(p.lang, 'support_q')}</label>
 ${error('q') ? html`<p class="message" id="q-error">${error('q')}</p>` : ''}
 <input id="q" name="q" type="text" autocomplete="off" maxlength="254" spellcheck="false" autocapitalize="none" value="${sent.q ?? ''}"${error('q') ? html` aria-describedby="q-error" aria-invalid="true"` : ''}></div>
@@ -228,7 +230,7 @@ ${error(`recheck-number-${i}`) ? html`<p class="message" id="recheck-number-${i}
 ${
   recheck
     ? html`<p class="notice" id="recheck-done-${i}" data-valid-until="${new Date(recheck.expiresAt * 1000).toISOString()}">${cw(lang, 'support_recheckDone', { until: formatTime(lang, recheck.expiresAt) })}</p>
-${button('reset-factor', 'support_resetFactor', 'warning')}`
+${button('reset-factor', 'support_resetFactor')}`
     : recheckForm()
 }`;
     };
@@ -253,7 +255,7 @@ ${
     ? html`<p class="notice" id="not-actionable-${i}">${cw(lang, why === 'self' ? 'support_self' : 'support_staffAccount')}</p>`
     : html`<h3>${cw(lang, 'support_unlockTitle')}</h3>${button('unlock', 'support_unlock', 'secondary')}
 <h3>${cw(lang, account.status === 'active' ? 'support_disableTitle' : 'support_enableTitle')}</h3>
-${account.status === 'active' ? html`<p>${cw(lang, 'support_disableLead')}</p>${button('disable', 'support_disable', 'warning')}` : button('enable', 'support_enable', 'secondary')}
+${account.status === 'active' ? html`<p>${cw(lang, 'support_disableLead')}</p>${button('disable', 'support_disable', 'secondary')}` : button('enable', 'support_enable', 'secondary')}
 <h3>${cw(lang, 'support_factorTitle')}</h3>${factorPart()}`
 }
 </section>`;
@@ -437,23 +439,8 @@ ${await personView(p, account, 0)}
             errors,
             body: await personView(p, account, 0, { form: 'recheck', values, errors }),
           });
-        const read = readProofingForm(
-          {
-            name: (values.get('cardName') ?? '').slice(0, 200),
-            residentId: (values.get('cardNumber') ?? '').slice(0, 100),
-          },
-          { phone: false },
-        );
-        const errors: FieldError[] = read.ok
-          ? []
-          : read.problems.map((problem) =>
-              problem.field === 'name'
-                ? { field: 'recheck-name-0', message: cw(p.lang, 'counter_errName') }
-                : { field: 'recheck-number-0', message: cw(p.lang, 'counter_errNumber') },
-            );
-        if (values.get('confirm') !== 'yes')
-          errors.push({ field: 'recheck-confirm-0', message: cw(p.lang, 'counter_confirmMissing') });
-        if (!read.ok || errors.length) return again(400, errors);
+        const read = readCardForm(p.lang, values, CARD);
+        if (read.errors) return again(400, read.errors);
         const { hasher, source } = identityOf(runtime);
         let recheck: IdentityRecheck;
         try {
@@ -469,16 +456,7 @@ ${await personView(p, account, 0)}
             return again(409, [{ field: 'recheck-number-0', message: cw(p.lang, 'support_noIdentity') }]);
           if (err instanceof NotTheAccountHolderError)
             return again(422, [{ field: 'recheck-number-0', message: cw(p.lang, 'support_notHolder') }]);
-          if (err instanceof ProofingRefusedError)
-            return again(422, [
-              {
-                field: err.reason === 'record-closed' ? 'recheck-number-0' : 'recheck-name-0',
-                message: cw(
-                  p.lang,
-                  err.reason === 'record-closed' ? 'counter_refusedClosed' : 'counter_refusedIdentity',
-                ),
-              },
-            ]);
+          if (err instanceof ProofingRefusedError) return again(422, [cardRefusal(p.lang, err, CARD)]);
           if (err instanceof RegistryUnavailableError)
             return again(503, [
               {
