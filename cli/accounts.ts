@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import * as z from 'zod';
 import {
   AccountStore,
+  conflictingRoles,
   DisplayName,
   grantsPrivilegedRole,
   LoginLockout,
@@ -106,6 +107,8 @@ export const accountsCommand = (program: Command): void => {
     // writes the store directly with the operator's AWS credentials, so it is the break-glass
     // path: refused without a stated reason, and audited as such.
     const privileged = grantsPrivilegedRole([], opts.roles);
+    const both = conflictingRoles(opts.roles);
+    if (both) throw new InvalidArgumentError(`roles: ${both.join(' and ')} are never held together`);
     if (privileged && !opts.breakGlass)
       throw new InvalidArgumentError(
         `roles: ${PRIVILEGED_ROLES.join(' and ')} take two administrators (yitong staff create, then yitong staff approve by another); ` +

@@ -81,9 +81,10 @@ export interface FunctionDefinition {
   /**
    * Sends back-channel logout jobs to its zone's queue (the zone's oidc function signs and
    * delivers them): it ends sessions from outside the provider. The stack sets
-   * BACKCHANNEL_QUEUE_URL and lets it send, not consume.
+   * BACKCHANNEL_QUEUE_URL and lets it send, not consume. A list names the zones where it does
+   * (the others' copies get no queue).
    */
-  readonly endsSessions?: boolean;
+  readonly endsSessions?: boolean | readonly Zone[];
   /**
    * The audit trail's background jobs, deployed once in this zone: a checkpoint schedule and
    * the audit table's stream into the Object Lock archive bucket.
@@ -159,6 +160,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     routes: [
       { method: 'ANY', path: '/admin/{proxy+}', zones: ZONES },
       { method: 'GET', path: '/openapi/admin.json', zones: ['intranet'] },
+      // (Matched in the function, like the counter: /admin/console/support, …/find, and
+      // …/{accountId}/unlock|disable|enable|recheck|reset-factor — the help desk.)
     ],
     homeZones: ['intranet'],
     tables: { identity: 'readWrite', licences: 'readWrite' },
@@ -176,6 +179,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     ],
     sendsMail: false,
     asksIdentitySource: true,
+    // The help desk (intranet) ends a disabled or reset person's sessions, with back-channel
+    // logout, and sends them notices through the zone's queue.
+    endsSessions: ['intranet'],
   },
   {
     name: 'licences',
@@ -290,6 +296,10 @@ export const signsIn = (fn: FunctionDefinition, zone: Zone): KeyPurpose[] =>
   isHome(fn, zone)
     ? fn.signs.flatMap((s) => (typeof s === 'string' ? [s] : s.zones.includes(zone) ? [s.purpose] : []))
     : [];
+
+/** Whether a function sends back-channel logout jobs and messages to its queue in a zone. */
+export const endsSessionsIn = (fn: FunctionDefinition, zone: Zone): boolean =>
+  Array.isArray(fn.endsSessions) ? fn.endsSessions.includes(zone) : fn.endsSessions === true;
 
 /** What a function may do to each table in a zone: read only outside its home zones. */
 export const tablesIn = (

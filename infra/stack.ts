@@ -19,7 +19,7 @@ import { Observability } from './constructs/observability.ts';
 import { SigningKeys } from './constructs/signing-keys.ts';
 import { ZoneApi, type ZoneDomain } from './constructs/zone-api.ts';
 import { type IdentitySourceSettings, ZoneFunction } from './constructs/zone-function.ts';
-import { FUNCTIONS, routesOf, zonesOf } from './routes.ts';
+import { endsSessionsIn, FUNCTIONS, routesOf, zonesOf } from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
   /** Source CIDRs admitted to the extranet API. @default none: the extranet admits nobody until configured */
@@ -152,7 +152,7 @@ export class YitongStack extends Stack {
             mailFrom: props.mailFrom,
             backchannel: backchannel?.queue,
             identitySource: props.identitySource,
-            ...(def.endsSessions && backchannelQueues.get(zone)
+            ...(endsSessionsIn(def, zone) && backchannelQueues.get(zone)
               ? { backchannelSender: backchannelQueues.get(zone) }
               : {}),
           }),

@@ -33,6 +33,7 @@ import {
   type View,
 } from './console-views.ts';
 import { identityCounter } from './counter.ts';
+import { helpDesk } from './help-desk.ts';
 import {
   type AdminOperations,
   RegistrationTokenRequest,
@@ -367,6 +368,8 @@ export const adminConsole = (runtime: Runtime, ops: AdminOperations) => {
   const router = new Router<PublicRoute>()
     // Counter identity verification: its own pages and policies (identity officers), same sign-in.
     .include(identityCounter(runtime, portal))
+    // The help desk: its own pages and policies (support staff), same sign-in.
+    .include(helpDesk(runtime, portal))
     .on(
       'GET',
       '/admin/console/login',

@@ -7,7 +7,6 @@ import {
   ProofingRefusedError,
   proveAtCounter,
   RegistryUnavailableError,
-  readProofingForm,
 } from '../../libs/identity/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
@@ -22,9 +21,12 @@ import {
   ialWords,
   pageResponse,
 } from '../../libs/web/index.ts';
+import { cardRefusal, readCardForm } from './card-form.ts';
 import { cw } from './words.ts';
 
 const HOME = '/admin/console/identity';
+/** The record form's field ids. */
+const CARD = { name: 'cardName', number: 'cardNumber', confirm: 'confirm' } as const;
 
 /**
  * Counter verification (intranet): an identity officer finds a person by login name, checks
@@ -153,23 +155,8 @@ ${field({ name: 'cardNumber', label: cw(p.lang, 'counter_cardNumber'), hint: cw(
         if (!account) throw new NotFoundError('there is no such account');
         const again = (status: number, errors: FieldError[]) =>
           show(p, status, { title, errors, body: recordForm(p, account, { values, errors }) });
-        const read = readProofingForm(
-          {
-            name: (values.get('cardName') ?? '').slice(0, 200),
-            residentId: (values.get('cardNumber') ?? '').slice(0, 100),
-          },
-          { phone: false },
-        );
-        const errors: FieldError[] = read.ok
-          ? []
-          : read.problems.map((problem) =>
-              problem.field === 'name'
-                ? { field: 'cardName', message: cw(p.lang, 'counter_errName') }
-                : { field: 'cardNumber', message: cw(p.lang, 'counter_errNumber') },
-            );
-        if (values.get('confirm') !== 'yes')
-          errors.push({ field: 'confirm', message: cw(p.lang, 'counter_confirmMissing') });
-        if (!read.ok || errors.length) return again(400, errors);
+        const read = readCardForm(p.lang, values, CARD);
+        if (read.errors) return again(400, read.errors);
         const officer = await officerOf(p);
         let verified: Account;
         try {
@@ -184,16 +171,7 @@ ${field({ name: 'cardNumber', label: cw(p.lang, 'counter_cardNumber'), hint: cw(
           if (err instanceof ForbiddenError)
             return again(403, [{ field: 'cardName', message: cw(p.lang, 'counter_own') }]);
           // The registry did not recognise the card: the officer checks what they typed.
-          if (err instanceof ProofingRefusedError)
-            return again(422, [
-              {
-                field: err.reason === 'record-closed' ? 'cardNumber' : 'cardName',
-                message: cw(
-                  p.lang,
-                  err.reason === 'record-closed' ? 'counter_refusedClosed' : 'counter_refusedIdentity',
-                ),
-              },
-            ]);
+          if (err instanceof ProofingRefusedError) return again(422, [cardRefusal(p.lang, err, CARD)]);
           if (err instanceof RegistryUnavailableError)
             return show(p, 503, {
               title: cw(p.lang, 'id_unavailableTitle'),

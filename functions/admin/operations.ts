@@ -3,6 +3,7 @@ import * as z from 'zod';
 import {
   type Account,
   AccountConflictError,
+  conflictingRoles,
   DisplayName,
   grantsPrivilegedRole,
   LoginName,
@@ -111,6 +112,8 @@ const ROLE_DESCRIPTIONS: Record<Role, string> = {
   auditor: 'reads, exports and verifies the audit trail; the security console',
   admin: 'manages departments, clients, APIs, licence types and staff accounts',
   'identity-officer': 'verifies people’s identities in person at a service counter (IAL 3)',
+  support:
+    'the help desk: finds people, unlocks, disables and re-enables accounts, resets a lost second factor after a counter re-check; never with admin',
 };
 
 export const StaffInput = z.strictObject({
@@ -123,7 +126,9 @@ export const StaffInput = z.strictObject({
     .refine(
       (r) => !r.includes('citizen') && !r.includes('company'),
       'citizen and company roles are for self-registered accounts',
-    ),
+    )
+    // Separation of duties: the help desk grants no roles (policies/roles.cedar refuses it too).
+    .refine((r) => !conflictingRoles(r), 'support and admin are never held together: choose one'),
   department: z.string().min(1).max(40).optional(),
   email: z.email().optional(),
 });

@@ -114,6 +114,15 @@ export const DEMO_ACCOUNTS: readonly DemoAccountSpec[] = [
     roles: ['staff', 'identity-officer'],
     totp: true,
   },
+  {
+    loginName: 'zhou.ba',
+    password: 'demo-support-2026',
+    displayName: '周八 Zhou Ba',
+    description: 'help desk: finds people, unlocks, resets a lost second factor after a re-check (TOTP)',
+    kind: 'staff',
+    roles: ['staff', 'support'],
+    totp: true,
+  },
 ];
 
 export interface DemoClientSpec {

@@ -44,7 +44,14 @@ export {
   strongestFactor,
 } from './reauthenticate.ts';
 export { PasswordReset } from './reset.ts';
-export { grantsPrivilegedRole, PRIVILEGED_ROLES, StaffRequest, StaffRequestStore } from './staff-requests.ts';
+export {
+  conflictingRoles,
+  EXCLUSIVE_ROLES,
+  grantsPrivilegedRole,
+  PRIVILEGED_ROLES,
+  StaffRequest,
+  StaffRequestStore,
+} from './staff-requests.ts';
 export { AccountStore } from './store.ts';
 export { hashRecoveryCodes, newRecoveryCodes, newTotpSecret, totpCode, totpStep, totpUri } from './totp.ts';
 export { TotpVault } from './totp-vault.ts';

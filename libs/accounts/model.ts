@@ -16,6 +16,11 @@ export const Role = z.enum([
   'admin',
   /** Verifies people's identities in person at a service counter (IAL 3); docs/security.md. */
   'identity-officer',
+  /**
+   * The help desk (intranet): finds people, unlocks, disables and re-enables accounts, resets a
+   * lost second factor after a counter re-check. Never together with `admin` (docs/security.md).
+   */
+  'support',
 ]);
 export type Role = z.infer<typeof Role>;
 

@@ -7,9 +7,21 @@ import { Role } from './model.ts';
 /**
  * Roles that take two administrators to grant: one requests, another approves. An identity
  * officer binds a person's identity to an account (and with it the licences issued to that
- * person), so one administrator alone must not be able to make one (docs/security.md).
+ * person), so one administrator alone must not be able to make one; the help desk (`support`)
+ * can disable anyone's account and reset their second factor (docs/security.md).
  */
-export const PRIVILEGED_ROLES: readonly Role[] = ['admin', 'auditor', 'identity-officer'];
+export const PRIVILEGED_ROLES: readonly Role[] = ['admin', 'auditor', 'identity-officer', 'support'];
+
+/**
+ * Roles no account may hold together (separation of duties): whoever helps people back into
+ * their accounts must not also grant roles. The staff operations refuse such a change and a
+ * Cedar policy (`forbid-support-with-admin`) refuses such an account everything.
+ */
+export const EXCLUSIVE_ROLES: readonly (readonly [Role, Role])[] = [['support', 'admin']];
+
+/** The first pair of roles `roles` holds together that must never be held together. */
+export const conflictingRoles = (roles: readonly Role[]): readonly [Role, Role] | undefined =>
+  EXCLUSIVE_ROLES.find(([a, b]) => roles.includes(a) && roles.includes(b));
 
 /** How long a request waits for a second administrator before it lapses. */
 export const STAFF_REQUEST_SECONDS = 24 * 3600;

@@ -349,4 +349,24 @@ export class AccountStore {
       }),
     );
   }
+
+  /**
+   * The help desk's reset of a lost second factor (after an identity re-check): the passkeys'
+   * items go first (a passkey signs in by its own item), then the authenticator app and its
+   * recovery codes; the next sign-in must enrol a new second factor, and every session and
+   * token from before `at` ends (`sessionsValidAfter`). Optimistic like `update`.
+   */
+  async resetSecondFactors(account: Account, at: Date): Promise<Account> {
+    await Promise.all(
+      account.passkeyIds.map((id) =>
+        this.doc.send(new DeleteCommand({ TableName: this.table, Key: passkeyKey(id) })),
+      ),
+    );
+    return this.update(account, {
+      totp: undefined,
+      passkeyIds: [],
+      mustEnrolSecondFactor: true,
+      sessionsValidAfter: Math.max(account.sessionsValidAfter, Math.floor(at.getTime() / 1000)),
+    });
+  }
 }

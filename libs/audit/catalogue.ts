@@ -118,6 +118,42 @@ export const EVENT_TYPES = {
     zh: '服务窗口为核验身份查找账号',
     citizen: true,
   },
+  'support.lookup': {
+    retention: 'security',
+    en: 'Account looked up by the help desk, with the reason given',
+    zh: '服务台查找账户（附查找理由）',
+    citizen: true,
+  },
+  'support.identity_rechecked': {
+    retention: 'security',
+    en: 'Identity re-checked in person by the help desk before a second-factor reset',
+    zh: '服务台在重置第二因素前当面复核身份',
+    citizen: true,
+  },
+  'support.unlocked': {
+    retention: 'security',
+    en: 'Account unlocked by the help desk',
+    zh: '服务台解除账户锁定',
+    citizen: true,
+  },
+  'support.factor_reset': {
+    retention: 'security',
+    en: 'Second factor reset by the help desk after an identity re-check',
+    zh: '服务台复核身份后重置第二因素',
+    citizen: true,
+  },
+  'support.disabled': {
+    retention: 'security',
+    en: 'Account disabled by the help desk',
+    zh: '服务台停用账户',
+    citizen: true,
+  },
+  'support.enabled': {
+    retention: 'security',
+    en: 'Account enabled again by the help desk',
+    zh: '服务台重新启用账户',
+    citizen: true,
+  },
   'company.registered': {
     retention: 'security',
     en: 'Company registered by its legal representative',

@@ -59,6 +59,15 @@ export {
   readProofingForm,
 } from './proofing-form.ts';
 export {
+  IdentityRecheck,
+  IdentityRechecks,
+  NoProvedIdentityError,
+  NotTheAccountHolderError,
+  RECHECK_SECONDS,
+  type RecheckDeps,
+  recheckAtCounter,
+} from './recheck.ts';
+export {
   maskResidentId,
   normaliseResidentId,
   ResidentId,

@@ -62,7 +62,7 @@ const Fixture = /* @__PURE__ */ (() =>
     z.strictObject({
       route: z.strictObject({
         id: z.string(),
-        area: z.enum(['admin', 'audit', 'licences', 'department-api', 'identity-counter']),
+        area: z.enum(['admin', 'audit', 'licences', 'department-api', 'identity-counter', 'help-desk']),
         zones: z.array(z.string()),
         minLoa: z.number().int().optional(),
         scope: z.string().optional(),

@@ -111,8 +111,14 @@ export const licenceTypeEntities = (vct: string, department: string): CedarEntit
   departmentEntity(department),
 ];
 
-/** `identity-counter`: the intranet pages where identity officers verify people in person. */
-export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api' | 'identity-counter';
+/**
+ * `identity-counter`: the intranet pages where identity officers verify people in person;
+ * `help-desk`: the intranet pages where support staff help people back into their accounts.
+ */
+export type RouteArea = 'admin' | 'audit' | 'licences' | 'department-api' | 'identity-counter' | 'help-desk';
+
+/** Areas of console pages only: no API, so no scope. */
+type PageArea = 'identity-counter' | 'help-desk';
 
 /**
  * yitong's own APIs (resource indicator `<issuer>/<area>`) and the scope each requires of a
@@ -122,12 +128,12 @@ export const OWN_API_SCOPES = {
   admin: 'admin',
   audit: 'audit:read',
   licences: 'licences:issue',
-} as const satisfies Record<Exclude<RouteArea, 'department-api' | 'identity-counter'>, string>;
+} as const satisfies Record<Exclude<RouteArea, 'department-api' | PageArea>, string>;
 
 /** The scope a route requires of a token: its own scope, or its API's. */
 export const requiredScopeOf = (route: PolicyRoute): string | undefined =>
   route.scope ??
-  (route.area === 'department-api' || route.area === 'identity-counter'
+  (route.area === 'department-api' || route.area === 'identity-counter' || route.area === 'help-desk'
     ? undefined
     : OWN_API_SCOPES[route.area]);
 

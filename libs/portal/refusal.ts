@@ -23,6 +23,12 @@ const CONSOLES: Partial<
     why: 'portal_refusedWhyCounter',
     ask: 'portal_refusedAskCounter',
   },
+  'help-desk': {
+    title: 'support_title',
+    role: 'support',
+    why: 'portal_refusedWhySupport',
+    ask: 'portal_refusedAskSupport',
+  },
   admin: {
     title: 'admin_refused',
     role: 'admin',

@@ -573,4 +573,9 @@ export const en = {
   id_tryAgain: 'Try again',
   // The counter (intranet, identity officers)
   counter_title: 'Counter identity verification',
+  // The help desk (intranet, support staff): the refusal page's words; the rest are the admin console's
+  support_title: 'Help desk',
+  portal_refusedWhySupport: 'The help desk is for support staff, and your account does not have that role.',
+  portal_refusedAskSupport:
+    'If your work needs it, ask an administrator to request the support role for you; another administrator approves it. An administrator cannot also hold it.',
 } as const satisfies Record<string, string | PluralForms>;

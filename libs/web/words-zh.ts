@@ -520,4 +520,9 @@ export const zh: Record<MessageKey, string> = {
   id_tryAgain: '重试',
   // The counter (intranet, identity officers)
   counter_title: '窗口身份核验',
+  // The help desk (intranet, support staff): the refusal page's words; the rest are the admin console's
+  support_title: '服务台',
+  portal_refusedWhySupport: '服务台仅供服务台工作人员使用，您的账户没有该角色。',
+  portal_refusedAskSupport:
+    '如工作需要，请联系管理员为您申请服务台角色，并由另一名管理员批准。管理员不能同时担任该角色。',
 };

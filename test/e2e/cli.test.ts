@@ -111,6 +111,25 @@ describe('yitong accounts create', () => {
       ),
     ).rejects.toThrow(/roles/);
   });
+
+  it('refuses the help desk together with administrator, even as break-glass (separation of duties)', async () => {
+    await expect(
+      run(
+        'accounts',
+        'create',
+        '--login-name',
+        'desk.admin',
+        '--display-name',
+        'Desk',
+        '--roles',
+        'staff,support,admin',
+        '--break-glass',
+        'testing separation of duties',
+        '--data-dir',
+        dataDir,
+      ),
+    ).rejects.toThrow(/support and admin are never held together/);
+  });
 });
 
 describe('yitong accounts index-emails', () => {

@@ -174,7 +174,9 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   // and company pages' code), budgets 2% above; the others within theirs.
   oidc: { initial: 1172, all: 2094 },
   audit: { initial: 680, all: 1145 },
-  admin: { initial: 845, all: 1295 },
+  // Issue #21's help desk (its pages, words, the identity re-check and ending sessions from the
+  // admin function): admin measured 836 → 872 KiB initial, 1277 → 1313 KiB all; budgets 2% above.
+  admin: { initial: 890, all: 1340 },
   licences: { initial: 741, all: 1199 },
   account: { initial: 805, all: 1332 },
   authorizer: { initial: 521, all: 968 },

@@ -521,6 +521,27 @@ describe('CDK stack', () => {
     );
     expect(sends).toHaveLength(1);
     expect(JSON.stringify(sends[0]!.Properties.PolicyDocument)).not.toContain('sqs:ReceiveMessage');
+    // The help desk (the admin function, intranet only) ends people's sessions and notifies them
+    // through the intranet's queue; the read-only public and extranet copies get no queue.
+    const adminEnv = (zone: string) =>
+      (
+        Object.entries(functions).find(([id]) => id.startsWith(`Fnadmin${zone}`))![1].Properties
+          .Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+    expect(JSON.stringify(adminEnv('intranet').BACKCHANNEL_QUEUE_URL)).toMatch(/Backchannelintranet/);
+    expect(adminEnv('public').BACKCHANNEL_QUEUE_URL).toBeUndefined();
+    expect(adminEnv('extranet').BACKCHANNEL_QUEUE_URL).toBeUndefined();
+    const adminSends = (zone: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter(
+        (p) =>
+          JSON.stringify(p.Properties.Roles).includes(`Fnadmin${zone}`) &&
+          JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage'),
+      );
+    expect(adminSends('intranet')).toHaveLength(1);
+    expect(JSON.stringify(adminSends('intranet')[0]!.Properties.PolicyDocument)).not.toContain(
+      'sqs:ReceiveMessage',
+    );
+    expect(adminSends('public')).toHaveLength(0);
     const alarms = Object.values(
       template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
     );
