@@ -11,6 +11,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
   BackgroundMail,
+  ChannelNotifier,
   deliverMailJobs,
   InteractionAttempts,
   isMailJob,
@@ -20,6 +21,7 @@ import {
   OutboxNotifier,
   PendingSignIns,
   SesNotifier,
+  SmsNotifier,
   SourceThrottle,
   SqsMailQueue,
 } from '../../libs/accounts/index.ts';
@@ -152,7 +154,14 @@ export const buildOidc = async (runtime: Runtime) => {
   const throttle = new SourceThrottle(doc, table);
   // Local mode: the stack's one outbox (every function's messages), or this function's own.
   const outbox = runtime.outbox ?? (config.localMode ? new OutboxNotifier() : undefined);
-  const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
+  // On AWS each message goes out on its channel: email through SES, SMS through End User
+  // Messaging when an origination identity is configured (without one, SMS are not offered).
+  const notifier: Notifier =
+    outbox ??
+    new ChannelNotifier({
+      email: new SesNotifier(config.mailFrom ?? 'no-reply@localhost'),
+      ...(config.sms ? { sms: new SmsNotifier(config.sms) } : {}),
+    });
   const mail: MailQueue =
     sqs && config.backchannelQueueUrl
       ? new SqsMailQueue(sqs, config.backchannelQueueUrl)
@@ -356,7 +365,7 @@ export const makeHandler = async (runtime: Runtime) => (await buildOidc(runtime)
 /**
  * The deployed entry: HTTP from API Gateway, and on AWS also the zone's queue (SQS events):
  * back-channel logouts, delivered with the provider's own logout tokens, and account
- * messages (password reset codes), sent through SES.
+ * messages (reset codes, contact codes, notices), sent through SES or End User Messaging (SMS).
  */
 export const makeLambdaHandler = async (runtime: Runtime) => {
   const { http, provider, notifier } = await buildOidc(runtime);

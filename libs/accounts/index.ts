@@ -5,6 +5,15 @@ export {
   lockedOut,
   sourceThrottled,
 } from './authenticate.ts';
+export {
+  type ContactConfirm,
+  ContactDetails,
+  type ContactKind,
+  type ContactLimits,
+  type ContactStart,
+  DEFAULT_CONTACT_LIMITS,
+  type PendingContact,
+} from './contact.ts';
 export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
 export {
@@ -12,10 +21,14 @@ export {
   DisplayName,
   ialOf,
   LoginName,
+  maskPhone,
   NewPassword,
+  normaliseEmail,
   normaliseLoginName,
   Passkey,
+  parsePhone,
   Role,
+  recipientOf,
   VerifiedIdentity,
 } from './model.ts';
 export {
@@ -33,8 +46,11 @@ export {
   noticeMessages,
   OutboxNotifier,
   SesNotifier,
+  SmsNotifier,
+  type SmsSettings,
   SqsMailQueue,
 } from './notifier.ts';
+export { type CodePolicy, type IssuedCode, OneTimeCodes } from './one-time-code.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';
