@@ -76,7 +76,9 @@ export class PasswordReset {
     const sent = issued !== undefined && account !== undefined;
     const to = account && recipientOf(account);
     const message = (channel: 'email' | 'sms'): AccountMessage | undefined =>
-      sent && to && (channel === 'sms' ? to.phone : to.email)
+      // Email as before, whether or not the account has an address (the notifier drops one
+      // with none); SMS only to a verified phone.
+      sent && to && (channel === 'email' || to.phone)
         ? {
             kind: 'password-reset',
             channel,
