@@ -21,7 +21,6 @@ import {
   OutboxNotifier,
   PendingSignIns,
   SesNotifier,
-  SmsNotifier,
   SourceThrottle,
   SqsMailQueue,
 } from '../../libs/accounts/index.ts';
@@ -160,7 +159,7 @@ export const buildOidc = async (runtime: Runtime) => {
     outbox ??
     new ChannelNotifier({
       email: new SesNotifier(config.mailFrom ?? 'no-reply@localhost'),
-      ...(config.sms ? { sms: new SmsNotifier(config.sms) } : {}),
+      ...(config.sms ? { sms: smsNotifier(config.sms) } : {}),
     });
   const mail: MailQueue =
     sqs && config.backchannelQueueUrl
@@ -357,6 +356,21 @@ export const buildOidc = async (runtime: Runtime) => {
     { errorPage: errorPages(mountPath) },
   );
   return { http, provider, notifier };
+};
+
+/** The SMS adapter (libs/sms, with its SDK), loaded when the first SMS is sent, not at cold start. */
+const smsNotifier = (settings: NonNullable<AppConfig['sms']>): Notifier => {
+  let loaded: Promise<Notifier> | undefined;
+  return {
+    send: async (message) => {
+      loaded ??= import('../../libs/sms/index.ts').then(({ SmsNotifier }) => new SmsNotifier(settings));
+      // A failed load must not stick for the life of the container.
+      loaded.catch(() => {
+        loaded = undefined;
+      });
+      await (await loaded).send(message);
+    },
+  };
 };
 
 /** The HTTP handler (what API Gateway and the local gateway invoke). */

@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SourceThrottle } from './lockout.ts';
 import { type Account, normaliseEmail, recipientOf } from './model.ts';
 import { type AccountMessage, type MailQueue, type NoticeKind, noticeMessages } from './notifier.ts';
-import { type CodePolicy, OneTimeCodes } from './one-time-code.ts';
+import type { CodePolicy, OneTimeCodes } from './one-time-code.ts';
 import type { AccountStore } from './store.ts';
 
 /** The two contact details a person proves they hold. */
@@ -92,7 +92,7 @@ const destinationOf = (target: string) =>
  * and per address or number, per hour and per day.
  */
 export class ContactDetails {
-  private readonly codes: OneTimeCodes;
+  private readonly codes: Promise<OneTimeCodes>;
   private readonly budgets: ReadonlyArray<{
     readonly scope: 'account' | 'destination';
     readonly window: 'hour' | 'day';
@@ -100,7 +100,9 @@ export class ContactDetails {
   }>;
 
   constructor(private readonly deps: ContactDetailsDeps) {
-    this.codes = new OneTimeCodes(deps.doc, deps.table, deps.codeKeys, CODE_POLICY);
+    this.codes = import('./one-time-code.ts').then(
+      ({ OneTimeCodes }) => new OneTimeCodes(deps.doc, deps.table, deps.codeKeys, CODE_POLICY),
+    );
     const limits = deps.limits ?? DEFAULT_CONTACT_LIMITS;
     const throttle = (limit: number, seconds: number) =>
       new SourceThrottle(deps.doc, deps.table, limit, seconds);
@@ -128,7 +130,7 @@ export class ContactDetails {
       if (!(await budget.throttle.allow(`contact-${budget.window}|${budget.scope}|${who}`)))
         return { outcome: 'limited', scope: budget.scope, window: budget.window };
     }
-    const issued = await this.codes.issue(codeKey(account.id, kind), { target: to });
+    const issued = await (await this.codes).issue(codeKey(account.id, kind), { target: to });
     if (!issued) return { outcome: 'limited', scope: 'account', window: 'hour' };
     const expiresAt = new Date(issued.expiresAt * 1000).toISOString();
     const message: AccountMessage = {
@@ -150,7 +152,7 @@ export class ContactDetails {
 
   /** The address or number waiting for its code, if its code still works. */
   async pending(account: Account, kind: ContactKind): Promise<PendingContact | undefined> {
-    const item = await this.codes.pending(codeKey(account.id, kind));
+    const item = await (await this.codes).pending(codeKey(account.id, kind));
     return typeof item?.target === 'string'
       ? { target: item.target, expiresAt: new Date(Number(item.codeExpiresAt) * 1000).toISOString() }
       : undefined;
@@ -158,7 +160,7 @@ export class ContactDetails {
 
   /** Forgets the pending address or number (its code stops working; the budgets stay spent). */
   async cancel(account: Account, kind: ContactKind): Promise<void> {
-    await this.codes.withdraw(codeKey(account.id, kind));
+    await (await this.codes).withdraw(codeKey(account.id, kind));
   }
 
   /**
@@ -171,7 +173,7 @@ export class ContactDetails {
     code: string,
     lang: 'zh-CN' | 'en',
   ): Promise<ContactConfirm> {
-    const item = await this.codes.redeem(codeKey(account.id, kind), code);
+    const item = await (await this.codes).redeem(codeKey(account.id, kind), code);
     if (typeof item?.target !== 'string') return { outcome: 'refused' };
     const at = new Date().toISOString();
     const current = (await this.deps.accounts.findById(account.id)) ?? account;

@@ -46,11 +46,11 @@ export {
   noticeMessages,
   OutboxNotifier,
   SesNotifier,
-  SmsNotifier,
-  type SmsSettings,
   SqsMailQueue,
 } from './notifier.ts';
-export { type CodePolicy, type IssuedCode, OneTimeCodes } from './one-time-code.ts';
+// OneTimeCodes itself is loaded on first use by its users (reset, contact details): exported
+// here it would sit on the oidc cold start.
+export type { CodePolicy, IssuedCode } from './one-time-code.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';

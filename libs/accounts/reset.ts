@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../store/index.ts';
 import { type Account, normaliseLoginName, recipientOf } from './model.ts';
 import type { AccountMessage, MailQueue } from './notifier.ts';
-import { OneTimeCodes } from './one-time-code.ts';
+import type { OneTimeCodes } from './one-time-code.ts';
 import { hashPassword } from './password.ts';
 import { PendingSignIns } from './pending-sign-in.ts';
 import type { AccountStore } from './store.ts';
@@ -52,7 +52,7 @@ const key = (loginName: string) => ({ pk: `reset#${normaliseLoginName(loginName)
  * again neither floods the mailbox nor buys more guesses.
  */
 export class PasswordReset {
-  private readonly codes: OneTimeCodes;
+  private codes: Promise<OneTimeCodes> | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -60,11 +60,23 @@ export class PasswordReset {
     private readonly accounts: AccountStore,
     private readonly mail: MailQueue,
     /** Versions of the `reset-code-key` secret, newest first: codes are made with the newest. */
-    codeKeys: readonly string[],
-    policy: ResetPolicy = DEFAULT_RESET_POLICY,
+    private readonly codeKeys: readonly string[],
+    private readonly policy: ResetPolicy = DEFAULT_RESET_POLICY,
   ) {
     if (!codeKeys.length) throw new Error('password reset needs the reset-code-key secret');
-    this.codes = new OneTimeCodes(doc, table, codeKeys, { ...policy, codeSeconds: CODE_TTL, digits: 8 });
+  }
+
+  /** Loaded on first use (a chunk of its own), keeping the codes off the oidc cold start. */
+  private oneTimeCodes(): Promise<OneTimeCodes> {
+    this.codes ??= import('./one-time-code.ts').then(
+      ({ OneTimeCodes }) =>
+        new OneTimeCodes(this.doc, this.table, this.codeKeys, {
+          ...this.policy,
+          codeSeconds: CODE_TTL,
+          digits: 8,
+        }),
+    );
+    return this.codes;
   }
 
   /** Sends a code when the account exists, can receive it and is within its limit; says nothing either way. */
@@ -72,7 +84,9 @@ export class PasswordReset {
     const found = await this.accounts.findByLoginName(loginName);
     if (!found) await this.accounts.findById(DECOY_ACCOUNT_ID);
     const account = found?.status === 'active' ? found : undefined;
-    const issued = await this.codes.issue(key(loginName), { accountId: account?.id ?? NO_ACCOUNT });
+    const issued = await (await this.oneTimeCodes()).issue(key(loginName), {
+      accountId: account?.id ?? NO_ACCOUNT,
+    });
     const sent = issued !== undefined && account !== undefined;
     const to = account && recipientOf(account);
     const message = (channel: 'email' | 'sms'): AccountMessage | undefined =>
@@ -109,7 +123,7 @@ export class PasswordReset {
    * attempt from the window (one conditional update, so parallel guesses cannot exceed it).
    */
   async confirm(loginName: string, code: string, newPassword: string): Promise<Account | undefined> {
-    const item = await this.codes.redeem(key(loginName), code);
+    const item = await (await this.oneTimeCodes()).redeem(key(loginName), code);
     if (!item || typeof item.accountId !== 'string' || item.accountId === NO_ACCOUNT) return undefined;
     const account = await this.accounts.findById(item.accountId);
     if (account?.status !== 'active') return undefined;

@@ -8,8 +8,8 @@ import {
   maskPhone,
   parsePhone,
   SesNotifier,
-  SmsNotifier,
 } from '../../libs/accounts/index.ts';
+import { SmsNotifier } from '../../libs/sms/index.ts';
 
 const SENDER = 'arn:aws:sms-voice:ap-east-1:111122223333:phone-number/phone-0123456789abcdef';
 
