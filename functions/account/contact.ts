@@ -10,8 +10,8 @@ import {
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import type { FieldError, Lang } from '../../libs/web/index.ts';
+import type { CompanyPagesDeps } from './companies.ts';
 import { CONTACT_DONE, type ContactDone, contactLimitedView, contactView } from './contact-views.ts';
-import type { View } from './views.ts';
 import { aw } from './words.ts';
 
 /** What the contact details pages need: the runtime, the portal and how pages are shown. */
@@ -19,13 +19,8 @@ export interface ContactPagesDeps {
   readonly runtime: Runtime;
   readonly portal: FirstPartyPortal;
   readonly client: string;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  /** How a page is shown: the same as for the company pages. */
+  readonly show: CompanyPagesDeps['show'];
 }
 
 type Page = (
