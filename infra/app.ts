@@ -21,6 +21,13 @@ new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   domains: json('domains'),
   mailFrom: app.node.tryGetContext('mailFrom'),
   alarmEmail: app.node.tryGetContext('alarmEmail'),
+  sms: app.node.tryGetContext('smsOriginationIdentity')
+    ? {
+        originationIdentity: app.node.tryGetContext('smsOriginationIdentity'),
+        configurationSet: app.node.tryGetContext('smsConfigurationSet'),
+        maxPrice: app.node.tryGetContext('smsMaxPrice'),
+      }
+    : undefined,
   auditArchiveDays: app.node.tryGetContext('auditArchiveDays')
     ? Number(app.node.tryGetContext('auditArchiveDays'))
     : undefined,

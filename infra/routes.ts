@@ -64,6 +64,13 @@ export interface FunctionDefinition {
   /** Whether it sends account email (password reset codes) through SES. */
   readonly sendsMail: boolean;
   /**
+   * Sends SMS (codes, notices) when the stack has an SMS origination identity: the stack sets
+   * SMS_ORIGINATION_IDENTITY (so the function knows SMS are offered). A function that consumes
+   * its zone's queue (`backchannelQueue`) delivers them, and only it may call
+   * sms-voice:SendTextMessage; the others hand messages to the queue.
+   */
+  readonly sendsSms?: boolean;
+  /**
    * Zones it is deployed to without routes of ours: the authorizer, which departments
    * attach to their own APIs (the stack outputs its ARN per zone).
    */
@@ -123,6 +130,7 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       'admin-console-client-secret',
     ],
     sendsMail: true,
+    sendsSms: true,
     backchannelQueue: true,
     asksIdentitySource: true,
   },
@@ -237,6 +245,12 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/companies/{uscc}/agents/{accountId}/revoke', zones: ['public'] },
       { method: 'GET', path: '/account/identity', zones: ['public'] },
       { method: 'POST', path: '/account/identity', zones: ['public'] },
+      { method: 'GET', path: '/account/contact', zones: ['public'] },
+      { method: 'POST', path: '/account/contact/email', zones: ['public'] },
+      { method: 'POST', path: '/account/contact/email/confirm', zones: ['public'] },
+      { method: 'POST', path: '/account/contact/phone', zones: ['public'] },
+      { method: 'POST', path: '/account/contact/phone/confirm', zones: ['public'] },
+      { method: 'POST', path: '/account/contact/phone/remove', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
@@ -244,10 +258,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     reads: [],
     // The account portal: its session cookies and its client secret. Proving an identity,
     // registering a company and finding the proved person authorised as an agent hash resident ID numbers.
-    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key'],
-    // Revoking an agent ends their sign-ins acting for the company, with back-channel logout.
+    // Contact codes (a new email address or phone) are keyed hashes under their own key.
+    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key', 'contact-code-key'],
+    // Revoking an agent ends their sign-ins acting for the company, with back-channel logout;
+    // codes and notices go onto the same queue, for the zone's oidc function to deliver.
     endsSessions: true,
     sendsMail: false,
+    sendsSms: true,
     asksIdentitySource: true,
   },
   {

@@ -18,7 +18,7 @@ import { logicalIdOutsideGroups } from './constructs/logical-ids.ts';
 import { Observability } from './constructs/observability.ts';
 import { SigningKeys } from './constructs/signing-keys.ts';
 import { ZoneApi, type ZoneDomain } from './constructs/zone-api.ts';
-import { type IdentitySourceSettings, ZoneFunction } from './constructs/zone-function.ts';
+import { type IdentitySourceSettings, type SmsSettings, ZoneFunction } from './constructs/zone-function.ts';
 import { endsSessionsIn, FUNCTIONS, routesOf, zonesOf } from './routes.ts';
 
 export interface YitongStackProps extends StackProps {
@@ -35,6 +35,12 @@ export interface YitongStackProps extends StackProps {
    * functions may send only from its domain. @default none: no account email is sent
    */
   readonly mailFrom?: string;
+  /**
+   * SMS (phone verification codes, reset codes and notices to a verified phone) through AWS End
+   * User Messaging, from this origination identity; only the oidc functions may send.
+   * @default none: no SMS is sent and the account centre offers no phone number
+   */
+  readonly sms?: SmsSettings;
   /**
    * Custom domains for the public and extranet APIs (the intranet is reached through its VPC
    * endpoint): the domain becomes the zone's issuer URL. On the extranet, `mtlsTruststoreUri`
@@ -150,6 +156,7 @@ export class YitongStack extends Stack {
             keys: this.keys,
             bundleDir: props.bundleDir,
             mailFrom: props.mailFrom,
+            sms: props.sms,
             backchannel: backchannel?.queue,
             identitySource: props.identitySource,
             ...(endsSessionsIn(def, zone) && backchannelQueues.get(zone)

@@ -41,6 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import type { contactPages } from './contact.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -156,6 +157,20 @@ export const makeHandler = async (runtime: Runtime) => {
     licenceTypes: () => service.types.list(),
     show,
   });
+
+  // The contact details pages load on first use (a chunk of their own), off the cold start.
+  let contactModule: Promise<ReturnType<typeof contactPages>> | undefined;
+  const contact =
+    (name: keyof ReturnType<typeof contactPages>): Page =>
+    async (...args) => {
+      contactModule ??= import('./contact.ts').then(({ contactPages }) =>
+        contactPages({ runtime, portal, client: ACCOUNT_CLIENT_ID, show }),
+      );
+      contactModule.catch(() => {
+        contactModule = undefined;
+      });
+      return (await contactModule)[name](...args);
+    };
 
   /**
    * Whose licences the person may see, always by the holder reference, never by login name: a
@@ -467,6 +482,12 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
     .on('POST', '/account/companies/{uscc}/agents', signedIn(companyRoutes.grant))
     .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companyRoutes.revoke))
+    .on('GET', '/account/contact', signedIn(contact('view')))
+    .on('POST', '/account/contact/email', signedIn(contact('sendEmailCode')))
+    .on('POST', '/account/contact/email/confirm', signedIn(contact('confirmEmail')))
+    .on('POST', '/account/contact/phone', signedIn(contact('sendPhoneCode')))
+    .on('POST', '/account/contact/phone/confirm', signedIn(contact('confirmPhone')))
+    .on('POST', '/account/contact/phone/remove', signedIn(contact('removePhone')))
     .on(
       'GET',
       '/account/identity',

@@ -11,6 +11,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import serverless from 'serverless-http';
 import {
   BackgroundMail,
+  ChannelNotifier,
   deliverMailJobs,
   InteractionAttempts,
   isMailJob,
@@ -152,7 +153,14 @@ export const buildOidc = async (runtime: Runtime) => {
   const throttle = new SourceThrottle(doc, table);
   // Local mode: the stack's one outbox (every function's messages), or this function's own.
   const outbox = runtime.outbox ?? (config.localMode ? new OutboxNotifier() : undefined);
-  const notifier: Notifier = outbox ?? new SesNotifier(config.mailFrom ?? 'no-reply@localhost');
+  // On AWS each message goes out on its channel: email through SES, SMS through End User
+  // Messaging when an origination identity is configured (without one, SMS are not offered).
+  const notifier: Notifier =
+    outbox ??
+    new ChannelNotifier({
+      email: new SesNotifier(config.mailFrom ?? 'no-reply@localhost'),
+      ...(config.sms ? { sms: smsNotifier(config.sms) } : {}),
+    });
   const mail: MailQueue =
     sqs && config.backchannelQueueUrl
       ? new SqsMailQueue(sqs, config.backchannelQueueUrl)
@@ -350,13 +358,28 @@ export const buildOidc = async (runtime: Runtime) => {
   return { http, provider, notifier };
 };
 
+/** The SMS adapter (libs/sms, with its SDK), loaded when the first SMS is sent, not at cold start. */
+const smsNotifier = (settings: NonNullable<AppConfig['sms']>): Notifier => {
+  let loaded: Promise<Notifier> | undefined;
+  return {
+    send: async (message) => {
+      loaded ??= import('../../libs/sms/index.ts').then(({ SmsNotifier }) => new SmsNotifier(settings));
+      // A failed load must not stick for the life of the container.
+      loaded.catch(() => {
+        loaded = undefined;
+      });
+      await (await loaded).send(message);
+    },
+  };
+};
+
 /** The HTTP handler (what API Gateway and the local gateway invoke). */
 export const makeHandler = async (runtime: Runtime) => (await buildOidc(runtime)).http;
 
 /**
  * The deployed entry: HTTP from API Gateway, and on AWS also the zone's queue (SQS events):
  * back-channel logouts, delivered with the provider's own logout tokens, and account
- * messages (password reset codes), sent through SES.
+ * messages (reset codes, contact codes, notices), sent through SES or End User Messaging (SMS).
  */
 export const makeLambdaHandler = async (runtime: Runtime) => {
   const { http, provider, notifier } = await buildOidc(runtime);

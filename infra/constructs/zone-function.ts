@@ -29,6 +29,11 @@ export interface ZoneFunctionProps {
    */
   readonly mailFrom?: string;
   /**
+   * Where SMS come from, for a definition that `sendsSms`; only a function that consumes its
+   * zone's queue may send them. @default none: no SMS is sent or offered
+   */
+  readonly sms?: SmsSettings;
+  /**
    * The zone's back-channel logout queue, for a definition with `backchannelQueue`: the function
    * sends to it and consumes it. @default none
    */
@@ -40,6 +45,16 @@ export interface ZoneFunctionProps {
    * @default none: remote proofing and company registration are not offered
    */
   readonly identitySource?: IdentitySourceSettings;
+}
+
+/** AWS End User Messaging: the origination identity SMS come from (docs/operations.md, "SMS"). */
+export interface SmsSettings {
+  /** The ARN of a phone number, sender ID or pool (`arn:aws:sms-voice:…:phone-number/…`). */
+  readonly originationIdentity: string;
+  /** A configuration set's name (delivery events, country rules). @default none */
+  readonly configurationSet?: string;
+  /** The most one SMS may cost, in US dollars (`0.10`). @default none: the account's spend limit only */
+  readonly maxPrice?: string;
 }
 
 /** Where the population and company registries' gateway is, and how long to wait for it. */
@@ -71,6 +86,11 @@ function environmentOf(props: ZoneFunctionProps): Record<string, string> {
   }
   if (secrets.some((name) => keys.secretKey(name) === keys.totp)) environment.KMS_KEY_TOTP = keys.totp.keyArn;
   if (def.sendsMail && props.mailFrom) environment.MAIL_FROM = props.mailFrom;
+  if (def.sendsSms && props.sms) {
+    environment.SMS_ORIGINATION_IDENTITY = props.sms.originationIdentity;
+    if (props.sms.configurationSet) environment.SMS_CONFIGURATION_SET = props.sms.configurationSet;
+    if (props.sms.maxPrice) environment.SMS_MAX_PRICE = props.sms.maxPrice;
+  }
   const queue = props.backchannel ?? props.backchannelSender;
   if (queue) environment.BACKCHANNEL_QUEUE_URL = queue.queueUrl;
   if (def.asksIdentitySource && props.identitySource) {
@@ -134,6 +154,25 @@ export class ZoneFunction extends AppFunction {
           Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
         ],
         conditions: { StringEquals: { 'ses:FromAddress': props.mailFrom } },
+      });
+    }
+    // Only the queue's consumer sends SMS, from the one origination identity (and configuration set).
+    if (def.sendsSms && props.sms && props.backchannel) {
+      iam.Grant.addToPrincipal({
+        grantee: this.fn,
+        actions: ['sms-voice:SendTextMessage'],
+        resourceArns: [
+          props.sms.originationIdentity,
+          ...(props.sms.configurationSet
+            ? [
+                Stack.of(this).formatArn({
+                  service: 'sms-voice',
+                  resource: 'configuration-set',
+                  resourceName: props.sms.configurationSet,
+                }),
+              ]
+            : []),
+        ],
       });
     }
     for (const purpose of keyPurposesOf(def, zone)) keys.grantPublicKey(this.fn, purpose, zone);

@@ -5,6 +5,15 @@ export {
   lockedOut,
   sourceThrottled,
 } from './authenticate.ts';
+export {
+  type ContactConfirm,
+  ContactDetails,
+  type ContactKind,
+  type ContactLimits,
+  type ContactStart,
+  DEFAULT_CONTACT_LIMITS,
+  type PendingContact,
+} from './contact.ts';
 export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
 export {
@@ -12,10 +21,14 @@ export {
   DisplayName,
   ialOf,
   LoginName,
+  maskPhone,
   NewPassword,
+  normaliseEmail,
   normaliseLoginName,
   Passkey,
+  parsePhone,
   Role,
+  recipientOf,
   VerifiedIdentity,
 } from './model.ts';
 export {
@@ -27,6 +40,7 @@ export {
   deliverMailJobs,
   isMailJob,
   type MailQueue,
+  messageTextOf,
   NoticeKind,
   type Notifier,
   noticeMessages,
@@ -34,6 +48,9 @@ export {
   SesNotifier,
   SqsMailQueue,
 } from './notifier.ts';
+// OneTimeCodes itself is loaded on first use by its users (reset, contact details): exported
+// here it would sit on the oidc cold start.
+export type { CodePolicy, IssuedCode } from './one-time-code.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';

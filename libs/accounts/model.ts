@@ -81,6 +81,16 @@ export const Account = z.object({
   loginName: z.string(),
   displayName: z.string(),
   email: z.string().optional(),
+  /**
+   * When the person proved they receive mail at `email` (a code sent to it, /account/contact).
+   * Absent: the address was only typed (at registration, or by an administrator); notices still
+   * go to it, but it is not shown or searched as verified.
+   */
+  emailVerifiedAt: z.string().optional(),
+  /** A mobile number in E.164 (`+8613800138000`), set only once an SMS code sent to it came back. */
+  phone: z.string().optional(),
+  /** When the phone was verified; reset codes and notices go to a phone only with it. */
+  phoneVerifiedAt: z.string().optional(),
   /** How sure we are of who the person is: registration alone is self-asserted. */
   identityAssurance: z.enum(['self-asserted', 'verified']),
   /** The person's proved identity (IAL 2 or 3); absent: self-asserted (IAL 1). */
@@ -140,7 +150,49 @@ export const emailKey = (email: string, accountId: string) => ({
   pk: `email#${normaliseEmail(email)}`,
   sk: accountId,
 });
+/** One item per account holding a verified phone, like `emailKey`: the help desk finds people by it. */
+export const phoneKey = (phone: string, accountId: string) => ({ pk: `phone#${phone}`, sk: accountId });
 export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credentialId}`, sk: 'passkey' });
 
 /** The account's identity assurance level: 1 (self-asserted) unless an identity was proved. */
 export const ialOf = (account: Pick<Account, 'identity'>): 1 | 2 | 3 => account.identity?.ial ?? 1;
+
+/** Where messages to the person go: their email, and their phone only when verified. */
+export const recipientOf = (
+  account: Pick<Account, 'id' | 'loginName' | 'email' | 'phone' | 'phoneVerifiedAt'>,
+) => ({
+  accountId: account.id,
+  loginName: account.loginName,
+  ...(account.email ? { email: account.email } : {}),
+  ...(account.phone && account.phoneVerifiedAt ? { phone: account.phone } : {}),
+});
+
+/** Mainland China mobile numbers (SMS reaches mobiles only): 1, then 3-9, then nine digits. */
+const MAINLAND_MOBILE = /^\+861[3-9]\d{9}$/;
+
+/**
+ * A phone number as typed (`138 0013 8000`, `+86 138-0013-8000`, `0086…`) in E.164, or why it is
+ * not one: 11 digits starting with 1 are a mainland mobile (+86); other countries need their
+ * `+` code; a +86 number must be a mobile.
+ */
+export const parsePhone = (
+  input: string,
+):
+  | { readonly ok: true; readonly phone: string }
+  | { readonly ok: false; readonly problem: 'format' | 'mobile' } => {
+  const compact = input.normalize('NFKC').replace(/[\s().-]/g, '');
+  const e164 = compact.startsWith('00')
+    ? `+${compact.slice(2)}`
+    : /^1\d{10}$/.test(compact)
+      ? `+86${compact}`
+      : compact;
+  if (!/^\+[1-9]\d{6,14}$/.test(e164)) return { ok: false, problem: 'format' };
+  if (e164.startsWith('+86') && !MAINLAND_MOBILE.test(e164)) return { ok: false, problem: 'mobile' };
+  return { ok: true, phone: e164 };
+};
+
+/** A phone shown to its owner with the middle hidden (`+86 138****8000`), as Chinese services do. */
+export const maskPhone = (phone: string): string =>
+  phone.startsWith('+86') && phone.length === 14
+    ? `+86 ${phone.slice(3, 6)}****${phone.slice(10)}`
+    : `${phone.slice(0, 4)}${'*'.repeat(Math.max(0, phone.length - 8))}${phone.slice(-4)}`;

@@ -79,6 +79,13 @@ export interface Notifier {
   send(message: AccountMessage): Promise<void>;
 }
 
+/**
+ * The subject and body of a message in its language. The words load on first use (a chunk of
+ * their own), so that no function carries them on its cold start.
+ */
+export const messageTextOf = async (m: AccountMessage): Promise<{ subject: string; body: string }> =>
+  (await import('./message-text.ts')).messageText(m);
+
 /** Where a message goes: the address or number of its channel; undefined when the person has none. */
 export const addressOf = (m: AccountMessage): string | undefined =>
   (m.channel ?? 'email') === 'sms' ? m.to.phone : m.to.email;
@@ -118,7 +125,7 @@ export class OutboxNotifier implements Notifier {
   async send(message: AccountMessage): Promise<void> {
     this.messages.push({ ...message, sentAt: new Date().toISOString() });
     if (this.messages.length > 500) this.messages.shift();
-    const { subject, body } = (await import('./message-text.ts')).messageText(message);
+    const { subject, body } = await messageTextOf(message);
     this.log(
       `[outbox] ${message.channel ?? 'email'} to ${addressOf(message) ?? message.to.loginName}: ${subject} — ${body}`,
     );
@@ -164,7 +171,7 @@ export class SesNotifier implements Notifier {
       });
     }
     const { ses, command: SendEmailCommand } = await this.client;
-    const { subject, body } = (await import('./message-text.ts')).messageText(message);
+    const { subject, body } = await messageTextOf(message);
     await ses.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,

@@ -20,6 +20,7 @@ import {
   normaliseLoginName,
   Passkey,
   passkeyKey,
+  phoneKey,
   type Role,
 } from './model.ts';
 import { hashPassword } from './password.ts';
@@ -135,6 +136,24 @@ export class AccountStore {
     } while (start);
     const accounts = await Promise.all(ids.map((id) => this.findById(id)));
     return accounts.filter((a): a is Account => a !== undefined && sameEmail(a.email, address));
+  }
+
+  /** Every account whose verified phone is this one (E.164), through the phone's lookup items. */
+  async findByPhone(phone: string): Promise<Account[]> {
+    if (!/^\+[1-9]\d{6,14}$/.test(phone)) return [];
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': phoneKey(phone, '').pk },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      }),
+    );
+    const accounts = await Promise.all(
+      Items.map((item) => (typeof item.sk === 'string' ? this.findById(item.sk) : undefined)),
+    );
+    return accounts.filter((a): a is Account => a?.phone === phone && a.phoneVerifiedAt !== undefined);
   }
 
   /**
@@ -257,7 +276,23 @@ export class AccountStore {
         throw new AccountConflictError(`account ${account.id} changed concurrently`);
       throw err;
     }
-    // The lookup follows the address: the new item first, so the account is never unfindable.
+    // The lookups follow the address and the phone: the new item first, so the account is
+    // never unfindable.
+    if (account.phone !== next.phone) {
+      if (next.phone) {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...phoneKey(next.phone, next.id), accountId: next.id },
+          }),
+        );
+      }
+      if (account.phone) {
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.table, Key: phoneKey(account.phone, account.id) }),
+        );
+      }
+    }
     if (!sameEmail(account.email, next.email)) {
       if (next.email) await this.putEmailItem(next.email, next.id);
       if (account.email) {

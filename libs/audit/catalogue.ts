@@ -56,6 +56,30 @@ export const EVENT_TYPES = {
   },
   'password.reset': { retention: 'security', en: 'Password reset', zh: '重置密码', citizen: true },
   'password.changed': { retention: 'security', en: 'Password changed', zh: '修改密码', citizen: true },
+  'contact.code_sent': {
+    retention: 'security',
+    en: 'Code sent to confirm an email address or phone number',
+    zh: '发送验证码以确认电子邮箱或手机号码',
+    citizen: true,
+  },
+  'contact.email_verified': {
+    retention: 'security',
+    en: 'Email address confirmed or changed with a code',
+    zh: '以验证码确认或更改电子邮箱',
+    citizen: true,
+  },
+  'contact.phone_verified': {
+    retention: 'security',
+    en: 'Phone number verified with an SMS code',
+    zh: '以短信验证码验证手机号码',
+    citizen: true,
+  },
+  'contact.phone_removed': {
+    retention: 'security',
+    en: 'Phone number removed',
+    zh: '删除手机号码',
+    citizen: true,
+  },
   'consent.granted': {
     retention: 'access',
     en: 'Allowed a service to use your details',

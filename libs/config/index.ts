@@ -36,6 +36,8 @@ export const SecretName = z.enum([
   'admin-console-client-secret',
   'totp-data-key',
   'reset-code-key',
+  /** The key of contact codes' keyed hashes (a new email address or phone, libs/accounts ContactDetails). */
+  'contact-code-key',
   /** The key of resident ID numbers' keyed hashes (libs/identity): never rotated in place. */
   'identity-hash-key',
 ]);
@@ -69,6 +71,15 @@ export interface AppConfig {
   readonly dynamodbEndpoint: string | undefined;
   /** Sender address of account emails (password reset codes) on AWS. */
   readonly mailFrom?: string;
+  /**
+   * On AWS: where SMS come from (AWS End User Messaging, docs/operations.md "SMS"). Absent: no
+   * SMS is sent and the account centre offers no phone number. Locally the outbox stands in.
+   */
+  readonly sms?: {
+    readonly originationIdentity: string;
+    readonly configurationSet?: string;
+    readonly maxPrice?: string;
+  };
   /** True only in `yitong start`: demo data and plain-HTTP loopback URLs are allowed. */
   readonly localMode: boolean;
   /**
@@ -117,6 +128,17 @@ export const FunctionEnv = z.object({
     .pipe(z.array(SecretName)),
   DYNAMODB_ENDPOINT: z.url().optional(),
   MAIL_FROM: z.email().optional(),
+  /** The ARN of the End User Messaging phone number, sender ID or pool SMS come from. */
+  SMS_ORIGINATION_IDENTITY: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sms-voice:/)
+    .optional(),
+  SMS_CONFIGURATION_SET: nonEmpty.optional(),
+  /** US dollars, e.g. 0.10: the most one SMS may cost. */
+  SMS_MAX_PRICE: z
+    .string()
+    .regex(/^\d{1,2}\.\d{2,5}$/)
+    .optional(),
   LICENCE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   BACKCHANNEL_QUEUE_URL: z.url().optional(),
   /** JSON such as {"access":180,"security":1095}. */
@@ -157,6 +179,13 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     mailFrom: e.MAIL_FROM,
+    sms: e.SMS_ORIGINATION_IDENTITY
+      ? {
+          originationIdentity: e.SMS_ORIGINATION_IDENTITY,
+          configurationSet: e.SMS_CONFIGURATION_SET,
+          maxPrice: e.SMS_MAX_PRICE,
+        }
+      : undefined,
     localMode: false,
     licenceIssuer: e.LICENCE_ISSUER?.replace(/\/$/, ''),
     backchannelQueueUrl: e.BACKCHANNEL_QUEUE_URL,

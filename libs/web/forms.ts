@@ -27,7 +27,7 @@ export const errorSummary = (lang: Lang, errors: readonly FieldError[]): Html =>
 export interface FieldOptions {
   readonly name: string;
   readonly label: string;
-  readonly type?: 'text' | 'password' | 'email';
+  readonly type?: 'text' | 'password' | 'email' | 'tel';
   readonly autocomplete: string;
   readonly value?: string;
   readonly hint?: string;

@@ -142,7 +142,8 @@ export const en = {
   forgotPassword: 'Forgotten your password?',
   changePassword: 'Change your password',
   resetTitle: 'Reset your password',
-  resetLead: 'Enter your login name. If the account has an email address, we will send it a code.',
+  resetLead:
+    'Enter your login name. If the account has an email address or a verified mobile phone, we will send a code to each.',
   sendCode: 'Send code',
   resetSent:
     'If that account exists and can receive messages, a code is on its way. It works for 15 minutes.',

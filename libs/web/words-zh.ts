@@ -129,7 +129,7 @@ export const zh: Record<MessageKey, string> = {
   forgotPassword: '忘记密码？',
   changePassword: '修改密码',
   resetTitle: '重置密码',
-  resetLead: '请输入登录名。如该账号登记了电子邮箱，我们会向其发送验证码。',
+  resetLead: '请输入登录名。如该账号登记了电子邮箱或经过验证的手机号码，我们会向其发送验证码。',
   sendCode: '发送验证码',
   resetSent: '如该账号存在且可接收消息，验证码已发出，15 分钟内有效。',
   resetConfirmTitle: '设置新密码',

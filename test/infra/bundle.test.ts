@@ -178,7 +178,10 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   // admin function): admin measured 836 → 872 KiB initial, 1277 → 1313 KiB all; budgets 2% above.
   admin: { initial: 890, all: 1340 },
   licences: { initial: 741, all: 1199 },
-  account: { initial: 805, all: 1332 },
+  // account: the contact details page (issue #21) measured 810 KiB initial: its words in both
+  // languages (5.3 KiB) and the contact details of libs/accounts (ContactDetails, send limits,
+  // phone numbers, 6 KiB); its pages load on first use. Budget 2% above.
+  account: { initial: 826, all: 1350 },
   authorizer: { initial: 521, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 684, all: 1113 },

@@ -28,6 +28,7 @@ const statementsOfFunction = (t: Template, fn: string): Statement[] =>
   Object.entries(t.findResources('AWS::IAM::Policy') as Record<string, Resource>)
     .filter(([id]) => id.startsWith(fn))
     .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+const SMS_SENDER = 'arn:aws:sms-voice:eu-west-1:111122223333:phone-number/phone-0123456789abcdef0';
 const DPOP_PROOFS_ONLY = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['dpop#*'] } };
 
 beforeAll(() => {
@@ -35,6 +36,7 @@ beforeAll(() => {
   stack = new YitongStack(app, 'Test', {
     extranetCidrs: ['203.0.113.0/24'],
     mailFrom: 'no-reply@id.gov.example',
+    sms: { originationIdentity: SMS_SENDER, configurationSet: 'yitong-sms', maxPrice: '0.10' },
     identitySource: { url: 'https://registry-gateway.gov.example', timeoutMs: 3000 },
     domains: {
       public: { name: 'id.gov.example', certificateArn: CERTIFICATE },
@@ -381,6 +383,8 @@ describe('CDK stack', () => {
     expect(secrets['pairwise-salt']).toEqual(oidc);
     // Password reset codes are keyed hashes: only the issuer, which makes and checks them.
     expect(secrets['reset-code-key']).toEqual(oidc);
+    // Contact codes (a new email address or phone) likewise: only the account portal.
+    expect(secrets['contact-code-key']).toEqual(['Fnaccountpublic']);
     // A portal's secret: the portal's function and its zone's issuer, nobody else.
     expect(secrets['account-client-secret']).toEqual(['Fnaccountpublic', 'Fnoidcpublic']);
     expect(secrets['admin-console-client-secret']).toEqual([
@@ -411,6 +415,7 @@ describe('CDK stack', () => {
     expect(Object.keys(secrets).sort()).toEqual([
       'account-client-secret',
       'admin-console-client-secret',
+      'contact-code-key',
       'cookie-keys',
       'identity-hash-key',
       'pairwise-salt',
@@ -597,6 +602,25 @@ describe('CDK stack', () => {
     const ses = statementsOf(template).filter((s) => actionsOf(s).includes('ses:SendEmail'));
     expect(ses).toHaveLength(3);
     for (const s of ses) expect(JSON.stringify(s)).toContain('no-reply@id.gov.example');
+  });
+
+  it('lets only the oidc functions (the queue consumers) send SMS, from the configured origination identity', () => {
+    const sms = statementsOf(template).filter((s) => actionsOf(s).some((a) => a.startsWith('sms-voice:')));
+    expect(sms).toHaveLength(3);
+    for (const s of sms) {
+      expect(actionsOf(s)).toEqual(['sms-voice:SendTextMessage']);
+      const resources = JSON.stringify(s.Resource);
+      expect(resources).toContain(SMS_SENDER);
+      expect(resources).toContain(':configuration-set/yitong-sms');
+      expect(resources).not.toContain('*');
+    }
+    expect(statementsOfFunction(template, 'Fnaccountpublic').flatMap(actionsOf)).not.toContain(
+      'sms-voice:SendTextMessage',
+    );
+    // The account portal knows SMS are offered (it offers a phone), and hands them to the queue.
+    const lambdas = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    const account = Object.entries(lambdas).find(([id]) => id.startsWith('Fnaccountpublic'))![1];
+    expect(JSON.stringify(account.Properties.Environment)).toContain(SMS_SENDER);
   });
 
   it('routes every route of the route table in each zone it lists, and nothing else', () => {

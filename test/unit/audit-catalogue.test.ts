@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../libs/audit/index.ts';
+import { ACCESS_EVENT_TYPES, retentionClassOf } from '../../libs/audit/retention.ts';
 
 const sources = async (dir: string): Promise<string[]> => {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -29,6 +30,16 @@ describe('the audit event catalogue', () => {
     expect(written.size).toBeGreaterThan(20);
     const missing = [...written].filter((t) => !(t in EVENT_TYPES));
     expect(missing).toEqual([]);
+  });
+
+  it('keeps each type for as long as its entry says (the writers’ list agrees with it)', () => {
+    const access = Object.entries(EVENT_TYPES)
+      .filter(([, e]) => e.retention === 'access')
+      .map(([t]) => t);
+    expect([...ACCESS_EVENT_TYPES].sort()).toEqual(access.sort());
+    for (const [type, entry] of Object.entries(EVENT_TYPES))
+      expect(retentionClassOf(type)).toBe(entry.retention);
+    expect(retentionClassOf('not.catalogued')).toBe('security');
   });
 
   it('is documented type by type in docs/audit.md', async () => {
