@@ -41,6 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import { connectionPages } from './connections.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -148,6 +149,7 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  const connections = connectionPages({ runtime, portal, departments, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -462,6 +464,12 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
+    .on('GET', '/account/services', signedIn(connections.services))
+    .on('POST', '/account/services/{clientId}/withdraw', signedIn(connections.withdraw))
+    .on('GET', '/account/sessions', signedIn(connections.sessions))
+    .on('POST', '/account/sessions/end-all', signedIn(connections.endAll))
+    .on('POST', '/account/sessions/{uid}/end', signedIn(connections.endOne))
+    .on('GET', '/account/signed-out', open(connections.signedOut))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))

@@ -48,6 +48,8 @@ export const ACCOUNT_STYLES = `
 .tag{display:inline-block;padding:0 8px;font-weight:700;background:#cce2d8;color:#005a30}
 .tag.off{background:#f4cdc6;color:#942514}
 nav.account{margin:0 0 16px}nav.account ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 16px}
+button.warning{background:#d4351c;box-shadow:0 2px 0 #55150b}
+.cards>li.current{border-left-color:#00703c}.cards ul.access{margin:0;padding-left:20px}
 .share-url{font-size:1.125rem}
 select{max-width:100%}
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:0;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}

@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
+import { deferWrite, forgetPrefetched, type ItemKey, queryAll, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -145,12 +145,12 @@ export class OidcRegistry {
     return (Items ?? []).map((i) => ResourceGrant.parse(i));
   }
 
-  /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
   /** Where the consent of `accountId` to `clientId` is remembered (a request may prefetch it). */
   consentItemKey(accountId: string, clientId: string): ItemKey {
     return { pk: `consent#${accountId}`, sk: `client#${clientId}` };
   }
 
+  /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
   async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
     forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
     const Item = {
@@ -173,6 +173,31 @@ export class OidcRegistry {
           )
         ).Item;
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
+  }
+
+  /** Every site the account's consent is remembered for: its scopes and when it was given. */
+  async consentsOf(
+    accountId: string,
+  ): Promise<Array<{ readonly clientId: string; readonly scopes: string[]; readonly at?: string }>> {
+    const { pk } = this.consentItemKey(accountId, '');
+    const items = await queryAll(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :client)',
+      ExpressionAttributeValues: { ':pk': pk, ':client': 'client#' },
+    });
+    return items.map((i) => ({
+      clientId: String(i.sk).slice('client#'.length),
+      scopes: Array.isArray(i.scopes) ? i.scopes.map(String) : [],
+      ...(typeof i.at === 'string' ? { at: i.at } : {}),
+    }));
+  }
+
+  /** Forgets the account's consent to a client: its next sign-in there asks again. */
+  async forgetConsent(accountId: string, clientId: string): Promise<void> {
+    forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.table, Key: this.consentItemKey(accountId, clientId) }),
+    );
   }
 }
 
