@@ -309,11 +309,20 @@ describe('sessions and devices at the account centre', () => {
       'id="ended-notice"',
     );
 
+    // Signing out of this very browser's session ends the account centre's session with it.
+    const own = await laptop.request(`${stack.urls.public}/account/sessions/${left[0]!.uid}/end`, {
+      form: { csrf },
+    });
+    expect(own.status).toBe(303);
+    expect(own.headers.get('location')).toBe('/account/signed-out');
+    expect(await sessions.sessions(who.accountId)).toEqual([]);
+    const gone = await laptop.request(`${stack.urls.public}/account/sessions`);
+    expect(gone.headers.get('location')).toContain('/account/login');
+
     const trail = (await auditEvents(stack)).filter(
       (e) => e.type === 'session.ended' && e.actor === who.accountId,
     );
-    expect(trail).toHaveLength(1);
-    expect(trail[0]).toMatchObject({ resource: `session:${phoneSession.uid}` });
+    expect(trail.map((e) => e.resource)).toEqual([`session:${phoneSession.uid}`, `session:${left[0]!.uid}`]);
     expect(
       (await auditEvents(stack)).filter((e) => e.type === 'session.ended' && e.actor === other.accountId),
     ).toEqual([]);
