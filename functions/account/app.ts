@@ -41,7 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
-import { connectionPages } from './connections.ts';
+import type { ConnectionPages } from './connections.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -149,7 +149,34 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
-  const connections = connectionPages({ runtime, portal, departments, show });
+  // Connected services and sessions: loaded on first use (a chunk of their own), off the cold start.
+  let connectionsLoaded: Promise<ConnectionPages> | undefined;
+  const connectionsPage =
+    (name: keyof ConnectionPages): Page =>
+    async (event, session, lang, account) => {
+      connectionsLoaded ??= import('./connections.ts').then((m) =>
+        m.connectionPages({ runtime, portal, departments, show }),
+      );
+      return (await connectionsLoaded)[name](event, session, lang, account);
+    };
+  const connections = {
+    services: connectionsPage('services'),
+    withdraw: connectionsPage('withdraw'),
+    sessions: connectionsPage('sessions'),
+    endOne: connectionsPage('endOne'),
+    endAll: connectionsPage('endAll'),
+    signedOut: async (event: APIGatewayProxyEvent, lang: Lang) =>
+      show(
+        event,
+        lang,
+        200,
+        (await import('./connection-views.ts')).signedOutView(
+          lang,
+          event.queryStringParameters?.everywhere === '1',
+        ),
+        '/account/signed-out',
+      ),
+  };
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,

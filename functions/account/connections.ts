@@ -21,13 +21,7 @@ import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import { cookiesOf, describeAccess, type Lang } from '../../libs/web/index.ts';
-import {
-  type ServiceShown,
-  type SessionShown,
-  servicesView,
-  sessionsView,
-  signedOutView,
-} from './connection-views.ts';
+import { type ServiceShown, type SessionShown, servicesView, sessionsView } from './connection-views.ts';
 import type { View } from './views.ts';
 import { aw } from './words.ts';
 
@@ -323,14 +317,8 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
     throw new AccountConflictError(`account ${account.id} kept changing; sign out everywhere again`);
   };
 
-  const signedOut = async (event: APIGatewayProxyEvent, lang: Lang) =>
-    show(
-      event,
-      lang,
-      200,
-      signedOutView(lang, event.queryStringParameters?.everywhere === '1'),
-      '/account/signed-out',
-    );
-
-  return { services, withdraw, sessions: sessionsPage, endOne, endAll, signedOut };
+  return { services, withdraw, sessions: sessionsPage, endOne, endAll };
 };
+
+/** The connected services and sessions pages, each a signed-in page of the account portal. */
+export type ConnectionPages = ReturnType<typeof connectionPages>;

@@ -176,7 +176,10 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   audit: { initial: 680, all: 1145 },
   admin: { initial: 845, all: 1295 },
   licences: { initial: 741, all: 1199 },
-  account: { initial: 805, all: 1332 },
+  // account: the connected services and sessions pages (issue #21) load on first use; their
+  // words (both languages, in the portal's word list) and the registry's consent reads add
+  // 16 KiB to the cold start (795 -> 811; 1297 -> 1326 in all, within its budget).
+  account: { initial: 827, all: 1332 },
   authorizer: { initial: 521, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 684, all: 1113 },
