@@ -13,8 +13,9 @@ import {
   AccountSessions,
   backchannelQueuesOf,
   FIRST_PARTY_CLIENT_IDS,
+  forgetConsent,
   getClient,
-  OidcRegistry,
+  rememberedConsents,
   type SessionEndResult,
 } from '../../libs/oidc/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
@@ -78,7 +79,6 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
       local: runtime.backchannel,
     }),
   });
-  const registry = new OidcRegistry(doc, table);
   const activity = new AuditQuery(doc, config.tables.audit);
   const mail = mailQueueOf(runtime);
 
@@ -135,7 +135,7 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
   /** The sites the person allowed (remembered consent or a live grant), never yitong's own portals. */
   const servicesOf = async (account: Account, lang: Lang): Promise<ServiceShown[]> => {
     const [consents, grants, live, recent] = await Promise.all([
-      registry.consentsOf(account.id),
+      rememberedConsents(doc, table, account.id),
       sessions.grants(account.id),
       sessions.sessions(account.id),
       activity.search({ actor: account.id }, { limit: RECENT_EVENTS }),
@@ -222,13 +222,13 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
     const none = () => new NotFoundError(aw(lang, 'svc_unknownNotFound'));
     if (!CLIENT_ID.test(clientId) || FIRST_PARTY_CLIENT_IDS.has(clientId)) throw none();
     const [consents, grants] = await Promise.all([
-      registry.consentsOf(account.id),
+      rememberedConsents(doc, table, account.id),
       sessions.grants(account.id),
     ]);
     const consent = consents.find((c) => c.clientId === clientId);
     if (!consent && !grants.some((g) => g.clientId === clientId)) throw none();
     const result = await sessions.end(account.id, { clientId, alsoGrants: (g) => g.clientId === clientId });
-    await registry.forgetConsent(account.id, clientId);
+    await forgetConsent(doc, table, account.id, clientId);
     await audit(event, account, 'consent.withdrawn', result, {
       client: clientId,
       details: { scopes: consent?.scopes ?? [] },

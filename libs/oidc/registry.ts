@@ -147,7 +147,7 @@ export class OidcRegistry {
 
   /** Where the consent of `accountId` to `clientId` is remembered (a request may prefetch it). */
   consentItemKey(accountId: string, clientId: string): ItemKey {
-    return { pk: `consent#${accountId}`, sk: `client#${clientId}` };
+    return consentKey(accountId, clientId);
   }
 
   /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
@@ -174,32 +174,45 @@ export class OidcRegistry {
         ).Item;
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
   }
-
-  /** Every site the account's consent is remembered for: its scopes and when it was given. */
-  async consentsOf(
-    accountId: string,
-  ): Promise<Array<{ readonly clientId: string; readonly scopes: string[]; readonly at?: string }>> {
-    const { pk } = this.consentItemKey(accountId, '');
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :client)',
-      ExpressionAttributeValues: { ':pk': pk, ':client': 'client#' },
-    });
-    return items.map((i) => ({
-      clientId: String(i.sk).slice('client#'.length),
-      scopes: Array.isArray(i.scopes) ? i.scopes.map(String) : [],
-      ...(typeof i.at === 'string' ? { at: i.at } : {}),
-    }));
-  }
-
-  /** Forgets the account's consent to a client: its next sign-in there asks again. */
-  async forgetConsent(accountId: string, clientId: string): Promise<void> {
-    forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
-    await this.doc.send(
-      new DeleteCommand({ TableName: this.table, Key: this.consentItemKey(accountId, clientId) }),
-    );
-  }
 }
+
+/** Where the consent of `accountId` to `clientId` is remembered. */
+const consentKey = (accountId: string, clientId: string): ItemKey => ({
+  pk: `consent#${accountId}`,
+  sk: `client#${clientId}`,
+});
+
+// The account centre's reads and removals of remembered consents: functions, not registry
+// methods, so the issuer's bundle (which never lists or forgets them) does not carry them.
+
+/** Every site the account's consent is remembered for: its scopes and when it was given. */
+export const rememberedConsents = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+): Promise<Array<{ readonly clientId: string; readonly scopes: string[]; readonly at?: string }>> => {
+  const items = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :client)',
+    ExpressionAttributeValues: { ':pk': consentKey(accountId, '').pk, ':client': 'client#' },
+  });
+  return items.map((i) => ({
+    clientId: String(i.sk).slice('client#'.length),
+    scopes: Array.isArray(i.scopes) ? i.scopes.map(String) : [],
+    ...(typeof i.at === 'string' ? { at: i.at } : {}),
+  }));
+};
+
+/** Forgets the account's consent to a client: its next sign-in there asks again. */
+export const forgetConsent = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+  clientId: string,
+): Promise<void> => {
+  forgetPrefetched(table, consentKey(accountId, clientId));
+  await doc.send(new DeleteCommand({ TableName: table, Key: consentKey(accountId, clientId) }));
+};
 
 /** Client metadata as oidc-provider reads it (RFC 7591 names plus yitong's own). */
 export type ClientMetadata = Record<string, unknown> & {
