@@ -44,6 +44,7 @@ import { companyPages } from './companies.ts';
 import type { ConnectionPages } from './connections.ts';
 import {
   ACCOUNT_STYLES,
+  type AccountPage,
   activityView,
   type CompanyShown,
   companyWalletView,
@@ -286,13 +287,7 @@ export const makeHandler = async (runtime: Runtime) => {
     );
   };
 
-  /** A page of a signed-in person (with their account, read afresh). */
-  type Page = (
-    event: APIGatewayProxyEvent,
-    session: Session,
-    lang: Lang,
-    account: Account,
-  ) => Promise<APIGatewayProxyResult>;
+  type Page = AccountPage;
   /** A step of signing in or out, open to anyone. */
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };

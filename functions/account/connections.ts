@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import {
   type Account,
   AccountConflictError,
@@ -18,12 +18,12 @@ import {
   rememberedConsents,
   type SessionEndResult,
 } from '../../libs/oidc/index.ts';
-import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
+import type { FirstPartyPortal } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import { cookiesOf, describeAccess, type Lang } from '../../libs/web/index.ts';
 import { type ServiceShown, type SessionShown, servicesView, sessionsView } from './connection-views.ts';
-import type { View } from './views.ts';
+import type { AccountPage, ShowView } from './views.ts';
 import { aw } from './words.ts';
 
 /** What the connected services and sessions pages need: the runtime, the portal and how pages are shown. */
@@ -31,21 +31,10 @@ export interface ConnectionPagesDeps {
   readonly runtime: Runtime;
   readonly portal: FirstPartyPortal;
   readonly departments: DepartmentStore;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  readonly show: ShowView;
 }
 
-type Page = (
-  event: APIGatewayProxyEvent,
-  session: PortalSession,
-  lang: Lang,
-  account: Account,
-) => Promise<APIGatewayProxyResult>;
+type Page = AccountPage;
 
 /** The issuer's single sign-on cookie (oidc-provider's default name): it holds the session's id. */
 const SSO_COOKIE = '_session';

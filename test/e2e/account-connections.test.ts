@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,12 +9,13 @@ import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from
 import { startTestStack } from '../../testkit/stack.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
+import { startLogoutRecorder } from '../support/logout-recorder.ts';
 
 let stack: LocalStack;
-let rp: Server;
+let rp: Awaited<ReturnType<typeof startLogoutRecorder>>;
 let sessions: AccountSessions;
-/** The logout tokens the department sites were sent, as their payloads (verified). */
-const logoutTokens: string[] = [];
+/** The logout tokens the department sites were sent. */
+const logoutTokens = () => rp.tokens;
 type Person = SignInOptions & { readonly accountId: string; readonly email: string };
 
 const SITE_A = 'tax-connections-a';
@@ -79,7 +78,7 @@ const accountCentre = async (ua: UserAgent, who: SignInOptions, path: string) =>
 const logoutsFor = async (clientId: string) => {
   const jwks = jose.createRemoteJWKSet(new URL(`${stack.urls.public}/jwks`));
   const payloads = await Promise.all(
-    logoutTokens.map(async (t) => {
+    logoutTokens().map(async (t) => {
       const { payload } = await jose.jwtVerify(t, jwks, { issuer: stack.urls.public });
       return payload;
     }),
@@ -100,17 +99,8 @@ beforeAll(async () => {
     queues: {},
   });
   // Department sites that record the back-channel logout tokens they are sent.
-  rp = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const token = new URLSearchParams(Buffer.concat(chunks).toString()).get('logout_token');
-      if (token) logoutTokens.push(token);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
-  const rpUrl = `http://localhost:${(rp.address() as AddressInfo).port}`;
+  rp = await startLogoutRecorder();
+  const rpUrl = rp.url;
   for (const [clientId, name] of [
     [SITE_A, 'Online tax filing 网上报税'],
     [SITE_B, 'Housing fund 公积金'],
@@ -122,7 +112,7 @@ beforeAll(async () => {
     });
 }, 60_000);
 afterAll(async () => {
-  await new Promise((resolve) => rp?.close(resolve));
+  await rp?.close();
   await stack?.stop();
 });
 
@@ -229,7 +219,7 @@ describe('sessions and devices at the account centre', () => {
     }
     expect(page.html).toContain('127.0.0.0/24');
     expect(page.html).toContain('Online tax filing 网上报税, Housing fund 公积金');
-    const logoutsBefore = logoutTokens.length;
+    const logoutsBefore = logoutTokens().length;
     const startedAt = epochSeconds();
 
     const done = await laptop.request(`${stack.urls.public}/account/sessions/end-all`, { form: { csrf } });
@@ -239,7 +229,7 @@ describe('sessions and devices at the account centre', () => {
     expect(signedOut.html).toContain('id="signed-out"');
 
     // Both sites were told, each for its session.
-    expect(logoutTokens.length - logoutsBefore).toBe(2);
+    expect(logoutTokens().length - logoutsBefore).toBe(2);
     expect(await logoutsFor(SITE_A)).toContainEqual(expect.objectContaining({ sid: atA.claims.sid }));
     expect(await logoutsFor(SITE_B)).toContainEqual(expect.objectContaining({ sid: atB.claims.sid }));
     // Single sign-on is over: each site's next authorization asks for the password.
