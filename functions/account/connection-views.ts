@@ -1,9 +1,9 @@
 /** The account centre's connected services and sessions pages (issue #21). */
 
 import type { PortalSession } from '../../libs/portal/index.ts';
-import { formatDate, formatTime, hidden, html, type Lang, type MessageKey, t } from '../../libs/web/index.ts';
+import { formatDate, formatTime, hidden, html, type Lang, t } from '../../libs/web/index.ts';
 import { deviceOf } from './device-words.ts';
-import { nav, type View } from './views.ts';
+import { nav, type View, ZONE_WORDS } from './views.ts';
 import { type AccountWord, aw } from './words.ts';
 
 /** A site the person allowed, as the connected services page shows it. */
@@ -35,12 +35,6 @@ export interface SessionShown {
   /** The names of the sites signed in to in it. */
   readonly sites: readonly string[];
 }
-
-const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
-  public: 'zone_public',
-  extranet: 'zone_extranet',
-  intranet: 'zone_intranet',
-};
 
 const list = (lang: Lang, items: readonly string[]) => items.join(lang === 'en' ? ', ' : '、');
 

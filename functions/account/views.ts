@@ -396,7 +396,8 @@ export const verificationsView = (
   }`,
 });
 
-const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
+/** Each zone's name in words. */
+export const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
   public: 'zone_public',
   extranet: 'zone_extranet',
   intranet: 'zone_intranet',
