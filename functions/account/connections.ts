@@ -151,6 +151,8 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
     for (const e of recent.events as ChainedEvent[])
       if (e.client && e.outcome === 'success' && USE_EVENTS.has(e.type) && !lastUse.has(e.client))
         lastUse.set(e.client, e.time);
+    // A session still names a site whose grant was ended (withdrawn): it is signed in there no more.
+    const liveGrants = new Set(grants.map((g) => g.grantId));
     return [...ids]
       .map((id): ServiceShown => {
         const client = clients.get(id);
@@ -173,7 +175,9 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
           ),
           ...(since !== undefined ? { since } : {}),
           ...(last ? { lastUsed: last } : {}),
-          sessions: live.filter((s) => s.clients.some((c) => c.clientId === id && c.grantId)).length,
+          sessions: live.filter((s) =>
+            s.clients.some((c) => c.clientId === id && c.grantId && liveGrants.has(c.grantId)),
+          ).length,
         };
       })
       .sort((a, b) => a.name.localeCompare(b.name, lang));
@@ -227,8 +231,10 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
   };
 
   const sessionsPage: Page = async (event, session, lang, account) => {
-    const live = await sessions.sessions(account.id);
+    const [live, grants] = await Promise.all([sessions.sessions(account.id), sessions.grants(account.id)]);
     const current = currentOf(event, live);
+    // Only the sites still signed in: a withdrawn site's grant is gone though the session names it.
+    const liveGrants = new Set(grants.map((g) => g.grantId));
     const clients = await clientsOf(live.flatMap((s) => s.clients.map((c) => c.clientId)));
     const shown = live.map(
       (s): SessionShown => ({
@@ -240,7 +246,9 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
         loginTs: s.loginTs,
         lastSeenAt: s.device?.lastSeenAt,
         amr: s.amr,
-        sites: s.clients.filter((c) => c.grantId).map((c) => clientName(clients.get(c.clientId), c.clientId)),
+        sites: s.clients
+          .filter((c) => c.grantId && liveGrants.has(c.grantId))
+          .map((c) => clientName(clients.get(c.clientId), c.clientId)),
       }),
     );
     // This browser's session first, then the most recently used.

@@ -176,6 +176,11 @@ describe('connected services at the account centre', () => {
     expect(after.html).not.toContain(`data-client="${SITE_A}"`);
     expect(after.html).toContain(`data-client="${SITE_B}"`);
 
+    // The session goes on, signed in to the other site only.
+    const stillSignedIn = await ua.request(`${stack.urls.public}/account/sessions`);
+    expect(stillSignedIn.html).toContain('Housing fund 公积金');
+    expect(stillSignedIn.html).not.toContain('Online tax filing 网上报税');
+
     // Still signed in to yitong (single sign-on), but the site must ask for consent again.
     const again = await authorizeAgain(SITE_A, ua);
     expect(again.html).toContain('/consent"');
