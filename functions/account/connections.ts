@@ -8,6 +8,7 @@ import {
 import { AuditQuery, type ChainedEvent } from '../../libs/audit/index.ts';
 import { type DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import { NotFoundError } from '../../libs/http/index.ts';
+import { LogMessage, logger } from '../../libs/observability/index.ts';
 import {
   type AccountSession,
   AccountSessions,
@@ -69,7 +70,9 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
     }),
   });
   const activity = new AuditQuery(doc, config.tables.audit);
-  const mail = mailQueueOf(runtime);
+  const mailFailed = (err: unknown) =>
+    logger.error(LogMessage.accountMailFailed, { error: err instanceof Error ? err.message : String(err) });
+  const mail = mailQueueOf(runtime, mailFailed);
 
   /** Each client's registration, read once per request. */
   const clientsOf = async (ids: Iterable<string>) =>
@@ -118,7 +121,8 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
       loginName: account.loginName,
       ...(account.email ? { email: account.email } : {}),
     };
-    await Promise.all(noticeMessages(to, notice, lang).map((m) => mail.enqueue(m)));
+    // The change is made and audited: a queue that refuses the notice is logged, not answered with an error.
+    await Promise.all(noticeMessages(to, notice, lang).map((m) => mail.enqueue(m).catch(mailFailed)));
   };
 
   /** The sites the person allowed (remembered consent or a live grant), never yitong's own portals. */
