@@ -41,9 +41,11 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import type { ConnectionPages } from './connections.ts';
 import type { contactPages } from './contact.ts';
 import {
   ACCOUNT_STYLES,
+  type AccountPage,
   activityView,
   type CompanyShown,
   companyWalletView,
@@ -149,6 +151,34 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  // Connected services and sessions: loaded on first use (a chunk of their own), off the cold start.
+  let connectionsLoaded: Promise<ConnectionPages> | undefined;
+  const connectionsPage =
+    (name: keyof ConnectionPages): Page =>
+    async (event, session, lang, account) => {
+      connectionsLoaded ??= import('./connections.ts').then((m) =>
+        m.connectionPages({ runtime, portal, departments, show }),
+      );
+      return (await connectionsLoaded)[name](event, session, lang, account);
+    };
+  const connections = {
+    services: connectionsPage('services'),
+    withdraw: connectionsPage('withdraw'),
+    sessions: connectionsPage('sessions'),
+    endOne: connectionsPage('endOne'),
+    endAll: connectionsPage('endAll'),
+    signedOut: async (event: APIGatewayProxyEvent, lang: Lang) =>
+      show(
+        event,
+        lang,
+        200,
+        (await import('./connection-views.ts')).signedOutView(
+          lang,
+          event.queryStringParameters?.everywhere === '1',
+        ),
+        '/account/signed-out',
+      ),
+  };
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -272,13 +302,7 @@ export const makeHandler = async (runtime: Runtime) => {
     );
   };
 
-  /** A page of a signed-in person (with their account, read afresh). */
-  type Page = (
-    event: APIGatewayProxyEvent,
-    session: Session,
-    lang: Lang,
-    account: Account,
-  ) => Promise<APIGatewayProxyResult>;
+  type Page = AccountPage;
   /** A step of signing in or out, open to anyone. */
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };
@@ -477,6 +501,12 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
+    .on('GET', '/account/services', signedIn(connections.services))
+    .on('POST', '/account/services/{clientId}/withdraw', signedIn(connections.withdraw))
+    .on('GET', '/account/sessions', signedIn(connections.sessions))
+    .on('POST', '/account/sessions/end-all', signedIn(connections.endAll))
+    .on('POST', '/account/sessions/{uid}/end', signedIn(connections.endOne))
+    .on('GET', '/account/signed-out', open(connections.signedOut))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))

@@ -1,5 +1,6 @@
 /** The pages of the account portal: the licence wallet, shares, checks and activity. */
 
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import type { Licence, LicenceType, Receipt, Share } from '../../libs/licences/index.ts';
@@ -32,6 +33,23 @@ export interface View {
   readonly script?: string;
 }
 
+/** Frames a view as the portal's page response, with its status and path. */
+export type ShowView = (
+  event: APIGatewayProxyEvent,
+  lang: Lang,
+  status: number,
+  view: View,
+  path: string,
+) => APIGatewayProxyResult;
+
+/** A page of a signed-in person (with their account, read afresh). */
+export type AccountPage = (
+  event: APIGatewayProxyEvent,
+  session: PortalSession,
+  lang: Lang,
+  account: Account,
+) => Promise<APIGatewayProxyResult>;
+
 /**
  * The portal's own styles: licences and events as cards that reflow down to 320 px (WCAG 1.4.10),
  * long numbers and links that wrap, and a definition list that stacks on a narrow screen.
@@ -48,6 +66,8 @@ export const ACCOUNT_STYLES = `
 .tag{display:inline-block;padding:0 8px;font-weight:700;background:#cce2d8;color:#005a30}
 .tag.off{background:#f4cdc6;color:#942514}
 nav.account{margin:0 0 16px}nav.account ul{list-style:none;padding:0;margin:0;display:flex;flex-wrap:wrap;gap:4px 16px}
+button.warning{background:#d4351c;box-shadow:0 2px 0 #55150b}
+.cards>li.current{border-left-color:#00703c}.cards ul.access{margin:0;padding-left:20px}
 .share-url{font-size:1.125rem}
 select{max-width:100%}
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:0;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
@@ -376,7 +396,8 @@ export const verificationsView = (
   }`,
 });
 
-const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
+/** Each zone's name in words. */
+export const ZONE_WORDS: Readonly<Record<string, MessageKey>> = {
   public: 'zone_public',
   extranet: 'zone_extranet',
   intranet: 'zone_intranet',

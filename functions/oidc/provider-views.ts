@@ -1,25 +1,11 @@
 import { departmentName } from '../../libs/departments/index.ts';
-import { type Html, html, type Lang, type MessageKey, t } from '../../libs/web/index.ts';
+import { describeScope, type Html, html, type Lang, t } from '../../libs/web/index.ts';
 
 // The views oidc-provider's own pages and the busy answer render: loaded at cold start. The
 // sign-in and password pages' views (views.ts) load with those pages, on first use.
 
-export const OWN_SCOPE_WORDS: Readonly<Record<string, MessageKey>> = {
-  admin: 'scope_admin',
-  'audit:read': 'scope_audit_read',
-  'licences:issue': 'scope_licences_issue',
-};
-
-/** A scope in plain words: the person's data, or what one of yitong's own APIs lets a client do. */
-export const describeScope = (lang: Lang, scope: string): string => {
-  const key = `scope_${scope}` as const;
-  if (OWN_SCOPE_WORDS[scope]) return t(lang, OWN_SCOPE_WORDS[scope]);
-  return ['scope_openid', 'scope_profile', 'scope_email', 'scope_identity', 'scope_offline_access'].includes(
-    key,
-  )
-    ? t(lang, key as 'scope_openid')
-    : t(lang, 'scope_other', { scope });
-};
+// Scopes in words live in the page kit: the account centre's connected services repeat them.
+export { describeScope, OWN_SCOPE_WORDS } from '../../libs/web/index.ts';
 
 export const messageBody = (heading: string, lead: string, extra?: Html): Html =>
   html`<h1>${heading}</h1><p class="lead">${lead}</p>${extra ?? ''}`;

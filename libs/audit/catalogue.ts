@@ -92,6 +92,12 @@ export const EVENT_TYPES = {
     zh: '拒绝服务使用您的信息',
     citizen: true,
   },
+  'consent.withdrawn': {
+    retention: 'security',
+    en: 'Withdrew a service’s access to your details',
+    zh: '撤回服务使用您信息的授权',
+    citizen: true,
+  },
   'token.issued': {
     retention: 'access',
     en: 'Tokens issued to a service',
@@ -107,6 +113,18 @@ export const EVENT_TYPES = {
     zh: '客户端未获授权访问该接口，拒绝签发令牌',
   },
   'session.logout': { retention: 'access', en: 'Signed out', zh: '退出登录', citizen: true },
+  'session.ended': {
+    retention: 'security',
+    en: 'Signed out of one session at the account centre',
+    zh: '在账户中心退出一个登录会话',
+    citizen: true,
+  },
+  'session.ended_everywhere': {
+    retention: 'security',
+    en: 'Signed out everywhere at the account centre',
+    zh: '在账户中心退出所有登录',
+    citizen: true,
+  },
   'policy.allowed': {
     retention: 'security',
     en: 'Privileged access allowed by policy',

@@ -60,6 +60,7 @@ export {
 } from './first-party.ts';
 export {
   type ClientMetadata,
+  forgetConsent,
   getClient,
   grantedResources,
   OidcRegistry,
@@ -67,6 +68,7 @@ export {
   putClient,
   RESOURCE_SERVER_MAX_AGE_MS,
   ResourceServer,
+  rememberedConsents,
 } from './registry.ts';
 export {
   type BackchannelQueues,

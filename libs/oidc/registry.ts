@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
+import { deferWrite, forgetPrefetched, type ItemKey, queryAll, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -145,12 +145,12 @@ export class OidcRegistry {
     return (Items ?? []).map((i) => ResourceGrant.parse(i));
   }
 
-  /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
   /** Where the consent of `accountId` to `clientId` is remembered (a request may prefetch it). */
   consentItemKey(accountId: string, clientId: string): ItemKey {
-    return { pk: `consent#${accountId}`, sk: `client#${clientId}` };
+    return consentKey(accountId, clientId);
   }
 
+  /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
   async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
     forgetPrefetched(this.table, this.consentItemKey(accountId, clientId));
     const Item = {
@@ -175,6 +175,44 @@ export class OidcRegistry {
     return Array.isArray(Item?.scopes) ? Item.scopes.map(String) : [];
   }
 }
+
+/** Where the consent of `accountId` to `clientId` is remembered. */
+const consentKey = (accountId: string, clientId: string): ItemKey => ({
+  pk: `consent#${accountId}`,
+  sk: `client#${clientId}`,
+});
+
+// The account centre's reads and removals of remembered consents: functions, not registry
+// methods, so the issuer's bundle (which never lists or forgets them) does not carry them.
+
+/** Every site the account's consent is remembered for: its scopes and when it was given. */
+export const rememberedConsents = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+): Promise<Array<{ readonly clientId: string; readonly scopes: string[]; readonly at?: string }>> => {
+  const items = await queryAll(doc, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :client)',
+    ExpressionAttributeValues: { ':pk': consentKey(accountId, '').pk, ':client': 'client#' },
+  });
+  return items.map((i) => ({
+    clientId: String(i.sk).slice('client#'.length),
+    scopes: Array.isArray(i.scopes) ? i.scopes.map(String) : [],
+    ...(typeof i.at === 'string' ? { at: i.at } : {}),
+  }));
+};
+
+/** Forgets the account's consent to a client: its next sign-in there asks again. */
+export const forgetConsent = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+  clientId: string,
+): Promise<void> => {
+  forgetPrefetched(table, consentKey(accountId, clientId));
+  await doc.send(new DeleteCommand({ TableName: table, Key: consentKey(accountId, clientId) }));
+};
 
 /** Client metadata as oidc-provider reads it (RFC 7591 names plus yitong's own). */
 export type ClientMetadata = Record<string, unknown> & {

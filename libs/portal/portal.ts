@@ -242,6 +242,14 @@ export class FirstPartyPortal {
     return this.redirect(end, [this.cookie(this.sessionCookie, '', 0)]);
   }
 
+  /**
+   * Ends this portal's session in this browser only (its cookie), then goes to `to`: for when the
+   * issuer's sessions were already ended from outside (the account centre's "sign out everywhere").
+   */
+  endedSessionRedirect(to: string): APIGatewayProxyResult {
+    return this.redirect(to, [this.cookie(this.sessionCookie, '', 0)]);
+  }
+
   /** The portal's sign-out form action, relative to the base path (`/audit/console/logout`). */
   get logoutPath(): string {
     return `${this.options.spec.path}/logout`;

@@ -21,6 +21,7 @@ export {
   proofingFormSection,
   proofingRefusalErrors,
 } from './proofing.ts';
+export { describeAccess, describeScope, OWN_SCOPE_WORDS } from './scope-words.ts';
 export {
   bilingual,
   fieldName,

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +10,11 @@ import { CALLBACK, clientConfig, isCallback, registerClient } from '../../testki
 import { startTestStack } from '../../testkit/stack.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
+import { startLogoutRecorder } from '../support/logout-recorder.ts';
 
 let stack: LocalStack;
-let rp: Server;
-const logoutTokens: string[] = [];
+let rp: Awaited<ReturnType<typeof startLogoutRecorder>>;
+let logoutTokens: string[] = [];
 let rep: SignInOptions & { accountId: string };
 let agent: SignInOptions & { accountId: string };
 let company: Awaited<ReturnType<typeof companyWithAgent>>['company'];
@@ -58,17 +57,9 @@ const repSignedIn = async () => {
 beforeAll(async () => {
   stack = await startTestStack({ memory: true, ports: { public: 0, extranet: 0, intranet: 0 } });
   // A department site that records the back-channel logout tokens it is sent.
-  rp = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const token = new URLSearchParams(Buffer.concat(chunks).toString()).get('logout_token');
-      if (token) logoutTokens.push(token);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => rp.listen(0, '127.0.0.1', resolve));
-  const rpUrl = `http://localhost:${(rp.address() as AddressInfo).port}`;
+  rp = await startLogoutRecorder();
+  logoutTokens = rp.tokens;
+  const rpUrl = rp.url;
   await registerClient(stack, 'public', 'tax-filing', {
     yitong_accepts_companies: true,
     backchannel_logout_uri: `${rpUrl}/backchannel-logout`,
@@ -84,7 +75,7 @@ beforeAll(async () => {
   ({ rep, agent, company } = await companyWithAgent(stack, ['tax-filing']));
 }, 60_000);
 afterAll(async () => {
-  await new Promise((resolve) => rp?.close(resolve));
+  await rp?.close();
   await stack?.stop();
 });
 
