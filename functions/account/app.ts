@@ -41,6 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import { securityPages } from './security.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -148,6 +149,7 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  const security = securityPages({ runtime, portal, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -462,6 +464,14 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
+    .on('GET', '/account/security', signedIn(security.page))
+    .on('GET', '/account/security/confirm', signedIn(security.confirm))
+    .on('POST', '/account/security/passkeys', signedIn(security.add))
+    .on('POST', '/account/security/passkeys/rename', signedIn(security.rename))
+    .on('POST', '/account/security/passkeys/remove', signedIn(security.remove))
+    .on('GET', '/account/security/totp', signedIn(security.totpStart))
+    .on('POST', '/account/security/totp', signedIn(security.totpConfirm))
+    .on('POST', '/account/security/recovery-codes', signedIn(security.regenerate))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
@@ -655,7 +665,9 @@ export const makeHandler = async (runtime: Runtime) => {
               known
                 ? path.startsWith('/account/companies/')
                   ? ww(lang, 'notFoundCompany')
-                  : t(lang, 'notFoundLicence')
+                  : path.startsWith('/account/security')
+                    ? ww(lang, 'sec_noPasskey')
+                    : t(lang, 'notFoundLicence')
                 : undefined,
             ),
             path,

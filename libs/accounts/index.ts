@@ -15,6 +15,7 @@ export {
   NewPassword,
   normaliseLoginName,
   Passkey,
+  PasskeyName,
   Role,
   VerifiedIdentity,
 } from './model.ts';
@@ -32,6 +33,7 @@ export {
   type Notifier,
   noticeMessages,
   OutboxNotifier,
+  recipientOf,
   SesNotifier,
   SqsMailQueue,
 } from './notifier.ts';
@@ -49,3 +51,10 @@ export { grantsPrivilegedRole, PRIVILEGED_ROLES, StaffRequest, StaffRequestStore
 export { AccountStore } from './store.ts';
 export { hashRecoveryCodes, newRecoveryCodes, newTotpSecret, totpCode, totpStep, totpUri } from './totp.ts';
 export { TotpVault } from './totp-vault.ts';
+export {
+  passkeyRegistrationOptions,
+  type RelyingParty,
+  relyingPartyOf,
+  verifyPasskeyRegistration,
+  webauthn,
+} from './webauthn.ts';

@@ -38,6 +38,7 @@ export const NoticeKind = z.enum([
   'support-factor-reset',
   'support-disabled',
   'support-enabled',
+  'totp-added',
 ]);
 export type NoticeKind = z.infer<typeof NoticeKind>;
 
@@ -124,6 +125,10 @@ const NOTICE_TEXT: Readonly<Record<NoticeKind, { readonly en: string; readonly z
   },
   'support-disabled': { en: 'The help desk disabled your account.', zh: '服务台停用了您的账号。' },
   'support-enabled': { en: 'The help desk enabled your account again.', zh: '服务台重新启用了您的账号。' },
+  'totp-added': {
+    en: 'An authenticator app was set up for your account.',
+    zh: '您的账号设置了身份验证器应用。',
+  },
 };
 
 const CODE_SUBJECT = {
@@ -181,6 +186,17 @@ export const noticeMessages = (
   (['email', 'sms'] as const)
     .filter((channel) => (channel === 'sms' ? to.phone : to.email))
     .map((channel) => ({ kind: 'notice', channel, notice, to, lang, at: at.toISOString() }));
+
+/** Who an account's messages go to: its login name and the address it gives. */
+export const recipientOf = (account: {
+  readonly id: string;
+  readonly loginName: string;
+  readonly email?: string;
+}): z.infer<typeof Recipient> => ({
+  accountId: account.id,
+  loginName: account.loginName,
+  ...(account.email ? { email: account.email } : {}),
+});
 
 /** Routes each message to its channel's notifier; a channel without one drops its messages. */
 export class ChannelNotifier implements Notifier {

@@ -318,7 +318,10 @@ export class AccountStore {
     }
   }
 
-  async addPasskey(account: Account, passkey: Omit<Passkey, 'accountId' | 'createdAt'>): Promise<Account> {
+  async addPasskey(
+    account: Account,
+    passkey: Omit<Passkey, 'accountId' | 'createdAt' | 'lastUsedAt'>,
+  ): Promise<Account> {
     const item = Passkey.parse({ ...passkey, accountId: account.id, createdAt: this.now().toISOString() });
     await this.doc.send(
       new PutCommand({
@@ -337,16 +340,76 @@ export class AccountStore {
     return Item ? Passkey.parse(Item) : undefined;
   }
 
-  /** Signature counters only move forward; a clone presenting an old counter is refused by the verifier. */
+  /**
+   * Records a verified use of a passkey: its new signature counter (counters only move forward;
+   * a clone presenting an old one is refused by the verifier) and when it was used. A passkey
+   * removed meanwhile stays removed (the update needs the item).
+   */
   async updatePasskeyCounter(credentialId: string, counter: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: passkeyKey(credentialId),
+          UpdateExpression: 'SET #c = :c, lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#c': 'counter' },
+          ExpressionAttributeValues: { ':c': counter, ':at': this.now().toISOString() },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+  }
+
+  /** The account's passkeys, oldest first (a listed one whose item is gone is left out). */
+  async passkeysOf(account: Account): Promise<Passkey[]> {
+    const found = await Promise.all(account.passkeyIds.map((id) => this.findPasskey(id)));
+    return found
+      .filter((p): p is Passkey => p !== undefined && p.accountId === account.id)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+
+  /** Names one of the account's passkeys; false when it is not the account's. */
+  async renamePasskey(account: Account, credentialId: string, name: string): Promise<boolean> {
+    if (!account.passkeyIds.includes(credentialId)) return false;
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: passkeyKey(credentialId),
+          UpdateExpression: 'SET #n = :n',
+          ConditionExpression: 'accountId = :a',
+          ExpressionAttributeNames: { '#n': 'name' },
+          ExpressionAttributeValues: { ':n': name, ':a': account.id },
+        }),
+      );
+      return true;
+    } catch (err: unknown) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Removes one of the account's passkeys: first from the account (optimistic, by version; from
+   * then on sign-in refuses it, as it accepts only passkeys the account lists), then its item.
+   * A crash between the two leaves an item no sign-in accepts, and a retry finishes the job.
+   * Undefined when the account has no such passkey.
+   */
+  async removePasskey(account: Account, credentialId: string): Promise<Account | undefined> {
+    if (!account.passkeyIds.includes(credentialId)) return undefined;
+    const updated = await this.update(account, {
+      passkeyIds: account.passkeyIds.filter((id) => id !== credentialId),
+    });
     await this.doc.send(
-      new UpdateCommand({
+      new DeleteCommand({
         TableName: this.table,
         Key: passkeyKey(credentialId),
-        UpdateExpression: 'SET #c = :c',
-        ExpressionAttributeNames: { '#c': 'counter' },
-        ExpressionAttributeValues: { ':c': counter },
+        ConditionExpression: 'attribute_not_exists(pk) OR accountId = :a',
+        ExpressionAttributeValues: { ':a': account.id },
       }),
     );
+    return updated;
   }
 }
