@@ -41,7 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
-import { securityPages } from './security.ts';
+import type { SecurityPages } from './security.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -149,7 +149,6 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
-  const security = securityPages({ runtime, portal, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -270,6 +269,20 @@ export const makeHandler = async (runtime: Runtime) => {
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };
   const signedIn = (page: Page): Route => ({ page });
+  // The sign-in and security pages load on first use (a chunk of their own): most requests of the
+  // account centre never need them, or the WebAuthn options they make.
+  let securityLoaded: Promise<SecurityPages> | undefined;
+  const security =
+    (name: keyof SecurityPages): Page =>
+    async (...args) => {
+      securityLoaded ??= import('./security.ts')
+        .then((m) => m.securityPages({ runtime, portal, show }))
+        .catch((err: unknown) => {
+          securityLoaded = undefined;
+          throw err;
+        });
+      return (await securityLoaded)[name](...args);
+    };
   const open = (step: Step): Route => ({ step });
 
   const router = new Router<Route>()
@@ -464,14 +477,14 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
-    .on('GET', '/account/security', signedIn(security.page))
-    .on('GET', '/account/security/confirm', signedIn(security.confirm))
-    .on('POST', '/account/security/passkeys', signedIn(security.add))
-    .on('POST', '/account/security/passkeys/rename', signedIn(security.rename))
-    .on('POST', '/account/security/passkeys/remove', signedIn(security.remove))
-    .on('GET', '/account/security/totp', signedIn(security.totpStart))
-    .on('POST', '/account/security/totp', signedIn(security.totpConfirm))
-    .on('POST', '/account/security/recovery-codes', signedIn(security.regenerate))
+    .on('GET', '/account/security', signedIn(security('page')))
+    .on('GET', '/account/security/confirm', signedIn(security('confirm')))
+    .on('POST', '/account/security/passkeys', signedIn(security('add')))
+    .on('POST', '/account/security/passkeys/rename', signedIn(security('rename')))
+    .on('POST', '/account/security/passkeys/remove', signedIn(security('remove')))
+    .on('GET', '/account/security/totp', signedIn(security('totpStart')))
+    .on('POST', '/account/security/totp', signedIn(security('totpConfirm')))
+    .on('POST', '/account/security/recovery-codes', signedIn(security('regenerate')))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   type Account,
+  AccountPasskeys,
   hashRecoveryCodes,
   highestLoa,
   type NoticeKind,
@@ -8,20 +9,22 @@ import {
   newTotpSecret,
   noticeMessages,
   PasskeyName,
-  passkeyRegistrationOptions,
   ReauthChallenges,
   recipientOf,
-  relyingPartyOf,
   TotpVault,
   totpStep,
   totpUri,
-  verifyPasskeyRegistration,
 } from '../../libs/accounts/index.ts';
 import { NotFoundError } from '../../libs/http/index.ts';
 import { ACCOUNT_PORTAL } from '../../libs/oidc/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { type FieldError, type Lang, t } from '../../libs/web/index.ts';
+import {
+  passkeyRegistrationOptions,
+  relyingPartyOf,
+  verifyPasskeyRegistration,
+} from '../../libs/webauthn/index.ts';
 import {
   DONE,
   type Done,
@@ -68,6 +71,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
   const { runtime, portal, show } = deps;
   const { accounts, config } = runtime;
   const vault = new TotpVault(runtime.secrets);
+  const passkeys = new AccountPasskeys(runtime.doc, config.tables.identity, accounts);
   const challenges = new ReauthChallenges(runtime.doc, config.tables.identity);
   const mail = mailQueueOf(runtime);
   const rp = relyingPartyOf(config.issuer);
@@ -99,7 +103,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
   };
 
   const factorsOf = async (account: Account): Promise<FactorsShown> => ({
-    passkeys: await accounts.passkeysOf(account),
+    passkeys: await passkeys.passkeysOf(account),
     totpSince: account.totp?.enabledAt,
     recoveryLeft: (account.totp?.recovery?.hashes.length ?? 0) + (account.totp?.recoveryCodes.length ?? 0),
     level: highestLoa(account),
@@ -173,7 +177,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
         status: 400,
         errors: [{ field: `name-${passkeyFieldId(id)}`, message: aw(lang, 'sec_errName') }],
       });
-    if (!(await accounts.renamePasskey(account, id, name.data)))
+    if (!(await passkeys.renamePasskey(account, id, name.data)))
       throw new NotFoundError(aw('en', 'sec_noPasskey'));
     await audit(event, account, 'mfa.passkey_renamed', { resource: `passkey:${id}` });
     return done('passkey-renamed');
@@ -201,7 +205,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
           errors: [{ field: `understood-${field}`, message: aw(lang, 'sec_errUnderstood') }],
         });
     }
-    const updated = await accounts.removePasskey(account, id);
+    const updated = await passkeys.removePasskey(account, id);
     if (!updated) throw new NotFoundError(aw('en', 'sec_noPasskey'));
     await audit(event, account, 'mfa.passkey_removed', {
       resource: `passkey:${id}`,
@@ -340,6 +344,8 @@ export const securityPages = (deps: SecurityPagesDeps) => {
 
   return { page, confirm, rename, remove, add, totpStart, totpConfirm, regenerate };
 };
+
+export type SecurityPages = ReturnType<typeof securityPages>;
 
 /**
  * The page's one script: asks the device for a new passkey with the options the page was made

@@ -1,12 +1,7 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import * as z from 'zod';
-import {
-  type AccountStore,
-  type Passkey,
-  type RelyingParty,
-  relyingPartyOf,
-  webauthn,
-} from '../../libs/accounts/index.ts';
+import type { AccountStore, Passkey } from '../../libs/accounts/index.ts';
+import { type RelyingParty, relyingPartyOf, webauthn } from '../../libs/webauthn/index.ts';
 
 export { type RelyingParty, relyingPartyOf, webauthn };
 

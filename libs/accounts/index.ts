@@ -37,6 +37,7 @@ export {
   SesNotifier,
   SqsMailQueue,
 } from './notifier.ts';
+export { AccountPasskeys } from './passkeys.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';
@@ -51,10 +52,3 @@ export { grantsPrivilegedRole, PRIVILEGED_ROLES, StaffRequest, StaffRequestStore
 export { AccountStore } from './store.ts';
 export { hashRecoveryCodes, newRecoveryCodes, newTotpSecret, totpCode, totpStep, totpUri } from './totp.ts';
 export { TotpVault } from './totp-vault.ts';
-export {
-  passkeyRegistrationOptions,
-  type RelyingParty,
-  relyingPartyOf,
-  verifyPasskeyRegistration,
-  webauthn,
-} from './webauthn.ts';

@@ -172,11 +172,15 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   // account 790, audit-jobs 670, authorizer 511 KiB; budgets about 2% above (oidc: the 1.2 MB
   // goal). All chunks: admin 1270 and account 1306 KiB before the admin words moved (the counter
   // and company pages' code), budgets 2% above; the others within theirs.
+  // Issue #21's sign-in and security page: its words (both languages, about 10 KiB) and the
+  // account helpers its chunk shares with the wallet (TOTP sealing, passkey listing, challenges)
+  // made the account portal's initial 818 KiB, and adding a passkey brings the WebAuthn library
+  // (a chunk of its own, loaded on first use, as in oidc): all 1657 KiB. Budgets 2% above.
   oidc: { initial: 1172, all: 2094 },
   audit: { initial: 680, all: 1145 },
   admin: { initial: 845, all: 1295 },
   licences: { initial: 741, all: 1199 },
-  account: { initial: 805, all: 1332 },
+  account: { initial: 835, all: 1690 },
   authorizer: { initial: 521, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 684, all: 1113 },

@@ -1,9 +1,5 @@
-import {
-  noticeMessages,
-  passkeyRegistrationOptions,
-  recipientOf,
-  verifyPasskeyRegistration,
-} from '../../../libs/accounts/index.ts';
+import { noticeMessages, recipientOf } from '../../../libs/accounts/index.ts';
+import { passkeyRegistrationOptions, verifyPasskeyRegistration } from '../../../libs/webauthn/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import type { SignIn } from './journey.ts';
 import { type Ctx, json, type Step } from './kit.ts';

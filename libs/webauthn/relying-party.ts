@@ -1,5 +1,5 @@
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
-import type { Account, Passkey } from './model.ts';
+import type { Account, Passkey } from '../accounts/index.ts';
 
 /** The WebAuthn relying party of a zone's issuer (its pages and the account centre share its origin). */
 export interface RelyingParty {
