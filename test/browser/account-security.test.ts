@@ -163,4 +163,26 @@ describe('passkeys in the account centre, in a real browser', () => {
     expect(await pageProblems(page)).toEqual([]);
     await context.close();
   });
+
+  it('refuses to leave a staff account without a second factor, and says what to do instead', async () => {
+    const person = await createPerson(stack, { kind: 'staff', roles: ['staff'], totp: false });
+    const context = await newContext(browser, 'en', { bypassCSP: true });
+    const page = await context.newPage();
+    await addVirtualAuthenticator(context, page);
+    await page.goto(`${stack.urls.public}/account/security`);
+    await page.getByLabel('Login name').fill(person.username);
+    await page.getByLabel('Password', { exact: true }).fill(person.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.waitForURL((url) => url.pathname === '/account/security');
+    await see(page.locator('#fresh'), /you can make changes/);
+    await see(page.locator('#passkeys .notice'), /must keep a second factor/);
+    expect(await page.getByLabel('I understand: remove it anyway').count()).toBe(0);
+    await page.getByRole('button', { name: /^Remove\W+Passkey$/ }).click();
+    await see(page.locator('.error-summary'), /add an authenticator app first/);
+    await see(page.locator('#passkeys h3'), 'Passkey');
+    const trail = (await auditEvents(stack)).filter((e) => e.subject === person.accountId);
+    expect(trail.filter((e) => e.type === 'mfa.passkey_removed')).toEqual([]);
+    await context.close();
+  });
 });
