@@ -52,6 +52,7 @@ import {
   licenceView,
   notFoundView,
   type ShareInput,
+  type SignedInPage,
   sessionEndedView,
   shareErrors,
   shareReadyView,
@@ -258,13 +259,7 @@ export const makeHandler = async (runtime: Runtime) => {
     );
   };
 
-  /** A page of a signed-in person (with their account, read afresh). */
-  type Page = (
-    event: APIGatewayProxyEvent,
-    session: Session,
-    lang: Lang,
-    account: Account,
-  ) => Promise<APIGatewayProxyResult>;
+  type Page = SignedInPage;
   /** A step of signing in or out, open to anyone. */
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };

@@ -34,28 +34,17 @@ import {
   securityView,
   totpView,
 } from './security-views.ts';
-import type { View } from './views.ts';
+import type { ShowView, SignedInPage } from './views.ts';
 import { aw } from './words.ts';
 
 /** What the sign-in and security pages need: the runtime, the portal and how pages are shown. */
 export interface SecurityPagesDeps {
   readonly runtime: Runtime;
   readonly portal: FirstPartyPortal;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  readonly show: ShowView;
 }
 
-type Page = (
-  event: APIGatewayProxyEvent,
-  session: PortalSession,
-  lang: Lang,
-  account: Account,
-) => Promise<APIGatewayProxyResult>;
+type Page = SignedInPage;
 
 const HOME = '/account/security';
 const TOTP = '/account/security/totp';

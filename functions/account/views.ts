@@ -1,5 +1,6 @@
 /** The pages of the account portal: the licence wallet, shares, checks and activity. */
 
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import type { Licence, LicenceType, Receipt, Share } from '../../libs/licences/index.ts';
@@ -31,6 +32,23 @@ export interface View {
   readonly body: Html;
   readonly script?: string;
 }
+
+/** Answers with a view in the portal's frame, in the person's language, for the page at `path`. */
+export type ShowView = (
+  event: APIGatewayProxyEvent,
+  lang: Lang,
+  status: number,
+  view: View,
+  path: string,
+) => APIGatewayProxyResult;
+
+/** A page of a signed-in person (with their account, read afresh). */
+export type SignedInPage = (
+  event: APIGatewayProxyEvent,
+  session: PortalSession,
+  lang: Lang,
+  account: Account,
+) => Promise<APIGatewayProxyResult>;
 
 /**
  * The portal's own styles: licences and events as cards that reflow down to 320 px (WCAG 1.4.10),
