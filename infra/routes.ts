@@ -114,8 +114,8 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     auditWriter: true,
     signs: ['id-token'],
     reads: ['id-token'],
-    // Cookies and CSRF, pairwise subjects, TOTP (the only function that seals or opens a TOTP
-    // secret), password reset codes (keyed hashes), and the secrets of the portals it registers
+    // Cookies and CSRF, pairwise subjects, TOTP (with the public account centre, which replaces
+    // one, the only function that seals or opens a TOTP secret), password reset codes (keyed hashes), and the secrets of the portals it registers
     // in its zone.
     registersPortals: true,
     secrets: [
@@ -257,6 +257,14 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/sessions/end-all', zones: ['public'] },
       { method: 'POST', path: '/account/sessions/{uid}/end', zones: ['public'] },
       { method: 'GET', path: '/account/signed-out', zones: ['public'] },
+      { method: 'GET', path: '/account/security', zones: ['public'] },
+      { method: 'GET', path: '/account/security/confirm', zones: ['public'] },
+      { method: 'POST', path: '/account/security/passkeys', zones: ['public'] },
+      { method: 'POST', path: '/account/security/passkeys/rename', zones: ['public'] },
+      { method: 'POST', path: '/account/security/passkeys/remove', zones: ['public'] },
+      { method: 'GET', path: '/account/security/totp', zones: ['public'] },
+      { method: 'POST', path: '/account/security/totp', zones: ['public'] },
+      { method: 'POST', path: '/account/security/recovery-codes', zones: ['public'] },
     ],
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
@@ -265,7 +273,15 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
     // The account portal: its session cookies and its client secret. Proving an identity,
     // registering a company and finding the proved person authorised as an agent hash resident ID numbers.
     // Contact codes (a new email address or phone) are keyed hashes under their own key.
-    secrets: ['cookie-keys', 'account-client-secret', 'identity-hash-key', 'contact-code-key'],
+    // Replacing the authenticator app seals the new secret (and opens only that, to check the
+    // code confirming it): the TOTP data key.
+    secrets: [
+      'cookie-keys',
+      'account-client-secret',
+      'identity-hash-key',
+      'contact-code-key',
+      'totp-data-key',
+    ],
     // Revoking an agent ends their sign-ins acting for the company, with back-channel logout;
     // codes and notices go onto the same queue, for the zone's oidc function to deliver.
     endsSessions: true,

@@ -43,6 +43,7 @@ import {
 import { companyPages } from './companies.ts';
 import type { ConnectionPages } from './connections.ts';
 import type { contactPages } from './contact.ts';
+import type { SecurityPages } from './security.ts';
 import {
   ACCOUNT_STYLES,
   type AccountPage,
@@ -307,6 +308,20 @@ export const makeHandler = async (runtime: Runtime) => {
   type Step = (event: APIGatewayProxyEvent, lang: Lang) => Promise<APIGatewayProxyResult>;
   type Route = { readonly page: Page } | { readonly step: Step };
   const signedIn = (page: Page): Route => ({ page });
+  // The sign-in and security pages load on first use (a chunk of their own): most requests of the
+  // account centre never need them, or the WebAuthn options they make.
+  let securityLoaded: Promise<SecurityPages> | undefined;
+  const security =
+    (name: keyof SecurityPages): Page =>
+    async (...args) => {
+      securityLoaded ??= import('./security.ts')
+        .then((m) => m.securityPages({ runtime, portal, show }))
+        .catch((err: unknown) => {
+          securityLoaded = undefined;
+          throw err;
+        });
+      return (await securityLoaded)[name](...args);
+    };
   const open = (step: Step): Route => ({ step });
 
   const router = new Router<Route>()
@@ -507,6 +522,14 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('POST', '/account/sessions/end-all', signedIn(connections.endAll))
     .on('POST', '/account/sessions/{uid}/end', signedIn(connections.endOne))
     .on('GET', '/account/signed-out', open(connections.signedOut))
+    .on('GET', '/account/security', signedIn(security('page')))
+    .on('GET', '/account/security/confirm', signedIn(security('confirm')))
+    .on('POST', '/account/security/passkeys', signedIn(security('add')))
+    .on('POST', '/account/security/passkeys/rename', signedIn(security('rename')))
+    .on('POST', '/account/security/passkeys/remove', signedIn(security('remove')))
+    .on('GET', '/account/security/totp', signedIn(security('totpStart')))
+    .on('POST', '/account/security/totp', signedIn(security('totpConfirm')))
+    .on('POST', '/account/security/recovery-codes', signedIn(security('regenerate')))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
@@ -706,7 +729,9 @@ export const makeHandler = async (runtime: Runtime) => {
               known
                 ? path.startsWith('/account/companies/')
                   ? ww(lang, 'notFoundCompany')
-                  : t(lang, 'notFoundLicence')
+                  : path.startsWith('/account/security')
+                    ? ww(lang, 'sec_noPasskey')
+                    : t(lang, 'notFoundLicence')
                 : undefined,
             ),
             path,

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { type DepartmentStore, isUscc } from '../../libs/departments/index.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../libs/http/index.ts';
@@ -34,7 +34,7 @@ import {
   registrationRefusedView,
   scopeErrorField,
 } from './company-views.ts';
-import type { View } from './views.ts';
+import type { ShowView } from './views.ts';
 import type { AccountKey } from './words.ts';
 
 /** What a company page needs: the runtime, the portal, how pages are shown and the licence types. */
@@ -45,13 +45,7 @@ export interface CompanyPagesDeps {
   readonly portal: FirstPartyPortal;
   readonly departments: DepartmentStore;
   readonly licenceTypes: () => Promise<readonly LicenceType[]>;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  readonly show: ShowView;
 }
 
 /** What ending an agent's access needs (sessions acting for the company join it here). */

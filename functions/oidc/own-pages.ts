@@ -59,6 +59,7 @@ export const ownPages = (
       // Generous, because an agency's staff share a NAT address; per-name limits do the rest.
       resetSources: new SourceThrottle(doc, table, 50, 3600),
       outbox: deps.outbox,
+      mail: deps.mail,
     }),
     interactionRouter({
       provider,
@@ -77,6 +78,7 @@ export const ownPages = (
       identity: identityOf(runtime),
       companies: identityOf(runtime).companies,
       acting: identityOf(runtime).acting,
+      mail: deps.mail,
     }),
   );
 };

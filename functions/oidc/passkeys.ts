@@ -1,25 +1,9 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import * as z from 'zod';
 import type { AccountStore, Passkey } from '../../libs/accounts/index.ts';
+import { type RelyingParty, relyingPartyOf, webauthn } from '../../libs/webauthn/index.ts';
 
-/** The WebAuthn relying party of a zone's issuer. */
-export interface RelyingParty {
-  readonly id: string;
-  readonly origin: string;
-  readonly name: string;
-}
-
-export const relyingPartyOf = (issuer: string): RelyingParty => ({
-  id: new URL(issuer).hostname,
-  origin: new URL(issuer).origin,
-  name: 'yitong 一通',
-});
-
-/**
- * The WebAuthn library, loaded on first use: discovery and password sign-ins never load it
- * (it is a chunk of its own in the bundle; issue #19).
- */
-export const webauthn = () => import('@simplewebauthn/server');
+export { type RelyingParty, relyingPartyOf, webauthn };
 
 /** Options for an assertion by any of the person's passkeys, with user verification. */
 export const assertionOptions = async (rp: RelyingParty) =>

@@ -7,9 +7,12 @@ import {
   checkSecondFactorCode,
   countFailure,
   hashPassword,
+  type MailQueue,
+  noticeMessages,
   type OutboxNotifier,
   type PasswordReset,
   type ReauthChallenges,
+  recipientOf,
   type SourceThrottle,
   strongestFactor,
   type TotpVault,
@@ -56,6 +59,8 @@ export interface PasswordPageDeps extends Authenticator {
   readonly resetSources: SourceThrottle;
   /** The local outbox, when running locally: its page lists what was "sent". */
   readonly outbox?: OutboxNotifier;
+  /** Notices to the person (their password changed), sent without waiting. */
+  readonly mail: MailQueue;
 }
 
 /** The sign-in a reset page was opened from (its interaction id), to go back to it afterwards. */
@@ -84,6 +89,11 @@ const nextStepsAfterReset = (lang: Lang, zone: Zone): Html => {
  */
 export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
   const attempt = (ctx: Ctx) => ({ zone: deps.zone, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') });
+  /** A changed or reset password is told to the person on every channel they have. */
+  const notify = async (account: Account, lang: Lang) => {
+    for (const m of noticeMessages(recipientOf(account), 'password-changed', lang))
+      await deps.mail.enqueue(m);
+  };
 
   const resetRequest = async (ctx: Ctx) => {
     if (ctx.method === 'GET') {
@@ -190,6 +200,7 @@ export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
       actor: account.id,
       subject: account.id,
     });
+    await notify(account, lang);
     // From a service: back into its sign-in, which carries on in this browser only (the digest
     // of its CSRF cookie) and asks for any second factor the account has (steps/show.ts).
     const browser = browserDigest(ctx);
@@ -231,7 +242,8 @@ export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
       return false;
     }
     const proof = await verifyPasskeyAssertion(deps.accounts, rp, body, challenge);
-    if (proof?.passkey.accountId !== account.id) return false;
+    if (proof?.passkey.accountId !== account.id || !account.passkeyIds.includes(proof.passkey.credentialId))
+      return false;
     await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
     return true;
   };
@@ -343,6 +355,7 @@ export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
       mustChangePassword: false,
     });
     await audit('password.changed', 'success', undefined, { amr });
+    await notify(account, lang);
     return render(
       ctx,
       200,

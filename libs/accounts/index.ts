@@ -26,6 +26,7 @@ export {
   normaliseEmail,
   normaliseLoginName,
   Passkey,
+  PasskeyName,
   parsePhone,
   Role,
   recipientOf,
@@ -51,6 +52,7 @@ export {
 // OneTimeCodes itself is loaded on first use by its users (reset, contact details): exported
 // here it would sit on the oidc cold start.
 export type { CodePolicy, IssuedCode } from './one-time-code.ts';
+export { AccountPasskeys } from './passkeys.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';

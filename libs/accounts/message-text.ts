@@ -46,6 +46,10 @@ const NOTICE_TEXT: Readonly<Record<NoticeKind, { readonly en: string; readonly z
   },
   'support-disabled': { en: 'The help desk disabled your account.', zh: '服务台停用了您的账号。' },
   'support-enabled': { en: 'The help desk enabled your account again.', zh: '服务台重新启用了您的账号。' },
+  'totp-added': {
+    en: 'An authenticator app was set up for your account.',
+    zh: '您的账号设置了身份验证器应用。',
+  },
 };
 
 const CODE_SUBJECT = {

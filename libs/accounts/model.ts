@@ -126,8 +126,15 @@ export const Passkey = z.object({
   counter: z.number().int(),
   transports: z.array(z.string()).default([]),
   createdAt: z.string(),
+  /** What the person calls it (the account centre); older passkeys have none. */
+  name: z.string().optional(),
+  /** When it last proved its owner (a sign-in or a password change). */
+  lastUsedAt: z.string().optional(),
 });
 export type Passkey = z.infer<typeof Passkey>;
+
+/** A passkey's name as the person gives it: what tells their phone from their laptop. */
+export const PasskeyName = z.string().trim().min(1, 'required').max(60, 'at most 60 characters');
 
 /** Case and width folded, so Zhang.San and ｚｈａｎｇ.ｓａｎ are one name. */
 export const normaliseLoginName = (name: string): string => name.trim().normalize('NFKC').toLowerCase();

@@ -38,6 +38,7 @@ export const NoticeKind = z.enum([
   'support-factor-reset',
   'support-disabled',
   'support-enabled',
+  'totp-added',
 ]);
 export type NoticeKind = z.infer<typeof NoticeKind>;
 

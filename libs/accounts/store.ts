@@ -353,7 +353,10 @@ export class AccountStore {
     }
   }
 
-  async addPasskey(account: Account, passkey: Omit<Passkey, 'accountId' | 'createdAt'>): Promise<Account> {
+  async addPasskey(
+    account: Account,
+    passkey: Omit<Passkey, 'accountId' | 'createdAt' | 'lastUsedAt'>,
+  ): Promise<Account> {
     const item = Passkey.parse({ ...passkey, accountId: account.id, createdAt: this.now().toISOString() });
     await this.doc.send(
       new PutCommand({
@@ -372,17 +375,26 @@ export class AccountStore {
     return Item ? Passkey.parse(Item) : undefined;
   }
 
-  /** Signature counters only move forward; a clone presenting an old counter is refused by the verifier. */
+  /**
+   * Records a verified use of a passkey: its new signature counter (counters only move forward;
+   * a clone presenting an old one is refused by the verifier) and when it was used. A passkey
+   * removed meanwhile stays removed (the update needs the item).
+   */
   async updatePasskeyCounter(credentialId: string, counter: number): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: passkeyKey(credentialId),
-        UpdateExpression: 'SET #c = :c',
-        ExpressionAttributeNames: { '#c': 'counter' },
-        ExpressionAttributeValues: { ':c': counter },
-      }),
-    );
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: passkeyKey(credentialId),
+          UpdateExpression: 'SET #c = :c, lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#c': 'counter' },
+          ExpressionAttributeValues: { ':c': counter, ':at': this.now().toISOString() },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
   }
 
   /**

@@ -35,6 +35,31 @@ export const EVENT_TYPES = {
     zh: '添加了第二因素或通行密钥',
     citizen: true,
   },
+  // The account centre's sign-in and security page (issue #21).
+  'mfa.passkey_renamed': {
+    retention: 'security',
+    en: 'Passkey renamed',
+    zh: '重命名通行密钥',
+    citizen: true,
+  },
+  'mfa.passkey_removed': {
+    retention: 'security',
+    en: 'Passkey removed',
+    zh: '移除通行密钥',
+    citizen: true,
+  },
+  'mfa.totp_replaced': {
+    retention: 'security',
+    en: 'Authenticator app replaced',
+    zh: '更换身份验证器应用',
+    citizen: true,
+  },
+  'mfa.recovery_codes_regenerated': {
+    retention: 'security',
+    en: 'New recovery codes made',
+    zh: '重新生成恢复码',
+    citizen: true,
+  },
   'account.registered': { retention: 'security', en: 'Account registered', zh: '注册账户', citizen: true },
   'account.locked': {
     retention: 'security',

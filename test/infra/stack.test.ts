@@ -377,8 +377,9 @@ describe('CDK stack', () => {
       return Object.fromEntries(bySecret);
     };
     const oidc = ['Fnoidcextranet', 'Fnoidcintranet', 'Fnoidcpublic'];
-    // Only the issuer opens TOTP secrets (it verifies and enrols them).
-    expect(readers('totp')).toEqual({ 'totp-data-key': oidc });
+    // Only the issuers (they verify and enrol TOTP secrets) and the public account centre (it
+    // replaces a person's authenticator app, issue #21) open TOTP secrets.
+    expect(readers('totp')).toEqual({ 'totp-data-key': ['Fnaccountpublic', ...oidc].sort() });
     const secrets = readers('secrets');
     expect(secrets['pairwise-salt']).toEqual(oidc);
     // Password reset codes are keyed hashes: only the issuer, which makes and checks them.
@@ -436,7 +437,8 @@ describe('CDK stack', () => {
       'cookie-keys,pairwise-salt,totp-data-key,reset-code-key,identity-hash-key,account-client-secret',
     );
     expect(env('Fnoidcpublic').KMS_KEY_TOTP).toBeDefined();
-    expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeUndefined();
+    expect(env('Fnaccountpublic').KMS_KEY_TOTP).toBeDefined();
+    expect(env('Fnadminpublic').KMS_KEY_TOTP).toBeUndefined();
     // The identity source: only the functions that prove identities or look up companies ask it.
     expect(env('Fnaccountpublic').IDENTITY_SOURCE_URL).toBe('https://registry-gateway.gov.example');
     expect(env('Fnoidcpublic').IDENTITY_SOURCE_TIMEOUT_MS).toBe('3000');

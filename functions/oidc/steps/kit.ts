@@ -4,6 +4,7 @@ import type {
   AccountStore,
   Authenticator,
   InteractionAttempts,
+  MailQueue,
   PendingSignIn,
   PendingSignIns,
   TotpVault,
@@ -38,7 +39,7 @@ export interface InteractionDeps extends Authenticator {
   readonly pending: PendingSignIns;
   /** The few second-factor codes one interaction may try. */
   readonly attempts: InteractionAttempts;
-  /** Seals and opens TOTP secrets: this function is the only one that may. */
+  /** Seals and opens TOTP secrets (only this function and the account centre, which replaces one, may). */
   readonly totpVault: TotpVault;
   readonly audit: AuditLog;
   readonly access: AccessControl;
@@ -47,6 +48,8 @@ export interface InteractionDeps extends Authenticator {
   /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
   readonly companies: CompanyStore;
   readonly acting: ActingStore;
+  /** Notices to the person (a recovery code used to sign in), sent without waiting. */
+  readonly mail: MailQueue;
 }
 
 export type Ctx = KoaContextWithOIDC;

@@ -36,8 +36,11 @@ export const passkeyLoginStep =
       .passthrough()
       .safeParse(body);
     if (!pending?.challenge || !response.success) throw new PageError(400, 'step_passkeyLoginAgain');
-    const stored = await assertingPasskey(deps.accounts, body);
-    const owner = stored ? await deps.accounts.findById(stored.accountId) : undefined;
+    const found = await assertingPasskey(deps.accounts, body);
+    const owner = found ? await deps.accounts.findById(found.accountId) : undefined;
+    // Only a passkey its account still lists: one removed in the account centre is refused even
+    // if a crash left its item behind.
+    const stored = found && owner?.passkeyIds.includes(found.credentialId) ? found : undefined;
     const before = owner && (await lockedOut(deps, owner.loginName, owner.id, at, 'login.failure'));
     if (before?.locked) throw paused(lang, before);
     const proof =

@@ -1,6 +1,6 @@
-import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from '@simplewebauthn/server';
-import { PageError } from '../page-kit.ts';
-import { webauthn } from '../passkeys.ts';
+import { noticeMessages, recipientOf } from '../../../libs/accounts/index.ts';
+import { passkeyRegistrationOptions, verifyPasskeyRegistration } from '../../../libs/webauthn/index.ts';
+import { langOf, PageError } from '../page-kit.ts';
 import type { SignIn } from './journey.ts';
 import { type Ctx, json, type Step } from './kit.ts';
 
@@ -17,16 +17,7 @@ export const passkeyRegisterOptionsStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
     const { pending, account } = await enrolling(s, ctx, uid);
-    const options = await (await webauthn()).generateRegistrationOptions({
-      rpName: s.rp.name,
-      rpID: s.rp.id,
-      userName: account.loginName,
-      userDisplayName: account.displayName,
-      userID: new TextEncoder().encode(account.id),
-      attestationType: 'none',
-      excludeCredentials: account.passkeyIds.map((id) => ({ id })),
-      authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
-    });
+    const options = await passkeyRegistrationOptions(s.rp, account);
     await s.deps.pending.save(uid, { ...pending, challenge: options.challenge });
     return json(ctx, 200, options);
   };
@@ -38,27 +29,9 @@ export const passkeyRegisterStep =
     const { deps, rp } = s;
     const { d, body, pending, account } = await enrolling(s, ctx, uid);
     if (!pending?.challenge) throw new PageError(400, 'step_passkeyAddAgain');
-    let info: VerifiedRegistrationResponse['registrationInfo'];
-    try {
-      const { verifyRegistrationResponse } = await webauthn();
-      const result = await verifyRegistrationResponse({
-        response: body as RegistrationResponseJSON,
-        expectedChallenge: pending.challenge,
-        expectedOrigin: rp.origin,
-        expectedRPID: rp.id,
-        requireUserVerification: true,
-      });
-      info = result.verified ? result.registrationInfo : undefined;
-    } catch {
-      info = undefined;
-    }
-    if (!info) throw new PageError(400, 'step_passkeyNotVerified');
-    const updated = await deps.accounts.addPasskey(account, {
-      credentialId: info.credential.id,
-      publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
-      counter: info.credential.counter,
-      transports: info.credential.transports ?? [],
-    });
+    const passkey = await verifyPasskeyRegistration(rp, body, pending.challenge);
+    if (!passkey) throw new PageError(400, 'step_passkeyNotVerified');
+    const updated = await deps.accounts.addPasskey(account, passkey);
     await deps.audit.append({
       ...s.attempt(ctx, d),
       type: 'mfa.enrolled',
@@ -67,6 +40,8 @@ export const passkeyRegisterStep =
       subject: account.id,
       details: { method: 'passkey' },
     });
+    for (const m of noticeMessages(recipientOf(account), 'passkey-added', langOf(ctx)))
+      await deps.mail.enqueue(m);
     // Registering a passkey needs user verification on the device: it proves possession now.
     return json(ctx, 200, {
       redirectTo: await s.finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']),

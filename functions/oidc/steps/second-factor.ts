@@ -2,6 +2,8 @@ import {
   checkSecondFactorCode,
   countFailure,
   lockedOut,
+  noticeMessages,
+  recipientOf,
   sourceThrottled,
 } from '../../../libs/accounts/index.ts';
 import { t } from '../../../libs/web/index.ts';
@@ -37,6 +39,10 @@ export const secondFactorStep =
     if (ok) {
       await deps.attempts.giveBack(uid);
       await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
+      // A recovery code is the way in when the app is lost, or stolen: the person hears of it.
+      if (method === 'recovery-code')
+        for (const m of noticeMessages(recipientOf(account), 'recovery-code-used', lang))
+          await deps.mail.enqueue(m);
       return s.nextStep(ctx, d, account, lang, [...new Set([...pending.amr, 'otp', 'mfa'])]);
     }
     const after = await countFailure(deps, account.loginName, at, before, {
