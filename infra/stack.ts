@@ -183,6 +183,22 @@ export class YitongStack extends Stack {
       });
     }
 
+    // Closed accounts are deleted once their cooling-off ends: an hourly sweep (docs/operations.md).
+    for (const def of FUNCTIONS.filter((d) => d.sweepsClosedAccounts)) {
+      new events.Rule(this, 'AccountClosingSweep', {
+        description: 'yitong: delete closed accounts whose cooling-off has ended',
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [
+          new eventsTargets.LambdaFunction(
+            this.functions.get(`${def.name}-${def.sweepsClosedAccounts}`)!.fn,
+            {
+              retryAttempts: 2,
+            },
+          ),
+        ],
+      });
+    }
+
     for (const zone of ZONES) {
       for (const { fn, route } of routesOf(zone)) {
         this.zoneApis[zone].addRoute(route, this.functions.get(`${fn.name}-${zone}`)!.fn);

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
@@ -41,6 +41,7 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import { accountClosingOf, dataPages } from './data.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -148,6 +149,9 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  // Your data: the download, closing the account and the sweep that deletes closed accounts.
+  const closing = accountClosingOf(runtime, representationSessions.endSessions);
+  const data = dataPages({ runtime, closing, portal, service, departments, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -462,6 +466,10 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
+    .on('GET', '/account/data', signedIn(data.page))
+    .on('POST', '/account/data/download', signedIn(data.download))
+    .on('POST', '/account/data/close', signedIn(data.close))
+    .on('POST', '/account/data/cancel', signedIn(data.cancel))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
@@ -664,5 +672,20 @@ export const makeHandler = async (runtime: Runtime) => {
     }
   };
 
-  return httpFunction(config.zone, handle, { errorPage: errorPages(basePath) });
+  const http = httpFunction(config.zone, handle, { errorPage: errorPages(basePath) });
+  // The schedule (EventBridge on AWS, a timer locally) deletes accounts whose cooling-off ended.
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    if (isScheduledEvent(event)) {
+      const deleted = await closing.sweep();
+      return { statusCode: 200, body: JSON.stringify({ deleted }) };
+    }
+    return http(event, context);
+  };
 };
+
+/** An EventBridge schedule's event (or the local twin's timer), not a request. */
+const isScheduledEvent = (event: unknown): boolean =>
+  typeof event === 'object' &&
+  event !== null &&
+  (event as { 'detail-type'?: unknown })['detail-type'] === 'Scheduled Event' &&
+  !('httpMethod' in event);

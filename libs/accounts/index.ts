@@ -5,12 +5,14 @@ export {
   lockedOut,
   sourceThrottled,
 } from './authenticate.ts';
+export { AccountClosings, DEFAULT_CLOSING_SECONDS, type DueClosing } from './closing.ts';
 export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
 export {
   Account,
   DisplayName,
   ialOf,
+  isClosed,
   LoginName,
   NewPassword,
   normaliseLoginName,

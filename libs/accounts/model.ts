@@ -99,6 +99,18 @@ export const Account = z.object({
   mustEnrolSecondFactor: z.boolean().default(false),
   /** Epoch seconds: sessions and tokens from before this (a password change or reset) are no longer valid. */
   sessionsValidAfter: z.number().int().default(0),
+  /**
+   * The person asked to close the account (docs/account.md): it is deleted once `closesAt`
+   * (epoch seconds) has passed, unless they sign in and cancel before then.
+   */
+  closing: z
+    .object({
+      requestedAt: z.string(),
+      closesAt: z.number().int(),
+      /** The language of the page it was asked on: the notices that follow are in it. */
+      lang: z.enum(['zh-CN', 'en']).optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   version: z.number().int(),
 });
@@ -139,3 +151,9 @@ export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credential
 
 /** The account's identity assurance level: 1 (self-asserted) unless an identity was proved. */
 export const ialOf = (account: Pick<Account, 'identity'>): 1 | 2 | 3 => account.identity?.ial ?? 1;
+
+/** Whether the account's cooling-off has ended: it is closed, never signed in again, and awaits deletion. */
+export const isClosed = (
+  account: Pick<Account, 'closing'>,
+  now: number = Math.floor(Date.now() / 1000),
+): boolean => account.closing !== undefined && account.closing.closesAt <= now;

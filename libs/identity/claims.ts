@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 
 /**
@@ -41,6 +47,25 @@ export class IdentityClaims {
     } catch (err: unknown) {
       if (isConditionalCheckFailed(err)) return false;
       throw err;
+    }
+  }
+
+  /**
+   * Gives the person up (their account is deleted), only while this account holds the claim: a
+   * new account may then prove the same ID number.
+   */
+  async release(personRef: string, accountId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.key(personRef),
+          ConditionExpression: 'accountId = :a',
+          ExpressionAttributeValues: { ':a': accountId },
+        }),
+      );
+    } catch (err: unknown) {
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 

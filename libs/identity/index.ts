@@ -8,6 +8,12 @@ export {
 } from './acting.ts';
 export { IdentityClaims, PROOFING_ATTEMPTS, ProofingAttempts } from './claims.ts';
 export {
+  type AccountDeletionDeps,
+  type DeletionOutcome,
+  deleteClosedAccount,
+  sweepClosedAccounts,
+} from './closing.ts';
+export {
   AgentGrant,
   type AgentGrantInput,
   type AgentGrantOutcome,
