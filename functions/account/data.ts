@@ -27,8 +27,8 @@ import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { queryAll } from '../../libs/store/index.ts';
 import type { Lang } from '../../libs/web/index.ts';
+import type { CompanyPagesDeps } from './companies.ts';
 import { closingStartedView, dataView, type ExportPart } from './data-views.ts';
-import type { View } from './views.ts';
 
 /** The cooling-off of this deployment (seconds). */
 export const closingSecondsOf = (runtime: Pick<Runtime, 'config'>): number =>
@@ -101,13 +101,7 @@ export interface DataPagesDeps {
   readonly portal: FirstPartyPortal;
   readonly service: LicenceService;
   readonly departments: DepartmentStore;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  readonly show: CompanyPagesDeps['show'];
 }
 
 type Page = (
@@ -168,12 +162,25 @@ export const dataPages = (deps: DataPagesDeps) => {
   const audit = new AuditQuery(doc, config.tables.audit);
   const period = closingSecondsOf(runtime);
 
-  const context = (event: APIGatewayProxyEvent) => ({
-    zone: config.zone,
-    sourceIp: event.requestContext?.identity?.sourceIp,
-    userAgent: event.headers?.['user-agent']?.slice(0, 512),
-    correlationId: event.requestContext?.requestId,
-  });
+  /** One audit event of the person's own act at this page. */
+  const audited = (
+    event: APIGatewayProxyEvent,
+    account: Account,
+    type: string,
+    details?: Record<string, string | number>,
+  ) =>
+    runtime.audit.append({
+      type,
+      outcome: 'success',
+      zone: config.zone,
+      actor: account.id,
+      subject: account.id,
+      client: ACCOUNT_PORTAL.clientId,
+      sourceIp: event.requestContext?.identity?.sourceIp,
+      userAgent: event.headers?.['user-agent']?.slice(0, 512),
+      correlationId: event.requestContext?.requestId,
+      ...(details ? { details } : {}),
+    });
 
   const page = async (
     event: APIGatewayProxyEvent,
@@ -383,14 +390,7 @@ export const dataPages = (deps: DataPagesDeps) => {
     portal.readForm(event, session);
     const parts = await exportOf(account, lang);
     const exportedAt = new Date().toISOString();
-    await runtime.audit.append({
-      type: 'account.data_exported',
-      outcome: 'success',
-      ...context(event),
-      actor: account.id,
-      subject: account.id,
-      client: ACCOUNT_PORTAL.clientId,
-    });
+    await audited(event, account, 'account.data_exported');
     return {
       statusCode: 200,
       headers: {
@@ -414,19 +414,11 @@ export const dataPages = (deps: DataPagesDeps) => {
     // Every session and every site's grant, at once: each site is told by back-channel logout.
     const ended = await closing.sessions.end(account.id, { alsoGrants: () => true });
     await closing.notify(closed, 'account-closing', lang);
-    await runtime.audit.append({
-      type: 'account.closing_requested',
-      outcome: 'success',
-      ...context(event),
-      actor: account.id,
-      subject: account.id,
-      client: ACCOUNT_PORTAL.clientId,
-      details: {
-        closesAt: iso(closed.closing?.closesAt) ?? '',
-        sessionsEnded: ended.sessions,
-        grantsEnded: ended.ended,
-        sitesNotified: ended.notified,
-      },
+    await audited(event, account, 'account.closing_requested', {
+      closesAt: iso(closed.closing?.closesAt) ?? '',
+      sessionsEnded: ended.sessions,
+      grantsEnded: ended.ended,
+      sitesNotified: ended.notified,
     });
     return show(event, lang, 200, closingStartedView(lang, closed.closing!.closesAt), '/account/data');
   };
@@ -436,14 +428,7 @@ export const dataPages = (deps: DataPagesDeps) => {
     const kept = await closing.closings.cancel(account);
     if (kept) {
       await closing.notify(kept, 'account-closing-cancelled', lang);
-      await runtime.audit.append({
-        type: 'account.closing_cancelled',
-        outcome: 'success',
-        ...context(event),
-        actor: account.id,
-        subject: account.id,
-        client: ACCOUNT_PORTAL.clientId,
-      });
+      await audited(event, account, 'account.closing_cancelled');
     }
     return portal.redirect(`${basePath}/account/data?cancelled=1`);
   };

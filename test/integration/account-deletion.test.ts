@@ -105,6 +105,36 @@ const person = async (n: number): Promise<Account> => {
   return account;
 };
 
+/** A company registered by `rep` (person n), with `agent` (person m) authorised for site-a and acting for it in `grantId`. */
+const companyOf = async (rep: Account, agent: Account, n: number, m: number, grantId: string) => {
+  await companies.register({
+    uscc: USCC,
+    name: '示例科技有限公司',
+    status: 'active',
+    legalRepresentative: { accountId: rep.id, personRef: refOf(n), name: `姓名${n}` },
+    registeredAt: new Date().toISOString(),
+  });
+  await companies.grant({
+    uscc: USCC,
+    accountId: agent.id,
+    personRef: refOf(m),
+    name: `姓名${m}`,
+    scope: { clients: ['site-a'], licenceTypes: [] },
+    until: new Date(Date.now() + 86_400_000).toISOString(),
+    grantedBy: rep.id,
+    grantedAt: new Date().toISOString(),
+  });
+  await acting.choose({
+    grantId,
+    accountId: agent.id,
+    clientId: 'site-a',
+    zone: 'public',
+    uscc: USCC,
+    role: 'agent',
+    chosenAt: new Date().toISOString(),
+  });
+};
+
 /** Closes the account with a cooling-off already over. */
 const closeNow = async (account: Account) =>
   closings.request((await accounts.findById(account.id))!, 0, 'en', new Date(Date.now() - 1000));
@@ -134,32 +164,7 @@ describe('deleting a closed account', () => {
   it('removes everything of the person, tells them first, and audits it once without personal data', async () => {
     const rep = await person(1);
     const agent = await person(2);
-    await companies.register({
-      uscc: USCC,
-      name: '示例科技有限公司',
-      status: 'active',
-      legalRepresentative: { accountId: rep.id, personRef: refOf(1), name: '姓名1' },
-      registeredAt: new Date().toISOString(),
-    });
-    await companies.grant({
-      uscc: USCC,
-      accountId: agent.id,
-      personRef: refOf(2),
-      name: '姓名2',
-      scope: { clients: ['site-a'], licenceTypes: [] },
-      until: new Date(Date.now() + 86_400_000).toISOString(),
-      grantedBy: rep.id,
-      grantedAt: new Date().toISOString(),
-    });
-    await acting.choose({
-      grantId: `grant-${agent.id}`,
-      accountId: agent.id,
-      clientId: 'site-a',
-      zone: 'public',
-      uscc: USCC,
-      role: 'agent',
-      chosenAt: new Date().toISOString(),
-    });
+    await companyOf(rep, agent, 1, 2, `grant-${agent.id}`);
     await closeNow(agent);
 
     expect(await sweepClosedAccounts(deps())).toBe(1);
@@ -190,32 +195,7 @@ describe('deleting a closed account', () => {
   it('ends a legal representative’s company registration with every agent’s authorisation and sign-ins', async () => {
     const rep = await person(3);
     const agent = await person(4);
-    await companies.register({
-      uscc: USCC,
-      name: '示例科技有限公司',
-      status: 'active',
-      legalRepresentative: { accountId: rep.id, personRef: refOf(3), name: '姓名3' },
-      registeredAt: new Date().toISOString(),
-    });
-    await companies.grant({
-      uscc: USCC,
-      accountId: agent.id,
-      personRef: refOf(4),
-      name: '姓名4',
-      scope: { clients: ['site-a'], licenceTypes: [] },
-      until: new Date(Date.now() + 86_400_000).toISOString(),
-      grantedBy: rep.id,
-      grantedAt: new Date().toISOString(),
-    });
-    await acting.choose({
-      grantId: 'agent-grant',
-      accountId: agent.id,
-      clientId: 'site-a',
-      zone: 'public',
-      uscc: USCC,
-      role: 'agent',
-      chosenAt: new Date().toISOString(),
-    });
+    await companyOf(rep, agent, 3, 4, 'agent-grant');
     await closeNow(rep);
 
     expect(await sweepClosedAccounts(deps())).toBe(1);
