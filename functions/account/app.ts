@@ -41,7 +41,6 @@ import {
   t,
 } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
-import { accountClosingOf, dataPages } from './data.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
@@ -149,9 +148,25 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
-  // Your data: the download, closing the account and the sweep that deletes closed accounts.
-  const closing = accountClosingOf(runtime, representationSessions.endSessions);
-  const data = dataPages({ runtime, closing, portal, service, departments, show });
+  // Your data: the download, closing the account and the sweep that deletes closed accounts,
+  // loaded on first use (a chunk of its own): most requests never need them.
+  let dataModule: Promise<Awaited<ReturnType<typeof loadData>>> | undefined;
+  const loadData = async () => {
+    const { accountClosingOf, dataPages } = await import('./data.ts');
+    const closing = await accountClosingOf(runtime, representationSessions.endSessions);
+    return { closing, pages: dataPages({ runtime, closing, portal, service, departments, show }) };
+  };
+  const data = () => {
+    dataModule ??= loadData().catch((err: unknown) => {
+      dataModule = undefined;
+      throw err;
+    });
+    return dataModule;
+  };
+  const dataPage =
+    (which: 'page' | 'download' | 'close' | 'cancel'): Page =>
+    async (...args) =>
+      (await data()).pages[which](...args);
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -466,10 +481,10 @@ export const makeHandler = async (runtime: Runtime) => {
         );
       }),
     )
-    .on('GET', '/account/data', signedIn(data.page))
-    .on('POST', '/account/data/download', signedIn(data.download))
-    .on('POST', '/account/data/close', signedIn(data.close))
-    .on('POST', '/account/data/cancel', signedIn(data.cancel))
+    .on('GET', '/account/data', signedIn(dataPage('page')))
+    .on('POST', '/account/data/download', signedIn(dataPage('download')))
+    .on('POST', '/account/data/close', signedIn(dataPage('close')))
+    .on('POST', '/account/data/cancel', signedIn(dataPage('cancel')))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
@@ -676,7 +691,7 @@ export const makeHandler = async (runtime: Runtime) => {
   // The schedule (EventBridge on AWS, a timer locally) deletes accounts whose cooling-off ended.
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     if (isScheduledEvent(event)) {
-      const deleted = await closing.sweep();
+      const deleted = await (await data()).closing.sweep();
       return { statusCode: 200, body: JSON.stringify({ deleted }) };
     }
     return http(event, context);

@@ -1,8 +1,8 @@
 /** The "Your data" page: what the download holds, and closing the account (issue #21). */
 import type { PortalSession } from '../../libs/portal/index.ts';
 import { errorSummary, formatTime, hidden, html, type Lang } from '../../libs/web/index.ts';
+import { dw as aw, type DataWord } from './data-words.ts';
 import { nav, type View } from './views.ts';
-import { type AccountWord, aw } from './words.ts';
 
 /** The parts of the download, in its order: the page lists each, the file holds exactly these. */
 export const EXPORT_PARTS = [
@@ -18,7 +18,7 @@ export const EXPORT_PARTS = [
 ] as const;
 export type ExportPart = (typeof EXPORT_PARTS)[number];
 
-const DELETED: readonly AccountWord[] = [
+const DELETED: readonly DataWord[] = [
   'data_deleted_account',
   'data_deleted_sessions',
   'data_deleted_consents',

@@ -1,9 +1,8 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   type Account,
-  AccountClosings,
   DEFAULT_CLOSING_SECONDS,
+  loadAccountClosings,
   type NoticeKind,
   noticeMessages,
 } from '../../libs/accounts/index.ts';
@@ -12,20 +11,20 @@ import { type DepartmentStore, departmentName } from '../../libs/departments/ind
 import {
   type AccountDeletionDeps,
   identityOf,
+  loadAccountDeletion,
   type RepresentationSessionDeps,
-  sweepClosedAccounts,
 } from '../../libs/identity/index.ts';
 import type { LicenceService } from '../../libs/licences/index.ts';
 import {
   ACCOUNT_PORTAL,
   AccountSessions,
   backchannelQueuesOf,
+  consentsOf,
+  forgetConsents,
   getClient,
-  OidcRegistry,
 } from '../../libs/oidc/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
-import { queryAll } from '../../libs/store/index.ts';
 import type { Lang } from '../../libs/web/index.ts';
 import type { CompanyPagesDeps } from './companies.ts';
 import { closingStartedView, dataView, type ExportPart } from './data-views.ts';
@@ -35,7 +34,14 @@ export const closingSecondsOf = (runtime: Pick<Runtime, 'config'>): number =>
   runtime.config.accountClosingSeconds ?? DEFAULT_CLOSING_SECONDS;
 
 /** The stores and senders closing and deleting an account need, built once per function. */
-export const accountClosingOf = (runtime: Runtime, endSessions: RepresentationSessionDeps['endSessions']) => {
+export const accountClosingOf = async (
+  runtime: Runtime,
+  endSessions: RepresentationSessionDeps['endSessions'],
+) => {
+  const [{ AccountClosings, removeAccount }, { sweepClosedAccounts }] = await Promise.all([
+    loadAccountClosings(),
+    loadAccountDeletion(),
+  ]);
   const { config, doc, accounts } = runtime;
   const table = config.tables.identity;
   const closings = new AccountClosings(doc, table, accounts);
@@ -48,16 +54,9 @@ export const accountClosingOf = (runtime: Runtime, endSessions: RepresentationSe
       local: runtime.backchannel,
     }),
   });
-  const registry = new OidcRegistry(doc, table);
   const mail = mailQueueOf(runtime);
-  /** The person's remembered consents (the registry's items under their account). */
-  const consentItems = (accountId: string) =>
-    queryAll(doc, {
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': registry.consentItemKey(accountId, '').pk },
-      ConsistentRead: true,
-    });
+  /** The person's remembered consents. */
+  const consentItems = (accountId: string) => consentsOf(doc, table, accountId);
   const notify = async (account: Account, notice: NoticeKind, lang: Lang) => {
     for (const message of noticeMessages(
       { accountId: account.id, loginName: account.loginName, email: account.email },
@@ -68,17 +67,16 @@ export const accountClosingOf = (runtime: Runtime, endSessions: RepresentationSe
   };
   const identity = identityOf(runtime);
   const deletion: AccountDeletionDeps = {
+    doc,
+    table,
     accounts,
     closings,
-    claims: identity.claims,
+    removeAccount: (account) => removeAccount(doc, table, account),
     companies: identity.companies,
     acting: identity.acting,
     sessions,
     endSessions,
-    forgetConsents: async (accountId) => {
-      for (const item of await consentItems(accountId))
-        await doc.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
-    },
+    forgetConsents: (accountId) => forgetConsents(doc, table, accountId),
     notify: (account) => notify(account, 'account-closed', account.closing?.lang ?? 'zh-CN'),
     audit: runtime.audit,
     zone: config.zone,
@@ -93,7 +91,7 @@ export const accountClosingOf = (runtime: Runtime, endSessions: RepresentationSe
     sweep: () => sweepClosedAccounts(deletion),
   };
 };
-export type AccountClosing = ReturnType<typeof accountClosingOf>;
+export type AccountClosing = Awaited<ReturnType<typeof accountClosingOf>>;
 
 export interface DataPagesDeps {
   readonly runtime: Runtime;
@@ -316,15 +314,12 @@ export const dataPages = (deps: DataPagesDeps) => {
           }
         : null,
       consents: await Promise.all(
-        consents.map(async (c) => {
-          const clientId = String(c.sk).replace(/^client#/, '');
-          return {
-            service: clientId,
-            serviceName: await nameOf(clientId),
-            scopes: Array.isArray(c.scopes) ? c.scopes.map(String) : [],
-            at: typeof c.at === 'string' ? c.at : undefined,
-          };
-        }),
+        consents.map(async (c) => ({
+          service: c.clientId,
+          serviceName: await nameOf(c.clientId),
+          scopes: c.scopes,
+          at: c.at,
+        })),
       ),
       grants: await Promise.all(
         grants.map(async (g) => ({

@@ -1,10 +1,13 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { epochSeconds, queryAll } from '../store/index.ts';
-import type { Account } from './model.ts';
+import {
+  epochSeconds,
+  forgetPrefetched,
+  type ItemKey,
+  isConditionalCheckFailed,
+  queryAll,
+} from '../store/index.ts';
+import { type Account, accountKey, emailKey, loginNameKey, passkeyKey } from './model.ts';
 import type { AccountStore } from './store.ts';
-
-/** How long a closing waits before the account is deleted: 14 days, unless configured. */
-export const DEFAULT_CLOSING_SECONDS = 14 * 86_400;
 
 /** A closing whose cooling-off ends at `closesAt` (epoch seconds). */
 export interface DueClosing {
@@ -90,3 +93,35 @@ export class AccountClosings {
     await this.doc.send(new DeleteCommand({ TableName: this.table, Key: dueKey(closing) }));
   }
 }
+
+/**
+ * Deletes an account (its closing's cooling-off ended, docs/account.md): its passkeys, its e-mail
+ * lookup item, its login name (only while it still names this account) and last the account
+ * item. Each step is idempotent, so a retry after a crash finishes the job.
+ */
+export const removeAccount = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  account: Account,
+): Promise<void> => {
+  const del = (Key: ItemKey, mine = false) =>
+    doc
+      .send(
+        new DeleteCommand({
+          TableName: table,
+          Key,
+          ...(mine
+            ? { ConditionExpression: 'accountId = :a', ExpressionAttributeValues: { ':a': account.id } }
+            : {}),
+        }),
+      )
+      .catch((err: unknown) => {
+        if (!isConditionalCheckFailed(err)) throw err;
+      });
+  await Promise.all(account.passkeyIds.map((id) => del(passkeyKey(id), true)));
+  if (account.email) await del(emailKey(account.email, account.id));
+  await del(loginNameKey(account.loginName), true);
+  forgetPrefetched(table, accountKey(account.id));
+  forgetPrefetched(table, loginNameKey(account.loginName));
+  await del(accountKey(account.id));
+};

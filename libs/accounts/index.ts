@@ -5,11 +5,12 @@ export {
   lockedOut,
   sourceThrottled,
 } from './authenticate.ts';
-export { AccountClosings, DEFAULT_CLOSING_SECONDS, type DueClosing } from './closing.ts';
+export type { AccountClosings, DueClosing } from './closing.ts';
 export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
 export {
   Account,
+  DEFAULT_CLOSING_SECONDS,
   DisplayName,
   ialOf,
   isClosed,
@@ -38,6 +39,9 @@ export {
   SqsMailQueue,
 } from './notifier.ts';
 export { hashPassword, verifyPassword } from './password.ts';
+
+/** `AccountClosings` (closing.ts), loaded on first use: only the account centre's Your data pages and its sweep need it. */
+export const loadAccountClosings = () => import('./closing.ts');
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';
 export {

@@ -152,6 +152,9 @@ export const passkeyKey = (credentialId: string) => ({ pk: `passkey#${credential
 /** The account's identity assurance level: 1 (self-asserted) unless an identity was proved. */
 export const ialOf = (account: Pick<Account, 'identity'>): 1 | 2 | 3 => account.identity?.ial ?? 1;
 
+/** How long a closing waits before the account is deleted: 14 days, unless configured. */
+export const DEFAULT_CLOSING_SECONDS = 14 * 86_400;
+
 /** Whether the account's cooling-off has ended: it is closed, never signed in again, and awaits deletion. */
 export const isClosed = (
   account: Pick<Account, 'closing'>,

@@ -337,34 +337,6 @@ export class AccountStore {
     return Item ? Passkey.parse(Item) : undefined;
   }
 
-  /**
-   * Deletes the account (closing, docs/account.md): its passkeys, its e-mail lookup item, its
-   * login name (only while it still names this account) and last the account item. Each step is
-   * idempotent, so a retry after a crash finishes the job.
-   */
-  async remove(account: Account): Promise<void> {
-    const del = (Key: ItemKey, condition?: string) =>
-      this.doc
-        .send(
-          new DeleteCommand({
-            TableName: this.table,
-            Key,
-            ...(condition
-              ? { ConditionExpression: condition, ExpressionAttributeValues: { ':a': account.id } }
-              : {}),
-          }),
-        )
-        .catch((err: unknown) => {
-          if (!isConditionalCheckFailed(err)) throw err;
-        });
-    await Promise.all(account.passkeyIds.map((id) => del(passkeyKey(id), 'accountId = :a')));
-    if (account.email) await del(emailKey(account.email, account.id));
-    await del(loginNameKey(account.loginName), 'accountId = :a');
-    forgetPrefetched(this.table, accountKey(account.id));
-    forgetPrefetched(this.table, loginNameKey(account.loginName));
-    await del(accountKey(account.id));
-  }
-
   /** Signature counters only move forward; a clone presenting an old counter is refused by the verifier. */
   async updatePasskeyCounter(credentialId: string, counter: number): Promise<void> {
     await this.doc.send(

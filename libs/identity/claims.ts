@@ -1,11 +1,8 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
+
+/** The item naming the account that proved a person (by the person's reference). */
+export const identityClaimKey = (personRef: string) => ({ pk: `identity#${personRef}`, sk: 'identity' });
 
 /**
  * One account per proved person: an item keyed by the person's reference (the keyed hash of the
@@ -18,7 +15,7 @@ export class IdentityClaims {
   ) {}
 
   private key(personRef: string) {
-    return { pk: `identity#${personRef}`, sk: 'identity' };
+    return identityClaimKey(personRef);
   }
 
   /** The account that proved this person, if any. */
@@ -47,25 +44,6 @@ export class IdentityClaims {
     } catch (err: unknown) {
       if (isConditionalCheckFailed(err)) return false;
       throw err;
-    }
-  }
-
-  /**
-   * Gives the person up (their account is deleted), only while this account holds the claim: a
-   * new account may then prove the same ID number.
-   */
-  async release(personRef: string, accountId: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: this.key(personRef),
-          ConditionExpression: 'accountId = :a',
-          ExpressionAttributeValues: { ':a': accountId },
-        }),
-      );
-    } catch (err: unknown) {
-      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 

@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Account, AccountClosings, AccountStore, DueClosing } from '../accounts/index.ts';
 import type { AuditLog } from '../audit/index.ts';
 import type { Zone } from '../config/index.ts';
 import type { AccountGrant, AccountSessions } from '../oidc/index.ts';
+import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
 import { type ActingStore, endRepresentationSessions, type RepresentationSessionDeps } from './acting.ts';
-import type { IdentityClaims } from './claims.ts';
-import type { CompanyStore } from './companies.ts';
+import { identityClaimKey } from './claims.ts';
+import { type CompanyStore, pointerKey } from './companies.ts';
 import { companyRef } from './hasher.ts';
 
 /** What deleting a closed account touches: every store that holds something of the person. */
 export interface AccountDeletionDeps {
+  readonly doc: DynamoDBDocumentClient;
+  /** The identity table. */
+  readonly table: string;
   readonly accounts: AccountStore;
   readonly closings: AccountClosings;
-  readonly claims: IdentityClaims;
+  /** Deletes the account's own items (libs/accounts `removeAccount`). */
+  readonly removeAccount: (account: Account) => Promise<void>;
   readonly companies: CompanyStore;
   readonly acting: ActingStore;
   /** The person's sessions and grants (libs/oidc AccountSessions). */
@@ -29,6 +35,52 @@ export interface AccountDeletionDeps {
 }
 
 export type DeletionOutcome = 'deleted' | 'kept';
+
+/** Every item of a partition (at most a company's agents, or a person's companies). */
+const partition = (deps: AccountDeletionDeps, pk: string, skPrefix?: string) =>
+  queryAll(deps.doc, {
+    TableName: deps.table,
+    KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':sk': skPrefix } : {}) },
+    ConsistentRead: true,
+  });
+
+const remove = (deps: AccountDeletionDeps, key: { pk: unknown; sk: unknown }, onlyFor?: string) =>
+  deps.doc
+    .send(
+      new DeleteCommand({
+        TableName: deps.table,
+        Key: { pk: key.pk, sk: key.sk },
+        ...(onlyFor
+          ? { ConditionExpression: 'accountId = :a', ExpressionAttributeValues: { ':a': onlyFor } }
+          : {}),
+      }),
+    )
+    .catch((err: unknown) => {
+      if (!isConditionalCheckFailed(err)) throw err;
+    });
+
+/**
+ * Removes a company's registration, every agent grant and its history, and the agents' pointers
+ * (its legal representative's account is being deleted); the company item last, so a retry
+ * finds the rest.
+ */
+const removeCompany = async (deps: AccountDeletionDeps, uscc: string): Promise<void> => {
+  const items = await partition(deps, `company#${uscc}`);
+  const agents = new Set(
+    items.flatMap((i) => (typeof i.accountId === 'string' && i.sk !== 'company' ? [i.accountId] : [])),
+  );
+  for (const accountId of agents) await remove(deps, pointerKey(accountId, uscc));
+  for (const item of [...items.filter((i) => i.sk !== 'company'), ...items.filter((i) => i.sk === 'company')])
+    await remove(deps, item as { pk: string; sk: string });
+};
+
+/** Removes an agent's grant of one company, its history and their pointer. */
+const removeAgent = async (deps: AccountDeletionDeps, uscc: string, accountId: string): Promise<void> => {
+  for (const item of await partition(deps, `company#${uscc}`, `agent#${accountId}`))
+    await remove(deps, item as { pk: string; sk: string });
+  await remove(deps, pointerKey(accountId, uscc));
+};
 
 /**
  * The one id of an account's `account.deleted` event: a retry after a crash finds the event
@@ -74,11 +126,12 @@ export const deleteClosedAccount = async (
       }),
     );
     const ctx = { zone: deps.zone, actor: id };
-    for (const uscc of await deps.companies.pointedTo(id)) {
+    const pointed = (await partition(deps, pointerKey(id, '').pk)).map((i) => String(i.sk));
+    for (const uscc of pointed) {
       for (const choice of await deps.acting.actingFor(id, uscc)) await deps.acting.forget(choice);
       const company = await deps.companies.get(uscc);
       if (company?.legalRepresentative.accountId !== id) {
-        await deps.companies.removeAgent(uscc, id);
+        await removeAgent(deps, uscc, id);
         continue;
       }
       // Authorisations flow from the legal representative: with them gone, the company's
@@ -91,7 +144,7 @@ export const deleteClosedAccount = async (
           uscc,
           ctx,
         );
-      await deps.companies.removeCompany(uscc);
+      await removeCompany(deps, uscc);
       await deps.audit.append({
         type: 'company.registration_ended',
         outcome: 'success',
@@ -104,8 +157,9 @@ export const deleteClosedAccount = async (
       });
     }
     await deps.forgetConsents(id);
-    if (account.identity) await deps.claims.release(account.identity.personRef, id);
-    await deps.accounts.remove(account);
+    // Only while this account holds it: a new account may then prove the same ID number.
+    if (account.identity) await remove(deps, identityClaimKey(account.identity.personRef), id);
+    await deps.removeAccount(account);
   }
   // No login name, address or name: the deleted personal data stays deleted.
   await deps.audit.append(

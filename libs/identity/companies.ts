@@ -1,5 +1,4 @@
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -69,7 +68,7 @@ export interface Representation {
   readonly until?: string;
 }
 
-const companyKey = (uscc: string) => ({ pk: `company#${uscc}`, sk: 'company' });
+export const companyKey = (uscc: string) => ({ pk: `company#${uscc}`, sk: 'company' });
 const grantKey = (uscc: string, accountId: string) => ({ pk: `company#${uscc}`, sk: `agent#${accountId}` });
 /** A grant a later grant replaced: kept, ended, under the company (its history). */
 const historyKey = (uscc: string, accountId: string, grantedAt: string) => ({
@@ -77,7 +76,7 @@ const historyKey = (uscc: string, accountId: string, grantedAt: string) => ({
   sk: `agent#${accountId}#${grantedAt}`,
 });
 /** Which companies a person may represent: pointers only; the company's own items decide. */
-const pointerKey = (accountId: string, uscc: string) => ({ pk: `represents#${accountId}`, sk: uscc });
+export const pointerKey = (accountId: string, uscc: string) => ({ pk: `represents#${accountId}`, sk: uscc });
 
 /** Companies and their representatives in the identity table. */
 export class CompanyStore {
@@ -202,57 +201,6 @@ export class CompanyStore {
     );
     const found = await Promise.all(Items.map((item) => this.representation(accountId, String(item.sk))));
     return found.filter((r): r is Representation => r !== undefined);
-  }
-
-  /** Every company the person was ever pointed to (live or not): what closing their account clears. */
-  async pointedTo(accountId: string): Promise<string[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `represents#${accountId}` },
-      ConsistentRead: true,
-    });
-    return items.map((item) => String(item.sk));
-  }
-
-  /**
-   * Removes a company's registration, every agent grant and its history, and the agents'
-   * pointers (its legal representative's account is being deleted). Idempotent.
-   */
-  async removeCompany(uscc: string): Promise<void> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `company#${uscc}` },
-      ConsistentRead: true,
-    });
-    const agents = new Set(
-      items.flatMap((item) =>
-        typeof item.accountId === 'string' && item.sk !== 'company' ? [item.accountId] : [],
-      ),
-    );
-    await Promise.all([...agents].map((accountId) => this.removePointer(accountId, uscc)));
-    // The company item last: while it is there, a retry finds the rest.
-    const ordered = [...items.filter((i) => i.sk !== 'company'), ...items.filter((i) => i.sk === 'company')];
-    for (const item of ordered)
-      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }));
-  }
-
-  /** Removes an agent's grant of one company and its history (their account is being deleted). */
-  async removeAgent(uscc: string, accountId: string): Promise<void> {
-    const items = await queryAll(this.doc, {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :agent)',
-      ExpressionAttributeValues: { ':pk': `company#${uscc}`, ':agent': `agent#${accountId}` },
-      ConsistentRead: true,
-    });
-    for (const item of items)
-      await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }));
-    await this.removePointer(accountId, uscc);
-  }
-
-  private async removePointer(accountId: string, uscc: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: pointerKey(accountId, uscc) }));
   }
 
   private async pointTo(accountId: string, uscc: string): Promise<void> {

@@ -60,12 +60,15 @@ export {
 } from './first-party.ts';
 export {
   type ClientMetadata,
+  consentsOf,
+  forgetConsents,
   getClient,
   grantedResources,
   OidcRegistry,
   type OidcRegistryOptions,
   putClient,
   RESOURCE_SERVER_MAX_AGE_MS,
+  type RememberedConsent,
   ResourceServer,
 } from './registry.ts';
 export {

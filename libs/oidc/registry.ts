@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { deferWrite, forgetPrefetched, type ItemKey, takePrefetched } from '../store/index.ts';
+import { deferWrite, forgetPrefetched, type ItemKey, queryAll, takePrefetched } from '../store/index.ts';
 import { DynamoOidcAdapter } from './adapter.ts';
 
 /** A resource server (department API) that receives JWT access tokens for its audience. */
@@ -148,7 +148,7 @@ export class OidcRegistry {
   /** Remembers that an account consented to these scopes for a client, so it is not asked again. */
   /** Where the consent of `accountId` to `clientId` is remembered (a request may prefetch it). */
   consentItemKey(accountId: string, clientId: string): ItemKey {
-    return { pk: `consent#${accountId}`, sk: `client#${clientId}` };
+    return { pk: consentPartition(accountId), sk: `client#${clientId}` };
   }
 
   async rememberConsent(accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
@@ -210,4 +210,48 @@ export const getClient = async (
 export const grantedResources = (client: object): string[] => {
   const granted = (client as { readonly yitong_resources?: unknown }).yitong_resources;
   return Array.isArray(granted) ? granted.map(String) : [];
+};
+
+/** Where a person's remembered consents live: one item per site (`client#<clientId>`). */
+const consentPartition = (accountId: string): string => `consent#${accountId}`;
+
+/** A person's remembered consent to one site: what it may see, since when. */
+export interface RememberedConsent {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly at?: string;
+}
+
+/** Every consent the person gave, each site (the data download). */
+export const consentsOf = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+): Promise<RememberedConsent[]> =>
+  (
+    await queryAll(doc, {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': consentPartition(accountId) },
+      ConsistentRead: true,
+    })
+  ).map((item) => ({
+    clientId: String(item.sk).replace(/^client#/, ''),
+    scopes: Array.isArray(item.scopes) ? item.scopes.map(String) : [],
+    ...(typeof item.at === 'string' ? { at: item.at } : {}),
+  }));
+
+/** Forgets every consent the person gave (their account is deleted). */
+export const forgetConsents = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  accountId: string,
+): Promise<void> => {
+  for (const c of await consentsOf(doc, table, accountId))
+    await doc.send(
+      new DeleteCommand({
+        TableName: table,
+        Key: { pk: consentPartition(accountId), sk: `client#${c.clientId}` },
+      }),
+    );
 };

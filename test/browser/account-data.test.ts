@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aw } from '../../functions/account/words.ts';
+import { dw as aw } from '../../functions/account/data-words.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
 import { createPerson } from '../../testkit/oidc-flow.ts';

@@ -1,13 +1,14 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type Account, AccountClosings, AccountStore } from '../../libs/accounts/index.ts';
+import { AccountClosings, removeAccount } from '../../libs/accounts/closing.ts';
+import { type Account, AccountStore } from '../../libs/accounts/index.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import { sweepClosedAccounts } from '../../libs/identity/closing.ts';
 import {
   type AccountDeletionDeps,
   ActingStore,
   CompanyStore,
   IdentityClaims,
-  sweepClosedAccounts,
 } from '../../libs/identity/index.ts';
 import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
 import { AccountSessions, type ClientSession, OidcRegistry } from '../../libs/oidc/index.ts';
@@ -32,9 +33,11 @@ const USCC = '91110000MA01ABCD1X';
 const refOf = (n: number) => `person#${String(n).padStart(43, 'A')}`;
 
 const deps = (): AccountDeletionDeps => ({
+  doc,
+  table,
   accounts,
   closings,
-  claims,
+  removeAccount: (account) => removeAccount(doc, table, account),
   companies,
   acting,
   sessions: new AccountSessions({ doc, table, queues: {} }),
