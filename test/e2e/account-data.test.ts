@@ -15,7 +15,7 @@ import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.
 import { auditEvents } from '../support/audit.ts';
 
 /** The cooling-off of this stack: short, so the test sees its end. */
-const COOLING_OFF = 2;
+const COOLING_OFF = 4;
 let stack: LocalStack;
 let rp: Server;
 const logoutTokens: string[] = [];
