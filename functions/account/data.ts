@@ -402,7 +402,7 @@ export const dataPages = (deps: DataPagesDeps) => {
     const form = portal.readForm(event, session);
     if (account.closing) return portal.redirect(`${basePath}/account/data`);
     // Closing is the most sensitive change of all: a sign-in of a moment ago, at the account's highest level.
-    if (!portal.isFresh(session, account)) return portal.freshSignIn(account, '/account/data#close');
+    if (!portal.isFresh(session, account)) return portal.freshSignIn(account, '/account/data');
     if (form.get('confirm') !== 'yes')
       return page(event, session, lang, account, 400, { confirmError: true });
     const closed = await closing.closings.request(account, period, lang);

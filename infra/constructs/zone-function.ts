@@ -40,6 +40,8 @@ export interface ZoneFunctionProps {
    * @default none: remote proofing and company registration are not offered
    */
   readonly identitySource?: IdentitySourceSettings;
+  /** Days between closing an account and its deletion (the function that sweeps). @default 14 */
+  readonly accountClosingDays?: number;
 }
 
 /** Where the population and company registries' gateway is, and how long to wait for it. */
@@ -73,6 +75,8 @@ function environmentOf(props: ZoneFunctionProps): Record<string, string> {
   if (def.sendsMail && props.mailFrom) environment.MAIL_FROM = props.mailFrom;
   const queue = props.backchannel ?? props.backchannelSender;
   if (queue) environment.BACKCHANNEL_QUEUE_URL = queue.queueUrl;
+  if (def.sweepsClosedAccounts && props.accountClosingDays)
+    environment.ACCOUNT_CLOSING_SECONDS = String(Math.round(props.accountClosingDays * 86_400));
   if (def.asksIdentitySource && props.identitySource) {
     environment.IDENTITY_SOURCE_URL = props.identitySource.url;
     environment.IDENTITY_SOURCE_TIMEOUT_MS = String(props.identitySource.timeoutMs ?? 5000);
