@@ -10,6 +10,7 @@ import { AuditQuery, type ChainedEvent } from '../../libs/audit/index.ts';
 import { type DepartmentStore, departmentName } from '../../libs/departments/index.ts';
 import {
   type AccountDeletionDeps,
+  endRepresentationSessions,
   identityOf,
   loadAccountDeletion,
   type RepresentationSessionDeps,
@@ -75,7 +76,13 @@ export const accountClosingOf = async (
     companies: identity.companies,
     acting: identity.acting,
     sessions,
-    endSessions,
+    endAgentSessions: (agentAccountId, uscc, ctx) =>
+      endRepresentationSessions(
+        { acting: identity.acting, endSessions, audit: runtime.audit },
+        agentAccountId,
+        uscc,
+        ctx,
+      ),
     forgetConsents: (accountId) => forgetConsents(doc, table, accountId),
     notify: (account) => notify(account, 'account-closed', account.closing?.lang ?? 'zh-CN'),
     audit: runtime.audit,

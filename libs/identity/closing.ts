@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Zone } from '../config/index.ts';
 import type { AccountGrant, AccountSessions } from '../oidc/index.ts';
 import { isConditionalCheckFailed, queryAll } from '../store/index.ts';
-import { type ActingStore, endRepresentationSessions, type RepresentationSessionDeps } from './acting.ts';
+import type { ActingStore } from './acting.ts';
 import { identityClaimKey } from './claims.ts';
 import { type CompanyStore, pointerKey } from './companies.ts';
 import { companyRef } from './hasher.ts';
@@ -23,8 +23,15 @@ export interface AccountDeletionDeps {
   readonly acting: ActingStore;
   /** The person's sessions and grants (libs/oidc AccountSessions). */
   readonly sessions: Pick<AccountSessions, 'grants' | 'end'>;
-  /** Ends agents' sign-ins acting for a company whose legal representative is deleted. */
-  readonly endSessions: RepresentationSessionDeps['endSessions'];
+  /**
+   * Ends an agent's sign-ins acting for a company whose legal representative is deleted
+   * (`endRepresentationSessions` with the caller's queues; audited as `company.sessions_ended`).
+   */
+  readonly endAgentSessions: (
+    agentAccountId: string,
+    uscc: string,
+    ctx: { readonly zone: Zone; readonly actor: string },
+  ) => Promise<unknown>;
   /** Forgets every consent the person gave (the client registry's remembered consents). */
   readonly forgetConsents: (accountId: string) => Promise<void>;
   /** Sends the `account-closed` notice: called while the contact details still exist. */
@@ -137,13 +144,7 @@ export const deleteClosedAccount = async (
       // Authorisations flow from the legal representative: with them gone, the company's
       // registration ends, and every agent's with it (the sign-ins acting for it end now).
       const agents = (await deps.companies.grantsOf(uscc)).filter((g) => !g.revokedAt);
-      for (const agent of agents)
-        await endRepresentationSessions(
-          { acting: deps.acting, endSessions: deps.endSessions, audit: deps.audit },
-          agent.accountId,
-          uscc,
-          ctx,
-        );
+      for (const agent of agents) await deps.endAgentSessions(agent.accountId, uscc, ctx);
       await removeCompany(deps, uscc);
       await deps.audit.append({
         type: 'company.registration_ended',

@@ -8,6 +8,7 @@ import {
   type AccountDeletionDeps,
   ActingStore,
   CompanyStore,
+  endRepresentationSessions,
   IdentityClaims,
 } from '../../libs/identity/index.ts';
 import { DynamoOidcAdapter } from '../../libs/oidc/adapter.ts';
@@ -41,10 +42,20 @@ const deps = (): AccountDeletionDeps => ({
   companies,
   acting,
   sessions: new AccountSessions({ doc, table, queues: {} }),
-  endSessions: async (sessions) => {
-    endedForAgents.push(...sessions);
-    return { ended: sessions.length, notified: 0, unnotified: [] };
-  },
+  endAgentSessions: (agentAccountId, uscc, ctx) =>
+    endRepresentationSessions(
+      {
+        acting,
+        endSessions: async (sessions) => {
+          endedForAgents.push(...sessions);
+          return { ended: sessions.length, notified: 0, unnotified: [] };
+        },
+        audit: new DynamoAuditLog(doc, auditTable),
+      },
+      agentAccountId,
+      uscc,
+      ctx,
+    ),
   forgetConsents: async (accountId) => {
     if (failConsentsOnce) {
       failConsentsOnce = false;
