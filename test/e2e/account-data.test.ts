@@ -247,6 +247,36 @@ describe('closing an account', () => {
     expect(cancelled).toHaveLength(1);
   });
 
+  it('asks for a fresh sign-in at the account’s highest level first, and closes nothing until then', async () => {
+    const person = await createPerson(stack, { roles: ['citizen'], kind: 'citizen', totp: false });
+    const { ua, csrf } = await onDataPage(person);
+    // An authenticator app added since: a password sign-in is no longer the account's highest level.
+    const account = (await accounts.findById(person.accountId))!;
+    await accounts.update(account, {
+      totp: {
+        secret: 'JBSWY3DPEHPK3PXP',
+        enabledAt: new Date().toISOString(),
+        lastStep: 0,
+        recoveryCodes: [],
+      },
+    });
+    const page = await ua.request(`${stack.urls.public}/account/data`);
+    expect(page.html).toContain('id="confirm-fresh"');
+    expect(page.html).not.toContain('id="close-account"');
+    const asked = await ua.request(`${stack.urls.public}/account/data/close`, {
+      form: { csrf, confirm: 'yes' },
+    });
+    expect(asked.status).toBe(303);
+    const to = new URL(asked.headers.get('location')!, stack.urls.public);
+    expect(to.pathname).toBe('/account/login');
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      fresh: '1',
+      acr: 'urn:yitong:loa:2',
+      returnTo: '/account/data',
+    });
+    expect((await accounts.findById(person.accountId))!.closing).toBeUndefined();
+  });
+
   it('after the cooling-off refuses sign-in plainly, and the sweep deletes the account but not the licences', async () => {
     const { rep, agent, company } = people;
     const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
