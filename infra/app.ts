@@ -31,6 +31,9 @@ new YitongStack(app, app.node.tryGetContext('stackName') ?? 'Yitong', {
   auditArchiveDays: app.node.tryGetContext('auditArchiveDays')
     ? Number(app.node.tryGetContext('auditArchiveDays'))
     : undefined,
+  accountClosingDays: app.node.tryGetContext('accountClosingDays')
+    ? Number(app.node.tryGetContext('accountClosingDays'))
+    : undefined,
   identitySource: app.node.tryGetContext('identitySourceUrl')
     ? { url: app.node.tryGetContext('identitySourceUrl') }
     : undefined,

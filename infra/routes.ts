@@ -97,6 +97,11 @@ export interface FunctionDefinition {
    * the audit table's stream into the Object Lock archive bucket.
    */
   readonly jobs?: Zone;
+  /**
+   * Deletes closed accounts whose cooling-off has ended, on an hourly schedule (EventBridge) in
+   * this zone (docs/account.md, docs/operations.md).
+   */
+  readonly sweepsClosedAccounts?: Zone;
 }
 
 export const FUNCTIONS: readonly FunctionDefinition[] = [
@@ -265,7 +270,13 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'GET', path: '/account/security/totp', zones: ['public'] },
       { method: 'POST', path: '/account/security/totp', zones: ['public'] },
       { method: 'POST', path: '/account/security/recovery-codes', zones: ['public'] },
+      { method: 'GET', path: '/account/data', zones: ['public'] },
+      { method: 'POST', path: '/account/data/download', zones: ['public'] },
+      { method: 'POST', path: '/account/data/close', zones: ['public'] },
+      { method: 'POST', path: '/account/data/cancel', zones: ['public'] },
     ],
+    // Hourly, it deletes accounts whose closing's cooling-off has ended (docs/account.md).
+    sweepsClosedAccounts: 'public',
     tables: { identity: 'readWrite', licences: 'readWrite', audit: 'read' },
     auditWriter: true,
     signs: [],

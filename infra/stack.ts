@@ -1,10 +1,10 @@
-import { type CfnElement, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import { type KeyPurpose, ZONES, type Zone } from '../libs/config/index.ts';
 import type { TableName } from '../libs/store/index.ts';
@@ -60,6 +60,8 @@ export interface YitongStackProps extends StackProps {
    * docs/identity.md). @default none: remote proofing and company registration are not offered
    */
   readonly identitySource?: IdentitySourceSettings;
+  /** Days of the cooling-off between closing an account and its deletion (docs/account.md). @default 14 */
+  readonly accountClosingDays?: number;
 }
 
 /**
@@ -159,6 +161,7 @@ export class YitongStack extends Stack {
             sms: props.sms,
             backchannel: backchannel?.queue,
             identitySource: props.identitySource,
+            accountClosingDays: props.accountClosingDays,
             ...(endsSessionsIn(def, zone) && backchannelQueues.get(zone)
               ? { backchannelSender: backchannelQueues.get(zone) }
               : {}),
@@ -186,6 +189,33 @@ export class YitongStack extends Stack {
             retryAttempts: 2,
             deadLetterQueue: this.auditArchive.deadLetters,
           }),
+        ],
+      });
+    }
+
+    // Closed accounts are deleted once their cooling-off ends: an hourly sweep (docs/operations.md).
+    for (const def of FUNCTIONS.filter((d) => d.sweepsClosedAccounts)) {
+      const sweepDeadLetters = new sqs.Queue(this, 'AccountClosingSweepDeadLetters', {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: dataKey,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      for (const id of ['Serverless::Serverless-SQSRedrivePolicy', 'AwsSolutions::AwsSolutions-SQS3'])
+        Validations.of(sweepDeadLetters).acknowledge({
+          id,
+          reason:
+            'This is the dead-letter queue itself: a sweep run that failed three times; its depth alarms, and the next hourly run finishes what it left.',
+        });
+      deadLetterQueues.push({ name: 'account-closing-sweep', queue: sweepDeadLetters });
+      new events.Rule(this, 'AccountClosingSweep', {
+        description: 'yitong: delete closed accounts whose cooling-off has ended',
+        schedule: events.Schedule.rate(Duration.hours(1)),
+        targets: [
+          new eventsTargets.LambdaFunction(
+            this.functions.get(`${def.name}-${def.sweepsClosedAccounts}`)!.fn,
+            { retryAttempts: 2, deadLetterQueue: sweepDeadLetters },
+          ),
         ],
       });
     }

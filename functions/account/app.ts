@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type Account, ialOf } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import { DepartmentStore, departmentName } from '../../libs/departments/index.ts';
@@ -180,6 +180,25 @@ export const makeHandler = async (runtime: Runtime) => {
         '/account/signed-out',
       ),
   };
+  // Your data: the download, closing the account and the sweep that deletes closed accounts,
+  // loaded on first use (a chunk of its own): most requests never need them.
+  let dataModule: Promise<Awaited<ReturnType<typeof loadData>>> | undefined;
+  const loadData = async () => {
+    const { accountClosingOf, dataPages } = await import('./data.ts');
+    const closing = await accountClosingOf(runtime, representationSessions.endSessions);
+    return { closing, pages: dataPages({ runtime, closing, portal, service, departments, show }) };
+  };
+  const data = () => {
+    dataModule ??= loadData().catch((err: unknown) => {
+      dataModule = undefined;
+      throw err;
+    });
+    return dataModule;
+  };
+  const dataPage =
+    (which: 'page' | 'download' | 'close' | 'cancel'): Page =>
+    async (...args) =>
+      (await data()).pages[which](...args);
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -530,6 +549,10 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('GET', '/account/security/totp', signedIn(security('totpStart')))
     .on('POST', '/account/security/totp', signedIn(security('totpConfirm')))
     .on('POST', '/account/security/recovery-codes', signedIn(security('regenerate')))
+    .on('GET', '/account/data', signedIn(dataPage('page')))
+    .on('POST', '/account/data/download', signedIn(dataPage('download')))
+    .on('POST', '/account/data/close', signedIn(dataPage('close')))
+    .on('POST', '/account/data/cancel', signedIn(dataPage('cancel')))
     .on('GET', '/account/companies', signedIn(companyRoutes.list))
     .on('POST', '/account/companies', signedIn(companyRoutes.register))
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
@@ -740,5 +763,20 @@ export const makeHandler = async (runtime: Runtime) => {
     }
   };
 
-  return httpFunction(config.zone, handle, { errorPage: errorPages(basePath) });
+  const http = httpFunction(config.zone, handle, { errorPage: errorPages(basePath) });
+  // The schedule (EventBridge on AWS, a timer locally) deletes accounts whose cooling-off ended.
+  return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
+    if (isScheduledEvent(event)) {
+      const deleted = await (await data()).closing.sweep();
+      return { statusCode: 200, body: JSON.stringify({ deleted }) };
+    }
+    return http(event, context);
+  };
 };
+
+/** An EventBridge schedule's event (or the local twin's timer), not a request. */
+const isScheduledEvent = (event: unknown): boolean =>
+  typeof event === 'object' &&
+  event !== null &&
+  (event as { 'detail-type'?: unknown })['detail-type'] === 'Scheduled Event' &&
+  !('httpMethod' in event);

@@ -20,6 +20,8 @@ const en = {
   id_counterLead:
     '{client} needs your identity verified in person (level 3), which cannot be done online. Take your resident ID card to a government service counter; once it is verified, sign in to {client} again.',
   id_cancelToSite: 'Return to the service without signing in',
+  data_signInClosed:
+    'This account was closed at its holder’s request and can no longer be used. Register again to use government services.',
 } as const;
 
 /** A word of this function's own (both languages required). */
@@ -39,6 +41,7 @@ const zh: Readonly<Record<SignInWord, string>> = {
   id_counterLead:
     '{client}要求当面核验的身份（3级），无法在线完成。请携带居民身份证到政务服务窗口办理；核验后请重新登录{client}。',
   id_cancelToSite: '不登录，返回该服务',
+  data_signInClosed: '该账号已应本人申请注销，不能再使用。如需使用政务服务，请重新注册。',
 };
 
 /** Both languages, for tests that hold them to the same keys and placeholders. */

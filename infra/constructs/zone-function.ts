@@ -45,6 +45,8 @@ export interface ZoneFunctionProps {
    * @default none: remote proofing and company registration are not offered
    */
   readonly identitySource?: IdentitySourceSettings;
+  /** Days between closing an account and its deletion (the function that sweeps). @default 14 */
+  readonly accountClosingDays?: number;
 }
 
 /** AWS End User Messaging: the origination identity SMS come from (docs/operations.md, "SMS"). */
@@ -93,6 +95,8 @@ function environmentOf(props: ZoneFunctionProps): Record<string, string> {
   }
   const queue = props.backchannel ?? props.backchannelSender;
   if (queue) environment.BACKCHANNEL_QUEUE_URL = queue.queueUrl;
+  if (def.sweepsClosedAccounts && props.accountClosingDays)
+    environment.ACCOUNT_CLOSING_SECONDS = String(Math.round(props.accountClosingDays * 86_400));
   if (def.asksIdentitySource && props.identitySource) {
     environment.IDENTITY_SOURCE_URL = props.identitySource.url;
     environment.IDENTITY_SOURCE_TIMEOUT_MS = String(props.identitySource.timeoutMs ?? 5000);

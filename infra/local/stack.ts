@@ -17,7 +17,7 @@ import {
   ensureTables,
   type TableName,
 } from '../../libs/store/index.ts';
-import { type FUNCTIONS, routesOf } from '../routes.ts';
+import { FUNCTIONS, routesOf } from '../routes.ts';
 import { startEmbeddedStore } from './embedded-store.ts';
 import { createZoneGateway, type GatewayTarget } from './gateway.ts';
 import { moveLegacySecrets } from './legacy-secrets.ts';
@@ -35,6 +35,11 @@ import {
   seedDemoResourceServers,
   seedMachineClient,
 } from './seed.ts';
+
+/** The functions (`name-zone`) that delete closed accounts on a schedule. */
+const FUNCTIONS_SWEEPING = new Set(
+  FUNCTIONS.flatMap((f) => (f.sweepsClosedAccounts ? [`${f.name}-${f.sweepsClosedAccounts}`] : [])),
+);
 
 export const DEFAULT_PORTS: Readonly<Record<Zone, number>> = { public: 3000, extranet: 3001, intranet: 3002 };
 
@@ -75,6 +80,10 @@ export interface LocalStackOptions {
   readonly registryPort?: number;
   /** How long the functions wait for the registry before giving up. @default 2000 */
   readonly registryTimeoutMs?: number;
+  /** The cooling-off between closing an account and its deletion, in seconds (tests shorten it). @default 14 days */
+  readonly accountClosingSeconds?: number;
+  /** Milliseconds between runs of the closed-account sweep (hourly on AWS). @default 60000 */
+  readonly closingSweepMilliseconds?: number;
 }
 
 export interface DemoSitePorts {
@@ -134,6 +143,8 @@ export interface LocalStack {
   readonly registry: RegistryTwin;
   /** Every message the stack would have sent (reset and contact codes, notices), by email or SMS. */
   readonly outbox: OutboxNotifier;
+  /** Deletes closed accounts whose cooling-off has ended now, as the schedule does; how many. */
+  sweepClosedAccounts(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -208,6 +219,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     // One outbox for the whole stack: every function's codes and notices, shown at /outbox.
     const outbox = new OutboxNotifier();
     const urls = {} as Record<Zone, string>;
+    const sweepers: Array<Promise<GatewayTarget>> = [];
     for (const zone of ZONES) {
       const targets = new Map<string, Promise<GatewayTarget>>();
       let ready: (issuer: string) => void = () => undefined;
@@ -230,6 +242,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
               ...checkpointSchedule,
               statusListTtlSeconds: options.statusListTtlSeconds,
               identitySource,
+              accountClosingSeconds: options.accountClosingSeconds,
             };
             const runtime = await createRuntime(config, {
               doc,
@@ -257,6 +270,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       ready(urls[zone]);
       // Build handlers now, so a broken one fails the start rather than the first request.
       await Promise.all([...targets.values()]);
+      for (const [name, target] of targets)
+        if (FUNCTIONS_SWEEPING.has(`${name}-${zone}`)) sweepers.push(target);
     }
     // Lets `yitong accounts …` and `yitong licences …` find this running stack.
     if (!memory) {
@@ -316,6 +331,31 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       clearInterval(sealTimer);
       await seal().catch(() => undefined);
     });
+    // The closed-account sweep: the same function the hourly schedule invokes on AWS.
+    let sweeping: Promise<number> = Promise.resolve(0);
+    const sweepClosedAccounts = () => {
+      sweeping = sweeping.then(async () => {
+        let deleted = 0;
+        for (const target of sweepers) {
+          const { handler } = await target;
+          const result = await handler(
+            { source: 'yitong.local', 'detail-type': 'Scheduled Event' } as never,
+            {} as never,
+          );
+          deleted += Number((JSON.parse(result.body) as { deleted?: unknown }).deleted ?? 0);
+        }
+        return deleted;
+      });
+      return sweeping;
+    };
+    const sweepTimer = setInterval(() => {
+      sweepClosedAccounts().catch(() => 0);
+    }, options.closingSweepMilliseconds ?? 60_000);
+    sweepTimer.unref();
+    cleanups.push(async () => {
+      clearInterval(sweepTimer);
+      await sweeping.catch(() => 0);
+    });
     const checkpoint = async () => {
       await seal();
       const result = await jobs({ source: 'yitong.local', 'detail-type': 'Scheduled Event' } as never);
@@ -344,6 +384,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       seal,
       registry,
       outbox,
+      sweepClosedAccounts,
       stop,
     };
   } catch (err: unknown) {

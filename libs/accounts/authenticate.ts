@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEventInput, AuditLog } from '../audit/index.ts';
 import type { FailureOutcome, LockoutState, LockScope, LoginLockout, SourceThrottle } from './lockout.ts';
-import { type Account, normaliseLoginName } from './model.ts';
+import { type Account, isClosed, normaliseLoginName } from './model.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
 import type { AccountStore } from './store.ts';
 
@@ -18,7 +18,9 @@ export type PasswordOutcome =
   | { readonly outcome: 'ok'; readonly account: Account }
   | { readonly outcome: 'invalid'; readonly triesLeft: number; readonly nextWaitSeconds: number }
   | { readonly outcome: 'locked'; readonly until: number; readonly scope: LockScope }
-  | { readonly outcome: 'throttled' };
+  | { readonly outcome: 'throttled' }
+  /** The right password of an account whose closing's cooling-off has ended: it awaits deletion. */
+  | { readonly outcome: 'closed' };
 
 export interface Authenticator {
   readonly accounts: AccountStore;
@@ -84,6 +86,16 @@ export const authenticatePassword = async (
     });
     if (after.locked) return { outcome: 'locked', until: after.lockedUntil, scope: after.scope ?? 'source' };
     return { outcome: 'invalid', triesLeft: after.triesLeft, nextWaitSeconds: after.nextWaitSeconds };
+  }
+  if (isClosed(account)) {
+    await deps.audit.append({
+      ...eventBase(ctx),
+      type: 'login.failure',
+      outcome: 'denied',
+      subject: account.id,
+      reason: 'account closed',
+    });
+    return { outcome: 'closed' };
   }
   // A right password clears nothing: only a complete sign-in does (see LoginLockout.signedIn),
   // or a stranger who knows the password could wipe the second factor's failures with it.

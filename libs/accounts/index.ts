@@ -5,6 +5,7 @@ export {
   lockedOut,
   sourceThrottled,
 } from './authenticate.ts';
+export type { AccountClosings, DueClosing } from './closing.ts';
 export {
   type ContactConfirm,
   ContactDetails,
@@ -18,8 +19,10 @@ export { AccountConflictError, LoginNameTakenError } from './errors.ts';
 export { InteractionAttempts, type LockoutState, LoginLockout, SourceThrottle } from './lockout.ts';
 export {
   Account,
+  DEFAULT_CLOSING_SECONDS,
   DisplayName,
   ialOf,
+  isClosed,
   LoginName,
   maskPhone,
   NewPassword,
@@ -54,6 +57,9 @@ export {
 export type { CodePolicy, IssuedCode } from './one-time-code.ts';
 export { AccountPasskeys } from './passkeys.ts';
 export { hashPassword, verifyPassword } from './password.ts';
+
+/** `AccountClosings` (closing.ts), loaded on first use: only the account centre's Your data pages and its sweep need it. */
+export const loadAccountClosings = () => import('./closing.ts');
 export { PendingSignIn, PendingSignIns } from './pending-sign-in.ts';
 export { ReauthChallenges } from './reauth-challenges.ts';
 export {

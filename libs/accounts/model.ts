@@ -114,6 +114,18 @@ export const Account = z.object({
   mustEnrolSecondFactor: z.boolean().default(false),
   /** Epoch seconds: sessions and tokens from before this (a password change or reset) are no longer valid. */
   sessionsValidAfter: z.number().int().default(0),
+  /**
+   * The person asked to close the account (docs/account.md): it is deleted once `closesAt`
+   * (epoch seconds) has passed, unless they sign in and cancel before then.
+   */
+  closing: z
+    .object({
+      requestedAt: z.string(),
+      closesAt: z.number().int(),
+      /** The language of the page it was asked on: the notices that follow are in it. */
+      lang: z.enum(['zh-CN', 'en']).optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   version: z.number().int(),
 });
@@ -203,3 +215,11 @@ export const maskPhone = (phone: string): string =>
   phone.startsWith('+86') && phone.length === 14
     ? `+86 ${phone.slice(3, 6)}****${phone.slice(10)}`
     : `${phone.slice(0, 4)}${'*'.repeat(Math.max(0, phone.length - 8))}${phone.slice(-4)}`;
+/** How long a closing waits before the account is deleted: 14 days, unless configured. */
+export const DEFAULT_CLOSING_SECONDS = 14 * 86_400;
+
+/** Whether the account's cooling-off has ended: it is closed, never signed in again, and awaits deletion. */
+export const isClosed = (
+  account: Pick<Account, 'closing'>,
+  now: number = Math.floor(Date.now() / 1000),
+): boolean => account.closing !== undefined && account.closing.closesAt <= now;

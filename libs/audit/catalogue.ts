@@ -379,6 +379,35 @@ export const EVENT_TYPES = {
     en: 'Auditor looked up an account by login name or e-mail address to search the audit trail',
     zh: '审计员按登录名或电子邮箱查找账户以检索审计记录',
   },
+  'account.data_exported': {
+    retention: 'security',
+    en: 'Copy of your data downloaded',
+    zh: '下载个人数据副本',
+    citizen: true,
+  },
+  'account.closing_requested': {
+    retention: 'security',
+    en: 'Account closing requested (cooling-off started)',
+    zh: '申请注销账号（冷静期开始）',
+    citizen: true,
+  },
+  'account.closing_cancelled': {
+    retention: 'security',
+    en: 'Account closing cancelled',
+    zh: '取消注销账号',
+    citizen: true,
+  },
+  'account.deleted': {
+    retention: 'security',
+    en: 'Closed account deleted after its cooling-off',
+    zh: '冷静期结束后删除已注销的账号',
+  },
+  'company.registration_ended': {
+    retention: 'security',
+    en: 'Company registration ended: its legal representative’s account was closed',
+    zh: '企业登记终止：其法定代表人的账号已注销',
+    citizen: true,
+  },
 } as const satisfies Record<string, EventTypeEntry>;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -103,6 +103,8 @@ export interface AppConfig {
    * remote proofing is not offered, and company registration waits for it.
    */
   readonly identitySource?: { readonly url: string; readonly timeoutMs: number };
+  /** Seconds between asking to close an account and its deletion (the cooling-off). @default 14 days */
+  readonly accountClosingSeconds?: number;
 }
 
 const nonEmpty = z.string().min(1);
@@ -146,6 +148,8 @@ export const FunctionEnv = z.object({
   /** The identity-source gateway's base URL (docs/identity.md). */
   IDENTITY_SOURCE_URL: z.url({ protocol: /^https$/ }).optional(),
   IDENTITY_SOURCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5000),
+  /** The cooling-off before a closed account is deleted, in seconds (at least a day on AWS). */
+  ACCOUNT_CLOSING_SECONDS: z.coerce.number().int().min(86_400).optional(),
 });
 export type FunctionEnv = z.infer<typeof FunctionEnv>;
 
@@ -193,6 +197,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv): AppConfig => {
     identitySource: e.IDENTITY_SOURCE_URL
       ? { url: e.IDENTITY_SOURCE_URL, timeoutMs: e.IDENTITY_SOURCE_TIMEOUT_MS }
       : undefined,
+    accountClosingSeconds: e.ACCOUNT_CLOSING_SECONDS,
   };
 };
 

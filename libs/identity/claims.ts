@@ -1,6 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
 
+/** The item naming the account that proved a person (by the person's reference). */
+export const identityClaimKey = (personRef: string) => ({ pk: `identity#${personRef}`, sk: 'identity' });
+
 /**
  * One account per proved person: an item keyed by the person's reference (the keyed hash of the
  * ID number) names the account that proved it, claimed with a conditional put (no transaction).
@@ -12,7 +15,7 @@ export class IdentityClaims {
   ) {}
 
   private key(personRef: string) {
-    return { pk: `identity#${personRef}`, sk: 'identity' };
+    return identityClaimKey(personRef);
   }
 
   /** The account that proved this person, if any. */

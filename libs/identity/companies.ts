@@ -68,7 +68,7 @@ export interface Representation {
   readonly until?: string;
 }
 
-const companyKey = (uscc: string) => ({ pk: `company#${uscc}`, sk: 'company' });
+export const companyKey = (uscc: string) => ({ pk: `company#${uscc}`, sk: 'company' });
 const grantKey = (uscc: string, accountId: string) => ({ pk: `company#${uscc}`, sk: `agent#${accountId}` });
 /** A grant a later grant replaced: kept, ended, under the company (its history). */
 const historyKey = (uscc: string, accountId: string, grantedAt: string) => ({
@@ -76,7 +76,7 @@ const historyKey = (uscc: string, accountId: string, grantedAt: string) => ({
   sk: `agent#${accountId}#${grantedAt}`,
 });
 /** Which companies a person may represent: pointers only; the company's own items decide. */
-const pointerKey = (accountId: string, uscc: string) => ({ pk: `represents#${accountId}`, sk: uscc });
+export const pointerKey = (accountId: string, uscc: string) => ({ pk: `represents#${accountId}`, sk: uscc });
 
 /** Companies and their representatives in the identity table. */
 export class CompanyStore {

@@ -7,6 +7,7 @@ export {
   type RepresentationSessionDeps,
 } from './acting.ts';
 export { IdentityClaims, PROOFING_ATTEMPTS, ProofingAttempts } from './claims.ts';
+export type { AccountDeletionDeps, DeletionOutcome } from './closing.ts';
 export {
   AgentGrant,
   type AgentGrantInput,
@@ -94,3 +95,9 @@ export {
  * not carry them (test/infra/bundle.test.ts holds it to its budget).
  */
 export const loadVerifiedClaims = () => import('./verified-claims.ts');
+
+/**
+ * `deleteClosedAccount` and `sweepClosedAccounts` (closing.ts), loaded on first use: only the
+ * account centre's closing and its sweep need them, never a cold start.
+ */
+export const loadAccountDeletion = () => import('./closing.ts');

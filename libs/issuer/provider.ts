@@ -8,7 +8,7 @@ import Provider, {
   type KoaContextWithOIDC,
   type Account as OidcAccount,
 } from 'oidc-provider';
-import { type AccountStore, ialOf } from '../accounts/index.ts';
+import { type AccountStore, ialOf, isClosed } from '../accounts/index.ts';
 import type { Zone } from '../config/index.ts';
 import { DepartmentStore } from '../departments/index.ts';
 import { isTransient } from '../http/index.ts';
@@ -648,7 +648,8 @@ export const createProvider = (deps: ProviderDeps): Provider => {
       // A disabled account, or a password change or reset, ends every session and token from before it.
       const since = token?.iat ?? ctx.oidc?.session?.loginTs;
       const stale = typeof since === 'number' && account !== undefined && since < account.sessionsValidAfter;
-      if (account?.status !== 'active' || stale) {
+      // A closed account (its cooling-off over) is as good as deleted: nothing of it is used again.
+      if (account?.status !== 'active' || stale || isClosed(account)) {
         // For a browser session, forget who was signed in so the person is asked to sign in again.
         // (The session proxy refuses an empty accountId but allows removing it: the login
         // prompt then sees no session, and the next sign-in sets it afresh.)

@@ -61,12 +61,14 @@ export {
 export {
   type ClientMetadata,
   forgetConsent,
+  forgetConsents,
   getClient,
   grantedResources,
   OidcRegistry,
   type OidcRegistryOptions,
   putClient,
   RESOURCE_SERVER_MAX_AGE_MS,
+  type RememberedConsent,
   ResourceServer,
   rememberedConsents,
 } from './registry.ts';

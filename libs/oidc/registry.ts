@@ -185,16 +185,24 @@ const consentKey = (accountId: string, clientId: string): ItemKey => ({
 // The account centre's reads and removals of remembered consents: functions, not registry
 // methods, so the issuer's bundle (which never lists or forgets them) does not carry them.
 
+/** A person's remembered consent to one site: what it may see, since when. */
+export interface RememberedConsent {
+  readonly clientId: string;
+  readonly scopes: string[];
+  readonly at?: string;
+}
+
 /** Every site the account's consent is remembered for: its scopes and when it was given. */
 export const rememberedConsents = async (
   doc: DynamoDBDocumentClient,
   table: string,
   accountId: string,
-): Promise<Array<{ readonly clientId: string; readonly scopes: string[]; readonly at?: string }>> => {
+): Promise<RememberedConsent[]> => {
   const items = await queryAll(doc, {
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :client)',
     ExpressionAttributeValues: { ':pk': consentKey(accountId, '').pk, ':client': 'client#' },
+    ConsistentRead: true,
   });
   return items.map((i) => ({
     clientId: String(i.sk).slice('client#'.length),
@@ -212,6 +220,12 @@ export const forgetConsent = async (
 ): Promise<void> => {
   forgetPrefetched(table, consentKey(accountId, clientId));
   await doc.send(new DeleteCommand({ TableName: table, Key: consentKey(accountId, clientId) }));
+};
+
+/** Forgets every consent the person gave (their account is deleted). */
+export const forgetConsents = async (doc: DynamoDBDocumentClient, table: string, accountId: string) => {
+  for (const c of await rememberedConsents(doc, table, accountId))
+    await forgetConsent(doc, table, accountId, c.clientId);
 };
 
 /** Client metadata as oidc-provider reads it (RFC 7591 names plus yitong's own). */

@@ -2,7 +2,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as oidc from 'openid-client';
 import * as z from 'zod';
-import { type Account, highestLoa, provesStrongestFactor } from '../accounts/index.ts';
+import { type Account, highestLoa, isClosed, provesStrongestFactor } from '../accounts/index.ts';
 import type { AppConfig } from '../config/index.ts';
 import { DomainError, NotFoundError } from '../errors/index.ts';
 import { currentSecret, type SecretStore } from '../keys/index.ts';
@@ -133,7 +133,10 @@ export class FirstPartyPortal {
   ): Promise<{ readonly session: PortalSession; readonly account: Account } | undefined> {
     const session = this.sessionOf(event);
     const account = session && (await accounts.findById(session.sub));
-    return session && account?.status === 'active' && session.authTime >= account.sessionsValidAfter
+    return session &&
+      account?.status === 'active' &&
+      !isClosed(account) &&
+      session.authTime >= account.sessionsValidAfter
       ? { session, account }
       : undefined;
   }

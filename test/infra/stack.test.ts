@@ -482,6 +482,20 @@ describe('CDK stack', () => {
     });
   });
 
+  it('deletes closed accounts hourly from the public account function, with the default cooling-off', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Fnaccountpublic'), 'Arn'] } }),
+      ],
+    });
+    // No accountClosingDays given: the function's own default (14 days) applies.
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    const account = Object.entries(functions).find(([id]) => id.startsWith('Fnaccountpublic'));
+    expect(account).toBeDefined();
+    expect(JSON.stringify(account)).not.toContain('ACCOUNT_CLOSING_SECONDS');
+  });
+
   it('watches itself: a dashboard, and alarms on 5xx, latency, throttles and security spikes that notify a topic', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const alarms = Object.values(
@@ -554,7 +568,7 @@ describe('CDK stack', () => {
     );
     expect(
       alarms.filter((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible'),
-    ).toHaveLength(4); // three back-channel dead-letter queues and the audit archive's
+    ).toHaveLength(5); // three back-channel dead-letter queues, the audit archive's and the closing sweep's
   });
 
   it('keeps the logical ids of everything that holds data, keys or an address', () => {
@@ -662,6 +676,7 @@ const PINNED_LOGICAL_IDS: readonly string[] = [
   'AWS::KMS::Key TotpKey103FF508',
   'AWS::S3::Bucket AuditArchive60EBC247',
   'AWS::S3::Bucket AuditArchiveAccessLogsB1E96488',
+  'AWS::SQS::Queue AccountClosingSweepDeadLetters70ACD5A2',
   'AWS::SQS::Queue AuditArchiveDeadLetters8A7C1529',
   'AWS::SQS::Queue BackchannelDeadLettersextranetC0CA04B2',
   'AWS::SQS::Queue BackchannelDeadLettersintranetFD7E866D',

@@ -85,6 +85,7 @@ describe('messages', () => {
 describe("the functions' own words (kept out of the shared catalogue, issue #20)", async () => {
   const own = {
     account: await import('../../functions/account/words.ts'),
+    'account-data': await import('../../functions/account/data-words.ts'),
     admin: await import('../../functions/admin/words.ts'),
     oidc: await import('../../functions/oidc/words.ts'),
   };

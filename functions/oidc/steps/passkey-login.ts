@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { countFailure, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
+import { countFailure, isClosed, lockedOut, sourceThrottled } from '../../../libs/accounts/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import { assertingPasskey, assertionOptions, verifyPasskeyAssertion } from '../passkeys.ts';
 import type { SignIn } from './journey.ts';
@@ -70,7 +70,7 @@ export const passkeyLoginStep =
       subject: account.id,
       details: { method: 'passkey' },
     });
-    if (account.status !== 'active') throw new PageError(401, 'step_passkeyUnknown');
+    if (account.status !== 'active' || isClosed(account)) throw new PageError(401, 'step_passkeyUnknown');
     await deps.accounts.updatePasskeyCounter(proof.passkey.credentialId, proof.newCounter);
     return json(ctx, 200, { redirectTo: await s.finishLogin(ctx, d, account, 3, ['hwk', 'user', 'mfa']) });
   };

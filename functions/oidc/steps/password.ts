@@ -3,6 +3,7 @@ import { t } from '../../../libs/web/index.ts';
 import { fieldProblem, fieldProblems, langOf, render } from '../page-kit.ts';
 import { loginBody } from '../views.ts';
 import { webauthnScript } from '../webauthn-script.ts';
+import { sw } from '../words.ts';
 import type { SignIn } from './journey.ts';
 import type { Step } from './kit.ts';
 import { pausedMessage, personTimeZone, triesLeftMessage } from './refusals.ts';
@@ -43,8 +44,17 @@ export const passwordStep =
             )
           : result.outcome === 'throttled'
             ? t(lang, 'throttled')
-            : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft, result.nextWaitSeconds)}`;
-      const status = result.outcome === 'throttled' ? 429 : result.outcome === 'locked' ? 423 : 401;
+            : result.outcome === 'closed'
+              ? sw(lang, 'data_signInClosed')
+              : `${t(lang, 'invalidCredentials')} ${triesLeftMessage(lang, result.triesLeft, result.nextWaitSeconds)}`;
+      const status =
+        result.outcome === 'throttled'
+          ? 429
+          : result.outcome === 'locked'
+            ? 423
+            : result.outcome === 'closed'
+              ? 403
+              : 401;
       // Near the wait, or in it, the way out is offered next to the message.
       const resetOffered =
         result.outcome === 'locked' || (result.outcome === 'invalid' && result.triesLeft <= 2);
