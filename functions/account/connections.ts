@@ -3,7 +3,7 @@ import {
   type Account,
   AccountConflictError,
   type NoticeKind,
-  noticeMessages,
+  sendNotice,
 } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent } from '../../libs/audit/index.ts';
 import { type DepartmentStore, departmentName } from '../../libs/departments/index.ts';
@@ -115,15 +115,9 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
     });
 
   /** The notice of a change, on every channel the person has (locally: the outbox). */
-  const notify = async (account: Account, notice: NoticeKind, lang: Lang) => {
-    const to = {
-      accountId: account.id,
-      loginName: account.loginName,
-      ...(account.email ? { email: account.email } : {}),
-    };
-    // The change is made and audited: a queue that refuses the notice is logged, not answered with an error.
-    await Promise.all(noticeMessages(to, notice, lang).map((m) => mail.enqueue(m).catch(mailFailed)));
-  };
+  // The change is made and audited: a queue that refuses the notice is logged, not answered with an error.
+  const notify = (account: Account, notice: NoticeKind, lang: Lang) =>
+    sendNotice(mail, account, notice, lang).catch(mailFailed);
 
   /** The sites the person allowed (remembered consent or a live grant), never yitong's own portals. */
   const servicesOf = async (account: Account, lang: Lang): Promise<ServiceShown[]> => {

@@ -4,7 +4,7 @@ import {
   DEFAULT_CLOSING_SECONDS,
   loadAccountClosings,
   type NoticeKind,
-  noticeMessages,
+  sendNotice,
 } from '../../libs/accounts/index.ts';
 import { AuditQuery, type ChainedEvent } from '../../libs/audit/index.ts';
 import { type DepartmentStore, departmentName } from '../../libs/departments/index.ts';
@@ -58,14 +58,8 @@ export const accountClosingOf = async (
   const mail = mailQueueOf(runtime);
   /** The person's remembered consents. */
   const consentItems = (accountId: string) => rememberedConsents(doc, table, accountId);
-  const notify = async (account: Account, notice: NoticeKind, lang: Lang) => {
-    for (const message of noticeMessages(
-      { accountId: account.id, loginName: account.loginName, email: account.email },
-      notice,
-      lang,
-    ))
-      await mail.enqueue(message);
-  };
+  const notify = (account: Account, notice: NoticeKind, lang: Lang) =>
+    sendNotice(mail, account, notice, lang);
   const identity = identityOf(runtime);
   const deletion: AccountDeletionDeps = {
     doc,

@@ -7,10 +7,9 @@ import {
   type NoticeKind,
   newRecoveryCodes,
   newTotpSecret,
-  noticeMessages,
   PasskeyName,
   ReauthChallenges,
-  recipientOf,
+  sendNotice,
   TotpVault,
   totpStep,
   totpUri,
@@ -88,7 +87,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
       ...(extra.details ? { details: extra.details } : {}),
     });
   const notify = async (account: Account, kind: NoticeKind, lang: Lang) => {
-    for (const m of noticeMessages(recipientOf(account), kind, lang)) await mail.enqueue(m);
+    await sendNotice(mail, account, kind, lang);
   };
 
   const factorsOf = async (account: Account): Promise<FactorsShown> => ({

@@ -7,8 +7,8 @@ import {
   LoginLockout,
   LoginName,
   type NoticeKind,
-  noticeMessages,
   PRIVILEGED_ROLES,
+  sendNotice,
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput } from '../../libs/audit/index.ts';
 import { ConflictError, ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
@@ -127,14 +127,7 @@ export const helpDesk = (runtime: Runtime, portal: FirstPartyPortal): Router<Pub
     runtime.audit.append({ ...origin(p), actor: p.who.actor, ...event });
 
   /** The person is told of every act on every channel they have (in Chinese, the service's default). */
-  const notify = async (account: Account, notice: NoticeKind) => {
-    const to = {
-      accountId: account.id,
-      loginName: account.loginName,
-      ...(account.email ? { email: account.email } : {}),
-    };
-    for (const message of noticeMessages(to, notice, 'zh-CN')) await mail.enqueue(message);
-  };
+  const notify = (account: Account, notice: NoticeKind) => sendNotice(mail, account, notice, 'zh-CN');
 
   const staffOf = async (p: PortalPage): Promise<Account> => {
     const staff = p.who.actor ? await accounts.findById(p.who.actor) : undefined;

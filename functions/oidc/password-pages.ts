@@ -8,12 +8,11 @@ import {
   countFailure,
   hashPassword,
   type MailQueue,
-  noticeMessages,
   type OutboxNotifier,
   type PasswordReset,
   type ReauthChallenges,
-  recipientOf,
   type SourceThrottle,
+  sendNotice,
   strongestFactor,
   type TotpVault,
 } from '../../libs/accounts/index.ts';
@@ -91,8 +90,7 @@ export const passwordRouter = (deps: PasswordPageDeps): PageRouter => {
   const attempt = (ctx: Ctx) => ({ zone: deps.zone, sourceIp: ctx.ip, userAgent: ctx.get('user-agent') });
   /** A changed or reset password is told to the person on every channel they have. */
   const notify = async (account: Account, lang: Lang) => {
-    for (const m of noticeMessages(recipientOf(account), 'password-changed', lang))
-      await deps.mail.enqueue(m);
+    await sendNotice(deps.mail, account, 'password-changed', lang);
   };
 
   const resetRequest = async (ctx: Ctx) => {

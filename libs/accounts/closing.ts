@@ -6,7 +6,7 @@ import {
   isConditionalCheckFailed,
   queryAll,
 } from '../store/index.ts';
-import { type Account, accountKey, emailKey, loginNameKey, passkeyKey } from './model.ts';
+import { type Account, accountKey, emailKey, loginNameKey, passkeyKey, phoneKey } from './model.ts';
 import type { AccountStore } from './store.ts';
 
 /** A closing whose cooling-off ends at `closesAt` (epoch seconds). */
@@ -96,7 +96,7 @@ export class AccountClosings {
 
 /**
  * Deletes an account (its closing's cooling-off ended, docs/account.md): its passkeys, its e-mail
- * lookup item, its login name (only while it still names this account) and last the account
+ * and phone lookup items, any address or number still pending its code, its login name (only while it still names this account) and last the account
  * item. Each step is idempotent, so a retry after a crash finishes the job.
  */
 export const removeAccount = async (
@@ -120,6 +120,11 @@ export const removeAccount = async (
       });
   await Promise.all(account.passkeyIds.map((id) => del(passkeyKey(id), true)));
   if (account.email) await del(emailKey(account.email, account.id));
+  if (account.phone) await del(phoneKey(account.phone, account.id));
+  // A new address or number still waiting for its code (ContactDetails).
+  await Promise.all(
+    (['email', 'phone'] as const).map((kind) => del({ pk: `contact#${account.id}`, sk: kind })),
+  );
   await del(loginNameKey(account.loginName), true);
   forgetPrefetched(table, accountKey(account.id));
   forgetPrefetched(table, loginNameKey(account.loginName));

@@ -35,6 +35,7 @@ export {
   recipientOf,
   VerifiedIdentity,
 } from './model.ts';
+export { sendNotice } from './notices.ts';
 export {
   AccountMessage,
   addressOf,

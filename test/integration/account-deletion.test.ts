@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AccountClosings, removeAccount } from '../../libs/accounts/closing.ts';
 import { type Account, AccountStore } from '../../libs/accounts/index.ts';
@@ -109,6 +109,10 @@ const person = async (n: number): Promise<Account> => {
       evidence: ['registry-record'],
     },
   });
+  account = await accounts.update(account, {
+    phone: `+861380013${String(8000 + n).padStart(4, '0')}`,
+    phoneVerifiedAt: new Date().toISOString(),
+  });
   expect(await claims.claim(refOf(n), account.id, new Date().toISOString())).toBe(true);
   await registry.rememberConsent(account.id, 'site-a', ['openid']);
   await new DynamoOidcAdapter('Grant', { doc, tableName: table }).upsert(
@@ -186,6 +190,9 @@ describe('deleting a closed account', () => {
     expect(await accounts.findById(agent.id)).toBeUndefined();
     expect(await accounts.findByLoginName(agent.loginName)).toBeUndefined();
     expect(await accounts.findByEmail('person2@example.gov.cn')).toEqual([]);
+    expect(await accounts.findByPhone('+8613800138002')).toEqual([]);
+    const left = await doc.send(new ScanCommand({ TableName: table }));
+    expect((left.Items ?? []).filter((i) => JSON.stringify(i).includes('+8613800138002'))).toEqual([]);
     expect(await accounts.findPasskey(`cred-${agent.id}`)).toBeUndefined();
     expect(await registry.consentedScopes(agent.id, 'site-a')).toEqual([]);
     expect(await new AccountSessions({ doc, table, queues: {} }).grants(agent.id)).toEqual([]);

@@ -1,4 +1,4 @@
-import { noticeMessages, recipientOf } from '../../../libs/accounts/index.ts';
+import { sendNotice } from '../../../libs/accounts/index.ts';
 import { passkeyRegistrationOptions, verifyPasskeyRegistration } from '../../../libs/webauthn/index.ts';
 import { langOf, PageError } from '../page-kit.ts';
 import type { SignIn } from './journey.ts';
@@ -40,8 +40,7 @@ export const passkeyRegisterStep =
       subject: account.id,
       details: { method: 'passkey' },
     });
-    for (const m of noticeMessages(recipientOf(account), 'passkey-added', langOf(ctx)))
-      await deps.mail.enqueue(m);
+    await sendNotice(deps.mail, account, 'passkey-added', langOf(ctx));
     // Registering a passkey needs user verification on the device: it proves possession now.
     return json(ctx, 200, {
       redirectTo: await s.finishLogin(ctx, d, updated, 3, ['pwd', 'hwk', 'user', 'mfa']),

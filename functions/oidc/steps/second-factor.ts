@@ -2,8 +2,7 @@ import {
   checkSecondFactorCode,
   countFailure,
   lockedOut,
-  noticeMessages,
-  recipientOf,
+  sendNotice,
   sourceThrottled,
 } from '../../../libs/accounts/index.ts';
 import { t } from '../../../libs/web/index.ts';
@@ -40,9 +39,7 @@ export const secondFactorStep =
       await deps.attempts.giveBack(uid);
       await deps.audit.append({ ...base, type: 'mfa.success', outcome: 'success', details: { method } });
       // A recovery code is the way in when the app is lost, or stolen: the person hears of it.
-      if (method === 'recovery-code')
-        for (const m of noticeMessages(recipientOf(account), 'recovery-code-used', lang))
-          await deps.mail.enqueue(m);
+      if (method === 'recovery-code') await sendNotice(deps.mail, account, 'recovery-code-used', lang);
       return s.nextStep(ctx, d, account, lang, [...new Set([...pending.amr, 'otp', 'mfa'])]);
     }
     const after = await countFailure(deps, account.loginName, at, before, {

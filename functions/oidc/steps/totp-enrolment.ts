@@ -1,10 +1,4 @@
-import {
-  hashRecoveryCodes,
-  newRecoveryCodes,
-  noticeMessages,
-  recipientOf,
-  totpStep,
-} from '../../../libs/accounts/index.ts';
+import { hashRecoveryCodes, newRecoveryCodes, sendNotice, totpStep } from '../../../libs/accounts/index.ts';
 import { t } from '../../../libs/web/index.ts';
 import { langOf, PageError, render } from '../page-kit.ts';
 import { recoveryBody, recoveryScript } from '../views.ts';
@@ -51,7 +45,7 @@ export const enrolStep =
       subject: account.id,
       details: { method: 'totp' },
     });
-    for (const m of noticeMessages(recipientOf(account), 'totp-added', lang)) await deps.mail.enqueue(m);
+    await sendNotice(deps.mail, account, 'totp-added', lang);
     await deps.pending.save(uid, {
       accountId: account.id,
       amr: [...new Set([...pending.amr, 'otp', 'mfa'])],
