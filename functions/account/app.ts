@@ -16,10 +16,7 @@ import {
   coversLicenceType,
   holderKind,
   identityOf,
-  proofingFailureOf,
-  proveRemotely,
   type Representation,
-  readProofingForm,
 } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import {
@@ -31,23 +28,14 @@ import {
 } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import {
-  errorPages,
-  type Lang,
-  langOfEvent,
-  pageResponse,
-  proofingFieldErrors,
-  proofingRefusalErrors,
-  t,
-} from '../../libs/web/index.ts';
+import { errorPages, type Lang, langOfEvent, pageResponse, t } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
+import { identityPages } from './identity.ts';
 import {
   ACCOUNT_STYLES,
   activityView,
   type CompanyShown,
   companyWalletView,
-  identityFailureView,
-  identityView,
   licenceView,
   notFoundView,
   type ShareInput,
@@ -148,6 +136,7 @@ export const makeHandler = async (runtime: Runtime) => {
       path,
     });
   const now = () => Math.floor(Date.now() / 1000);
+  const identityRoutes = identityPages({ runtime, portal, clientId: ACCOUNT_CLIENT_ID, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -467,76 +456,11 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('GET', '/account/companies/{uscc}', signedIn(companyRoutes.company))
     .on('POST', '/account/companies/{uscc}/agents', signedIn(companyRoutes.grant))
     .on('POST', '/account/companies/{uscc}/agents/{accountId}/revoke', signedIn(companyRoutes.revoke))
-    .on(
-      'GET',
-      '/account/identity',
-      signedIn(async (event, session, lang, account) =>
-        show(
-          event,
-          lang,
-          200,
-          identityView(lang, session, {
-            account,
-            online: identityOf(runtime).source !== undefined,
-            verified: event.queryStringParameters?.verified === '1',
-          }),
-          '/account/identity',
-        ),
-      ),
-    )
-    .on(
-      'POST',
-      '/account/identity',
-      signedIn(async (event, session, lang, account) => {
-        const form = readForm(event, session);
-        const values = {
-          name: (form.get('name') ?? '').slice(0, 200),
-          residentId: (form.get('residentId') ?? '').slice(0, 100),
-          phone: (form.get('phone') ?? '').slice(0, 100),
-        };
-        const source = identityOf(runtime).source;
-        const again = (status: number, errors: Parameters<typeof identityView>[2]['errors']) =>
-          show(
-            event,
-            lang,
-            status,
-            identityView(lang, session, { account, online: source !== undefined, values, errors }),
-            '/account/identity',
-          );
-        // Proved already (or no registry to ask): the page says what the next level takes.
-        if (!source || account.identity) return again(source ? 409 : 503, []);
-        const read = readProofingForm(values);
-        if (!read.ok) return again(400, proofingFieldErrors(lang, read.problems));
-        try {
-          await proveRemotely(
-            { ...identityOf(runtime), source, accounts, audit: runtime.audit },
-            account,
-            read.input,
-            {
-              zone: config.zone,
-              client: ACCOUNT_CLIENT_ID,
-              sourceIp: event.requestContext?.identity?.sourceIp,
-              userAgent: event.headers?.['user-agent']?.slice(0, 512),
-              correlationId: event.requestContext?.requestId,
-            },
-          );
-        } catch (err: unknown) {
-          const failed = proofingFailureOf(err);
-          if (!failed) throw err;
-          if (failed.failure.kind === 'refused')
-            return again(failed.status, proofingRefusalErrors(lang, failed.failure));
-          return show(
-            event,
-            lang,
-            failed.status,
-            identityFailureView(lang, session, failed.failure),
-            '/account/identity',
-          );
-        }
-        // Post, redirect, get: a reload shows the level, never sends the number again.
-        return portal.redirect(`${basePath}/account/identity?verified=1`);
-      }),
-    )
+    .on('GET', '/account/identity', signedIn(identityRoutes.page))
+    .on('POST', '/account/identity', signedIn(identityRoutes.start))
+    .on('GET', '/account/identity/code', signedIn(identityRoutes.code))
+    .on('POST', '/account/identity/code', signedIn(identityRoutes.confirm))
+    .on('POST', '/account/identity/code/resend', signedIn(identityRoutes.resend))
     .on(
       'GET',
       '/account/verifications',

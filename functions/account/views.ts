@@ -18,7 +18,9 @@ import {
   ialWords,
   type Lang,
   type MessageKey,
+  type ProofingFailurePageKind,
   type ProofingFormValues,
+  proofingCodeSection,
   proofingFailurePage,
   proofingFormSection,
   t,
@@ -499,16 +501,37 @@ export const identityView = (
   };
 };
 
-/** An attempt that changed nothing (paused, registry down, identity linked elsewhere). */
+/**
+ * Remote proofing's second half: the registry matched, and the code sent by SMS to the phone it
+ * confirmed must be typed here before anything is recorded.
+ */
+export const identityCodeView = (
+  lang: Lang,
+  session: PortalSession,
+  o: {
+    readonly sent: Parameters<typeof proofingCodeSection>[0]['sent'];
+    readonly errors?: readonly FieldError[];
+    readonly resent?: boolean;
+  },
+): View => ({
+  title: t(lang, 'id_codeTitle'),
+  body: html`${errorSummary(lang, o.errors ?? [])}<h1>${t(lang, 'id_codeTitle')}</h1>${nav(lang, session)}
+${proofingCodeSection({ lang, action: 'account/identity/code', resendAction: 'account/identity/code/resend', csrf: session.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
+<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`,
+});
+
+/** An attempt that changed nothing (paused, registry down, identity linked elsewhere, a code over). */
 export const identityFailureView = (
   lang: Lang,
   session: PortalSession,
-  failure: Parameters<typeof proofingFailurePage>[1],
+  failure: ProofingFailurePageKind,
 ): View => {
   const again =
     failure.kind === 'unavailable'
       ? html`<p><a class="button" href="account/identity">${t(lang, 'id_tryAgain')}</a></p>`
-      : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
+      : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
+        ? html`<p><a class="button" href="account/identity">${t(lang, 'id_startAgain')}</a></p>`
+        : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
   const page = proofingFailurePage(lang, failure, again);
   return { title: page.title, body: html`${page.body}${nav(lang, session)}` };
 };

@@ -75,6 +75,7 @@ export const ownPages = (
       lockout,
       throttle,
       identity: identityOf(runtime),
+      mail: deps.mail,
       companies: identityOf(runtime).companies,
       acting: identityOf(runtime).acting,
     }),

@@ -1,4 +1,4 @@
-import type { ProofingFailure } from '../../libs/identity/index.ts';
+import type { ProofingCodeSent } from '../../libs/identity/index.ts';
 import {
   errorSummary,
   type FieldError,
@@ -7,7 +7,9 @@ import {
   hidden,
   html,
   type Lang,
+  type ProofingFailurePageKind,
   type ProofingFormValues,
+  proofingCodeSection,
   proofingFailurePage,
   proofingFormSection,
   t,
@@ -317,15 +319,39 @@ ${cancelForm(c)}`
 <form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
 <button type="submit" class="secondary">${sw(c.lang, 'id_cancelToSite')}</button></form>`;
 
-/** An attempt that changed nothing (paused, registry down, linked elsewhere): what now, and the way back. */
+/**
+ * The code sent by SMS to the phone the registry confirmed: the sign-in goes on once it is typed.
+ * "Start again" shows the first form (other details, another phone).
+ */
+export const proofingCodeBody = (
+  c: PageContext,
+  o: {
+    readonly sent: ProofingCodeSent;
+    readonly errors?: readonly FieldError[];
+    readonly resent?: boolean;
+  },
+): Html =>
+  html`${errorSummary(c.lang, o.errors ?? [])}
+<h1>${t(c.lang, 'id_codeTitle')}</h1>
+${proofingCodeSection({ lang: c.lang, action: `interaction/${c.uid}/identity/code`, resendAction: `interaction/${c.uid}/identity/resend`, csrf: c.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
+<p><a href="interaction/${c.uid}?again=1" id="proofing-start-again">${t(c.lang, 'id_startAgain')}</a></p>
+${cancelForm(c)}`;
+
+/** An attempt that changed nothing (paused, registry down, linked elsewhere, a code over): what now, and the way back. */
 export const proofingFailedBody = (
   c: PageContext,
-  failure: Exclude<ProofingFailure, { kind: 'refused' }>,
+  failure: ProofingFailurePageKind,
 ): { readonly title: string; readonly body: Html } =>
   proofingFailurePage(
     c.lang,
     failure,
-    html`${failure.kind === 'unavailable' ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>` : ''}
+    html`${
+      failure.kind === 'unavailable'
+        ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>`
+        : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
+          ? html`<p><a class="button" href="interaction/${c.uid}?again=1">${t(c.lang, 'id_startAgain')}</a></p>`
+          : ''
+    }
 ${cancelForm(c)}`,
   );
 

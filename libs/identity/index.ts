@@ -41,21 +41,38 @@ export {
 } from './ial.ts';
 export {
   type CounterProofingInput,
+  confirmRemoteProofing,
   IdentityLinkedElsewhereError,
+  ProofingCodeError,
+  ProofingCodeLimitError,
+  type ProofingCodeSent,
   type ProofingContext,
   type ProofingDeps,
+  type ProofingLang,
   ProofingPausedError,
   ProofingRefusedError,
+  pendingProofing,
   proveAtCounter,
-  proveRemotely,
   RegistryUnavailableError,
   type RemoteProofingInput,
+  resendProofingCode,
+  startRemoteProofing,
 } from './proofing.ts';
+export {
+  maskPhone,
+  PendingProofing,
+  PROOFING_CODE_SENDS,
+  PROOFING_CODE_TRIES,
+  PROOFING_CODE_TTL_SECONDS,
+  PROOFING_SMS_PER_PHONE,
+  ProofingCodes,
+} from './proofing-codes.ts';
 export {
   type ProofingFailure,
   type ProofingFieldProblem,
   type ProofingFormInput,
   proofingFailureOf,
+  readProofingCode,
   readProofingForm,
 } from './proofing-form.ts';
 export {

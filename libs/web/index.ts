@@ -13,8 +13,12 @@ export {
   pageResponse,
 } from './page-response.ts';
 export {
+  failureHasOwnPage,
   ialWords,
+  type ProofingFailurePageKind,
   type ProofingFormValues,
+  proofingCodeErrors,
+  proofingCodeSection,
   proofingFailurePage,
   proofingFieldErrors,
   proofingForm,

@@ -3,7 +3,7 @@
  * sign-in step that asks for a verified identity: the form, its errors, and what a failed
  * attempt means. Plain words in both languages; nothing here decides anything.
  */
-import type { Ial, ProofingFailure, ProofingFieldProblem } from '../identity/index.ts';
+import type { Ial, ProofingCodeSent, ProofingFailure, ProofingFieldProblem } from '../identity/index.ts';
 import { type FieldError, field, hidden } from './forms.ts';
 import { type Html, html } from './html.ts';
 import { type Lang, type MessageKey, t } from './words.ts';
@@ -84,28 +84,100 @@ export const proofingFormSection = (
 <p>${o.lead ?? t(o.lang, 'id_formLead')}</p>
 ${proofingForm(o)}`;
 
+/** A failure shown on a page of its own (a refusal and a wrong code with tries left stay on their form). */
+export type ProofingFailurePageKind = Exclude<ProofingFailure, { kind: 'refused' }>;
+
+const failureWords = (failure: ProofingFailurePageKind): [MessageKey, MessageKey] => {
+  switch (failure.kind) {
+    case 'paused':
+      return ['id_pausedTitle', 'id_pausedLead'];
+    case 'unavailable':
+      return [
+        'id_unavailableTitle',
+        failure.reason === 'timeout' ? 'id_unavailableTimeout' : 'id_unavailableError',
+      ];
+    case 'linked-elsewhere':
+      return ['id_linkedTitle', 'id_linkedLead'];
+    case 'code-wrong':
+      return ['id_codeEndedTitle', 'id_codeEndedLead'];
+    case 'code-expired':
+      return ['id_codeExpiredTitle', 'id_codeExpiredLead'];
+    case 'code-limit':
+      return ['id_codeLimitTitle', failure.limit === 'phone' ? 'id_codeLimitPhone' : 'id_codeLimitResends'];
+  }
+};
+
+/** Whether a failure is shown on its own page rather than as an error on the form it came from. */
+export const failureHasOwnPage = (failure: ProofingFailure): failure is ProofingFailurePageKind =>
+  failure.kind !== 'refused' && !(failure.kind === 'code-wrong' && failure.triesLeft > 0);
+
 /**
  * The page of an attempt that decided nothing or could not be made (paused, registry down,
- * identity linked elsewhere): its title and what to do, with the caller's way on (`next`).
+ * identity linked elsewhere, a code that expired or ended, too many codes): its title and what
+ * to do, with the caller's way on (`next`).
  */
 export const proofingFailurePage = (
   lang: Lang,
-  failure: Exclude<ProofingFailure, { kind: 'refused' }>,
+  failure: ProofingFailurePageKind,
   next: Html,
 ): { readonly title: string; readonly body: Html } => {
-  const [title, lead]: [MessageKey, MessageKey] =
-    failure.kind === 'paused'
-      ? ['id_pausedTitle', 'id_pausedLead']
-      : failure.kind === 'unavailable'
-        ? [
-            'id_unavailableTitle',
-            failure.reason === 'timeout' ? 'id_unavailableTimeout' : 'id_unavailableError',
-          ]
-        : ['id_linkedTitle', 'id_linkedLead'];
+  const [title, lead] = failureWords(failure);
   return {
     title: t(lang, title),
     body: html`<h1>${t(lang, title)}</h1>
 <p class="lead" id="proofing-outcome" data-outcome="${failure.kind}">${t(lang, lead)}</p>
 ${next}`,
   };
+};
+
+/** What a wrong code says on the code form: not the code sent, and the tries left with it. */
+export const proofingCodeErrors = (
+  lang: Lang,
+  problem: 'missing' | 'format' | { readonly triesLeft: number },
+): FieldError[] => [
+  {
+    field: 'otp',
+    message:
+      problem === 'missing'
+        ? t(lang, 'id_codeMissing')
+        : problem === 'format'
+          ? t(lang, 'id_codeFormat')
+          : `${t(lang, 'id_codeWrong')} ${t(lang, 'id_codeTriesLeft', { count: problem.triesLeft })}`,
+  },
+];
+
+/**
+ * The second half of remote proofing: the code sent by SMS to the phone the registry confirmed
+ * (`name="otp" autocomplete="one-time-code"`), and a form to send another while the proofing may.
+ * The page puts the error summary at its top; the heading is the caller's.
+ */
+export const proofingCodeSection = (o: {
+  readonly lang: Lang;
+  /** The forms' actions, relative to the page's base. */
+  readonly action: string;
+  readonly resendAction: string;
+  readonly csrf: string;
+  readonly sent: ProofingCodeSent;
+  readonly errors?: readonly FieldError[];
+  /** A new code was just sent. */
+  readonly resent?: boolean;
+}): Html => {
+  const { lang, sent } = o;
+  const error = o.errors?.find((e) => e.field === 'otp')?.message;
+  return html`<p class="lead" id="code-sent" data-phone="${sent.phoneMasked}">${t(lang, 'id_codeLead', { phone: sent.phoneMasked })}</p>
+${o.resent ? html`<p class="notice" role="status" id="code-resent">${t(lang, 'id_codeResent')}</p>` : ''}
+<form method="post" action="${o.action}" novalidate id="proofing-code-form">
+${hidden('csrf', o.csrf)}${hidden('proofingId', sent.proofingId)}
+${field({ name: 'otp', label: t(lang, 'id_codeField'), hint: t(lang, 'id_codeHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error, maxlength: 12 })}
+<button type="submit">${t(lang, 'id_codeSubmit')}</button>
+</form>
+${
+  sent.resendsLeft > 0
+    ? html`<form method="post" action="${o.resendAction}" id="proofing-resend-form">
+${hidden('csrf', o.csrf)}${hidden('proofingId', sent.proofingId)}
+<p>${t(lang, 'id_codeResendLead', { count: sent.resendsLeft })}</p>
+<button type="submit" class="secondary">${t(lang, 'id_codeResend')}</button>
+</form>`
+    : html`<p id="proofing-no-resend">${t(lang, 'id_codeNoResend')}</p>`
+}`;
 };

@@ -4,6 +4,7 @@ import type {
   AccountStore,
   Authenticator,
   InteractionAttempts,
+  MailQueue,
   PendingSignIn,
   PendingSignIns,
   TotpVault,
@@ -44,6 +45,8 @@ export interface InteractionDeps extends Authenticator {
   readonly access: AccessControl;
   /** Proving a person's identity when a service needs a verified one. */
   readonly identity: IdentityServices;
+  /** Where proofing's SMS codes are handed over (the zone's mail queue; the outbox locally). */
+  readonly mail: MailQueue;
   /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
   readonly companies: CompanyStore;
   readonly acting: ActingStore;
