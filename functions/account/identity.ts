@@ -6,6 +6,7 @@ import {
   type ProofingContext,
   type ProofingDeps,
   pendingProofing,
+  phoneProofingOf,
   proofingFailureOf,
   readProofingCode,
   readProofingForm,
@@ -54,10 +55,18 @@ export const identityPages = (deps: IdentityPagesDeps) => {
   const { runtime, portal, show } = deps;
   const { basePath } = portal;
   const mail = mailQueueOf(runtime);
+  const phone = phoneProofingOf(runtime.doc, runtime.config.tables.identity);
   const proofingDeps = (): ProofingDeps | undefined => {
     const identity = identityOf(runtime);
     return identity.source
-      ? { ...identity, source: identity.source, accounts: runtime.accounts, audit: runtime.audit, mail }
+      ? {
+          ...identity,
+          ...phone,
+          source: identity.source,
+          accounts: runtime.accounts,
+          audit: runtime.audit,
+          mail,
+        }
       : undefined;
   };
   const contextOf = (event: APIGatewayProxyEvent): ProofingContext => ({

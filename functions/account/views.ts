@@ -23,6 +23,7 @@ import {
   proofingCodeSection,
   proofingFailurePage,
   proofingFormSection,
+  pw,
   t,
 } from '../../libs/web/index.ts';
 import { aw, ww } from './words.ts';
@@ -514,8 +515,8 @@ export const identityCodeView = (
     readonly resent?: boolean;
   },
 ): View => ({
-  title: t(lang, 'id_codeTitle'),
-  body: html`${errorSummary(lang, o.errors ?? [])}<h1>${t(lang, 'id_codeTitle')}</h1>${nav(lang, session)}
+  title: pw(lang, 'id_codeTitle'),
+  body: html`${errorSummary(lang, o.errors ?? [])}<h1>${pw(lang, 'id_codeTitle')}</h1>${nav(lang, session)}
 ${proofingCodeSection({ lang, action: 'account/identity/code', resendAction: 'account/identity/code/resend', csrf: session.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
 <p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`,
 });
@@ -530,7 +531,7 @@ export const identityFailureView = (
     failure.kind === 'unavailable'
       ? html`<p><a class="button" href="account/identity">${t(lang, 'id_tryAgain')}</a></p>`
       : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
-        ? html`<p><a class="button" href="account/identity">${t(lang, 'id_startAgain')}</a></p>`
+        ? html`<p><a class="button" href="account/identity">${pw(lang, 'id_startAgain')}</a></p>`
         : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
   const page = proofingFailurePage(lang, failure, again);
   return { title: page.title, body: html`${page.body}${nav(lang, session)}` };

@@ -10,7 +10,7 @@ import {
   SourceThrottle,
   TotpVault,
 } from '../../libs/accounts/index.ts';
-import { identityOf } from '../../libs/identity/index.ts';
+import { identityOf, phoneProofingOf } from '../../libs/identity/index.ts';
 import type { OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -76,6 +76,7 @@ export const ownPages = (
       throttle,
       identity: identityOf(runtime),
       mail: deps.mail,
+      phoneProofing: phoneProofingOf(doc, table),
       companies: identityOf(runtime).companies,
       acting: identityOf(runtime).acting,
     }),

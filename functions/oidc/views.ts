@@ -12,6 +12,7 @@ import {
   proofingCodeSection,
   proofingFailurePage,
   proofingFormSection,
+  pw,
   t,
 } from '../../libs/web/index.ts';
 import { describeScope, OWN_SCOPE_WORDS } from './provider-views.ts';
@@ -332,9 +333,9 @@ export const proofingCodeBody = (
   },
 ): Html =>
   html`${errorSummary(c.lang, o.errors ?? [])}
-<h1>${t(c.lang, 'id_codeTitle')}</h1>
+<h1>${pw(c.lang, 'id_codeTitle')}</h1>
 ${proofingCodeSection({ lang: c.lang, action: `interaction/${c.uid}/identity/code`, resendAction: `interaction/${c.uid}/identity/resend`, csrf: c.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
-<p><a href="interaction/${c.uid}?again=1" id="proofing-start-again">${t(c.lang, 'id_startAgain')}</a></p>
+<p><a href="interaction/${c.uid}?again=1" id="proofing-start-again">${pw(c.lang, 'id_startAgain')}</a></p>
 ${cancelForm(c)}`;
 
 /** An attempt that changed nothing (paused, registry down, linked elsewhere, a code over): what now, and the way back. */
@@ -349,7 +350,7 @@ export const proofingFailedBody = (
       failure.kind === 'unavailable'
         ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>`
         : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
-          ? html`<p><a class="button" href="interaction/${c.uid}?again=1">${t(c.lang, 'id_startAgain')}</a></p>`
+          ? html`<p><a class="button" href="interaction/${c.uid}?again=1">${pw(c.lang, 'id_startAgain')}</a></p>`
           : ''
     }
 ${cancelForm(c)}`,

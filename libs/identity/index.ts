@@ -66,6 +66,7 @@ export {
   PROOFING_CODE_TTL_SECONDS,
   PROOFING_SMS_PER_PHONE,
   ProofingCodes,
+  phoneProofingOf,
 } from './proofing-codes.ts';
 export {
   type ProofingFailure,

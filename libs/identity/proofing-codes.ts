@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { epochSeconds, isConditionalCheckFailed } from '../store/index.ts';
+import { ProofingAttempts } from './claims.ts';
 
 /** How long a proofing code works. */
 export const PROOFING_CODE_TTL_SECONDS = 600;
@@ -162,3 +163,13 @@ export class ProofingCodes {
     }
   }
 }
+
+/**
+ * What remote proofing adds to the identity services: the pending proofings and the codes each
+ * phone may get a day. Built by the pages that prove (not with `identityOf`), so a cold start
+ * that proves nobody carries none of it.
+ */
+export const phoneProofingOf = (doc: DynamoDBDocumentClient, table: string) => ({
+  codes: new ProofingCodes(doc, table),
+  smsBudget: new ProofingAttempts(doc, table, undefined, PROOFING_SMS_PER_PHONE),
+});

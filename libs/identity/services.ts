@@ -5,7 +5,6 @@ import { ActingStore } from './acting.ts';
 import { IdentityClaims, ProofingAttempts } from './claims.ts';
 import { CompanyStore } from './companies.ts';
 import { IdentityHasher } from './hasher.ts';
-import { PROOFING_SMS_PER_PHONE, ProofingCodes } from './proofing-codes.ts';
 import { HttpIdentitySource, type IdentitySource } from './source.ts';
 
 /** What proofing and identity look-ups need, built once per function. */
@@ -13,9 +12,6 @@ export interface IdentityServices {
   readonly hasher: IdentityHasher;
   readonly claims: IdentityClaims;
   readonly attempts: ProofingAttempts;
-  /** Remote proofings waiting for the code sent to the phone, and the codes each phone may get a day. */
-  readonly codes: ProofingCodes;
-  readonly smsBudget: ProofingAttempts;
   readonly companies: CompanyStore;
   /** Which company each sign-in acts for (per site), and the sign-ins acting for each company. */
   readonly acting: ActingStore;
@@ -32,8 +28,6 @@ export const identityServices = (
   hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
   claims: new IdentityClaims(doc, config.tables.identity),
   attempts: new ProofingAttempts(doc, config.tables.identity),
-  codes: new ProofingCodes(doc, config.tables.identity),
-  smsBudget: new ProofingAttempts(doc, config.tables.identity, undefined, PROOFING_SMS_PER_PHONE),
   companies: new CompanyStore(doc, config.tables.identity),
   acting: new ActingStore(doc, config.tables.identity),
   source: config.identitySource

@@ -25,6 +25,7 @@ export {
   proofingFormSection,
   proofingRefusalErrors,
 } from './proofing.ts';
+export { PROOFING_CODE_WORDS, type ProofingCodeWord, pw } from './proofing-words.ts';
 export {
   bilingual,
   fieldName,

@@ -6,6 +6,7 @@
 import type { Ial, ProofingCodeSent, ProofingFailure, ProofingFieldProblem } from '../identity/index.ts';
 import { type FieldError, field, hidden } from './forms.ts';
 import { type Html, html } from './html.ts';
+import { type ProofingCodeWord, pw } from './proofing-words.ts';
 import { type Lang, type MessageKey, t } from './words.ts';
 
 /** A level in plain words ("Level 2: verified online with the population registry"). */
@@ -87,7 +88,9 @@ ${proofingForm(o)}`;
 /** A failure shown on a page of its own (a refusal and a wrong code with tries left stay on their form). */
 export type ProofingFailurePageKind = Exclude<ProofingFailure, { kind: 'refused' }>;
 
-const failureWords = (failure: ProofingFailurePageKind): [MessageKey, MessageKey] => {
+const failureWords = (
+  failure: ProofingFailurePageKind,
+): [MessageKey | ProofingCodeWord, MessageKey | ProofingCodeWord] => {
   switch (failure.kind) {
     case 'paused':
       return ['id_pausedTitle', 'id_pausedLead'];
@@ -123,9 +126,9 @@ export const proofingFailurePage = (
 ): { readonly title: string; readonly body: Html } => {
   const [title, lead] = failureWords(failure);
   return {
-    title: t(lang, title),
-    body: html`<h1>${t(lang, title)}</h1>
-<p class="lead" id="proofing-outcome" data-outcome="${failure.kind}">${t(lang, lead)}</p>
+    title: pw(lang, title),
+    body: html`<h1>${pw(lang, title)}</h1>
+<p class="lead" id="proofing-outcome" data-outcome="${failure.kind}">${pw(lang, lead)}</p>
 ${next}`,
   };
 };
@@ -139,10 +142,10 @@ export const proofingCodeErrors = (
     field: 'otp',
     message:
       problem === 'missing'
-        ? t(lang, 'id_codeMissing')
+        ? pw(lang, 'id_codeMissing')
         : problem === 'format'
-          ? t(lang, 'id_codeFormat')
-          : `${t(lang, 'id_codeWrong')} ${t(lang, 'id_codeTriesLeft', { count: problem.triesLeft })}`,
+          ? pw(lang, 'id_codeFormat')
+          : `${pw(lang, 'id_codeWrong')} ${pw(lang, 'id_codeTriesLeft', { count: problem.triesLeft })}`,
   },
 ];
 
@@ -164,20 +167,20 @@ export const proofingCodeSection = (o: {
 }): Html => {
   const { lang, sent } = o;
   const error = o.errors?.find((e) => e.field === 'otp')?.message;
-  return html`<p class="lead" id="code-sent" data-phone="${sent.phoneMasked}">${t(lang, 'id_codeLead', { phone: sent.phoneMasked })}</p>
-${o.resent ? html`<p class="notice" role="status" id="code-resent">${t(lang, 'id_codeResent')}</p>` : ''}
+  return html`<p class="lead" id="code-sent" data-phone="${sent.phoneMasked}">${pw(lang, 'id_codeLead', { phone: sent.phoneMasked })}</p>
+${o.resent ? html`<p class="notice" role="status" id="code-resent">${pw(lang, 'id_codeResent')}</p>` : ''}
 <form method="post" action="${o.action}" novalidate id="proofing-code-form">
 ${hidden('csrf', o.csrf)}${hidden('proofingId', sent.proofingId)}
-${field({ name: 'otp', label: t(lang, 'id_codeField'), hint: t(lang, 'id_codeHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error, maxlength: 12 })}
-<button type="submit">${t(lang, 'id_codeSubmit')}</button>
+${field({ name: 'otp', label: pw(lang, 'id_codeField'), hint: pw(lang, 'id_codeHint'), autocomplete: 'one-time-code', inputmode: 'numeric', error, maxlength: 12 })}
+<button type="submit">${pw(lang, 'id_codeSubmit')}</button>
 </form>
 ${
   sent.resendsLeft > 0
     ? html`<form method="post" action="${o.resendAction}" id="proofing-resend-form">
 ${hidden('csrf', o.csrf)}${hidden('proofingId', sent.proofingId)}
-<p>${t(lang, 'id_codeResendLead', { count: sent.resendsLeft })}</p>
-<button type="submit" class="secondary">${t(lang, 'id_codeResend')}</button>
+<p>${pw(lang, 'id_codeResendLead', { count: sent.resendsLeft })}</p>
+<button type="submit" class="secondary">${pw(lang, 'id_codeResend')}</button>
 </form>`
-    : html`<p id="proofing-no-resend">${t(lang, 'id_codeNoResend')}</p>`
+    : html`<p id="proofing-no-resend">${pw(lang, 'id_codeNoResend')}</p>`
 }`;
 };

@@ -571,40 +571,6 @@ export const en = {
   id_linkedLead:
     'A person can verify one account, and an account one person: this identity or this account is already linked to another. Sign in with the account you verified before, or ask at a service counter. Nothing was changed.',
   id_tryAgain: 'Try again',
-  // The code sent by SMS to the phone the registry confirmed (remote proofing's second half)
-  id_codeTitle: 'Enter the code sent to your phone',
-  id_codeLead:
-    'To check that the phone is yours, we sent a 6-digit code by SMS to {phone}. It works for 10 minutes. Never tell it to anyone, including the help desk.',
-  id_codeField: 'Code from the SMS',
-  id_codeHint: '6 digits',
-  id_codeSubmit: 'Confirm',
-  id_codeMissing: 'Enter the 6-digit code from the SMS',
-  id_codeFormat: 'The code has 6 digits: check the SMS',
-  id_codeWrong: 'That is not the code we sent.',
-  id_codeTriesLeft: {
-    one: 'You can try 1 more time with this code.',
-    other: 'You can try {count} more times with this code.',
-  },
-  id_codeResendLead: {
-    one: 'No SMS? You can ask for 1 more code.',
-    other: 'No SMS? You can ask for {count} more codes.',
-  },
-  id_codeResend: 'Send a new code',
-  id_codeResent: 'A new code is on its way. The earlier one no longer works.',
-  id_codeNoResend:
-    'No more codes can be sent for this verification: use the last one we sent, or start again.',
-  id_codeEndedTitle: 'Too many wrong codes',
-  id_codeEndedLead:
-    'That was not the code, and it was the last try for this verification. Nothing was changed. Start again to get a new code, or take your ID card to a service counter.',
-  id_codeExpiredTitle: 'The code is no longer valid',
-  id_codeExpiredLead:
-    'No code is waiting for this verification: it expired after 10 minutes, was already used, or a newer verification replaced it. Nothing was changed. Start again to get a new code.',
-  id_codeLimitTitle: 'Too many codes sent',
-  id_codeLimitPhone:
-    'To protect the owner of this phone, no more codes are sent to this number today. Nothing was changed. Try again tomorrow, or take your ID card to a service counter.',
-  id_codeLimitResends:
-    'No more codes can be sent for this verification. Use the last code we sent, or start again.',
-  id_startAgain: 'Start again',
   // The counter (intranet, identity officers)
   counter_title: 'Counter identity verification',
 } as const satisfies Record<string, string | PluralForms>;

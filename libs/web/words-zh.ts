@@ -518,32 +518,6 @@ export const zh: Record<MessageKey, string> = {
   id_linkedLead:
     '一个人只能核验一个账号，一个账号也只能对应一个人：该身份或该账号已与其他关联。请使用之前核验过的账号登录，或到服务窗口咨询。未作任何更改。',
   id_tryAgain: '重试',
-  // 通过短信发送到登记机关确认的手机的验证码（远程核验的第二步）
-  id_codeTitle: '输入发送到您手机的验证码',
-  id_codeLead:
-    '为确认该手机由您本人持有，我们已通过短信向 {phone} 发送6位验证码，10分钟内有效。请勿告诉任何人（包括服务台）。',
-  id_codeField: '短信验证码',
-  id_codeHint: '6位数字',
-  id_codeSubmit: '确认',
-  id_codeMissing: '请输入短信中的6位验证码',
-  id_codeFormat: '验证码为6位数字，请核对短信',
-  id_codeWrong: '验证码不正确。',
-  id_codeTriesLeft: '本次验证码还可以尝试{count}次。',
-  id_codeResendLead: '没有收到短信？您还可以再获取{count}次验证码。',
-  id_codeResend: '重新发送验证码',
-  id_codeResent: '新的验证码已发送，之前的验证码已失效。',
-  id_codeNoResend: '本次核验不能再发送验证码：请使用最后收到的验证码，或重新开始。',
-  id_codeEndedTitle: '验证码错误次数过多',
-  id_codeEndedLead:
-    '验证码不正确，且本次核验的尝试次数已用完。未作任何更改。请重新开始以获取新的验证码，或携带身份证到服务窗口办理。',
-  id_codeExpiredTitle: '验证码已失效',
-  id_codeExpiredLead:
-    '本次核验没有待使用的验证码：验证码已在10分钟后过期、已被使用，或已被新的核验取代。未作任何更改。请重新开始以获取新的验证码。',
-  id_codeLimitTitle: '验证码发送次数过多',
-  id_codeLimitPhone:
-    '为保护该手机号码的机主，今天不再向此号码发送验证码。未作任何更改。请明天再试，或携带身份证到服务窗口办理。',
-  id_codeLimitResends: '本次核验不能再发送验证码。请使用最后收到的验证码，或重新开始。',
-  id_startAgain: '重新开始',
   // The counter (intranet, identity officers)
   counter_title: '窗口身份核验',
 };

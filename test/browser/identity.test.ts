@@ -8,7 +8,7 @@ import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { maskResidentId, residentIdCheckChar } from '../../libs/identity/index.ts';
-import { type Lang, t } from '../../libs/web/index.ts';
+import { type Lang, pw, t } from '../../libs/web/index.ts';
 import { clientConfig, createPerson, registerClient } from '../../testkit/oidc-flow.ts';
 import { proofingCodeSentTo } from '../../testkit/proving.ts';
 import { startTestStack } from '../../testkit/stack.ts';
@@ -68,19 +68,19 @@ const fillProofing = async (
  * first (the error summary takes the focus), then the code from the SMS in the stack's outbox.
  */
 const enterCode = async (page: Page, lang: Lang, accountId: string, o: { wrongFirst?: boolean } = {}) => {
-  await see(page.locator('h1'), t(lang, 'id_codeTitle'));
-  expect(await page.getByLabel(t(lang, 'id_codeField')).getAttribute('autocomplete')).toBe('one-time-code');
+  await see(page.locator('h1'), pw(lang, 'id_codeTitle'));
+  expect(await page.getByLabel(pw(lang, 'id_codeField')).getAttribute('autocomplete')).toBe('one-time-code');
   await cleanAtEveryWidth(page);
   const code = proofingCodeSentTo(stack.outbox, accountId);
   if (o.wrongFirst) {
-    await page.getByLabel(t(lang, 'id_codeField')).fill(code === '000000' ? '111111' : '000000');
-    await page.getByRole('button', { name: t(lang, 'id_codeSubmit'), exact: true }).click();
-    await see(page.locator('#error-summary li'), new RegExp(t(lang, 'id_codeWrong')));
+    await page.getByLabel(pw(lang, 'id_codeField')).fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: pw(lang, 'id_codeSubmit'), exact: true }).click();
+    await see(page.locator('#error-summary li'), new RegExp(pw(lang, 'id_codeWrong')));
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('error-summary');
     await cleanAtEveryWidth(page);
   }
-  await page.getByLabel(t(lang, 'id_codeField')).fill(code);
-  await page.getByRole('button', { name: t(lang, 'id_codeSubmit'), exact: true }).click();
+  await page.getByLabel(pw(lang, 'id_codeField')).fill(code);
+  await page.getByRole('button', { name: pw(lang, 'id_codeSubmit'), exact: true }).click();
 };
 
 describe('proving an identity at /account/identity in a real browser', () => {

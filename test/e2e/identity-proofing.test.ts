@@ -105,7 +105,7 @@ describe('a site that needs a verified identity', () => {
     page = await ua.submit(page, '/identity/code', { otp: wrong(code) }, isCallback);
     expect(page.status).toBe(422);
     expect(page.html).toContain('data-error-summary="true"');
-    expect(page.html).toContain('That is not the code we sent. You can try 2 more times with this code.');
+    expect(page.html).toContain('That is not the code we sent. Tries left with this code: 2.');
     expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
     page = await ua.submit(page, '/identity/code', { otp: code }, isCallback);
     page = await consent(ua, page);

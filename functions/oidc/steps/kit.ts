@@ -16,6 +16,7 @@ import {
   type ActingStore,
   type CompanyStore,
   type IdentityServices,
+  type phoneProofingOf,
   requiredIal,
 } from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
@@ -47,6 +48,8 @@ export interface InteractionDeps extends Authenticator {
   readonly identity: IdentityServices;
   /** Where proofing's SMS codes are handed over (the zone's mail queue; the outbox locally). */
   readonly mail: MailQueue;
+  /** Remote proofings waiting for their SMS code, and the codes each phone may get a day. */
+  readonly phoneProofing: ReturnType<typeof phoneProofingOf>;
   /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
   readonly companies: CompanyStore;
   readonly acting: ActingStore;

@@ -35,7 +35,14 @@ const proofingDeps = (s: SignIn): ProofingDeps | undefined => {
   const { deps } = s;
   const source = deps.identity.source;
   return source
-    ? { ...deps.identity, source, accounts: deps.accounts, audit: deps.audit, mail: deps.mail }
+    ? {
+        ...deps.identity,
+        ...deps.phoneProofing,
+        source,
+        accounts: deps.accounts,
+        audit: deps.audit,
+        mail: deps.mail,
+      }
     : undefined;
 };
 
@@ -97,6 +104,25 @@ const backToPage = (ctx: Ctx, d: Details, query = '') =>
   redirect(ctx, `${basePathOf(ctx)}/interaction/${d.uid}${query}`);
 
 /**
+ * What every proofing POST starts with: the CSRF-checked form, the pending sign-in that owes a
+ * verified identity, and remote proofing's dependencies — or `answered` when it cannot be had
+ * here (no registry, or a level remote proofing cannot reach: the page says so).
+ */
+const postedProofing = async (s: SignIn, ctx: Ctx, uid: string) => {
+  const { form, d } = await s.postedStep(ctx, uid);
+  const lang = langOf(ctx);
+  const { pending, account } = await s.pendingAccount(uid);
+  const proofing = pending.proofing;
+  if (!proofing) throw new PageError(400, 'step_signInExpired');
+  const proving = proofingDeps(s);
+  if (!proving || !online(s, proofing)) {
+    await showProofing(s, ctx, d, lang, pending, { status: 409 });
+    return { answered: true } as const;
+  }
+  return { answered: false, form, d, lang, pending, account, proofing, proving } as const;
+};
+
+/**
  * POST /interaction/{uid}/identity: the person proves their identity in the sign-in, because
  * the service needs a verified one. The registry checks name, number and phone; a code then
  * goes by SMS to that phone, and the interaction's page asks for it (`…/identity/code`). The
@@ -106,13 +132,9 @@ export const proofingStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
     const { deps } = s;
-    const { form, d } = await s.postedStep(ctx, uid);
-    const lang = langOf(ctx);
-    const { pending, account } = await s.pendingAccount(uid);
-    const proofing = pending.proofing;
-    if (!proofing) throw new PageError(400, 'step_signInExpired');
-    const proving = proofingDeps(s);
-    if (!proving || !online(s, proofing)) return showProofing(s, ctx, d, lang, pending, { status: 409 });
+    const posted = await postedProofing(s, ctx, uid);
+    if (posted.answered) return;
+    const { form, d, lang, pending, account, proving } = posted;
     const values = {
       name: (form.name ?? '').slice(0, 200),
       residentId: (form.residentId ?? '').slice(0, 100),
@@ -150,13 +172,9 @@ export const proofingCodeStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
     const { deps } = s;
-    const { form, d } = await s.postedStep(ctx, uid);
-    const lang = langOf(ctx);
-    const { pending, account } = await s.pendingAccount(uid);
-    const proofing = pending.proofing;
-    if (!proofing) throw new PageError(400, 'step_signInExpired');
-    const proving = proofingDeps(s);
-    if (!proving || !online(s, proofing)) return showProofing(s, ctx, d, lang, pending, { status: 409 });
+    const posted = await postedProofing(s, ctx, uid);
+    if (posted.answered) return;
+    const { form, d, lang, pending, account, proofing, proving } = posted;
     const read = readProofingCode({ proofingId: form.proofingId, code: form.otp });
     if (!read.ok)
       return showProofing(s, ctx, d, lang, pending, {
@@ -183,13 +201,9 @@ export const proofingCodeStep =
 export const proofingResendStep =
   (s: SignIn): Step =>
   async (ctx, uid) => {
-    const { form, d } = await s.postedStep(ctx, uid);
-    const lang = langOf(ctx);
-    const { pending, account } = await s.pendingAccount(uid);
-    const proofing = pending.proofing;
-    if (!proofing) throw new PageError(400, 'step_signInExpired');
-    const proving = proofingDeps(s);
-    if (!proving || !online(s, proofing)) return showProofing(s, ctx, d, lang, pending, { status: 409 });
+    const posted = await postedProofing(s, ctx, uid);
+    if (posted.answered) return;
+    const { form, d, lang, account, proving } = posted;
     try {
       await resendProofingCode(
         proving,
