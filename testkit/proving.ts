@@ -3,20 +3,21 @@ import { type Account, AccountStore, type OutboxNotifier } from '../libs/account
 import { DynamoAuditLog } from '../libs/audit/index.ts';
 import {
   CompanyStore,
-  confirmRemoteProofing,
   HttpIdentitySource,
   IdentityClaims,
   IdentityHasher,
-  PROOFING_SMS_PER_PHONE,
+  loadPhoneProofing,
   ProofingAttempts,
-  ProofingCodes,
   type ProofingContext,
   type ProofingDeps,
   type RemoteProofingInput,
-  startRemoteProofing,
 } from '../libs/identity/index.ts';
 import { LocalSecretStore } from '../libs/keys/index.ts';
 import { createDynamoClient } from '../libs/store/index.ts';
+
+/** Remote proofing with possession of the phone (a chunk the pages load on first use). */
+export const phoneProofing = await loadPhoneProofing();
+const { confirmRemoteProofing, PROOFING_SMS_PER_PHONE, ProofingCodes, startRemoteProofing } = phoneProofing;
 
 /** Proofing (and company) dependencies over a local stack, whose SMS land in the stack's one outbox. */
 export interface StackProofing extends ProofingDeps {

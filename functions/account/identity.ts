@@ -1,17 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Account } from '../../libs/accounts/index.ts';
 import {
-  confirmRemoteProofing,
   identityOf,
+  loadPhoneProofing,
   type ProofingContext,
   type ProofingDeps,
-  pendingProofing,
-  phoneProofingOf,
   proofingFailureOf,
   readProofingCode,
   readProofingForm,
-  resendProofingCode,
-  startRemoteProofing,
 } from '../../libs/identity/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
@@ -55,19 +51,20 @@ export const identityPages = (deps: IdentityPagesDeps) => {
   const { runtime, portal, show } = deps;
   const { basePath } = portal;
   const mail = mailQueueOf(runtime);
-  const phone = phoneProofingOf(runtime.doc, runtime.config.tables.identity);
-  const proofingDeps = (): ProofingDeps | undefined => {
+  // Loaded on the first proofing page, not at the function's cold start.
+  let phone: Pick<ProofingDeps, 'codes' | 'smsBudget'> | undefined;
+  const proofingDeps = async (): Promise<ProofingDeps | undefined> => {
     const identity = identityOf(runtime);
-    return identity.source
-      ? {
-          ...identity,
-          ...phone,
-          source: identity.source,
-          accounts: runtime.accounts,
-          audit: runtime.audit,
-          mail,
-        }
-      : undefined;
+    if (!identity.source) return undefined;
+    phone ??= (await loadPhoneProofing()).phoneProofingOf(runtime.doc, runtime.config.tables.identity);
+    return {
+      ...identity,
+      ...phone,
+      source: identity.source,
+      accounts: runtime.accounts,
+      audit: runtime.audit,
+      mail,
+    };
   };
   const contextOf = (event: APIGatewayProxyEvent): ProofingContext => ({
     zone: runtime.config.zone,
@@ -95,8 +92,11 @@ export const identityPages = (deps: IdentityPagesDeps) => {
     status: number,
     extra: Omit<Parameters<typeof identityCodeView>[2], 'sent'> = {},
   ) => {
-    const proofing = proofingDeps();
-    const sent = proofing && !account.identity ? await pendingProofing(proofing, account.id) : undefined;
+    const proofing = await proofingDeps();
+    const sent =
+      proofing && !account.identity
+        ? await (await loadPhoneProofing()).pendingProofing(proofing, account.id)
+        : undefined;
     // Nothing waiting (expired, used, or never started): back to the form.
     if (!sent) return portal.redirect(`${basePath}/account/identity`);
     return show(
@@ -128,7 +128,7 @@ export const identityPages = (deps: IdentityPagesDeps) => {
       residentId: (form.get('residentId') ?? '').slice(0, 100),
       phone: (form.get('phone') ?? '').slice(0, 100),
     };
-    const proofing = proofingDeps();
+    const proofing = await proofingDeps();
     const again = (status: number, errors: Parameters<typeof identityView>[2]['errors']) =>
       show(
         event,
@@ -142,7 +142,13 @@ export const identityPages = (deps: IdentityPagesDeps) => {
     const read = readProofingForm(values);
     if (!read.ok) return again(400, proofingFieldErrors(lang, read.problems));
     try {
-      await startRemoteProofing(proofing, account, read.input, contextOf(event), lang);
+      await (await loadPhoneProofing()).startRemoteProofing(
+        proofing,
+        account,
+        read.input,
+        contextOf(event),
+        lang,
+      );
     } catch (err: unknown) {
       const known = proofingFailureOf(err);
       if (known?.failure.kind === 'refused')
@@ -158,18 +164,22 @@ export const identityPages = (deps: IdentityPagesDeps) => {
 
   const confirm: Page = async (event, session, lang, account) => {
     const form = portal.readForm(event, session);
-    const proofing = proofingDeps();
+    const proofing = await proofingDeps();
     if (!proofing || account.identity) return portal.redirect(`${basePath}/account/identity`);
     const read = readProofingCode({ proofingId: form.get('proofingId') ?? '', code: form.get('otp') ?? '' });
     if (!read.ok)
-      return codePage(event, session, lang, account, 400, { errors: proofingCodeErrors(lang, read.problem) });
+      return codePage(event, session, lang, account, 400, {
+        errors: proofingCodeErrors(lang, read.problem),
+      });
     try {
-      await confirmRemoteProofing(proofing, account, read, contextOf(event));
+      await (await loadPhoneProofing()).confirmRemoteProofing(proofing, account, read, contextOf(event));
     } catch (err: unknown) {
       const known = proofingFailureOf(err);
       if (known?.failure.kind === 'code-wrong' && known.failure.triesLeft > 0)
         return codePage(event, session, lang, account, known.status, {
-          errors: proofingCodeErrors(lang, { triesLeft: known.failure.triesLeft }),
+          errors: proofingCodeErrors(lang, {
+            triesLeft: known.failure.triesLeft,
+          }),
         });
       return failed(event, session, lang, err);
     }
@@ -178,10 +188,10 @@ export const identityPages = (deps: IdentityPagesDeps) => {
 
   const resend: Page = async (event, session, lang, account) => {
     const form = portal.readForm(event, session);
-    const proofing = proofingDeps();
+    const proofing = await proofingDeps();
     if (!proofing || account.identity) return portal.redirect(`${basePath}/account/identity`);
     try {
-      await resendProofingCode(
+      await (await loadPhoneProofing()).resendProofingCode(
         proofing,
         account,
         (form.get('proofingId') ?? '').slice(0, 64),

@@ -41,7 +41,6 @@ export {
 } from './ial.ts';
 export {
   type CounterProofingInput,
-  confirmRemoteProofing,
   IdentityLinkedElsewhereError,
   ProofingCodeError,
   ProofingCodeLimitError,
@@ -51,23 +50,18 @@ export {
   type ProofingLang,
   ProofingPausedError,
   ProofingRefusedError,
-  pendingProofing,
   proveAtCounter,
   RegistryUnavailableError,
   type RemoteProofingInput,
-  resendProofingCode,
-  startRemoteProofing,
 } from './proofing.ts';
-export {
-  maskPhone,
-  PendingProofing,
-  PROOFING_CODE_SENDS,
-  PROOFING_CODE_TRIES,
-  PROOFING_CODE_TTL_SECONDS,
-  PROOFING_SMS_PER_PHONE,
-  ProofingCodes,
-  phoneProofingOf,
-} from './proofing-codes.ts';
+export type { PendingProofing, ProofingCodes } from './proofing-codes.ts';
+
+/**
+ * Remote proofing with possession of the phone (phone-proofing.ts: `startRemoteProofing`,
+ * `resendProofingCode`, `confirmRemoteProofing`, `pendingProofing`, `ProofingCodes`,
+ * `phoneProofingOf`), loaded on first use: only the pages that prove an identity need it.
+ */
+export const loadPhoneProofing = () => import('./phone-proofing.ts');
 export {
   type ProofingFailure,
   type ProofingFieldProblem,

@@ -176,7 +176,9 @@ const BUNDLE_BUDGETS_KIB: Record<string, { readonly initial: number; readonly al
   audit: { initial: 680, all: 1145 },
   admin: { initial: 845, all: 1295 },
   licences: { initial: 741, all: 1199 },
-  account: { initial: 805, all: 1332 },
+  // account: issue #20's possession check (the SMS code pages and their words) measured 805.7
+  // initial, the proofing flow itself in a chunk loaded on first use (loadPhoneProofing).
+  account: { initial: 812, all: 1332 },
   authorizer: { initial: 521, all: 968 },
   // audit-jobs: the sealer, the stream's change handling and alerts (issue #18) added about 5 KiB.
   'audit-jobs': { initial: 684, all: 1113 },

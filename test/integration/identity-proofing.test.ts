@@ -11,7 +11,6 @@ import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import {
   AgentScope,
   CompanyStore,
-  confirmRemoteProofing,
   coversClient,
   grantAgent,
   HttpIdentitySource,
@@ -19,24 +18,29 @@ import {
   IdentityHasher,
   IdentityLinkedElsewhereError,
   type IdentitySource,
-  PROOFING_CODE_TRIES,
-  PROOFING_SMS_PER_PHONE,
   ProofingAttempts,
   ProofingCodeError,
   ProofingCodeLimitError,
-  ProofingCodes,
   type ProofingDeps,
   ProofingPausedError,
   ProofingRefusedError,
   proveAtCounter,
   RegistryUnavailableError,
   registerCompany,
-  resendProofingCode,
   revokeAgent,
-  startRemoteProofing,
 } from '../../libs/identity/index.ts';
 import { LocalSecretStore } from '../../libs/keys/index.ts';
-import { proofingCodeSentTo, proveHoldingPhone } from '../../testkit/proving.ts';
+import { phoneProofing, proofingCodeSentTo, proveHoldingPhone } from '../../testkit/proving.ts';
+
+const {
+  confirmRemoteProofing,
+  PROOFING_CODE_TRIES,
+  PROOFING_SMS_PER_PHONE,
+  ProofingCodes,
+  resendProofingCode,
+  startRemoteProofing,
+} = phoneProofing;
+
 import { freshTables } from '../support/tables.ts';
 
 const zhang = DEMO_RESIDENTS.find((r) => r.loginName === 'zhang.san')!;

@@ -16,7 +16,7 @@ import {
   type ActingStore,
   type CompanyStore,
   type IdentityServices,
-  type phoneProofingOf,
+  type ProofingDeps,
   requiredIal,
 } from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
@@ -49,7 +49,7 @@ export interface InteractionDeps extends Authenticator {
   /** Where proofing's SMS codes are handed over (the zone's mail queue; the outbox locally). */
   readonly mail: MailQueue;
   /** Remote proofings waiting for their SMS code, and the codes each phone may get a day. */
-  readonly phoneProofing: ReturnType<typeof phoneProofingOf>;
+  readonly phoneProofing: () => Promise<Pick<ProofingDeps, 'codes' | 'smsBudget'>>;
   /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
   readonly companies: CompanyStore;
   readonly acting: ActingStore;

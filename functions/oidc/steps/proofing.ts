@@ -1,14 +1,11 @@
 import { type PendingSignIn, sourceThrottled } from '../../../libs/accounts/index.ts';
 import {
-  confirmRemoteProofing,
+  loadPhoneProofing,
   type ProofingContext,
   type ProofingDeps,
-  pendingProofing,
   proofingFailureOf,
   readProofingCode,
   readProofingForm,
-  resendProofingCode,
-  startRemoteProofing,
 } from '../../../libs/identity/index.ts';
 import {
   type FieldError,
@@ -31,13 +28,13 @@ type Proofing = NonNullable<PendingSignIn['proofing']>;
 const online = (s: SignIn, proofing: Proofing) => proofing.ial <= 2 && s.deps.identity.source !== undefined;
 
 /** Remote proofing's dependencies in the sign-in, or undefined where no registry is configured. */
-const proofingDeps = (s: SignIn): ProofingDeps | undefined => {
+const proofingDeps = async (s: SignIn): Promise<ProofingDeps | undefined> => {
   const { deps } = s;
   const source = deps.identity.source;
   return source
     ? {
         ...deps.identity,
-        ...deps.phoneProofing,
+        ...(await deps.phoneProofing()),
         source,
         accounts: deps.accounts,
         audit: deps.audit,
@@ -70,16 +67,20 @@ export const showProofing = async (
   const proofing = pending.proofing!;
   const c = await s.context(ctx, d, lang);
   const remote = online(s, proofing);
-  const deps = proofingDeps(s);
+  const deps = await proofingDeps(s);
   if (remote && deps && !sent.values && ctx.query.again !== '1') {
-    const waiting = await pendingProofing(deps, pending.accountId);
+    const waiting = await (await loadPhoneProofing()).pendingProofing(deps, pending.accountId);
     if (waiting)
       return render(
         ctx,
         sent.status ?? 200,
         lang,
         sw(lang, 'id_askTitle'),
-        proofingCodeBody(c, { sent: waiting, errors: sent.errors, resent: ctx.query.resent === '1' }),
+        proofingCodeBody(c, {
+          sent: waiting,
+          errors: sent.errors,
+          resent: ctx.query.resent === '1',
+        }),
       );
   }
   return render(
@@ -114,7 +115,7 @@ const postedProofing = async (s: SignIn, ctx: Ctx, uid: string) => {
   const { pending, account } = await s.pendingAccount(uid);
   const proofing = pending.proofing;
   if (!proofing) throw new PageError(400, 'step_signInExpired');
-  const proving = proofingDeps(s);
+  const proving = await proofingDeps(s);
   if (!proving || !online(s, proofing)) {
     await showProofing(s, ctx, d, lang, pending, { status: 409 });
     return { answered: true } as const;
@@ -150,7 +151,13 @@ export const proofingStep =
         errors: proofingFieldErrors(lang, read.problems),
       });
     try {
-      await startRemoteProofing(proving, account, read.input, contextOf(s, ctx, d), lang);
+      await (await loadPhoneProofing()).startRemoteProofing(
+        proving,
+        account,
+        read.input,
+        contextOf(s, ctx, d),
+        lang,
+      );
     } catch (err: unknown) {
       const known = proofingFailureOf(err);
       if (known?.failure.kind === 'refused')
@@ -184,13 +191,20 @@ export const proofingCodeStep =
     if (await sourceThrottled(deps, s.attempt(ctx, d))) throw new PageError(429, 'throttled');
     let proved: typeof account;
     try {
-      proved = await confirmRemoteProofing(proving, account, read, contextOf(s, ctx, d));
+      proved = await (await loadPhoneProofing()).confirmRemoteProofing(
+        proving,
+        account,
+        read,
+        contextOf(s, ctx, d),
+      );
     } catch (err: unknown) {
       const known = proofingFailureOf(err);
       if (known?.failure.kind === 'code-wrong' && known.failure.triesLeft > 0)
         return showProofing(s, ctx, d, lang, pending, {
           status: known.status,
-          errors: proofingCodeErrors(lang, { triesLeft: known.failure.triesLeft }),
+          errors: proofingCodeErrors(lang, {
+            triesLeft: known.failure.triesLeft,
+          }),
         });
       return failedPage(s, ctx, d, lang, err);
     }
@@ -205,7 +219,7 @@ export const proofingResendStep =
     if (posted.answered) return;
     const { form, d, lang, account, proving } = posted;
     try {
-      await resendProofingCode(
+      await (await loadPhoneProofing()).resendProofingCode(
         proving,
         account,
         String(form.proofingId ?? '').slice(0, 64),
