@@ -3,7 +3,7 @@ import {
   errorSummary,
   type FieldError,
   field,
-  Html,
+  type Html,
   hidden,
   html,
   type Lang,
@@ -231,17 +231,12 @@ export const registerBody = (
   },
 ): Html => {
   const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
-  const kind = o.values?.kind === 'company' ? 'company' : 'citizen';
   const c = o.interaction;
   return html`${errorSummary(lang, o.errors ?? [])}
 <h1>${t(lang, 'registerTitle')}</h1>
 <p class="lead">${t(lang, 'registerLead')}${c ? html` ${t(lang, 'signInTo', { client: c.clientName })}` : ''}</p>
 <form method="post" action="${c ? `interaction/${c.uid}/register` : 'register'}" novalidate>
 ${hidden('csrf', c?.csrf ?? o.csrf ?? '')}${hidden('lang', lang)}
-<fieldset class="radios"><legend>${t(lang, 'accountType')}</legend>
-<input type="radio" id="kind-citizen" name="kind" value="citizen"${new Html(kind === 'citizen' ? ' checked' : '')}><label for="kind-citizen">${t(lang, 'citizen')}</label>
-<input type="radio" id="kind-company" name="kind" value="company"${new Html(kind === 'company' ? ' checked' : '')}><label for="kind-company">${t(lang, 'company')}</label>
-</fieldset>
 ${field({ name: 'displayName', label: t(lang, 'displayName'), autocomplete: 'name', value: o.values?.displayName, error: error('displayName'), maxlength: 100 })}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: error('username'), maxlength: 64 })}
 ${field({ name: 'email', label: t(lang, 'email'), type: 'email', autocomplete: 'email', hint: t(lang, 'emailHint'), value: o.values?.email, error: error('email'), maxlength: 254 })}
