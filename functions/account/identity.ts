@@ -18,7 +18,8 @@ import {
   proofingFieldErrors,
   proofingRefusalErrors,
 } from '../../libs/web/index.ts';
-import { identityCodeView, identityFailureView, identityView, type View } from './views.ts';
+import type { CompanyPagesDeps } from './companies.ts';
+import { identityCodeView, identityFailureView, identityView } from './views.ts';
 
 /** What the identity pages need from the account function. */
 export interface IdentityPagesDeps {
@@ -26,13 +27,8 @@ export interface IdentityPagesDeps {
   readonly portal: FirstPartyPortal;
   /** The portal's own client id, named in the audit events. */
   readonly clientId: string;
-  readonly show: (
-    event: APIGatewayProxyEvent,
-    lang: Lang,
-    status: number,
-    view: View,
-    path: string,
-  ) => APIGatewayProxyResult;
+  /** How pages are shown (the same as the company pages'). */
+  readonly show: CompanyPagesDeps['show'];
 }
 
 type Page = (
@@ -108,8 +104,10 @@ export const identityPages = (deps: IdentityPagesDeps) => {
     );
   };
 
-  const page: Page = async (event, session, lang, account) =>
-    show(
+  const page: Page = async (event, session, lang, account) => {
+    const proofing = account.identity ? undefined : await proofingDeps();
+    const waiting = proofing && (await (await loadPhoneProofing()).pendingProofing(proofing, account.id));
+    return show(
       event,
       lang,
       200,
@@ -117,9 +115,11 @@ export const identityPages = (deps: IdentityPagesDeps) => {
         account,
         online: identityOf(runtime).source !== undefined,
         verified: event.queryStringParameters?.verified === '1',
+        codeWaiting: waiting?.phoneMasked,
       }),
       '/account/identity',
     );
+  };
 
   const start: Page = async (event, session, lang, account) => {
     const form = portal.readForm(event, session);

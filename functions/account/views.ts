@@ -463,6 +463,8 @@ export const identityView = (
     readonly verified?: boolean;
     readonly values?: ProofingFormValues;
     readonly errors?: readonly FieldError[];
+    /** A code sent for a proofing still works: the masked phone it went to. */
+    readonly codeWaiting?: string;
   },
 ): View => {
   const { account } = o;
@@ -498,7 +500,11 @@ export const identityView = (
       o.verified
         ? html`<div class="notice" role="status" id="verified-notice"><h2>${aw(lang, 'id_verifiedTitle')}</h2><p>${aw(lang, 'id_verifiedLead', { level: ial })}</p></div>`
         : ''
-    }<p class="lead">${aw(lang, 'id_lead')}</p>${facts}${next}`,
+    }<p class="lead">${aw(lang, 'id_lead')}</p>${facts}${
+      o.codeWaiting && ial < 2
+        ? html`<p class="notice" id="code-waiting"><a href="account/identity/code">${pw(lang, 'id_codeWaiting', { phone: o.codeWaiting })}</a></p>`
+        : ''
+    }${next}`,
   };
 };
 

@@ -7,6 +7,7 @@ import { type Lang, withOwnWords } from './words.ts';
  */
 const en = {
   id_codeTitle: 'Enter the code sent to your phone',
+  id_codeWaiting: 'A code was sent by SMS to {phone} and still works: enter it to finish verifying.',
   id_codeLead:
     'To check that the phone is yours, we sent a 6-digit code by SMS to {phone}. It works for 10 minutes. Never tell it to anyone, including the help desk.',
   id_codeField: 'Code from the SMS',
@@ -40,6 +41,7 @@ export type ProofingCodeWord = keyof typeof en;
 
 const zh: Readonly<Record<ProofingCodeWord, string>> = {
   id_codeTitle: '输入发送到您手机的验证码',
+  id_codeWaiting: '验证码已通过短信发送至 {phone}，仍然有效：输入验证码即可完成核验。',
   id_codeLead:
     '为确认该手机由您本人持有，我们已通过短信向 {phone} 发送6位验证码，10分钟内有效。请勿告诉任何人（包括服务台）。',
   id_codeField: '短信验证码',

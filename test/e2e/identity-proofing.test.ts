@@ -404,6 +404,10 @@ describe('the account portal’s identity page', () => {
       typed('Zhang San'),
     );
     expect(myPage.html).toContain('Enter the code sent to your phone');
+    // Back on the identity page, the code still waiting is pointed to.
+    const back = await ua.follow(`${stack.urls.public}/account/identity`);
+    expect(back.html).toContain('id="code-waiting"');
+    expect(back.html).toContain('138******01');
 
     // Two resends, each replacing the code; then no button, and a forged resend is refused.
     let page = await ua.submit(myPage, '/account/identity/code/resend', {});
