@@ -24,8 +24,7 @@ import {
   PROOFING_CODE_TTL_SECONDS,
 } from './proofing-codes.ts';
 import { maskResidentId } from './resident-id.ts';
-import type { IdentitySource } from './source.ts';
-import { IdentitySourceUnavailableError } from './source.ts';
+import { type IdentitySource, IdentitySourceUnavailableError } from './source.ts';
 
 /**
  * Remote proofing with possession of the phone (IAL 2), loaded on first use
