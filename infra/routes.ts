@@ -274,6 +274,9 @@ export const FUNCTIONS: readonly FunctionDefinition[] = [
       { method: 'POST', path: '/account/data/download', zones: ['public'] },
       { method: 'POST', path: '/account/data/close', zones: ['public'] },
       { method: 'POST', path: '/account/data/cancel', zones: ['public'] },
+      { method: 'GET', path: '/account/identity/code', zones: ['public'] },
+      { method: 'POST', path: '/account/identity/code', zones: ['public'] },
+      { method: 'POST', path: '/account/identity/code/resend', zones: ['public'] },
     ],
     // Hourly, it deletes accounts whose closing's cooling-off has ended (docs/account.md).
     sweepsClosedAccounts: 'public',

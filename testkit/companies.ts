@@ -1,20 +1,9 @@
 import { DEMO_COMPANIES, DEMO_RESIDENTS } from '../infra/local/registry-twin.ts';
 import type { LocalStack } from '../infra/local/stack.ts';
-import { type Account, AccountStore } from '../libs/accounts/index.ts';
-import { DynamoAuditLog } from '../libs/audit/index.ts';
-import {
-  CompanyStore,
-  grantAgent,
-  HttpIdentitySource,
-  IdentityClaims,
-  IdentityHasher,
-  ProofingAttempts,
-  proveRemotely,
-  registerCompany,
-} from '../libs/identity/index.ts';
-import { LocalSecretStore } from '../libs/keys/index.ts';
-import { createDynamoClient } from '../libs/store/index.ts';
+import type { Account } from '../libs/accounts/index.ts';
+import { grantAgent, registerCompany } from '../libs/identity/index.ts';
 import { createPerson } from './oidc-flow.ts';
+import { proveHoldingPhone, stackProofing } from './proving.ts';
 
 const chen = DEMO_RESIDENTS.find((r) => r.loginName === 'chen.ming')!;
 const liu = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
@@ -26,22 +15,12 @@ const liu = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
  */
 export const companyWithAgent = async (stack: LocalStack, sites: readonly string[]) => {
   const ctx = { zone: 'public' as const, sourceIp: '127.0.0.1' };
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  const accounts = new AccountStore(doc, stack.tables.identity);
-  const secrets = new LocalSecretStore(stack.keysDir);
-  const deps = {
-    accounts,
-    claims: new IdentityClaims(doc, stack.tables.identity),
-    attempts: new ProofingAttempts(doc, stack.tables.identity),
-    hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
-    source: new HttpIdentitySource({ baseUrl: stack.registry.url, timeoutMs: 2000 }),
-    audit: new DynamoAuditLog(doc, stack.tables.audit),
-    companies: new CompanyStore(doc, stack.tables.identity),
-  };
+  const deps = stackProofing(stack);
+  const { accounts } = deps;
   const rep = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
   const agent = await createPerson(stack, { kind: 'citizen', roles: ['citizen'], totp: false });
   const prove = async (id: string, r: typeof chen): Promise<Account> =>
-    proveRemotely(
+    proveHoldingPhone(
       deps,
       (await accounts.findById(id))!,
       { name: r.name, residentId: r.residentId, phone: r.phone },

@@ -16,10 +16,7 @@ import {
   coversLicenceType,
   holderKind,
   identityOf,
-  proofingFailureOf,
-  proveRemotely,
   type Representation,
-  readProofingForm,
 } from '../../libs/identity/index.ts';
 import { type Licence, LicenceService, licenceClaims, ShareRequest } from '../../libs/licences/index.ts';
 import {
@@ -31,18 +28,11 @@ import {
 } from '../../libs/oidc/index.ts';
 import { FirstPartyPortal, type PortalSession } from '../../libs/portal/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
-import {
-  errorPages,
-  type Lang,
-  langOfEvent,
-  pageResponse,
-  proofingFieldErrors,
-  proofingRefusalErrors,
-  t,
-} from '../../libs/web/index.ts';
+import { errorPages, type Lang, langOfEvent, pageResponse, t } from '../../libs/web/index.ts';
 import { companyPages } from './companies.ts';
 import type { ConnectionPages } from './connections.ts';
 import type { contactPages } from './contact.ts';
+import { identityPages } from './identity.ts';
 import type { SecurityPages } from './security.ts';
 import {
   ACCOUNT_STYLES,
@@ -50,8 +40,6 @@ import {
   activityView,
   type CompanyShown,
   companyWalletView,
-  identityFailureView,
-  identityView,
   licenceView,
   notFoundView,
   type ShareInput,
@@ -199,6 +187,7 @@ export const makeHandler = async (runtime: Runtime) => {
     (which: 'page' | 'download' | 'close' | 'cancel'): Page =>
     async (...args) =>
       (await data()).pages[which](...args);
+  const identityRoutes = identityPages({ runtime, portal, clientId: ACCOUNT_CLIENT_ID, show });
   const companyRoutes = companyPages({
     runtime,
     sessions: representationSessions,
@@ -564,76 +553,11 @@ export const makeHandler = async (runtime: Runtime) => {
     .on('POST', '/account/contact/phone', signedIn(contact('sendPhoneCode')))
     .on('POST', '/account/contact/phone/confirm', signedIn(contact('confirmPhone')))
     .on('POST', '/account/contact/phone/remove', signedIn(contact('removePhone')))
-    .on(
-      'GET',
-      '/account/identity',
-      signedIn(async (event, session, lang, account) =>
-        show(
-          event,
-          lang,
-          200,
-          identityView(lang, session, {
-            account,
-            online: identityOf(runtime).source !== undefined,
-            verified: event.queryStringParameters?.verified === '1',
-          }),
-          '/account/identity',
-        ),
-      ),
-    )
-    .on(
-      'POST',
-      '/account/identity',
-      signedIn(async (event, session, lang, account) => {
-        const form = readForm(event, session);
-        const values = {
-          name: (form.get('name') ?? '').slice(0, 200),
-          residentId: (form.get('residentId') ?? '').slice(0, 100),
-          phone: (form.get('phone') ?? '').slice(0, 100),
-        };
-        const source = identityOf(runtime).source;
-        const again = (status: number, errors: Parameters<typeof identityView>[2]['errors']) =>
-          show(
-            event,
-            lang,
-            status,
-            identityView(lang, session, { account, online: source !== undefined, values, errors }),
-            '/account/identity',
-          );
-        // Proved already (or no registry to ask): the page says what the next level takes.
-        if (!source || account.identity) return again(source ? 409 : 503, []);
-        const read = readProofingForm(values);
-        if (!read.ok) return again(400, proofingFieldErrors(lang, read.problems));
-        try {
-          await proveRemotely(
-            { ...identityOf(runtime), source, accounts, audit: runtime.audit },
-            account,
-            read.input,
-            {
-              zone: config.zone,
-              client: ACCOUNT_CLIENT_ID,
-              sourceIp: event.requestContext?.identity?.sourceIp,
-              userAgent: event.headers?.['user-agent']?.slice(0, 512),
-              correlationId: event.requestContext?.requestId,
-            },
-          );
-        } catch (err: unknown) {
-          const failed = proofingFailureOf(err);
-          if (!failed) throw err;
-          if (failed.failure.kind === 'refused')
-            return again(failed.status, proofingRefusalErrors(lang, failed.failure));
-          return show(
-            event,
-            lang,
-            failed.status,
-            identityFailureView(lang, session, failed.failure),
-            '/account/identity',
-          );
-        }
-        // Post, redirect, get: a reload shows the level, never sends the number again.
-        return portal.redirect(`${basePath}/account/identity?verified=1`);
-      }),
-    )
+    .on('GET', '/account/identity', signedIn(identityRoutes.page))
+    .on('POST', '/account/identity', signedIn(identityRoutes.start))
+    .on('GET', '/account/identity/code', signedIn(identityRoutes.code))
+    .on('POST', '/account/identity/code', signedIn(identityRoutes.confirm))
+    .on('POST', '/account/identity/code/resend', signedIn(identityRoutes.resend))
     .on(
       'GET',
       '/account/verifications',

@@ -6,6 +6,15 @@ import { type ChainedEvent, eventTypeEntry } from '../../libs/audit/index.ts';
 import type { Licence, LicenceType, Receipt, Share } from '../../libs/licences/index.ts';
 import type { PortalSession } from '../../libs/portal/index.ts';
 import {
+  ialWords,
+  type ProofingFailurePageKind,
+  type ProofingFormValues,
+  proofingCodeSection,
+  proofingFailurePage,
+  proofingFormSection,
+  pw,
+} from '../../libs/proofing-pages/index.ts';
+import {
   claimLabel,
   claimValue,
   errorSummary,
@@ -16,12 +25,8 @@ import {
   type Html,
   hidden,
   html,
-  ialWords,
   type Lang,
   type MessageKey,
-  type ProofingFormValues,
-  proofingFailurePage,
-  proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
 import { aw, ww } from './words.ts';
@@ -481,6 +486,8 @@ export const identityView = (
     readonly verified?: boolean;
     readonly values?: ProofingFormValues;
     readonly errors?: readonly FieldError[];
+    /** A code sent for a proofing still works: the masked phone it went to. */
+    readonly codeWaiting?: string;
   },
 ): View => {
   const { account } = o;
@@ -516,20 +523,45 @@ export const identityView = (
       o.verified
         ? html`<div class="notice" role="status" id="verified-notice"><h2>${aw(lang, 'id_verifiedTitle')}</h2><p>${aw(lang, 'id_verifiedLead', { level: ial })}</p></div>`
         : ''
-    }<p class="lead">${aw(lang, 'id_lead')}</p>${facts}${next}`,
+    }<p class="lead">${aw(lang, 'id_lead')}</p>${facts}${
+      o.codeWaiting && ial < 2
+        ? html`<p class="notice" id="code-waiting"><a href="account/identity/code">${pw(lang, 'id_codeWaiting', { phone: o.codeWaiting })}</a></p>`
+        : ''
+    }${next}`,
   };
 };
 
-/** An attempt that changed nothing (paused, registry down, identity linked elsewhere). */
+/**
+ * Remote proofing's second half: the registry matched, and the code sent by SMS to the phone it
+ * confirmed must be typed here before anything is recorded.
+ */
+export const identityCodeView = (
+  lang: Lang,
+  session: PortalSession,
+  o: {
+    readonly sent: Parameters<typeof proofingCodeSection>[0]['sent'];
+    readonly errors?: readonly FieldError[];
+    readonly resent?: boolean;
+  },
+): View => ({
+  title: pw(lang, 'id_codeTitle'),
+  body: html`${errorSummary(lang, o.errors ?? [])}<h1>${pw(lang, 'id_codeTitle')}</h1>${nav(lang, session)}
+${proofingCodeSection({ lang, action: 'account/identity/code', resendAction: 'account/identity/code/resend', csrf: session.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
+<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`,
+});
+
+/** An attempt that changed nothing (paused, registry down, identity linked elsewhere, a code over). */
 export const identityFailureView = (
   lang: Lang,
   session: PortalSession,
-  failure: Parameters<typeof proofingFailurePage>[1],
+  failure: ProofingFailurePageKind,
 ): View => {
   const again =
     failure.kind === 'unavailable'
       ? html`<p><a class="button" href="account/identity">${t(lang, 'id_tryAgain')}</a></p>`
-      : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
+      : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
+        ? html`<p><a class="button" href="account/identity">${pw(lang, 'id_startAgain')}</a></p>`
+        : html`<p><a href="account/identity">${aw(lang, 'id_back')}</a></p>`;
   const page = proofingFailurePage(lang, failure, again);
   return { title: page.title, body: html`${page.body}${nav(lang, session)}` };
 };

@@ -9,6 +9,7 @@ import {
   RegistryUnavailableError,
 } from '../../libs/identity/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
+import { ialWords } from '../../libs/proofing-pages/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
 import {
   errorSummary,
@@ -18,7 +19,6 @@ import {
   type Html,
   hidden,
   html,
-  ialWords,
   pageResponse,
 } from '../../libs/web/index.ts';
 import { cardRefusal, readCardForm } from './card-form.ts';

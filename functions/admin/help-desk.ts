@@ -25,6 +25,7 @@ import {
 } from '../../libs/identity/index.ts';
 import { AccountSessions, backchannelQueuesOf } from '../../libs/oidc/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
+import { ialWords } from '../../libs/proofing-pages/index.ts';
 import { mailQueueOf, type PublicRoute, type Runtime } from '../../libs/runtime/index.ts';
 import {
   errorSummary,
@@ -33,7 +34,6 @@ import {
   type Html,
   hidden,
   html,
-  ialWords,
   pageResponse,
 } from '../../libs/web/index.ts';
 import { cardRefusal, readCardForm } from './card-form.ts';

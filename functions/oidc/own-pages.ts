@@ -10,7 +10,7 @@ import {
   SourceThrottle,
   TotpVault,
 } from '../../libs/accounts/index.ts';
-import { identityOf } from '../../libs/identity/index.ts';
+import { identityOf, loadPhoneProofing, type ProofingDeps } from '../../libs/identity/index.ts';
 import type { OidcRegistry } from '../../libs/oidc/index.ts';
 import type { Runtime } from '../../libs/runtime/index.ts';
 import { pageRoutes } from './page-routes.ts';
@@ -45,6 +45,8 @@ export const ownPages = (
   const { config, doc, audit, accounts, access } = runtime;
   const table = config.tables.identity;
   const totpVault = new TotpVault(runtime.secrets);
+  // Remote proofing's pending codes: loaded on the first proofing page (a chunk of its own).
+  let phone: Pick<ProofingDeps, 'codes' | 'smsBudget'> | undefined;
   return pageRoutes(
     passwordRouter({
       zone: config.zone,
@@ -76,9 +78,13 @@ export const ownPages = (
       lockout,
       throttle,
       identity: identityOf(runtime),
+      mail: deps.mail,
+      phoneProofing: async () => {
+        phone ??= (await loadPhoneProofing()).phoneProofingOf(doc, table);
+        return phone;
+      },
       companies: identityOf(runtime).companies,
       acting: identityOf(runtime).acting,
-      mail: deps.mail,
     }),
   );
 };

@@ -1,15 +1,20 @@
-import type { ProofingFailure } from '../../libs/identity/index.ts';
+import type { ProofingCodeSent } from '../../libs/identity/index.ts';
+import {
+  type ProofingFailurePageKind,
+  type ProofingFormValues,
+  proofingCodeSection,
+  proofingFailurePage,
+  proofingFormSection,
+  pw,
+} from '../../libs/proofing-pages/index.ts';
 import {
   errorSummary,
   type FieldError,
   field,
-  Html,
+  type Html,
   hidden,
   html,
   type Lang,
-  type ProofingFormValues,
-  proofingFailurePage,
-  proofingFormSection,
   t,
 } from '../../libs/web/index.ts';
 import { describeScope, OWN_SCOPE_WORDS } from './provider-views.ts';
@@ -228,17 +233,12 @@ export const registerBody = (
   },
 ): Html => {
   const error = (name: string) => o.errors?.find((e) => e.field === name)?.message;
-  const kind = o.values?.kind === 'company' ? 'company' : 'citizen';
   const c = o.interaction;
   return html`${errorSummary(lang, o.errors ?? [])}
 <h1>${t(lang, 'registerTitle')}</h1>
 <p class="lead">${t(lang, 'registerLead')}${c ? html` ${t(lang, 'signInTo', { client: c.clientName })}` : ''}</p>
 <form method="post" action="${c ? `interaction/${c.uid}/register` : 'register'}" novalidate>
 ${hidden('csrf', c?.csrf ?? o.csrf ?? '')}${hidden('lang', lang)}
-<fieldset class="radios"><legend>${t(lang, 'accountType')}</legend>
-<input type="radio" id="kind-citizen" name="kind" value="citizen"${new Html(kind === 'citizen' ? ' checked' : '')}><label for="kind-citizen">${t(lang, 'citizen')}</label>
-<input type="radio" id="kind-company" name="kind" value="company"${new Html(kind === 'company' ? ' checked' : '')}><label for="kind-company">${t(lang, 'company')}</label>
-</fieldset>
 ${field({ name: 'displayName', label: t(lang, 'displayName'), autocomplete: 'name', value: o.values?.displayName, error: error('displayName'), maxlength: 100 })}
 ${field({ name: 'username', label: t(lang, 'username'), autocomplete: 'username', value: o.values?.username, error: error('username'), maxlength: 64 })}
 ${field({ name: 'email', label: t(lang, 'email'), type: 'email', autocomplete: 'email', hint: t(lang, 'emailHint'), value: o.values?.email, error: error('email'), maxlength: 254 })}
@@ -317,15 +317,39 @@ ${cancelForm(c)}`
 <form method="post" action="interaction/${c.uid}/abort">${hidden('csrf', c.csrf)}
 <button type="submit" class="secondary">${sw(c.lang, 'id_cancelToSite')}</button></form>`;
 
-/** An attempt that changed nothing (paused, registry down, linked elsewhere): what now, and the way back. */
+/**
+ * The code sent by SMS to the phone the registry confirmed: the sign-in goes on once it is typed.
+ * "Start again" shows the first form (other details, another phone).
+ */
+export const proofingCodeBody = (
+  c: PageContext,
+  o: {
+    readonly sent: ProofingCodeSent;
+    readonly errors?: readonly FieldError[];
+    readonly resent?: boolean;
+  },
+): Html =>
+  html`${errorSummary(c.lang, o.errors ?? [])}
+<h1>${pw(c.lang, 'id_codeTitle')}</h1>
+${proofingCodeSection({ lang: c.lang, action: `interaction/${c.uid}/identity/code`, resendAction: `interaction/${c.uid}/identity/resend`, csrf: c.csrf, sent: o.sent, errors: o.errors, resent: o.resent })}
+<p><a href="interaction/${c.uid}?again=1" id="proofing-start-again">${pw(c.lang, 'id_startAgain')}</a></p>
+${cancelForm(c)}`;
+
+/** An attempt that changed nothing (paused, registry down, linked elsewhere, a code over): what now, and the way back. */
 export const proofingFailedBody = (
   c: PageContext,
-  failure: Exclude<ProofingFailure, { kind: 'refused' }>,
+  failure: ProofingFailurePageKind,
 ): { readonly title: string; readonly body: Html } =>
   proofingFailurePage(
     c.lang,
     failure,
-    html`${failure.kind === 'unavailable' ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>` : ''}
+    html`${
+      failure.kind === 'unavailable'
+        ? html`<p><a class="button" href="interaction/${c.uid}">${t(c.lang, 'id_tryAgain')}</a></p>`
+        : failure.kind === 'code-expired' || failure.kind === 'code-wrong' || failure.kind === 'code-limit'
+          ? html`<p><a class="button" href="interaction/${c.uid}?again=1">${pw(c.lang, 'id_startAgain')}</a></p>`
+          : ''
+    }
 ${cancelForm(c)}`,
   );
 

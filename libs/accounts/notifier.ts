@@ -8,7 +8,10 @@ const Recipient = z.strictObject({
   accountId: z.string(),
   loginName: z.string(),
   email: z.string().optional(),
-  /** E.164 (`+8613800138000`): set only for a phone number the person verified. */
+  /**
+   * E.164 (`+8613800138000`): a phone number the person verified — or, for proofing's code
+   * (`contact-code`, purpose `proofing`), the number the registry confirmed is theirs.
+   */
   phone: z.string().optional(),
 });
 const Lang = z.enum(['zh-CN', 'en']);

@@ -167,6 +167,18 @@ export const EVENT_TYPES = {
     zh: '通过登记机关核验身份',
     citizen: true,
   },
+  'identity.proofing_started': {
+    retention: 'security',
+    en: 'Identity matched by the registry; a code was sent to the phone to finish the check',
+    zh: '登记机关核验身份信息一致，已向手机发送验证码以完成核验',
+    citizen: true,
+  },
+  'identity.proofing_code_resent': {
+    retention: 'security',
+    en: 'Identity check code sent to the phone again',
+    zh: '再次向手机发送身份核验验证码',
+    citizen: true,
+  },
   'identity.counter_verified': {
     retention: 'security',
     en: 'Identity verified in person at a service counter',

@@ -83,6 +83,8 @@ export class ProofingAttempts {
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => Date = () => new Date(),
+    /** How many a window allows (the SMS budget of a phone number uses its own). */
+    private readonly max: number = PROOFING_ATTEMPTS,
   ) {}
 
   private key(scope: string) {
@@ -100,7 +102,7 @@ export class ProofingAttempts {
         return live && typeof Item?.failures === 'number' ? Item.failures : 0;
       }),
     );
-    return Math.max(0, PROOFING_ATTEMPTS - Math.max(0, ...counts));
+    return Math.max(0, this.max - Math.max(0, ...counts));
   }
 
   /**
@@ -150,7 +152,7 @@ export class ProofingAttempts {
             Key: this.key(scope),
             UpdateExpression: 'ADD failures :one',
             ConditionExpression: 'expiresAt > :now AND failures < :max',
-            ExpressionAttributeValues: { ':one': 1, ':now': now, ':max': PROOFING_ATTEMPTS },
+            ExpressionAttributeValues: { ':one': 1, ':now': now, ':max': this.max },
           }),
         );
         return true;

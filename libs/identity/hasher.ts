@@ -20,6 +20,33 @@ export class IdentityHasher {
     const mac = createHmac('sha256', Buffer.from(await this.key(), 'base64url'));
     return `person#${mac.update(`resident-id:${residentId}`).digest('base64url')}`;
   }
+
+  /** A phone number's reference (`phone#` and its keyed hash), for counting the codes sent to it. */
+  async phoneRef(phone: string): Promise<string> {
+    const mac = createHmac('sha256', Buffer.from(await this.key(), 'base64url'));
+    return `phone#${mac.update(`phone:${phone}`).digest('base64url')}`;
+  }
+
+  /**
+   * A proofing code's keyed hash, bound to what it proves: the account, the person, the phone
+   * and the pending proofing. A six-digit code has too few values for a plain hash to hide it
+   * from someone who reads the table, and the same code under another binding does not match.
+   */
+  async proofingCodeDigest(
+    binding: {
+      readonly accountId: string;
+      readonly personRef: string;
+      readonly phone: string;
+      readonly proofingId: string;
+    },
+    code: string,
+  ): Promise<Buffer> {
+    const mac = createHmac('sha256', Buffer.from(await this.key(), 'base64url'));
+    const { accountId, personRef, phone, proofingId } = binding;
+    return mac
+      .update(JSON.stringify(['proofing-code', accountId, personRef, phone, proofingId, code]))
+      .digest();
+  }
 }
 
 /** The holder reference of a company: its USCC, which is public. */

@@ -43,20 +43,32 @@ export {
 export {
   type CounterProofingInput,
   IdentityLinkedElsewhereError,
+  ProofingCodeError,
+  ProofingCodeLimitError,
+  type ProofingCodeSent,
   type ProofingContext,
   type ProofingDeps,
+  type ProofingLang,
   ProofingPausedError,
   ProofingRefusedError,
   proveAtCounter,
-  proveRemotely,
   RegistryUnavailableError,
   type RemoteProofingInput,
 } from './proofing.ts';
+export type { PendingProofing, ProofingCodes } from './proofing-codes.ts';
+
+/**
+ * Remote proofing with possession of the phone (phone-proofing.ts: `startRemoteProofing`,
+ * `resendProofingCode`, `confirmRemoteProofing`, `pendingProofing`, `ProofingCodes`,
+ * `phoneProofingOf`), loaded on first use: only the pages that prove an identity need it.
+ */
+export const loadPhoneProofing = () => import('./phone-proofing.ts');
 export {
   type ProofingFailure,
   type ProofingFieldProblem,
   type ProofingFormInput,
   proofingFailureOf,
+  readProofingCode,
   readProofingForm,
 } from './proofing-form.ts';
 export {

@@ -1,5 +1,7 @@
 import {
   IdentityLinkedElsewhereError,
+  ProofingCodeError,
+  ProofingCodeLimitError,
   ProofingPausedError,
   ProofingRefusedError,
   RegistryUnavailableError,
@@ -72,7 +74,13 @@ export type ProofingFailure =
     }
   | { readonly kind: 'paused' }
   | { readonly kind: 'unavailable'; readonly reason: 'timeout' | 'error' }
-  | { readonly kind: 'linked-elsewhere' };
+  | { readonly kind: 'linked-elsewhere' }
+  /** The code typed is not the one sent; `triesLeft` 0: the proofing has ended. */
+  | { readonly kind: 'code-wrong'; readonly triesLeft: number }
+  /** No code is waiting (expired, used, ended): start again. */
+  | { readonly kind: 'code-expired' }
+  /** No more codes may be sent (to this phone today, or for this proofing). */
+  | { readonly kind: 'code-limit'; readonly limit: 'phone' | 'resends' };
 
 /** The failure a proofing error stands for, with its HTTP status; undefined for any other error. */
 export const proofingFailureOf = (
@@ -86,7 +94,30 @@ export const proofingFailureOf = (
   if (err instanceof ProofingPausedError) return { failure: { kind: 'paused' }, status: 429 };
   if (err instanceof RegistryUnavailableError)
     return { failure: { kind: 'unavailable', reason: err.reason }, status: 503 };
+  if (err instanceof ProofingCodeError)
+    return err.reason === 'wrong'
+      ? { failure: { kind: 'code-wrong', triesLeft: err.triesLeft }, status: 422 }
+      : { failure: { kind: 'code-expired' }, status: 410 };
+  if (err instanceof ProofingCodeLimitError)
+    return { failure: { kind: 'code-limit', limit: err.limit }, status: 429 };
   if (err instanceof IdentityLinkedElsewhereError)
     return { failure: { kind: 'linked-elsewhere' }, status: 409 };
   return undefined;
+};
+
+/**
+ * Reads the code form: the code as people type it (full-width digits, spaces) and the pending
+ * proofing it answers. A code that cannot be one (not six digits) is a typing error and costs
+ * no attempt; the proofing id is checked by the lib.
+ */
+export const readProofingCode = (raw: {
+  readonly proofingId?: string;
+  readonly code?: string;
+}):
+  | { readonly ok: true; readonly proofingId: string; readonly code: string }
+  | { readonly ok: false; readonly problem: 'missing' | 'format' } => {
+  const code = (raw.code ?? '').normalize('NFKC').replace(/[\s-]/g, '');
+  if (!code) return { ok: false, problem: 'missing' };
+  if (!/^\d{6}$/.test(code)) return { ok: false, problem: 'format' };
+  return { ok: true, proofingId: (raw.proofingId ?? '').slice(0, 64), code };
 };

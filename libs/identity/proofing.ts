@@ -2,6 +2,7 @@ import {
   type Account,
   AccountConflictError,
   type AccountStore,
+  type MailQueue,
   type VerifiedIdentity,
 } from '../accounts/index.ts';
 import type { AuditEventInput, AuditLog } from '../audit/index.ts';
@@ -9,6 +10,7 @@ import type { Zone } from '../config/index.ts';
 import { ConflictError, DomainError, ForbiddenError, ServiceUnavailableError } from '../errors/index.ts';
 import type { IdentityClaims, ProofingAttempts } from './claims.ts';
 import type { IdentityHasher } from './hasher.ts';
+import type { ProofingCodes } from './proofing-codes.ts';
 import { maskResidentId, residentIdFacts } from './resident-id.ts';
 import { type IdentitySource, IdentitySourceUnavailableError, type PersonVerdict } from './source.ts';
 
@@ -19,8 +21,20 @@ export interface ProofingDeps {
   readonly hasher: IdentityHasher;
   readonly source: IdentitySource;
   readonly audit: AuditLog;
+  /** The pending remote proofings waiting for the code sent to the phone. */
+  readonly codes: ProofingCodes;
+  /** Codes sent per phone number per day (ProofingAttempts with PROOFING_SMS_PER_PHONE). */
+  readonly smsBudget: ProofingAttempts;
+  /** Where the code's SMS is handed over (`mailQueueOf(runtime)`; the stack's outbox locally). */
+  readonly mail: MailQueue;
   readonly now?: () => Date;
 }
+
+/** What recording an identity needs (the counter has no attempts, codes or registry of its own). */
+export type RecordDeps = Omit<ProofingDeps, 'source' | 'attempts' | 'codes' | 'smsBudget' | 'mail'>;
+
+/** The language of the SMS. */
+export type ProofingLang = 'zh-CN' | 'en';
 
 /** Where the request came from, for the audit event. */
 export interface ProofingContext {
@@ -79,7 +93,8 @@ export interface RemoteProofingInput {
   readonly phone: string;
 }
 
-const event = (
+/** An audit event of proofing, from where the request came (libs/identity's own). */
+export const event = (
   ctx: ProofingContext,
   account: Account,
   fields: Pick<AuditEventInput, 'type' | 'outcome'> & Partial<AuditEventInput>,
@@ -94,69 +109,48 @@ const event = (
   ...fields,
 });
 
-/**
- * Remote proofing (IAL 2): the name and ID number checked against the registry, with a phone
- * registered to the person as second evidence. Failures count against the account and the ID
- * number; every attempt is audited once, without the number (its keyed hash is the resource).
- */
-export const proveRemotely = async (
-  deps: ProofingDeps,
-  account: Account,
-  input: RemoteProofingInput,
-  ctx: ProofingContext,
-): Promise<Account> => {
-  const personRef = await deps.hasher.personRef(input.residentId);
-  const scopes = [`account#${account.id}`, personRef];
-  const audited = (outcome: 'success' | 'failure', reason: string | undefined, details = {}) =>
-    deps.audit.append(
-      event(ctx, account, {
-        type: 'identity.proofing',
-        outcome,
-        resource: personRef,
-        reason,
-        details: { method: 'registry', ...details },
-      }),
-    );
-  // One attempt is taken from every scope before the registry is asked (atomically, so parallel
-  // requests cannot outrun the budget); unavailable registries and successes give it back.
-  if (!(await deps.attempts.take(scopes))) {
-    await audited('failure', 'attempts-exhausted');
-    throw new ProofingPausedError(
-      'too many attempts to verify an identity: try again tomorrow, or at a service counter',
+/** The code sent to the phone was wrong, or the pending proofing is over (expired, used, ended). */
+export class ProofingCodeError extends DomainError {
+  readonly code = 'IDENTITY_PROOFING_CODE';
+  readonly status = 422;
+  readonly title = 'The code could not be accepted';
+  constructor(
+    readonly reason: 'wrong' | 'expired',
+    /** Wrong codes this proofing still allows (at most the attempts left today); 0: it has ended. */
+    readonly triesLeft = 0,
+  ) {
+    super(
+      reason === 'wrong'
+        ? 'the code is not the one sent to the phone'
+        : 'there is no code waiting: it expired, was used, or too many wrong codes were tried; start again',
     );
   }
-  let verdict: Awaited<ReturnType<IdentitySource['checkPerson']>>;
-  try {
-    verdict = await deps.source.checkPerson({
-      name: input.name,
-      residentId: input.residentId,
-      evidence: { type: 'phone', phone: input.phone },
-    });
-  } catch (err: unknown) {
-    await deps.attempts.giveBack(scopes);
-    if (!(err instanceof IdentitySourceUnavailableError)) throw err;
-    await audited('failure', `registry-${err.reason}`);
-    throw new RegistryUnavailableError(err.reason);
+}
+
+/** No code may be sent now: this phone had its codes for today, or this proofing its resends. */
+export class ProofingCodeLimitError extends DomainError {
+  readonly code = 'IDENTITY_PROOFING_SMS_LIMIT';
+  readonly status = 429;
+  readonly title = 'Too many codes sent';
+  constructor(readonly limit: 'phone' | 'resends') {
+    super(
+      limit === 'phone'
+        ? 'too many codes were sent to this phone number today: try again tomorrow, or at a service counter'
+        : 'no more codes can be sent for this verification: use the last one, or start again',
+    );
   }
-  if (verdict.result === 'no-match') {
-    // The attempt taken stays counted.
-    const left = await deps.attempts.left(scopes);
-    await audited('failure', `registry-${verdict.reason}`, { attemptsLeft: left });
-    throw new ProofingRefusedError(verdict.reason, left);
-  }
-  // A match is not a failure: the attempt is given back (the budget counts refusals only).
-  await deps.attempts.giveBack(scopes);
-  return record(deps, account, ctx, personRef, {
-    ial: 2,
-    personRef,
-    residentIdMasked: maskResidentId(input.residentId),
-    name: verdict.name,
-    birthDate: verdict.birthDate,
-    verifiedAt: (deps.now?.() ?? new Date()).toISOString(),
-    method: 'registry',
-    evidence: ['registry-record', 'phone'],
-  });
-};
+}
+
+/** What a remote proofing waiting for its code shows: never the code, the ID number or the full phone. */
+export interface ProofingCodeSent {
+  readonly proofingId: string;
+  readonly phoneMasked: string;
+  readonly residentIdMasked: string;
+  /** When the live code stops working. */
+  readonly expiresAt: Date;
+  /** Codes this proofing may still send. */
+  readonly resendsLeft: number;
+}
 
 export interface CounterProofingInput {
   /** The name on the card the person showed. */
@@ -173,7 +167,7 @@ export interface CounterProofingInput {
  * attempt budget: the officer is accountable and every try is audited under their name.
  */
 export const proveAtCounter = async (
-  deps: Omit<ProofingDeps, 'source' | 'attempts'> & { readonly source?: IdentitySource },
+  deps: RecordDeps & { readonly source?: IdentitySource },
   officer: Account,
   account: Account,
   input: CounterProofingInput,
@@ -234,8 +228,9 @@ export const proveAtCounter = async (
   );
 };
 
-const record = async (
-  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
+/** Records a proved identity on the account (one account per person), audited once (libs/identity's own). */
+export const record = async (
+  deps: RecordDeps,
   account: Account,
   ctx: ProofingContext,
   personRef: string,
@@ -290,7 +285,7 @@ const record = async (
  * IAL 3 is never taken over. False when there is nothing this may take over.
  */
 const takeOver = async (
-  deps: Omit<ProofingDeps, 'source' | 'attempts'>,
+  deps: RecordDeps,
   account: Account,
   ctx: ProofingContext,
   personRef: string,

@@ -12,15 +12,6 @@ export {
   pageCsp,
   pageResponse,
 } from './page-response.ts';
-export {
-  ialWords,
-  type ProofingFormValues,
-  proofingFailurePage,
-  proofingFieldErrors,
-  proofingForm,
-  proofingFormSection,
-  proofingRefusalErrors,
-} from './proofing.ts';
 export { describeAccess, describeScope, OWN_SCOPE_WORDS } from './scope-words.ts';
 export {
   bilingual,

@@ -537,7 +537,7 @@ export const en = {
   id_verifiedAt: 'Verified on',
   id_formTitle: 'Verify your identity online',
   id_formLead:
-    'We check your name and resident ID number with the population registry, and that the mobile number is registered to you. We keep your name, birth date and a masked form of the number, never the number itself.',
+    'We check your name and resident ID number with the population registry, and that the mobile number is registered to you; then we send a code to that phone, to check that you hold it. We keep your name, birth date and a masked form of the number, never the number itself.',
   id_fieldName: 'Full name, as on your ID card',
   id_fieldResidentId: 'Resident ID number',
   id_fieldResidentIdHint: '18 characters: 17 digits, then a digit or X',

@@ -486,7 +486,7 @@ export const zh: Record<MessageKey, string> = {
   id_verifiedAt: '核验日期',
   id_formTitle: '在线核验身份',
   id_formLead:
-    '我们将向人口信息库核对您的姓名和居民身份号码，并核对该手机号码是否登记在您名下。我们只保存姓名、出生日期和号码的遮蔽形式，不保存号码本身。',
+    '我们将向人口信息库核对您的姓名和居民身份号码，并核对该手机号码是否登记在您名下，然后向该手机发送验证码，以确认手机由您本人持有。我们只保存姓名、出生日期和号码的遮蔽形式，不保存号码本身。',
   id_fieldName: '姓名（与身份证一致）',
   id_fieldResidentId: '居民身份号码',
   id_fieldResidentIdHint: '共18位：17位数字，最后一位为数字或X',

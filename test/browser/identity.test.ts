@@ -8,8 +8,10 @@ import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { totpCode } from '../../libs/accounts/index.ts';
 import { maskResidentId, residentIdCheckChar } from '../../libs/identity/index.ts';
+import { pw } from '../../libs/proofing-pages/index.ts';
 import { type Lang, t } from '../../libs/web/index.ts';
 import { clientConfig, createPerson, registerClient } from '../../testkit/oidc-flow.ts';
+import { proofingCodeSentTo } from '../../testkit/proving.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { launchChromium, newContext, pageProblems, see, VIEWPORTS } from '../support/browser.ts';
 
@@ -62,6 +64,26 @@ const fillProofing = async (
   await page.getByRole('button', { name: t(lang, 'id_submit') }).click();
 };
 
+/**
+ * The code page after the registry matched: checked for accessibility, optionally a wrong code
+ * first (the error summary takes the focus), then the code from the SMS in the stack's outbox.
+ */
+const enterCode = async (page: Page, lang: Lang, accountId: string, o: { wrongFirst?: boolean } = {}) => {
+  await see(page.locator('h1'), pw(lang, 'id_codeTitle'));
+  expect(await page.getByLabel(pw(lang, 'id_codeField')).getAttribute('autocomplete')).toBe('one-time-code');
+  await cleanAtEveryWidth(page);
+  const code = proofingCodeSentTo(stack.outbox, accountId);
+  if (o.wrongFirst) {
+    await page.getByLabel(pw(lang, 'id_codeField')).fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: pw(lang, 'id_codeSubmit'), exact: true }).click();
+    await see(page.locator('#error-summary li'), new RegExp(pw(lang, 'id_codeWrong')));
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('error-summary');
+    await cleanAtEveryWidth(page);
+  }
+  await page.getByLabel(pw(lang, 'id_codeField')).fill(code);
+  await page.getByRole('button', { name: pw(lang, 'id_codeSubmit'), exact: true }).click();
+};
+
 describe('proving an identity at /account/identity in a real browser', () => {
   it('shows level 1, keeps a refused form with what did not match, then verifies and shows level 2 (en)', async () => {
     const lang = 'en';
@@ -98,6 +120,7 @@ describe('proving an identity at /account/identity in a real browser', () => {
     await cleanAtEveryWidth(page);
 
     await fillProofing(page, lang, { name: liu.name, residentId: liu.residentId, phone: liu.phone });
+    await enterCode(page, lang, person.accountId, { wrongFirst: true });
     await see(page.locator('#verified-notice h2'), aw(lang, 'id_verifiedTitle'));
     await see(page.locator('#ial'), t(lang, 'id_level2'));
     await see(page.locator('#identity-number'), maskResidentId(liu.residentId));
@@ -150,6 +173,7 @@ describe('a site that needs a verified identity, in a real browser', () => {
     await see(page.locator('#error-summary li'), new RegExp(t(lang, 'id_refusedIdentity')));
     await cleanAtEveryWidth(page);
     await fillProofing(page, lang, { name: zhou.name, residentId: zhou.residentId, phone: zhou.phone });
+    await enterCode(page, lang, person.accountId, { wrongFirst: true });
     const allow = page.getByRole('button', { name: t(lang, 'allow'), exact: true });
     await allow.click();
     await page.waitForURL((u) => u.href.startsWith(callbackOf()));

@@ -6,6 +6,7 @@ import { AccountStore } from '../../libs/accounts/index.ts';
 import { maskResidentId, residentIdCheckChar } from '../../libs/identity/index.ts';
 import { createDynamoClient } from '../../libs/store/index.ts';
 import { CALLBACK, clientConfig, createPerson, isCallback, registerClient } from '../../testkit/oidc-flow.ts';
+import { proofingCodeSentTo } from '../../testkit/proving.ts';
 import { startTestStack } from '../../testkit/stack.ts';
 import { type Page, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
@@ -55,6 +56,17 @@ const passwordStep = async (ua: UserAgent, url: string, who: { username: string;
 
 const consent = (ua: UserAgent, page: Page) => ua.submit(page, '/consent', { decision: 'allow' }, isCallback);
 
+/** The code the stack's outbox holds for the account: what arrived by SMS on the person's phone. */
+const smsCode = (accountId: string) => proofingCodeSentTo(stack.outbox, accountId);
+const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
+
+/** Proves in the sign-in as the person holding the phone: the details, then the code from the SMS. */
+const proveInSignIn = async (ua: UserAgent, page: Page, who: { accountId: string }, nameEn: string) => {
+  const codePage = await ua.submit(page, '/identity', typed(nameEn), isCallback);
+  expect(codePage.html).toContain('/identity/code" novalidate');
+  return ua.submit(codePage, '/identity/code', { otp: smsCode(who.accountId) }, isCallback);
+};
+
 const proofingEvents = async (accountId: string) =>
   (await auditEvents(stack)).filter((e) => e.type === 'identity.proofing' && e.subject === accountId);
 
@@ -75,7 +87,27 @@ describe('a site that needs a verified identity', () => {
     expect(page.html).toContain('You can try 4 more times today.');
     expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
 
+    // The registry matches: a code goes by SMS to that phone, and nothing is recorded before it.
     page = await ua.submit(page, '/identity', typed('Liu Fang'), isCallback);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('Enter the code sent to your phone');
+    expect(page.html).toContain('138******02');
+    expect(page.html).toContain('autocomplete="one-time-code"');
+    expect(stack.outbox.messages.at(-1)).toMatchObject({
+      kind: 'contact-code',
+      channel: 'sms',
+      purpose: 'proofing',
+      to: { accountId: person.accountId, phone: `+86${resident('Liu Fang').phone}` },
+    });
+    expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
+    // A wrong code: refused with an error summary, counted, nothing recorded.
+    const code = smsCode(person.accountId);
+    page = await ua.submit(page, '/identity/code', { otp: wrong(code) }, isCallback);
+    expect(page.status).toBe(422);
+    expect(page.html).toContain('data-error-summary="true"');
+    expect(page.html).toContain('That is not the code we sent. Tries left with this code: 2.');
+    expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
+    page = await ua.submit(page, '/identity/code', { otp: code }, isCallback);
     page = await consent(ua, page);
     expect(isCallback(new URL(page.url))).toBe(true);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), checks);
@@ -91,8 +123,15 @@ describe('a site that needs a verified identity', () => {
     const events = await proofingEvents(person.accountId);
     expect(events.map((e) => [e.outcome, e.reason ?? null, e.client])).toEqual([
       ['failure', 'registry-evidence', 'ial2-site'],
+      ['failure', 'code-wrong', 'ial2-site'],
       ['success', null, 'ial2-site'],
     ]);
+    expect(
+      (await auditEvents(stack)).filter(
+        (e) => e.type === 'identity.proofing_started' && e.subject === person.accountId,
+      ),
+    ).toHaveLength(1);
+    expect(JSON.stringify(await auditEvents(stack))).not.toContain(`"${code}"`);
     // Proved once: the next sign-in at the site asks nothing more (single sign-on, straight back).
     const again = await authorization('ial2-site');
     expect(isCallback(await signIn(ua, again.url, isCallback, person))).toBe(true);
@@ -108,7 +147,7 @@ describe('a site that needs a verified identity', () => {
     let page = await ua.follow(url, isCallback);
     expect(page.html).not.toContain('/login" novalidate');
     expect(page.html).toContain('/identity" novalidate');
-    page = await ua.submit(page, '/identity', typed('Zhou Jie'), isCallback);
+    page = await proveInSignIn(ua, page, person, 'Zhou Jie');
     page = await consent(ua, page);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), checks);
     expect(tokens.claims()?.acr).toBe('urn:yitong:loa:1');
@@ -147,6 +186,37 @@ describe('a site that needs a verified identity', () => {
     expect(page.html).toContain('You can try 4 more times today.');
   });
 
+  it('refuses someone who knows a person’s name, ID number and phone but does not hold the phone', async () => {
+    const attacker = await citizen();
+    const ua = new UserAgent();
+    const { url } = await authorization('ial2-site');
+    let page = await passwordStep(ua, url, attacker);
+    page = await ua.submit(page, '/identity', typed('Chen Ming'), isCallback);
+    expect(page.html).toContain('/identity/code" novalidate');
+    // The code is on the victim's phone; the attacker guesses (skipping it, should a guess hit it).
+    const real = smsCode(attacker.accountId);
+    const guesses = ['123456', '654321', '222222', '333333'].filter((g) => g !== real).slice(0, 3);
+    for (const [i, guess] of guesses.entries()) {
+      page = await ua.submit(page, '/identity/code', { otp: guess }, isCallback);
+      expect(page.status).toBe(422);
+      if (i < 2) expect(page.html).toContain('That is not the code we sent.');
+    }
+    expect(page.html).toContain('Too many wrong codes');
+    expect((await accounts().findById(attacker.accountId))?.identity).toBeUndefined();
+    // Over: even the real code (had it leaked) no longer works, and the site got nothing.
+    const again = await ua.follow(
+      `${stack.urls.public}/interaction/${new URL(page.url).pathname.split('/')[2]}`,
+    );
+    expect(again.html).not.toContain('/identity/code" novalidate');
+    expect(isCallback(new URL(page.url))).toBe(false);
+    const events = await proofingEvents(attacker.accountId);
+    expect(events.map((e) => [e.outcome, e.reason])).toEqual([
+      ['failure', 'code-wrong'],
+      ['failure', 'code-wrong'],
+      ['failure', 'code-wrong'],
+    ]);
+  });
+
   it('sends a person to a service counter for level 3, and hands the site access_denied if they leave', async () => {
     const person = await citizen();
     const ua = new UserAgent();
@@ -183,7 +253,7 @@ describe('counter verification in the intranet', () => {
     const squatter = await citizen();
     const squatterUa = new UserAgent();
     const squatted = await passwordStep(squatterUa, (await authorization('ial2-site')).url, squatter);
-    await squatterUa.submit(squatted, '/identity', typed('Chen Ming'), isCallback);
+    await proveInSignIn(squatterUa, squatted, squatter, 'Chen Ming');
     expect((await accounts().findById(squatter.accountId))?.identity?.ial).toBe(2);
 
     const found = await ua.request(`${counter()}?loginName=${encodeURIComponent(person.username)}`);
@@ -318,6 +388,60 @@ describe('the account portal’s identity page', () => {
     return ua;
   };
 
+  it('refuses a code sent for another account, and limits the codes one proofing may send', async () => {
+    const mine = await citizen();
+    const theirs = await citizen();
+    const ua = await portalAgent(mine);
+    const theirUa = await portalAgent(theirs);
+    const myPage = await ua.submit(
+      await ua.follow(`${stack.urls.public}/account/identity`),
+      '/account/identity',
+      typed('Zhang San'),
+    );
+    await theirUa.submit(
+      await theirUa.follow(`${stack.urls.public}/account/identity`),
+      '/account/identity',
+      typed('Zhang San'),
+    );
+    expect(myPage.html).toContain('Enter the code sent to your phone');
+    // Back on the identity page, the code still waiting is pointed to.
+    const back = await ua.follow(`${stack.urls.public}/account/identity`);
+    expect(back.html).toContain('id="code-waiting"');
+    expect(back.html).toContain('138******01');
+
+    // Two resends, each replacing the code; then no button, and a forged resend is refused.
+    let page = await ua.submit(myPage, '/account/identity/code/resend', {});
+    expect(page.url).toContain('resent=1');
+    expect(page.html).toContain('A new code is on its way.');
+    page = await ua.submit(page, '/account/identity/code/resend', {});
+    expect(page.html).toContain('id="proofing-no-resend"');
+    const refused = await ua.request(`${stack.urls.public}/account/identity/code/resend`, {
+      form: {
+        csrf: /name="csrf" value="([^"]+)"/.exec(page.html)![1]!,
+        proofingId: /name="proofingId" value="([^"]+)"/.exec(page.html)![1]!,
+      },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.html).toContain('Too many codes sent');
+    expect(
+      stack.outbox.messages.filter((m) => m.to.accountId === mine.accountId && m.kind === 'contact-code'),
+    ).toHaveLength(3);
+    expect(
+      (await auditEvents(stack)).filter(
+        (e) => e.type === 'identity.proofing_code_resent' && e.subject === mine.accountId,
+      ),
+    ).toHaveLength(2);
+
+    // Two accounts wait for codes for the same person (neither holds it yet): their code, typed into my proofing: refused and counted (unless the digits coincide).
+    const theirCode = smsCode(theirs.accountId);
+    if (theirCode !== smsCode(mine.accountId)) {
+      const cross = await ua.submit(page, '/account/identity/code', { otp: theirCode });
+      expect(cross.status).toBe(422);
+      expect(cross.html).toContain('That is not the code we sent.');
+    }
+    expect((await accounts().findById(mine.accountId))?.identity).toBeUndefined();
+    expect((await accounts().findById(theirs.accountId))?.identity).toBeUndefined();
+  });
   it('refuses a form without the session’s CSRF token, verifies with it, then offers no second verification', async () => {
     const person = await citizen();
     const ua = await portalAgent(person);
@@ -331,7 +455,15 @@ describe('the account portal’s identity page', () => {
     expect(forged.status).toBe(403);
     expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
 
-    const done = await ua.submit(page, '/account/identity', typed('Zhang San'));
+    const codePage = await ua.submit(page, '/account/identity', typed('Zhang San'));
+    expect(codePage.url).toContain('/account/identity/code');
+    expect(codePage.html).toContain('Enter the code sent to your phone');
+    expect((await accounts().findById(person.accountId))?.identity).toBeUndefined();
+    // Typing nothing is a typing error: said so, and it costs no try.
+    const missing = await ua.submit(codePage, '/account/identity/code', { otp: '' });
+    expect(missing.status).toBe(400);
+    expect(missing.html).toContain('Enter the 6-digit code from the SMS');
+    const done = await ua.submit(codePage, '/account/identity/code', { otp: smsCode(person.accountId) });
     expect(done.url).toContain('/account/identity?verified=1');
     expect(done.html).toContain('Your identity is verified');
     expect(done.html).toContain(maskResidentId(resident('Zhang San').residentId));

@@ -58,6 +58,31 @@ describe('registration and passwords', () => {
     expect(await signsIn('chen.jing', 'chen jing password')).toBe(true);
   });
 
+  it('registers citizens only: no account-type choice, and a forged kind=company makes a citizen (issue #20)', async () => {
+    const ua = new UserAgent();
+    const form = await ua.follow(`${stack.urls.public}/register?lang=en`);
+    expect(form.html).not.toContain('name="kind"');
+    const registered = await ua.submit(form, '/register', {
+      kind: 'company',
+      displayName: 'Forged Company Ltd',
+      username: 'forged.company',
+      password: 'forged company password',
+    });
+    expect(registered.status).toBe(201);
+    const accounts = new AccountStore(
+      createDynamoClient({ endpoint: stack.dynamodbEndpoint }),
+      stack.tables.identity,
+    );
+    expect(await accounts.findByLoginName('forged.company')).toMatchObject({
+      kind: 'citizen',
+      roles: ['citizen'],
+    });
+    const trail = await auditEvents(stack);
+    expect(
+      trail.filter((e) => e.type === 'account.registered' && JSON.stringify(e).includes('"kind":"company"')),
+    ).toHaveLength(0);
+  });
+
   it('registers one account per sign-in: a second registration in it is refused with a page, not a 500', async () => {
     const { ua, page } = await loginPage();
     const register = await ua.follow(
@@ -112,7 +137,6 @@ describe('registration and passwords', () => {
       await ua.follow(`${stack.urls.public}/register?lang=en`),
       '/register',
       {
-        kind: 'company',
         displayName: 'Acme Ltd',
         username: 'acme.ltd',
         email: 'it@acme.example',
@@ -325,7 +349,6 @@ describe('registration and reset from a service are bound to its browser', () =>
     const { ua, page, uid } = await loginPage();
     const register = await ua.follow(`${stack.urls.public}/interaction/${uid}/register?lang=en`);
     const protect = await ua.submit(register, '/register', {
-      kind: 'company',
       displayName: 'Audited Ltd',
       username: 'audited.ltd',
       password: 'audited registration password',

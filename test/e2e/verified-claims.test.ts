@@ -2,18 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_RESIDENTS } from '../../infra/local/registry-twin.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
-import { AccountStore } from '../../libs/accounts/index.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
-import {
-  HttpIdentitySource,
-  IdentityClaims,
-  IdentityHasher,
-  ProofingAttempts,
-  proveRemotely,
-  TRUST_FRAMEWORK,
-} from '../../libs/identity/index.ts';
-import { LocalSecretStore } from '../../libs/keys/index.ts';
-import { createDynamoClient } from '../../libs/store/index.ts';
+import { TRUST_FRAMEWORK } from '../../libs/identity/index.ts';
 import {
   adminApiToken,
   CALLBACK,
@@ -22,6 +11,7 @@ import {
   isCallback,
   registerClient,
 } from '../../testkit/oidc-flow.ts';
+import { proveHoldingPhone, stackProofing } from '../../testkit/proving.ts';
 import { type SignInOptions, signIn, UserAgent } from '../../testkit/user-agent.ts';
 import { auditEvents } from '../support/audit.ts';
 
@@ -68,24 +58,15 @@ beforeAll(async () => {
   await registerClient(stack, 'public', 'housing-portal');
   const demo = stack.demo.accounts.find((a) => a.loginName === 'zhang.san')!;
   zhang = { username: demo.loginName, password: demo.password };
-  // Prove 张三 to IAL 2 against the stack's own registry twin, as the account portal would.
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  const accounts = new AccountStore(doc, stack.tables.identity);
-  const secrets = new LocalSecretStore(stack.keysDir);
-  const account = (await accounts.findByLoginName('zhang.san'))!;
-  const proved = await proveRemotely(
-    {
-      accounts,
-      claims: new IdentityClaims(doc, stack.tables.identity),
-      attempts: new ProofingAttempts(doc, stack.tables.identity),
-      hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
-      source: new HttpIdentitySource({ baseUrl: stack.registry.url }),
-      audit: new DynamoAuditLog(doc, stack.tables.audit),
-    },
-    account,
-    { name: resident.name, residentId: resident.residentId, phone: resident.phone },
-    { zone: 'public' },
-  );
+  // Prove 张三 to IAL 2 against the stack's own registry twin, as the account portal would: the
+  // registry check, then the code sent by SMS (read from the stack's outbox).
+  const proving = stackProofing(stack);
+  const account = (await proving.accounts.findByLoginName('zhang.san'))!;
+  const proved = await proveHoldingPhone(proving, account, {
+    name: resident.name,
+    residentId: resident.residentId,
+    phone: resident.phone,
+  });
   provedAt = proved.identity!.verifiedAt;
 });
 afterAll(() => stack?.stop());

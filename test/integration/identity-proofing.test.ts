@@ -6,7 +6,7 @@ import {
   type RegistryTwin,
   startRegistryTwin,
 } from '../../infra/local/registry-twin.ts';
-import { type Account, AccountStore } from '../../libs/accounts/index.ts';
+import { type Account, AccountStore, OutboxNotifier } from '../../libs/accounts/index.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import {
   AgentScope,
@@ -19,16 +19,28 @@ import {
   IdentityLinkedElsewhereError,
   type IdentitySource,
   ProofingAttempts,
+  ProofingCodeError,
+  ProofingCodeLimitError,
   type ProofingDeps,
   ProofingPausedError,
   ProofingRefusedError,
   proveAtCounter,
-  proveRemotely,
   RegistryUnavailableError,
   registerCompany,
   revokeAgent,
 } from '../../libs/identity/index.ts';
 import { LocalSecretStore } from '../../libs/keys/index.ts';
+import { phoneProofing, proofingCodeSentTo, proveHoldingPhone } from '../../testkit/proving.ts';
+
+const {
+  confirmRemoteProofing,
+  PROOFING_CODE_TRIES,
+  PROOFING_SMS_PER_PHONE,
+  ProofingCodes,
+  resendProofingCode,
+  startRemoteProofing,
+} = phoneProofing;
+
 import { freshTables } from '../support/tables.ts';
 
 const zhang = DEMO_RESIDENTS.find((r) => r.loginName === 'zhang.san')!;
@@ -37,8 +49,10 @@ const ctx = { zone: 'public' as const, sourceIp: '127.0.0.1' };
 
 let twin: RegistryTwin;
 let doc: DynamoDBDocumentClient;
-let deps: ProofingDeps;
+let deps: ProofingDeps & { readonly outbox: OutboxNotifier };
 let accounts: AccountStore;
+/** The clock of the pending proofings and the attempt budgets (moved on to expire a code). */
+let clock: Date;
 let auditTable: string;
 let identityTable: string;
 
@@ -54,15 +68,31 @@ beforeEach(async () => {
   identityTable = fresh.tables.identity;
   accounts = new AccountStore(doc, fresh.tables.identity);
   const secrets = new LocalSecretStore(undefined);
+  clock = new Date();
+  const now = () => clock;
+  const outbox = new OutboxNotifier(() => undefined);
   deps = {
     accounts,
     claims: new IdentityClaims(doc, fresh.tables.identity),
-    attempts: new ProofingAttempts(doc, fresh.tables.identity),
+    attempts: new ProofingAttempts(doc, fresh.tables.identity, now),
+    codes: new ProofingCodes(doc, fresh.tables.identity, now),
+    smsBudget: new ProofingAttempts(doc, fresh.tables.identity, now, PROOFING_SMS_PER_PHONE),
     hasher: new IdentityHasher(() => secrets.versions('identity-hash-key')),
     source: new HttpIdentitySource({ baseUrl: twin.url, timeoutMs: 300 }),
     audit: new DynamoAuditLog(doc, auditTable),
+    mail: { enqueue: async (m) => (m ? outbox.send(m) : undefined) },
+    outbox,
+    now,
   };
 });
+
+/** Remote proofing as a person holding the phone: the registry check, then the code from the SMS. */
+const proveRemotely = (
+  d: typeof deps,
+  account: Account,
+  input: { name: string; residentId: string; phone: string },
+  c: typeof ctx,
+) => proveHoldingPhone(d, account, input, c);
 
 const citizen = (name: string): Promise<Account> =>
   accounts.create({
@@ -78,7 +108,11 @@ const auditTypes = async (): Promise<
 > => {
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
   const { Items = [] } = await doc.send(new ScanCommand({ TableName: auditTable }));
-  return Items.filter((i) => String(i.pk).startsWith('event#')).map((i) => ({
+  // In the order they happened (a scan has none): by time, then by their place in their chain.
+  const events = Items.filter((i) => String(i.pk).startsWith('event#')).sort(
+    (a, b) => String(a.time).localeCompare(String(b.time)) || Number(a.seq ?? 0) - Number(b.seq ?? 0),
+  );
+  return events.map((i) => ({
     type: i.type,
     outcome: i.outcome,
     reason: i.reason,
@@ -103,8 +137,15 @@ describe('remote identity proofing', () => {
     });
     expect(JSON.stringify(await accounts.findById(account.id))).not.toContain(zhang.residentId);
     expect(proved.identity!.personRef).toBe(await deps.hasher.personRef(zhang.residentId));
+    expect(proved.identity!.evidence).toEqual(['registry-record', 'phone']);
     const events = await auditTypes();
     expect(events).toEqual([
+      {
+        type: 'identity.proofing_started',
+        outcome: 'success',
+        reason: undefined,
+        resource: proved.identity!.personRef,
+      },
       {
         type: 'identity.proofing',
         outcome: 'success',
@@ -177,6 +218,175 @@ describe('remote identity proofing', () => {
       IdentityLinkedElsewhereError,
     );
     expect((await accounts.findById(second.id))!.identity).toBeUndefined();
+  });
+});
+
+describe('remote proofing checks that the person holds the phone', () => {
+  const input = { name: zhang.name, residentId: zhang.residentId, phone: zhang.phone };
+  const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');
+
+  it('sends a code by SMS to the registered phone and records nothing before the right code', async () => {
+    const account = await citizen('hold.one');
+    const sent = await startRemoteProofing(deps, account, input, ctx, 'en');
+    expect(sent).toMatchObject({
+      phoneMasked: '138******01',
+      residentIdMasked: expect.stringContaining('****'),
+    });
+    const [sms] = deps.outbox.messages;
+    expect(sms).toMatchObject({
+      kind: 'contact-code',
+      channel: 'sms',
+      purpose: 'proofing',
+      to: { accountId: account.id, phone: `+86${zhang.phone}` },
+    });
+    const code = proofingCodeSentTo(deps.outbox, account.id);
+    expect(code).toMatch(/^\d{6}$/);
+    // Nothing is recorded yet: no identity, no claim on the person.
+    expect((await accounts.findById(account.id))!.identity).toBeUndefined();
+    expect(await deps.claims.accountOf(await deps.hasher.personRef(zhang.residentId))).toBeUndefined();
+    // The pending state keeps neither the ID number nor the code.
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { Items = [] } = await doc.send(new ScanCommand({ TableName: identityTable }));
+    const stored = JSON.stringify(Items);
+    expect(stored).not.toContain(zhang.residentId);
+    expect(stored).not.toContain(`"${code}"`);
+    expect(JSON.stringify(await auditTypes())).not.toContain(code);
+  });
+
+  it('refuses someone who knows the name, ID number and phone but does not hold the phone', async () => {
+    const attacker = await citizen('hold.attacker');
+    const { proofingId } = await startRemoteProofing(deps, attacker, input, ctx, 'zh-CN');
+    // The code went to the victim's phone; the attacker can only guess, and the guesses run out.
+    const guesses = ['123456', '654321', '000000'];
+    const outcomes: unknown[] = [];
+    for (const guess of guesses)
+      outcomes.push(
+        await confirmRemoteProofing(deps, attacker, { proofingId, code: guess }, ctx).catch(
+          (e: unknown) => e,
+        ),
+      );
+    const real = proofingCodeSentTo(deps.outbox, attacker.id);
+    const tried = guesses.filter((g) => g !== real);
+    expect(outcomes.slice(0, tried.length).every((e) => e instanceof ProofingCodeError)).toBe(true);
+    expect((await accounts.findById(attacker.id))!.identity).toBeUndefined();
+    // After the last wrong try the proofing has ended: even the real code no longer works.
+    await expect(
+      confirmRemoteProofing(deps, attacker, { proofingId, code: real }, ctx),
+    ).rejects.toMatchObject({ reason: 'expired' });
+    expect((await accounts.findById(attacker.id))!.identity).toBeUndefined();
+    expect(await deps.claims.accountOf(await deps.hasher.personRef(zhang.residentId))).toBeUndefined();
+  });
+
+  it("a wrong code is refused, counted against the day's attempts, and the right one then works once", async () => {
+    const account = await citizen('hold.two');
+    const { proofingId } = await startRemoteProofing(deps, account, input, ctx, 'zh-CN');
+    const code = proofingCodeSentTo(deps.outbox, account.id);
+    const err = await confirmRemoteProofing(deps, account, { proofingId, code: wrongCode(code) }, ctx).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProofingCodeError);
+    expect(err).toMatchObject({ reason: 'wrong', triesLeft: PROOFING_CODE_TRIES - 1 });
+    const personRef = await deps.hasher.personRef(zhang.residentId);
+    expect(await deps.attempts.left([`account#${account.id}`])).toBe(4);
+    expect(await deps.attempts.left([personRef])).toBe(4);
+    const proved = await confirmRemoteProofing(deps, account, { proofingId, code }, ctx);
+    expect(proved.identity).toMatchObject({ ial: 2, evidence: ['registry-record', 'phone'] });
+    // Single use: the same code again finds nothing waiting.
+    await expect(confirmRemoteProofing(deps, account, { proofingId, code }, ctx)).rejects.toMatchObject({
+      reason: 'expired',
+    });
+    const events = (await auditTypes()).filter((e) => e.type.startsWith('identity.'));
+    expect(events.map((e) => [e.type, e.outcome, e.reason ?? null])).toEqual([
+      ['identity.proofing_started', 'success', null],
+      ['identity.proofing', 'failure', 'code-wrong'],
+      ['identity.proofing', 'success', null],
+    ]);
+  });
+
+  it("wrong codes across fresh starts exhaust the day's attempts: the code cannot be brute-forced by restarting", async () => {
+    const account = await citizen('hold.three');
+    for (let i = 0; i < 5; i++) {
+      const { proofingId } = await startRemoteProofing(deps, account, input, ctx, 'zh-CN');
+      const code = proofingCodeSentTo(deps.outbox, account.id);
+      await expect(
+        confirmRemoteProofing(deps, account, { proofingId, code: wrongCode(code) }, ctx),
+      ).rejects.toBeInstanceOf(ProofingCodeError);
+    }
+    // The sixth start is paused before the registry is asked (and no SMS goes out).
+    const sent = deps.outbox.messages.length;
+    await expect(startRemoteProofing(deps, account, input, ctx, 'zh-CN')).rejects.toBeInstanceOf(
+      ProofingPausedError,
+    );
+    expect(deps.outbox.messages.length).toBe(sent);
+  });
+
+  it('a code expires after ten minutes', async () => {
+    const account = await citizen('hold.four');
+    const { proofingId } = await startRemoteProofing(deps, account, input, ctx, 'zh-CN');
+    const code = proofingCodeSentTo(deps.outbox, account.id);
+    clock = new Date(clock.getTime() + 10 * 60_000 + 1000);
+    await expect(confirmRemoteProofing(deps, account, { proofingId, code }, ctx)).rejects.toMatchObject({
+      reason: 'expired',
+    });
+    expect((await accounts.findById(account.id))!.identity).toBeUndefined();
+  });
+
+  it("a code sent for another account is refused, and so is another account's pending proofing", async () => {
+    const mine = await citizen('hold.mine');
+    const theirs = await citizen('hold.theirs');
+    const liu = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
+    const { proofingId: myProofing } = await startRemoteProofing(deps, mine, input, ctx, 'zh-CN');
+    const { proofingId: theirProofing } = await startRemoteProofing(
+      deps,
+      theirs,
+      { name: liu.name, residentId: liu.residentId, phone: liu.phone },
+      ctx,
+      'zh-CN',
+    );
+    const theirCode = proofingCodeSentTo(deps.outbox, theirs.id);
+    const myCode = proofingCodeSentTo(deps.outbox, mine.id);
+    // Their code in my proofing (unless the six digits happen to coincide).
+    if (theirCode !== myCode)
+      await expect(
+        confirmRemoteProofing(deps, mine, { proofingId: myProofing, code: theirCode }, ctx),
+      ).rejects.toMatchObject({ reason: 'wrong' });
+    // Their proofing (its id and its code) from my account: nothing of theirs is pending for me.
+    await expect(
+      confirmRemoteProofing(deps, mine, { proofingId: theirProofing, code: theirCode }, ctx),
+    ).rejects.toMatchObject({ reason: 'expired' });
+    expect((await accounts.findById(mine.id))!.identity).toBeUndefined();
+    expect((await accounts.findById(theirs.id))!.identity).toBeUndefined();
+  });
+
+  it('limits resends per proofing, and codes per phone number whoever asks', async () => {
+    const account = await citizen('hold.five');
+    const { proofingId } = await startRemoteProofing(deps, account, input, ctx, 'zh-CN');
+    const first = proofingCodeSentTo(deps.outbox, account.id);
+    await resendProofingCode(deps, account, proofingId, ctx, 'zh-CN');
+    const second = proofingCodeSentTo(deps.outbox, account.id);
+    await resendProofingCode(deps, account, proofingId, ctx, 'zh-CN');
+    await expect(resendProofingCode(deps, account, proofingId, ctx, 'zh-CN')).rejects.toMatchObject({
+      limit: 'resends',
+    });
+    expect(deps.outbox.messages).toHaveLength(3);
+    // A resent code replaces the earlier one.
+    if (first !== proofingCodeSentTo(deps.outbox, account.id) && second !== first)
+      await expect(
+        confirmRemoteProofing(deps, account, { proofingId, code: first }, ctx),
+      ).rejects.toMatchObject({ reason: 'wrong' });
+
+    // Other accounts starting proofings at the same phone: five codes a day, then none.
+    for (const name of ['hold.six', 'hold.seven']) {
+      const other = await citizen(name);
+      await startRemoteProofing(deps, other, input, ctx, 'zh-CN');
+    }
+    const last = await citizen('hold.eight');
+    const err = await startRemoteProofing(deps, last, input, ctx, 'zh-CN').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProofingCodeLimitError);
+    expect(err).toMatchObject({ limit: 'phone' });
+    expect(deps.outbox.messages).toHaveLength(PROOFING_SMS_PER_PHONE);
+    const reasons = (await auditTypes()).filter((e) => e.reason === 'sms-limit');
+    expect(reasons).toHaveLength(1);
   });
 });
 

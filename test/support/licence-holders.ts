@@ -2,22 +2,16 @@
 import { randomInt } from 'node:crypto';
 import type { DemoResident } from '../../infra/local/registry-twin.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { type Account, AccountStore } from '../../libs/accounts/index.ts';
-import { DynamoAuditLog } from '../../libs/audit/index.ts';
+import type { Account } from '../../libs/accounts/index.ts';
 import {
   type AgentScope,
-  CompanyStore,
   grantAgent,
-  HttpIdentitySource,
-  IdentityClaims,
   IdentityHasher,
-  ProofingAttempts,
-  proveRemotely,
   registerCompany,
   residentIdCheckChar,
 } from '../../libs/identity/index.ts';
 import { LocalSecretStore } from '../../libs/keys/index.ts';
-import { createDynamoClient } from '../../libs/store/index.ts';
+import { proveHoldingPhone, stackProofing } from '../../testkit/proving.ts';
 
 /** A valid resident ID number nobody else in the run has (random region and sequence). */
 export const freshResidentId = (): string => {
@@ -31,19 +25,8 @@ export const stackHasher = (stack: LocalStack): IdentityHasher => {
   return new IdentityHasher(() => secrets.versions('identity-hash-key'));
 };
 
-/** What proofing and companies need, over the stack's store, registry twin and identity hash key. */
-const identityDeps = (stack: LocalStack) => {
-  const doc = createDynamoClient({ endpoint: stack.dynamodbEndpoint });
-  return {
-    accounts: new AccountStore(doc, stack.tables.identity),
-    claims: new IdentityClaims(doc, stack.tables.identity),
-    attempts: new ProofingAttempts(doc, stack.tables.identity),
-    companies: new CompanyStore(doc, stack.tables.identity),
-    hasher: stackHasher(stack),
-    source: new HttpIdentitySource({ baseUrl: stack.registry.url, timeoutMs: 2000 }),
-    audit: new DynamoAuditLog(doc, stack.tables.audit),
-  };
-};
+/** What proofing and companies need, over the stack's store, registry twin, hash key and outbox. */
+const identityDeps = stackProofing;
 const CTX = { zone: 'public', sourceIp: '127.0.0.1' } as const;
 
 /** Registers a company of the registry twin for its (proved) legal representative. */
@@ -82,7 +65,7 @@ export const proveIdentity = async (
   const deps = identityDeps(stack);
   const account = await deps.accounts.findById(accountId);
   if (!account) throw new Error(`no account ${accountId}`);
-  return proveRemotely(
+  return proveHoldingPhone(
     deps,
     account,
     { name: resident.name, residentId: resident.residentId, phone: resident.phone },

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   ialOfClaimsRequest,
+  readProofingCode,
   readProofingForm,
   requiredIal,
   residentIdCheckChar,
 } from '../../libs/identity/index.ts';
+import { PROOFING_CODE_WORDS } from '../../libs/proofing-pages/index.ts';
 
 const ID = `11010119900307001${residentIdCheckChar('11010119900307001')}`;
 
@@ -75,5 +77,29 @@ describe('the proofing form', () => {
 
   it('reads the counter form without a phone', () => {
     expect(readProofingForm({ name: '张三', residentId: ID }, { phone: false }).ok).toBe(true);
+  });
+});
+
+describe('the proofing code form', () => {
+  it('folds a code as people type it, and says which typing error it has without costing a try', () => {
+    expect(readProofingCode({ proofingId: 'p1', code: ' １２３ ４５６ ' })).toEqual({
+      ok: true,
+      proofingId: 'p1',
+      code: '123456',
+    });
+    expect(readProofingCode({ proofingId: 'p1', code: '' })).toEqual({ ok: false, problem: 'missing' });
+    expect(readProofingCode({ proofingId: 'p1', code: '12345' })).toEqual({ ok: false, problem: 'format' });
+    expect(readProofingCode({ proofingId: 'p1', code: '12345a' })).toEqual({ ok: false, problem: 'format' });
+  });
+
+  it('has its words in both languages, with the same placeholders', () => {
+    const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    const en = PROOFING_CODE_WORDS.en;
+    const zh = PROOFING_CODE_WORDS['zh-CN'];
+    expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(zh[key].length, key).toBeGreaterThan(0);
+      expect(placeholders(zh[key]), key).toEqual(placeholders(en[key]));
+    }
   });
 });

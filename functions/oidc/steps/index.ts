@@ -10,7 +10,7 @@ import { signInOutcome } from './outcome.ts';
 import { passkeyLoginOptionsStep, passkeyLoginStep } from './passkey-login.ts';
 import { passkeyRegisterOptionsStep, passkeyRegisterStep } from './passkey-register.ts';
 import { passwordStep } from './password.ts';
-import { proofingStep } from './proofing.ts';
+import { proofingCodeStep, proofingResendStep, proofingStep } from './proofing.ts';
 import { protectStep } from './protect.ts';
 import { interactionRegisterStep, registerStep } from './register.ts';
 import { secondFactorStep } from './second-factor.ts';
@@ -59,6 +59,8 @@ export const interactionRouter = (deps: InteractionDeps): PageRouter => {
     .on('POST', '/interaction/{uid}/company', step(companyStep(s)))
     .on('POST', '/interaction/{uid}/abort', step(abortStep(s)))
     .on('POST', '/interaction/{uid}/identity', step(proofingStep(s)))
+    .on('POST', '/interaction/{uid}/identity/code', step(proofingCodeStep(s)))
+    .on('POST', '/interaction/{uid}/identity/resend', step(proofingResendStep(s)))
     .on('POST', '/interaction/{uid}/new-password', step(firstPasswordStep(s)))
     .on('POST', '/interaction/{uid}/passkey/login-options', step(passkeyLoginOptionsStep(s), json))
     .on('POST', '/interaction/{uid}/passkey/login', step(passkeyLoginStep(s), json))

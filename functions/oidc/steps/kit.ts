@@ -16,6 +16,7 @@ import {
   type ActingStore,
   type CompanyStore,
   type IdentityServices,
+  type ProofingDeps,
   requiredIal,
 } from '../../../libs/identity/index.ts';
 import { type OidcRegistry, requiredLoa } from '../../../libs/oidc/index.ts';
@@ -45,11 +46,16 @@ export interface InteractionDeps extends Authenticator {
   readonly access: AccessControl;
   /** Proving a person's identity when a service needs a verified one. */
   readonly identity: IdentityServices;
+  /**
+   * The zone's mail queue (the outbox locally): proofing's SMS codes, and notices to the person
+   * (a recovery code used to sign in), handed over without waiting.
+   */
+  readonly mail: MailQueue;
+  /** Remote proofings waiting for their SMS code, and the codes each phone may get a day. */
+  readonly phoneProofing: () => Promise<Pick<ProofingDeps, 'codes' | 'smsBudget'>>;
   /** Companies people represent, and the choice each sign-in made at a site that accepts them. */
   readonly companies: CompanyStore;
   readonly acting: ActingStore;
-  /** Notices to the person (a recovery code used to sign in), sent without waiting. */
-  readonly mail: MailQueue;
 }
 
 export type Ctx = KoaContextWithOIDC;

@@ -22,8 +22,12 @@ import { messageBody, registerBody } from '../views.ts';
 import type { SignIn } from './journey.ts';
 import type { Ctx, Step } from './kit.ts';
 
+/**
+ * Registration makes a citizen's account: a company is not an account of its own (a shared login
+ * for its staff) but is registered by its proved legal representative, whose agents act for it
+ * (docs/identity.md, "Companies and agents"). A posted `kind` is ignored.
+ */
 const RegisterForm = z.object({
-  kind: z.enum(['citizen', 'company']),
   displayName: DisplayName,
   username: LoginName,
   password: NewPassword,
@@ -32,7 +36,6 @@ const RegisterForm = z.object({
 
 /** Each field's words for each kind of problem: one action-worded message per field, in the page's language. */
 const FIELD_WORDS: Readonly<Record<string, FieldWords>> = {
-  kind: { empty: 'chooseAccountType' },
   displayName: { empty: 'enterDisplayName', long: 'displayNameTooLong' },
   username: {
     empty: 'enterLoginName',
@@ -44,7 +47,7 @@ const FIELD_WORDS: Readonly<Record<string, FieldWords>> = {
   email: { empty: 'emailFormat', format: 'emailFormat' },
 };
 
-/** Self-registration is for citizens and companies, who use the public zone only (see docs/security.md). */
+/** Self-registration is for citizens, who use the public zone only (see docs/security.md). */
 export const registrationOpen = (zone: Zone): boolean => zone === 'public';
 
 /** The form's problems, the first of each field only, in the form's order. */
@@ -54,7 +57,7 @@ const problemsOf = (lang: Lang, form: Record<string, string>, issues: readonly z
     const issue = issues.find((i) => i.path[0] === name);
     if (!issue) continue;
     const message = t(lang, wordsOfIssue(issue, form[name] ?? '', FIELD_WORDS[name]!));
-    errors.push({ field: name === 'kind' ? 'kind-citizen' : name, message });
+    errors.push({ field: name, message });
   }
   return errors;
 };
@@ -78,12 +81,12 @@ const createAccount = async (
   }
   try {
     const account = await deps.accounts.create({
-      kind: parsed.data.kind,
+      kind: 'citizen',
       loginName: parsed.data.username,
       displayName: parsed.data.displayName,
       password: parsed.data.password,
       email: parsed.data.email || undefined,
-      roles: [parsed.data.kind],
+      roles: ['citizen'],
     });
     await deps.audit.append({
       zone: deps.zone,
@@ -104,7 +107,6 @@ const createAccount = async (
 };
 
 const valuesOf = (form: Record<string, string>) => ({
-  kind: form.kind ?? '',
   displayName: form.displayName ?? '',
   username: form.username ?? '',
   email: form.email ?? '',

@@ -38,7 +38,7 @@ export const showStep =
     // One read: a refusal to explain, and whether a password reset handed this sign-in over.
     const { pending, handOverWaiting } = await deps.pending.peek(uid);
     if (pending?.denied) return s.showDenied(ctx, d, lang, pending.denied);
-    if (pending?.proofing) return showProofing(s, ctx, d, lang, pending.proofing);
+    if (pending?.proofing) return showProofing(s, ctx, d, lang, pending);
     if (handOverWaiting && (await continueAfterReset(s, ctx, d))) return;
     const c = await s.context(ctx, d, lang);
     if (d.prompt.name === 'login') {
