@@ -16,6 +16,15 @@ const port = (value: string): number => {
   return n;
 };
 
+/** The demo sites' three ports, `tax,housing,staff` (e.g. `4100,4101,4102`). */
+const sitePorts = (value: string): { tax: number; housing: number; staff: number } => {
+  const ports = value.split(',').map((p) => p.trim());
+  if (ports.length !== 3)
+    throw new InvalidArgumentError('three ports: tax,housing,staff (e.g. 4100,4101,4102)');
+  const [tax, housing, staff] = ports.map(port) as [number, number, number];
+  return { tax, housing, staff };
+};
+
 /** The `yitong` command. Later capabilities add their own subcommands here. */
 export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Command => {
   const program = new Command('yitong')
@@ -38,6 +47,12 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
     .option('--extranet-port <port>', 'extranet zone port', port, DEFAULT_PORTS.extranet)
     .option('--intranet-port <port>', 'intranet zone port', port, DEFAULT_PORTS.intranet)
     .option('--registry-port <port>', 'population and company registry twin port', port, 3200)
+    .option(
+      '--site-ports <tax,housing,staff>',
+      'ports of the three demo department sites (to run two stacks side by side)',
+      sitePorts,
+      { tax: 3100, housing: 3101, staff: 3102 },
+    )
     .addHelpText(
       'after',
       '\nSet DYNAMODB_ENDPOINT to use another DynamoDB-compatible endpoint instead of the embedded store.',
@@ -50,12 +65,14 @@ export const buildCli = (options: { readonly throwOnError?: boolean } = {}): Com
         extranetPort: number;
         intranetPort: number;
         registryPort: number;
+        sitePorts: { tax: number; housing: number; staff: number };
       }) => {
         const stack = await startLocalDemo({
           dataDir: opts.dataDir,
           memory: opts.memory,
           ports: { public: opts.publicPort, extranet: opts.extranetPort, intranet: opts.intranetPort },
           registryPort: opts.registryPort,
+          demoSites: opts.sitePorts,
         });
         const lines = [
           '',
