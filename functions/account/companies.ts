@@ -34,6 +34,7 @@ import {
   registrationRefusedView,
   scopeErrorField,
 } from './company-views.ts';
+import { requestOrigin } from './origin.ts';
 import type { ShowView } from './views.ts';
 import type { AccountKey } from './words.ts';
 
@@ -134,9 +135,7 @@ export const companyPages = (deps: CompanyPagesDeps) => {
   });
   const contextOf = (event: APIGatewayProxyEvent): ProofingContext => ({
     zone: config.zone,
-    sourceIp: event.requestContext?.identity?.sourceIp,
-    userAgent: event.headers?.['user-agent']?.slice(0, 512),
-    correlationId: event.requestContext?.requestId,
+    ...requestOrigin(event),
   });
 
   /**

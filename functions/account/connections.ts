@@ -24,6 +24,7 @@ import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { epochSeconds } from '../../libs/store/index.ts';
 import { cookiesOf, describeAccess, type Lang } from '../../libs/web/index.ts';
 import { type ServiceShown, type SessionShown, servicesView, sessionsView } from './connection-views.ts';
+import { requestOrigin } from './origin.ts';
 import type { AccountPage, ShowView } from './views.ts';
 import { aw } from './words.ts';
 
@@ -103,9 +104,7 @@ export const connectionPages = (deps: ConnectionPagesDeps) => {
       subject: account.id,
       ...(extra.client ? { client: extra.client } : {}),
       ...(extra.resource ? { resource: extra.resource } : {}),
-      sourceIp: event.requestContext?.identity?.sourceIp,
-      userAgent: event.headers?.['user-agent']?.slice(0, 512),
-      correlationId: event.requestContext?.requestId,
+      ...requestOrigin(event),
       details: {
         ...extra.details,
         ended: result.ended,

@@ -12,6 +12,8 @@ import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import type { FieldError, Lang } from '../../libs/web/index.ts';
 import type { CompanyPagesDeps } from './companies.ts';
 import { CONTACT_DONE, type ContactDone, contactLimitedView, contactView } from './contact-views.ts';
+import { requestOrigin } from './origin.ts';
+import type { AccountPage } from './views.ts';
 import { aw } from './words.ts';
 
 /** What the contact details pages need: the runtime, the portal and how pages are shown. */
@@ -23,12 +25,7 @@ export interface ContactPagesDeps {
   readonly show: CompanyPagesDeps['show'];
 }
 
-type Page = (
-  event: APIGatewayProxyEvent,
-  session: PortalSession,
-  lang: Lang,
-  account: Account,
-) => Promise<APIGatewayProxyResult>;
+type Page = AccountPage;
 
 const PATH = '/account/contact';
 const Email = z.email().max(254);
@@ -77,9 +74,7 @@ export const contactPages = (deps: ContactPagesDeps) => {
       client: deps.client,
       actor: account.id,
       subject: account.id,
-      sourceIp: event.requestContext?.identity?.sourceIp,
-      userAgent: event.headers?.['user-agent']?.slice(0, 512),
-      correlationId: event.requestContext?.requestId,
+      ...requestOrigin(event),
       reason,
       details,
     });

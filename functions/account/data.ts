@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import {
   type Account,
   DEFAULT_CLOSING_SECONDS,
@@ -29,6 +29,8 @@ import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import type { Lang } from '../../libs/web/index.ts';
 import type { CompanyPagesDeps } from './companies.ts';
 import { closingStartedView, dataView, type ExportPart } from './data-views.ts';
+import { requestOrigin } from './origin.ts';
+import type { AccountPage } from './views.ts';
 
 /** The cooling-off of this deployment (seconds). */
 export const closingSecondsOf = (runtime: Pick<Runtime, 'config'>): number =>
@@ -103,12 +105,7 @@ export interface DataPagesDeps {
   readonly show: CompanyPagesDeps['show'];
 }
 
-type Page = (
-  event: APIGatewayProxyEvent,
-  session: PortalSession,
-  lang: Lang,
-  account: Account,
-) => Promise<APIGatewayProxyResult>;
+type Page = AccountPage;
 
 const iso = (epochSeconds: number | undefined): string | undefined =>
   epochSeconds === undefined ? undefined : new Date(epochSeconds * 1000).toISOString();
@@ -175,9 +172,7 @@ export const dataPages = (deps: DataPagesDeps) => {
       actor: account.id,
       subject: account.id,
       client: ACCOUNT_PORTAL.clientId,
-      sourceIp: event.requestContext?.identity?.sourceIp,
-      userAgent: event.headers?.['user-agent']?.slice(0, 512),
-      correlationId: event.requestContext?.requestId,
+      ...requestOrigin(event),
       ...(details ? { details } : {}),
     });
 

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Account } from '../../libs/accounts/index.ts';
 import {
   identityOf,
@@ -19,6 +19,8 @@ import {
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import type { Lang } from '../../libs/web/index.ts';
 import type { CompanyPagesDeps } from './companies.ts';
+import { requestOrigin } from './origin.ts';
+import type { AccountPage } from './views.ts';
 import { identityCodeView, identityFailureView, identityView } from './views.ts';
 
 /** What the identity pages need from the account function. */
@@ -31,12 +33,7 @@ export interface IdentityPagesDeps {
   readonly show: CompanyPagesDeps['show'];
 }
 
-type Page = (
-  event: APIGatewayProxyEvent,
-  session: PortalSession,
-  lang: Lang,
-  account: Account,
-) => Promise<APIGatewayProxyResult>;
+type Page = AccountPage;
 
 /**
  * `/account/identity`: the person's identity and level, and remote proofing in two steps — the
@@ -65,9 +62,7 @@ export const identityPages = (deps: IdentityPagesDeps) => {
   const contextOf = (event: APIGatewayProxyEvent): ProofingContext => ({
     zone: runtime.config.zone,
     client: deps.clientId,
-    sourceIp: event.requestContext?.identity?.sourceIp,
-    userAgent: event.headers?.['user-agent']?.slice(0, 512),
-    correlationId: event.requestContext?.requestId,
+    ...requestOrigin(event),
   });
   const failed = (event: APIGatewayProxyEvent, session: PortalSession, lang: Lang, err: unknown) => {
     const known = proofingFailureOf(err);

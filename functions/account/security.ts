@@ -24,6 +24,7 @@ import {
   relyingPartyOf,
   verifyPasskeyRegistration,
 } from '../../libs/webauthn/index.ts';
+import { requestOrigin } from './origin.ts';
 import {
   DONE,
   type Done,
@@ -80,9 +81,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
       actor: account.id,
       subject: account.id,
       client: ACCOUNT_PORTAL.clientId,
-      sourceIp: event.requestContext?.identity?.sourceIp,
-      userAgent: event.headers?.['user-agent']?.slice(0, 512),
-      correlationId: event.requestContext?.requestId,
+      ...requestOrigin(event),
       ...(extra.resource ? { resource: extra.resource.slice(0, 256) } : {}),
       ...(extra.details ? { details: extra.details } : {}),
     });
