@@ -1,13 +1,17 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type Account, ialOf, LoginName } from '../../libs/accounts/index.ts';
+import type { Zone } from '../../libs/config/index.ts';
 import { ForbiddenError, NotFoundError, Router } from '../../libs/http/index.ts';
 import {
+  endRepresentationSessions,
   IdentityLinkedElsewhereError,
   identityOf,
+  loadAccountDeletion,
   ProofingRefusedError,
   proveAtCounter,
   RegistryUnavailableError,
 } from '../../libs/identity/index.ts';
+import { backchannelQueuesOf, type ClientSession, endClientSessions } from '../../libs/oidc/index.ts';
 import { type FirstPartyPortal, type PortalPage, portalPageGuard } from '../../libs/portal/index.ts';
 import { ialWords } from '../../libs/proofing-pages/index.ts';
 import type { PublicRoute, Runtime } from '../../libs/runtime/index.ts';
@@ -40,6 +44,42 @@ export const identityCounter = (runtime: Runtime, portal: FirstPartyPortal): Rou
   const { access, accounts, config } = runtime;
   const { basePath } = portal;
   const guard = portalPageGuard({ portal, access, accounts, area: 'identity-counter', home: HOME });
+  /**
+   * A take-over at the counter ends the company roles the losing account held as the person, and
+   * the sign-ins acting for those companies: their grants end at once; sites are told through
+   * the zone queues this function reaches (docs/identity.md).
+   */
+  const releaseCompanyRoles = async (
+    fromAccountId: string,
+    personRef: string,
+    ctx: { readonly zone: Zone; readonly actor: string },
+  ) => {
+    const { doc } = runtime;
+    const table = config.tables.identity;
+    const queues = backchannelQueuesOf({
+      zone: config.zone,
+      queueUrl: config.backchannelQueueUrl,
+      local: runtime.backchannel,
+    });
+    const sessionDeps = {
+      acting: identityOf(runtime).acting,
+      endSessions: (sessions: readonly ClientSession[]) =>
+        endClientSessions({ doc, table, queues }, sessions),
+      audit: runtime.audit,
+    };
+    await (await loadAccountDeletion()).releaseCompanyRoles(
+      {
+        doc,
+        table,
+        companies: identityOf(runtime).companies,
+        audit: runtime.audit,
+        endAgentSessions: (accountId, uscc, c) => endRepresentationSessions(sessionDeps, accountId, uscc, c),
+      },
+      fromAccountId,
+      personRef,
+      ctx,
+    );
+  };
 
   const show = (
     p: PortalPage,
@@ -161,7 +201,7 @@ ${field({ name: 'cardNumber', label: cw(p.lang, 'counter_cardNumber'), hint: cw(
         let verified: Account;
         try {
           verified = await proveAtCounter(
-            { ...identityOf(runtime), accounts, audit: runtime.audit },
+            { ...identityOf(runtime), accounts, audit: runtime.audit, releaseCompanyRoles },
             officer,
             account,
             read.input,

@@ -43,8 +43,11 @@ export interface AccountDeletionDeps {
 
 export type DeletionOutcome = 'deleted' | 'kept';
 
+/** The identity table, where companies and their agents are kept. */
+type Table = Pick<AccountDeletionDeps, 'doc' | 'table'>;
+
 /** Every item of a partition (at most a company's agents, or a person's companies). */
-const partition = (deps: AccountDeletionDeps, pk: string, skPrefix?: string) =>
+const partition = (deps: Table, pk: string, skPrefix?: string) =>
   queryAll(deps.doc, {
     TableName: deps.table,
     KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
@@ -52,7 +55,7 @@ const partition = (deps: AccountDeletionDeps, pk: string, skPrefix?: string) =>
     ConsistentRead: true,
   });
 
-const remove = (deps: AccountDeletionDeps, key: { pk: unknown; sk: unknown }, onlyFor?: string) =>
+const remove = (deps: Table, key: { pk: unknown; sk: unknown }, onlyFor?: string) =>
   deps.doc
     .send(
       new DeleteCommand({
@@ -72,7 +75,7 @@ const remove = (deps: AccountDeletionDeps, key: { pk: unknown; sk: unknown }, on
  * (its legal representative's account is being deleted); the company item last, so a retry
  * finds the rest.
  */
-const removeCompany = async (deps: AccountDeletionDeps, uscc: string): Promise<void> => {
+const removeCompany = async (deps: Table, uscc: string): Promise<void> => {
   const items = await partition(deps, `company#${uscc}`);
   const agents = new Set(
     items.flatMap((i) => (typeof i.accountId === 'string' && i.sk !== 'company' ? [i.accountId] : [])),
@@ -83,7 +86,7 @@ const removeCompany = async (deps: AccountDeletionDeps, uscc: string): Promise<v
 };
 
 /** Removes an agent's grant of one company, its history and their pointer. */
-const removeAgent = async (deps: AccountDeletionDeps, uscc: string, accountId: string): Promise<void> => {
+const removeAgent = async (deps: Table, uscc: string, accountId: string): Promise<void> => {
   for (const item of await partition(deps, `company#${uscc}`, `agent#${accountId}`))
     await remove(deps, item as { pk: string; sk: string });
   await remove(deps, pointerKey(accountId, uscc));
@@ -184,4 +187,65 @@ export const sweepClosedAccounts = async (deps: AccountDeletionDeps): Promise<nu
   for (const due of await deps.closings.due(deps.now?.() ?? new Date()))
     if ((await deleteClosedAccount(deps, due)) === 'deleted') deleted++;
   return deleted;
+};
+
+/** What taking a person back at a counter ends of the company roles the losing account held. */
+export interface CompanyRoleReleaseDeps extends Table {
+  readonly companies: CompanyStore;
+  /** Ends a person's sign-ins acting for a company (`endRepresentationSessions` with the caller's queues). */
+  readonly endAgentSessions: AccountDeletionDeps['endAgentSessions'];
+  readonly audit: AuditLog;
+}
+
+/**
+ * A counter verification took a person back from an account that held them by a remote proof
+ * (issue #20): what that account did *as that person* ends with it. A company it registered as the
+ * person's legal representative ends (every agent's authorisation with it, and their sign-ins
+ * acting for it), so the real person can register it; its authorisations as the person's agent
+ * end too (the representative authorises the real person again). Audited once each. Roles it
+ * holds as someone else are not touched.
+ */
+export const releaseCompanyRoles = async (
+  deps: CompanyRoleReleaseDeps,
+  fromAccountId: string,
+  personRef: string,
+  ctx: { readonly zone: Zone; readonly actor: string },
+): Promise<void> => {
+  const reason = 'the person was taken back from this account at a service counter';
+  for (const r of await deps.companies.representations(fromAccountId)) {
+    const uscc = r.company.uscc;
+    if (r.role === 'legal-representative') {
+      const rep = r.company.legalRepresentative;
+      if (rep.accountId !== fromAccountId || rep.personRef !== personRef) continue;
+      const agents = (await deps.companies.grantsOf(uscc)).filter((g) => !g.revokedAt);
+      for (const accountId of [fromAccountId, ...agents.map((a) => a.accountId)])
+        await deps.endAgentSessions(accountId, uscc, ctx);
+      await removeCompany(deps, uscc);
+      await deps.audit.append({
+        type: 'company.registration_ended',
+        outcome: 'success',
+        zone: ctx.zone,
+        actor: ctx.actor,
+        subject: fromAccountId,
+        resource: companyRef(uscc),
+        reason,
+        details: { agents: agents.length },
+      });
+      continue;
+    }
+    const grant = (await deps.companies.grantsOf(uscc)).find((g) => g.accountId === fromAccountId);
+    if (grant?.personRef !== personRef) continue;
+    await deps.endAgentSessions(fromAccountId, uscc, ctx);
+    await removeAgent(deps, uscc, fromAccountId);
+    await deps.audit.append({
+      type: 'company.agent_revoked',
+      outcome: 'success',
+      zone: ctx.zone,
+      actor: ctx.actor,
+      onBehalfOf: companyRef(uscc),
+      subject: fromAccountId,
+      resource: companyRef(uscc),
+      reason,
+    });
+  }
 };

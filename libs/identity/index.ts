@@ -52,6 +52,7 @@ export {
   ProofingPausedError,
   ProofingRefusedError,
   proveAtCounter,
+  type RecordDeps,
   RegistryUnavailableError,
   type RemoteProofingInput,
 } from './proofing.ts';

@@ -31,7 +31,18 @@ export interface ProofingDeps {
 }
 
 /** What recording an identity needs (the counter has no attempts, codes or registry of its own). */
-export type RecordDeps = Omit<ProofingDeps, 'source' | 'attempts' | 'codes' | 'smsBudget' | 'mail'>;
+export type RecordDeps = Omit<ProofingDeps, 'source' | 'attempts' | 'codes' | 'smsBudget' | 'mail'> & {
+  /**
+   * Ends the company roles an account held as a person a counter verification took back from it
+   * (`releaseCompanyRoles` with the caller's session queues). Without it a take-over is refused:
+   * the account that lost the person must not keep their companies.
+   */
+  readonly releaseCompanyRoles?: (
+    fromAccountId: string,
+    personRef: string,
+    ctx: { readonly zone: Zone; readonly actor: string },
+  ) => Promise<void>;
+};
 
 /** The language of the SMS. */
 export type ProofingLang = 'zh-CN' | 'en';
@@ -298,6 +309,7 @@ const takeOver = async (
   // A holder proved in person keeps the person; so does one whose record says otherwise.
   if (holder?.identity && (holder.identity.ial !== 2 || holder.identity.personRef !== personRef))
     return false;
+  if (!deps.releaseCompanyRoles) return false;
   if (!(await deps.claims.transfer(personRef, holderId, account.id, identity.verifiedAt))) return false;
   if (holder?.identity) await forgetIdentity(deps.accounts, holder, personRef);
   await deps.audit.append(
@@ -309,6 +321,7 @@ const takeOver = async (
       details: { fromAccount: holderId, method: identity.method, ial: identity.ial },
     }),
   );
+  await deps.releaseCompanyRoles(holderId, personRef, { zone: ctx.zone, actor: officer.id });
   return true;
 };
 

@@ -9,15 +9,18 @@ import {
 import { type Account, AccountStore, OutboxNotifier } from '../../libs/accounts/index.ts';
 import { DynamoAuditLog } from '../../libs/audit/index.ts';
 import {
+  ActingStore,
   AgentScope,
   CompanyStore,
   coversClient,
+  endRepresentationSessions,
   grantAgent,
   HttpIdentitySource,
   IdentityClaims,
   IdentityHasher,
   IdentityLinkedElsewhereError,
   type IdentitySource,
+  loadAccountDeletion,
   ProofingAttempts,
   ProofingCodeError,
   ProofingCodeLimitError,
@@ -25,11 +28,13 @@ import {
   ProofingPausedError,
   ProofingRefusedError,
   proveAtCounter,
+  type RecordDeps,
   RegistryUnavailableError,
   registerCompany,
   revokeAgent,
 } from '../../libs/identity/index.ts';
 import { LocalSecretStore } from '../../libs/keys/index.ts';
+import { type ClientSession, endClientSessions } from '../../libs/oidc/index.ts';
 import { phoneProofing, proofingCodeSentTo, proveHoldingPhone } from '../../testkit/proving.ts';
 
 const {
@@ -49,7 +54,7 @@ const ctx = { zone: 'public' as const, sourceIp: '127.0.0.1' };
 
 let twin: RegistryTwin;
 let doc: DynamoDBDocumentClient;
-let deps: ProofingDeps & { readonly outbox: OutboxNotifier };
+let deps: ProofingDeps & RecordDeps & { readonly outbox: OutboxNotifier };
 let accounts: AccountStore;
 /** The clock of the pending proofings and the attempt budgets (moved on to expire a code). */
 let clock: Date;
@@ -83,6 +88,30 @@ beforeEach(async () => {
     mail: { enqueue: async (m) => (m ? outbox.send(m) : undefined) },
     outbox,
     now,
+    // A take-over at the counter ends the losing account's company roles as the person (with
+    // no queue here, the sites are not told; their grants end all the same).
+    releaseCompanyRoles: async (from, personRef, c) => {
+      const audit = new DynamoAuditLog(doc, auditTable);
+      const table = fresh.tables.identity;
+      const sessionDeps = {
+        acting: new ActingStore(doc, table),
+        endSessions: (sessions: readonly ClientSession[]) =>
+          endClientSessions({ doc, table, queues: {} }, sessions),
+        audit,
+      };
+      await (await loadAccountDeletion()).releaseCompanyRoles(
+        {
+          doc,
+          table,
+          companies: new CompanyStore(doc, table),
+          audit,
+          endAgentSessions: (a, u, cc) => endRepresentationSessions(sessionDeps, a, u, cc),
+        },
+        from,
+        personRef,
+        c,
+      );
+    },
   };
 });
 
@@ -566,6 +595,72 @@ describe('the counter takes a person back from a remote proof', () => {
         ctx,
       ),
     ).rejects.toBeInstanceOf(IdentityLinkedElsewhereError);
+  });
+
+  it('ends the company roles the old account held as the person: its company registration and its agent grants', async () => {
+    const officer = await staff('officer.companies');
+    const chen = DEMO_RESIDENTS.find((r) => r.loginName === 'chen.ming')!;
+    const liu = DEMO_RESIDENTS.find((r) => r.loginName === 'liu.fang')!;
+    const companies = new CompanyStore(doc, identityTable);
+    const cdeps = { ...deps, companies };
+    // An impostor proves 陈明 remotely and registers his company; another proves 刘芳 and is made its agent.
+    const impostor = await proveRemotely(
+      deps,
+      await citizen('take.rep'),
+      { name: chen.name, residentId: chen.residentId, phone: chen.phone },
+      ctx,
+    );
+    const uscc = DEMO_COMPANIES[0]!.uscc;
+    await registerCompany(cdeps, impostor, uscc, ctx);
+    const agentSquatter = await proveRemotely(
+      deps,
+      await citizen('take.agent'),
+      { name: liu.name, residentId: liu.residentId, phone: liu.phone },
+      ctx,
+    );
+    await grantAgent(
+      { ...cdeps, accounts },
+      impostor,
+      uscc,
+      {
+        residentId: liu.residentId,
+        name: liu.name,
+        scope: AgentScope.parse({ clients: ['tax-site'] }),
+        until: new Date(Date.now() + 86_400_000),
+      },
+      ctx,
+    );
+    expect(await companies.representations(agentSquatter.id)).toHaveLength(1);
+
+    // The real 刘芳 at the counter: the agent grant held as her ends; the company stays.
+    const realLiu = await proveAtCounter(
+      deps,
+      officer,
+      await citizen('take.liu'),
+      { name: liu.name, residentId: liu.residentId },
+      ctx,
+    );
+    expect(realLiu.identity!.ial).toBe(3);
+    expect(await companies.representations(agentSquatter.id)).toEqual([]);
+    expect(await companies.get(uscc)).toBeDefined();
+
+    // The real 陈明 at the counter: the company the impostor registered as him ends; he may register it.
+    const realChen = await proveAtCounter(
+      deps,
+      officer,
+      await citizen('take.chen'),
+      { name: chen.name, residentId: chen.residentId },
+      ctx,
+    );
+    expect(await companies.get(uscc)).toBeUndefined();
+    expect(await companies.representations(impostor.id)).toEqual([]);
+    expect(await registerCompany(cdeps, realChen, uscc, ctx)).toMatchObject({
+      legalRepresentative: { accountId: realChen.id },
+    });
+    expect((await auditItems('company.registration_ended')).map((e) => e.subject)).toEqual([impostor.id]);
+    expect(
+      (await auditItems('company.agent_revoked')).filter((e) => e.subject === agentSquatter.id),
+    ).toHaveLength(1);
   });
 
   it('never takes over a person proved in person (IAL 3)', async () => {
