@@ -32,10 +32,24 @@ const signIn = async (page: Page, lang: Lang, who: { username: string; password:
   await page.getByLabel(t(lang, 'username')).fill(who.username);
   await page.getByLabel(t(lang, 'password'), { exact: true }).fill(who.password);
   await page.getByRole('button', { name: t(lang, 'signIn'), exact: true }).click();
+  // Whatever comes next — the protect-your-account page, consent, or the page itself — however
+  // slowly a loaded machine serves it.
   const notNow = page.getByRole('button', { name: t(lang, 'notNow') });
-  if (await notNow.isVisible({ timeout: 3000 }).catch(() => false)) await notNow.click();
   const allow = page.getByRole('button', { name: t(lang, 'allow'), exact: true });
-  if (await allow.isVisible({ timeout: 2000 }).catch(() => false)) await allow.click();
+  for (let step = 0; step < 3; step++) {
+    const next = await Promise.race(
+      [
+        page
+          .waitForURL((u) => u.pathname === '/account/data', { timeout: 30_000 })
+          .then(() => 'done' as const),
+        notNow.waitFor({ state: 'visible', timeout: 30_000 }).then(() => notNow),
+        allow.waitFor({ state: 'visible', timeout: 30_000 }).then(() => allow),
+      ].map((p) => p.catch(() => 'timeout' as const)),
+    );
+    if (next === 'done') return;
+    if (next === 'timeout') break;
+    await next.click();
+  }
   await page.waitForURL((u) => u.pathname === '/account/data');
 };
 
