@@ -6,8 +6,10 @@ import {
   ialOf,
   LoginLockout,
   LoginName,
+  maskPhone,
   type NoticeKind,
   PRIVILEGED_ROLES,
+  parsePhone,
   sendNotice,
 } from '../../libs/accounts/index.ts';
 import type { AuditEventInput } from '../../libs/audit/index.ts';
@@ -48,8 +50,7 @@ export const SupportReason = z.string().trim().min(10).max(500);
 
 /**
  * How the help desk finds a person. Each finder validates what was typed and returns the
- * accounts it names. A verified phone number plugs in as one more line once accounts hold one
- * (`phone: { valid: Phone, find: (v) => accounts.findByPhone(v) }`) with its `support_by_phone` word.
+ * accounts it names. A phone number finds only accounts that verified it.
  */
 const finders = (runtime: Runtime) => {
   const { accounts } = runtime;
@@ -59,6 +60,18 @@ const finders = (runtime: Runtime) => {
       find: async (v: string) => [await accounts.findByLoginName(v)].filter((a) => a !== undefined),
     },
     email: { valid: z.email().max(254), find: (v: string) => accounts.findByEmail(v) },
+    phone: {
+      valid: z
+        .string()
+        .max(40)
+        .transform((v, ctx) => {
+          const parsed = parsePhone(v);
+          if (parsed.ok) return parsed.phone;
+          ctx.addIssue({ code: 'custom', message: 'not a mobile number' });
+          return z.NEVER;
+        }),
+      find: (v: string) => accounts.findByPhone(v),
+    },
     /** A proved person: the keyed hash of the number names the claim, which names the account. */
     residentId: {
       valid: ResidentId,
@@ -70,7 +83,7 @@ const finders = (runtime: Runtime) => {
         return account?.identity?.personRef === ref ? [account] : [];
       },
     },
-  } satisfies Record<string, { valid: z.ZodType<string>; find: (v: string) => Promise<Account[]> }>;
+  } satisfies Record<string, { valid: z.ZodType<string, string>; find: (v: string) => Promise<Account[]> }>;
 };
 type LookupKind = keyof ReturnType<typeof finders>;
 
@@ -234,6 +247,7 @@ ${button('reset-factor', 'support_resetFactor')}`
 <dt>${cw(lang, 'counter_displayName')}</dt><dd>${account.displayName}</dd>
 <dt>${cw(lang, 'support_kind')}</dt><dd>${cw(lang, `support_kind_${account.kind}` as AdminWord)}</dd>
 <dt>${cw(lang, 'support_email')}</dt><dd class="email">${account.email ? maskEmail(account.email) : cw(lang, 'support_none')}</dd>
+<dt>${cw(lang, 'support_phone')}</dt><dd class="phone">${account.phone && account.phoneVerifiedAt ? maskPhone(account.phone) : cw(lang, 'support_none')}</dd>
 <dt>${cw(lang, 'support_status')}</dt><dd class="status" data-status="${account.status}">${cw(lang, account.status === 'active' ? 'support_active' : 'support_disabled')}</dd>
 <dt>${cw(lang, 'support_locked')}</dt><dd class="locked" data-locked="${String(lock.locked && lock.scope === 'account')}">${lock.locked && lock.scope === 'account' ? cw(lang, 'support_lockedUntil', { until: formatTime(lang, lock.lockedUntil) }) : no}</dd>
 <dt>${cw(lang, 'support_totp')}</dt><dd class="totp" data-totp="${String(Boolean(account.totp))}">${account.totp ? yes : no}</dd>

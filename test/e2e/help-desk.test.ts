@@ -65,7 +65,7 @@ const eventsOf = async (type: string, subject: string) =>
   (await auditEvents(stack)).filter((e) => e.type === type && e.subject === subject);
 
 describe('the help desk: finding a person', () => {
-  it('refuses a look-up without a reason, finds by login name, email and proved ID number, and audits each look-up once with its reason', async () => {
+  it('refuses a look-up without a reason, finds by login name, email, verified phone and proved ID number, and audits each look-up once with its reason', async () => {
     const { ua, who } = await supportAgent();
     const person = await citizen({ proveAs: 'Zhang San' });
     const home = await ua.request(desk());
@@ -91,6 +91,19 @@ describe('the help desk: finding a person', () => {
 
     const byEmail = await find(ua, home, 'email', `${person.username.toUpperCase()}@Example.com`);
     expect(byEmail.html).toContain(`data-account="${person.accountId}"`);
+    // A phone finds only an account that verified it, however the number is written.
+    const pending = await accounts.update((await accounts.findById(person.accountId))!, {
+      phone: '+8613800139001',
+    });
+    const unverified = await find(ua, home, 'phone', '138 0013 9001');
+    expect(unverified.status).toBe(404);
+    await accounts.update(pending, { phoneVerifiedAt: new Date().toISOString() });
+    const byPhone = await find(ua, home, 'phone', '138-0013-9001');
+    expect(byPhone.status).toBe(200);
+    expect(byPhone.html).toContain(`data-account="${person.accountId}"`);
+    expect(byPhone.html).toContain('+86 138****9001');
+    expect(byPhone.html).not.toContain('13800139001');
+    expect((await find(ua, home, 'phone', '010 6512 3456')).status).toBe(400);
     const byNumber = await find(ua, home, 'residentId', zhang.residentId.toLowerCase());
     expect(byNumber.status).toBe(200);
     expect(byNumber.html).toContain(`data-account="${person.accountId}"`);
@@ -114,6 +127,8 @@ describe('the help desk: finding a person', () => {
     ).toEqual([
       ['success', person.accountId, REASON, 'loginName'],
       ['success', person.accountId, REASON, 'email'],
+      ['failure', null, REASON, 'phone'],
+      ['success', person.accountId, REASON, 'phone'],
       ['success', person.accountId, REASON, 'residentId'],
       ['failure', null, REASON, 'residentId'],
     ]);
