@@ -17,7 +17,6 @@ import {
 } from '../../libs/identity/index.ts';
 import type { LicenceService } from '../../libs/licences/index.ts';
 import {
-  ACCOUNT_PORTAL,
   AccountSessions,
   backchannelQueuesOf,
   forgetConsents,
@@ -29,7 +28,7 @@ import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import type { Lang } from '../../libs/web/index.ts';
 import type { CompanyPagesDeps } from './companies.ts';
 import { closingStartedView, dataView, type ExportPart } from './data-views.ts';
-import { requestOrigin } from './origin.ts';
+import { ownAct } from './origin.ts';
 import type { AccountPage } from './views.ts';
 
 /** The cooling-off of this deployment (seconds). */
@@ -164,17 +163,7 @@ export const dataPages = (deps: DataPagesDeps) => {
     account: Account,
     type: string,
     details?: Record<string, string | number>,
-  ) =>
-    runtime.audit.append({
-      type,
-      outcome: 'success',
-      zone: config.zone,
-      actor: account.id,
-      subject: account.id,
-      client: ACCOUNT_PORTAL.clientId,
-      ...requestOrigin(event),
-      ...(details ? { details } : {}),
-    });
+  ) => runtime.audit.append(ownAct(config.zone, event, account, type, details ? { details } : {}));
 
   const page = async (
     event: APIGatewayProxyEvent,

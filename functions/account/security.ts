@@ -15,7 +15,6 @@ import {
   totpUri,
 } from '../../libs/accounts/index.ts';
 import { NotFoundError } from '../../libs/http/index.ts';
-import { ACCOUNT_PORTAL } from '../../libs/oidc/index.ts';
 import type { FirstPartyPortal, PortalSession } from '../../libs/portal/index.ts';
 import { mailQueueOf, type Runtime } from '../../libs/runtime/index.ts';
 import { type FieldError, type Lang, t } from '../../libs/web/index.ts';
@@ -24,7 +23,7 @@ import {
   relyingPartyOf,
   verifyPasskeyRegistration,
 } from '../../libs/webauthn/index.ts';
-import { requestOrigin } from './origin.ts';
+import { ownAct } from './origin.ts';
 import {
   DONE,
   type Done,
@@ -73,18 +72,7 @@ export const securityPages = (deps: SecurityPagesDeps) => {
     account: Account,
     type: string,
     extra: { readonly resource?: string; readonly details?: Record<string, string> } = {},
-  ) =>
-    runtime.audit.append({
-      type,
-      outcome: 'success',
-      zone: config.zone,
-      actor: account.id,
-      subject: account.id,
-      client: ACCOUNT_PORTAL.clientId,
-      ...requestOrigin(event),
-      ...(extra.resource ? { resource: extra.resource.slice(0, 256) } : {}),
-      ...(extra.details ? { details: extra.details } : {}),
-    });
+  ) => runtime.audit.append(ownAct(config.zone, event, account, type, extra));
   const notify = async (account: Account, kind: NoticeKind, lang: Lang) => {
     await sendNotice(mail, account, kind, lang);
   };
