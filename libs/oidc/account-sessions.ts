@@ -1,6 +1,12 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Zone } from '../config/index.ts';
-import { epochSeconds, IDENTITY_INDEXES, isExpired, queryAll } from '../store/index.ts';
+import {
+  epochSeconds,
+  IDENTITY_INDEXES,
+  isConditionalCheckFailed,
+  isExpired,
+  queryAll,
+} from '../store/index.ts';
 import { oidcItemKey } from './adapter.ts';
 import { SessionDevice } from './devices.ts';
 import {
@@ -125,6 +131,38 @@ export class AccountSessions {
   }
 
   /**
+   * Removes one site from a browser session (oidc-provider's `authorizations`), as if the person
+   * had never signed in to it there; written only over the payload as read (re-read on a race).
+   */
+  private async forgetClient(sessionId: string, clientId: string): Promise<void> {
+    const Key = oidcItemKey('Session', sessionId);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { Item } = await this.deps.doc.send(
+        new GetCommand({ TableName: this.deps.table, Key, ConsistentRead: true }),
+      );
+      if (typeof Item?.payload !== 'string') return;
+      const payload = JSON.parse(Item.payload) as { authorizations?: Record<string, unknown> };
+      if (!payload.authorizations?.[clientId]) return;
+      delete payload.authorizations[clientId];
+      try {
+        await this.deps.doc.send(
+          new UpdateCommand({
+            TableName: this.deps.table,
+            Key,
+            UpdateExpression: 'SET #payload = :next',
+            ConditionExpression: '#payload = :read',
+            ExpressionAttributeNames: { '#payload': 'payload' },
+            ExpressionAttributeValues: { ':next': JSON.stringify(payload), ':read': Item.payload },
+          }),
+        );
+        return;
+      } catch (err: unknown) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
+    }
+  }
+
+  /**
    * Ends the sessions (all of them, or those `which` picks) and every grant they hold, each site
    * told by back-channel logout; with `alsoGrants`, grants outside those sessions too (a site's
    * refresh tokens outlive the browser session). Sessions of another account are never touched.
@@ -161,8 +199,16 @@ export class AccountSessions {
       ending.set(g.grantId, { zone: 'public', clientId: g.clientId, accountId, grantId: g.grantId });
     }
     const result = await endClientSessions(this.deps, [...ending.values()]);
-    // Only whole sessions end when no one site was named (withdrawing one site's consent keeps the
-    // person signed in to the others).
+    // Withdrawing one site keeps the person signed in to the others: the sessions only forget the
+    // site, so a later sign-out tells it nothing more (found by the outside attack).
+    const clientId = o.clientId;
+    if (clientId)
+      await Promise.all(
+        chosen
+          .filter((s) => s.clients.some((c) => c.clientId === clientId))
+          .map((s) => this.forgetClient(s.id, clientId)),
+      );
+    // Only whole sessions end when no one site was named.
     if (!o.clientId) {
       await Promise.all(
         chosen.map((s) =>

@@ -262,6 +262,32 @@ describe('sessions and devices at the account centre', () => {
     await vi.waitFor(() => expect(noticesTo(who.accountId, 'signed-out-everywhere')).toHaveLength(1));
   });
 
+  it('a site withdrawn is told once: signing out everywhere afterwards tells only the sites still signed in', async () => {
+    const who = await person();
+    const ua = new UserAgent();
+    const atA = await signInAt(SITE_A, ua, who);
+    await signInAt(SITE_B, ua, who);
+    const { csrf } = await accountCentre(ua, who, '/account/services');
+    const withdrawn = await ua.request(`${stack.urls.public}/account/services/${SITE_A}/withdraw`, {
+      form: { csrf },
+    });
+    expect(withdrawn.status).toBe(303);
+    const forA = (await logoutsFor(SITE_A)).filter((t) => t.sid === atA.claims.sid);
+    expect(forA).toHaveLength(1);
+    // The session no longer lists the withdrawn site.
+    const [session] = await sessions
+      .sessions(who.accountId)
+      .then((all) => all.filter((s) => s.clients.length));
+    expect(session?.clients.map((c) => c.clientId)).not.toContain(SITE_A);
+
+    const before = logoutTokens().length;
+    const ended = await ua.request(`${stack.urls.public}/account/sessions/end-all`, { form: { csrf } });
+    expect(ended.status).toBe(303);
+    // Only SITE_B (and the account portal itself, which has no logout URI) had a live session.
+    expect(logoutTokens().length - before).toBe(1);
+    expect((await logoutsFor(SITE_A)).filter((t) => t.sid === atA.claims.sid)).toHaveLength(1);
+  });
+
   it('signs out of one session by its uid, and never of another person’s', async () => {
     const who = await person();
     const other = await person();
