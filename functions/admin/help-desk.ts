@@ -8,6 +8,7 @@ import {
   LoginName,
   maskPhone,
   type NoticeKind,
+  normaliseEmail,
   PRIVILEGED_ROLES,
   parsePhone,
   sendNotice,
@@ -32,6 +33,7 @@ import { mailQueueOf, type PublicRoute, type Runtime } from '../../libs/runtime/
 import {
   errorSummary,
   type FieldError,
+  formatDate,
   formatTime,
   type Html,
   hidden,
@@ -46,7 +48,18 @@ const HOME = '/admin/console/support';
 const CARD = { name: 'recheck-name-0', number: 'recheck-number-0', confirm: 'recheck-confirm-0' } as const;
 
 /** Why a member of staff looks someone up or acts: free text, kept in the audit trail. */
-export const SupportReason = z.string().trim().min(10).max(500);
+export const SupportReason = z
+  .string()
+  // What a reader sees: invisible and format characters (zero-width spaces, soft hyphens, bidi
+  // overrides, fillers) are dropped before the length is counted, so a reason cannot be blank to
+  // the eye, nor turn the trail's text around (found by the outside attack).
+  .transform((v) =>
+    v
+      .normalize('NFKC')
+      .replace(/[\p{Cf}\p{Cc}\u115F\u1160\u3164\uFFA0]/gu, '')
+      .trim(),
+  )
+  .pipe(z.string().min(10).max(500));
 
 /**
  * How the help desk finds a person. Each finder validates what was typed and returns the
@@ -59,7 +72,11 @@ const finders = (runtime: Runtime) => {
       valid: LoginName,
       find: async (v: string) => [await accounts.findByLoginName(v)].filter((a) => a !== undefined),
     },
-    email: { valid: z.email().max(254), find: (v: string) => accounts.findByEmail(v) },
+    // Width and case folded as the accounts keep them: ｚｈａｎｇ@… finds zhang@….
+    email: {
+      valid: z.string().transform(normaliseEmail).pipe(z.email().max(254)),
+      find: (v: string) => accounts.findByEmail(v),
+    },
     phone: {
       valid: z
         .string()
@@ -248,7 +265,7 @@ ${button('reset-factor', 'support_resetFactor')}`
 <dt>${cw(lang, 'support_kind')}</dt><dd>${cw(lang, `support_kind_${account.kind}` as AdminWord)}</dd>
 <dt>${cw(lang, 'support_email')}</dt><dd class="email">${account.email ? maskEmail(account.email) : cw(lang, 'support_none')}</dd>
 <dt>${cw(lang, 'support_phone')}</dt><dd class="phone">${account.phone && account.phoneVerifiedAt ? maskPhone(account.phone) : cw(lang, 'support_none')}</dd>
-<dt>${cw(lang, 'support_status')}</dt><dd class="status" data-status="${account.status}">${cw(lang, account.status === 'active' ? 'support_active' : 'support_disabled')}</dd>
+<dt>${cw(lang, 'support_status')}</dt><dd class="status" data-status="${account.closing ? 'closing' : account.status}">${cw(lang, account.status === 'active' ? 'support_active' : 'support_disabled')}${account.closing ? html` · ${cw(lang, 'support_closing', { date: formatDate(lang, account.closing.closesAt * 1000) })}` : ''}</dd>
 <dt>${cw(lang, 'support_locked')}</dt><dd class="locked" data-locked="${String(lock.locked && lock.scope === 'account')}">${lock.locked && lock.scope === 'account' ? cw(lang, 'support_lockedUntil', { until: formatTime(lang, lock.lockedUntil) }) : no}</dd>
 <dt>${cw(lang, 'support_totp')}</dt><dd class="totp" data-totp="${String(Boolean(account.totp))}">${account.totp ? yes : no}</dd>
 <dt>${cw(lang, 'support_recoveryCodes')}</dt><dd class="recovery" data-count="${recovery}">${String(recovery)}</dd>
@@ -296,7 +313,7 @@ ${await personView(p, account, 0)}
     const account = await target(p);
     const reason = (values.get('reason') ?? '').slice(0, 2000);
     const problem = reasonProblem(p, reason);
-    if (!problem) return { account, reason: reason.trim(), values };
+    if (!problem) return { account, reason: SupportReason.parse(reason), values };
     const errors = [{ field: `${form}-reason-0`, message: problem }];
     return {
       refused: show(p, 400, {
@@ -362,7 +379,7 @@ ${await personView(p, account, 0)}
           type: 'support.lookup',
           outcome: found.length ? 'success' : 'failure',
           subject: found.length === 1 ? found[0]!.id : undefined,
-          reason: reason.trim(),
+          reason: SupportReason.parse(reason),
           details: {
             by,
             found: found.length,
@@ -403,9 +420,14 @@ ${await personView(p, account, 0)}
         if ('refused' in read) return read.refused!;
         const { reason } = read;
         const at = Math.floor(Date.now() / 1000);
-        const account = await change(read.account, (a) =>
-          accounts.update(a, { status: 'disabled', sessionsValidAfter: Math.max(a.sessionsValidAfter, at) }),
-        );
+        // Disabling a disabled account changes nothing: refused, not audited as an act.
+        const account = await change(read.account, (a) => {
+          if (a.status === 'disabled') throw new ConflictError('the account is already disabled');
+          return accounts.update(a, {
+            status: 'disabled',
+            sessionsValidAfter: Math.max(a.sessionsValidAfter, at),
+          });
+        });
         // Every session and grant ends at once, each site told by back-channel logout.
         const ended = await sessions.end(account.id, { alsoGrants: () => true });
         await audit(p, {
@@ -424,7 +446,10 @@ ${await personView(p, account, 0)}
       handle: guard(async (p) => {
         const read = await actionForm(p, 'enable');
         if ('refused' in read) return read.refused!;
-        const account = await change(read.account, (a) => accounts.update(a, { status: 'active' }));
+        const account = await change(read.account, (a) => {
+          if (a.status === 'active') throw new ConflictError('the account is not disabled');
+          return accounts.update(a, { status: 'active' });
+        });
         await audit(p, {
           type: 'support.enabled',
           outcome: 'success',

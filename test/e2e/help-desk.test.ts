@@ -91,6 +91,12 @@ describe('the help desk: finding a person', () => {
 
     const byEmail = await find(ua, home, 'email', `${person.username.toUpperCase()}@Example.com`);
     expect(byEmail.html).toContain(`data-account="${person.accountId}"`);
+    // Full-width, as a Chinese input method may type it.
+    const wide = `${person.username}@example.com`.replace(/[!-~]/g, (c) =>
+      String.fromCharCode(c.charCodeAt(0) + 0xfee0),
+    );
+    const byWideEmail = await find(ua, home, 'email', wide);
+    expect(byWideEmail.html).toContain(`data-account="${person.accountId}"`);
     // A phone finds only an account that verified it, however the number is written.
     const pending = await accounts.update((await accounts.findById(person.accountId))!, {
       phone: '+8613800139001',
@@ -126,6 +132,7 @@ describe('the help desk: finding a person', () => {
       ]),
     ).toEqual([
       ['success', person.accountId, REASON, 'loginName'],
+      ['success', person.accountId, REASON, 'email'],
       ['success', person.accountId, REASON, 'email'],
       ['failure', null, REASON, 'phone'],
       ['success', person.accountId, REASON, 'phone'],
@@ -289,6 +296,15 @@ describe('the help desk: unlock, disable, enable', () => {
 
     const noReason = await ua.submit(found, `/${person.accountId}/unlock`, { reason: '' });
     expect(noReason.status).toBe(400);
+    // A reason must be visible: zero-width and format characters do not count (outside attack).
+    for (const invisible of [
+      '\u200b'.repeat(11),
+      '\u2060\u00ad\u3164'.repeat(4),
+      `\u202e${'\u200b'.repeat(10)}`,
+    ]) {
+      const blank = await ua.submit(found, `/${person.accountId}/unlock`, { reason: invisible });
+      expect(blank.status).toBe(400);
+    }
     expect((await lockout.state(person.username, '203.0.113.9')).locked).toBe(true);
     const unlocked = await ua.submit(found, `/${person.accountId}/unlock`, { reason: REASON });
     expect(unlocked.status).toBe(200);
@@ -303,9 +319,15 @@ describe('the help desk: unlock, disable, enable', () => {
     expect(await sessions.sessions(person.accountId)).toEqual([]);
     expect(await sessions.grants(person.accountId)).toEqual([]);
 
+    // Disabling it again changes nothing: refused, neither audited nor told.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(disabled.html)![1]!;
+    const post = (action: string) =>
+      ua.request(`${desk()}/${person.accountId}/${action}`, { form: { csrf, reason: REASON } });
+    expect((await post('disable')).status).toBe(409);
     const enabled = await ua.submit(disabled, `/${person.accountId}/enable`, { reason: REASON });
     expect(enabled.status).toBe(200);
     expect((await accounts.findById(person.accountId))?.status).toBe('active');
+    expect((await post('enable')).status).toBe(409);
 
     expect(noticesTo(person.username).map((m) => m.kind === 'notice' && m.notice)).toEqual([
       'support-unlocked',
