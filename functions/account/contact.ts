@@ -179,7 +179,9 @@ export const contactPages = (deps: ContactPagesDeps) => {
         channel: kind === 'email' ? 'email' : 'sms',
         changed: result.notice ? 'yes' : 'no',
       });
-      const done: ContactDone = kind === 'phone' ? 'phone' : result.notice ? 'email' : 'email-confirmed';
+      // "We told your old address" only when there was one to tell (outside attack).
+      const done: ContactDone =
+        kind === 'phone' ? 'phone' : result.notice && result.previous ? 'email' : 'email-confirmed';
       return portal.redirect(`${portal.basePath}${PATH}?done=${done}`);
     });
 

@@ -153,7 +153,8 @@ export class ContactDetails {
   /** The address or number waiting for its code, if its code still works. */
   async pending(account: Account, kind: ContactKind): Promise<PendingContact | undefined> {
     const item = await (await this.codes).pending(codeKey(account.id, kind));
-    return typeof item?.target === 'string'
+    // A code past its time is no longer offered as waiting (outside attack).
+    return typeof item?.target === 'string' && Number(item.codeExpiresAt) * 1000 > Date.now()
       ? { target: item.target, expiresAt: new Date(Number(item.codeExpiresAt) * 1000).toISOString() }
       : undefined;
   }

@@ -113,6 +113,18 @@ describe('contact details at the account centre', () => {
     expect(JSON.stringify(trail)).not.toContain('wang.new@example.gov');
   });
 
+  it('give a first address: confirmed, with no old address to tell', async () => {
+    const { person, ua } = await citizen('first@example.gov');
+    await accounts.update((await accounts.findById(person.accountId))!, { email: undefined });
+    const page = await ua.follow(`${stack.urls.public}/account/contact?lang=en`);
+    const from = stack.outbox.messages.length;
+    const sent = await ua.submit(page, '/account/contact/email', { email: 'first.time@example.gov' });
+    const [code] = await messagesOf(person.accountId, from, 1);
+    const done = await ua.submit(sent, '/account/contact/email/confirm', { 'email-otp': codeOf(code) });
+    expect(done.html).toContain('Your email address is confirmed');
+    expect(done.html).not.toContain('We told your old address');
+  });
+
   it('confirm the address given at registration without changing it', async () => {
     const { person, ua, page } = await citizen('li.reg@example.gov');
     const from = stack.outbox.messages.length;
