@@ -56,7 +56,8 @@ export const SupportReason = z
   .transform((v) =>
     v
       .normalize('NFKC')
-      .replace(/[\p{Cf}\p{Cc}\u115F\u1160\u3164\uFFA0]/gu, '')
+      // Format and control characters, combining marks alone, fillers and blank braille.
+      .replace(/[\p{Cf}\p{Cc}\p{M}\u115F\u1160\u17B4\u17B5\u2800\u3164\uFFA0]/gu, '')
       .trim(),
   )
   .pipe(z.string().min(10).max(500));
@@ -265,7 +266,7 @@ ${button('reset-factor', 'support_resetFactor')}`
 <dt>${cw(lang, 'support_kind')}</dt><dd>${cw(lang, `support_kind_${account.kind}` as AdminWord)}</dd>
 <dt>${cw(lang, 'support_email')}</dt><dd class="email">${account.email ? maskEmail(account.email) : cw(lang, 'support_none')}</dd>
 <dt>${cw(lang, 'support_phone')}</dt><dd class="phone">${account.phone && account.phoneVerifiedAt ? maskPhone(account.phone) : cw(lang, 'support_none')}</dd>
-<dt>${cw(lang, 'support_status')}</dt><dd class="status" data-status="${account.closing ? 'closing' : account.status}">${cw(lang, account.status === 'active' ? 'support_active' : 'support_disabled')}${account.closing ? html` · ${cw(lang, 'support_closing', { date: formatDate(lang, account.closing.closesAt * 1000) })}` : ''}</dd>
+<dt>${cw(lang, 'support_status')}</dt><dd class="status" data-status="${account.closing ? 'closing' : account.status}">${cw(lang, account.status === 'active' ? 'support_active' : 'support_disabled')}${account.closing ? html` · ${cw(lang, 'support_closing', { date: formatDate(lang, account.closing.closesAt) })}` : ''}</dd>
 <dt>${cw(lang, 'support_locked')}</dt><dd class="locked" data-locked="${String(lock.locked && lock.scope === 'account')}">${lock.locked && lock.scope === 'account' ? cw(lang, 'support_lockedUntil', { until: formatTime(lang, lock.lockedUntil) }) : no}</dd>
 <dt>${cw(lang, 'support_totp')}</dt><dd class="totp" data-totp="${String(Boolean(account.totp))}">${account.totp ? yes : no}</dd>
 <dt>${cw(lang, 'support_recoveryCodes')}</dt><dd class="recovery" data-count="${recovery}">${String(recovery)}</dd>
@@ -407,6 +408,9 @@ ${await personView(p, account, 0)}
         const read = await actionForm(p, 'unlock');
         if ('refused' in read) return read.refused!;
         const { account, reason } = read;
+        // Unlocking an account that is not locked changes nothing: refused, not audited or told.
+        const lock = await lockout.state(account.loginName, 'help-desk');
+        if (!(lock.locked && lock.scope === 'account')) throw new ConflictError('the account is not locked');
         await lockout.clear(account.loginName);
         await audit(p, { type: 'support.unlocked', outcome: 'success', subject: account.id, reason });
         await notify(account, 'support-unlocked');

@@ -301,6 +301,8 @@ describe('the help desk: unlock, disable, enable', () => {
       '\u200b'.repeat(11),
       '\u2060\u00ad\u3164'.repeat(4),
       `\u202e${'\u200b'.repeat(10)}`,
+      '\u2800'.repeat(10),
+      '\u034f\ufe0f\u0301'.repeat(4),
     ]) {
       const blank = await ua.submit(found, `/${person.accountId}/unlock`, { reason: invisible });
       expect(blank.status).toBe(400);
@@ -324,6 +326,8 @@ describe('the help desk: unlock, disable, enable', () => {
     const post = (action: string) =>
       ua.request(`${desk()}/${person.accountId}/${action}`, { form: { csrf, reason: REASON } });
     expect((await post('disable')).status).toBe(409);
+    // Nor is an account unlocked that is not locked.
+    expect((await post('unlock')).status).toBe(409);
     const enabled = await ua.submit(disabled, `/${person.accountId}/enable`, { reason: REASON });
     expect(enabled.status).toBe(200);
     expect((await accounts.findById(person.accountId))?.status).toBe('active');
