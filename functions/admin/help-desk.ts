@@ -51,16 +51,21 @@ const CARD = { name: 'recheck-name-0', number: 'recheck-number-0', confirm: 'rec
 export const SupportReason = z
   .string()
   // What a reader sees: invisible and format characters (zero-width spaces, soft hyphens, bidi
-  // overrides, fillers) are dropped before the length is counted, so a reason cannot be blank to
-  // the eye, nor turn the trail's text around (found by the outside attack).
+  // overrides, fillers, blank braille) are dropped, so a reason cannot be blank to the eye, nor
+  // turn the trail's text around (found by the outside attacks). Combining marks are kept (they
+  // belong to the letter before them) but do not count towards the 10 characters.
   .transform((v) =>
     v
       .normalize('NFKC')
-      // Format and control characters, combining marks alone, fillers and blank braille.
-      .replace(/[\p{Cf}\p{Cc}\p{M}\u115F\u1160\u17B4\u17B5\u2800\u3164\uFFA0]/gu, '')
+      .replace(/[\p{Cf}\p{Cc}\u115F\u1160\u17B4\u17B5\u2800\u3164\uFFA0]/gu, '')
       .trim(),
   )
-  .pipe(z.string().min(10).max(500));
+  .pipe(
+    z
+      .string()
+      .max(500)
+      .refine((v) => v.replace(/\p{M}/gu, '').trim().length >= 10, 'at least 10 visible characters'),
+  );
 
 /**
  * How the help desk finds a person. Each finder validates what was typed and returns the
